@@ -1,0 +1,38 @@
+# Basalt top-level Makefile: the fixed entry points of DESIGN.md section 10.
+# meson + ninja do the building; this file only wires the steps together.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+
+.PHONY: all deps test lab clean fuzz bench
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@tools/deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang meson setup $(ASAN_BUILD) --buildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+
+# Every test tier on the normal build, then again under ASan+UBSan, then
+# the fuzzer for a bounded time. tests/run prints the final summary line.
+test:
+	@tools/deps --test
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	tests/run $(BUILD) $(ASAN_BUILD)
+
+lab: all
+	tools/lab up --nodes 1
+
+bench: all
+	bench/identity $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,31 @@
+/* basalt.h - the daemon's context: configuration, the per-thread store
+ * connections and the identity cache. Passed down instead of globals. */
+#ifndef BASALT_BASALT_H
+#define BASALT_BASALT_H
+
+#include <pthread.h>
+
+#include "core/config.h"
+#include "identity/identity.h"
+
+struct basalt {
+	struct config cfg;
+	char *db_url;	  /* resolved [database] connection */
+	char *keys_dir;	  /* STATE_DIR/token-keys */
+	char *public_url; /* no trailing slash */
+	pthread_key_t store_key;
+	struct identity_cache idc;
+};
+
+/* basalt.c */
+/* Load the configuration (path may be NULL) and derive paths. Does not
+ * touch the store or keys. Returns 0 or -errno. */
+int basalt_init(struct basalt *b, const char *config_path);
+/* Open the store, apply migrations, load the token keys and caches. */
+int basalt_open(struct basalt *b);
+void basalt_fini(struct basalt *b);
+/* This thread's store connection, opened on first use; NULL on failure.
+ * Owned by the thread (closed when it exits) - never pass it to another. */
+struct store *basalt_store(struct basalt *b);
+
+#endif

@@ -1,0 +1,146 @@
+/* basaltd.c - the Basalt daemon: runs a node's roles, or one of the
+ * maintenance commands (bootstrap, token-keys rotate, config-sample). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: basaltd --config FILE --role ROLE[,ROLE...]\n"
+		"       basaltd --config FILE bootstrap --admin-password PW [--admin-username NAME]\n"
+		"               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
+		"       basaltd --config FILE token-keys rotate\n"
+		"       basaltd config-sample\n"
+		"roles: controller (compute and network arrive with their issues)\n");
+}
+
+static int run_controller(struct basalt *b)
+{
+	struct http_server *srv;
+	sigset_t set;
+	int sig, r;
+
+	/* Block the signals before any thread starts, then wait for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = basalt_open(b);
+	if (r < 0)
+		return r;
+	r = http_server_start(b, &srv);
+	if (r < 0)
+		return r;
+	sigwait(&set, &sig);
+	log_info("signal %d: shutting down", sig);
+	http_server_stop(srv);
+	return 0;
+}
+
+static int cmd_bootstrap(struct basalt *b, int argc, char **argv)
+{
+	struct bootstrap_opts o = {
+		.admin_username = "admin",
+		.admin_project = "admin",
+		.region = b->cfg.region,
+		.public_url = b->public_url,
+	};
+	static const struct option opts[] = {
+		{ "admin-password", required_argument, NULL, 'p' },
+		{ "admin-username", required_argument, NULL, 'u' },
+		{ "admin-project", required_argument, NULL, 'P' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "public-url", required_argument, NULL, 'U' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o.admin_password = optarg; break;
+		case 'u': o.admin_username = optarg; break;
+		case 'P': o.admin_project = optarg; break;
+		case 'r': o.region = optarg; break;
+		case 'U': o.public_url = optarg; break;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (!o.admin_password)
+		o.admin_password = getenv("BASALT_ADMIN_PASSWORD");
+	if (!o.admin_password || !o.admin_password[0]) {
+		log_error("bootstrap: --admin-password (or BASALT_ADMIN_PASSWORD) is required");
+		return -EINVAL;
+	}
+	r = mkdir_p(b->cfg.state_dir, 0700);
+	if (r < 0)
+		return r;
+	struct store *st = basalt_store(b);
+	if (!st)
+		return -EIO;
+	r = store_migrate(st);
+	if (r < 0)
+		return r;
+	return identity_bootstrap(b, &o);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *role = NULL;
+	struct basalt b;
+	int c, r;
+
+	/* '+': stop at the first command word; it has options of its own. */
+	while ((c = getopt_long(argc, argv, "+c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'r': role = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "config-sample") == 0) {
+		config_print_sample(stdout);
+		return 0;
+	}
+	if (basalt_init(&b, config) < 0)
+		return 1;
+	if (argc > 0 && strcmp(argv[0], "bootstrap") == 0) {
+		r = cmd_bootstrap(&b, argc, argv);
+	} else if (argc == 2 && strcmp(argv[0], "token-keys") == 0 &&
+		   strcmp(argv[1], "rotate") == 0) {
+		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
+	} else if (argc == 0 && role) {
+		if (strcmp(role, "controller") != 0) {
+			log_error("unknown role '%s' (this build has: controller)", role);
+			r = -EINVAL;
+		} else {
+			r = run_controller(&b);
+		}
+	} else {
+		usage(stderr);
+		r = -EINVAL;
+	}
+	basalt_fini(&b);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+/* config.h - oslo.config-style INI configuration: every option, its
+ * default and its meaning live in one table (config.c), which also prints
+ * etc/basalt.conf.sample. */
+#ifndef BASALT_CONFIG_H
+#define BASALT_CONFIG_H
+
+#include <stdio.h>
+
+struct config {
+	/* [DEFAULT] */
+	char *host;
+	char *state_dir;
+	char *log_level;
+	/* [database] */
+	char *db_connection;
+	int db_busy_timeout_ms;
+	/* [api] */
+	char *api_listen;
+	char *public_url;
+	int api_workers;
+	int max_request_body_size;
+	/* [identity] */
+	int token_expiration;
+	int max_active_keys;
+	int password_hash_opslimit;
+	int password_hash_memlimit_kib;
+	char *region;
+};
+
+/* config.c */
+/* Fill cfg with defaults, then read path (NULL: defaults only). Unknown
+ * sections or options are rejected so typos do not pass silently.
+ * On error returns -errno (or -EINVAL with a logged line number). */
+int config_load(struct config *cfg, const char *path);
+void config_free(struct config *cfg);
+/* Print the documented sample configuration (etc/basalt.conf.sample). */
+void config_print_sample(FILE *out);
+
+#endif

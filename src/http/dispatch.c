@@ -1,0 +1,311 @@
+/* dispatch.c - route a request, authenticate, authorise, run the handler
+ * and render errors in the service's own OpenStack shape. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/http.h"
+
+static const char *status_title(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Request Entity Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+int http_error(struct http_response *res, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = status;
+	json_decref(res->body);
+	res->body = NULL;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int http_error_errno(struct http_response *res, int err, const char *what)
+{
+	switch (err) {
+	case -ENOENT:
+		return http_error(res, 404, "Could not find %s.", what);
+	case -EEXIST:
+		return http_error(res, 409, "Conflict occurred attempting to store %s - Duplicate entry.", what);
+	case -ENOLINK:
+		return http_error(res, 409, "Conflict occurred attempting to store %s - it references, or is referenced by, another resource.", what);
+	case -EINVAL:
+		return http_error(res, 400, "Invalid input for %s.", what);
+	case -EBUSY:
+		return http_error(res, 503, "The store is busy; retry the request.");
+	default:
+		return http_error(res, 500, "An unexpected error prevented the server from fulfilling your request.");
+	}
+}
+
+int http_reply(struct http_response *res, int status, json_t *body)
+{
+	res->status = status;
+	json_decref(res->body);
+	res->body = body;
+	return 0;
+}
+
+int http_header_add(struct http_response *res, const char *name, const char *value)
+{
+	char *copy;
+
+	if (res->nheaders == HTTP_MAX_HEADERS)
+		return -ENOSPC;
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	res->headers[res->nheaders].name = name;
+	res->headers[res->nheaders].value = copy;
+	res->nheaders++;
+	return 0;
+}
+
+void http_response_clear(struct http_response *res)
+{
+	json_decref(res->body);
+	res->body = NULL;
+	for (int i = 0; i < res->nheaders; i++)
+		free(res->headers[i].value);
+	res->nheaders = 0;
+}
+
+const char *http_query(const struct http_request *req, const char *key)
+{
+	for (int i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].key, key) == 0)
+			return req->query[i].value ? req->query[i].value : "";
+	return NULL;
+}
+
+const char *http_param(const struct http_request *req, const char *name)
+{
+	const char *t = req->route ? req->route->path : NULL;
+	size_t len = strlen(name);
+	int i = 0;
+
+	for (; t && (t = strchr(t, '{')); t++, i++)
+		if (strncmp(t + 1, name, len) == 0 && t[1 + len] == '}')
+			return i < req->nparams ? req->params[i] : NULL;
+	return NULL;
+}
+
+json_t *http_body_json(const struct http_request *req, struct http_response *res)
+{
+	json_error_t err;
+	json_t *j;
+
+	if (!req->body || req->body_len == 0) {
+		http_error(res, 400, "Invalid input: a JSON request body is required.");
+		return NULL;
+	}
+	j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!j) {
+		http_error(res, 400, "Malformed JSON in request body: %s (line %d, column %d).",
+			   err.text, err.line, err.column);
+		return NULL;
+	}
+	return j;
+}
+
+const char *http_base_url(const struct http_request *req)
+{
+	return req->b->public_url;
+}
+
+bool http_has_role(const struct http_request *req, const char *role)
+{
+	if (!req->has_token)
+		return false;
+	for (int i = 0; i < req->tok.nroles; i++)
+		if (strcmp(req->tok.role_name[i], role) == 0)
+			return true;
+	return false;
+}
+
+bool http_is_admin(const struct http_request *req)
+{
+	return http_has_role(req, "admin");
+}
+
+/* Match path against a route template; fills params into req. */
+static bool match(const char *tmpl, char *path, struct http_request *req)
+{
+	char *save = NULL, *seg;
+	const char *t = tmpl;
+	int n = 0;
+
+	/* path is a scratch copy we may cut into segments. */
+	for (seg = strtok_r(path, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		while (*t == '/')
+			t++;
+		if (!*t)
+			return false;
+		const char *end = strchr(t, '/');
+		size_t len = end ? (size_t)(end - t) : strlen(t);
+		if (t[0] == '{') {
+			if (n == HTTP_MAX_PARAMS)
+				return false;
+			req->params[n++] = seg;
+		} else if (strlen(seg) != len || strncmp(seg, t, len) != 0) {
+			return false;
+		}
+		t += len;
+	}
+	while (*t == '/')
+		t++;
+	if (*t)
+		return false;
+	req->nparams = n;
+	return true;
+}
+
+/* Find the route for req. Returns it, or NULL with *status 404 or 405. */
+static const struct route *route_find(struct http_request *req, int *status)
+{
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	bool path_known = false;
+
+	*status = 404;
+	if (strlen(req->path) >= sizeof(req->pathbuf))
+		return NULL;
+	for (size_t i = 0; i < http_routes_count; i++) {
+		const struct route *rt = &http_routes[i];
+		strcpy(req->pathbuf, req->path);
+		if (!match(rt->path, req->pathbuf, req))
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 && strcmp(rt->method, "HEAD") == 0)) {
+			req->route = rt;
+			return rt;
+		}
+	}
+	/* HEAD has its own routes in a few places (HEAD /v3/auth/tokens). */
+	if (path_known)
+		*status = 405;
+	req->nparams = 0;
+	return NULL;
+}
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* Apply the route's policy. Returns 0 or fills a 403. */
+static int authorize(struct http_request *req, struct http_response *res)
+{
+	const struct route *rt = req->route;
+	bool admin = http_is_admin(req);
+	const char *uid, *pid;
+
+	switch (rt->policy) {
+	case POL_NONE:
+	case POL_TOKEN:
+		return 0;
+	case POL_SELF_WRITE:
+		uid = http_param(req, "user_id");
+		if (uid && strcmp(uid, req->tok.user_id) == 0)
+			return 0;
+		break;
+	case POL_ADMIN:
+		if (admin)
+			return 0;
+		break;
+	case POL_ADMIN_OR_SELF:
+		uid = http_param(req, "user_id");
+		if (admin || (uid && strcmp(uid, req->tok.user_id) == 0))
+			goto member_check;
+		break;
+	case POL_ADMIN_OR_PROJECT:
+		pid = http_param(req, "project_id");
+		if (admin || (pid && req->tok.scope == SCOPE_PROJECT &&
+			      strcmp(pid, req->tok.scope_id) == 0))
+			goto member_check;
+		break;
+	}
+	return http_error(res, 403, "You are not authorized to perform the requested action: %s.",
+			  rt->rule);
+member_check:
+	/* Readers never write. */
+	if (is_write(req->method) && !admin && !http_has_role(req, "member"))
+		return http_error(res, 403,
+				  "You are not authorized to perform the requested action: %s.",
+				  rt->rule);
+	return 0;
+}
+
+static void render_error(struct http_request *req, struct http_response *res)
+{
+	json_t *err;
+
+	if (res->status == 401) {
+		char hdr[600];
+		snprintf(hdr, sizeof(hdr), "Keystone uri=\"%s/v3\"", http_base_url(req));
+		http_header_add(res, "WWW-Authenticate", hdr);
+	}
+	/* Every route so far is identity's; other services bring their own
+	 * shapes (nova's itemNotFound, neutron's NeutronError) with them. */
+	err = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", res->status, "message", res->message,
+			"title", status_title(res->status));
+	res->body = err;
+}
+
+void http_dispatch(struct http_request *req, struct http_response *res)
+{
+	const struct route *rt;
+	int status;
+
+	memset(res, 0, sizeof(*res));
+	res->status = 500;
+	if (!req->request_id[0])
+		request_id_new(req->request_id);
+	rt = route_find(req, &status);
+	if (!rt) {
+		if (status == 405)
+			http_error(res, 405, "The method %.16s is not allowed for the requested URL.",
+				   req->method);
+		else
+			http_error(res, 404, "The resource could not be found.");
+		goto out;
+	}
+	if (rt->policy != POL_NONE) {
+		if (!req->auth_token || !req->auth_token[0] ||
+		    identity_validate(req->b, req->auth_token, &req->tok) < 0) {
+			http_error(res, 401, "The request you have made requires authentication.");
+			goto out;
+		}
+		req->has_token = true;
+		if (authorize(req, res) < 0)
+			goto out;
+	}
+	rt->handler(req, res);
+out:
+	if (res->status >= 400 && !res->body)
+		render_error(req, res);
+	if (res->status >= 500)
+		log_error("%s %s %s -> %d: %s", req->request_id, req->method, req->path, res->status,
+			  res->message);
+	else
+		log_debug("%s %s %s -> %d", req->request_id, req->method, req->path, res->status);
+}

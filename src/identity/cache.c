@@ -1,0 +1,281 @@
+/* cache.c - the identity cache: token keys, revocation events and the
+ * catalog, read without touching the store on the validation hot path. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "basalt.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "store/store.h"
+
+#define REFRESH_INTERVAL_USEC 1000000
+
+static void revs_free(struct revocation *revs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(revs[i].user_id);
+		free(revs[i].project_id);
+		free(revs[i].domain_id);
+		free(revs[i].audit_id);
+	}
+	free(revs);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Load every event still able to match a live token. Caller owns *out. */
+static int revs_load(struct basalt *b, struct store *st, struct revocation **out, int *nout)
+{
+	int64_t horizon = now_usec() - (int64_t)b->cfg.token_expiration * 1000000;
+	struct revocation *revs = NULL;
+	struct store_stmt *q;
+	int n = 0, cap = 0, r;
+
+	r = store_query(st, &q,
+			"SELECT user_id, project_id, domain_id, audit_id, issued_before"
+			" FROM revocation_event WHERE issued_before > ?",
+			"i", horizon);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct revocation *nr = realloc(revs, sizeof(*revs) * (size_t)cap);
+			if (!nr) {
+				r = -ENOMEM;
+				break;
+			}
+			revs = nr;
+		}
+		revs[n] = (struct revocation){
+			.user_id = dup_or_null(store_text(q, 0)),
+			.project_id = dup_or_null(store_text(q, 1)),
+			.domain_id = dup_or_null(store_text(q, 2)),
+			.audit_id = dup_or_null(store_text(q, 3)),
+			.issued_before = store_int(q, 4),
+		};
+		n++;
+	}
+	store_done(q);
+	if (r < 0) {
+		revs_free(revs, n);
+		return r;
+	}
+	*out = revs;
+	*nout = n;
+	return 0;
+}
+
+static int64_t keys_dir_mtime(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) < 0)
+		return -1;
+	return (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+}
+
+/* Reload what changed. Serialised by refresh_lock; readers keep going
+ * under the read lock until the swap. */
+static int refresh(struct basalt *b)
+{
+	struct identity_cache *c = &b->idc;
+	struct store *st = basalt_store(b);
+	struct revocation *revs = NULL;
+	struct token_keys keys;
+	json_t *catalog = NULL;
+	int64_t rev, mtime;
+	int nrevs = 0, r;
+	bool have_keys = false;
+
+	if (!st)
+		return -EIO;
+	mtime = keys_dir_mtime(b->keys_dir);
+	if (mtime != c->keys_mtime) {
+		r = token_keys_load(b->keys_dir, &keys);
+		if (r < 0)
+			log_error("identity: cannot load token keys from %s: %s", b->keys_dir,
+				  strerror(-r));
+		else
+			have_keys = true;
+	}
+	r = store_begin_read(st);
+	if (r < 0)
+		goto out;
+	r = store_revision(st, &rev);
+	if (r == 0 && rev != c->revision) {
+		r = revs_load(b, st, &revs, &nrevs);
+		if (r == 0) {
+			catalog = catalog_load(st);
+			if (!catalog)
+				r = -EIO;
+		}
+	}
+	store_rollback(st);
+	if (r < 0)
+		goto out;
+
+	pthread_rwlock_wrlock(&c->lock);
+	if (have_keys) {
+		c->keys = keys;
+		c->keys_mtime = mtime;
+	}
+	if (catalog) {
+		revs_free(c->revs, c->nrevs);
+		c->revs = revs;
+		c->nrevs = nrevs;
+		revs = NULL;
+		nrevs = 0;
+		json_decref(c->catalog);
+		c->catalog = catalog;
+		catalog = NULL;
+		c->revision = rev;
+	}
+	pthread_rwlock_unlock(&c->lock);
+out:
+	sodium_memzero(&keys, sizeof(keys));
+	revs_free(revs, nrevs);
+	json_decref(catalog);
+	return r;
+}
+
+int identity_cache_init(struct basalt *b)
+{
+	struct identity_cache *c = &b->idc;
+	int r;
+
+	pthread_rwlock_init(&c->lock, NULL);
+	pthread_mutex_init(&c->refresh_lock, NULL);
+	c->revision = -1;
+	c->keys_mtime = -1;
+	r = refresh(b);
+	if (r < 0)
+		return r;
+	if (c->keys.n == 0) {
+		log_error("identity: no token keys in %s (run 'basaltd bootstrap')", b->keys_dir);
+		return -ENOKEY;
+	}
+	c->next_refresh = now_usec() + REFRESH_INTERVAL_USEC;
+	return 0;
+}
+
+void identity_cache_fini(struct basalt *b)
+{
+	struct identity_cache *c = &b->idc;
+
+	revs_free(c->revs, c->nrevs);
+	c->revs = NULL;
+	c->nrevs = 0;
+	json_decref(c->catalog);
+	c->catalog = NULL;
+	sodium_memzero(&c->keys, sizeof(c->keys));
+}
+
+void identity_cache_refresh(struct basalt *b)
+{
+	struct identity_cache *c = &b->idc;
+	int64_t now = now_usec();
+
+	if (now < atomic_load(&c->next_refresh))
+		return;
+	/* One thread refreshes; the others go on with the current state. A
+	 * forced refresh (next_refresh 0) waits so the caller sees its own
+	 * write. */
+	if (atomic_load(&c->next_refresh) == 0)
+		pthread_mutex_lock(&c->refresh_lock);
+	else if (pthread_mutex_trylock(&c->refresh_lock) != 0)
+		return;
+	if (now_usec() >= atomic_load(&c->next_refresh)) {
+		atomic_store(&c->next_refresh, now + REFRESH_INTERVAL_USEC);
+		if (refresh(b) < 0) {
+			log_warn("identity: cache refresh failed; retrying");
+			atomic_store(&c->next_refresh, 0);
+		}
+	}
+	pthread_mutex_unlock(&c->refresh_lock);
+}
+
+void identity_cache_invalidate(struct basalt *b)
+{
+	atomic_store(&b->idc.next_refresh, 0);
+}
+
+static bool matches(const struct revocation *e, const struct token *t)
+{
+	if (t->issued_at >= e->issued_before)
+		return false;
+	if (e->user_id && strcmp(e->user_id, t->user_id) != 0)
+		return false;
+	if (e->project_id &&
+	    !(t->scope == SCOPE_PROJECT && strcmp(e->project_id, t->scope_id) == 0))
+		return false;
+	if (e->domain_id && strcmp(e->domain_id, t->user_domain_id) != 0 &&
+	    !(t->scope_domain_id && strcmp(e->domain_id, t->scope_domain_id) == 0) &&
+	    !(t->scope == SCOPE_DOMAIN && strcmp(e->domain_id, t->scope_id) == 0))
+		return false;
+	if (e->audit_id && strcmp(e->audit_id, t->audit_id) != 0 &&
+	    strcmp(e->audit_id, t->parent_audit_id) != 0)
+		return false;
+	return true;
+}
+
+int identity_validate(struct basalt *b, const char *s, struct token *t)
+{
+	struct identity_cache *c = &b->idc;
+	int r;
+
+	identity_cache_refresh(b);
+	pthread_rwlock_rdlock(&c->lock);
+	r = token_decode(&c->keys, s, t);
+	if (r == 0 && t->expires_at <= now_usec())
+		r = -EINVAL;
+	for (int i = 0; r == 0 && i < c->nrevs; i++)
+		if (matches(&c->revs[i], t))
+			r = -EINVAL;
+	pthread_rwlock_unlock(&c->lock);
+	return r;
+}
+
+int identity_encode(struct basalt *b, const struct token *t, char *out, size_t outlen)
+{
+	struct identity_cache *c = &b->idc;
+	int r;
+
+	identity_cache_refresh(b);
+	pthread_rwlock_rdlock(&c->lock);
+	r = token_encode(&c->keys, t, out, outlen);
+	pthread_rwlock_unlock(&c->lock);
+	return r;
+}
+
+json_t *identity_catalog(struct basalt *b)
+{
+	struct identity_cache *c = &b->idc;
+	json_t *cat;
+
+	identity_cache_refresh(b);
+	pthread_rwlock_rdlock(&c->lock);
+	cat = json_incref(c->catalog);
+	pthread_rwlock_unlock(&c->lock);
+	return cat;
+}
+
+int identity_revoke(struct store *st, const char *user_id, const char *project_id,
+		    const char *domain_id, const char *audit_id)
+{
+	char id[ID_HEX_LEN + 1];
+
+	id_new(id);
+	/* +1: tokens issued in this very microsecond are revoked too. */
+	return store_exec(st,
+			  "INSERT INTO revocation_event (id, user_id, project_id, domain_id,"
+			  " audit_id, issued_before, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			  "sssssii", id, user_id, project_id, domain_id, audit_id, now_usec() + 1,
+			  store_txn_revision(st));
+}

@@ -1,0 +1,128 @@
+/* render.c - Keystone's JSON shapes for identity resources. */
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "http/http.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+json_t *render_links(const struct http_request *req, const char *collection, const char *id)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "%s/v3/%s%s%s", http_base_url(req), collection, id ? "/" : "",
+		 id ? id : "");
+	return json_pack("{s:s}", "self", url);
+}
+
+json_t *render_list(const struct http_request *req, const char *collection, json_t *items)
+{
+	json_t *links = render_links(req, collection, NULL);
+
+	json_object_set_new(links, "previous", json_null());
+	json_object_set_new(links, "next", json_null());
+	return json_pack("{s:o,s:o}", collection, items, "links", links);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *render_domain(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0);
+
+	return json_pack("{s:s,s:s,s:s,s:b,s:[],s:{},s:o}", "id", id, "name", store_text(q, 1),
+			 "description", store_text(q, 2), "enabled", store_bool(q, 3), "tags",
+			 "options", "links", render_links(req, "domains", id));
+}
+
+json_t *render_project(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0);
+	const char *domain_id = store_text(q, 2);
+
+	/* Top-level projects have their domain as parent, as in Keystone. */
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", id, "name",
+			 store_text(q, 1), "domain_id", domain_id, "description",
+			 store_text(q, 3), "enabled", store_bool(q, 4), "parent_id", domain_id,
+			 "is_domain", 0, "tags", "options", "links",
+			 render_links(req, "projects", id));
+}
+
+json_t *render_user(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0);
+	json_t *u = json_pack("{s:s,s:s,s:s,s:b,s:n,s:{},s:o}", "id", id, "name", store_text(q, 1),
+			      "domain_id", store_text(q, 2), "enabled", store_bool(q, 3),
+			      "password_expires_at", "options", "links",
+			      render_links(req, "users", id));
+
+	/* Optional attributes appear only when set, as Keystone's extras do. */
+	if (store_text(q, 4))
+		json_object_set_new(u, "default_project_id", json_string(store_text(q, 4)));
+	if (store_text(q, 5))
+		json_object_set_new(u, "description", json_string(store_text(q, 5)));
+	if (store_text(q, 6))
+		json_object_set_new(u, "email", json_string(store_text(q, 6)));
+	return u;
+}
+
+json_t *render_role(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0);
+
+	return json_pack("{s:s,s:s,s:n,s:o,s:{},s:o}", "id", id, "name", store_text(q, 1),
+			 "domain_id", "description", str_or_null(store_text(q, 2)), "options",
+			 "links", render_links(req, "roles", id));
+}
+
+int identity_exists(struct store *st, const char *sql, const char *id)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, sql, "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	store_done(q);
+	return r;
+}
+
+int reply_rows(struct http_request *req, struct http_response *res, const char *collection,
+	       render_fn render, int r, struct store_stmt *q)
+{
+	json_t *items;
+
+	if (r < 0)
+		return http_error_errno(res, r, collection);
+	items = json_array();
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(items, render(req, q));
+	store_done(q);
+	if (r < 0) {
+		json_decref(items);
+		return http_error_errno(res, r, collection);
+	}
+	return http_reply(res, 200, render_list(req, collection, items));
+}
+
+int reply_row(struct http_request *req, struct http_response *res, int status, const char *key,
+	      render_fn render, int r, struct store_stmt *q, const char *what, const char *id)
+{
+	json_t *obj = NULL;
+
+	if (r < 0)
+		return http_error_errno(res, r, what);
+	r = store_next(q);
+	if (r > 0)
+		obj = render(req, q);
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, what);
+	if (r == 0)
+		return http_error(res, 404, "Could not find %s: %s.", what, id);
+	return http_reply(res, status, json_pack("{s:o}", key, obj));
+}

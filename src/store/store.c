@@ -1,0 +1,247 @@
+/* store.c - back-end independent part of the store: argument binding,
+ * transactions with the global revision, migrations. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/store.h"
+#include "store/store_backend.h"
+
+static const struct store_ops *const backends[] = { &store_sqlite_ops };
+
+int store_open(const char *url, int busy_timeout_ms, struct store **out)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const char *scheme = backends[i]->scheme;
+		if (strncmp(url, scheme, strlen(scheme)) == 0)
+			return backends[i]->open(url, busy_timeout_ms, out);
+	}
+	log_error("store: unsupported database connection '%s'", url);
+	return -EPROTONOSUPPORT;
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+static int bind_args(struct store_stmt *q, const char *fmt, va_list ap)
+{
+	const struct store_ops *ops = q->st->ops;
+	int r = 0;
+
+	for (int i = 0; fmt[i] && r >= 0; i++) {
+		switch (fmt[i]) {
+		case 's':
+			r = ops->bind_text(q, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			r = ops->bind_int(q, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			r = ops->bind_int(q, i + 1, va_arg(ap, int) ? 1 : 0);
+			break;
+		case 'p': {
+			const int64_t *v = va_arg(ap, const int64_t *);
+			r = v ? ops->bind_int(q, i + 1, *v) : ops->bind_text(q, i + 1, NULL);
+			break;
+		}
+		default:
+			return -EINVAL;
+		}
+	}
+	return r;
+}
+
+static int query_v(struct store *st, struct store_stmt **out, const char *sql, const char *fmt,
+		   va_list ap)
+{
+	struct store_stmt *q;
+	int r = st->ops->prepare(st, sql, &q);
+
+	if (r < 0)
+		return r;
+	r = bind_args(q, fmt, ap);
+	if (r < 0) {
+		st->ops->finish(q);
+		return r;
+	}
+	*out = q;
+	return 0;
+}
+
+int store_query(struct store *st, struct store_stmt **out, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = query_v(st, out, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int store_exec(struct store *st, const char *sql, const char *fmt, ...)
+{
+	struct store_stmt *q;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = query_v(st, &q, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	while ((r = st->ops->step(q)) > 0)
+		;
+	if (r == 0)
+		r = st->ops->changes(q);
+	st->ops->finish(q);
+	return r;
+}
+
+int store_next(struct store_stmt *q)
+{
+	return q->st->ops->step(q);
+}
+
+const char *store_text(struct store_stmt *q, int col)
+{
+	return q->st->ops->column_text(q, col);
+}
+
+int64_t store_int(struct store_stmt *q, int col)
+{
+	return q->st->ops->column_int(q, col);
+}
+
+bool store_bool(struct store_stmt *q, int col)
+{
+	return q->st->ops->column_int(q, col) != 0;
+}
+
+void store_done(struct store_stmt *q)
+{
+	if (q)
+		q->st->ops->finish(q);
+}
+
+int store_begin_read(struct store *st)
+{
+	int r = st->ops->begin(st, false);
+
+	if (r == 0)
+		st->in_txn = true;
+	return r;
+}
+
+int store_begin_write(struct store *st)
+{
+	struct store_stmt *q;
+	int r = st->ops->begin(st, true);
+
+	if (r < 0)
+		return r;
+	st->in_txn = true;
+	r = store_exec(st, "UPDATE meta SET revision = revision + 1", "");
+	if (r >= 0)
+		r = store_query(st, &q, "SELECT revision FROM meta", "");
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0)
+			st->txn_revision = store_int(q, 0);
+		store_done(q);
+		r = r > 0 ? 0 : -EIO;
+	}
+	if (r < 0)
+		store_rollback(st);
+	return r;
+}
+
+int store_commit(struct store *st)
+{
+	int r = st->ops->commit(st);
+
+	if (r < 0)
+		store_rollback(st);
+	st->in_txn = false;
+	return r;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!st->in_txn)
+		return;
+	st->ops->rollback(st);
+	st->in_txn = false;
+}
+
+int64_t store_txn_revision(const struct store *st)
+{
+	return st->txn_revision;
+}
+
+int store_revision(struct store *st, int64_t *out)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT revision FROM meta", "");
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		*out = store_int(q, 0);
+	store_done(q);
+	return r > 0 ? 0 : (r < 0 ? r : -EIO);
+}
+
+static int applied_version(struct store *st, int *out)
+{
+	struct store_stmt *q;
+	int r;
+
+	/* The first migration creates schema_migrations; before it, nothing
+	 * is applied. The back end's bootstrap script guarantees the table. */
+	r = store_query(st, &q, "SELECT MAX(version) FROM schema_migrations", "");
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	*out = r > 0 ? (int)store_int(q, 0) : 0;
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+int store_migrate(struct store *st)
+{
+	int have, r;
+
+	r = st->ops->exec_script(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				     " version INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL)");
+	if (r < 0)
+		return r;
+	r = st->ops->begin(st, true);
+	if (r < 0)
+		return r;
+	st->in_txn = true;
+	r = applied_version(st, &have);
+	for (int i = 0; r >= 0 && i < store_migrations_count; i++) {
+		const struct migration *m = &store_migrations[i];
+		if (m->version <= have)
+			continue;
+		log_info("store: applying migration %03d-%s", m->version, m->name);
+		r = st->ops->exec_script(st, m->sql);
+		if (r >= 0)
+			r = store_exec(st, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+				       "is", (int64_t)m->version, m->name);
+	}
+	if (r < 0) {
+		log_error("store: migration failed: %s", strerror(-r));
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st);
+}

@@ -1,0 +1,58 @@
+/* store.h - the one interface to persistent state.
+ *
+ * A struct store is one connection, used by one thread at a time. SQL is
+ * portable (standard types, '?' placeholders, no engine-specific syntax);
+ * everything engine-specific (pragmas, busy handling, placeholder style)
+ * lives in a back end (sqlite.c today, postgresql later).
+ *
+ * Every write transaction bumps the global revision; rows record the
+ * revision they last changed in (store_txn_revision()). Watches and
+ * agents key off that number.
+ *
+ * Errors are -errno: -EEXIST unique violation, -ENOLINK foreign key
+ * violation, -EBUSY lock wait timed out, -EIO anything else. */
+#ifndef BASALT_STORE_H
+#define BASALT_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+struct store_stmt;
+
+/* store.c */
+/* Open a connection for url ("sqlite:///path"). The caller owns *out. */
+int store_open(const char *url, int busy_timeout_ms, struct store **out);
+void store_close(struct store *st);
+/* Apply every numbered migration not yet applied, in one transaction. */
+int store_migrate(struct store *st);
+
+int store_begin_read(struct store *st);
+/* Begin a write transaction; takes the write lock at once and bumps the
+ * global revision, so a writer never deadlocks upgrading a read lock. */
+int store_begin_write(struct store *st);
+int store_commit(struct store *st);
+/* Roll back the open transaction, if any. Safe to call twice. */
+void store_rollback(struct store *st);
+/* The revision of the open write transaction. */
+int64_t store_txn_revision(const struct store *st);
+/* The current global revision, read from the store. */
+int store_revision(struct store *st, int64_t *out);
+
+/* Run sql with arguments described by fmt, one char each:
+ * 's' const char * (NULL binds SQL NULL), 'i' int64_t, 'b' int as boolean,
+ * 'p' const int64_t * (NULL binds SQL NULL). Placeholders are '?' or '?N'.
+ * store_query hands back a statement to read rows from; the caller must
+ * pass it to store_done. store_exec returns the number of rows changed. */
+int store_query(struct store *st, struct store_stmt **out, const char *sql, const char *fmt, ...);
+int store_exec(struct store *st, const char *sql, const char *fmt, ...);
+/* Advance to the next row: 1 row ready, 0 no more rows, or -errno. */
+int store_next(struct store_stmt *q);
+/* Column values of the current row; text is NULL for SQL NULL and valid
+ * until the next store_next or store_done. */
+const char *store_text(struct store_stmt *q, int col);
+int64_t store_int(struct store_stmt *q, int col);
+bool store_bool(struct store_stmt *q, int col);
+void store_done(struct store_stmt *q);
+
+#endif

@@ -1,0 +1,53 @@
+/* store_backend.h - what a store back end implements (internal to src/store). */
+#ifndef BASALT_STORE_BACKEND_H
+#define BASALT_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store_ops;
+
+struct store {
+	const struct store_ops *ops;
+	bool in_txn;
+	int64_t txn_revision;
+};
+
+struct store_stmt {
+	struct store *st;
+};
+
+struct store_ops {
+	const char *scheme; /* URL prefix, e.g. "sqlite://" */
+	int (*open)(const char *url, int busy_timeout_ms, struct store **out);
+	void (*close)(struct store *st);
+	/* Run several ;-separated statements with no arguments. */
+	int (*exec_script)(struct store *st, const char *sql);
+	int (*begin)(struct store *st, bool write);
+	int (*commit)(struct store *st);
+	void (*rollback)(struct store *st);
+	/* Prepare sql (a string with static lifetime: back ends may cache by
+	 * its address). */
+	int (*prepare)(struct store *st, const char *sql, struct store_stmt **out);
+	int (*bind_text)(struct store_stmt *q, int idx, const char *v);
+	int (*bind_int)(struct store_stmt *q, int idx, int64_t v);
+	int (*step)(struct store_stmt *q);
+	const char *(*column_text)(struct store_stmt *q, int col);
+	int64_t (*column_int)(struct store_stmt *q, int col);
+	int (*changes)(struct store_stmt *q);
+	void (*finish)(struct store_stmt *q);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* migrations.c (generated from migrations/NNN-*.sql) */
+extern const struct migration store_migrations[];
+extern const int store_migrations_count;
+
+#endif

@@ -1,0 +1,87 @@
+# tests/lib.sh - shared helpers for the shell test tiers (sourced).
+#
+# Each tier prints TAP-style lines, "ok - NAME" or "not ok - NAME", which
+# tests/run counts. BUILD is the build directory under test.
+
+: "${BUILD:?BUILD must name the build directory}"
+BASALTD="$BUILD/basaltd"
+BASALT="$BUILD/basalt"
+ADMIN_PASSWORD=admin-secret-pw
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+# check NAME CMD...: run CMD, report ok/not ok under NAME.
+check() {
+	local name=$1; shift
+	if "$@" >/tmp/basalt-check.$$ 2>&1; then ok "$name"; else
+		not_ok "$name"; sed 's/^/#   /' /tmp/basalt-check.$$ | tail -n 20; fi
+	rm -f /tmp/basalt-check.$$
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_controller: fresh state dir and config, bootstrap, start basaltd on
+# a free loopback port; exports STATE, CONF, PORT, URL, CTRL_PID and the
+# OS_* variables of the bootstrap admin.
+start_controller() {
+	STATE=$(mktemp -d /tmp/basalt-test.XXXXXX)
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	CONF="$STATE/basalt.conf"
+	cat >"$CONF" <<EOC
+[DEFAULT]
+state_dir = $STATE
+log_level = ${LOG_LEVEL:-info}
+[api]
+listen = 127.0.0.1:$PORT
+[identity]
+password_hash_opslimit = 1
+password_hash_memlimit_kib = 8192
+EOC
+	"$BASALTD" --config "$CONF" bootstrap --admin-password "$ADMIN_PASSWORD" \
+		>"$STATE/bootstrap.log" 2>&1 || { cat "$STATE/bootstrap.log" >&2; return 1; }
+	run_controller
+	export OS_AUTH_URL="$URL/v3" OS_USERNAME=admin OS_PASSWORD="$ADMIN_PASSWORD" \
+		OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default \
+		OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3 \
+		OS_INTERFACE=public OS_REGION_NAME=RegionOne
+}
+
+# run_controller: (re)start basaltd on the existing STATE/CONF.
+run_controller() {
+	"$BASALTD" --config "$CONF" --role controller >>"$STATE/basaltd.log" 2>&1 &
+	CTRL_PID=$!
+	for _ in $(seq 1 100); do
+		curl -sf "$URL/" >/dev/null 2>&1 && return 0
+		kill -0 "$CTRL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "controller did not start:" >&2
+	tail -n 30 "$STATE/basaltd.log" >&2
+	return 1
+}
+
+stop_controller() {
+	[ -n "${CTRL_PID:-}" ] && kill "$CTRL_PID" 2>/dev/null && wait "$CTRL_PID" 2>/dev/null
+	CTRL_PID=
+	return 0
+}
+
+cleanup_controller() {
+	stop_controller
+	# ASan builds report leaks and errors to the log: surface them.
+	if [ -n "${STATE:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$STATE/basaltd.log" 2>/dev/null; then
+		not_ok "controller log free of sanitizer reports"
+		grep -A 15 "Sanitizer\|runtime error" "$STATE/basaltd.log" | head -40 | sed 's/^/#   /'
+	fi
+	[ -n "${STATE:-}" ] && rm -rf "$STATE"
+	return 0
+}
+
+# token: print a project-scoped admin token (curl, no client library).
+admin_token() {
+	curl -si -H 'Content-Type: application/json' "$URL/v3/auth/tokens" -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":"'"$ADMIN_PASSWORD"'"}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' |
+		tr -d '\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'
+}
