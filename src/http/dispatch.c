@@ -255,6 +255,15 @@ member_check:
 	return 0;
 }
 
+static bool utf8_valid(const char *s)
+{
+	json_t *j = json_string(s); /* jansson validates UTF-8 */
+	bool ok = j != NULL;
+
+	json_decref(j);
+	return ok;
+}
+
 static void render_error(struct http_request *req, struct http_response *res)
 {
 	json_t *err;
@@ -266,6 +275,12 @@ static void render_error(struct http_request *req, struct http_response *res)
 	}
 	/* Every route so far is identity's; other services bring their own
 	 * shapes (nova's itemNotFound, neutron's NeutronError) with them. */
+	/* Messages may quote request bytes; JSON wants UTF-8, so anything
+	 * else becomes '?'. */
+	if (!utf8_valid(res->message))
+		for (char *p = res->message; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 	err = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", res->status, "message", res->message,
 			"title", status_title(res->status));
 	res->body = err;

@@ -1,0 +1,80 @@
+/* test_dispatch.c - routing, policy and error shapes, in process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct basalt b;
+static char dir[] = "/tmp/basalt-unit-dispatch.XXXXXX";
+static char *admin;
+
+static int status_of(const char *method, const char *path, const char *token, const char *body)
+{
+	struct http_request req;
+	struct http_response res;
+	int status;
+
+	harness_request(&b, method, path, NULL, token, body, &req, &res);
+	status = res.status;
+	/* Every error carries Keystone's shape. */
+	if (status >= 400) {
+		json_t *e = json_object_get(res.body, "error");
+		assert_true(json_is_object(e));
+		assert_int_equal(json_integer_value(json_object_get(e, "code")), status);
+		assert_non_null(json_string_value(json_object_get(e, "message")));
+		assert_non_null(json_string_value(json_object_get(e, "title")));
+	}
+	http_response_clear(&res);
+	return status;
+}
+
+static void routes_and_methods(void **state)
+{
+	assert_int_equal(status_of("GET", "/v3", NULL, NULL), 200);
+	assert_int_equal(status_of("GET", "/", NULL, NULL), 300);
+	assert_int_equal(status_of("GET", "/v3/nothing", admin, NULL), 404);
+	assert_int_equal(status_of("PUT", "/v3/projects", admin, NULL), 405);
+	assert_int_equal(status_of("GET", "/v3/projects", admin, NULL), 200);
+	assert_int_equal(status_of("HEAD", "/v3/projects", admin, NULL), 200);
+	assert_int_equal(status_of("GET", "/v3/projects/nope", admin, NULL), 404);
+}
+
+static void authentication(void **state)
+{
+	assert_int_equal(status_of("GET", "/v3/projects", NULL, NULL), 401);
+	assert_int_equal(status_of("GET", "/v3/projects", "garbage", NULL), 401);
+	assert_int_equal(status_of("POST", "/v3/auth/tokens", NULL,
+				   "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":"
+				   "{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},"
+				   "\"password\":\"wrong\"}}}}}"), 401);
+}
+
+static void bad_bodies(void **state)
+{
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{"), 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":1}}"), 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{}}"), 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin,
+				   "{\"project\":{\"name\":\"x\",\"bogus\":true}}"), 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"), 201);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"), 409);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(routes_and_methods),
+		cmocka_unit_test(authentication),
+		cmocka_unit_test(bad_bodies),
+	};
+	int r;
+
+	if (harness_start(&b, dir) < 0 || !(admin = harness_admin_token(&b)))
+		return 1;
+	r = cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
+	free(admin);
+	harness_stop(&b, dir);
+	return r;
+}
