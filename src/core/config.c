@@ -38,7 +38,7 @@ static const struct option options[] = {
 	STR("api", "public_url", public_url, "",
 	    "Base URL clients use to reach the API (default: http://LISTEN)."),
 	INT("api", "workers", api_workers, "0",
-	    "HTTP worker threads (0: two per CPU)."),
+	    "HTTP worker threads (0: one per CPU)."),
 	INT("api", "max_request_body_size", max_request_body_size, "114688",
 	    "Largest request body accepted, in bytes; larger ones get 413."),
 	INT("identity", "token_expiration", token_expiration, "3600",

@@ -65,6 +65,16 @@ int http_reply(struct http_response *res, int status, json_t *body)
 	return 0;
 }
 
+int http_reply_raw(struct http_response *res, int status, char *text)
+{
+	res->status = status;
+	json_decref(res->body);
+	res->body = NULL;
+	free(res->raw);
+	res->raw = text;
+	return 0;
+}
+
 int http_header_add(struct http_response *res, const char *name, const char *value)
 {
 	char *copy;
@@ -84,6 +94,8 @@ void http_response_clear(struct http_response *res)
 {
 	json_decref(res->body);
 	res->body = NULL;
+	free(res->raw);
+	res->raw = NULL;
 	for (int i = 0; i < res->nheaders; i++)
 		free(res->headers[i].value);
 	res->nheaders = 0;
@@ -316,7 +328,7 @@ void http_dispatch(struct http_request *req, struct http_response *res)
 	}
 	rt->handler(req, res);
 out:
-	if (res->status >= 400 && !res->body)
+	if (res->status >= 400 && !res->body && !res->raw)
 		render_error(req, res);
 	if (res->status >= 500)
 		log_error("%s %s %s -> %d: %s", req->request_id, req->method, req->path, res->status,

@@ -60,6 +60,7 @@ struct http_request {
 struct http_response {
 	int status;
 	json_t *body;	     /* owned; NULL for no body */
+	char *raw;	     /* owned; pre-serialised JSON body, used instead of body */
 	char message[512]; /* error message when status >= 400 and body is NULL */
 	struct {
 		const char *name;
@@ -93,6 +94,9 @@ int http_error(struct http_response *res, int status, const char *fmt, ...)
 int http_error_errno(struct http_response *res, int err, const char *what);
 /* Respond with status and body (ownership of body passes to res). */
 int http_reply(struct http_response *res, int status, json_t *body);
+/* Respond with status and a JSON text already serialised (ownership of
+ * text passes to res). */
+int http_reply_raw(struct http_response *res, int status, char *text);
 /* Add a response header; value is copied. */
 int http_header_add(struct http_response *res, const char *name, const char *value);
 /* Value of the route placeholder {name}, or NULL. */

@@ -47,7 +47,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	char *text = NULL;
 	size_t len = 0;
 
-	if (res->body && res->status != 204) {
+	if (res->raw && res->status != 204) {
+		text = res->raw;
+		res->raw = NULL; /* MHD frees it now */
+		len = strlen(text);
+	} else if (res->body && res->status != 204) {
 		text = json_dumps(res->body, JSON_COMPACT);
 		len = text ? strlen(text) : 0;
 	}
@@ -212,7 +216,7 @@ int http_server_start(struct basalt *b, struct http_server **out)
 		flags |= MHD_USE_IPv6;
 	if (workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		workers = (unsigned)(n > 0 ? n * 2 : 2);
+		workers = (unsigned)(n > 0 ? n : 2);
 	}
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)

@@ -130,16 +130,13 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 /* The token method: the new token keeps the old one's user, expiry and
  * audit chain. */
 static int auth_token(struct http_request *req, struct http_response *res, struct store *st,
-		      const json_t *tk, struct user_row *u, struct token *old)
+		      struct user_row *u, struct token *old)
 {
-	static const struct jfield fields[] = { { "id", J_STRING, true, TOKEN_MAX_LEN } };
-	char err[256];
 	int r;
 
-	if (json_check(tk, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
-		return http_error(res, 400, "%s", err);
-	if (identity_validate(req->b, json_str(tk, "id"), old) < 0)
-		return http_error(res, 401, AUTH_FAILED);
+	/* The old token was validated (identity_validate) before the store
+	 * transaction began: validation may refresh the cache, which reads
+	 * the store in a transaction of its own. */
 	r = user_load(st, old->user_id, NULL, NULL, u);
 	if (r < 0)
 		return http_error_errno(res, r, "user");
@@ -264,8 +261,8 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 	return 0;
 }
 
-/* The Keystone token body for t. New reference. */
-static json_t *render_token(struct http_request *req, const struct token *t, bool with_catalog)
+/* The Keystone token body for t, without its catalog. New reference. */
+static json_t *render_token(const struct token *t)
 {
 	char issued[32], expires[32];
 	json_t *tok, *methods = json_array(), *audit = json_array(), *roles;
@@ -302,11 +299,19 @@ static json_t *render_token(struct http_request *req, const struct token *t, boo
 		json_array_append_new(roles, json_pack("{s:s,s:s}", "id", t->role_id[i], "name",
 						       t->role_name[i]));
 	json_object_set_new(tok, "roles", roles);
-	if (with_catalog) {
-		json_t *cat = identity_catalog(req->b);
-		json_object_set_new(tok, "catalog", cat ? cat : json_array());
-	}
 	return json_pack("{s:o}", "token", tok);
+}
+
+/* Scoped tokens carry the catalog unless the caller asks ?nocatalog. */
+static int reply_token(struct http_request *req, struct http_response *res, int status,
+		       const struct token *t)
+{
+	bool with_catalog = t->scope != SCOPE_NONE && !http_query(req, "nocatalog");
+	char *text = identity_token_text(req->b, render_token(t), with_catalog);
+
+	if (!text)
+		return http_error(res, 500, "Could not render the token.");
+	return http_reply_raw(res, status, text);
 }
 
 int h_auth_issue(struct http_request *req, struct http_response *res)
@@ -360,16 +365,23 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 				  want == TOKEN_M_PASSWORD ? "password" : "token",
 				  want == TOKEN_M_PASSWORD ? "password" : "token");
 
+	struct token oldtok;
+	if (want == TOKEN_M_TOKEN) {
+		static const struct jfield tk_fields[] = { { "id", J_STRING, true, TOKEN_MAX_LEN } };
+		const json_t *tk = json_object_get(ident, "token");
+		if (json_check(tk, tk_fields, ARRAY_SIZE(tk_fields), err, sizeof(err)) < 0)
+			return http_error(res, 400, "%s", err);
+		if (identity_validate(req->b, json_str(tk, "id"), &oldtok) < 0)
+			return http_error(res, 401, AUTH_FAILED);
+		old = &oldtok;
+	}
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
-	struct token oldtok;
-	if (want == TOKEN_M_PASSWORD) {
+	if (want == TOKEN_M_PASSWORD)
 		r = auth_password(req, res, st, json_object_get(ident, "password"), &u);
-	} else {
-		old = &oldtok;
-		r = auth_token(req, res, st, json_object_get(ident, "token"), &u, old);
-	}
+	else
+		r = auth_token(req, res, st, &u, old);
 	token_init(&t);
 	if (r == 0) {
 		t.methods = (uint8_t)want;
@@ -394,7 +406,7 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 		return http_error(res, 500, "Could not issue the token.");
 	http_header_add(res, "X-Subject-Token", tokbuf);
 	sodium_memzero(tokbuf, sizeof(tokbuf));
-	return http_reply(res, 201, render_token(req, &t, !http_query(req, "nocatalog")));
+	return reply_token(req, res, 201, &t);
 }
 
 /* The subject token of a validate or revoke request, checked. Callers
@@ -417,7 +429,7 @@ int h_auth_validate(struct http_request *req, struct http_response *res)
 	if (subject(req, res, &t) < 0)
 		return -1;
 	http_header_add(res, "X-Subject-Token", req->subject_token);
-	return http_reply(res, 200, render_token(req, &t, !http_query(req, "nocatalog")));
+	return reply_token(req, res, 200, &t);
 }
 
 int h_auth_revoke(struct http_request *req, struct http_response *res)

@@ -90,12 +90,15 @@ static int refresh(struct basalt *b)
 	struct revocation *revs = NULL;
 	struct token_keys keys;
 	json_t *catalog = NULL;
+	char *text = NULL;
 	int64_t rev, mtime;
 	int nrevs = 0, r;
 	bool have_keys = false;
 
 	if (!st)
 		return -EIO;
+	if (store_in_txn(st)) /* a caller bug: it would read its own snapshot */
+		return -EDEADLK;
 	mtime = keys_dir_mtime(b->keys_dir);
 	if (mtime != c->keys_mtime) {
 		r = token_keys_load(b->keys_dir, &keys);
@@ -113,7 +116,8 @@ static int refresh(struct basalt *b)
 		r = revs_load(b, st, &revs, &nrevs);
 		if (r == 0) {
 			catalog = catalog_load(st);
-			if (!catalog)
+			text = catalog ? json_dumps(catalog, JSON_COMPACT) : NULL;
+			if (!text)
 				r = -EIO;
 		}
 	}
@@ -134,7 +138,11 @@ static int refresh(struct basalt *b)
 		nrevs = 0;
 		json_decref(c->catalog);
 		c->catalog = catalog;
+		free(c->catalog_text);
+		c->catalog_text = text;
+		c->catalog_len = text ? strlen(text) : 0;
 		catalog = NULL;
+		text = NULL;
 		c->revision = rev;
 	}
 	pthread_rwlock_unlock(&c->lock);
@@ -142,6 +150,7 @@ out:
 	sodium_memzero(&keys, sizeof(keys));
 	revs_free(revs, nrevs);
 	json_decref(catalog);
+	free(text);
 	return r;
 }
 
@@ -174,6 +183,8 @@ void identity_cache_fini(struct basalt *b)
 	c->nrevs = 0;
 	json_decref(c->catalog);
 	c->catalog = NULL;
+	free(c->catalog_text);
+	c->catalog_text = NULL;
 	sodium_memzero(&c->keys, sizeof(c->keys));
 }
 
@@ -278,4 +289,35 @@ int identity_revoke(struct store *st, const char *user_id, const char *project_i
 			  " audit_id, issued_before, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			  "sssssii", id, user_id, project_id, domain_id, audit_id, now_usec() + 1,
 			  store_txn_revision(st));
+}
+
+char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog)
+{
+	struct identity_cache *c = &b->idc;
+	static const char key[] = ",\"catalog\":";
+	char *text = json_dumps(body, JSON_COMPACT), *out;
+	size_t len;
+
+	json_decref(body);
+	if (!text || !with_catalog)
+		return text;
+	/* text ends with the "}}" closing the token object and the body:
+	 * put the catalog in before them. */
+	len = strlen(text);
+	identity_cache_refresh(b);
+	pthread_rwlock_rdlock(&c->lock);
+	out = malloc(len + sizeof(key) + c->catalog_len + 1);
+	if (out) {
+		char *p = out;
+		memcpy(p, text, len - 2);
+		p += len - 2;
+		memcpy(p, key, sizeof(key) - 1);
+		p += sizeof(key) - 1;
+		memcpy(p, c->catalog_text, c->catalog_len);
+		p += c->catalog_len;
+		memcpy(p, "}}", 3);
+	}
+	pthread_rwlock_unlock(&c->lock);
+	free(text);
+	return out;
 }

@@ -31,6 +31,8 @@ struct identity_cache {
 	struct revocation *revs;
 	int nrevs;
 	json_t *catalog; /* the token catalog, immutable once published */
+	char *catalog_text; /* the same, serialised: spliced into token bodies */
+	size_t catalog_len;
 	int64_t revision;
 	int64_t keys_mtime;
 	_Atomic int64_t next_refresh; /* usec; 0 forces a refresh */
@@ -51,6 +53,10 @@ int identity_validate(struct basalt *b, const char *s, struct token *t);
 int identity_encode(struct basalt *b, const struct token *t, char *out, size_t outlen);
 /* The catalog (new reference). */
 json_t *identity_catalog(struct basalt *b);
+/* A token body: body (a {"token": {...}} object, consumed) serialised,
+ * with the catalog spliced into the token object when with_catalog.
+ * Returns malloc'd text or NULL. */
+char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog);
 /* Record a revocation event in the open write transaction. Columns given
  * as NULL match any token. */
 int identity_revoke(struct store *st, const char *user_id, const char *project_id,

@@ -55,6 +55,48 @@ void token_new_audit_id(char out[AUDIT_ID_LEN + 1])
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* Token text is url-safe base64 of public bytes (ciphertext), so a plain
+ * table decoder serves; libsodium's constant-time one cost an eighth of
+ * every validation. Returns the decoded length or -1. */
+static long b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+{
+	static signed char table[256];
+	static bool ready;
+	uint32_t acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		static const char alphabet[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		signed char t[256];
+		memset(t, -1, sizeof(t));
+		for (int i = 0; i < 64; i++)
+			t[(unsigned char)alphabet[i]] = (signed char)i;
+		memcpy(table, t, sizeof(t));
+		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	}
+	if (len % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = table[(unsigned char)s[i]];
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero padding, or the text is not canonical. */
+	if (acc & ((1u << bits) - 1))
+		return -1;
+	return (long)n;
+}
+
 /* --- plaintext layout --- */
 
 struct wbuf {
@@ -286,9 +328,10 @@ int token_decode(const struct token_keys *keys, const char *s, struct token *t)
 
 	if (slen > TOKEN_MAX_LEN)
 		return -EINVAL;
-	if (sodium_base642bin(raw, sizeof(raw), s, slen, NULL, &rawlen, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+	long dl = b64url_decode(s, slen, raw, sizeof(raw));
+	if (dl < 0)
 		return -EINVAL;
+	rawlen = (size_t)dl;
 	if (rawlen < HDR_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES || raw[0] != TOKEN_VERSION)
 		return -EINVAL;
 	kid = (uint32_t)raw[1] << 24 | (uint32_t)raw[2] << 16 | (uint32_t)raw[3] << 8 | raw[4];

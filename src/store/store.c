@@ -180,6 +180,11 @@ void store_rollback(struct store *st)
 	st->in_txn = false;
 }
 
+bool store_in_txn(const struct store *st)
+{
+	return st->in_txn;
+}
+
 int64_t store_txn_revision(const struct store *st)
 {
 	return st->txn_revision;

@@ -34,6 +34,8 @@ int store_begin_write(struct store *st);
 int store_commit(struct store *st);
 /* Roll back the open transaction, if any. Safe to call twice. */
 void store_rollback(struct store *st);
+/* True while a transaction is open on st. */
+bool store_in_txn(const struct store *st);
 /* The revision of the open write transaction. */
 int64_t store_txn_revision(const struct store *st);
 /* The current global revision, read from the store. */

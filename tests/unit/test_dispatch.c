@@ -62,12 +62,39 @@ static void bad_bodies(void **state)
 	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"), 409);
 }
 
+/* Regression: a revoked token must not buy a new one through the token
+ * method (validation once ran inside the auth transaction, where the
+ * revocation cache could not refresh). */
+static void revoked_token_cannot_rescope(void **state)
+{
+	char *tok = harness_admin_token(&b), body[2048];
+	struct http_request req;
+	struct http_response res;
+
+	assert_non_null(tok);
+	memset(&req, 0, offsetof(struct http_request, tok));
+	req.b = &b;
+	req.method = "DELETE";
+	req.path = "/v3/auth/tokens";
+	req.auth_token = admin;
+	req.subject_token = tok;
+	http_dispatch(&req, &res);
+	assert_int_equal(res.status, 204);
+	http_response_clear(&res);
+	snprintf(body, sizeof(body),
+		 "{\"auth\":{\"identity\":{\"methods\":[\"token\"],\"token\":{\"id\":\"%s\"}}}}", tok);
+	assert_int_equal(status_of("POST", "/v3/auth/tokens", NULL, body), 401);
+	assert_int_equal(status_of("GET", "/v3/projects", tok, NULL), 401);
+	free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(routes_and_methods),
 		cmocka_unit_test(authentication),
 		cmocka_unit_test(bad_bodies),
+		cmocka_unit_test(revoked_token_cannot_rescope),
 	};
 	int r;
 
