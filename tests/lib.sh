@@ -4,6 +4,7 @@
 # tests/run counts. BUILD is the build directory under test.
 
 : "${BUILD:?BUILD must name the build directory}"
+BUILD=$(cd "$BUILD" && pwd)
 BASALTD="$BUILD/basaltd"
 BASALT="$BUILD/basalt"
 ADMIN_PASSWORD=admin-secret-pw
