@@ -44,41 +44,6 @@ static json_t *render_endpoint(const struct http_request *req, struct store_stmt
 			 render_links(req, "endpoints", id));
 }
 
-/* GET one row of a catalog table: the shared shape of the three gets. */
-static int get_one(struct http_request *req, struct http_response *res, const char *sql,
-		   const char *param, const char *key, render_fn render)
-{
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, param);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, sql, "s", id);
-	return reply_row(req, res, 200, key, render, r, q, key, id);
-}
-
-/* DELETE one row of a catalog table. */
-static int delete_one(struct http_request *req, struct http_response *res, const char *sql,
-		      const char *param, const char *what)
-{
-	const char *id = http_param(req, param);
-	struct store *st = write_begin(req, res);
-	int r;
-
-	if (!st)
-		return -1;
-	r = store_exec(st, sql, "s", id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find %s: %s.", what, id);
-	if (r == -ENOLINK)
-		r = http_error(res, 409, "Cannot delete %s %s: it is still in use.", what, id);
-	if (write_end(req, res, st, r, what) < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
-}
-
 /* --- regions --- */
 
 int h_region_list(struct http_request *req, struct http_response *res)
@@ -98,7 +63,7 @@ int h_region_list(struct http_request *req, struct http_response *res)
 
 int h_region_get(struct http_request *req, struct http_response *res)
 {
-	return get_one(req, res, "SELECT " REGION_COLS " FROM region WHERE id = ?", "region_id",
+	return reply_get(req, res, "SELECT " REGION_COLS " FROM region WHERE id = ?", "region_id",
 		       "region", render_region);
 }
 
@@ -146,7 +111,7 @@ int h_region_create(struct http_request *req, struct http_response *res)
 
 int h_region_delete(struct http_request *req, struct http_response *res)
 {
-	return delete_one(req, res, "DELETE FROM region WHERE id = ?", "region_id", "region");
+	return reply_delete(req, res, "DELETE FROM region WHERE id = ?", "region_id", "region", NULL);
 }
 
 /* --- services --- */
@@ -168,7 +133,7 @@ int h_service_list(struct http_request *req, struct http_response *res)
 
 int h_service_get(struct http_request *req, struct http_response *res)
 {
-	return get_one(req, res, "SELECT " SERVICE_COLS " FROM service WHERE id = ?", "service_id",
+	return reply_get(req, res, "SELECT " SERVICE_COLS " FROM service WHERE id = ?", "service_id",
 		       "service", render_service);
 }
 
@@ -211,7 +176,7 @@ int h_service_create(struct http_request *req, struct http_response *res)
 
 int h_service_delete(struct http_request *req, struct http_response *res)
 {
-	return delete_one(req, res, "DELETE FROM service WHERE id = ?", "service_id", "service");
+	return reply_delete(req, res, "DELETE FROM service WHERE id = ?", "service_id", "service", NULL);
 }
 
 /* --- endpoints --- */
@@ -235,7 +200,7 @@ int h_endpoint_list(struct http_request *req, struct http_response *res)
 
 int h_endpoint_get(struct http_request *req, struct http_response *res)
 {
-	return get_one(req, res, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?",
+	return reply_get(req, res, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?",
 		       "endpoint_id", "endpoint", render_endpoint);
 }
 
@@ -290,7 +255,7 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 
 int h_endpoint_delete(struct http_request *req, struct http_response *res)
 {
-	return delete_one(req, res, "DELETE FROM endpoint WHERE id = ?", "endpoint_id", "endpoint");
+	return reply_delete(req, res, "DELETE FROM endpoint WHERE id = ?", "endpoint_id", "endpoint", NULL);
 }
 
 /* --- the catalog in tokens --- */

@@ -25,32 +25,23 @@ int h_domain_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
 	struct store_stmt *q = NULL;
-	const char *en = http_query(req, "enabled");
-	int64_t enabled = 0;
+	int64_t enabled, *en;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (en && (enabled = parse_bool(en)) < 0)
-		return http_error(res, 400, "Invalid value for filter 'enabled': %s.", en);
+	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
+		return -1;
 	r = store_query(st, &q,
 			"SELECT " DOMAIN_COLS " FROM domain WHERE (?1 IS NULL OR name = ?1)"
 			" AND (?2 IS NULL OR enabled = ?2) ORDER BY name",
-			"sp", http_query(req, "name"), en ? &enabled : NULL);
+			"sp", http_query(req, "name"), en);
 	return reply_rows(req, res, "domains", render_domain, r, q);
 }
 
 int h_domain_get(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "domain_id");
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, GET_DOMAIN, "s", id);
-	return reply_row(req, res, 200, "domain", render_domain, r, q, "domain", id);
+	return reply_get(req, res, GET_DOMAIN, "domain_id", "domain", render_domain);
 }
 
 static int check_domain_body(struct http_response *res, const json_t *d)

@@ -17,6 +17,8 @@ struct store_stmt;
 struct http_request;
 struct http_response;
 
+typedef json_t *(*render_fn)(const struct http_request *req, struct store_stmt *q);
+
 struct revocation {
 	char *user_id, *project_id, *domain_id, *audit_id; /* NULL: any */
 	int64_t issued_before;
@@ -81,7 +83,6 @@ json_t *render_role(const struct http_request *req, struct store_stmt *q);
 #define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email"
 #define ROLE_COLS "id, name, description"
 
-typedef json_t *(*render_fn)(const struct http_request *req, struct store_stmt *q);
 /* Reply 200 with every row of q (the statement store_query made, with its
  * return value r) rendered into a Keystone list. Consumes q. */
 int reply_rows(struct http_request *req, struct http_response *res, const char *collection,
@@ -93,7 +94,7 @@ int reply_row(struct http_request *req, struct http_response *res, int status, c
 /* 1 and fills out when the row exists, 0 when not, -errno. */
 int identity_exists(struct store *st, const char *sql, const char *id);
 
-/* txn.c */
+/* handler.c */
 /* Open a write transaction on this thread's store; NULL with res filled
  * on failure. */
 struct store *write_begin(struct http_request *req, struct http_response *res);
@@ -108,6 +109,18 @@ struct jfield;
  * NULL with a 400 in res. */
 json_t *body_object(struct http_request *req, struct http_response *res, const char *key,
 		    const struct jfield *fields, size_t nfields, json_t **inner);
+/* GET one row by the route placeholder param: 200 {key: ...} or 404. */
+int reply_get(struct http_request *req, struct http_response *res, const char *sql,
+	      const char *param, const char *key, render_fn render);
+/* DELETE the row named by param (sql has one '?'), then run after (may be
+ * NULL) in the same transaction: 204, 404, or 409 when still referenced. */
+int reply_delete(struct http_request *req, struct http_response *res, const char *sql,
+		 const char *param, const char *what,
+		 int (*after)(struct store *st, const char *id));
+/* Boolean query filter name: *ptr is NULL when absent, else points at
+ * *val. A value that is not a boolean fills a 400. */
+int query_bool(struct http_request *req, struct http_response *res, const char *name,
+	       int64_t *val, int64_t **ptr);
 /* A bad-request error for a body field: returns -EINVAL after filling res. */
 #define BAD_BODY(res, err) (http_error((res), 400, "%s", (err)), -EINVAL)
 

@@ -12,21 +12,6 @@
 
 #define GET_PROJECT "SELECT " PROJECT_COLS " FROM project WHERE id = ?"
 
-static int bool_filter(struct http_response *res, const char *v, int64_t *out, int64_t **ptr)
-{
-	int b;
-
-	*ptr = NULL;
-	if (!v)
-		return 0;
-	b = parse_bool(v);
-	if (b < 0)
-		return http_error(res, 400, "Invalid value for filter 'enabled': %s.", v);
-	*out = b;
-	*ptr = out;
-	return 0;
-}
-
 int h_project_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
@@ -36,7 +21,7 @@ int h_project_list(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (bool_filter(res, http_query(req, "enabled"), &enabled, &en) < 0)
+	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
 		return -1;
 	/* parent_id of a top-level project is its domain. */
 	r = store_query(st, &q,
@@ -65,15 +50,7 @@ int h_user_projects(struct http_request *req, struct http_response *res)
 
 int h_project_get(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "project_id");
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, GET_PROJECT, "s", id);
-	return reply_row(req, res, 200, "project", render_project, r, q, "project", id);
+	return reply_get(req, res, GET_PROJECT, "project_id", "project", render_project);
 }
 
 static const struct jfield project_fields[] = {
@@ -202,20 +179,13 @@ int h_project_update(struct http_request *req, struct http_response *res)
 	return reply_row(req, res, 200, "project", render_project, r, q, "project", id);
 }
 
+static int revoke_project(struct store *st, const char *id)
+{
+	return identity_revoke(st, NULL, id, NULL, NULL);
+}
+
 int h_project_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "project_id");
-	struct store *st = write_begin(req, res);
-	int r;
-
-	if (!st)
-		return -1;
-	r = store_exec(st, "DELETE FROM project WHERE id = ?", "s", id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find project: %s.", id);
-	if (r > 0)
-		r = identity_revoke(st, NULL, id, NULL, NULL);
-	if (write_end(req, res, st, r, "project") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return reply_delete(req, res, "DELETE FROM project WHERE id = ?", "project_id", "project",
+			    revoke_project);
 }

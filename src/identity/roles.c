@@ -39,15 +39,7 @@ int h_role_list(struct http_request *req, struct http_response *res)
 
 int h_role_get(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "role_id");
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, GET_ROLE, "s", id);
-	return reply_row(req, res, 200, "role", render_role, r, q, "role", id);
+	return reply_get(req, res, GET_ROLE, "role_id", "role", render_role);
 }
 
 static int check_role_body(struct http_response *res, const json_t *ro)

@@ -17,34 +17,24 @@ int h_user_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
 	struct store_stmt *q = NULL;
-	const char *en = http_query(req, "enabled");
-	int64_t enabled;
+	int64_t enabled, *en;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (en && (enabled = parse_bool(en)) < 0)
-		return http_error(res, 400, "Invalid value for filter 'enabled': %s.", en);
+	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
+		return -1;
 	r = store_query(st, &q,
 			"SELECT " USER_COLS " FROM users WHERE (?1 IS NULL OR name = ?1)"
 			" AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR enabled = ?3)"
 			" ORDER BY name",
-			"ssp", http_query(req, "name"), http_query(req, "domain_id"),
-			en ? &enabled : NULL);
+			"ssp", http_query(req, "name"), http_query(req, "domain_id"), en);
 	return reply_rows(req, res, "users", render_user, r, q);
 }
 
 int h_user_get(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "user_id");
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, GET_USER, "s", id);
-	return reply_row(req, res, 200, "user", render_user, r, q, "user", id);
+	return reply_get(req, res, GET_USER, "user_id", "user", render_user);
 }
 
 static const struct jfield user_fields[] = {
@@ -214,22 +204,15 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	return reply_row(req, res, 200, "user", render_user, r, q, "user", id);
 }
 
+static int revoke_user(struct store *st, const char *id)
+{
+	return identity_revoke(st, id, NULL, NULL, NULL);
+}
+
 int h_user_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "user_id");
-	struct store *st = write_begin(req, res);
-	int r;
-
-	if (!st)
-		return -1;
-	r = store_exec(st, "DELETE FROM users WHERE id = ?", "s", id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find user: %s.", id);
-	if (r > 0)
-		r = identity_revoke(st, id, NULL, NULL, NULL);
-	if (write_end(req, res, st, r, "user") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return reply_delete(req, res, "DELETE FROM users WHERE id = ?", "user_id", "user",
+			    revoke_user);
 }
 
 int h_user_password(struct http_request *req, struct http_response *res)

@@ -1,0 +1,121 @@
+/* handler.c - what every identity handler shares: the write transaction,
+ * body parsing, filters, and get-one / delete-one replies. */
+#include <errno.h>
+
+#include "basalt.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+struct store *write_begin(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	int r;
+
+	if (!st) {
+		http_error_errno(res, -EIO, "store");
+		return NULL;
+	}
+	r = store_begin_write(st);
+	if (r < 0) {
+		http_error_errno(res, r, "store");
+		return NULL;
+	}
+	return st;
+}
+
+int write_end(struct http_request *req, struct http_response *res, struct store *st, int r,
+	      const char *what)
+{
+	if (r >= 0)
+		r = store_commit(st);
+	else
+		store_rollback(st);
+	if (r < 0) {
+		/* A handler may have filled its own error already. */
+		if (res->status < 400)
+			http_error_errno(res, r, what);
+		return -1;
+	}
+	identity_cache_invalidate(req->b);
+	return 0;
+}
+
+json_t *body_object(struct http_request *req, struct http_response *res, const char *key,
+		    const struct jfield *fields, size_t nfields, json_t **inner)
+{
+	json_t *body = http_body_json(req, res);
+	char err[256];
+	json_t *obj;
+
+	if (!body)
+		return NULL;
+	obj = json_object_get(body, key);
+	if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_object(obj)) {
+		json_decref(body);
+		http_error(res, 400, "Invalid input: the body must be {\"%s\": {...}}.", key);
+		return NULL;
+	}
+	if (json_check(obj, fields, nfields, err, sizeof(err)) < 0) {
+		json_decref(body);
+		http_error(res, 400, "%s", err);
+		return NULL;
+	}
+	*inner = obj;
+	return body;
+}
+
+int reply_get(struct http_request *req, struct http_response *res, const char *sql,
+	      const char *param, const char *key, render_fn render)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, param);
+	struct store_stmt *q = NULL;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, sql, "s", id);
+	return reply_row(req, res, 200, key, render, r, q, key, id);
+}
+
+int reply_delete(struct http_request *req, struct http_response *res, const char *sql,
+		 const char *param, const char *what,
+		 int (*after)(struct store *st, const char *id))
+{
+	const char *id = http_param(req, param);
+	struct store *st = write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_exec(st, sql, "s", id);
+	if (r == 0)
+		r = http_error(res, 404, "Could not find %s: %s.", what, id);
+	if (r == -ENOLINK)
+		r = http_error(res, 409, "Cannot delete %s %s: it is still in use.", what, id);
+	if (r > 0 && after)
+		r = after(st, id);
+	if (write_end(req, res, st, r, what) < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
+
+int query_bool(struct http_request *req, struct http_response *res, const char *name,
+	       int64_t *val, int64_t **ptr)
+{
+	const char *v = http_query(req, name);
+	int b;
+
+	*ptr = NULL;
+	if (!v)
+		return 0;
+	b = parse_bool(v);
+	if (b < 0)
+		return http_error(res, 400, "Invalid value for filter '%s': %s.", name, v);
+	*val = b;
+	*ptr = val;
+	return 0;
+}
