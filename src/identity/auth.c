@@ -457,32 +457,18 @@ int h_auth_revoke(struct http_request *req, struct http_response *res)
 
 int h_auth_projects(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " PROJECT_COLS " FROM project WHERE enabled = 1 AND id IN"
-			" (SELECT project_id FROM project_role WHERE user_id = ?) ORDER BY name",
-			"s", req->tok.user_id);
-	return reply_rows(req, res, "projects", render_project, r, q);
+	return reply_list(req, res, "projects", render_project,
+			  "SELECT " PROJECT_COLS " FROM project WHERE enabled = 1 AND id IN"
+			  " (SELECT project_id FROM project_role WHERE user_id = ?) ORDER BY name",
+			  "s", req->tok.user_id);
 }
 
 int h_auth_domains(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " DOMAIN_COLS " FROM domain WHERE enabled = 1 AND id IN"
-			" (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
-			"s", req->tok.user_id);
-	return reply_rows(req, res, "domains", render_domain, r, q);
+	return reply_list(req, res, "domains", render_domain,
+			  "SELECT " DOMAIN_COLS " FROM domain WHERE enabled = 1 AND id IN"
+			  " (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
+			  "s", req->tok.user_id);
 }
 
 int h_auth_catalog(struct http_request *req, struct http_response *res)

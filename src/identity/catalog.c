@@ -48,17 +48,10 @@ static json_t *render_endpoint(const struct http_request *req, struct store_stmt
 
 int h_region_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " REGION_COLS " FROM region WHERE (?1 IS NULL OR parent_region_id = ?1)"
-			" ORDER BY id",
-			"s", http_query(req, "parent_region_id"));
-	return reply_rows(req, res, "regions", render_region, r, q);
+	return reply_list(req, res, "regions", render_region,
+			  "SELECT " REGION_COLS " FROM region WHERE (?1 IS NULL OR parent_region_id = ?1)"
+			  " ORDER BY id",
+			  "s", http_query(req, "parent_region_id"));
 }
 
 int h_region_get(struct http_request *req, struct http_response *res)
@@ -118,17 +111,10 @@ int h_region_delete(struct http_request *req, struct http_response *res)
 
 int h_service_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " SERVICE_COLS " FROM service WHERE (?1 IS NULL OR type = ?1)"
-			" AND (?2 IS NULL OR name = ?2) ORDER BY type",
-			"ss", http_query(req, "type"), http_query(req, "name"));
-	return reply_rows(req, res, "services", render_service, r, q);
+	return reply_list(req, res, "services", render_service,
+			  "SELECT " SERVICE_COLS " FROM service WHERE (?1 IS NULL OR type = ?1)"
+			  " AND (?2 IS NULL OR name = ?2) ORDER BY type",
+			  "ss", http_query(req, "type"), http_query(req, "name"));
 }
 
 int h_service_get(struct http_request *req, struct http_response *res)
@@ -183,19 +169,12 @@ int h_service_delete(struct http_request *req, struct http_response *res)
 
 int h_endpoint_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " ENDPOINT_COLS " FROM endpoint WHERE (?1 IS NULL OR service_id = ?1)"
-			" AND (?2 IS NULL OR interface = ?2) AND (?3 IS NULL OR region_id = ?3)"
-			" ORDER BY service_id, interface",
-			"sss", http_query(req, "service_id"), http_query(req, "interface"),
-			http_query(req, "region_id"));
-	return reply_rows(req, res, "endpoints", render_endpoint, r, q);
+	return reply_list(req, res, "endpoints", render_endpoint,
+			  "SELECT " ENDPOINT_COLS " FROM endpoint WHERE (?1 IS NULL OR service_id = ?1)"
+			  " AND (?2 IS NULL OR interface = ?2) AND (?3 IS NULL OR region_id = ?3)"
+			  " ORDER BY service_id, interface",
+			  "sss", http_query(req, "service_id"), http_query(req, "interface"),
+			  http_query(req, "region_id"));
 }
 
 int h_endpoint_get(struct http_request *req, struct http_response *res)

@@ -23,20 +23,14 @@ static const struct jfield domain_fields[] = {
 
 int h_domain_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
 	int64_t enabled, *en;
-	int r;
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
 	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
 		return -1;
-	r = store_query(st, &q,
-			"SELECT " DOMAIN_COLS " FROM domain WHERE (?1 IS NULL OR name = ?1)"
-			" AND (?2 IS NULL OR enabled = ?2) ORDER BY name",
-			"sp", http_query(req, "name"), en);
-	return reply_rows(req, res, "domains", render_domain, r, q);
+	return reply_list(req, res, "domains", render_domain,
+			  "SELECT " DOMAIN_COLS " FROM domain WHERE (?1 IS NULL OR name = ?1)"
+			  " AND (?2 IS NULL OR enabled = ?2) ORDER BY name",
+			  "sp", http_query(req, "name"), en);
 }
 
 int h_domain_get(struct http_request *req, struct http_response *res)

@@ -2,6 +2,8 @@
  * body parsing, filters, and get-one / delete-one replies. */
 #include <errno.h>
 
+#include <stdarg.h>
+
 #include "basalt.h"
 #include "core/json.h"
 #include "core/util.h"
@@ -118,4 +120,20 @@ int query_bool(struct http_request *req, struct http_response *res, const char *
 	*val = b;
 	*ptr = val;
 	return 0;
+}
+
+int reply_list(struct http_request *req, struct http_response *res, const char *collection,
+	       render_fn render, const char *sql, const char *fmt, ...)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q = NULL;
+	va_list ap;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	va_start(ap, fmt);
+	r = store_vquery(st, &q, sql, fmt, ap);
+	va_end(ap);
+	return reply_rows(req, res, collection, render, r, q);
 }

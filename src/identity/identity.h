@@ -109,6 +109,10 @@ struct jfield;
  * NULL with a 400 in res. */
 json_t *body_object(struct http_request *req, struct http_response *res, const char *key,
 		    const struct jfield *fields, size_t nfields, json_t **inner);
+/* Reply with every row of sql (arguments as for store_query) rendered
+ * into a Keystone list. */
+int reply_list(struct http_request *req, struct http_response *res, const char *collection,
+	       render_fn render, const char *sql, const char *fmt, ...);
 /* GET one row by the route placeholder param: 200 {key: ...} or 404. */
 int reply_get(struct http_request *req, struct http_response *res, const char *sql,
 	      const char *param, const char *key, render_fn render);

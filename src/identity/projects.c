@@ -14,38 +14,24 @@
 
 int h_project_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
 	int64_t enabled, *en;
-	int r;
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
 	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
 		return -1;
-	/* parent_id of a top-level project is its domain. */
-	r = store_query(st, &q,
-			"SELECT " PROJECT_COLS " FROM project WHERE (?1 IS NULL OR name = ?1)"
-			" AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR domain_id = ?3)"
-			" AND (?4 IS NULL OR enabled = ?4) ORDER BY name",
-			"sssp", http_query(req, "name"), http_query(req, "domain_id"),
-			http_query(req, "parent_id"), en);
-	return reply_rows(req, res, "projects", render_project, r, q);
+	return reply_list(req, res, "projects", render_project,
+			  "SELECT " PROJECT_COLS " FROM project WHERE (?1 IS NULL OR name = ?1)"
+			  " AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR domain_id = ?3)"
+			  " AND (?4 IS NULL OR enabled = ?4) ORDER BY name",
+			  "sssp", http_query(req, "name"), http_query(req, "domain_id"),
+			  http_query(req, "parent_id"), en);
 }
 
 int h_user_projects(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT " PROJECT_COLS " FROM project WHERE id IN (SELECT project_id FROM"
-			" project_role WHERE user_id = ?) ORDER BY name",
-			"s", http_param(req, "user_id"));
-	return reply_rows(req, res, "projects", render_project, r, q);
+	return reply_list(req, res, "projects", render_project,
+			  "SELECT " PROJECT_COLS " FROM project WHERE id IN (SELECT project_id FROM"
+			  " project_role WHERE user_id = ?) ORDER BY name",
+			  "s", http_param(req, "user_id"));
 }
 
 int h_project_get(struct http_request *req, struct http_response *res)

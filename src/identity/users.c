@@ -15,21 +15,15 @@
 
 int h_user_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
 	int64_t enabled, *en;
-	int r;
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
 	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
 		return -1;
-	r = store_query(st, &q,
-			"SELECT " USER_COLS " FROM users WHERE (?1 IS NULL OR name = ?1)"
-			" AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR enabled = ?3)"
-			" ORDER BY name",
-			"ssp", http_query(req, "name"), http_query(req, "domain_id"), en);
-	return reply_rows(req, res, "users", render_user, r, q);
+	return reply_list(req, res, "users", render_user,
+			  "SELECT " USER_COLS " FROM users WHERE (?1 IS NULL OR name = ?1)"
+			  " AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR enabled = ?3)"
+			  " ORDER BY name",
+			  "ssp", http_query(req, "name"), http_query(req, "domain_id"), en);
 }
 
 int h_user_get(struct http_request *req, struct http_response *res)

@@ -57,7 +57,7 @@ static int bind_args(struct store_stmt *q, const char *fmt, va_list ap)
 	return r;
 }
 
-static int query_v(struct store *st, struct store_stmt **out, const char *sql, const char *fmt,
+int store_vquery(struct store *st, struct store_stmt **out, const char *sql, const char *fmt,
 		   va_list ap)
 {
 	struct store_stmt *q;
@@ -80,7 +80,7 @@ int store_query(struct store *st, struct store_stmt **out, const char *sql, cons
 	int r;
 
 	va_start(ap, fmt);
-	r = query_v(st, out, sql, fmt, ap);
+	r = store_vquery(st, out, sql, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -92,7 +92,7 @@ int store_exec(struct store *st, const char *sql, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = query_v(st, &q, sql, fmt, ap);
+	r = store_vquery(st, &q, sql, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return r;

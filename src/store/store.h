@@ -14,6 +14,7 @@
 #ifndef BASALT_STORE_H
 #define BASALT_STORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,6 +49,8 @@ int store_revision(struct store *st, int64_t *out);
  * pass it to store_done. store_exec returns the number of rows changed. */
 int store_query(struct store *st, struct store_stmt **out, const char *sql, const char *fmt, ...);
 int store_exec(struct store *st, const char *sql, const char *fmt, ...);
+int store_vquery(struct store *st, struct store_stmt **out, const char *sql, const char *fmt,
+		 va_list ap);
 /* Advance to the next row: 1 row ready, 0 no more rows, or -errno. */
 int store_next(struct store_stmt *q);
 /* Column values of the current row; text is NULL for SQL NULL and valid
