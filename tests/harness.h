@@ -28,8 +28,9 @@ static inline int harness_start(struct basalt *b, char *dir_template)
 	f = fopen(conf, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "[DEFAULT]\nstate_dir = %s\nlog_level = error\n[database]\nbusy_timeout_ms = 1000\n"
-		   "[identity]\npassword_hash_opslimit = 1\npassword_hash_memlimit_kib = 8\n",
+	fprintf(f,
+		"[DEFAULT]\nstate_dir = %s\nlog_level = error\n[database]\nbusy_timeout_ms = 1000\n"
+		"[identity]\npassword_hash_opslimit = 1\npassword_hash_memlimit_kib = 8\n",
 		dir_template);
 	fclose(f);
 	struct bootstrap_opts o = { HARNESS_PASSWORD, "admin", "admin", "RegionOne",
@@ -81,9 +82,9 @@ static inline void harness_request(struct basalt *b, const char *method, const c
 static inline char *harness_admin_token(struct basalt *b)
 {
 	static const char body[] =
-		"{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":"
-		"{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},\"password\":\"" HARNESS_PASSWORD
-		"\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"}}}}}";
+	    "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":"
+	    "{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},\"password\":\"" HARNESS_PASSWORD
+	    "\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"}}}}}";
 	struct http_request req;
 	struct http_response res;
 	char *tok = NULL;

@@ -43,7 +43,8 @@ static const char *error_message(const json_t *reply)
 		return NULL;
 	if ((m = json_string_value(json_object_get(reply, "message"))))
 		return m;
-	json_object_foreach((json_t *)reply, k, v) {
+	json_object_foreach((json_t *)reply, k, v)
+	{
 		if (json_is_object(v) && (m = json_string_value(json_object_get(v, "message"))))
 			return m;
 	}
@@ -168,7 +169,8 @@ int cli_find(struct cli *cli, const struct cli_resource *r, const char *name_or_
 		return rc;
 	json_t *list = json_object_get(reply, r->plural), *item, *match = NULL;
 	size_t i, n = 0;
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		/* Servers may ignore the filter: compare names here too. */
 		const char *name = json_string_value(json_object_get(item, "name"));
 

@@ -341,12 +341,14 @@ int cli_endpoint(struct cli *cli, const char *type, char **url)
 	const char *found = NULL;
 
 	*url = NULL;
-	json_array_foreach(catalog, i, svc) {
+	json_array_foreach(catalog, i, svc)
+	{
 		const char *t = json_string_value(json_object_get(svc, "type"));
 
 		if (!t || strcmp(t, type) != 0)
 			continue;
-		json_array_foreach(json_object_get(svc, "endpoints"), j, ep) {
+		json_array_foreach(json_object_get(svc, "endpoints"), j, ep)
+		{
 			const char *iface = json_string_value(json_object_get(ep, "interface"));
 
 			if (interface_match(iface, a->interface) &&

@@ -99,7 +99,8 @@ static int merge(json_t *dst, json_t *src)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(src, k, v) {
+	json_object_foreach(src, k, v)
+	{
 		json_t *d = json_object_get(dst, k);
 
 		if (json_is_object(d) && json_is_object(v)) {

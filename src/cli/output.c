@@ -258,9 +258,8 @@ int cli_print_object(const struct cli *cli, const json_t *obj)
 
 	if (!keys)
 		return -ENOMEM;
-	json_object_foreach((json_t *)obj, k, v)
-		if (strcmp(k, "links") != 0 && column_wanted(cli, k))
-			keys[n++] = k;
+	json_object_foreach((json_t *)obj, k,
+			    v) if (strcmp(k, "links") != 0 && column_wanted(cli, k)) keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	if (cli->format == CLI_FMT_JSON) {
 		_cleanup_json_ json_t *out = json_object();

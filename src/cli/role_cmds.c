@@ -189,7 +189,8 @@ int cmd_role_assignment_list(struct cli *cli, const struct cli_args *a)
 	path = q;
 	if ((r = cli_request(cli, "identity", "GET", path, NULL, &reply)) < 0)
 		return r;
-	json_array_foreach(json_object_get(reply, "role_assignments"), i, as) {
+	json_array_foreach(json_object_get(reply, "role_assignments"), i, as)
+	{
 		json_t *row = assignment_row(as);
 
 		if (!row || json_array_append_new(rows, row) < 0)

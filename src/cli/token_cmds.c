@@ -87,7 +87,8 @@ static char *endpoints_text(const json_t *eps)
 
 	if (!f)
 		return NULL;
-	json_array_foreach(eps, i, ep) {
+	json_array_foreach(eps, i, ep)
+	{
 		const char *region = json_string_value(json_object_get(ep, "region"));
 		const char *iface = json_string_value(json_object_get(ep, "interface"));
 		const char *url = json_string_value(json_object_get(ep, "url"));
@@ -128,7 +129,8 @@ int cmd_catalog_show(struct cli *cli, const struct cli_args *a)
 
 	if ((r = cli_login(cli)) < 0)
 		return r;
-	json_array_foreach(json_object_get(cli->token_body, "catalog"), i, s) {
+	json_array_foreach(json_object_get(cli->token_body, "catalog"), i, s)
+	{
 		const char *type = json_string_value(json_object_get(s, "type"));
 		const char *name = json_string_value(json_object_get(s, "name"));
 

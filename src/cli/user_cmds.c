@@ -45,10 +45,12 @@ int cmd_user_list(struct cli *cli, const struct cli_args *a)
 		return -ENOMEM;
 	size_t i, j;
 	json_t *u, *as;
-	json_array_foreach(json_object_get(reply, "users"), i, u) {
+	json_array_foreach(json_object_get(reply, "users"), i, u)
+	{
 		json_t *uid = json_object_get(u, "id");
 
-		json_array_foreach(json_object_get(assignments, "role_assignments"), j, as) {
+		json_array_foreach(json_object_get(assignments, "role_assignments"), j, as)
+		{
 			if (json_equal(json_object_get(json_object_get(as, "user"), "id"), uid)) {
 				if (json_array_append(users, u) < 0)
 					return -ENOMEM;

@@ -16,13 +16,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: basaltd --config FILE --role ROLE[,ROLE...]\n"
-		"       basaltd --config FILE bootstrap --admin-password PW [--admin-username NAME]\n"
-		"               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
-		"       basaltd --config FILE token-keys rotate\n"
-		"       basaltd config-sample\n"
-		"roles: controller (compute and network arrive with their issues)\n");
+	fprintf(
+	    out,
+	    "usage: basaltd --config FILE --role ROLE[,ROLE...]\n"
+	    "       basaltd --config FILE bootstrap --admin-password PW [--admin-username NAME]\n"
+	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
+	    "       basaltd --config FILE token-keys rotate\n"
+	    "       basaltd config-sample\n"
+	    "roles: controller (compute and network arrive with their issues)\n");
 }
 
 static int run_controller(struct basalt *b)
@@ -70,12 +71,24 @@ static int cmd_bootstrap(struct basalt *b, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.admin_password = optarg; break;
-		case 'u': o.admin_username = optarg; break;
-		case 'P': o.admin_project = optarg; break;
-		case 'r': o.region = optarg; break;
-		case 'U': o.public_url = optarg; break;
-		default: usage(stderr); return -EINVAL;
+		case 'p':
+			o.admin_password = optarg;
+			break;
+		case 'u':
+			o.admin_username = optarg;
+			break;
+		case 'P':
+			o.admin_project = optarg;
+			break;
+		case 'r':
+			o.region = optarg;
+			break;
+		case 'U':
+			o.public_url = optarg;
+			break;
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (!o.admin_password)
@@ -111,10 +124,18 @@ int main(int argc, char **argv)
 	/* '+': stop at the first command word; it has options of its own. */
 	while ((c = getopt_long(argc, argv, "+c:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'r': role = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			config = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	argc -= optind;

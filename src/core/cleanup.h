@@ -23,8 +23,8 @@ static inline void closep(int *fd)
 		close(*fd);
 }
 
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-#define _cleanup_json_ __attribute__((cleanup(json_unrefp)))
+#define _cleanup_free_	__attribute__((cleanup(freep)))
+#define _cleanup_json_	__attribute__((cleanup(json_unrefp)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 
 /* Hand ownership out of a cleanup-managed variable. */

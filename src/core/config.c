@@ -21,8 +21,14 @@ struct option {
 	const char *help;
 };
 
-#define STR(sec, name, field, def, help) { sec, name, OPT_STR, offsetof(struct config, field), def, help }
-#define INT(sec, name, field, def, help) { sec, name, OPT_INT, offsetof(struct config, field), def, help }
+#define STR(sec, name, field, def, help)                                                           \
+	{                                                                                          \
+		sec, name, OPT_STR, offsetof(struct config, field), def, help                      \
+	}
+#define INT(sec, name, field, def, help)                                                           \
+	{                                                                                          \
+		sec, name, OPT_INT, offsetof(struct config, field), def, help                      \
+	}
 
 static const struct option options[] = {
 	STR("DEFAULT", "host", host, "localhost",
@@ -37,8 +43,7 @@ static const struct option options[] = {
 	STR("api", "listen", api_listen, "127.0.0.1:5000", "Address and port the API listens on."),
 	STR("api", "public_url", public_url, "",
 	    "Base URL clients use to reach the API (default: http://LISTEN)."),
-	INT("api", "workers", api_workers, "0",
-	    "HTTP worker threads (0: one per CPU)."),
+	INT("api", "workers", api_workers, "0", "HTTP worker threads (0: one per CPU)."),
 	INT("api", "max_request_body_size", max_request_body_size, "114688",
 	    "Largest request body accepted, in bytes; larger ones get 413."),
 	INT("identity", "token_expiration", token_expiration, "3600",
@@ -49,7 +54,8 @@ static const struct option options[] = {
 	    "argon2id time cost (passes)."),
 	INT("identity", "password_hash_memlimit_kib", password_hash_memlimit_kib, "19456",
 	    "argon2id memory cost in KiB (19 MiB: the OWASP baseline)."),
-	STR("identity", "region", region, "RegionOne", "Region of the endpoints that bootstrap creates."),
+	STR("identity", "region", region, "RegionOne",
+	    "Region of the endpoints that bootstrap creates."),
 };
 
 static int option_set(struct config *cfg, const struct option *o, const char *value)
@@ -78,9 +84,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	struct config *cfg = user;
 
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
-		if (strcmp(options[i].section, section) == 0 && strcmp(options[i].name, name) == 0) {
+		if (strcmp(options[i].section, section) == 0 &&
+		    strcmp(options[i].name, name) == 0) {
 			if (option_set(cfg, &options[i], value) < 0) {
-				log_error("config: bad value for [%s] %s: %s", section, name, value);
+				log_error("config: bad value for [%s] %s: %s", section, name,
+					  value);
 				return 0;
 			}
 			return 1;

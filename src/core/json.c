@@ -51,7 +51,8 @@ int json_check(const json_t *obj, const struct jfield *fields, size_t nfields, c
 		snprintf(err, errlen, "Invalid input: the request body must be an object.");
 		return -EINVAL;
 	}
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const struct jfield *f = NULL;
 		for (size_t i = 0; i < nfields; i++)
 			if (strcmp(fields[i].name, key) == 0)
@@ -88,7 +89,8 @@ int json_check(const json_t *obj, const struct jfield *fields, size_t nfields, c
 	}
 	for (size_t i = 0; i < nfields; i++) {
 		if (fields[i].required && !json_object_get(obj, fields[i].name)) {
-			snprintf(err, errlen, "Invalid input for field '%s': '%s' is a required property.",
+			snprintf(err, errlen,
+				 "Invalid input for field '%s': '%s' is a required property.",
 				 fields[i].name, fields[i].name);
 			return -EINVAL;
 		}

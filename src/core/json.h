@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 enum jtype {
-	J_STRING,	  /* non-empty? see min_len */
-	J_STRING_NULL,	  /* string or null */
+	J_STRING,      /* non-empty? see min_len */
+	J_STRING_NULL, /* string or null */
 	J_BOOL,
 	J_OBJECT,
 	J_ARRAY,

@@ -9,8 +9,8 @@
 #include "core/cleanup.h"
 #include "http/client.h"
 
-#define REPLY_MAX (64u << 20)	   /* refuse bodies over 64 MiB */
-#define CONNECT_TIMEOUT_MS 10000L /* give up connecting after 10 s */
+#define REPLY_MAX	   (64u << 20) /* refuse bodies over 64 MiB */
+#define CONNECT_TIMEOUT_MS 10000L      /* give up connecting after 10 s */
 
 struct http_client {
 	CURL *curl; /* owned; reused so the connection stays alive */

@@ -14,15 +14,24 @@
 static const char *status_title(int status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Request Entity Too Large";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Request Entity Too Large";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Internal Server Error";
 	}
 }
 
@@ -45,15 +54,21 @@ int http_error_errno(struct http_response *res, int err, const char *what)
 	case -ENOENT:
 		return http_error(res, 404, "Could not find %s.", what);
 	case -EEXIST:
-		return http_error(res, 409, "Conflict occurred attempting to store %s - Duplicate entry.", what);
+		return http_error(
+		    res, 409, "Conflict occurred attempting to store %s - Duplicate entry.", what);
 	case -ENOLINK:
-		return http_error(res, 409, "Conflict occurred attempting to store %s - it references, or is referenced by, another resource.", what);
+		return http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store %s - it references, or is referenced by, another resource.",
+		    what);
 	case -EINVAL:
 		return http_error(res, 400, "Invalid input for %s.", what);
 	case -EBUSY:
 		return http_error(res, 503, "The store is busy; retry the request.");
 	default:
-		return http_error(res, 500, "An unexpected error prevented the server from fulfilling your request.");
+		return http_error(
+		    res, 500,
+		    "An unexpected error prevented the server from fulfilling your request.");
 	}
 }
 
@@ -251,8 +266,8 @@ static int authorize(struct http_request *req, struct http_response *res)
 		break;
 	case POL_ADMIN_OR_PROJECT:
 		pid = http_param(req, "project_id");
-		if (admin || (pid && req->tok.scope == SCOPE_PROJECT &&
-			      strcmp(pid, req->tok.scope_id) == 0))
+		if (admin ||
+		    (pid && req->tok.scope == SCOPE_PROJECT && strcmp(pid, req->tok.scope_id) == 0))
 			goto member_check;
 		break;
 	}
@@ -310,7 +325,8 @@ void http_dispatch(struct http_request *req, struct http_response *res)
 	rt = route_find(req, &status);
 	if (!rt) {
 		if (status == 405)
-			http_error(res, 405, "The method %.16s is not allowed for the requested URL.",
+			http_error(res, 405,
+				   "The method %.16s is not allowed for the requested URL.",
 				   req->method);
 		else
 			http_error(res, 404, "The resource could not be found.");
@@ -331,8 +347,8 @@ out:
 	if (res->status >= 400 && !res->body && !res->raw)
 		render_error(req, res);
 	if (res->status >= 500)
-		log_error("%s %s %s -> %d: %s", req->request_id, req->method, req->path, res->status,
-			  res->message);
+		log_error("%s %s %s -> %d: %s", req->request_id, req->method, req->path,
+			  res->status, res->message);
 	else
 		log_debug("%s %s %s -> %d", req->request_id, req->method, req->path, res->status);
 }

@@ -14,8 +14,8 @@
 
 struct basalt;
 
-#define HTTP_MAX_QUERY 32
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_QUERY	 32
+#define HTTP_MAX_PARAMS	 4
 #define HTTP_MAX_HEADERS 4
 
 struct kv {
@@ -29,12 +29,12 @@ enum service { SVC_IDENTITY };
 /* Who may call a route. Readers never write: for write methods every rule
  * but POL_NONE, POL_TOKEN and POL_SELF_WRITE also needs member or admin. */
 enum policy {
-	POL_NONE,	/* no token needed */
-	POL_TOKEN,	/* any valid token, any scope */
-	POL_ADMIN,	/* the admin role */
-	POL_ADMIN_OR_SELF,	/* admin, or path {user_id} is the caller */
-	POL_ADMIN_OR_PROJECT,	/* admin, or path {project_id} is the token's project */
-	POL_SELF_WRITE,		/* path {user_id} is the caller (e.g. own password) */
+	POL_NONE,	      /* no token needed */
+	POL_TOKEN,	      /* any valid token, any scope */
+	POL_ADMIN,	      /* the admin role */
+	POL_ADMIN_OR_SELF,    /* admin, or path {user_id} is the caller */
+	POL_ADMIN_OR_PROJECT, /* admin, or path {project_id} is the token's project */
+	POL_SELF_WRITE,	      /* path {user_id} is the caller (e.g. own password) */
 };
 
 struct http_request {
@@ -47,7 +47,7 @@ struct http_request {
 	const char *subject_token; /* X-Subject-Token */
 	const char *body;
 	size_t body_len;
-	const struct route *route; /* the matched route */
+	const struct route *route;	     /* the matched route */
 	const char *params[HTTP_MAX_PARAMS]; /* {placeholders} of the route, in order */
 	int nparams;
 	char pathbuf[1024]; /* params point here */
@@ -59,8 +59,8 @@ struct http_request {
 
 struct http_response {
 	int status;
-	json_t *body;	     /* owned; NULL for no body */
-	char *raw;	     /* owned; pre-serialised JSON body, used instead of body */
+	json_t *body;	   /* owned; NULL for no body */
+	char *raw;	   /* owned; pre-serialised JSON body, used instead of body */
 	char message[512]; /* error message when status >= 400 and body is NULL */
 	struct {
 		const char *name;
@@ -89,7 +89,7 @@ void http_response_clear(struct http_response *res);
 /* Set an error status and message; returns -1 so handlers can
  * "return http_error(res, 404, ...)". */
 int http_error(struct http_response *res, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Map a -errno from a lower layer to an HTTP error (what names the object). */
 int http_error_errno(struct http_response *res, int err, const char *what);
 /* Respond with status and body (ownership of body passes to res). */

@@ -55,8 +55,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		text = json_dumps(res->body, JSON_COMPACT);
 		len = text ? strlen(text) : 0;
 	}
-	resp = MHD_create_response_from_buffer(len, text ? text : (void *)"",
-					       text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+	    len, text ? text : (void *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
@@ -88,8 +88,8 @@ static enum MHD_Result reply_too_big(struct http_server *srv, struct MHD_Connect
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	size_t limit = (size_t)srv->b->cfg.max_request_body_size;
@@ -222,14 +222,11 @@ int http_server_start(struct basalt *b, struct http_server **out)
 	if (!srv)
 		return -ENOMEM;
 	srv->b = b;
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				       MHD_OPTION_THREAD_POOL_SIZE, workers,
-				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-				       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-				       MHD_OPTION_END);
+	srv->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+	    (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		log_error("cannot listen on %s", b->cfg.api_listen);
 		free(srv);

@@ -69,20 +69,23 @@ int assignments_for_token(struct store *st, const char *user_id, const char *pro
 	int r, direct;
 
 	if (project_id)
-		r = store_query(st, &q,
-				"SELECT r.id, r.name FROM project_role a JOIN role r ON r.id = a.role_id"
-				" WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name",
-				"ss", user_id, project_id);
+		r = store_query(
+		    st, &q,
+		    "SELECT r.id, r.name FROM project_role a JOIN role r ON r.id = a.role_id"
+		    " WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name",
+		    "ss", user_id, project_id);
 	else if (domain_id)
-		r = store_query(st, &q,
-				"SELECT r.id, r.name FROM domain_role a JOIN role r ON r.id = a.role_id"
-				" WHERE a.user_id = ? AND a.domain_id = ? ORDER BY r.name",
-				"ss", user_id, domain_id);
+		r = store_query(
+		    st, &q,
+		    "SELECT r.id, r.name FROM domain_role a JOIN role r ON r.id = a.role_id"
+		    " WHERE a.user_id = ? AND a.domain_id = ? ORDER BY r.name",
+		    "ss", user_id, domain_id);
 	else /* system scope: the admin role */
 		r = store_query(st, &q, "SELECT id, name FROM role WHERE name = 'admin'", "");
 	if (r < 0)
 		return r;
-	while ((r = store_next(q)) > 0 && (r = token_add_role(t, store_text(q, 0), store_text(q, 1))) == 0)
+	while ((r = store_next(q)) > 0 &&
+	       (r = token_add_role(t, store_text(q, 0), store_text(q, 1))) == 0)
 		;
 	store_done(q);
 	if (r < 0)
@@ -119,8 +122,9 @@ static json_t *render_assignment(const struct http_request *req, const char *rol
 	if (names) {
 		json_object_set_new(role, "name", json_string(role_name));
 		json_object_set_new(user, "name", json_string(store_text(q, 3)));
-		json_object_set_new(user, "domain", json_pack("{s:s,s:s}", "id", store_text(q, 4),
-							      "name", store_text(q, 5)));
+		json_object_set_new(
+		    user, "domain",
+		    json_pack("{s:s,s:s}", "id", store_text(q, 4), "name", store_text(q, 5)));
 		json_object_set_new(target, "name", json_string(store_text(q, 8)));
 		if (project)
 			json_object_set_new(target, "domain",
@@ -155,33 +159,36 @@ int h_role_assignments(struct http_request *req, struct http_response *res)
 		return http_reply(res, 200, render_list(req, "role_assignments", json_array()));
 	/* Anyone may list their own assignments; everything else is admin's. */
 	if (!http_is_admin(req) && !(user && strcmp(user, req->tok.user_id) == 0))
-		return http_error(res, 403, "You are not authorized to perform the requested action: identity:list_role_assignments.");
-	r = store_query(st, &q,
-			"SELECT a.role_id, r.name, a.user_id, u.name, u.domain_id, ud.name,"
-			" 'project', a.project_id, p.name, p.domain_id, pd.name"
-			" FROM project_role a JOIN role r ON r.id = a.role_id"
-			" JOIN users u ON u.id = a.user_id JOIN domain ud ON ud.id = u.domain_id"
-			" JOIN project p ON p.id = a.project_id JOIN domain pd ON pd.id = p.domain_id"
-			" WHERE (?1 IS NULL OR a.user_id = ?1) AND (?2 IS NULL OR a.project_id = ?2)"
-			" AND ?3 IS NULL"
-			" UNION ALL"
-			" SELECT a.role_id, r.name, a.user_id, u.name, u.domain_id, ud.name,"
-			" 'domain', a.domain_id, d.name, NULL, NULL"
-			" FROM domain_role a JOIN role r ON r.id = a.role_id"
-			" JOIN users u ON u.id = a.user_id JOIN domain ud ON ud.id = u.domain_id"
-			" JOIN domain d ON d.id = a.domain_id"
-			" WHERE (?1 IS NULL OR a.user_id = ?1) AND ?2 IS NULL"
-			" AND (?3 IS NULL OR a.domain_id = ?3)"
-			" ORDER BY 3, 8, 2",
-			"sss", user, project, domain);
+		return http_error(
+		    res, 403,
+		    "You are not authorized to perform the requested action: identity:list_role_assignments.");
+	r = store_query(
+	    st, &q,
+	    "SELECT a.role_id, r.name, a.user_id, u.name, u.domain_id, ud.name,"
+	    " 'project', a.project_id, p.name, p.domain_id, pd.name"
+	    " FROM project_role a JOIN role r ON r.id = a.role_id"
+	    " JOIN users u ON u.id = a.user_id JOIN domain ud ON ud.id = u.domain_id"
+	    " JOIN project p ON p.id = a.project_id JOIN domain pd ON pd.id = p.domain_id"
+	    " WHERE (?1 IS NULL OR a.user_id = ?1) AND (?2 IS NULL OR a.project_id = ?2)"
+	    " AND ?3 IS NULL"
+	    " UNION ALL"
+	    " SELECT a.role_id, r.name, a.user_id, u.name, u.domain_id, ud.name,"
+	    " 'domain', a.domain_id, d.name, NULL, NULL"
+	    " FROM domain_role a JOIN role r ON r.id = a.role_id"
+	    " JOIN users u ON u.id = a.user_id JOIN domain ud ON ud.id = u.domain_id"
+	    " JOIN domain d ON d.id = a.domain_id"
+	    " WHERE (?1 IS NULL OR a.user_id = ?1) AND ?2 IS NULL"
+	    " AND (?3 IS NULL OR a.domain_id = ?3)"
+	    " ORDER BY 3, 8, 2",
+	    "sss", user, project, domain);
 	if (r < 0)
 		return http_error_errno(res, r, "role assignments");
 	items = json_array();
 	while ((r = store_next(q)) > 0) {
 		const char *rname = store_text(q, 1);
 		if (!role || strcmp(role, store_text(q, 0)) == 0)
-			json_array_append_new(items, render_assignment(req, store_text(q, 0), rname,
-								       q, names));
+			json_array_append_new(
+			    items, render_assignment(req, store_text(q, 0), rname, q, names));
 		if (!effective)
 			continue;
 		/* Effective: the roles each grant implies, as Keystone lists them. */

@@ -92,8 +92,10 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 {
 	static const struct jfield pw_fields[] = { { "user", J_OBJECT, true, 0 } };
 	static const struct jfield user_fields[] = {
-		{ "id", J_STRING, false, 64 },	    { "name", J_STRING, false, 255 },
-		{ "domain", J_OBJECT, false, 0 },   { "password", J_STRING, true, 4096 },
+		{ "id", J_STRING, false, 64 },
+		{ "name", J_STRING, false, 255 },
+		{ "domain", J_OBJECT, false, 0 },
+		{ "password", J_STRING, true, 4096 },
 	};
 	const json_t *ju;
 	char domain_id[65] = "", err[256];
@@ -106,10 +108,12 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 		return http_error(res, 400, "%s", err);
 	if (!json_str(ju, "id")) {
 		if (!json_str(ju, "name") || !json_object_get(ju, "domain"))
-			return http_error(res, 400, "Invalid input: a user needs an id, or a name and a domain.");
+			return http_error(
+			    res, 400, "Invalid input: a user needs an id, or a name and a domain.");
 		r = domain_ref(st, json_object_get(ju, "domain"), domain_id, sizeof(domain_id));
 		if (r == -EINVAL)
-			return http_error(res, 400, "Invalid input: a domain needs an id or a name.");
+			return http_error(res, 400,
+					  "Invalid input: a domain needs an id or a name.");
 		if (r < 0)
 			return http_error_errno(res, r, "domain");
 	}
@@ -120,8 +124,8 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 	pthread_once(&dummy_once, dummy_init);
 	/* Always verify, so the answer's timing does not tell whether the
 	 * user exists; and the same message either way. */
-	bool good = password_verify(r > 0 && u->hash[0] ? u->hash : dummy_hash,
-				    json_str(ju, "password"));
+	bool good =
+	    password_verify(r > 0 && u->hash[0] ? u->hash : dummy_hash, json_str(ju, "password"));
 	if (r == 0 || !good || !u->enabled || !u->domain_enabled)
 		return http_error(res, 401, AUTH_FAILED);
 	return 0;
@@ -156,32 +160,40 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 	struct store_stmt *q;
 	int r;
 
-	if (scope && !json_is_object(scope) && !(json_is_string(scope) &&
-						 strcmp(json_string_value(scope), "unscoped") == 0))
+	if (scope && !json_is_object(scope) &&
+	    !(json_is_string(scope) && strcmp(json_string_value(scope), "unscoped") == 0))
 		return http_error(res, 400, "Invalid input for field 'scope'.");
 	if (json_is_string(scope))
 		return 0;
 	if (scope && json_object_size(scope) != 1)
-		return http_error(res, 400, "Invalid input for field 'scope': give exactly one of project, domain, system.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'scope': give exactly one of project, domain, system.");
 	if (jp || (!scope && u->default_project[0])) {
 		char domain_id[65] = "";
 		const char *pid = jp ? json_str(jp, "id") : u->default_project;
 		const char *pname = jp ? json_str(jp, "name") : NULL;
 		if (jp && (!json_is_object(jp) || (!pid && !pname)))
-			return http_error(res, 400, "Invalid input: a project needs an id, or a name and a domain.");
+			return http_error(
+			    res, 400,
+			    "Invalid input: a project needs an id, or a name and a domain.");
 		if (!pid) {
-			r = domain_ref(st, json_object_get(jp, "domain"), domain_id, sizeof(domain_id));
+			r = domain_ref(st, json_object_get(jp, "domain"), domain_id,
+				       sizeof(domain_id));
 			if (r == -EINVAL)
-				return http_error(res, 400, "Invalid input: a project needs an id, or a name and a domain.");
+				return http_error(
+				    res, 400,
+				    "Invalid input: a project needs an id, or a name and a domain.");
 			if (r <= 0)
 				return r < 0 ? http_error_errno(res, r, "domain")
 					     : http_error(res, 401, AUTH_FAILED);
 		}
-		r = store_query(st, &q,
-				"SELECT p.id, p.name, p.domain_id, d.name, p.enabled, d.enabled"
-				" FROM project p JOIN domain d ON d.id = p.domain_id WHERE p.id = ?1"
-				" OR (?1 IS NULL AND p.name = ?2 AND p.domain_id = ?3)",
-				"sss", pid, pname, domain_id);
+		r = store_query(
+		    st, &q,
+		    "SELECT p.id, p.name, p.domain_id, d.name, p.enabled, d.enabled"
+		    " FROM project p JOIN domain d ON d.id = p.domain_id WHERE p.id = ?1"
+		    " OR (?1 IS NULL AND p.name = ?2 AND p.domain_id = ?3)",
+		    "sss", pid, pname, domain_id);
 		if (r < 0)
 			return http_error_errno(res, r, "project");
 		r = store_next(q);
@@ -217,10 +229,13 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 		char did[65];
 		r = domain_ref(st, jd, did, sizeof(did));
 		if (r == -EINVAL)
-			return http_error(res, 400, "Invalid input: a domain needs an id or a name.");
+			return http_error(res, 400,
+					  "Invalid input: a domain needs an id or a name.");
 		if (r <= 0)
-			return r < 0 ? http_error_errno(res, r, "domain") : http_error(res, 401, AUTH_FAILED);
-		r = store_query(st, &q, "SELECT id, name, enabled FROM domain WHERE id = ?", "s", did);
+			return r < 0 ? http_error_errno(res, r, "domain")
+				     : http_error(res, 401, AUTH_FAILED);
+		r = store_query(st, &q, "SELECT id, name, enabled FROM domain WHERE id = ?", "s",
+				did);
 		if (r < 0)
 			return http_error_errno(res, r, "domain");
 		if (store_next(q) > 0 && store_bool(q, 2)) {
@@ -235,12 +250,15 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 		if (r < 0)
 			return http_error_errno(res, r, "role assignment");
 		if (t->nroles == 0)
-			return http_error(res, 401, "User %s has no access to domain %s.", u->id, did);
+			return http_error(res, 401, "User %s has no access to domain %s.", u->id,
+					  did);
 		return 0;
 	}
 	if (js) {
 		if (!json_is_object(js) || !json_is_true(json_object_get(js, "all")))
-			return http_error(res, 400, "Invalid input for field 'system': expected {\"all\": true}.");
+			return http_error(
+			    res, 400,
+			    "Invalid input for field 'system': expected {\"all\": true}.");
 		/* System scope goes to holders of the admin role anywhere, the
 		 * role bootstrap grants. */
 		r = store_query(st, &q,
@@ -255,8 +273,8 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 			return http_error(res, 401, "User %s has no access to the system.", u->id);
 		t->scope = SCOPE_SYSTEM;
 		return assignments_for_token(st, u->id, NULL, NULL, t) < 0
-			       ? http_error(res, 500, "role lookup failed")
-			       : 0;
+			   ? http_error(res, 500, "role lookup failed")
+			   : 0;
 	}
 	return 0;
 }
@@ -278,8 +296,8 @@ static json_t *render_token(const struct token *t)
 		json_array_append_new(audit, json_string(t->parent_audit_id));
 	tok = json_pack("{s:o,s:{s:{s:s,s:s},s:s,s:s,s:n},s:o,s:s,s:s}", "methods", methods, "user",
 			"domain", "id", t->user_domain_id, "name", t->user_domain_name, "id",
-			t->user_id, "name", t->user_name, "password_expires_at", "audit_ids",
-			audit, "expires_at", expires, "issued_at", issued);
+			t->user_id, "name", t->user_name, "password_expires_at", "audit_ids", audit,
+			"expires_at", expires, "issued_at", issued);
 	if (t->scope == SCOPE_NONE)
 		return json_pack("{s:o}", "token", tok);
 	if (t->scope == SCOPE_PROJECT) {
@@ -289,15 +307,16 @@ static json_t *render_token(const struct token *t)
 					      "id", t->scope_id, "name", t->scope_name));
 		json_object_set_new(tok, "is_domain", json_false());
 	} else if (t->scope == SCOPE_DOMAIN) {
-		json_object_set_new(tok, "domain",
-				    json_pack("{s:s,s:s}", "id", t->scope_id, "name", t->scope_name));
+		json_object_set_new(
+		    tok, "domain",
+		    json_pack("{s:s,s:s}", "id", t->scope_id, "name", t->scope_name));
 	} else {
 		json_object_set_new(tok, "system", json_pack("{s:b}", "all", 1));
 	}
 	roles = json_array();
 	for (int i = 0; i < t->nroles; i++)
-		json_array_append_new(roles, json_pack("{s:s,s:s}", "id", t->role_id[i], "name",
-						       t->role_name[i]));
+		json_array_append_new(
+		    roles, json_pack("{s:s,s:s}", "id", t->role_id[i], "name", t->role_name[i]));
 	json_object_set_new(tok, "roles", roles);
 	return json_pack("{s:o}", "token", tok);
 }
@@ -349,17 +368,20 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	if (json_check(ident, ident_fields, ARRAY_SIZE(ident_fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
 	methods = json_object_get(ident, "methods");
-	json_array_foreach(methods, i, m) {
+	json_array_foreach(methods, i, m)
+	{
 		const char *name = json_string_value(m);
 		if (name && strcmp(name, "password") == 0)
 			want |= TOKEN_M_PASSWORD;
 		else if (name && strcmp(name, "token") == 0)
 			want |= TOKEN_M_TOKEN;
 		else
-			return http_error(res, 401, "Attempted to authenticate with an unsupported method.");
+			return http_error(res, 401,
+					  "Attempted to authenticate with an unsupported method.");
 	}
 	if (want == 0 || want == (TOKEN_M_PASSWORD | TOKEN_M_TOKEN))
-		return http_error(res, 400, "Invalid input for field 'methods': give password or token.");
+		return http_error(res, 400,
+				  "Invalid input for field 'methods': give password or token.");
 	if (!json_object_get(ident, want == TOKEN_M_PASSWORD ? "password" : "token"))
 		return http_error(res, 400, "Invalid input: the %s method needs its '%s' object.",
 				  want == TOKEN_M_PASSWORD ? "password" : "token",
@@ -367,7 +389,8 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 
 	struct token oldtok;
 	if (want == TOKEN_M_TOKEN) {
-		static const struct jfield tk_fields[] = { { "id", J_STRING, true, TOKEN_MAX_LEN } };
+		static const struct jfield tk_fields[] = { { "id", J_STRING, true,
+							     TOKEN_MAX_LEN } };
 		const json_t *tk = json_object_get(ident, "token");
 		if (json_check(tk, tk_fields, ARRAY_SIZE(tk_fields), err, sizeof(err)) < 0)
 			return http_error(res, 400, "%s", err);
@@ -414,11 +437,15 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 static int subject(struct http_request *req, struct http_response *res, struct token *t)
 {
 	if (!req->subject_token)
-		return http_error(res, 400, "Invalid input: the X-Subject-Token header is required.");
+		return http_error(res, 400,
+				  "Invalid input: the X-Subject-Token header is required.");
 	if (identity_validate(req->b, req->subject_token, t) < 0)
-		return http_error(res, 404, "Could not find token: the token is invalid, expired or revoked.");
+		return http_error(
+		    res, 404, "Could not find token: the token is invalid, expired or revoked.");
 	if (!http_is_admin(req) && strcmp(t->user_id, req->tok.user_id) != 0)
-		return http_error(res, 403, "You are not authorized to perform the requested action: identity:validate_token.");
+		return http_error(
+		    res, 403,
+		    "You are not authorized to perform the requested action: identity:validate_token.");
 	return 0;
 }
 
@@ -476,8 +503,10 @@ int h_auth_catalog(struct http_request *req, struct http_response *res)
 	json_t *cat;
 
 	if (req->tok.scope == SCOPE_NONE)
-		return http_error(res, 403, "The authenticated token must be scoped to get a catalog.");
+		return http_error(res, 403,
+				  "The authenticated token must be scoped to get a catalog.");
 	cat = identity_catalog(req->b);
-	return http_reply(res, 200, json_pack("{s:o,s:o}", "catalog", cat ? cat : json_array(),
-					      "links", render_links(req, "auth/catalog", NULL)));
+	return http_reply(res, 200,
+			  json_pack("{s:o,s:o}", "catalog", cat ? cat : json_array(), "links",
+				    render_links(req, "auth/catalog", NULL)));
 }

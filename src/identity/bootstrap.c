@@ -51,10 +51,11 @@ static int insert_role(struct store *st, const char *id, void *name)
 
 static int insert_project(struct store *st, const char *id, void *name)
 {
-	return store_exec(st,
-			  "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
-			  " VALUES (?, ?, 'default', 'Bootstrap project for the cloud admin', 1, ?)",
-			  "ssi", id, (const char *)name, store_txn_revision(st));
+	return store_exec(
+	    st,
+	    "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
+	    " VALUES (?, ?, 'default', 'Bootstrap project for the cloud admin', 1, ?)",
+	    "ssi", id, (const char *)name, store_txn_revision(st));
 }
 
 static int insert_user(struct store *st, const char *id, void *ctx)
@@ -133,8 +134,9 @@ static int run(struct store *st, const struct bootstrap_opts *o, const char *has
 	/* Like keystone-manage bootstrap: the given password becomes the
 	 * admin's password, and the admin is enabled. */
 	if (r >= 0)
-		r = store_exec(st, "UPDATE users SET password_hash = ?, enabled = 1, revision = ?"
-				   " WHERE id = ?",
+		r = store_exec(st,
+			       "UPDATE users SET password_hash = ?, enabled = 1, revision = ?"
+			       " WHERE id = ?",
 			       "sis", hash, store_txn_revision(st), user_id);
 	if (r >= 0)
 		r = store_exec(st,

@@ -11,8 +11,8 @@
 #include "identity/identity.h"
 #include "store/store.h"
 
-#define REGION_COLS "id, description, parent_region_id"
-#define SERVICE_COLS "id, type, name, description, enabled"
+#define REGION_COLS   "id, description, parent_region_id"
+#define SERVICE_COLS  "id, type, name, description, enabled"
 #define ENDPOINT_COLS "id, service_id, interface, url, region_id, enabled"
 
 static json_t *render_region(const struct http_request *req, struct store_stmt *q)
@@ -49,7 +49,8 @@ static json_t *render_endpoint(const struct http_request *req, struct store_stmt
 int h_region_list(struct http_request *req, struct http_response *res)
 {
 	return reply_list(req, res, "regions", render_region,
-			  "SELECT " REGION_COLS " FROM region WHERE (?1 IS NULL OR parent_region_id = ?1)"
+			  "SELECT " REGION_COLS
+			  " FROM region WHERE (?1 IS NULL OR parent_region_id = ?1)"
 			  " ORDER BY id",
 			  "s", http_query(req, "parent_region_id"));
 }
@@ -57,7 +58,7 @@ int h_region_list(struct http_request *req, struct http_response *res)
 int h_region_get(struct http_request *req, struct http_response *res)
 {
 	return reply_get(req, res, "SELECT " REGION_COLS " FROM region WHERE id = ?", "region_id",
-		       "region", render_region);
+			 "region", render_region);
 }
 
 int h_region_create(struct http_request *req, struct http_response *res)
@@ -68,7 +69,8 @@ int h_region_create(struct http_request *req, struct http_response *res)
 		{ "parent_region_id", J_STRING_NULL, false, 255 },
 	};
 	json_t *rg;
-	_cleanup_json_ json_t *body = body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
+	_cleanup_json_ json_t *body =
+	    body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
 	char id[256];
 	struct store_stmt *q = NULL;
 	struct store *st;
@@ -93,9 +95,12 @@ int h_region_create(struct http_request *req, struct http_response *res)
 		       "sssi", id, desc ? desc : "", json_str(rg, "parent_region_id"),
 		       store_txn_revision(st));
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store region - Duplicate ID, %s.", id);
+		r = http_error(res, 409,
+			       "Conflict occurred attempting to store region - Duplicate ID, %s.",
+			       id);
 	if (r == -ENOLINK)
-		r = http_error(res, 404, "Could not find region: %s.", json_str(rg, "parent_region_id"));
+		r = http_error(res, 404, "Could not find region: %s.",
+			       json_str(rg, "parent_region_id"));
 	if (write_end(req, res, st, r, "region") < 0)
 		return -1;
 	r = store_query(st, &q, "SELECT " REGION_COLS " FROM region WHERE id = ?", "s", id);
@@ -104,7 +109,8 @@ int h_region_create(struct http_request *req, struct http_response *res)
 
 int h_region_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM region WHERE id = ?", "region_id", "region", NULL);
+	return reply_delete(req, res, "DELETE FROM region WHERE id = ?", "region_id", "region",
+			    NULL);
 }
 
 /* --- services --- */
@@ -119,8 +125,8 @@ int h_service_list(struct http_request *req, struct http_response *res)
 
 int h_service_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, "SELECT " SERVICE_COLS " FROM service WHERE id = ?", "service_id",
-		       "service", render_service);
+	return reply_get(req, res, "SELECT " SERVICE_COLS " FROM service WHERE id = ?",
+			 "service_id", "service", render_service);
 }
 
 int h_service_create(struct http_request *req, struct http_response *res)
@@ -132,7 +138,8 @@ int h_service_create(struct http_request *req, struct http_response *res)
 		{ "enabled", J_BOOL, false, 0 },
 	};
 	json_t *sv;
-	_cleanup_json_ json_t *body = body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
+	_cleanup_json_ json_t *body =
+	    body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	struct store *st;
@@ -162,7 +169,8 @@ int h_service_create(struct http_request *req, struct http_response *res)
 
 int h_service_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM service WHERE id = ?", "service_id", "service", NULL);
+	return reply_delete(req, res, "DELETE FROM service WHERE id = ?", "service_id", "service",
+			    NULL);
 }
 
 /* --- endpoints --- */
@@ -170,7 +178,8 @@ int h_service_delete(struct http_request *req, struct http_response *res)
 int h_endpoint_list(struct http_request *req, struct http_response *res)
 {
 	return reply_list(req, res, "endpoints", render_endpoint,
-			  "SELECT " ENDPOINT_COLS " FROM endpoint WHERE (?1 IS NULL OR service_id = ?1)"
+			  "SELECT " ENDPOINT_COLS
+			  " FROM endpoint WHERE (?1 IS NULL OR service_id = ?1)"
 			  " AND (?2 IS NULL OR interface = ?2) AND (?3 IS NULL OR region_id = ?3)"
 			  " ORDER BY service_id, interface",
 			  "sss", http_query(req, "service_id"), http_query(req, "interface"),
@@ -180,18 +189,19 @@ int h_endpoint_list(struct http_request *req, struct http_response *res)
 int h_endpoint_get(struct http_request *req, struct http_response *res)
 {
 	return reply_get(req, res, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?",
-		       "endpoint_id", "endpoint", render_endpoint);
+			 "endpoint_id", "endpoint", render_endpoint);
 }
 
 int h_endpoint_create(struct http_request *req, struct http_response *res)
 {
 	static const struct jfield fields[] = {
-		{ "service_id", J_STRING, true, 64 },	{ "interface", J_STRING, true, 8 },
-		{ "url", J_STRING, true, 1024 },	{ "region_id", J_STRING_NULL, false, 255 },
+		{ "service_id", J_STRING, true, 64 },	 { "interface", J_STRING, true, 8 },
+		{ "url", J_STRING, true, 1024 },	 { "region_id", J_STRING_NULL, false, 255 },
 		{ "region", J_STRING_NULL, false, 255 }, { "enabled", J_BOOL, false, 0 },
 	};
 	json_t *ep;
-	_cleanup_json_ json_t *body = body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
+	_cleanup_json_ json_t *body =
+	    body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
 	const char *iface, *region, *url;
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
@@ -205,9 +215,12 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 	region = json_str(ep, "region_id") ? json_str(ep, "region_id") : json_str(ep, "region");
 	if (strcmp(iface, "public") != 0 && strcmp(iface, "internal") != 0 &&
 	    strcmp(iface, "admin") != 0)
-		return http_error(res, 400, "Invalid input for field 'interface': must be one of public, internal, admin.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'interface': must be one of public, internal, admin.");
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return http_error(res, 400, "Invalid input for field 'url': must be an http(s) URL.");
+		return http_error(res, 400,
+				  "Invalid input for field 'url': must be an http(s) URL.");
 	st = write_begin(req, res);
 	if (!st)
 		return -1;
@@ -225,7 +238,8 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 			       "INSERT INTO endpoint (id, service_id, interface, url, region_id,"
 			       " enabled, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			       "sssssbi", id, json_str(ep, "service_id"), iface, url, region,
-			       !json_is_false(json_object_get(ep, "enabled")), store_txn_revision(st));
+			       !json_is_false(json_object_get(ep, "enabled")),
+			       store_txn_revision(st));
 	if (write_end(req, res, st, r, "endpoint") < 0)
 		return -1;
 	r = store_query(st, &q, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?", "s", id);
@@ -234,7 +248,8 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 
 int h_endpoint_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM endpoint WHERE id = ?", "endpoint_id", "endpoint", NULL);
+	return reply_delete(req, res, "DELETE FROM endpoint WHERE id = ?", "endpoint_id",
+			    "endpoint", NULL);
 }
 
 /* --- the catalog in tokens --- */
@@ -246,11 +261,12 @@ json_t *catalog_load(struct store *st)
 	const char *cur = NULL;
 	int r;
 
-	r = store_query(st, &q,
-			"SELECT s.id, s.type, s.name, e.id, e.interface, e.url, e.region_id"
-			" FROM service s LEFT JOIN endpoint e ON e.service_id = s.id AND e.enabled = 1"
-			" WHERE s.enabled = 1 ORDER BY s.type, s.id, e.interface",
-			"");
+	r = store_query(
+	    st, &q,
+	    "SELECT s.id, s.type, s.name, e.id, e.interface, e.url, e.region_id"
+	    " FROM service s LEFT JOIN endpoint e ON e.service_id = s.id AND e.enabled = 1"
+	    " WHERE s.enabled = 1 ORDER BY s.type, s.id, e.interface",
+	    "");
 	if (r < 0) {
 		json_decref(cat);
 		return NULL;
@@ -267,9 +283,10 @@ json_t *catalog_load(struct store *st)
 			const char *region = store_text(q, 6);
 			json_t *jr = region ? json_string(region) : json_null();
 			json_array_append_new(json_object_get(svc, "endpoints"),
-					      json_pack("{s:s,s:s,s:O,s:o,s:s}", "id", store_text(q, 3),
-							"interface", store_text(q, 4), "region_id",
-							jr, "region", jr, "url", store_text(q, 5)));
+					      json_pack("{s:s,s:s,s:O,s:o,s:s}", "id",
+							store_text(q, 3), "interface",
+							store_text(q, 4), "region_id", jr, "region",
+							jr, "url", store_text(q, 5)));
 		}
 	}
 	store_done(q);

@@ -14,10 +14,8 @@
 #define GET_DOMAIN "SELECT " DOMAIN_COLS " FROM domain WHERE id = ?"
 
 static const struct jfield domain_fields[] = {
-	{ "name", J_STRING, false, 64 },
-	{ "description", J_STRING_NULL, false, 65535 },
-	{ "enabled", J_BOOL, false, 0 },
-	{ "tags", J_ARRAY, false, 0 },
+	{ "name", J_STRING, false, 64 },   { "description", J_STRING_NULL, false, 65535 },
+	{ "enabled", J_BOOL, false, 0 },   { "tags", J_ARRAY, false, 0 },
 	{ "options", J_OBJECT, false, 0 },
 };
 
@@ -46,7 +44,8 @@ static int check_domain_body(struct http_response *res, const json_t *d)
 		return http_error(res, 400, "Invalid input for field 'name': must not be empty.");
 	if (json_array_size(json_object_get(d, "tags")) > 0 ||
 	    json_object_size(json_object_get(d, "options")) > 0)
-		return http_error(res, 400, "Invalid input: domain tags and options are not supported.");
+		return http_error(res, 400,
+				  "Invalid input: domain tags and options are not supported.");
 	return 0;
 }
 
@@ -54,7 +53,7 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 {
 	json_t *d;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
+	    body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	const char *name, *desc;
@@ -65,7 +64,8 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 		return -1;
 	name = json_str(d, "name");
 	if (!name)
-		return http_error(res, 400, "Invalid input for field 'name': 'name' is a required property.");
+		return http_error(res, 400,
+				  "Invalid input for field 'name': 'name' is a required property.");
 	if (check_domain_body(res, d) < 0)
 		return -1;
 	desc = json_str(d, "description");
@@ -79,7 +79,10 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 		       "sssbi", id, name, desc ? desc : "",
 		       !json_is_false(json_object_get(d, "enabled")), store_txn_revision(st));
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store domain - Duplicate entry found with name %s.", name);
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store domain - Duplicate entry found with name %s.",
+		    name);
 	if (write_end(req, res, st, r, "domain") < 0)
 		return -1;
 	r = store_query(st, &q, GET_DOMAIN, "s", id);
@@ -91,7 +94,7 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "domain_id");
 	json_t *d;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
+	    body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
 	struct store_stmt *q = NULL;
 	const json_t *en;
 	struct store *st;
@@ -115,7 +118,10 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 	if (r == 0)
 		r = http_error(res, 404, "Could not find domain: %s.", id);
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store domain - Duplicate entry found with name %s.", json_str(d, "name"));
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store domain - Duplicate entry found with name %s.",
+		    json_str(d, "name"));
 	if (r > 0 && json_is_false(en))
 		r = identity_revoke(st, NULL, NULL, id, NULL);
 	if (write_end(req, res, st, r, "domain") < 0)
@@ -137,7 +143,9 @@ int h_domain_delete(struct http_request *req, struct http_response *res)
 	if (r == 0) {
 		r = store_next(q);
 		if (r > 0 && store_bool(q, 0))
-			r = http_error(res, 403, "Cannot delete a domain that is enabled, please disable it first.");
+			r = http_error(
+			    res, 403,
+			    "Cannot delete a domain that is enabled, please disable it first.");
 		store_done(q);
 	}
 	if (r == 0)
@@ -145,7 +153,8 @@ int h_domain_delete(struct http_request *req, struct http_response *res)
 	if (r > 0)
 		r = store_exec(st, "DELETE FROM domain WHERE id = ?", "s", id);
 	if (r == -ENOLINK)
-		r = http_error(res, 409, "Cannot delete domain %s: it still owns projects or users.", id);
+		r = http_error(res, 409,
+			       "Cannot delete domain %s: it still owns projects or users.", id);
 	if (write_end(req, res, st, r, "domain") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -105,8 +105,8 @@ int reply_delete(struct http_request *req, struct http_response *res, const char
 	return http_reply(res, 204, NULL);
 }
 
-int query_bool(struct http_request *req, struct http_response *res, const char *name,
-	       int64_t *val, int64_t **ptr)
+int query_bool(struct http_request *req, struct http_response *res, const char *name, int64_t *val,
+	       int64_t **ptr)
 {
 	const char *v = http_query(req, name);
 	int b;

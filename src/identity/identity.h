@@ -32,7 +32,7 @@ struct identity_cache {
 	struct token_keys keys;
 	struct revocation *revs;
 	int nrevs;
-	json_t *catalog; /* the token catalog, immutable once published */
+	json_t *catalog;    /* the token catalog, immutable once published */
 	char *catalog_text; /* the same, serialised: spliced into token bodies */
 	size_t catalog_len;
 	int64_t revision;
@@ -78,10 +78,10 @@ json_t *render_project(const struct http_request *req, struct store_stmt *q);
 json_t *render_user(const struct http_request *req, struct store_stmt *q);
 json_t *render_role(const struct http_request *req, struct store_stmt *q);
 /* Column lists matching the render functions, for SELECTs. */
-#define DOMAIN_COLS "id, name, description, enabled"
+#define DOMAIN_COLS  "id, name, description, enabled"
 #define PROJECT_COLS "id, name, domain_id, description, enabled"
-#define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email"
-#define ROLE_COLS "id, name, description"
+#define USER_COLS    "id, name, domain_id, enabled, default_project_id, description, email"
+#define ROLE_COLS    "id, name, description"
 
 /* Reply 200 with every row of q (the statement store_query made, with its
  * return value r) rendered into a Keystone list. Consumes q. */
@@ -123,8 +123,8 @@ int reply_delete(struct http_request *req, struct http_response *res, const char
 		 int (*after)(struct store *st, const char *id));
 /* Boolean query filter name: *ptr is NULL when absent, else points at
  * *val. A value that is not a boolean fills a 400. */
-int query_bool(struct http_request *req, struct http_response *res, const char *name,
-	       int64_t *val, int64_t **ptr);
+int query_bool(struct http_request *req, struct http_response *res, const char *name, int64_t *val,
+	       int64_t **ptr);
 /* A bad-request error for a body field: returns -EINVAL after filling res. */
 #define BAD_BODY(res, err) (http_error((res), 400, "%s", (err)), -EINVAL)
 

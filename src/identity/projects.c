@@ -40,10 +40,14 @@ int h_project_get(struct http_request *req, struct http_response *res)
 }
 
 static const struct jfield project_fields[] = {
-	{ "name", J_STRING, false, 64 },     { "domain_id", J_STRING, false, 64 },
-	{ "description", J_STRING_NULL, false, 65535 }, { "enabled", J_BOOL, false, 0 },
-	{ "parent_id", J_STRING_NULL, false, 64 }, { "is_domain", J_BOOL, false, 0 },
-	{ "tags", J_ARRAY, false, 0 },	   { "options", J_OBJECT, false, 0 },
+	{ "name", J_STRING, false, 64 },
+	{ "domain_id", J_STRING, false, 64 },
+	{ "description", J_STRING_NULL, false, 65535 },
+	{ "enabled", J_BOOL, false, 0 },
+	{ "parent_id", J_STRING_NULL, false, 64 },
+	{ "is_domain", J_BOOL, false, 0 },
+	{ "tags", J_ARRAY, false, 0 },
+	{ "options", J_OBJECT, false, 0 },
 };
 
 /* Features of Keystone projects Basalt does not model are refused, not
@@ -51,11 +55,16 @@ static const struct jfield project_fields[] = {
 static int unsupported(struct http_response *res, const json_t *p)
 {
 	if (json_is_true(json_object_get(p, "is_domain")))
-		return http_error(res, 400, "Invalid input for field 'is_domain': projects acting as domains are not supported.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'is_domain': projects acting as domains are not supported.");
 	if (json_array_size(json_object_get(p, "tags")) > 0)
-		return http_error(res, 400, "Invalid input for field 'tags': project tags are not supported.");
+		return http_error(
+		    res, 400, "Invalid input for field 'tags': project tags are not supported.");
 	if (json_object_size(json_object_get(p, "options")) > 0)
-		return http_error(res, 400, "Invalid input for field 'options': no project options are supported.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'options': no project options are supported.");
 	return 0;
 }
 
@@ -70,7 +79,7 @@ int h_project_create(struct http_request *req, struct http_response *res)
 {
 	json_t *p;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
+	    body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
 	const char *name, *domain_id, *parent, *desc;
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
@@ -81,17 +90,21 @@ int h_project_create(struct http_request *req, struct http_response *res)
 		return -1;
 	name = json_str(p, "name");
 	if (!name)
-		return http_error(res, 400, "Invalid input for field 'name': 'name' is a required property.");
+		return http_error(res, 400,
+				  "Invalid input for field 'name': 'name' is a required property.");
 	if (name_ok(res, name) < 0 || unsupported(res, p) < 0)
 		return -1;
 	domain_id = json_str(p, "domain_id");
 	parent = json_str(p, "parent_id");
 	if (!domain_id)
-		domain_id = parent ? parent
-			  : req->tok.scope == SCOPE_PROJECT ? req->tok.scope_domain_id
-			  : req->tok.scope == SCOPE_DOMAIN ? req->tok.scope_id : "default";
+		domain_id = parent			      ? parent
+			    : req->tok.scope == SCOPE_PROJECT ? req->tok.scope_domain_id
+			    : req->tok.scope == SCOPE_DOMAIN  ? req->tok.scope_id
+							      : "default";
 	if (parent && strcmp(parent, domain_id) != 0)
-		return http_error(res, 400, "Invalid input for field 'parent_id': nested projects are not supported; the parent must be the domain.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'parent_id': nested projects are not supported; the parent must be the domain.");
 	desc = json_str(p, "description");
 	st = write_begin(req, res);
 	if (!st)
@@ -101,13 +114,17 @@ int h_project_create(struct http_request *req, struct http_response *res)
 		r = http_error(res, 400, "Could not find domain: %s.", domain_id);
 	if (r > 0) {
 		id_new(id);
-		r = store_exec(st,
-			       "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
-			       " VALUES (?, ?, ?, ?, ?, ?)",
-			       "ssssbi", id, name, domain_id, desc ? desc : "",
-			       !json_is_false(json_object_get(p, "enabled")), store_txn_revision(st));
+		r = store_exec(
+		    st,
+		    "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
+		    " VALUES (?, ?, ?, ?, ?, ?)",
+		    "ssssbi", id, name, domain_id, desc ? desc : "",
+		    !json_is_false(json_object_get(p, "enabled")), store_txn_revision(st));
 		if (r == -EEXIST)
-			r = http_error(res, 409, "Conflict occurred attempting to store project - Duplicate entry found with name %s at domain ID %s.", name, domain_id);
+			r = http_error(
+			    res, 409,
+			    "Conflict occurred attempting to store project - Duplicate entry found with name %s at domain ID %s.",
+			    name, domain_id);
 	}
 	if (write_end(req, res, st, r, "project") < 0)
 		return -1;
@@ -120,7 +137,7 @@ int h_project_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "project_id");
 	json_t *p;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
+	    body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
 	struct store_stmt *q = NULL;
 	const json_t *en;
 	struct store *st;
@@ -137,14 +154,16 @@ int h_project_update(struct http_request *req, struct http_response *res)
 	if (r == 0)
 		r = http_error(res, 404, "Could not find project: %s.", id);
 	if (r > 0 && json_str(p, "domain_id")) {
-		r = store_query(st, &q, "SELECT 1 FROM project WHERE id = ? AND domain_id = ?", "ss",
-				id, json_str(p, "domain_id"));
+		r = store_query(st, &q, "SELECT 1 FROM project WHERE id = ? AND domain_id = ?",
+				"ss", id, json_str(p, "domain_id"));
 		if (r == 0) {
 			r = store_next(q);
 			store_done(q);
 		}
 		if (r == 0)
-			r = http_error(res, 400, "Invalid input for field 'domain_id': a project cannot move to another domain.");
+			r = http_error(
+			    res, 400,
+			    "Invalid input for field 'domain_id': a project cannot move to another domain.");
 	}
 	if (r > 0)
 		r = store_exec(st,
@@ -152,10 +171,14 @@ int h_project_update(struct http_request *req, struct http_response *res)
 			       " description = COALESCE(?, description),"
 			       " enabled = COALESCE(?, enabled), revision = ? WHERE id = ?",
 			       "sspis", json_str(p, "name"), json_str(p, "description"),
-			       (en = json_object_get(p, "enabled")) ? &(int64_t){ json_is_true(en) } : NULL,
+			       (en = json_object_get(p, "enabled")) ? &(int64_t){ json_is_true(en) }
+								    : NULL,
 			       store_txn_revision(st), id);
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store project - Duplicate entry found with name %s.", json_str(p, "name"));
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store project - Duplicate entry found with name %s.",
+		    json_str(p, "name"));
 	/* Disabling a project ends every token scoped to it. */
 	if (r >= 0 && json_is_false(json_object_get(p, "enabled")))
 		r = identity_revoke(st, NULL, id, NULL, NULL);

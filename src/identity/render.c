@@ -46,19 +46,18 @@ json_t *render_project(const struct http_request *req, struct store_stmt *q)
 
 	/* Top-level projects have their domain as parent, as in Keystone. */
 	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", id, "name",
-			 store_text(q, 1), "domain_id", domain_id, "description",
-			 store_text(q, 3), "enabled", store_bool(q, 4), "parent_id", domain_id,
-			 "is_domain", 0, "tags", "options", "links",
-			 render_links(req, "projects", id));
+			 store_text(q, 1), "domain_id", domain_id, "description", store_text(q, 3),
+			 "enabled", store_bool(q, 4), "parent_id", domain_id, "is_domain", 0,
+			 "tags", "options", "links", render_links(req, "projects", id));
 }
 
 json_t *render_user(const struct http_request *req, struct store_stmt *q)
 {
 	const char *id = store_text(q, 0);
-	json_t *u = json_pack("{s:s,s:s,s:s,s:b,s:n,s:{},s:o}", "id", id, "name", store_text(q, 1),
-			      "domain_id", store_text(q, 2), "enabled", store_bool(q, 3),
-			      "password_expires_at", "options", "links",
-			      render_links(req, "users", id));
+	json_t *u =
+	    json_pack("{s:s,s:s,s:s,s:b,s:n,s:{},s:o}", "id", id, "name", store_text(q, 1),
+		      "domain_id", store_text(q, 2), "enabled", store_bool(q, 3),
+		      "password_expires_at", "options", "links", render_links(req, "users", id));
 
 	/* Optional attributes appear only when set, as Keystone's extras do. */
 	if (store_text(q, 4))

@@ -49,9 +49,12 @@ static int check_role_body(struct http_response *res, const json_t *ro)
 	if (name && !name[0])
 		return http_error(res, 400, "Invalid input for field 'name': must not be empty.");
 	if (json_str(ro, "domain_id"))
-		return http_error(res, 400, "Invalid input for field 'domain_id': domain-specific roles are not supported.");
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'domain_id': domain-specific roles are not supported.");
 	if (json_object_size(json_object_get(ro, "options")) > 0)
-		return http_error(res, 400, "Invalid input for field 'options': no role options are supported.");
+		return http_error(
+		    res, 400, "Invalid input for field 'options': no role options are supported.");
 	return 0;
 }
 
@@ -59,7 +62,7 @@ int h_role_create(struct http_request *req, struct http_response *res)
 {
 	json_t *ro;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
+	    body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	const char *name;
@@ -70,7 +73,8 @@ int h_role_create(struct http_request *req, struct http_response *res)
 		return -1;
 	name = json_str(ro, "name");
 	if (!name)
-		return http_error(res, 400, "Invalid input for field 'name': 'name' is a required property.");
+		return http_error(res, 400,
+				  "Invalid input for field 'name': 'name' is a required property.");
 	if (check_role_body(res, ro) < 0)
 		return -1;
 	st = write_begin(req, res);
@@ -80,7 +84,10 @@ int h_role_create(struct http_request *req, struct http_response *res)
 	r = store_exec(st, "INSERT INTO role (id, name, description, revision) VALUES (?, ?, ?, ?)",
 		       "sssi", id, name, json_str(ro, "description"), store_txn_revision(st));
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store role - Duplicate entry found with name %s.", name);
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store role - Duplicate entry found with name %s.",
+		    name);
 	if (write_end(req, res, st, r, "role") < 0)
 		return -1;
 	r = store_query(st, &q, GET_ROLE, "s", id);
@@ -126,7 +133,7 @@ int h_role_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "role_id");
 	json_t *ro;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
+	    body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
 	struct store_stmt *q = NULL;
 	struct store *st;
 	int r;
@@ -146,7 +153,10 @@ int h_role_update(struct http_request *req, struct http_response *res)
 	if (r == 0)
 		r = http_error(res, 404, "Could not find role: %s.", id);
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store role - Duplicate entry found with name %s.", json_str(ro, "name"));
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store role - Duplicate entry found with name %s.",
+		    json_str(ro, "name"));
 	if (r > 0 && json_str(ro, "name"))
 		r = revoke_role_holders(st, id);
 	if (write_end(req, res, st, r, "role") < 0)
@@ -188,8 +198,9 @@ static int grant_targets(struct http_request *req, struct http_response *res, st
 	const char *role = http_param(req, "role_id");
 	int r;
 
-	r = identity_exists(st, on_project(req) ? "SELECT 1 FROM project WHERE id = ?"
-						: "SELECT 1 FROM domain WHERE id = ?",
+	r = identity_exists(st,
+			    on_project(req) ? "SELECT 1 FROM project WHERE id = ?"
+					    : "SELECT 1 FROM domain WHERE id = ?",
 			    target);
 	if (r == 0)
 		return http_error(res, 404, "Could not find %s: %s.",
@@ -217,10 +228,10 @@ int h_grant_list(struct http_request *req, struct http_response *res)
 		return -1;
 	r = store_query(st, &q,
 			on_project(req)
-				? "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
-				  " project_role WHERE project_id = ? AND user_id = ?) ORDER BY name"
-				: "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
-				  " domain_role WHERE domain_id = ? AND user_id = ?) ORDER BY name",
+			    ? "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
+			      " project_role WHERE project_id = ? AND user_id = ?) ORDER BY name"
+			    : "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
+			      " domain_role WHERE domain_id = ? AND user_id = ?) ORDER BY name",
 			"ss", http_param(req, "target_id"), http_param(req, "user_id"));
 	return reply_rows(req, res, "roles", render_role, r, q);
 }

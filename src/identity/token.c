@@ -13,8 +13,8 @@
 #include "identity/token.h"
 
 #define TOKEN_VERSION 1
-#define HDR_LEN (1 + 4 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
-#define PLAIN_MAX 1024
+#define HDR_LEN	      (1 + 4 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+#define PLAIN_MAX     1024
 
 void token_init(struct token *t)
 {
@@ -68,7 +68,7 @@ static long b64url_decode(const char *s, size_t len, unsigned char *out, size_t 
 
 	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
 		static const char alphabet[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 		signed char t[256];
 		memset(t, -1, sizeof(t));
 		for (int i = 0; i < 64; i++)
@@ -340,9 +340,8 @@ int token_decode(const struct token_keys *keys, const char *s, struct token *t)
 			k = &keys->keys[i];
 	if (!k)
 		return -EINVAL;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL, raw + HDR_LEN,
-						       rawlen - HDR_LEN, raw, 5, raw + 5,
-						       k->key) != 0)
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		plain, &plen, NULL, raw + HDR_LEN, rawlen - HDR_LEN, raw, 5, raw + 5, k->key) != 0)
 		return -EINVAL;
 	int r = parse(plain, (size_t)plen, t);
 	sodium_memzero(plain, sizeof(plain));

@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 #define TOKEN_MAX_ROLES 16
-#define TOKEN_MAX_LEN 1400 /* encoded length limit, well under header limits */
+#define TOKEN_MAX_LEN	1400 /* encoded length limit, well under header limits */
 #define TOKEN_KEY_BYTES 32
-#define TOKEN_MAX_KEYS 16
-#define AUDIT_ID_LEN 22 /* 16 random bytes, url-safe base64 */
+#define TOKEN_MAX_KEYS	16
+#define AUDIT_ID_LEN	22 /* 16 random bytes, url-safe base64 */
 
 enum token_method { TOKEN_M_PASSWORD = 1, TOKEN_M_TOKEN = 2 };
 enum token_scope { SCOPE_NONE, SCOPE_PROJECT, SCOPE_DOMAIN, SCOPE_SYSTEM };

@@ -49,15 +49,16 @@ static int check_user_body(struct http_response *res, const json_t *u)
 	if (name && !name[0])
 		return http_error(res, 400, "Invalid input for field 'name': must not be empty.");
 	if (json_object_size(json_object_get(u, "options")) > 0)
-		return http_error(res, 400, "Invalid input for field 'options': no user options are supported.");
+		return http_error(
+		    res, 400, "Invalid input for field 'options': no user options are supported.");
 	return 0;
 }
 
 /* Hash the body's password, if any, before the transaction: argon2id is
  * slow by design and must not hold the write lock. *hash is "" when the
  * body has none (and out is left untouched for null). */
-static int hash_body_password(struct http_request *req, struct http_response *res,
-			      const json_t *u, char hash[crypto_pwhash_STRBYTES], bool *given)
+static int hash_body_password(struct http_request *req, struct http_response *res, const json_t *u,
+			      char hash[crypto_pwhash_STRBYTES], bool *given)
 {
 	const char *pw = json_str(u, "password");
 
@@ -74,7 +75,7 @@ int h_user_create(struct http_request *req, struct http_response *res)
 {
 	json_t *u;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	    body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char id[ID_HEX_LEN + 1], hash[crypto_pwhash_STRBYTES];
 	const char *name, *domain_id, *proj;
 	struct store_stmt *q = NULL;
@@ -86,13 +87,15 @@ int h_user_create(struct http_request *req, struct http_response *res)
 		return -1;
 	name = json_str(u, "name");
 	if (!name)
-		return http_error(res, 400, "Invalid input for field 'name': 'name' is a required property.");
+		return http_error(res, 400,
+				  "Invalid input for field 'name': 'name' is a required property.");
 	if (check_user_body(res, u) < 0)
 		return -1;
 	domain_id = json_str(u, "domain_id");
 	if (!domain_id)
-		domain_id = req->tok.scope == SCOPE_PROJECT ? req->tok.scope_domain_id
-			  : req->tok.scope == SCOPE_DOMAIN ? req->tok.scope_id : "default";
+		domain_id = req->tok.scope == SCOPE_PROJECT  ? req->tok.scope_domain_id
+			    : req->tok.scope == SCOPE_DOMAIN ? req->tok.scope_id
+							     : "default";
 	proj = json_str(u, "default_project_id");
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
@@ -118,7 +121,10 @@ int h_user_create(struct http_request *req, struct http_response *res)
 			       proj, json_str(u, "description"), json_str(u, "email"),
 			       store_txn_revision(st));
 		if (r == -EEXIST)
-			r = http_error(res, 409, "Conflict occurred attempting to store user - Duplicate entry found with name %s at domain ID %s.", name, domain_id);
+			r = http_error(
+			    res, 409,
+			    "Conflict occurred attempting to store user - Duplicate entry found with name %s at domain ID %s.",
+			    name, domain_id);
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (write_end(req, res, st, r, "user") < 0)
@@ -134,7 +140,7 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "user_id");
 	json_t *u;
 	_cleanup_json_ json_t *body =
-		body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	    body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char hash[crypto_pwhash_STRBYTES];
 	struct store_stmt *q = NULL;
 	const json_t *en;
@@ -161,7 +167,9 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	if (r == 0) {
 		r = store_next(q);
 		if (r > 0 && dom && strcmp(dom, store_text(q, 0)) != 0)
-			r = http_error(res, 400, "Invalid input for field 'domain_id': a user cannot move to another domain.");
+			r = http_error(
+			    res, 400,
+			    "Invalid input for field 'domain_id': a user cannot move to another domain.");
 		store_done(q);
 		q = NULL;
 	}
@@ -173,22 +181,26 @@ int h_user_update(struct http_request *req, struct http_response *res)
 			r = http_error(res, 400, "Could not find project: %s.", proj);
 	}
 	if (r > 0)
-		r = store_exec(st,
-			       "UPDATE users SET name = COALESCE(?, name),"
-			       " enabled = COALESCE(?, enabled),"
-			       " password_hash = CASE WHEN ? = 1 THEN ? ELSE password_hash END,"
-			       " default_project_id = CASE WHEN ? = 1 THEN ? ELSE default_project_id END,"
-			       " description = CASE WHEN ? = 1 THEN ? ELSE description END,"
-			       " email = CASE WHEN ? = 1 THEN ? ELSE email END,"
-			       " revision = ? WHERE id = ?",
-			       "spbsbsbsbsis", json_str(u, "name"), en ? &enabled : NULL, pw_given,
-			       hash[0] ? hash : NULL, json_object_get(u, "default_project_id") != NULL,
-			       proj, json_object_get(u, "description") != NULL,
-			       json_str(u, "description"), json_object_get(u, "email") != NULL,
-			       json_str(u, "email"), store_txn_revision(st), id);
+		r = store_exec(
+		    st,
+		    "UPDATE users SET name = COALESCE(?, name),"
+		    " enabled = COALESCE(?, enabled),"
+		    " password_hash = CASE WHEN ? = 1 THEN ? ELSE password_hash END,"
+		    " default_project_id = CASE WHEN ? = 1 THEN ? ELSE default_project_id END,"
+		    " description = CASE WHEN ? = 1 THEN ? ELSE description END,"
+		    " email = CASE WHEN ? = 1 THEN ? ELSE email END,"
+		    " revision = ? WHERE id = ?",
+		    "spbsbsbsbsis", json_str(u, "name"), en ? &enabled : NULL, pw_given,
+		    hash[0] ? hash : NULL, json_object_get(u, "default_project_id") != NULL, proj,
+		    json_object_get(u, "description") != NULL, json_str(u, "description"),
+		    json_object_get(u, "email") != NULL, json_str(u, "email"),
+		    store_txn_revision(st), id);
 	sodium_memzero(hash, sizeof(hash));
 	if (r == -EEXIST)
-		r = http_error(res, 409, "Conflict occurred attempting to store user - Duplicate entry found with name %s.", json_str(u, "name"));
+		r = http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store user - Duplicate entry found with name %s.",
+		    json_str(u, "name"));
 	/* A disabled user or a reset password ends the user's tokens. */
 	if (r >= 0 && (json_is_false(en) || pw_given))
 		r = identity_revoke(st, id, NULL, NULL, NULL);

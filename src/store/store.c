@@ -58,7 +58,7 @@ static int bind_args(struct store_stmt *q, const char *fmt, va_list ap)
 }
 
 int store_vquery(struct store *st, struct store_stmt **out, const char *sql, const char *fmt,
-		   va_list ap)
+		 va_list ap)
 {
 	struct store_stmt *q;
 	int r = st->ops->prepare(st, sql, &q);
@@ -240,8 +240,9 @@ int store_migrate(struct store *st)
 		log_info("store: applying migration %03d-%s", m->version, m->name);
 		r = st->ops->exec_script(st, m->sql);
 		if (r >= 0)
-			r = store_exec(st, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-				       "is", (int64_t)m->version, m->name);
+			r = store_exec(
+			    st, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", "is",
+			    (int64_t)m->version, m->name);
 	}
 	if (r < 0) {
 		log_error("store: migration failed: %s", strerror(-r));

@@ -37,7 +37,9 @@ static void parses_sections(void **state)
 	struct config c;
 
 	assert_int_equal(load_text("[DEFAULT]\nhost = ctl\n[api]\nlisten = 0.0.0.0:6000\n"
-				   "[identity]\ntoken_expiration = 60\n", &c), 0);
+				   "[identity]\ntoken_expiration = 60\n",
+				   &c),
+			 0);
 	assert_string_equal(c.host, "ctl");
 	assert_string_equal(c.api_listen, "0.0.0.0:6000");
 	assert_int_equal(c.token_expiration, 60);

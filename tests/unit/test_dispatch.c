@@ -45,21 +45,27 @@ static void authentication(void **state)
 {
 	assert_int_equal(status_of("GET", "/v3/projects", NULL, NULL), 401);
 	assert_int_equal(status_of("GET", "/v3/projects", "garbage", NULL), 401);
-	assert_int_equal(status_of("POST", "/v3/auth/tokens", NULL,
-				   "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":"
-				   "{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},"
-				   "\"password\":\"wrong\"}}}}}"), 401);
+	assert_int_equal(
+	    status_of("POST", "/v3/auth/tokens", NULL,
+		      "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":"
+		      "{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},"
+		      "\"password\":\"wrong\"}}}}}"),
+	    401);
 }
 
 static void bad_bodies(void **state)
 {
 	assert_int_equal(status_of("POST", "/v3/projects", admin, "{"), 400);
-	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":1}}"), 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":1}}"),
+			 400);
 	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{}}"), 400);
 	assert_int_equal(status_of("POST", "/v3/projects", admin,
-				   "{\"project\":{\"name\":\"x\",\"bogus\":true}}"), 400);
-	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"), 201);
-	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"), 409);
+				   "{\"project\":{\"name\":\"x\",\"bogus\":true}}"),
+			 400);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"),
+			 201);
+	assert_int_equal(status_of("POST", "/v3/projects", admin, "{\"project\":{\"name\":\"x\"}}"),
+			 409);
 }
 
 /* Regression: a revoked token must not buy a new one through the token
@@ -82,7 +88,8 @@ static void revoked_token_cannot_rescope(void **state)
 	assert_int_equal(res.status, 204);
 	http_response_clear(&res);
 	snprintf(body, sizeof(body),
-		 "{\"auth\":{\"identity\":{\"methods\":[\"token\"],\"token\":{\"id\":\"%s\"}}}}", tok);
+		 "{\"auth\":{\"identity\":{\"methods\":[\"token\"],\"token\":{\"id\":\"%s\"}}}}",
+		 tok);
 	assert_int_equal(status_of("POST", "/v3/auth/tokens", NULL, body), 401);
 	assert_int_equal(status_of("GET", "/v3/projects", tok, NULL), 401);
 	free(tok);

@@ -38,7 +38,8 @@ static void migrate_and_revision(void **state)
 	assert_int_equal(store_begin_write(st), 0);
 	assert_true(store_txn_revision(st) == r0 + 1);
 	assert_int_equal(store_exec(st, "INSERT INTO domain (id, name, revision) VALUES (?, ?, ?)",
-				    "ssi", "d1", "One", store_txn_revision(st)), 1);
+				    "ssi", "d1", "One", store_txn_revision(st)),
+			 1);
 	assert_int_equal(store_commit(st), 0);
 	assert_int_equal(store_revision(st, &r1), 0);
 	assert_true(r1 == r0 + 1);
@@ -53,18 +54,27 @@ static void unique_and_rollback(void **state)
 	assert_int_equal(store_open(url, 1000, &st), 0);
 	before = count_domains(st);
 	assert_int_equal(store_begin_write(st), 0);
-	assert_int_equal(store_exec(st, "INSERT INTO domain (id, name, revision) VALUES ('d2', 'Two', 1)", ""), 1);
-	assert_int_equal(store_exec(st, "INSERT INTO domain (id, name, revision) VALUES ('d3', 'One', 1)", ""), -EEXIST);
+	assert_int_equal(
+	    store_exec(st, "INSERT INTO domain (id, name, revision) VALUES ('d2', 'Two', 1)", ""),
+	    1);
+	assert_int_equal(
+	    store_exec(st, "INSERT INTO domain (id, name, revision) VALUES ('d3', 'One', 1)", ""),
+	    -EEXIST);
 	store_rollback(st);
 	assert_true(count_domains(st) == before);
 	/* A foreign key to nowhere is refused. */
 	assert_int_equal(store_begin_write(st), 0);
-	assert_int_equal(store_exec(st, "INSERT INTO project (id, name, domain_id, revision) VALUES ('p', 'p', 'nope', 1)", ""), -ENOLINK);
+	assert_int_equal(
+	    store_exec(
+		st,
+		"INSERT INTO project (id, name, domain_id, revision) VALUES ('p', 'p', 'nope', 1)",
+		""),
+	    -ENOLINK);
 	store_rollback(st);
 	store_close(st);
 }
 
-#define WRITERS 4
+#define WRITERS	   4
 #define PER_WRITER 50
 
 static void *writer(void *arg)
