@@ -234,6 +234,23 @@ static const struct route *route_find(struct http_request *req, int *status)
 	return NULL;
 }
 
+/* The methods req's path has routes for, as an Allow header value. */
+static void allowed_methods(struct http_request *req, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < http_routes_count && len < outlen; i++) {
+		const struct route *rt = &http_routes[i];
+		strcpy(req->pathbuf, req->path);
+		if (!match(rt->path, req->pathbuf, req) || strstr(out, rt->method))
+			continue;
+		len += (size_t)snprintf(out + len, outlen - len, "%s%s%s", len ? ", " : "",
+					rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	req->nparams = 0;
+}
+
 static bool is_write(const char *method)
 {
 	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
@@ -324,11 +341,14 @@ void http_dispatch(struct http_request *req, struct http_response *res)
 		request_id_new(req->request_id);
 	rt = route_find(req, &status);
 	if (!rt) {
-		if (status == 405)
+		if (status == 405) {
+			char allow[128];
+			allowed_methods(req, allow, sizeof(allow));
+			http_header_add(res, "Allow", allow);
 			http_error(res, 405,
 				   "The method %.16s is not allowed for the requested URL.",
 				   req->method);
-		else
+		} else
 			http_error(res, 404, "The resource could not be found.");
 		goto out;
 	}
