@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "basalt.h"
 #include "core/log.h"
@@ -111,9 +112,29 @@ void http_response_clear(struct http_response *res)
 	res->body = NULL;
 	free(res->raw);
 	res->raw = NULL;
+	if (res->has_file)
+		close(res->file_fd);
+	res->has_file = false;
 	for (int i = 0; i < res->nheaders; i++)
 		free(res->headers[i].value);
 	res->nheaders = 0;
+}
+
+int http_reply_file(struct http_response *res, int status, int fd, uint64_t size,
+		    const char *content_type)
+{
+	json_decref(res->body);
+	res->body = NULL;
+	free(res->raw);
+	res->raw = NULL;
+	if (res->has_file)
+		close(res->file_fd);
+	res->status = status;
+	res->file_fd = fd;
+	res->file_size = size;
+	res->has_file = true;
+	res->content_type = content_type;
+	return 0;
 }
 
 const char *http_query(const struct http_request *req, const char *key)
@@ -206,6 +227,11 @@ static bool match(const char *tmpl, char *path, struct http_request *req)
 	return true;
 }
 
+#define FOR_EACH_ROUTE(rt)                                                                         \
+	for (size_t t_ = 0; t_ < http_route_tables_count; t_++)                                    \
+		for (const struct route *rt = http_route_tables[t_]->routes;                       \
+		     rt < http_route_tables[t_]->routes + http_route_tables[t_]->n; rt++)
+
 /* Find the route for req. Returns it, or NULL with *status 404 or 405. */
 static const struct route *route_find(struct http_request *req, int *status)
 {
@@ -215,8 +241,7 @@ static const struct route *route_find(struct http_request *req, int *status)
 	*status = 404;
 	if (strlen(req->path) >= sizeof(req->pathbuf))
 		return NULL;
-	for (size_t i = 0; i < http_routes_count; i++) {
-		const struct route *rt = &http_routes[i];
+	FOR_EACH_ROUTE(rt) {
 		strcpy(req->pathbuf, req->path);
 		if (!match(rt->path, req->pathbuf, req))
 			continue;
@@ -240,10 +265,9 @@ static void allowed_methods(struct http_request *req, char *out, size_t outlen)
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < http_routes_count && len < outlen; i++) {
-		const struct route *rt = &http_routes[i];
+	FOR_EACH_ROUTE(rt) {
 		strcpy(req->pathbuf, req->path);
-		if (!match(rt->path, req->pathbuf, req) || strstr(out, rt->method))
+		if (len >= outlen || !match(rt->path, req->pathbuf, req) || strstr(out, rt->method))
 			continue;
 		len += (size_t)snprintf(out + len, outlen - len, "%s%s%s", len ? ", " : "",
 					rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
@@ -281,6 +305,10 @@ static int authorize(struct http_request *req, struct http_response *res)
 		if (admin || (uid && strcmp(uid, req->tok.user_id) == 0))
 			goto member_check;
 		break;
+	case POL_PROJECT:
+		if (req->tok.scope == SCOPE_PROJECT)
+			goto member_check;
+		break;
 	case POL_ADMIN_OR_PROJECT:
 		pid = http_param(req, "project_id");
 		if (admin ||
@@ -308,29 +336,93 @@ static bool utf8_valid(const char *s)
 	return ok;
 }
 
+static enum service service_of(const char *path)
+{
+	static const struct {
+		const char *prefix;
+		enum service svc;
+	} prefixes[] = {
+		{ "/compute", SVC_COMPUTE },
+		{ "/image", SVC_IMAGE },
+		{ "/network", SVC_NETWORK },
+		{ "/placement", SVC_PLACEMENT },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i].prefix);
+		if (strncmp(path, prefixes[i].prefix, n) == 0 && (path[n] == '/' || !path[n]))
+			return prefixes[i].svc;
+	}
+	return SVC_IDENTITY;
+}
+
+/* Nova names its error bodies by status (nova.api.openstack.wsgi). */
+static const char *nova_fault(int status)
+{
+	switch (status) {
+	case 400: return "badRequest";
+	case 403: return "forbidden";
+	case 404: return "itemNotFound";
+	case 405: return "badMethod";
+	case 409: return "conflictingRequest";
+	case 413: return "overLimit";
+	case 415: return "badMediaType";
+	case 429: return "overLimit";
+	case 501: return "notImplemented";
+	case 503: return "serviceUnavailable";
+	default: return "computeFault";
+	}
+}
+
+static json_t *error_body(struct http_request *req, struct http_response *res)
+{
+	const char *title = status_title(res->status);
+	char code[64];
+
+	/* 401 comes from the token check in front of every service, in
+	 * Keystone's shape, as keystonemiddleware answers it. */
+	switch (res->status == 401 ? SVC_IDENTITY : service_of(req->path)) {
+	case SVC_COMPUTE:
+		return json_pack("{s:{s:i,s:s}}", nova_fault(res->status), "code", res->status,
+				 "message", res->message);
+	case SVC_IMAGE: /* webob's JSON error page, which Glance answers with */
+		snprintf(code, sizeof(code), "%d %s", res->status, title);
+		return json_pack("{s:s,s:s,s:s}", "message", res->message, "code", code, "title",
+				 title);
+	case SVC_NETWORK:
+		return json_pack("{s:{s:s,s:s,s:s}}", "NeutronError", "type",
+				 res->status == 404 ? "NotFound"
+				 : res->status == 409 ? "Conflict"
+				 : res->status == 403 ? "Forbidden"
+				 : res->status < 500 ? "BadRequest" : "InternalError",
+				 "message", res->message, "detail", "");
+	case SVC_PLACEMENT:
+		return json_pack("{s:[{s:i,s:s,s:s,s:s,s:s}]}", "errors", "status", res->status,
+				 "title", title, "detail", res->message, "request_id",
+				 req->request_id, "code", "placement.undefined_code");
+	default:
+		return json_pack("{s:{s:i,s:s,s:s}}", "error", "code", res->status, "message",
+				 res->message, "title", title);
+	}
+}
+
 static void render_error(struct http_request *req, struct http_response *res)
 {
-	json_t *err;
-
 	if (res->status == 401) {
 		char hdr[600];
 		snprintf(hdr, sizeof(hdr), "Keystone uri=\"%s/v3\"", http_base_url(req));
 		http_header_add(res, "WWW-Authenticate", hdr);
 	}
-	/* Every route so far is identity's; other services bring their own
-	 * shapes (nova's itemNotFound, neutron's NeutronError) with them. */
 	/* Messages may quote request bytes; JSON wants UTF-8, so anything
 	 * else becomes '?'. */
 	if (!utf8_valid(res->message))
 		for (char *p = res->message; *p; p++)
 			if ((unsigned char)*p >= 0x80)
 				*p = '?';
-	err = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", res->status, "message", res->message,
-			"title", status_title(res->status));
-	res->body = err;
+	res->body = error_body(req, res);
 }
 
-void http_dispatch(struct http_request *req, struct http_response *res)
+const struct route *http_prepare(struct http_request *req, struct http_response *res)
 {
 	const struct route *rt;
 	int status;
@@ -348,22 +440,29 @@ void http_dispatch(struct http_request *req, struct http_response *res)
 			http_error(res, 405,
 				   "The method %.16s is not allowed for the requested URL.",
 				   req->method);
-		} else
+		} else {
 			http_error(res, 404, "The resource could not be found.");
-		goto out;
+		}
+		goto fail;
 	}
 	if (rt->policy != POL_NONE) {
 		if (!req->auth_token || !req->auth_token[0] ||
 		    identity_validate(req->b, req->auth_token, &req->tok) < 0) {
 			http_error(res, 401, "The request you have made requires authentication.");
-			goto out;
+			goto fail;
 		}
 		req->has_token = true;
 		if (authorize(req, res) < 0)
-			goto out;
+			goto fail;
 	}
-	rt->handler(req, res);
-out:
+	return rt;
+fail:
+	http_finish(req, res);
+	return NULL;
+}
+
+void http_finish(struct http_request *req, struct http_response *res)
+{
 	if (res->status >= 400 && !res->body && !res->raw)
 		render_error(req, res);
 	if (res->status >= 500)
@@ -371,4 +470,21 @@ out:
 			  res->status, res->message);
 	else
 		log_debug("%s %s %s -> %d", req->request_id, req->method, req->path, res->status);
+}
+
+void http_dispatch(struct http_request *req, struct http_response *res)
+{
+	const struct route *rt = http_prepare(req, res);
+	void *state = NULL;
+	int r;
+
+	if (!rt)
+		return;
+	if (!rt->stream) {
+		rt->handler(req, res);
+	} else if (rt->stream->begin(req, res, &state) == 0) {
+		r = req->body_len ? rt->stream->write(state, req->body, req->body_len) : 0;
+		rt->stream->end(state, req, res, r);
+	}
+	http_finish(req, res);
 }

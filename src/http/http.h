@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "identity/token.h"
 
@@ -23,8 +24,9 @@ struct kv {
 	const char *value;
 };
 
-/* Which OpenStack service a route belongs to: decides the error body shape. */
-enum service { SVC_IDENTITY };
+/* The OpenStack service a path belongs to (by its prefix): decides the
+ * shape of error bodies. */
+enum service { SVC_IDENTITY, SVC_COMPUTE, SVC_IMAGE, SVC_NETWORK, SVC_PLACEMENT };
 
 /* Who may call a route. Readers never write: for write methods every rule
  * but POL_NONE, POL_TOKEN and POL_SELF_WRITE also needs member or admin. */
@@ -35,6 +37,7 @@ enum policy {
 	POL_ADMIN_OR_SELF,    /* admin, or path {user_id} is the caller */
 	POL_ADMIN_OR_PROJECT, /* admin, or path {project_id} is the token's project */
 	POL_SELF_WRITE,	      /* path {user_id} is the caller (e.g. own password) */
+	POL_PROJECT,	      /* a project-scoped token; the handler keeps to that project */
 };
 
 struct http_request {
@@ -45,6 +48,9 @@ struct http_request {
 	int nquery;
 	const char *auth_token;	   /* X-Auth-Token */
 	const char *subject_token; /* X-Subject-Token */
+	const char *content_type;  /* Content-Type */
+	const char *api_version;   /* OpenStack-API-Version */
+	const char *nova_version;  /* X-OpenStack-Nova-API-Version (legacy) */
 	const char *body;
 	size_t body_len;
 	const struct route *route;	     /* the matched route */
@@ -61,6 +67,10 @@ struct http_response {
 	int status;
 	json_t *body;	   /* owned; NULL for no body */
 	char *raw;	   /* owned; pre-serialised JSON body, used instead of body */
+	const char *content_type; /* of raw or file bodies; default application/json */
+	int file_fd;		  /* owned when has_file: the body is this file's bytes */
+	uint64_t file_size;
+	bool has_file;
 	char message[512]; /* error message when status >= 400 and body is NULL */
 	struct {
 		const char *name;
@@ -71,20 +81,43 @@ struct http_response {
 
 typedef int (*http_handler)(struct http_request *req, struct http_response *res);
 
+/* A route whose request body is streamed to it chunk by chunk instead of
+ * being collected in memory (image uploads). begin runs once the request
+ * is authorised; write gets each chunk; end runs exactly once, with err 0
+ * when the whole body arrived or -errno when it did not (a failed write,
+ * the client gone), and fills res. */
+struct http_stream {
+	int (*begin)(struct http_request *req, struct http_response *res, void **state);
+	int (*write)(void *state, const char *data, size_t len);
+	void (*end)(void *state, struct http_request *req, struct http_response *res, int err);
+};
+
 struct route {
 	const char *rule; /* policy rule name, shown in 403 messages */
 	const char *method;
 	const char *path; /* template: "/v3/users/{user_id}" */
 	http_handler handler;
 	enum policy policy;
-	enum service service;
+	const struct http_stream *stream; /* NULL: the body arrives whole */
+};
+
+struct route_table {
+	const struct route *routes;
+	size_t n;
 };
 
 /* dispatch.c */
 /* Route req, authenticate, authorise, run the handler and fill res (an
  * error body in the service's shape when the handler failed). Always fills
- * res; the caller frees it with http_response_clear. */
+ * res; the caller frees it with http_response_clear. Stream routes get the
+ * whole body as one chunk. */
 void http_dispatch(struct http_request *req, struct http_response *res);
+/* The first half of http_dispatch, for servers that run the handler
+ * themselves: clears res, finds the route, authenticates and authorises.
+ * Returns the route, or NULL with the error in res (already finished). */
+const struct route *http_prepare(struct http_request *req, struct http_response *res);
+/* The last half: the error body in the service's shape, and the log line. */
+void http_finish(struct http_request *req, struct http_response *res);
 void http_response_clear(struct http_response *res);
 /* Set an error status and message; returns -1 so handlers can
  * "return http_error(res, 404, ...)". */
@@ -97,6 +130,10 @@ int http_reply(struct http_response *res, int status, json_t *body);
 /* Respond with status and a JSON text already serialised (ownership of
  * text passes to res). */
 int http_reply_raw(struct http_response *res, int status, char *text);
+/* Respond with the bytes of the open file fd (size bytes from offset 0);
+ * res owns fd from here on, whatever happens. */
+int http_reply_file(struct http_response *res, int status, int fd, uint64_t size,
+		    const char *content_type);
 /* Add a response header; value is copied. */
 int http_header_add(struct http_response *res, const char *name, const char *value);
 /* Value of the route placeholder {name}, or NULL. */
@@ -111,9 +148,9 @@ const char *http_base_url(const struct http_request *req);
 bool http_has_role(const struct http_request *req, const char *role);
 bool http_is_admin(const struct http_request *req);
 
-/* routes.c */
-extern const struct route http_routes[];
-extern const size_t http_routes_count;
+/* routes.c: every service's table */
+extern const struct route_table *const http_route_tables[];
+extern const size_t http_route_tables_count;
 
 /* server.c */
 struct http_server;

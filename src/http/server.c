@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "basalt.h"
@@ -19,11 +20,17 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 };
 
-/* Per-connection state while a request body arrives. */
-struct upload {
-	char *body;
+/* Per-request state, from the headers to the response. */
+struct conn {
+	struct http_request req; /* last member holds the token: keep it here, not copied */
+	struct http_response res;
+	const struct route *rt; /* NULL: res already holds the answer */
+	char *body;		/* collected body (routes without a stream) */
 	size_t len, cap;
 	bool too_big;
+	void *stream;		/* stream routes: the handler's state ... */
+	int stream_err;		/* ... and the first write error */
+	bool stream_open;
 };
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -44,25 +51,32 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	const char *type = res->content_type ? res->content_type : "application/json";
 	char *text = NULL;
 	size_t len = 0;
 
-	if (res->raw && res->status != 204) {
-		text = res->raw;
-		res->raw = NULL; /* MHD frees it now */
-		len = strlen(text);
-	} else if (res->body && res->status != 204) {
-		text = json_dumps(res->body, JSON_COMPACT);
-		len = text ? strlen(text) : 0;
+	if (res->has_file) {
+		resp = MHD_create_response_from_fd64(res->file_size, res->file_fd);
+		res->has_file = false; /* MHD closes it */
+	} else {
+		if (res->raw && res->status != 204) {
+			text = res->raw;
+			res->raw = NULL; /* MHD frees it now */
+			len = strlen(text);
+		} else if (res->body && res->status != 204) {
+			text = json_dumps(res->body, JSON_COMPACT);
+			len = text ? strlen(text) : 0;
+		}
+		resp = MHD_create_response_from_buffer(len, text ? text : (void *)"",
+						       text ? MHD_RESPMEM_MUST_FREE
+							    : MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			free(text);
 	}
-	resp = MHD_create_response_from_buffer(
-	    len, text ? text : (void *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		free(text);
+	if (!resp)
 		return MHD_NO;
-	}
-	if (text)
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+	if (text || res->has_file || res->file_size)
+		MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-openstack-request-id", req->request_id);
 	for (int i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(resp, res->headers[i].name, res->headers[i].value);
@@ -71,97 +85,143 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
-static enum MHD_Result reply_too_big(struct http_server *srv, struct MHD_Connection *conn,
-				     const char *method, const char *url)
+/* The headers are in: route, authenticate and authorise before any of the
+ * body is read, so a refused request never costs its upload. */
+static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *mc,
+			       const char *url, const char *method)
 {
-	struct http_request req = { .b = srv->b, .method = method, .path = url };
-	struct http_response res = { 0 };
-	enum MHD_Result ret;
+	size_t limit = (size_t)srv->b->cfg.max_request_body_size;
+	const char *cl;
+	struct conn *c = malloc(sizeof(*c));
 
-	request_id_new(req.request_id);
-	http_error(&res, 413, "Request is too large.");
-	res.body = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 413, "message", res.message,
-			     "title", "Request Entity Too Large");
-	ret = send_response(conn, &req, &res);
-	http_response_clear(&res);
-	return ret;
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(struct conn, req) + offsetof(struct http_request, tok));
+	memset((char *)c + offsetof(struct conn, res), 0, sizeof(*c) - offsetof(struct conn, res));
+	c->req.b = srv->b;
+	c->req.method = method;
+	c->req.path = url;
+	c->req.auth_token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token");
+	c->req.subject_token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Subject-Token");
+	c->req.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	c->req.api_version = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "OpenStack-API-Version");
+	c->req.nova_version =
+		MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-OpenStack-Nova-API-Version");
+	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_query, &c->req);
+	c->rt = http_prepare(&c->req, &c->res);
+	if (!c->rt)
+		return c;
+	cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!c->rt->stream && cl && strtoull(cl, NULL, 10) > limit) {
+		http_error(&c->res, 413, "Request is too large.");
+		http_finish(&c->req, &c->res);
+		c->rt = NULL;
+		return c;
+	}
+	if (c->rt->stream) {
+		if (c->rt->stream->begin(&c->req, &c->res, &c->stream) < 0) {
+			http_finish(&c->req, &c->res);
+			c->rt = NULL;
+			return c;
+		}
+		c->stream_open = true;
+	}
+	return c;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_size, void **con_cls)
+static int collect(struct conn *c, size_t limit, const char *data, size_t n)
+{
+	if (c->too_big || c->len + n > limit) {
+		c->too_big = true;
+		free(c->body);
+		c->body = NULL;
+		c->len = c->cap = 0;
+		return 0;
+	}
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = (c->len + n + 1) * 2;
+		char *nb = realloc(c->body, cap);
+		if (!nb)
+			return -ENOMEM;
+		c->body = nb;
+		c->cap = cap;
+	}
+	memcpy(c->body + c->len, data, n);
+	c->len += n;
+	c->body[c->len] = '\0';
+	return 0;
+}
+
+/* The whole request is in: run the handler (or close the stream). */
+static void conn_run(struct conn *c)
+{
+	if (c->rt->stream) {
+		c->stream_open = false;
+		c->rt->stream->end(c->stream, &c->req, &c->res, c->stream_err);
+	} else if (c->too_big) {
+		http_error(&c->res, 413, "Request is too large.");
+	} else {
+		c->req.body = c->body;
+		c->req.body_len = c->len;
+		c->rt->handler(&c->req, &c->res);
+	}
+	http_finish(&c->req, &c->res);
+	c->rt = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
-	size_t limit = (size_t)srv->b->cfg.max_request_body_size;
-	struct upload *up = *con_cls;
+	struct conn *c = *con_cls;
 
-	if (!up) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		/* Refuse a declared oversize body before reading any of it. */
-		if (cl && strtoull(cl, NULL, 10) > limit)
-			return reply_too_big(srv, conn, method, url);
-		up = calloc(1, sizeof(*up));
-		if (!up)
+	if (!c) {
+		c = conn_start(srv, mc, url, method);
+		if (!c)
 			return MHD_NO;
-		*con_cls = up;
+		*con_cls = c;
+		/* A refused request is answered at once; MHD drops its body. */
+		if (!c->rt)
+			return send_response(mc, &c->req, &c->res);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!up->too_big && up->len + *upload_size > limit) {
-			up->too_big = true;
-			free(up->body);
-			up->body = NULL;
-			up->len = up->cap = 0;
-		}
-		if (!up->too_big) {
-			if (up->len + *upload_size + 1 > up->cap) {
-				size_t cap = (up->len + *upload_size + 1) * 2;
-				char *nb = realloc(up->body, cap);
-				if (!nb)
-					return MHD_NO;
-				up->body = nb;
-				up->cap = cap;
-			}
-			memcpy(up->body + up->len, upload_data, *upload_size);
-			up->len += *upload_size;
-			up->body[up->len] = '\0';
-		}
+		size_t n = *upload_size;
 		*upload_size = 0;
-		return MHD_YES;
+		if (!c->rt)
+			return MHD_YES; /* answered already: discard */
+		if (c->rt->stream) {
+			if (c->stream_err == 0)
+				c->stream_err = c->rt->stream->write(c->stream, upload_data, n);
+			return MHD_YES;
+		}
+		return collect(c, (size_t)srv->b->cfg.max_request_body_size, upload_data, n) < 0
+			       ? MHD_NO
+			       : MHD_YES;
 	}
-	if (up->too_big)
-		return reply_too_big(srv, conn, method, url);
-
-	struct http_request req;
-	struct http_response res;
-	enum MHD_Result ret;
-
-	memset(&req, 0, offsetof(struct http_request, tok));
-	req.b = srv->b;
-	req.method = method;
-	req.path = url;
-	req.body = up->body;
-	req.body_len = up->len;
-	req.auth_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token");
-	req.subject_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Subject-Token");
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &req);
-	http_dispatch(&req, &res);
-	ret = send_response(conn, &req, &res);
-	http_response_clear(&res);
-	return ret;
+	if (!c->rt)
+		return MHD_YES; /* answered in the first call */
+	conn_run(c);
+	return send_response(mc, &c->req, &c->res);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct upload *up = *con_cls;
+	struct conn *c = *con_cls;
 
-	if (up) {
-		free(up->body);
-		free(up);
-		*con_cls = NULL;
+	if (!c)
+		return;
+	/* The client left mid-upload: the stream still ends, as a failure. */
+	if (c->stream_open) {
+		c->rt->stream->end(c->stream, &c->req, &c->res, -ECONNABORTED);
+		c->stream_open = false;
 	}
+	http_response_clear(&c->res);
+	free(c->body);
+	free(c);
+	*con_cls = NULL;
 }
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)

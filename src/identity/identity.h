@@ -128,6 +128,10 @@ int query_bool(struct http_request *req, struct http_response *res, const char *
 /* A bad-request error for a body field: returns -EINVAL after filling res. */
 #define BAD_BODY(res, err) (http_error((res), 400, "%s", (err)), -EINVAL)
 
+/* routes.c */
+struct route_table;
+extern const struct route_table identity_routes;
+
 /* Handlers: each is an http_handler (see http.h). */
 /* version.c */
 int h_versions(struct http_request *req, struct http_response *res);

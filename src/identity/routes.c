@@ -1,0 +1,90 @@
+/* routes.c (identity) - Keystone's routes: method + path template -> handler + policy. */
+#include "http/http.h"
+#include "identity/identity.h"
+#include "core/util.h"
+
+#define R(rule, method, path, handler, policy)                                                     \
+	{                                                                                          \
+		rule, method, path, handler, policy, NULL                                          \
+	}
+
+static const struct route routes[] = {
+	R("identity:versions", "GET", "/", h_versions, POL_NONE),
+	R("identity:version", "GET", "/v3", h_version_v3, POL_NONE),
+
+	R("identity:issue_token", "POST", "/v3/auth/tokens", h_auth_issue, POL_NONE),
+	R("identity:validate_token", "GET", "/v3/auth/tokens", h_auth_validate, POL_TOKEN),
+	R("identity:revoke_token", "DELETE", "/v3/auth/tokens", h_auth_revoke, POL_TOKEN),
+	R("identity:get_auth_projects", "GET", "/v3/auth/projects", h_auth_projects, POL_TOKEN),
+	R("identity:get_auth_domains", "GET", "/v3/auth/domains", h_auth_domains, POL_TOKEN),
+	R("identity:get_auth_catalog", "GET", "/v3/auth/catalog", h_auth_catalog, POL_TOKEN),
+
+	R("identity:list_domains", "GET", "/v3/domains", h_domain_list, POL_ADMIN),
+	R("identity:create_domain", "POST", "/v3/domains", h_domain_create, POL_ADMIN),
+	R("identity:get_domain", "GET", "/v3/domains/{domain_id}", h_domain_get, POL_ADMIN),
+	R("identity:update_domain", "PATCH", "/v3/domains/{domain_id}", h_domain_update, POL_ADMIN),
+	R("identity:delete_domain", "DELETE", "/v3/domains/{domain_id}", h_domain_delete,
+	  POL_ADMIN),
+
+	R("identity:list_projects", "GET", "/v3/projects", h_project_list, POL_ADMIN),
+	R("identity:create_project", "POST", "/v3/projects", h_project_create, POL_ADMIN),
+	R("identity:get_project", "GET", "/v3/projects/{project_id}", h_project_get,
+	  POL_ADMIN_OR_PROJECT),
+	R("identity:update_project", "PATCH", "/v3/projects/{project_id}", h_project_update,
+	  POL_ADMIN),
+	R("identity:delete_project", "DELETE", "/v3/projects/{project_id}", h_project_delete,
+	  POL_ADMIN),
+
+	R("identity:list_users", "GET", "/v3/users", h_user_list, POL_ADMIN),
+	R("identity:create_user", "POST", "/v3/users", h_user_create, POL_ADMIN),
+	R("identity:get_user", "GET", "/v3/users/{user_id}", h_user_get, POL_ADMIN_OR_SELF),
+	R("identity:update_user", "PATCH", "/v3/users/{user_id}", h_user_update, POL_ADMIN),
+	R("identity:delete_user", "DELETE", "/v3/users/{user_id}", h_user_delete, POL_ADMIN),
+	R("identity:change_password", "POST", "/v3/users/{user_id}/password", h_user_password,
+	  POL_SELF_WRITE),
+	R("identity:list_user_projects", "GET", "/v3/users/{user_id}/projects", h_user_projects,
+	  POL_ADMIN_OR_SELF),
+
+	R("identity:list_roles", "GET", "/v3/roles", h_role_list, POL_ADMIN),
+	R("identity:create_role", "POST", "/v3/roles", h_role_create, POL_ADMIN),
+	R("identity:get_role", "GET", "/v3/roles/{role_id}", h_role_get, POL_ADMIN),
+	R("identity:update_role", "PATCH", "/v3/roles/{role_id}", h_role_update, POL_ADMIN),
+	R("identity:delete_role", "DELETE", "/v3/roles/{role_id}", h_role_delete, POL_ADMIN),
+
+	R("identity:list_grants", "GET", "/v3/projects/{target_id}/users/{user_id}/roles",
+	  h_grant_list, POL_ADMIN),
+	R("identity:check_grant", "GET", "/v3/projects/{target_id}/users/{user_id}/roles/{role_id}",
+	  h_grant_check, POL_ADMIN),
+	R("identity:create_grant", "PUT",
+	  "/v3/projects/{target_id}/users/{user_id}/roles/{role_id}", h_grant_put, POL_ADMIN),
+	R("identity:revoke_grant", "DELETE",
+	  "/v3/projects/{target_id}/users/{user_id}/roles/{role_id}", h_grant_delete, POL_ADMIN),
+	R("identity:list_grants", "GET", "/v3/domains/{target_id}/users/{user_id}/roles",
+	  h_grant_list, POL_ADMIN),
+	R("identity:check_grant", "GET", "/v3/domains/{target_id}/users/{user_id}/roles/{role_id}",
+	  h_grant_check, POL_ADMIN),
+	R("identity:create_grant", "PUT", "/v3/domains/{target_id}/users/{user_id}/roles/{role_id}",
+	  h_grant_put, POL_ADMIN),
+	R("identity:revoke_grant", "DELETE",
+	  "/v3/domains/{target_id}/users/{user_id}/roles/{role_id}", h_grant_delete, POL_ADMIN),
+	R("identity:list_role_assignments", "GET", "/v3/role_assignments", h_role_assignments,
+	  POL_TOKEN),
+
+	R("identity:list_regions", "GET", "/v3/regions", h_region_list, POL_TOKEN),
+	R("identity:create_region", "POST", "/v3/regions", h_region_create, POL_ADMIN),
+	R("identity:get_region", "GET", "/v3/regions/{region_id}", h_region_get, POL_TOKEN),
+	R("identity:delete_region", "DELETE", "/v3/regions/{region_id}", h_region_delete,
+	  POL_ADMIN),
+	R("identity:list_services", "GET", "/v3/services", h_service_list, POL_ADMIN),
+	R("identity:create_service", "POST", "/v3/services", h_service_create, POL_ADMIN),
+	R("identity:get_service", "GET", "/v3/services/{service_id}", h_service_get, POL_ADMIN),
+	R("identity:delete_service", "DELETE", "/v3/services/{service_id}", h_service_delete,
+	  POL_ADMIN),
+	R("identity:list_endpoints", "GET", "/v3/endpoints", h_endpoint_list, POL_ADMIN),
+	R("identity:create_endpoint", "POST", "/v3/endpoints", h_endpoint_create, POL_ADMIN),
+	R("identity:get_endpoint", "GET", "/v3/endpoints/{endpoint_id}", h_endpoint_get, POL_ADMIN),
+	R("identity:delete_endpoint", "DELETE", "/v3/endpoints/{endpoint_id}", h_endpoint_delete,
+	  POL_ADMIN),
+};
+
+const struct route_table identity_routes = { routes, ARRAY_SIZE(routes) };
