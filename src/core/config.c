@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "core/util.h"
 
-enum opt_type { OPT_STR, OPT_INT };
+enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_DOUBLE };
 
 struct option {
 	const char *section;
@@ -28,6 +28,15 @@ struct option {
 #define INT(sec, name, field, def, help)                                                           \
 	{                                                                                          \
 		sec, name, OPT_INT, offsetof(struct config, field), def, help                      \
+	}
+
+#define I64(sec, name, field, def, help)                                                           \
+	{                                                                                          \
+		sec, name, OPT_I64, offsetof(struct config, field), def, help                      \
+	}
+#define DBL(sec, name, field, def, help)                                                           \
+	{                                                                                          \
+		sec, name, OPT_DOUBLE, offsetof(struct config, field), def, help                   \
 	}
 
 static const struct option options[] = {
@@ -56,6 +65,38 @@ static const struct option options[] = {
 	    "argon2id memory cost in KiB (19 MiB: the OWASP baseline)."),
 	STR("identity", "region", region, "RegionOne",
 	    "Region of the endpoints that bootstrap creates."),
+	STR("image", "store_dir", image_store_dir, "",
+	    "Where image files live (default: STATE_DIR/images), like Glance's file store."),
+	I64("image", "image_size_cap", image_size_cap, "1099511627776",
+	    "Largest image accepted, in bytes (Glance's default: 1 TiB)."),
+	STR("compute", "virt_type", virt_type, "auto",
+	    "kvm, qemu (TCG), fake (no VMs: load tests only) or auto (kvm where a guest really boots)."),
+	DBL("compute", "cpu_allocation_ratio", cpu_allocation_ratio, "16.0",
+	    "Virtual CPUs scheduled per physical CPU, as in Nova."),
+	DBL("compute", "ram_allocation_ratio", ram_allocation_ratio, "1.5",
+	    "Virtual RAM scheduled per MB of physical RAM, as in Nova."),
+	DBL("compute", "disk_allocation_ratio", disk_allocation_ratio, "1.0",
+	    "Virtual disk scheduled per GB of physical disk, as in Nova."),
+	INT("compute", "reserved_host_cpus", reserved_host_cpus, "0",
+	    "CPUs kept back for the host."),
+	INT("compute", "reserved_host_memory_mb", reserved_host_memory_mb, "512",
+	    "RAM kept back for the host, in MB."),
+	INT("compute", "reserved_host_disk_mb", reserved_host_disk_mb, "0",
+	    "Disk kept back for the host, in MB."),
+	STR("compute", "instances_path", instances_path, "",
+	    "Where VM disks, consoles and sockets live (default: STATE_DIR/instances)."),
+	INT("compute", "service_down_time", service_down_time, "60",
+	    "Seconds without a heartbeat after which a compute service is down."),
+	INT("compute", "heartbeat_interval", heartbeat_interval, "10",
+	    "Seconds between an agent's heartbeats."),
+	STR("agent", "controller_url", agent_controller_url, "",
+	    "The controller's API, e.g. http://controller:5000, for compute and network nodes."),
+	STR("agent", "username", agent_username, "", "The agent's service user."),
+	STR("agent", "password", agent_password, "", "The service user's password."),
+	STR("agent", "project", agent_project, "service", "The service user's project."),
+	INT("quota", "instances", quota_instances, "10", "Default servers per project."),
+	INT("quota", "cores", quota_cores, "20", "Default vCPUs per project."),
+	INT("quota", "ram", quota_ram, "51200", "Default RAM per project, in MB."),
 };
 
 static int option_set(struct config *cfg, const struct option *o, const char *value)
@@ -72,8 +113,21 @@ static int option_set(struct config *cfg, const struct option *o, const char *va
 	}
 	char *end;
 	errno = 0;
-	long v = strtol(value, &end, 10);
-	if (errno || end == value || *end || v < INT_MIN || v > INT_MAX)
+	if (o->type == OPT_DOUBLE) {
+		double d = strtod(value, &end);
+		if (errno || end == value || *end || d < 0)
+			return -EINVAL;
+		*(double *)field = d;
+		return 0;
+	}
+	long long v = strtoll(value, &end, 10);
+	if (errno || end == value || *end)
+		return -EINVAL;
+	if (o->type == OPT_I64) {
+		*(long long *)field = v;
+		return 0;
+	}
+	if (v < INT_MIN || v > INT_MAX)
 		return -EINVAL;
 	*(int *)field = (int)v;
 	return 0;

@@ -25,6 +25,29 @@ struct config {
 	int password_hash_opslimit;
 	int password_hash_memlimit_kib;
 	char *region;
+	/* [image] */
+	char *image_store_dir;
+	long long image_size_cap;
+	/* [compute] */
+	char *virt_type;
+	double cpu_allocation_ratio;
+	double ram_allocation_ratio;
+	double disk_allocation_ratio;
+	int reserved_host_cpus;
+	int reserved_host_memory_mb;
+	int reserved_host_disk_mb;
+	char *instances_path;
+	int service_down_time;
+	int heartbeat_interval;
+	/* [agent] */
+	char *agent_controller_url;
+	char *agent_username;
+	char *agent_password;
+	char *agent_project;
+	/* [quota] */
+	int quota_instances;
+	int quota_cores;
+	int quota_ram;
 };
 
 /* config.c */

@@ -1,0 +1,1 @@
+-- 002-image: Glance's images (filled in by the image service).

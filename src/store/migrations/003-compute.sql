@@ -1,0 +1,1 @@
+-- 003-compute: flavors, keypairs, hosts, servers, allocations.
