@@ -7,6 +7,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -70,7 +71,7 @@ int h_region_create(struct http_request *req, struct http_response *res)
 	};
 	json_t *rg;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
+	    api_body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
 	char id[256];
 	struct store_stmt *q = NULL;
 	struct store *st;
@@ -86,7 +87,7 @@ int h_region_create(struct http_request *req, struct http_response *res)
 	else
 		id_new(id);
 	desc = json_str(rg, "description");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = store_exec(st,
@@ -139,7 +140,7 @@ int h_service_create(struct http_request *req, struct http_response *res)
 	};
 	json_t *sv;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
+	    api_body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	struct store *st;
@@ -152,7 +153,7 @@ int h_service_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Invalid input for field 'type': must not be empty.");
 	name = json_str(sv, "name");
 	desc = json_str(sv, "description");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	id_new(id);
@@ -201,7 +202,7 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 	};
 	json_t *ep;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
+	    api_body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
 	const char *iface, *region, *url;
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
@@ -221,7 +222,7 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 		return http_error(res, 400,
 				  "Invalid input for field 'url': must be an http(s) URL.");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	id_new(id);

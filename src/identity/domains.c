@@ -7,6 +7,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -53,7 +54,7 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 {
 	json_t *d;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
+	    api_body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	const char *name, *desc;
@@ -69,7 +70,7 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 	if (check_domain_body(res, d) < 0)
 		return -1;
 	desc = json_str(d, "description");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	id_new(id);
@@ -94,7 +95,7 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "domain_id");
 	json_t *d;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
+	    api_body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
 	struct store_stmt *q = NULL;
 	const json_t *en;
 	struct store *st;
@@ -107,7 +108,7 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 		return -1;
 	en = json_object_get(d, "enabled");
 	enabled = json_is_true(en);
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = store_exec(st,
@@ -133,7 +134,7 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 int h_domain_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "domain_id");
-	struct store *st = write_begin(req, res);
+	struct store *st = api_write_begin(req, res);
 	struct store_stmt *q = NULL;
 	int r;
 

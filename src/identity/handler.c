@@ -7,66 +7,18 @@
 #include "basalt.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
-struct store *write_begin(struct http_request *req, struct http_response *res)
-{
-	struct store *st = basalt_store(req->b);
-	int r;
-
-	if (!st) {
-		http_error_errno(res, -EIO, "store");
-		return NULL;
-	}
-	r = store_begin_write(st);
-	if (r < 0) {
-		http_error_errno(res, r, "store");
-		return NULL;
-	}
-	return st;
-}
-
 int write_end(struct http_request *req, struct http_response *res, struct store *st, int r,
 	      const char *what)
 {
-	if (r >= 0)
-		r = store_commit(st);
-	else
-		store_rollback(st);
-	if (r < 0) {
-		/* A handler may have filled its own error already. */
-		if (res->status < 400)
-			http_error_errno(res, r, what);
+	if (api_write_end(res, st, r, what) < 0)
 		return -1;
-	}
 	identity_cache_invalidate(req->b);
 	return 0;
-}
-
-json_t *body_object(struct http_request *req, struct http_response *res, const char *key,
-		    const struct jfield *fields, size_t nfields, json_t **inner)
-{
-	json_t *body = http_body_json(req, res);
-	char err[256];
-	json_t *obj;
-
-	if (!body)
-		return NULL;
-	obj = json_object_get(body, key);
-	if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_object(obj)) {
-		json_decref(body);
-		http_error(res, 400, "Invalid input: the body must be {\"%s\": {...}}.", key);
-		return NULL;
-	}
-	if (json_check(obj, fields, nfields, err, sizeof(err)) < 0) {
-		json_decref(body);
-		http_error(res, 400, "%s", err);
-		return NULL;
-	}
-	*inner = obj;
-	return body;
 }
 
 int reply_get(struct http_request *req, struct http_response *res, const char *sql,
@@ -88,7 +40,7 @@ int reply_delete(struct http_request *req, struct http_response *res, const char
 		 int (*after)(struct store *st, const char *id))
 {
 	const char *id = http_param(req, param);
-	struct store *st = write_begin(req, res);
+	struct store *st = api_write_begin(req, res);
 	int r;
 
 	if (!st)

@@ -95,20 +95,9 @@ int reply_row(struct http_request *req, struct http_response *res, int status, c
 int identity_exists(struct store *st, const char *sql, const char *id);
 
 /* handler.c */
-/* Open a write transaction on this thread's store; NULL with res filled
- * on failure. */
-struct store *write_begin(struct http_request *req, struct http_response *res);
-/* Commit when r >= 0, else roll back; on failure fill res (unless the
- * handler already did, when r carries its own error) and return -1.
- * Invalidates the identity cache after a commit. */
+/* api_write_end (http/api.h), then invalidate the identity cache. */
 int write_end(struct http_request *req, struct http_response *res, struct store *st, int r,
 	      const char *what);
-struct jfield;
-/* Parse {"key": {...}} and check the inner object against fields. Returns
- * the whole body (the caller owns it) with *inner borrowed from it, or
- * NULL with a 400 in res. */
-json_t *body_object(struct http_request *req, struct http_response *res, const char *key,
-		    const struct jfield *fields, size_t nfields, json_t **inner);
 /* Reply with every row of sql (arguments as for store_query) rendered
  * into a Keystone list. */
 int reply_list(struct http_request *req, struct http_response *res, const char *collection,
@@ -123,10 +112,8 @@ int reply_delete(struct http_request *req, struct http_response *res, const char
 		 int (*after)(struct store *st, const char *id));
 /* Boolean query filter name: *ptr is NULL when absent, else points at
  * *val. A value that is not a boolean fills a 400. */
-int query_bool(struct http_request *req, struct http_response *res, const char *name, int64_t *val,
-	       int64_t **ptr);
-/* A bad-request error for a body field: returns -EINVAL after filling res. */
-#define BAD_BODY(res, err) (http_error((res), 400, "%s", (err)), -EINVAL)
+int query_bool(struct http_request *req, struct http_response *res, const char *name,
+	       int64_t *val, int64_t **ptr);
 
 /* routes.c */
 struct route_table;

@@ -6,6 +6,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -79,7 +80,7 @@ int h_project_create(struct http_request *req, struct http_response *res)
 {
 	json_t *p;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
+	    api_body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
 	const char *name, *domain_id, *parent, *desc;
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
@@ -106,7 +107,7 @@ int h_project_create(struct http_request *req, struct http_response *res)
 		    res, 400,
 		    "Invalid input for field 'parent_id': nested projects are not supported; the parent must be the domain.");
 	desc = json_str(p, "description");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = identity_exists(st, "SELECT 1 FROM domain WHERE id = ?", domain_id);
@@ -137,7 +138,7 @@ int h_project_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "project_id");
 	json_t *p;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
+	    api_body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
 	struct store_stmt *q = NULL;
 	const json_t *en;
 	struct store *st;
@@ -147,7 +148,7 @@ int h_project_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (name_ok(res, json_str(p, "name")) < 0 || unsupported(res, p) < 0)
 		return -1;
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = identity_exists(st, "SELECT 1 FROM project WHERE id = ?", id);

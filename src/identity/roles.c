@@ -7,6 +7,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -62,7 +63,7 @@ int h_role_create(struct http_request *req, struct http_response *res)
 {
 	json_t *ro;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
+	    api_body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
 	char id[ID_HEX_LEN + 1];
 	struct store_stmt *q = NULL;
 	const char *name;
@@ -77,7 +78,7 @@ int h_role_create(struct http_request *req, struct http_response *res)
 				  "Invalid input for field 'name': 'name' is a required property.");
 	if (check_role_body(res, ro) < 0)
 		return -1;
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	id_new(id);
@@ -133,7 +134,7 @@ int h_role_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "role_id");
 	json_t *ro;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
+	    api_body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
 	struct store_stmt *q = NULL;
 	struct store *st;
 	int r;
@@ -142,7 +143,7 @@ int h_role_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (check_role_body(res, ro) < 0)
 		return -1;
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = store_exec(st,
@@ -168,7 +169,7 @@ int h_role_update(struct http_request *req, struct http_response *res)
 int h_role_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "role_id");
-	struct store *st = write_begin(req, res);
+	struct store *st = api_write_begin(req, res);
 	int r;
 
 	if (!st)
@@ -266,7 +267,7 @@ int h_grant_check(struct http_request *req, struct http_response *res)
 
 int h_grant_put(struct http_request *req, struct http_response *res)
 {
-	struct store *st = write_begin(req, res);
+	struct store *st = api_write_begin(req, res);
 	int r;
 
 	if (!st)
@@ -292,7 +293,7 @@ int h_grant_delete(struct http_request *req, struct http_response *res)
 {
 	const char *target = http_param(req, "target_id");
 	const char *user = http_param(req, "user_id");
-	struct store *st = write_begin(req, res);
+	struct store *st = api_write_begin(req, res);
 	int r;
 
 	if (!st)

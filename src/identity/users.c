@@ -7,6 +7,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -75,7 +76,7 @@ int h_user_create(struct http_request *req, struct http_response *res)
 {
 	json_t *u;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char id[ID_HEX_LEN + 1], hash[crypto_pwhash_STRBYTES];
 	const char *name, *domain_id, *proj;
 	struct store_stmt *q = NULL;
@@ -99,7 +100,7 @@ int h_user_create(struct http_request *req, struct http_response *res)
 	proj = json_str(u, "default_project_id");
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = identity_exists(st, "SELECT 1 FROM domain WHERE id = ?", domain_id);
@@ -140,7 +141,7 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "user_id");
 	json_t *u;
 	_cleanup_json_ json_t *body =
-	    body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char hash[crypto_pwhash_STRBYTES];
 	struct store_stmt *q = NULL;
 	const json_t *en;
@@ -160,7 +161,7 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	enabled = json_is_true(en);
 	dom = json_str(u, "domain_id");
 	proj = json_str(u, "default_project_id");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = store_query(st, &q, "SELECT domain_id FROM users WHERE id = ?", "s", id);
@@ -229,7 +230,7 @@ int h_user_password(struct http_request *req, struct http_response *res)
 	};
 	const char *id = http_param(req, "user_id");
 	json_t *u;
-	_cleanup_json_ json_t *body = body_object(req, res, "user", fields, ARRAY_SIZE(fields), &u);
+	_cleanup_json_ json_t *body = api_body_object(req, res, "user", fields, ARRAY_SIZE(fields), &u);
 	char old_hash[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES];
 	struct store *st = basalt_store(req->b);
 	struct store_stmt *q = NULL;
@@ -249,7 +250,7 @@ int h_user_password(struct http_request *req, struct http_response *res)
 		return http_error(res, 401, "The request you have made requires authentication.");
 	if (password_hash(req->b, json_str(u, "password"), hash) < 0)
 		return http_error(res, 500, "Could not hash the password.");
-	st = write_begin(req, res);
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	/* Only if nobody changed it meanwhile: compare-and-swap on the hash. */
