@@ -25,6 +25,8 @@ static const char *status_title(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
 	case 409:
 		return "Conflict";
 	case 413:
@@ -336,7 +338,7 @@ static bool utf8_valid(const char *s)
 	return ok;
 }
 
-static enum service service_of(const char *path)
+enum service service_of(const char *path)
 {
 	static const struct {
 		const char *prefix;
@@ -445,6 +447,8 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 		}
 		goto fail;
 	}
+	if (microversion_negotiate(req, res, service_of(req->path)) < 0)
+		goto fail;
 	if (rt->policy != POL_NONE) {
 		if (!req->auth_token || !req->auth_token[0] ||
 		    identity_validate(req->b, req->auth_token, &req->tok) < 0) {

@@ -17,7 +17,7 @@ struct basalt;
 
 #define HTTP_MAX_QUERY	 32
 #define HTTP_MAX_PARAMS	 4
-#define HTTP_MAX_HEADERS 4
+#define HTTP_MAX_HEADERS 8
 
 struct kv {
 	const char *key;
@@ -58,6 +58,7 @@ struct http_request {
 	int nparams;
 	char pathbuf[1024]; /* params point here */
 	bool has_token;
+	int api_major, api_minor; /* negotiated microversion (services that have them) */
 	char request_id[41];
 	/* Last, so setup can clear everything before it cheaply. */
 	struct token tok; /* the caller's validated token (when has_token) */
@@ -147,6 +148,20 @@ const char *http_base_url(const struct http_request *req);
 /* True when the caller holds role name in its token. */
 bool http_has_role(const struct http_request *req, const char *role);
 bool http_is_admin(const struct http_request *req);
+
+/* The service the path belongs to, by its prefix. */
+enum service service_of(const char *path);
+
+/* microversion.c */
+/* Read the requested microversion of services that have them (compute:
+ * OpenStack-API-Version and the legacy X-OpenStack-Nova-API-Version),
+ * store it in req and echo it in res's headers. Fills a 406 and returns
+ * -1 for a version out of range or malformed. */
+int microversion_negotiate(struct http_request *req, struct http_response *res, enum service svc);
+/* True when the request's microversion is at least major.minor. */
+bool microversion_at_least(const struct http_request *req, int major, int minor);
+/* The range a service implements: "2.1" and "2.60" for compute. */
+extern const char *const compute_min_version, *const compute_max_version;
 
 /* routes.c: every service's table */
 extern const struct route_table *const http_route_tables[];
