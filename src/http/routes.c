@@ -1,10 +1,13 @@
 /* routes.c - every service's routing table, in the order they are matched. */
 #include "core/util.h"
 #include "http/http.h"
+#include "compute/compute.h"
 #include "identity/identity.h"
 
 const struct route_table *const http_route_tables[] = {
 	&identity_routes,
+	&compute_routes,
+	&agent_routes,
 };
 
 const size_t http_route_tables_count = ARRAY_SIZE(http_route_tables);

@@ -1,0 +1,110 @@
+/* compute.h - Nova v2.1 in the controller: flavors, keypairs, servers,
+ * the scheduler and placement accounting, compute hosts and the agent
+ * endpoints they talk to (docs/agent-protocol.md). Prototypes grouped by
+ * the file that defines them. */
+#ifndef BASALT_COMPUTE_H
+#define BASALT_COMPUTE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct basalt;
+struct store;
+struct store_stmt;
+struct http_request;
+struct http_response;
+struct route_table;
+
+/* routes.c */
+extern const struct route_table compute_routes;
+extern const struct route_table agent_routes;
+
+/* render.c - Nova's shapes */
+/* {"rel": "self"...} links of a resource under /compute/v2.1/COLLECTION/ID. */
+json_t *nova_links(const struct http_request *req, const char *collection, const char *id);
+/* ISO 8601 without fraction, as Nova shows times. New reference. */
+json_t *nova_time(int64_t usec);
+/* Reply 200 {"key": [rows rendered]} for the query sql (store_query args). */
+typedef json_t *(*nova_render_fn)(const struct http_request *req, struct store_stmt *q);
+int nova_reply_list(struct http_request *req, struct http_response *res, const char *key,
+		    nova_render_fn render, const char *sql, const char *fmt, ...);
+/* Reply status {"key": row} for one row, or 404 "what ID could not be found." */
+int nova_reply_one(struct http_request *req, struct http_response *res, int status,
+		   const char *key, nova_render_fn render, const char *what, const char *id,
+		   const char *sql, const char *fmt, ...);
+
+/* version.c */
+int h_compute_versions(struct http_request *req, struct http_response *res);
+int h_compute_version(struct http_request *req, struct http_response *res);
+
+/* flavors.c */
+#define FLAVOR_COLS "id, name, vcpus, ram, disk, ephemeral, swap, rxtx_factor, is_public, description"
+int h_flavor_list(struct http_request *req, struct http_response *res);
+int h_flavor_detail(struct http_request *req, struct http_response *res);
+int h_flavor_get(struct http_request *req, struct http_response *res);
+int h_flavor_create(struct http_request *req, struct http_response *res);
+int h_flavor_delete(struct http_request *req, struct http_response *res);
+int h_flavor_specs_list(struct http_request *req, struct http_response *res);
+int h_flavor_specs_set(struct http_request *req, struct http_response *res);
+int h_flavor_spec_get(struct http_request *req, struct http_response *res);
+int h_flavor_spec_delete(struct http_request *req, struct http_response *res);
+/* The extra specs of flavor id as an object (new reference). */
+json_t *flavor_extra_specs(struct store *st, const char *id);
+
+/* keypairs.c */
+int h_keypair_list(struct http_request *req, struct http_response *res);
+int h_keypair_get(struct http_request *req, struct http_response *res);
+int h_keypair_create(struct http_request *req, struct http_response *res);
+int h_keypair_delete(struct http_request *req, struct http_response *res);
+
+/* hosts.c - compute hosts: the agent endpoints, os-services, os-hypervisors */
+int h_agent_register(struct http_request *req, struct http_response *res);
+int h_agent_heartbeat(struct http_request *req, struct http_response *res);
+int h_agent_desired(struct http_request *req, struct http_response *res);
+int h_agent_report(struct http_request *req, struct http_response *res);
+int h_service_list_nova(struct http_request *req, struct http_response *res);
+int h_service_update_nova(struct http_request *req, struct http_response *res);
+int h_hypervisor_list(struct http_request *req, struct http_response *res);
+int h_hypervisor_detail(struct http_request *req, struct http_response *res);
+int h_hypervisor_get(struct http_request *req, struct http_response *res);
+int h_hypervisor_stats(struct http_request *req, struct http_response *res);
+/* True when the host's last heartbeat is within service_down_time. */
+bool host_alive(const struct basalt *b, int64_t last_seen);
+
+/* scheduler.c */
+struct sched_request {
+	int vcpus, ram_mb, disk_gb;
+	const char *availability_zone;
+};
+/* Pick a host for req and claim its resources for server_id, inside the
+ * caller's write transaction. Returns 1 with host filled, 0 when no host
+ * fits (nothing claimed), or -errno. */
+int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
+		    const struct sched_request *req, char host[256]);
+
+/* servers.c and server_actions.c */
+int h_server_list(struct http_request *req, struct http_response *res);
+int h_server_detail(struct http_request *req, struct http_response *res);
+int h_server_get(struct http_request *req, struct http_response *res);
+int h_server_create(struct http_request *req, struct http_response *res);
+int h_server_delete(struct http_request *req, struct http_response *res);
+int h_server_action(struct http_request *req, struct http_response *res);
+int h_server_metadata_list(struct http_request *req, struct http_response *res);
+int h_server_metadata_set(struct http_request *req, struct http_response *res);
+int h_server_metadata_get(struct http_request *req, struct http_response *res);
+int h_server_metadata_delete(struct http_request *req, struct http_response *res);
+
+/* quotas.c */
+int h_limits(struct http_request *req, struct http_response *res);
+int h_quota_get(struct http_request *req, struct http_response *res);
+int h_quota_defaults(struct http_request *req, struct http_response *res);
+int h_quota_update(struct http_request *req, struct http_response *res);
+struct quota_usage {
+	int64_t instances, cores, ram;
+};
+/* The project's limits (-1: unlimited) and current usage. */
+int quota_get(struct basalt *b, struct store *st, const char *project_id,
+	      struct quota_usage *limit, struct quota_usage *used);
+
+#endif

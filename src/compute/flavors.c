@@ -1,0 +1,307 @@
+/* flavors.c - /compute/v2.1/flavors and their extra specs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define GET_FLAVOR "SELECT " FLAVOR_COLS " FROM flavor WHERE id = ?"
+
+/* Columns of FLAVOR_COLS: 0 id, 1 name, 2 vcpus, 3 ram, 4 disk,
+ * 5 ephemeral, 6 swap, 7 rxtx_factor, 8 is_public, 9 description. */
+static json_t *render_flavor(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0), *desc = store_text(q, 9);
+	json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:f,s:b,s:b,s:o}", "id", id, "name",
+			      store_text(q, 1), "vcpus", store_int(q, 2), "ram", store_int(q, 3),
+			      "disk", store_int(q, 4), "OS-FLV-EXT-DATA:ephemeral",
+			      store_int(q, 5), "swap",
+			      store_int(q, 6) ? json_integer(store_int(q, 6)) : json_string(""),
+			      "rxtx_factor", 1.0, "os-flavor-access:is_public", store_bool(q, 8),
+			      "OS-FLV-DISABLED:disabled", 0, "links",
+			      nova_links(req, "flavors", id));
+
+	if (microversion_at_least(req, 2, 55))
+		json_object_set_new(f, "description", desc ? json_string(desc) : json_null());
+	return f;
+}
+
+static json_t *render_flavor_brief(const struct http_request *req, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0), *desc = store_text(q, 9);
+	json_t *f = json_pack("{s:s,s:s,s:o}", "id", id, "name", store_text(q, 1), "links",
+			      nova_links(req, "flavors", id));
+
+	if (microversion_at_least(req, 2, 55))
+		json_object_set_new(f, "description", desc ? json_string(desc) : json_null());
+	return f;
+}
+
+/* Private flavors are admin-only (no flavor access lists in Basalt);
+ * ?is_public=None asks an admin for all. */
+#define LIST_FLAVORS                                                                               \
+	"SELECT " FLAVOR_COLS " FROM flavor WHERE (is_public = 1 OR ?1 = 1)"                       \
+	" AND (?2 IS NULL OR vcpus >= ?2) AND (?3 IS NULL OR ram >= ?3)"                           \
+	" AND (?4 IS NULL OR disk >= ?4) ORDER BY ram, id"
+
+static int list(struct http_request *req, struct http_response *res, nova_render_fn render)
+{
+	const char *args[3] = { http_query(req, "minVcpus"), http_query(req, "minRam"),
+				http_query(req, "minDisk") };
+	int64_t v[3];
+	const int64_t *p[3];
+	const char *pub = http_query(req, "is_public");
+	bool all = http_is_admin(req) && pub && (strcasecmp(pub, "none") == 0 || !strcmp(pub, "false"));
+
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		p[i] = NULL;
+		if (!args[i])
+			continue;
+		v[i] = strtoll(args[i], &end, 10);
+		if (!*args[i] || *end || v[i] < 0)
+			return http_error(res, 400, "Invalid filter value %s.", args[i]);
+		p[i] = &v[i];
+	}
+	return nova_reply_list(req, res, "flavors", render, LIST_FLAVORS, "bppp", all, p[0],
+			       p[1], p[2]);
+}
+
+int h_flavor_list(struct http_request *req, struct http_response *res)
+{
+	return list(req, res, render_flavor_brief);
+}
+
+int h_flavor_detail(struct http_request *req, struct http_response *res)
+{
+	return list(req, res, render_flavor);
+}
+
+int h_flavor_get(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "flavor_id");
+
+	return nova_reply_one(req, res, 200, "flavor", render_flavor, "Flavor", id, GET_FLAVOR,
+			      "s", id);
+}
+
+/* Nova accepts integers, or strings of digits, for sizes. -1 if neither. */
+static int64_t int_field(const json_t *obj, const char *name, int64_t def, int64_t min)
+{
+	const json_t *v = json_object_get(obj, name);
+	int64_t n;
+
+	if (!v)
+		return def;
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+	} else if (json_is_string(v) && json_string_value(v)[0]) {
+		char *end;
+		n = strtoll(json_string_value(v), &end, 10);
+		if (*end)
+			return -1;
+	} else {
+		return -1;
+	}
+	return n < min || n > INT32_MAX ? -1 : n;
+}
+
+int h_flavor_create(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING, true, 255 },
+		{ "id", J_ANY, false, 0 },
+		{ "ram", J_ANY, true, 0 },
+		{ "vcpus", J_ANY, true, 0 },
+		{ "disk", J_ANY, true, 0 },
+		{ "OS-FLV-EXT-DATA:ephemeral", J_ANY, false, 0 },
+		{ "swap", J_ANY, false, 0 },
+		{ "rxtx_factor", J_ANY, false, 0 },
+		{ "os-flavor-access:is_public", J_BOOL, false, 0 },
+		{ "description", J_STRING_NULL, false, 65535 },
+	};
+	json_t *f;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "flavor", fields, ARRAY_SIZE(fields), &f);
+	const json_t *jid;
+	char id[256];
+	int64_t ram, vcpus, disk, eph, swap;
+	struct store *st;
+	int r;
+
+	if (!body)
+		return -1;
+	ram = int_field(f, "ram", 0, 1);
+	vcpus = int_field(f, "vcpus", 0, 1);
+	disk = int_field(f, "disk", 0, 0);
+	eph = int_field(f, "OS-FLV-EXT-DATA:ephemeral", 0, 0);
+	swap = int_field(f, "swap", 0, 0);
+	if (ram < 0 || vcpus < 0 || disk < 0 || eph < 0 || swap < 0)
+		return http_error(res, 400, "Invalid input for field/attribute flavor: ram and vcpus must be positive integers; disk, ephemeral and swap non-negative integers.");
+	if (!json_str(f, "name")[0] || strspn(json_str(f, "name"), " ") == strlen(json_str(f, "name")))
+		return http_error(res, 400, "Invalid input for field/attribute name: must not be empty.");
+	if (json_object_get(f, "description") && !microversion_at_least(req, 2, 55))
+		return http_error(res, 400, "Invalid input for field/attribute flavor. Value: description needs microversion 2.55.");
+	jid = json_object_get(f, "id");
+	if (json_is_string(jid) && json_string_length(jid) > 0 && json_string_length(jid) < sizeof(id))
+		snprintf(id, sizeof(id), "%s", json_string_value(jid));
+	else if (!jid || json_is_null(jid))
+		id_new(id);
+	else
+		return http_error(res, 400, "Invalid input for field/attribute id.");
+	if (strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ") != strlen(id))
+		return http_error(res, 400, "Invalid input for field/attribute id: only letters, digits, '-', '_', '.' and spaces.");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = store_exec(st,
+		       "INSERT INTO flavor (id, name, vcpus, ram, disk, ephemeral, swap, is_public,"
+		       " description, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "ssiiiiibsi", id, json_str(f, "name"), vcpus, ram, disk, eph, swap,
+		       !json_is_false(json_object_get(f, "os-flavor-access:is_public")),
+		       json_str(f, "description"), store_txn_revision(st));
+	if (r == -EEXIST)
+		r = http_error(res, 409, "Flavor with name %s or ID %s already exists.",
+			       json_str(f, "name"), id);
+	if (api_write_end(res, st, r, "flavor") < 0)
+		return -1;
+	return nova_reply_one(req, res, 200, "flavor", render_flavor, "Flavor", id, GET_FLAVOR,
+			      "s", id);
+}
+
+int h_flavor_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "flavor_id");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	/* Servers keep a copy of their flavor: deleting one never breaks them. */
+	r = store_exec(st, "DELETE FROM flavor WHERE id = ?", "s", id);
+	if (r == 0)
+		r = http_error(res, 404, "Flavor %s could not be found.", id);
+	if (api_write_end(res, st, r, "flavor") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}
+
+json_t *flavor_extra_specs(struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	json_t *specs = json_object();
+
+	if (store_query(st, &q, "SELECT spec_key, spec_value FROM flavor_extra_spec WHERE flavor_id = ?",
+			"s", id) < 0)
+		return specs;
+	while (store_next(q) > 0)
+		json_object_set_new(specs, store_text(q, 0), json_string(store_text(q, 1)));
+	store_done(q);
+	return specs;
+}
+
+static int flavor_exists(struct http_response *res, struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT 1 FROM flavor WHERE id = ?", "s", id);
+
+	if (r == 0) {
+		r = store_next(q);
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "flavor");
+	if (r == 0)
+		return http_error(res, 404, "Flavor %s could not be found.", id);
+	return 0;
+}
+
+int h_flavor_specs_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "flavor_id");
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (flavor_exists(res, st, id) < 0)
+		return -1;
+	return http_reply(res, 200, json_pack("{s:o}", "extra_specs", flavor_extra_specs(st, id)));
+}
+
+int h_flavor_specs_set(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "flavor_id");
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	json_t *specs = json_object_get(body, "extra_specs"), *v;
+	struct store *st;
+	const char *k;
+	int r = 0;
+
+	if (!body)
+		return -1;
+	if (!json_is_object(specs) || json_object_size(body) != 1)
+		return http_error(res, 400, "Invalid input for field/attribute extra_specs: expected {\"extra_specs\": {...}}.");
+	json_object_foreach(specs, k, v)
+		if (!json_is_string(v) || strlen(k) == 0 || strlen(k) > 255 || json_string_length(v) > 255)
+			return http_error(res, 400, "Invalid input for field/attribute extra_specs: keys and values are strings of 1 to 255 characters.");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = flavor_exists(res, st, id);
+	json_object_foreach(specs, k, v) {
+		if (r < 0)
+			break;
+		r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?",
+			       "ss", id, k);
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO flavor_extra_spec (flavor_id, spec_key, spec_value,"
+				       " revision) VALUES (?, ?, ?, ?)",
+				       "sssi", id, k, json_string_value(v), store_txn_revision(st));
+	}
+	if (api_write_end(res, st, r, "extra spec") < 0)
+		return -1;
+	return http_reply(res, 200, json_pack("{s:O}", "extra_specs", specs));
+}
+
+int h_flavor_spec_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "flavor_id"), *key = http_param(req, "key");
+	_cleanup_json_ json_t *specs = NULL;
+	json_t *v;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (flavor_exists(res, st, id) < 0)
+		return -1;
+	specs = flavor_extra_specs(st, id);
+	v = json_object_get(specs, key);
+	if (!v)
+		return http_error(res, 404, "Flavor %s has no extra specs with key %s.", id, key);
+	return http_reply(res, 200, json_pack("{s:O}", key, v));
+}
+
+int h_flavor_spec_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "flavor_id"), *key = http_param(req, "key");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?", "ss",
+		       id, key);
+	if (r == 0)
+		r = http_error(res, 404, "Flavor %s has no extra specs with key %s.", id, key);
+	if (api_write_end(res, st, r, "extra spec") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}

@@ -1,0 +1,484 @@
+/* hosts.c - compute hosts: the agent endpoints (register, heartbeat,
+ * desired state, report; docs/agent-protocol.md), and how the API shows
+ * hosts: os-services and os-hypervisors. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "store/store.h"
+
+bool host_alive(const struct basalt *b, int64_t last_seen)
+{
+	return now_usec() - last_seen <= (int64_t)b->cfg.service_down_time * 1000000;
+}
+
+static bool valid_host_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 256 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+int h_agent_register(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "roles", J_ARRAY, true, 0 },	       { "local_ip", J_STRING_NULL, false, 64 },
+		{ "virt_type", J_STRING_NULL, false, 16 }, { "hypervisor_type", J_STRING_NULL, false, 32 },
+		{ "hypervisor_version", J_ANY, false, 0 }, { "resources", J_OBJECT, false, 0 },
+	};
+	const char *name = http_param(req, "host");
+	json_t *h, *rs, *role;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "host", fields, ARRAY_SIZE(fields), &h);
+	char roles[256] = "", sid[ID_HEX_LEN + 1];
+	struct store *st;
+	size_t i;
+	int64_t now = now_usec();
+	int r;
+
+	if (!body)
+		return -1;
+	if (!valid_host_name(name))
+		return http_error(res, 400, "Invalid host name.");
+	json_array_foreach(json_object_get(h, "roles"), i, role) {
+		const char *rn = json_string_value(role);
+		if (!rn || (strcmp(rn, "compute") != 0 && strcmp(rn, "network") != 0))
+			return http_error(res, 400, "Invalid role: roles are compute and network.");
+		if (strlen(roles) + strlen(rn) + 2 < sizeof(roles))
+			snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
+				 roles[0] ? "," : "", rn);
+	}
+	rs = json_object_get(h, "resources");
+	json_int_t vcpus = json_integer_value(json_object_get(rs, "vcpus"));
+	json_int_t mem = json_integer_value(json_object_get(rs, "memory_mb"));
+	json_int_t disk = json_integer_value(json_object_get(rs, "disk_gb"));
+	if (vcpus < 0 || mem < 0 || disk < 0 || vcpus > 1 << 20 || mem > 1LL << 40 || disk > 1LL << 40)
+		return http_error(res, 400, "Invalid resources.");
+	id_new(sid);
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = store_exec(st,
+		       "UPDATE host SET roles = ?, local_ip = ?, virt_type = ?, hypervisor_type = ?,"
+		       " hypervisor_version = ?, vcpus = ?, memory_mb = ?, disk_gb = ?, last_seen = ?,"
+		       " revision = ? WHERE name = ?",
+		       "ssssiiiiiis", roles, json_str(h, "local_ip"), json_str(h, "virt_type"),
+		       json_str(h, "hypervisor_type"),
+		       (int64_t)json_integer_value(json_object_get(h, "hypervisor_version")),
+		       (int64_t)vcpus, (int64_t)mem, (int64_t)disk, now, store_txn_revision(st), name);
+	if (r == 0)
+		r = store_exec(st,
+			       "INSERT INTO host (name, service_id, roles, local_ip, virt_type,"
+			       " hypervisor_type, hypervisor_version, vcpus, memory_mb, disk_gb,"
+			       " enabled, last_seen, created_at, revision)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+			       "ssssssiiiiiii", name, sid, roles, json_str(h, "local_ip"),
+			       json_str(h, "virt_type"), json_str(h, "hypervisor_type"),
+			       (int64_t)json_integer_value(json_object_get(h, "hypervisor_version")),
+			       (int64_t)vcpus, (int64_t)mem, (int64_t)disk, now, now,
+			       store_txn_revision(st));
+	if (api_write_end(res, st, r, "host") < 0)
+		return -1;
+	return http_reply(res, 200, json_pack("{s:{s:s,s:s,s:b}}", "host", "name", name, "roles",
+					      roles, "enabled", 1));
+}
+
+int h_agent_heartbeat(struct http_request *req, struct http_response *res)
+{
+	const char *name = http_param(req, "host");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_exec(st, "UPDATE host SET last_seen = ? WHERE name = ?", "is", now_usec(), name);
+	if (r == 0)
+		r = http_error(res, 404, "Host %s is not registered.", name);
+	if (api_write_end(res, st, r, "host") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
+
+static int host_registered(struct store *st, const char *host)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT 1 FROM host WHERE name = ?", "s", host);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	store_done(q);
+	return r;
+}
+
+/* Columns: 0 id, 1 name, 2 project, 3 user, 4 power, 5 reboot_seq,
+ * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
+ * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
+ * 17 user_data, 18 availability_zone, 19 image checksum, 20 image size,
+ * 21 image disk_format. */
+static json_t *desired_server(struct store *st, struct store_stmt *q)
+{
+	char file[128];
+	const char *id = store_text(q, 0), *image = store_text(q, 14);
+	json_t *keys = json_object(), *meta = json_object(), *s;
+	struct store_stmt *m;
+
+	if (store_text(q, 15) && store_text(q, 16))
+		json_object_set_new(keys, store_text(q, 15), json_string(store_text(q, 16)));
+	if (store_query(st, &m, "SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?",
+			"s", id) == 0) {
+		while (store_next(m) > 0)
+			json_object_set_new(meta, store_text(m, 0), json_string(store_text(m, 1)));
+		store_done(m);
+	}
+	snprintf(file, sizeof(file), "/image/v2/images/%s/file", image ? image : "");
+	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:I,s:s},s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},"
+		      "s:o,s:o,s:o,s:o,s:s}",
+		      "id", id, "name", store_text(q, 1), "hostname", store_text(q, 1), "project_id",
+		      store_text(q, 2), "user_id", store_text(q, 3), "power", store_text(q, 4),
+		      "reboot", "seq", store_int(q, 5), "type",
+		      store_text(q, 6) ? store_text(q, 6) : "SOFT", "flavor", "id", store_text(q, 7),
+		      "name", store_text(q, 8), "vcpus", store_int(q, 9), "ram", store_int(q, 10),
+		      "disk", store_int(q, 11), "ephemeral", store_int(q, 12), "swap",
+		      store_int(q, 13), "public_keys", keys, "metadata", meta, "user_data",
+		      store_text(q, 17) ? json_string(store_text(q, 17)) : json_null(), "key_name",
+		      store_text(q, 15) ? json_string(store_text(q, 15)) : json_null(),
+		      "availability_zone", store_text(q, 18));
+	if (image)
+		json_object_set_new(s, "image",
+				    json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
+					      store_text(q, 19), "size", store_int(q, 20),
+					      "disk_format", store_text(q, 21), "file", file));
+	return s;
+}
+
+/* The host's desired state and its etag (a hash of the document). */
+static json_t *desired(struct store *st, const char *host, int *err)
+{
+	struct store_stmt *q;
+	json_t *servers = json_array(), *doc;
+	unsigned char hash[16];
+	char etag[33], *text;
+	int r;
+
+	/* 'error' and 'deleting' servers are absent: the agent removes them. */
+	r = store_query(st, &q,
+			"SELECT s.id, s.name, s.project_id, s.user_id, s.power, s.reboot_seq,"
+			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
+			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
+			" s.availability_zone, i.checksum, i.size, i.disk_format"
+			" FROM server s LEFT JOIN image i ON i.id = s.image_id"
+			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
+			" ORDER BY s.id",
+			"s", host);
+	if (r < 0) {
+		*err = r;
+		json_decref(servers);
+		return NULL;
+	}
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(servers, desired_server(st, q));
+	store_done(q);
+	if (r < 0) {
+		*err = r;
+		json_decref(servers);
+		return NULL;
+	}
+	text = json_dumps(servers, JSON_COMPACT | JSON_SORT_KEYS);
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)(text ? text : ""),
+			   text ? strlen(text) : 0, NULL, 0);
+	free(text);
+	sodium_bin2hex(etag, sizeof(etag), hash, sizeof(hash));
+	doc = json_pack("{s:s,s:s,s:o}", "etag", etag, "host", host, "servers", servers);
+	return doc;
+}
+
+int h_agent_desired(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *host = http_param(req, "host");
+	json_t *doc;
+	int r = 0;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_begin_read(st);
+	if (r < 0)
+		return http_error_errno(res, r, "store");
+	r = host_registered(st, host);
+	doc = r > 0 ? desired(st, host, &r) : NULL;
+	store_rollback(st);
+	if (r == 0)
+		return http_error(res, 404, "Host %s is not registered.", host);
+	if (!doc)
+		return http_error_errno(res, r, "desired state");
+	return http_reply(res, 200, doc);
+}
+
+static int power_state_code(const char *s)
+{
+	if (!s)
+		return 0;
+	if (strcmp(s, "running") == 0)
+		return 1;
+	if (strcmp(s, "shutdown") == 0)
+		return 4;
+	if (strcmp(s, "crashed") == 0)
+		return 6;
+	return 0;
+}
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; s && *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+static int report_server(struct store *st, const char *host, const json_t *s, int64_t now)
+{
+	static const char *const vm_states[] = { "building", "active", "stopped", "error", NULL };
+	const char *id = json_str(s, "id"), *vm = json_str(s, "vm_state");
+	const json_t *fault = json_object_get(s, "fault");
+	const char *console = json_str(s, "console_tail");
+
+	if (!id || !one_of(vm, vm_states))
+		return -EINVAL;
+	/* A server being deleted keeps that state whatever the agent says. */
+	return store_exec(st,
+			  "UPDATE server SET vm_state = ?, task_state = ?, power_state = ?,"
+			  " reboot_done = ?, fault_code = COALESCE(?, fault_code),"
+			  " fault_message = COALESCE(?, fault_message),"
+			  " fault_details = COALESCE(?, fault_details),"
+			  " fault_at = CASE WHEN ? = 1 THEN ? ELSE fault_at END,"
+			  " console = COALESCE(?, console),"
+			  " launched_at = CASE WHEN ? = 'active' AND launched_at IS NULL THEN ?"
+			  " ELSE launched_at END, updated_at = ?, revision = ?"
+			  " WHERE id = ? AND host = ? AND vm_state <> 'deleting'",
+			  "ssiipssbissiiiss", vm, json_str(s, "task_state"),
+			  (int64_t)power_state_code(json_str(s, "power_state")),
+			  (int64_t)json_integer_value(json_object_get(s, "reboot_seq")),
+			  fault ? &(int64_t){ json_integer_value(json_object_get(fault, "code")) } : NULL,
+			  json_str(fault, "message"), json_str(fault, "details"), fault != NULL, now,
+			  console, vm, now, now, store_txn_revision(st), id, host);
+}
+
+int h_agent_report(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "servers", J_ARRAY, false, 0 },
+		{ "gone", J_ARRAY, false, 0 },
+	};
+	const char *host = http_param(req, "host");
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	const json_t *s;
+	struct store *st;
+	char err[256];
+	int64_t now = now_usec();
+	size_t i;
+	int r;
+
+	if (!body)
+		return -1;
+	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "%s", err);
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = store_exec(st, "UPDATE host SET last_seen = ? WHERE name = ?", "is", now, host);
+	if (r == 0)
+		r = http_error(res, 404, "Host %s is not registered.", host);
+	json_array_foreach(json_object_get(body, "servers"), i, s) {
+		if (r < 0)
+			break;
+		r = report_server(st, host, s, now);
+		if (r == -EINVAL)
+			r = http_error(res, 400, "Invalid server report.");
+	}
+	/* Destroyed on the host: the row and its allocation go now. */
+	json_array_foreach(json_object_get(body, "gone"), i, s) {
+		if (r < 0)
+			break;
+		if (json_is_string(s))
+			r = store_exec(st,
+				       "DELETE FROM server WHERE id = ? AND host = ?"
+				       " AND vm_state = 'deleting'",
+				       "ss", json_string_value(s), host);
+	}
+	if (api_write_end(res, st, r, "report") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
+
+/* --- os-services and os-hypervisors --- */
+
+#define HOST_COLS                                                                                  \
+	"h.name, h.service_id, h.enabled, h.disabled_reason, h.last_seen, h.vcpus, h.memory_mb,"   \
+	" h.disk_gb, h.hypervisor_type, h.hypervisor_version, h.local_ip,"                        \
+	" COALESCE(SUM(a.vcpus), 0), COALESCE(SUM(a.memory_mb), 0), COALESCE(SUM(a.disk_gb), 0),"  \
+	" COUNT(a.server_id)"
+#define HOST_FROM                                                                                  \
+	" FROM host h LEFT JOIN allocation a ON a.host = h.name"                                   \
+	" WHERE h.roles LIKE '%compute%'"
+
+static json_t *render_service(const struct http_request *req, struct store_stmt *q)
+{
+	const char *reason = store_text(q, 3);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:b}", "id", store_text(q, 1), "binary",
+			 "nova-compute", "host", store_text(q, 0), "zone", "nova", "status",
+			 store_bool(q, 2) ? "enabled" : "disabled", "state",
+			 host_alive(req->b, store_int(q, 4)) ? "up" : "down", "updated_at",
+			 nova_time(store_int(q, 4)), "disabled_reason",
+			 reason ? json_string(reason) : json_null(), "forced_down", 0);
+}
+
+int h_service_list_nova(struct http_request *req, struct http_response *res)
+{
+	const char *binary = http_query(req, "binary");
+
+	if (binary && strcmp(binary, "nova-compute") != 0)
+		return http_reply(res, 200, json_pack("{s:[]}", "services"));
+	return nova_reply_list(req, res, "services", render_service,
+			       "SELECT " HOST_COLS HOST_FROM " AND (?1 IS NULL OR h.name = ?1)"
+			       " GROUP BY h.name ORDER BY h.name",
+			       "s", http_query(req, "host"));
+}
+
+int h_service_update_nova(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "status", J_STRING, false, 16 },
+		{ "disabled_reason", J_STRING_NULL, false, 255 },
+		{ "forced_down", J_BOOL, false, 0 },
+	};
+	const char *id = http_param(req, "service_id");
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	const char *status;
+	struct store *st;
+	char err[256];
+	int r;
+
+	if (!body)
+		return -1;
+	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "%s", err);
+	status = json_str(body, "status");
+	if (status && strcmp(status, "enabled") != 0 && strcmp(status, "disabled") != 0)
+		return http_error(res, 400, "Invalid input for field/attribute status.");
+	if (json_is_true(json_object_get(body, "forced_down")))
+		return http_error(res, 400, "forced_down is not supported: a host is down when its heartbeats stop.");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = store_exec(st,
+		       "UPDATE host SET enabled = COALESCE(?, enabled), disabled_reason = ?,"
+		       " revision = ? WHERE service_id = ?",
+		       "psis", status ? &(int64_t){ strcmp(status, "enabled") == 0 } : NULL,
+		       status && strcmp(status, "disabled") == 0 ? json_str(body, "disabled_reason")
+								 : NULL,
+		       store_txn_revision(st), id);
+	if (r == 0)
+		r = http_error(res, 404, "Service %s could not be found.", id);
+	if (api_write_end(res, st, r, "service") < 0)
+		return -1;
+	return nova_reply_one(req, res, 200, "service", render_service, "Service", id,
+			      "SELECT " HOST_COLS HOST_FROM " AND h.service_id = ? GROUP BY h.name",
+			      "s", id);
+}
+
+static json_t *render_hypervisor_brief(const struct http_request *req, struct store_stmt *q)
+{
+	return json_pack("{s:s,s:s,s:s,s:s}", "id", store_text(q, 1), "hypervisor_hostname",
+			 store_text(q, 0), "state", host_alive(req->b, store_int(q, 4)) ? "up" : "down",
+			 "status", store_bool(q, 2) ? "enabled" : "disabled");
+}
+
+static json_t *render_hypervisor(const struct http_request *req, struct store_stmt *q)
+{
+	json_t *h = render_hypervisor_brief(req, q);
+	int64_t vcpus = store_int(q, 5), mem = store_int(q, 6), disk = store_int(q, 7);
+	int64_t uv = store_int(q, 11), um = store_int(q, 12), ud = store_int(q, 13);
+	const char *reason = store_text(q, 3);
+
+	json_object_update_new(
+		h, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:o,s:I}",
+			     "vcpus", vcpus, "memory_mb", mem, "local_gb", disk, "vcpus_used", uv,
+			     "memory_mb_used", um, "local_gb_used", ud, "free_ram_mb", mem - um,
+			     "free_disk_gb", disk - ud, "running_vms", store_int(q, 14),
+			     "hypervisor_type", store_text(q, 8) ? store_text(q, 8) : "QEMU",
+			     "hypervisor_version", store_int(q, 9), "current_workload", (json_int_t)0,
+			     "host_ip", store_text(q, 10) ? store_text(q, 10) : "", "cpu_info", "{}",
+			     "service",
+			     json_pack("{s:s,s:s,s:o}", "host", store_text(q, 0), "id",
+				       store_text(q, 1), "disabled_reason",
+				       reason ? json_string(reason) : json_null()),
+			     "disk_available_least", disk - ud));
+	return h;
+}
+
+int h_hypervisor_list(struct http_request *req, struct http_response *res)
+{
+	return nova_reply_list(req, res, "hypervisors", render_hypervisor_brief,
+			       "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name ORDER BY h.name", "");
+}
+
+int h_hypervisor_detail(struct http_request *req, struct http_response *res)
+{
+	return nova_reply_list(req, res, "hypervisors", render_hypervisor,
+			       "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name ORDER BY h.name", "");
+}
+
+int h_hypervisor_get(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "hypervisor_id");
+
+	return nova_reply_one(req, res, 200, "hypervisor", render_hypervisor, "Hypervisor", id,
+			      "SELECT " HOST_COLS HOST_FROM " AND (h.service_id = ?1 OR h.name = ?1)"
+			      " GROUP BY h.name",
+			      "s", id);
+}
+
+int h_hypervisor_stats(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	json_int_t t[9] = { 0 };
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name", "");
+	if (r < 0)
+		return http_error_errno(res, r, "hypervisors");
+	while ((r = store_next(q)) > 0) {
+		t[0]++;
+		t[1] += store_int(q, 5);
+		t[2] += store_int(q, 6);
+		t[3] += store_int(q, 7);
+		t[4] += store_int(q, 11);
+		t[5] += store_int(q, 12);
+		t[6] += store_int(q, 13);
+		t[7] += store_int(q, 14);
+	}
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, "hypervisors");
+	return http_reply(res, 200,
+			  json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+				    "hypervisor_statistics", "count", t[0], "vcpus", t[1],
+				    "memory_mb", t[2], "local_gb", t[3], "vcpus_used", t[4],
+				    "memory_mb_used", t[5], "local_gb_used", t[6], "running_vms",
+				    t[7], "free_ram_mb", t[2] - t[5], "free_disk_gb", t[3] - t[6],
+				    "current_workload", (json_int_t)0, "disk_available_least",
+				    t[3] - t[6]));
+}

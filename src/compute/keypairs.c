@@ -1,0 +1,270 @@
+/* keypairs.c - /compute/v2.1/os-keypairs: import a public key, or create
+ * one (ed25519, the private key returned once in OpenSSH's format). */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/md5.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define KEYPAIR_COLS "name, public_key, fingerprint, key_type, user_id, created_at"
+
+static json_t *render_keypair(const struct http_request *req, struct store_stmt *q)
+{
+	json_t *k = json_pack("{s:s,s:s,s:s}", "name", store_text(q, 0), "public_key",
+			      store_text(q, 1), "fingerprint", store_text(q, 2));
+
+	if (microversion_at_least(req, 2, 2))
+		json_object_set_new(k, "type", json_string(store_text(q, 3)));
+	return k;
+}
+
+static json_t *render_keypair_item(const struct http_request *req, struct store_stmt *q)
+{
+	return json_pack("{s:o}", "keypair", render_keypair(req, q));
+}
+
+static json_t *render_keypair_full(const struct http_request *req, struct store_stmt *q)
+{
+	json_t *k = render_keypair(req, q);
+
+	json_object_set_new(k, "user_id", json_string(store_text(q, 4)));
+	json_object_set_new(k, "created_at", nova_time(store_int(q, 5)));
+	json_object_set_new(k, "deleted", json_false());
+	json_object_set_new(k, "deleted_at", json_null());
+	json_object_set_new(k, "updated_at", json_null());
+	json_object_set_new(k, "id", json_integer(0));
+	return k;
+}
+
+/* Admins may name another user with ?user_id= (microversion 2.10). */
+static const char *owner(const struct http_request *req)
+{
+	const char *u = http_query(req, "user_id");
+
+	return u && http_is_admin(req) && microversion_at_least(req, 2, 10) ? u : req->tok.user_id;
+}
+
+int h_keypair_list(struct http_request *req, struct http_response *res)
+{
+	return nova_reply_list(req, res, "keypairs", render_keypair_item,
+			       "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? ORDER BY name",
+			       "s", owner(req));
+}
+
+int h_keypair_get(struct http_request *req, struct http_response *res)
+{
+	const char *name = http_param(req, "name");
+
+	return nova_reply_one(req, res, 200, "keypair", render_keypair_full, "Keypair", name,
+			      "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? AND name = ?",
+			      "ss", owner(req), name);
+}
+
+/* --- SSH wire format --- */
+
+static void put_string(unsigned char *buf, size_t *off, const void *data, size_t len)
+{
+	buf[(*off)++] = (unsigned char)(len >> 24);
+	buf[(*off)++] = (unsigned char)(len >> 16);
+	buf[(*off)++] = (unsigned char)(len >> 8);
+	buf[(*off)++] = (unsigned char)len;
+	memcpy(buf + *off, data, len);
+	*off += len;
+}
+
+/* The MD5 fingerprint Nova shows: "aa:bb:...". */
+static void fingerprint(const unsigned char *blob, size_t len, char out[48])
+{
+	char hex[33];
+
+	md5_hex(blob, len, hex);
+	for (int i = 0; i < 16; i++) {
+		out[3 * i] = hex[2 * i];
+		out[3 * i + 1] = hex[2 * i + 1];
+		out[3 * i + 2] = i == 15 ? '\0' : ':';
+	}
+}
+
+/* Parse "TYPE BASE64 [comment]"; checks the blob names the same type.
+ * Fills the fingerprint. Returns 0 or -EINVAL. */
+static int parse_public_key(const char *key, char fp[48])
+{
+	static const char *const types[] = { "ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256",
+					     "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+					     "ssh-dss" };
+	unsigned char blob[8192];
+	const char *sp = strchr(key, ' '), *b64, *end;
+	size_t tlen, blen;
+	bool known = false;
+
+	if (!sp)
+		return -EINVAL;
+	tlen = (size_t)(sp - key);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strlen(types[i]) == tlen && strncmp(types[i], key, tlen) == 0)
+			known = true;
+	if (!known)
+		return -EINVAL;
+	b64 = sp + 1;
+	end = b64 + strcspn(b64, " \n");
+	if (sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &blen, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    blen < 4 + tlen)
+		return -EINVAL;
+	if (((size_t)blob[0] << 24 | (size_t)blob[1] << 16 | (size_t)blob[2] << 8 | blob[3]) != tlen ||
+	    memcmp(blob + 4, key, tlen) != 0)
+		return -EINVAL;
+	fingerprint(blob, blen, fp);
+	return 0;
+}
+
+/* A fresh ed25519 key: public line and OpenSSH private key (malloc'd). */
+static int generate(const char *comment, char **pub_out, char **priv_out)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char blob[64], priv[512], file[1024];
+	size_t blen = 0, plen = 0, flen = 0, clen = strlen(comment);
+	uint32_t check = randombytes_random();
+	char b64[1500], *pub = NULL, *pem = NULL;
+	size_t pos = 0;
+	FILE *f;
+
+	if (clen > 200)
+		return -EINVAL;
+	crypto_sign_keypair(pk, sk);
+	put_string(blob, &blen, "ssh-ed25519", 11);
+	put_string(blob, &blen, pk, sizeof(pk));
+	for (int i = 0; i < 2; i++)
+		for (int s = 24; s >= 0; s -= 8)
+			priv[plen++] = (unsigned char)(check >> s);
+	put_string(priv, &plen, "ssh-ed25519", 11);
+	put_string(priv, &plen, pk, sizeof(pk));
+	put_string(priv, &plen, sk, sizeof(sk));
+	put_string(priv, &plen, comment, clen);
+	for (unsigned char pad = 1; plen % 8; pad++)
+		priv[plen++] = pad;
+	memcpy(file, "openssh-key-v1", 15);
+	flen = 15;
+	put_string(file, &flen, "none", 4);
+	put_string(file, &flen, "none", 4);
+	put_string(file, &flen, "", 0);
+	file[flen++] = 0, file[flen++] = 0, file[flen++] = 0, file[flen++] = 1;
+	put_string(file, &flen, blob, blen);
+	put_string(file, &flen, priv, plen);
+
+	sodium_bin2base64(b64, sizeof(b64), blob, blen, sodium_base64_VARIANT_ORIGINAL);
+	if (asprintf(&pub, "ssh-ed25519 %s %s", b64, comment) < 0)
+		pub = NULL;
+	sodium_bin2base64(b64, sizeof(b64), file, flen, sodium_base64_VARIANT_ORIGINAL);
+	size_t n = 0;
+	f = open_memstream(&pem, &n);
+	if (f) {
+		fputs("-----BEGIN OPENSSH PRIVATE KEY-----\n", f);
+		for (size_t len = strlen(b64); pos < len; pos += 70)
+			fprintf(f, "%.70s\n", b64 + pos);
+		fputs("-----END OPENSSH PRIVATE KEY-----\n", f);
+		fclose(f);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(file, sizeof(file));
+	sodium_memzero(b64, sizeof(b64));
+	if (!pub || !pem) {
+		free(pub);
+		free(pem);
+		return -ENOMEM;
+	}
+	*pub_out = pub;
+	*priv_out = pem;
+	return 0;
+}
+
+int h_keypair_create(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING, true, 255 },
+		{ "public_key", J_STRING, false, 16384 },
+		{ "type", J_STRING, false, 16 },
+		{ "user_id", J_STRING, false, 64 },
+	};
+	json_t *k;
+	_cleanup_json_ json_t *body =
+		api_body_object(req, res, "keypair", fields, ARRAY_SIZE(fields), &k);
+	_cleanup_free_ char *pub = NULL, *priv = NULL;
+	const char *name, *type, *user = req->tok.user_id;
+	struct store *st;
+	char fp[48];
+	json_t *out;
+	int r;
+
+	if (!body)
+		return -1;
+	name = json_str(k, "name");
+	type = json_str(k, "type") ? json_str(k, "type") : "ssh";
+	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ .@") != strlen(name))
+		return http_error(res, 400, "Keypair data is invalid: Keypair name contains unsafe characters");
+	if (strcmp(type, "ssh") != 0)
+		return http_error(res, 400, "Keypair data is invalid: only ssh keys are supported");
+	if (json_str(k, "user_id")) {
+		if (!http_is_admin(req))
+			return http_error(res, 403, "Policy doesn't allow os_compute_api:os-keypairs:create to be performed.");
+		user = json_str(k, "user_id");
+	}
+	if (json_str(k, "public_key")) {
+		pub = strdup(json_str(k, "public_key"));
+		if (!pub)
+			return http_error_errno(res, -ENOMEM, "keypair");
+		pub[strcspn(pub, "\r\n")] = '\0';
+	} else if (generate(name, &pub, &priv) < 0) {
+		return http_error(res, 500, "Could not generate a key pair.");
+	}
+	if (parse_public_key(pub, fp) < 0)
+		return http_error(res, 400, "Keypair data is invalid: failed to generate fingerprint");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = store_exec(st,
+		       "INSERT INTO keypair (user_id, name, key_type, public_key, fingerprint,"
+		       " created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       "sssssii", user, name, type, pub, fp, now_usec(), store_txn_revision(st));
+	if (r == -EEXIST)
+		r = http_error(res, 409, "Key pair '%s' already exists.", name);
+	if (api_write_end(res, st, r, "keypair") < 0)
+		return -1;
+	out = json_pack("{s:s,s:s,s:s,s:s}", "name", name, "public_key", pub, "fingerprint", fp,
+			"user_id", user);
+	if (microversion_at_least(req, 2, 2))
+		json_object_set_new(out, "type", json_string(type));
+	if (priv) {
+		json_object_set_new(out, "private_key", json_string(priv));
+		sodium_memzero(priv, strlen(priv));
+	}
+	return http_reply(res, microversion_at_least(req, 2, 2) ? 201 : 200,
+			  json_pack("{s:o}", "keypair", out));
+}
+
+int h_keypair_delete(struct http_request *req, struct http_response *res)
+{
+	const char *name = http_param(req, "name");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_exec(st, "DELETE FROM keypair WHERE user_id = ? AND name = ?", "ss", owner(req),
+		       name);
+	if (r == 0)
+		r = http_error(res, 404, "Keypair %s not found for user %s", name, owner(req));
+	if (api_write_end(res, st, r, "keypair") < 0)
+		return -1;
+	return http_reply(res, microversion_at_least(req, 2, 2) ? 204 : 202, NULL);
+}

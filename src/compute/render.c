@@ -1,0 +1,86 @@
+/* render.c - Nova's JSON shapes: links, times, one-row and list replies. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "store/store.h"
+
+json_t *nova_links(const struct http_request *req, const char *collection, const char *id)
+{
+	char self[1024], bookmark[1024];
+
+	snprintf(self, sizeof(self), "%s/compute/v2.1/%s/%s", http_base_url(req), collection, id);
+	snprintf(bookmark, sizeof(bookmark), "%s/compute/%s/%s", http_base_url(req), collection,
+		 id);
+	return json_pack("[{s:s,s:s},{s:s,s:s}]", "rel", "self", "href", self, "rel", "bookmark",
+			 "href", bookmark);
+}
+
+json_t *nova_time(int64_t usec)
+{
+	char buf[32];
+
+	if (usec <= 0)
+		return json_null();
+	time_format_iso_sec(usec, buf);
+	return json_string(buf);
+}
+
+int nova_reply_list(struct http_request *req, struct http_response *res, const char *key,
+		    nova_render_fn render, const char *sql, const char *fmt, ...)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q = NULL;
+	json_t *items;
+	va_list ap;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	va_start(ap, fmt);
+	r = store_vquery(st, &q, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return http_error_errno(res, r, key);
+	items = json_array();
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(items, render(req, q));
+	store_done(q);
+	if (r < 0) {
+		json_decref(items);
+		return http_error_errno(res, r, key);
+	}
+	return http_reply(res, 200, json_pack("{s:o}", key, items));
+}
+
+int nova_reply_one(struct http_request *req, struct http_response *res, int status,
+		   const char *key, nova_render_fn render, const char *what, const char *id,
+		   const char *sql, const char *fmt, ...)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q = NULL;
+	json_t *obj = NULL;
+	va_list ap;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	va_start(ap, fmt);
+	r = store_vquery(st, &q, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return http_error_errno(res, r, what);
+	r = store_next(q);
+	if (r > 0)
+		obj = render(req, q);
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, what);
+	if (r == 0)
+		return http_error(res, 404, "%s %s could not be found.", what, id);
+	return http_reply(res, status, json_pack("{s:o}", key, obj));
+}

@@ -1,0 +1,74 @@
+/* scheduler.c - placement and scheduling in one transaction: filter the
+ * compute hosts (enabled, heartbeat alive, capacity, availability zone),
+ * weigh them (most free RAM, then fewest servers), and claim the
+ * resources on the winner. The caller's write transaction makes the claim
+ * atomic with recording the server, so concurrent creates never overbook. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/util.h"
+#include "store/store.h"
+
+/* What a host can still take of one resource: (total - reserved) × ratio
+ * - used, as placement computes capacity. */
+static double headroom(int64_t total, int64_t reserved, double ratio, int64_t used)
+{
+	return (double)(total - reserved) * ratio - (double)used;
+}
+
+int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
+		    const struct sched_request *req, char host[256])
+{
+	const struct config *c = &b->cfg;
+	struct store_stmt *q;
+	double best_ram = -1;
+	int64_t best_count = 0;
+	int r;
+
+	host[0] = '\0';
+	/* Every host is in the one availability zone, "nova". */
+	if (req->availability_zone && req->availability_zone[0] &&
+	    strcmp(req->availability_zone, "nova") != 0)
+		return 0;
+	r = store_query(st, &q,
+			"SELECT h.name, h.vcpus, h.memory_mb, h.disk_gb, h.last_seen,"
+			" COALESCE(SUM(a.vcpus), 0), COALESCE(SUM(a.memory_mb), 0),"
+			" COALESCE(SUM(a.disk_gb), 0), COUNT(a.server_id)"
+			" FROM host h LEFT JOIN allocation a ON a.host = h.name"
+			" WHERE h.enabled = 1 AND h.roles LIKE '%compute%' GROUP BY h.name",
+			"");
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		double cpu = headroom(store_int(q, 1), c->reserved_host_cpus,
+				      c->cpu_allocation_ratio, store_int(q, 5));
+		double ram = headroom(store_int(q, 2), c->reserved_host_memory_mb,
+				      c->ram_allocation_ratio, store_int(q, 6));
+		double disk = headroom(store_int(q, 3), c->reserved_host_disk_mb / 1024,
+				       c->disk_allocation_ratio, store_int(q, 7));
+		int64_t count = store_int(q, 8);
+
+		if (!host_alive(b, store_int(q, 4)) || cpu < req->vcpus || ram < req->ram_mb ||
+		    disk < req->disk_gb)
+			continue;
+		if (ram > best_ram || (ram == best_ram && count < best_count)) {
+			best_ram = ram;
+			best_count = count;
+			snprintf(host, 256, "%s", store_text(q, 0));
+		}
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	if (!host[0])
+		return 0;
+	r = store_exec(st,
+		       "INSERT INTO allocation (server_id, host, vcpus, memory_mb, disk_gb, revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?)",
+		       "ssiiii", server_id, host, (int64_t)req->vcpus, (int64_t)req->ram_mb,
+		       (int64_t)req->disk_gb, store_txn_revision(st));
+	return r < 0 ? r : 1;
+}
