@@ -86,3 +86,17 @@ admin_token() {
 	curl -si -H 'Content-Type: application/json' "$URL/v3/auth/tokens" -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":"'"$ADMIN_PASSWORD"'"}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' |
 		tr -d '\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'
 }
+
+# --- helpers for tests through the openstack CLI ---
+# os ARGS...: the openstack CLI, bounded in time.
+os() { timeout 60 openstack "$@"; }
+# field JSON KEY: print KEY of a JSON object on stdin (python3 stdlib).
+jfield() { python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1"; }
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || { echo "$1: got '$2', expected '$3'"; return 1; }; }
+# expect_line WHAT TEXT LINE: TEXT has a line equal to LINE.
+expect_line() { grep -qxF -- "$3" <<<"$2" || { echo "$1: no line '$3' in:"; echo "$2"; return 1; }; }
+expect_no_line() { ! grep -qxF -- "$3" <<<"$2" || { echo "$1: unexpected line '$3' in:"; echo "$2"; return 1; }; }
+# http_status TOKEN PATH: status of an authenticated GET through curl.
+http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Auth-Token: $1" "$URL$2"; }
+

@@ -69,6 +69,9 @@ int h_hypervisor_list(struct http_request *req, struct http_response *res);
 int h_hypervisor_detail(struct http_request *req, struct http_response *res);
 int h_hypervisor_get(struct http_request *req, struct http_response *res);
 int h_hypervisor_stats(struct http_request *req, struct http_response *res);
+int h_hypervisor_uptime(struct http_request *req, struct http_response *res);
+int h_aggregate_list(struct http_request *req, struct http_response *res);
+int h_availability_zones(struct http_request *req, struct http_response *res);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
 

@@ -482,3 +482,60 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res)
 				    "current_workload", (json_int_t)0, "disk_available_least",
 				    t[3] - t[6]));
 }
+
+/* Basalt has no host aggregates: the list is honestly empty. */
+int h_aggregate_list(struct http_request *req, struct http_response *res)
+{
+	return http_reply(res, 200, json_pack("{s:[]}", "aggregates"));
+}
+
+/* Every host is in the one zone, "nova", available while any enabled
+ * compute host is up; /detail (admin) lists the hosts. */
+int h_availability_zones(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	bool detail = strstr(req->path, "/detail") != NULL;
+	json_t *hosts = detail ? json_object() : json_null();
+	struct store_stmt *q;
+	bool up = false;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q,
+			"SELECT name, last_seen, enabled FROM host WHERE roles LIKE '%compute%'", "");
+	if (r < 0) {
+		json_decref(hosts);
+		return http_error_errno(res, r, "hosts");
+	}
+	while ((r = store_next(q)) > 0) {
+		bool alive = host_alive(req->b, store_int(q, 1)), enabled = store_bool(q, 2);
+		up = up || (alive && enabled);
+		if (detail)
+			json_object_set_new(hosts, store_text(q, 0),
+					    json_pack("{s:{s:b,s:b,s:o}}", "nova-compute", "available",
+						      alive, "active", enabled, "updated_at",
+						      nova_time(store_int(q, 1))));
+	}
+	store_done(q);
+	return http_reply(res, 200,
+			  json_pack("{s:[{s:s,s:{s:b},s:o}]}", "availabilityZoneInfo", "zoneName",
+				    "nova", "zoneState", "available", up, "hosts", hosts));
+}
+
+/* Nova asks the hypervisor's host for `uptime`; agents do not report it
+ * (yet), so it says so rather than make one up. */
+int h_hypervisor_uptime(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "hypervisor_id");
+	int r = nova_reply_one(req, res, 200, "hypervisor", render_hypervisor_brief, "Hypervisor",
+			       id,
+			       "SELECT " HOST_COLS HOST_FROM " AND (h.service_id = ?1 OR h.name = ?1)"
+			       " GROUP BY h.name",
+			       "s", id);
+
+	if (r == 0)
+		json_object_set_new(json_object_get(res->body, "hypervisor"), "uptime",
+				    json_string("unknown"));
+	return r;
+}

@@ -44,6 +44,10 @@ static const struct route routes[] = {
 	R("os_compute_api:os-hypervisors:statistics", "GET", C "/os-hypervisors/statistics", h_hypervisor_stats, POL_ADMIN),
 	R("os_compute_api:os-hypervisors:show", "GET", C "/os-hypervisors/{hypervisor_id}", h_hypervisor_get, POL_ADMIN),
 
+	R("os_compute_api:os-hypervisors:uptime", "GET", C "/os-hypervisors/{hypervisor_id}/uptime", h_hypervisor_uptime, POL_ADMIN),
+	R("os_compute_api:os-aggregates:index", "GET", C "/os-aggregates", h_aggregate_list, POL_ADMIN),
+	R("os_compute_api:os-availability-zone:list", "GET", C "/os-availability-zone", h_availability_zones, POL_PROJECT),
+	R("os_compute_api:os-availability-zone:detail", "GET", C "/os-availability-zone/detail", h_availability_zones, POL_ADMIN),
 	R("os_compute_api:limits", "GET", C "/limits", h_limits, POL_PROJECT),
 	R("os_compute_api:os-quota-sets:show", "GET", C "/os-quota-sets/{project_id}", h_quota_get, POL_TOKEN),
 	R("os_compute_api:os-quota-sets:detail", "GET", C "/os-quota-sets/{project_id}/detail", h_quota_get, POL_TOKEN),

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/cli/openstack_compute.sh - Nova's flavors, keypairs, quotas,
+# compute services and hypervisors through the real `openstack` CLI.
+# (Servers booting on a compute agent are tested in tests/e2e.)
+set -uo pipefail
+if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+trap cleanup_controller EXIT
+
+start_controller || { not_ok "start controller"; exit 1; }
+export OS_COMPUTE_API_VERSION=2.60
+WORK=$(mktemp -d /tmp/basalt-cli-compute.XXXXXX)
+trap 'cleanup_controller; rm -rf "$WORK"' EXIT
+
+t_flavor() {
+	os flavor create --vcpus 2 --ram 512 --disk 3 --property hw:cpu_policy=shared \
+		--description "two cpus" m1.test -f json >"$WORK/f.json" || return 1
+	expect_eq vcpus "$(jfield vcpus <"$WORK/f.json")" 2 &&
+	expect_eq ram "$(jfield ram <"$WORK/f.json")" 512 || return 1
+	local list; list=$(os flavor list -f value -c Name) || return 1
+	expect_line "flavor list" "$list" m1.test || return 1
+	# found by name: GET /flavors/m1.test is a 404, then the list lookup
+	expect_eq disk "$(os flavor show m1.test -f value -c disk)" 3 || return 1
+	os flavor show m1.test -f value -c properties | grep -q "hw:cpu_policy.*shared" || return 1
+	os flavor delete m1.test || return 1
+	! os flavor show m1.test >/dev/null 2>&1
+}
+check "flavor create (with property), list, show by name, delete" t_flavor
+
+t_keypair() {
+	os keypair create k-gen >"$WORK/k.pem" || return 1
+	chmod 600 "$WORK/k.pem"
+	# The private key is a real OpenSSH key whose public half Nova stored.
+	local pub; pub=$(ssh-keygen -y -f "$WORK/k.pem") || return 1
+	local fp; fp=$(os keypair show k-gen -f value -c fingerprint) || return 1
+	expect_eq fingerprint "$fp" "$(ssh-keygen -l -E md5 -f <(echo "$pub") | awk '{print $2}' | sed 's/^MD5://')" || return 1
+	ssh-keygen -t ed25519 -N '' -q -f "$WORK/imp" || return 1
+	os keypair create --public-key "$WORK/imp.pub" k-imp >/dev/null || return 1
+	expect_line "keypair list" "$(os keypair list -f value -c Name)" k-imp || return 1
+	os keypair delete k-gen k-imp || return 1
+	[ -z "$(os keypair list -f value -c Name)" ]
+}
+check "keypair create returns a working key; import; list; delete" t_keypair
+
+t_quota() {
+	local p; p=$(os project show admin -f value -c id) || return 1
+	os quota set --instances 7 --cores 9 --ram 4096 admin || return 1
+	curl -s --max-time 10 -H "X-Auth-Token: $(admin_token)" "$URL/compute/v2.1/os-quota-sets/$p" >"$WORK/q.json"
+	python3 - "$WORK/q.json" <<'PY'
+import json, sys
+q = json.load(open(sys.argv[1]))["quota_set"]
+assert (q["instances"], q["cores"], q["ram"]) == (7, 9, 4096), q
+PY
+}
+check "quota set (compute) takes effect" t_quota
+
+t_hosts() {
+	local tok; tok=$(admin_token)
+	curl -sf --max-time 10 -X PUT -H "X-Auth-Token: $tok" -H 'Content-Type: application/json' \
+		"$URL/agent/v1/hosts/compute0" \
+		-d '{"host":{"roles":["compute"],"local_ip":"198.51.100.31","resources":{"vcpus":4,"memory_mb":4096,"disk_gb":50}}}' >/dev/null || return 1
+	local svc; svc=$(os compute service list -f value -c Host -c State) || return 1
+	expect_line "compute service list" "$svc" "compute0 up" || return 1
+	local hv; hv=$(os hypervisor list -f value -c "Hypervisor Hostname" -c State) || return 1
+	expect_line "hypervisor list" "$hv" "compute0 up" || return 1
+	expect_eq vcpus "$(os hypervisor show compute0 -f value -c vcpus)" 4 || return 1
+	expect_line "availability zones" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" "nova available"
+}
+check "compute service list and hypervisor list show a registered host" t_hosts
