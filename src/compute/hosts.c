@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -205,21 +206,35 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
 	const char *host = http_param(req, "host");
+	const char *after = http_query(req, "after"), *wait = http_query(req, "wait");
+	long wait_s = wait ? strtol(wait, NULL, 10) : 0;
+	int64_t rev = 0;
 	json_t *doc;
-	int r = 0;
+	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
+	if (wait_s < 0 || wait_s > 30)
+		return http_error(res, 400, "wait is 0 to 30 seconds.");
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
 	r = host_registered(st, host);
+	if (r > 0)
+		r = store_revision(st, &rev) < 0 ? -EIO : 1;
 	doc = r > 0 ? desired(st, host, &r) : NULL;
 	store_rollback(st);
 	if (r == 0)
 		return http_error(res, 404, "Host %s is not registered.", host);
 	if (!doc)
 		return http_error_errno(res, r, "desired state");
+	/* A long poll: nothing new for this host yet, so wait for a write. */
+	if (after && wait_s > 0 && !req->wait_expired &&
+	    strcmp(after, json_string_value(json_object_get(doc, "etag"))) == 0) {
+		json_decref(doc);
+		return http_wait(res, rev,
+				 res->wait_until ? res->wait_until : now_usec() + wait_s * 1000000);
+	}
 	return http_reply(res, 200, doc);
 }
 

@@ -48,15 +48,15 @@ static const char *tail_lines(const char *text, long lines)
 
 	if (lines < 0)
 		return text;
+	if (lines == 0)
+		return p;
 	/* A trailing newline ends the last line; it does not start another. */
 	if (p > text && p[-1] == '\n')
 		p--;
-	while (p > text) {
-		if (p[-1] == '\n' && lines-- == 0)
+	for (; p > text; p--)
+		if (p[-1] == '\n' && --lines == 0)
 			break;
-		p--;
-	}
-	return lines < 0 || p == text ? p : p;
+	return p;
 }
 
 static int console_output(struct http_request *req, struct http_response *res, const char *id,

@@ -253,7 +253,7 @@ static int load_image(struct http_request *req, struct http_response *res, struc
 	char st_buf[32] = "";
 	int r = store_query(st, &q,
 			    "SELECT id, status, size, min_disk, min_ram FROM image WHERE id = ?1"
-			    " AND (visibility = 'public' OR owner = ?2 OR ?3 = 1)",
+			    " AND (visibility IN ('public', 'community') OR owner = ?2 OR ?3 = 1)",
 			    "ssb", id, req->tok.scope_id, http_is_admin(req));
 
 	if (r < 0)

@@ -93,6 +93,14 @@ int http_reply_raw(struct http_response *res, int status, char *text)
 	return 0;
 }
 
+int http_wait(struct http_response *res, int64_t revision, int64_t until_usec)
+{
+	res->status = HTTP_WAIT;
+	res->wait_revision = revision;
+	res->wait_until = until_usec;
+	return 0;
+}
+
 int http_header_add(struct http_response *res, const char *name, const char *value)
 {
 	char *copy;
@@ -467,6 +475,8 @@ fail:
 
 void http_finish(struct http_request *req, struct http_response *res)
 {
+	if (res->status == HTTP_WAIT)
+		return;
 	if (res->status >= 400 && !res->body && !res->raw)
 		render_error(req, res);
 	if (res->status >= 500)
@@ -486,6 +496,11 @@ void http_dispatch(struct http_request *req, struct http_response *res)
 		return;
 	if (!rt->stream) {
 		rt->handler(req, res);
+		/* No event loop here (tests, the fuzzer): a wait ends at once. */
+		if (res->status == HTTP_WAIT) {
+			req->wait_expired = true;
+			rt->handler(req, res);
+		}
 	} else if (rt->stream->begin(req, res, &state) == 0) {
 		r = req->body_len ? rt->stream->write(state, req->body, req->body_len) : 0;
 		rt->stream->end(state, req, res, r);

@@ -58,6 +58,7 @@ struct http_request {
 	int nparams;
 	char pathbuf[1024]; /* params point here */
 	bool has_token;
+	bool wait_expired; /* a waiting handler runs again: its time is up */
 	int api_major, api_minor; /* negotiated microversion (services that have them) */
 	char request_id[41];
 	/* Last, so setup can clear everything before it cheaply. */
@@ -69,6 +70,10 @@ struct http_response {
 	json_t *body;	   /* owned; NULL for no body */
 	char *raw;	   /* owned; pre-serialised JSON body, used instead of body */
 	const char *content_type; /* of raw or file bodies; default application/json */
+	/* HTTP_WAIT: hold the request until the store's revision moves past
+	 * wait_revision or wait_until (usec) passes, then run the handler
+	 * again (long polls). */
+	int64_t wait_until, wait_revision;
 	int file_fd;		  /* owned when has_file: the body is this file's bytes */
 	uint64_t file_size;
 	bool has_file;
@@ -81,6 +86,9 @@ struct http_response {
 };
 
 typedef int (*http_handler)(struct http_request *req, struct http_response *res);
+
+/* The status a handler leaves to wait (see http_response.wait_until). */
+#define HTTP_WAIT 0
 
 /* A route whose request body is streamed to it chunk by chunk instead of
  * being collected in memory (image uploads). begin runs once the request
@@ -135,6 +143,9 @@ int http_reply_raw(struct http_response *res, int status, char *text);
  * res owns fd from here on, whatever happens. */
 int http_reply_file(struct http_response *res, int status, int fd, uint64_t size,
 		    const char *content_type);
+/* Hold the request (a long poll) until the store's revision passes
+ * revision or until_usec; then the handler runs again. */
+int http_wait(struct http_response *res, int64_t revision, int64_t until_usec);
 /* Add a response header; value is copied. */
 int http_header_add(struct http_response *res, const char *name, const char *value);
 /* Value of the route placeholder {name}, or NULL. */

@@ -8,16 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basalt.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
+#include "store/store.h"
+
+struct conn;
 
 struct http_server {
 	struct basalt *b;
 	struct MHD_Daemon *daemon;
+	/* Long polls: suspended requests and the thread that wakes them. */
+	pthread_mutex_t lock;
+	struct conn *waiting;
+	pthread_t watcher;
+	bool watcher_running;
+	_Atomic bool stopping;
 };
 
 /* Per-request state, from the headers to the response. */
@@ -28,6 +40,8 @@ struct conn {
 	char *body;		/* collected body (routes without a stream) */
 	size_t len, cap;
 	bool too_big;
+	struct MHD_Connection *mc;
+	struct conn *next_waiting; /* in http_server.waiting while suspended */
 	void *stream;		/* stream routes: the handler's state ... */
 	int stream_err;		/* ... and the first write error */
 	bool stream_open;
@@ -152,8 +166,9 @@ static int collect(struct conn *c, size_t limit, const char *data, size_t n)
 	return 0;
 }
 
-/* The whole request is in: run the handler (or close the stream). */
-static void conn_run(struct conn *c)
+/* The whole request is in: run the handler (or close the stream).
+ * Returns false when the handler asked to wait. */
+static bool conn_run(struct conn *c)
 {
 	if (c->rt->stream) {
 		c->stream_open = false;
@@ -164,9 +179,63 @@ static void conn_run(struct conn *c)
 		c->req.body = c->body;
 		c->req.body_len = c->len;
 		c->rt->handler(&c->req, &c->res);
+		if (c->res.status == HTTP_WAIT)
+			return false;
 	}
 	http_finish(&c->req, &c->res);
 	c->rt = NULL;
+	return true;
+}
+
+static void wait_add(struct http_server *srv, struct conn *c)
+{
+	pthread_mutex_lock(&srv->lock);
+	c->next_waiting = srv->waiting;
+	srv->waiting = c;
+	MHD_suspend_connection(c->mc);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Wake the waiters whose revision moved or whose time is up (all of them
+ * when stopping). */
+static void wake(struct http_server *srv, int64_t revision, bool all)
+{
+	int64_t now = now_usec();
+
+	pthread_mutex_lock(&srv->lock);
+	for (struct conn **pp = &srv->waiting; *pp;) {
+		struct conn *c = *pp;
+		if (all || revision != c->res.wait_revision || now >= c->res.wait_until) {
+			*pp = c->next_waiting;
+			c->req.wait_expired = all || now >= c->res.wait_until;
+			MHD_resume_connection(c->mc);
+		} else {
+			pp = &c->next_waiting;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Polls the store's revision (one cheap read each 50 ms, only while
+ * someone waits), so writes by any controller wake long polls. */
+static void *watch(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+	while (!srv->stopping) {
+		nanosleep(&tick, NULL);
+		pthread_mutex_lock(&srv->lock);
+		bool any = srv->waiting != NULL;
+		pthread_mutex_unlock(&srv->lock);
+		if (!any)
+			continue;
+		struct store *st = basalt_store(srv->b);
+		int64_t rev;
+		if (st && store_revision(st, &rev) == 0)
+			wake(srv, rev, false);
+	}
+	return NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
@@ -202,7 +271,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	}
 	if (!c->rt)
 		return MHD_YES; /* answered in the first call */
-	conn_run(c);
+	c->mc = mc;
+	if (!conn_run(c)) {
+		wait_add(srv, c);
+		return MHD_YES;
+	}
 	return send_response(mc, &c->req, &c->res);
 }
 
@@ -266,7 +339,7 @@ int http_server_start(struct basalt *b, struct http_server **out)
 	socklen_t sslen;
 	struct http_server *srv;
 	unsigned workers = (unsigned)b->cfg.api_workers;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (parse_listen(b->cfg.api_listen, &ss, &sslen) < 0) {
 		log_error("config: bad [api] listen '%s' (want ADDR:PORT)", b->cfg.api_listen);
@@ -282,6 +355,7 @@ int http_server_start(struct basalt *b, struct http_server **out)
 	if (!srv)
 		return -ENOMEM;
 	srv->b = b;
+	pthread_mutex_init(&srv->lock, NULL);
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
@@ -292,6 +366,12 @@ int http_server_start(struct basalt *b, struct http_server **out)
 		free(srv);
 		return -EADDRINUSE;
 	}
+	if (pthread_create(&srv->watcher, NULL, watch, srv) != 0) {
+		MHD_stop_daemon(srv->daemon);
+		free(srv);
+		return -EAGAIN;
+	}
+	srv->watcher_running = true;
 	log_info("API listening on %s (%u workers), public URL %s", b->cfg.api_listen, workers,
 		 b->public_url);
 	*out = srv;
@@ -302,6 +382,12 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	srv->stopping = true;
+	if (srv->watcher_running)
+		pthread_join(srv->watcher, NULL);
+	/* Long polls answer now rather than be cut off. */
+	wake(srv, 0, true);
 	MHD_stop_daemon(srv->daemon);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }
