@@ -231,4 +231,58 @@ int cmd_domain_show(struct cli *cli, const struct cli_args *a);
 /* Identity resources shared by the identity command files. */
 extern const struct cli_resource cli_res_domain, cli_res_project, cli_res_user, cli_res_role;
 
+/* compute_cmds.c */
+/* Like cli_request_status()/cli_request() for the compute service, sending
+ * OpenStack-API-Version: compute 2.60. A plain-text error body becomes
+ * {"message": text} in *reply. */
+int cli_compute_request_status(struct cli *cli, const char *method, const char *path,
+			       const json_t *body, long *status, json_t **reply);
+int cli_compute_request(struct cli *cli, const char *method, const char *path, const json_t *body,
+			json_t **reply);
+/* Find one compute r by id (GET r->path/ID), then by exact name_key among
+ * GET r->path/detail?name_key=NAME&extra. *obj gets the owned object.
+ * Prints and returns -ENOENT when none, -EEXIST when ambiguous. */
+int cli_compute_find(struct cli *cli, const struct cli_resource *r, const char *name_key,
+		     const char *name_or_id, const char *extra, json_t **obj);
+/* The id (owned) of the r named name_or_id; when none exists, a copy of
+ * name_or_id itself, so that the server says what is wrong with it. */
+int cli_compute_ref(struct cli *cli, const struct cli_resource *r, const char *name_or_id,
+		    const char *extra, char **id);
+/* obj[k] = v for each --opt k=v. -EINVAL (printed) or -ENOMEM. */
+int cli_properties_parse(json_t *obj, const struct cli_args *a, const char *opt);
+/* "k1='v1', k2='v2'" of an object (sorted keys), cli_value_text() of
+ * anything else. Owned, NULL on ENOMEM. */
+char *cli_dict_text(const json_t *v);
+/* Read file path (at most max bytes) into *data (owned, NUL-terminated).
+ * -errno, printed. */
+int cli_file_read(const char *path, size_t max, char **data, size_t *len);
+int cmd_hypervisor_list(struct cli *cli, const struct cli_args *a);
+int cmd_hypervisor_show(struct cli *cli, const struct cli_args *a);
+int cmd_compute_service_list(struct cli *cli, const struct cli_args *a);
+/* Compute resources shared by the compute command files. */
+extern const struct cli_resource cli_res_flavor, cli_res_server;
+
+/* flavor_cmds.c */
+int cmd_flavor_list(struct cli *cli, const struct cli_args *a);
+int cmd_flavor_show(struct cli *cli, const struct cli_args *a);
+int cmd_flavor_create(struct cli *cli, const struct cli_args *a);
+int cmd_flavor_delete(struct cli *cli, const struct cli_args *a);
+int cmd_flavor_set(struct cli *cli, const struct cli_args *a);
+
+/* keypair_cmds.c */
+int cmd_keypair_list(struct cli *cli, const struct cli_args *a);
+int cmd_keypair_show(struct cli *cli, const struct cli_args *a);
+int cmd_keypair_create(struct cli *cli, const struct cli_args *a);
+int cmd_keypair_delete(struct cli *cli, const struct cli_args *a);
+
+/* server_cmds.c */
+int cmd_server_list(struct cli *cli, const struct cli_args *a);
+int cmd_server_show(struct cli *cli, const struct cli_args *a);
+int cmd_server_create(struct cli *cli, const struct cli_args *a);
+int cmd_server_delete(struct cli *cli, const struct cli_args *a);
+int cmd_server_stop(struct cli *cli, const struct cli_args *a);
+int cmd_server_start(struct cli *cli, const struct cli_args *a);
+int cmd_server_reboot(struct cli *cli, const struct cli_args *a);
+int cmd_console_log_show(struct cli *cli, const struct cli_args *a);
+
 #endif

@@ -2,6 +2,7 @@
  * help line. The dispatcher and basalt help both read it; a new service adds
  * its rows here and its handlers in its own file. */
 #include "cli/cli.h"
+#include "cli/image_cmds.h"
 #include "core/util.h"
 
 const struct command cli_commands[] = {
@@ -61,6 +62,71 @@ const struct command cli_commands[] = {
 	{ "role assignment list", "[--project P] [--user U] [--role R] [--names]",
 	  "project= user= role= names", 0, 0, false, cmd_role_assignment_list,
 	  "List role assignments" },
+
+	/* Image */
+	{ "image list", "", "", 0, 0, false, cmd_image_list, "List available images" },
+	{ "image show", "IMAGE", "", 1, 1, false, cmd_image_show, "Display image details" },
+	{ "image create",
+	  "NAME [--file F] [--disk-format D] [--container-format C] [--public|--private] "
+	  "[--protected] [--property K=V...]",
+	  "file= disk-format= container-format= public private protected property=", 1, 1, false,
+	  cmd_image_create, "Create an image, uploading --file (streamed)" },
+	{ "image save", "IMAGE --file F", "file=", 1, 1, false, cmd_image_save,
+	  "Save an image's data to a file" },
+	{ "image delete", "IMAGE...", "", 1, CLI_MAX_ARGS, false, cmd_image_delete,
+	  "Delete image(s)" },
+
+	/* Compute: flavors, keypairs, servers, console, hosts */
+	{ "flavor list", "[--all] [--long]", "all long", 0, 0, false, cmd_flavor_list,
+	  "List flavors (--all: private ones too)" },
+	{ "flavor show", "FLAVOR", "", 1, 1, false, cmd_flavor_show, "Display flavor details" },
+	{ "flavor create",
+	  "NAME --vcpus N --ram MB [--disk GB] [--ephemeral GB] [--swap MB] [--id ID] "
+	  "[--public|--private] [--property K=V...] [--description D]",
+	  "vcpus= ram= disk= ephemeral= swap= id= public private property= description=", 1, 1,
+	  false, cmd_flavor_create, "Create new flavor" },
+	{ "flavor delete", "FLAVOR...", "", 1, CLI_MAX_ARGS, false, cmd_flavor_delete,
+	  "Delete flavor(s)" },
+	{ "flavor set", "FLAVOR --property K=V...", "property=", 1, 1, false, cmd_flavor_set,
+	  "Set flavor properties (extra specs)" },
+	{ "keypair list", "", "", 0, 0, false, cmd_keypair_list, "List key pairs" },
+	{ "keypair show", "NAME [--public-key]", "public-key", 1, 1, false, cmd_keypair_show,
+	  "Display key pair details (--public-key: just the public key)" },
+	{ "keypair create", "NAME [--public-key FILE]", "public-key=", 1, 1, false,
+	  cmd_keypair_create,
+	  "Create new key pair: import FILE, or print the private key of a new pair" },
+	{ "keypair delete", "NAME...", "", 1, CLI_MAX_ARGS, false, cmd_keypair_delete,
+	  "Delete key pair(s)" },
+	{ "server list", "[--all-projects] [--long] [--name N]", "all-projects long name=", 0, 0,
+	  false, cmd_server_list, "List servers" },
+	{ "server show", "SERVER [--all-projects]", "all-projects", 1, 1, false, cmd_server_show,
+	  "Show server details" },
+	{ "server create",
+	  "NAME --image IMAGE --flavor FLAVOR [--key-name K] [--user-data FILE] "
+	  "[--property K=V...] [--nic none|auto] [--availability-zone AZ] [--wait] [--timeout S]",
+	  "image= flavor= key-name= user-data= property= nic= availability-zone= wait timeout=", 1,
+	  1, false, cmd_server_create,
+	  "Create a new server (--wait: until ACTIVE, showing progress)" },
+	{ "server delete", "SERVER... [--wait] [--timeout S] [--all-projects]",
+	  "wait timeout= all-projects", 1, CLI_MAX_ARGS, false, cmd_server_delete,
+	  "Delete server(s) (--wait: until gone)" },
+	{ "server stop", "SERVER... [--wait] [--timeout S] [--all-projects]",
+	  "wait timeout= all-projects", 1, CLI_MAX_ARGS, false, cmd_server_stop,
+	  "Stop server(s) (--wait: until SHUTOFF)" },
+	{ "server start", "SERVER... [--wait] [--timeout S] [--all-projects]",
+	  "wait timeout= all-projects", 1, CLI_MAX_ARGS, false, cmd_server_start,
+	  "Start server(s) (--wait: until ACTIVE)" },
+	{ "server reboot", "[--hard|--soft] SERVER... [--wait] [--timeout S] [--all-projects]",
+	  "hard soft wait timeout= all-projects", 1, CLI_MAX_ARGS, false, cmd_server_reboot,
+	  "Reboot server(s) (--wait: until ACTIVE again)" },
+	{ "console log show", "SERVER [--lines N]", "lines=", 1, 1, false, cmd_console_log_show,
+	  "Show a server's console output" },
+	{ "hypervisor list", "[--long]", "long", 0, 0, false, cmd_hypervisor_list,
+	  "List hypervisors" },
+	{ "hypervisor show", "HYPERVISOR", "", 1, 1, false, cmd_hypervisor_show,
+	  "Display hypervisor details" },
+	{ "compute service list", "[--host H] [--service BINARY] [--long]", "host= service= long",
+	  0, 0, false, cmd_compute_service_list, "List compute services" },
 };
 
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "image/image.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -39,6 +40,11 @@ static int run_controller(struct basalt *b)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = basalt_open(b);
+	if (r < 0)
+		return r;
+	/* Uploads cut off by a crash end as killed images, before anyone can
+	 * see them stuck in "saving". */
+	r = image_recover(b);
 	if (r < 0)
 		return r;
 	r = http_server_start(b, &srv);

@@ -31,6 +31,8 @@ static const char *status_title(int status)
 		return "Conflict";
 	case 413:
 		return "Request Entity Too Large";
+	case 415:
+		return "Unsupported Media Type";
 	case 503:
 		return "Service Unavailable";
 	default:

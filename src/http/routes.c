@@ -3,9 +3,11 @@
 #include "http/http.h"
 #include "compute/compute.h"
 #include "identity/identity.h"
+#include "image/image.h"
 
 const struct route_table *const http_route_tables[] = {
 	&identity_routes,
+	&image_routes,
 	&compute_routes,
 	&agent_routes,
 };

@@ -13,7 +13,8 @@
 struct sqlite_stmt {
 	struct store_stmt base;
 	sqlite3_stmt *s;
-	const char *sql; /* cache key; NULL for an uncached statement */
+	const char *sql; /* cache key (address); NULL for an uncached statement */
+	char *text;	 /* a copy of the SQL: a reused buffer must not hit */
 	bool busy;
 };
 
@@ -106,8 +107,10 @@ static void sq_close(struct store *st)
 {
 	struct sqlite_store *s = to_sqlite(st);
 
-	for (int i = 0; i < STMT_CACHE_SIZE; i++)
+	for (int i = 0; i < STMT_CACHE_SIZE; i++) {
 		sqlite3_finalize(s->cache[i].s);
+		free(s->cache[i].text);
+	}
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -134,7 +137,7 @@ static int sq_prepare(struct store *st, const char *sql, struct store_stmt **out
 	struct sqlite_stmt *c = &s->cache[slot];
 	int rc;
 
-	if (c->sql == sql && !c->busy) {
+	if (c->sql == sql && !c->busy && strcmp(c->text, sql) == 0) {
 		c->busy = true;
 		*out = &c->base;
 		return 0;
@@ -142,8 +145,12 @@ static int sq_prepare(struct store *st, const char *sql, struct store_stmt **out
 	if (!c->busy) {
 		/* Evict whatever shared the slot and cache this one. */
 		sqlite3_finalize(c->s);
+		free(c->text);
 		c->s = NULL;
 		c->sql = NULL;
+		c->text = strdup(sql);
+		if (!c->text)
+			return -ENOMEM;
 		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->s, NULL);
 		if (rc != SQLITE_OK)
 			return map_error(s->db, rc);

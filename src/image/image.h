@@ -1,0 +1,104 @@
+/* image.h - the image service (Glance v2): the image record, its store
+ * queries, the JSON patch, the file store, and the request handlers,
+ * grouped by the file that defines them.
+ *
+ * Images live as files named by their id under the store dir
+ * ([image] store_dir, default STATE_DIR/images); an upload goes to
+ * ID.tmp first and is renamed into place once checksummed and synced. */
+#ifndef BASALT_IMAGE_H
+#define BASALT_IMAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct basalt;
+struct store;
+struct http_request;
+struct http_response;
+struct route_table;
+
+#define IMAGE_ID_LEN 36 /* uuid with dashes, as Glance */
+
+/* One image as the store holds it. Strings are empty for SQL NULL where
+ * the API shows null (name, formats, checksums); size and virtual_size
+ * are -1 for null. props (object name -> string) and tags (array of
+ * strings) are owned. */
+struct image {
+	char id[IMAGE_ID_LEN + 1];
+	char name[256];
+	bool has_name;
+	char status[16];
+	char visibility[16];
+	bool protected_;
+	bool os_hidden;
+	char owner[65];
+	char disk_format[16];
+	char container_format[16];
+	int64_t min_disk, min_ram;
+	int64_t size, virtual_size;
+	char checksum[33];
+	char os_hash_algo[16];
+	char os_hash_value[129];
+	int64_t created_at, updated_at; /* usec */
+	json_t *props;
+	json_t *tags;
+};
+
+extern const struct route_table image_routes;
+
+/* images.c */
+/* Load image id with its properties and tags into im (which the caller
+ * later passes to image_free). Returns 0, -ENOENT or -errno. */
+int image_load(struct store *st, const char *id, struct image *im);
+/* Release what im owns. */
+void image_free(struct image *im);
+/* Write every column, property and tag of im (row must exist) at the
+ * open write transaction's revision. Returns 0 or -errno. */
+int image_save(struct store *st, const struct image *im);
+/* The image as Glance renders it (new reference). */
+json_t *image_render(const struct image *im);
+/* Whether the caller of req may see / modify im. */
+bool image_visible(const struct http_request *req, const struct image *im);
+bool image_writable(const struct http_request *req, const struct image *im);
+/* Whether s is one of Glance's disk (container) formats. */
+bool image_disk_format_valid(const char *s);
+bool image_container_format_valid(const char *s);
+/* Whether name is a core attribute (not a custom property), and whether
+ * it is one the API never lets a caller set. */
+bool image_attr_is_core(const char *name);
+bool image_attr_is_readonly(const char *name);
+int h_image_create(struct http_request *req, struct http_response *res);
+int h_image_list(struct http_request *req, struct http_response *res);
+int h_image_get(struct http_request *req, struct http_response *res);
+int h_image_delete(struct http_request *req, struct http_response *res);
+int h_image_update(struct http_request *req, struct http_response *res);
+
+/* patch.c */
+/* Apply a Glance v2.1 JSON patch (a list of {op, path, value}) to im,
+ * with admin saying whether the caller may publish. On failure im may be
+ * partly changed (the caller discards it); returns -EINVAL (400),
+ * -EPERM (403) or -ENOENT (409: the property to replace or remove is
+ * absent), with a message in err. */
+int image_patch_apply(struct image *im, const json_t *ops, bool admin, char *err, size_t errlen);
+
+/* file.c */
+/* The store dir (owned string) of b. */
+char *image_store_dir(const struct basalt *b);
+/* The virtual size of a qcow2 image from its first bytes (at least 32):
+ * 0 and *out, or -EINVAL when hdr is not a qcow2 header. */
+int qcow2_virtual_size(const unsigned char *hdr, size_t len, uint64_t *out);
+/* On controller start: images left 'saving' by a crash become 'killed',
+ * and temporary files (and files of images no longer in the store) are
+ * removed. Returns 0 or -errno. */
+int image_recover(struct basalt *b);
+int h_image_download(struct http_request *req, struct http_response *res);
+extern const struct http_stream image_upload_stream;
+
+/* routes.c */
+int h_image_versions(struct http_request *req, struct http_response *res);
+int h_image_schema(struct http_request *req, struct http_response *res);
+int h_image_schemas(struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,920 @@
+/* images.c - /image/v2/images: the image record in the store, its Glance
+ * rendering, and create / list / show / update / delete. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basalt.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "image/image.h"
+#include "store/store.h"
+
+#define IMAGE_COLS                                                                                 \
+	"id, name, status, visibility, protected, os_hidden, owner, disk_format,"                  \
+	" container_format, min_disk, min_ram, size, virtual_size, checksum, os_hash_algo,"        \
+	" os_hash_value, created_at, updated_at"
+
+#define LIST_DEFAULT_LIMIT 25
+#define LIST_MAX_LIMIT	   1000
+
+static const char *const disk_formats[] = { "ami", "ari",   "aki", "vhd", "vhdx", "vmdk",
+					    "raw", "qcow2", "vdi", "iso", "ploop" };
+static const char *const container_formats[] = { "ami", "ari", "aki",	 "bare",
+						 "ovf", "ova", "docker", "compressed" };
+/* Attributes Glance computes itself: a caller setting one gets 403. */
+static const char *const readonly_attrs[] = {
+	"id",	      "status",	   "checksum", "size",	  "virtual_size", "created_at",
+	"updated_at", "self",	   "file",     "schema",  "os_hash_algo", "os_hash_value",
+	"direct_url", "locations", "location", "deleted", "deleted_at",	  "stores",
+};
+/* Core attributes a caller may set (patch.c and create). */
+static const char *const core_attrs[] = { "name",      "visibility",  "protected",
+					  "os_hidden", "min_disk",    "min_ram",
+					  "tags",      "disk_format", "container_format",
+					  "owner" };
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+bool image_disk_format_valid(const char *s)
+{
+	return in_list(s, disk_formats, ARRAY_SIZE(disk_formats));
+}
+
+bool image_container_format_valid(const char *s)
+{
+	return in_list(s, container_formats, ARRAY_SIZE(container_formats));
+}
+
+bool image_attr_is_readonly(const char *name)
+{
+	return in_list(name, readonly_attrs, ARRAY_SIZE(readonly_attrs));
+}
+
+bool image_attr_is_core(const char *name)
+{
+	return image_attr_is_readonly(name) || in_list(name, core_attrs, ARRAY_SIZE(core_attrs));
+}
+
+/* A fresh uuid4 with dashes, as Glance's ids. */
+static void uuid_new(char out[IMAGE_ID_LEN + 1])
+{
+	unsigned char r[16];
+	char *p = out;
+
+	randombytes_buf(r, sizeof(r));
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		p += sprintf(p, "%02x", r[i]);
+	}
+}
+
+/* Whether s is a uuid (with dashes, any case). */
+static bool uuid_valid(const char *s)
+{
+	if (strlen(s) != IMAGE_ID_LEN)
+		return false;
+	for (int i = 0; i < IMAGE_ID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return false;
+	}
+	return true;
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Fill the columns of IMAGE_COLS into im (props and tags untouched). */
+static void image_from_row(struct store_stmt *q, struct image *im)
+{
+	copy_text(im->id, sizeof(im->id), store_text(q, 0));
+	im->has_name = store_text(q, 1) != NULL;
+	copy_text(im->name, sizeof(im->name), store_text(q, 1));
+	copy_text(im->status, sizeof(im->status), store_text(q, 2));
+	copy_text(im->visibility, sizeof(im->visibility), store_text(q, 3));
+	im->protected_ = store_bool(q, 4);
+	im->os_hidden = store_bool(q, 5);
+	copy_text(im->owner, sizeof(im->owner), store_text(q, 6));
+	copy_text(im->disk_format, sizeof(im->disk_format), store_text(q, 7));
+	copy_text(im->container_format, sizeof(im->container_format), store_text(q, 8));
+	im->min_disk = store_int(q, 9);
+	im->min_ram = store_int(q, 10);
+	im->size = store_text(q, 11) ? store_int(q, 11) : -1;
+	im->virtual_size = store_text(q, 12) ? store_int(q, 12) : -1;
+	copy_text(im->checksum, sizeof(im->checksum), store_text(q, 13));
+	copy_text(im->os_hash_algo, sizeof(im->os_hash_algo), store_text(q, 14));
+	copy_text(im->os_hash_value, sizeof(im->os_hash_value), store_text(q, 15));
+	im->created_at = store_int(q, 16);
+	im->updated_at = store_int(q, 17);
+}
+
+/* Load im's properties and tags. Returns 0 or -errno. */
+static int image_load_extras(struct store *st, struct image *im)
+{
+	struct store_stmt *q;
+	int r;
+
+	json_decref(im->props);
+	json_decref(im->tags);
+	im->props = json_object();
+	im->tags = json_array();
+	if (!im->props || !im->tags)
+		return -ENOMEM;
+	r = store_query(st, &q, "SELECT name, value FROM image_property WHERE image_id = ?", "s",
+			im->id);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0)
+		json_object_set_new(im->props, store_text(q, 0), json_string(store_text(q, 1)));
+	store_done(q);
+	if (r < 0)
+		return r;
+	r = store_query(st, &q, "SELECT tag FROM image_tag WHERE image_id = ? ORDER BY tag", "s",
+			im->id);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(im->tags, json_string(store_text(q, 0)));
+	store_done(q);
+	return r;
+}
+
+int image_load(struct store *st, const char *id, struct image *im)
+{
+	struct store_stmt *q;
+	int r;
+
+	memset(im, 0, sizeof(*im));
+	r = store_query(st, &q, "SELECT " IMAGE_COLS " FROM image WHERE id = ?", "s", id);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		image_from_row(q, im);
+	store_done(q);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	return image_load_extras(st, im);
+}
+
+void image_free(struct image *im)
+{
+	json_decref(im->props);
+	json_decref(im->tags);
+	im->props = im->tags = NULL;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+/* Write im's properties and tags, replacing what the store held. */
+static int image_save_extras(struct store *st, const struct image *im, int64_t rev)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int r;
+
+	r = store_exec(st, "DELETE FROM image_property WHERE image_id = ?", "s", im->id);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM image_tag WHERE image_id = ?", "s", im->id);
+	json_object_foreach(im->props, k, v)
+	{
+		if (r < 0)
+			break;
+		r = store_exec(st,
+			       "INSERT INTO image_property (image_id, name, value, revision)"
+			       " VALUES (?, ?, ?, ?)",
+			       "sssi", im->id, k, json_string_value(v), rev);
+	}
+	json_array_foreach(im->tags, i, v)
+	{
+		if (r < 0)
+			break;
+		r = store_exec(st,
+			       "INSERT INTO image_tag (image_id, tag, revision) VALUES (?, ?, ?)",
+			       "ssi", im->id, json_string_value(v), rev);
+	}
+	return r < 0 ? r : 0;
+}
+
+int image_save(struct store *st, const struct image *im)
+{
+	int64_t rev = store_txn_revision(st);
+	int r = store_exec(
+	    st,
+	    "UPDATE image SET name = ?, status = ?, visibility = ?, protected = ?, os_hidden = ?,"
+	    " owner = ?, disk_format = ?, container_format = ?, min_disk = ?, min_ram = ?,"
+	    " updated_at = ?, revision = ? WHERE id = ?",
+	    "sssbbsssiiiis", im->has_name ? im->name : NULL, im->status, im->visibility,
+	    im->protected_, im->os_hidden, im->owner, or_null(im->disk_format),
+	    or_null(im->container_format), im->min_disk, im->min_ram, im->updated_at, rev, im->id);
+
+	if (r == 0)
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	return image_save_extras(st, im, rev);
+}
+
+static int image_insert(struct store *st, const struct image *im)
+{
+	int64_t rev = store_txn_revision(st);
+	int r = store_exec(
+	    st,
+	    "INSERT INTO image (id, name, status, visibility, protected, os_hidden, owner,"
+	    " disk_format, container_format, min_disk, min_ram, created_at, updated_at, revision)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssbbsssiiiii", im->id, im->has_name ? im->name : NULL, im->status, im->visibility,
+	    im->protected_, im->os_hidden, im->owner, or_null(im->disk_format),
+	    or_null(im->container_format), im->min_disk, im->min_ram, im->created_at,
+	    im->updated_at, rev);
+
+	if (r < 0)
+		return r;
+	return image_save_extras(st, im, rev);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *time_json(int64_t usec)
+{
+	char t[32];
+
+	time_format_iso_sec(usec, t);
+	return json_string(t);
+}
+
+json_t *image_render(const struct image *im)
+{
+	char path[64];
+	const char *k;
+	json_t *o = json_object(), *v;
+
+	if (!o)
+		return NULL;
+	/* Custom properties first: core attributes can never be shadowed. */
+	json_object_foreach(im->props, k, v) json_object_set(o, k, v);
+	json_object_set_new(o, "id", json_string(im->id));
+	json_object_set_new(o, "name", im->has_name ? json_string(im->name) : json_null());
+	json_object_set_new(o, "status", json_string(im->status));
+	json_object_set_new(o, "visibility", json_string(im->visibility));
+	json_object_set_new(o, "protected", json_boolean(im->protected_));
+	json_object_set_new(o, "os_hidden", json_boolean(im->os_hidden));
+	json_object_set_new(o, "checksum", str_or_null(im->checksum));
+	json_object_set_new(o, "os_hash_algo", str_or_null(im->os_hash_algo));
+	json_object_set_new(o, "os_hash_value", str_or_null(im->os_hash_value));
+	json_object_set_new(o, "size", im->size >= 0 ? json_integer(im->size) : json_null());
+	json_object_set_new(o, "virtual_size",
+			    im->virtual_size >= 0 ? json_integer(im->virtual_size) : json_null());
+	json_object_set_new(o, "disk_format", str_or_null(im->disk_format));
+	json_object_set_new(o, "container_format", str_or_null(im->container_format));
+	json_object_set_new(o, "min_disk", json_integer(im->min_disk));
+	json_object_set_new(o, "min_ram", json_integer(im->min_ram));
+	json_object_set_new(o, "owner", json_string(im->owner));
+	json_object_set_new(o, "created_at", time_json(im->created_at));
+	json_object_set_new(o, "updated_at", time_json(im->updated_at));
+	json_object_set_new(o, "tags", im->tags ? json_copy(im->tags) : json_array());
+	snprintf(path, sizeof(path), "/v2/images/%s", im->id);
+	json_object_set_new(o, "self", json_string(path));
+	snprintf(path, sizeof(path), "/v2/images/%s/file", im->id);
+	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "schema", json_string("/v2/schemas/image"));
+	return o;
+}
+
+bool image_visible(const struct http_request *req, const struct image *im)
+{
+	return http_is_admin(req) || strcmp(im->owner, req->tok.scope_id) == 0 ||
+	       strcmp(im->visibility, "public") == 0 || strcmp(im->visibility, "community") == 0;
+}
+
+bool image_writable(const struct http_request *req, const struct image *im)
+{
+	return http_is_admin(req) || strcmp(im->owner, req->tok.scope_id) == 0;
+}
+
+/* --- create --- */
+
+/* Validate one member of a create body into im. Returns 0 or fills res. */
+static int create_member(struct http_request *req, struct http_response *res, struct image *im,
+			 const char *k, json_t *v)
+{
+	if (strcmp(k, "id") == 0) {
+		if (!json_is_string(v) || !uuid_valid(json_string_value(v)))
+			return http_error(res, 400, "Invalid image id: must be a UUID.");
+		copy_text(im->id, sizeof(im->id), json_string_value(v));
+		for (char *p = im->id; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+		return 0;
+	}
+	if (image_attr_is_readonly(k))
+		return http_error(res, 403, "Attribute '%s' is read-only.", k);
+	if (strcmp(k, "tags") == 0) {
+		json_t *patch =
+		    json_pack("[{s:s,s:s,s:O}]", "op", "replace", "path", "/tags", "value", v);
+		char err[256];
+		int r = image_patch_apply(im, patch, http_is_admin(req), err, sizeof(err));
+		json_decref(patch);
+		return r < 0 ? http_error(res, r == -EPERM ? 403 : 400, "%s", err) : 0;
+	}
+	if (strcmp(k, "owner") == 0) {
+		if (!json_is_string(v) || json_string_length(v) > 64)
+			return http_error(res, 400, "Invalid value for owner.");
+		if (strcmp(json_string_value(v), im->owner) != 0 && !http_is_admin(req))
+			return http_error(res, 403,
+					  "You are not permitted to create images owned by '%s'.",
+					  json_string_value(v));
+		copy_text(im->owner, sizeof(im->owner), json_string_value(v));
+		return 0;
+	}
+	/* Everything else goes through the patch rules: one source of truth
+	 * for types, ranges and formats. */
+	{
+		char path[600], err[256];
+		json_t *patch;
+		int r;
+
+		if (strlen(k) > 255)
+			return http_error(res, 400, "Property name too long (at most 255).");
+		snprintf(path, sizeof(path), "/%s", k);
+		/* JSON pointer escapes: '~' -> "~0", '/' -> "~1". */
+		if (strchr(k, '/') || strchr(k, '~')) {
+			char *o = path + 1;
+			for (const char *p = k; *p && o < path + sizeof(path) - 3; p++) {
+				if (*p == '~' || *p == '/') {
+					*o++ = '~';
+					*o++ = *p == '~' ? '0' : '1';
+				} else {
+					*o++ = *p;
+				}
+			}
+			*o = '\0';
+		}
+		patch = json_pack("[{s:s,s:s,s:O}]", "op", "add", "path", path, "value", v);
+		r = image_patch_apply(im, patch, http_is_admin(req), err, sizeof(err));
+		json_decref(patch);
+		if (r < 0)
+			return http_error(res, r == -EPERM ? 403 : 400, "%s", err);
+	}
+	return 0;
+}
+
+int h_image_create(struct http_request *req, struct http_response *res)
+{
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	struct image im = { 0 };
+	struct store *st;
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	if (!body)
+		return -1;
+	if (!json_is_object(body))
+		return http_error(res, 400, "Invalid input: the body must be a JSON object.");
+	uuid_new(im.id);
+	copy_text(im.status, sizeof(im.status), "queued");
+	copy_text(im.visibility, sizeof(im.visibility), "shared");
+	copy_text(im.owner, sizeof(im.owner), req->tok.scope_id);
+	im.size = im.virtual_size = -1;
+	im.created_at = im.updated_at = now_usec();
+	im.props = json_object();
+	im.tags = json_array();
+	if (!im.props || !im.tags) {
+		image_free(&im);
+		return http_error_errno(res, -ENOMEM, "image");
+	}
+	json_object_foreach(body, k, v)
+	{
+		if (create_member(req, res, &im, k, v) < 0) {
+			image_free(&im);
+			return -1;
+		}
+	}
+	st = api_write_begin(req, res);
+	if (!st) {
+		image_free(&im);
+		return -1;
+	}
+	r = image_insert(st, &im);
+	if (r == -EEXIST)
+		r = http_error(res, 409, "Image with identifier %s already exists!", im.id);
+	if (api_write_end(res, st, r, "image") < 0) {
+		image_free(&im);
+		return -1;
+	}
+	r = http_reply(res, 201, image_render(&im));
+	image_free(&im);
+	return r;
+}
+
+/* --- show, delete, update --- */
+
+/* Load the image named by the {image_id} placeholder for the caller:
+ * 404 when absent or not visible, 403 when write and the caller may not
+ * modify it. Returns 0, or -1 with res filled. */
+static int image_get_for(struct http_request *req, struct http_response *res, struct store *st,
+			 struct image *im, bool write)
+{
+	const char *id = http_param(req, "image_id");
+	int r = image_load(st, id, im);
+
+	if (r == 0 && !image_visible(req, im)) {
+		image_free(im);
+		r = -ENOENT;
+	}
+	if (r == -ENOENT)
+		return http_error(res, 404, "No image found with ID %s", id);
+	if (r < 0)
+		return http_error_errno(res, r, "image");
+	if (write && !image_writable(req, im)) {
+		image_free(im);
+		return http_error(res, 403, "You are not permitted to modify image %s.", id);
+	}
+	return 0;
+}
+
+int h_image_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct image im;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (image_get_for(req, res, st, &im, false) < 0)
+		return -1;
+	r = http_reply(res, 200, image_render(&im));
+	image_free(&im);
+	return r;
+}
+
+int h_image_delete(struct http_request *req, struct http_response *res)
+{
+	struct store *st = api_write_begin(req, res);
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	struct image im;
+	int r;
+
+	if (!st)
+		return -1;
+	if (image_get_for(req, res, st, &im, true) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (im.protected_)
+		r = http_error(res, 403, "Image %s is protected and cannot be deleted.", im.id);
+	else
+		r = store_exec(st, "DELETE FROM image WHERE id = ?", "s", im.id);
+	if (api_write_end(res, st, r, "image") < 0) {
+		image_free(&im);
+		return -1;
+	}
+	/* The row is gone: the file follows (image_recover removes it should
+	 * we die right here). An upload in flight finds the row gone and
+	 * removes its own file. */
+	dir = image_store_dir(req->b);
+	if (dir && asprintf(&path, "%s/%s", dir, im.id) >= 0 && unlink(path) < 0 && errno != ENOENT)
+		log_error("%s image %s: cannot remove %s: %s", req->request_id, im.id, path,
+			  strerror(errno));
+	image_free(&im);
+	return http_reply(res, 204, NULL);
+}
+
+static bool is_patch_type(const char *ct)
+{
+	static const char *const types[] = { "application/openstack-images-v2.1-json-patch",
+					     "application/openstack-images-v2.0-json-patch" };
+
+	for (size_t i = 0; ct && i < ARRAY_SIZE(types); i++)
+		if (strncmp(ct, types[i], strlen(types[i])) == 0)
+			return true;
+	return false;
+}
+
+int h_image_update(struct http_request *req, struct http_response *res)
+{
+	_cleanup_json_ json_t *ops = NULL;
+	struct image im;
+	struct store *st;
+	char err[300];
+	int r;
+
+	if (!is_patch_type(req->content_type))
+		return http_error(res, 415,
+				  "Unsupported Content-Type: use "
+				  "application/openstack-images-v2.1-json-patch.");
+	ops = http_body_json(req, res);
+	if (!ops)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	if (image_get_for(req, res, st, &im, true) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	r = image_patch_apply(&im, ops, http_is_admin(req), err, sizeof(err));
+	if (r < 0) {
+		r = http_error(res, r == -EPERM ? 403 : r == -ENOENT ? 409 : 400, "%s", err);
+	} else {
+		im.updated_at = now_usec();
+		r = image_save(st, &im);
+	}
+	if (api_write_end(res, st, r, "image") < 0) {
+		image_free(&im);
+		return -1;
+	}
+	r = http_reply(res, 200, image_render(&im));
+	image_free(&im);
+	return r;
+}
+
+/* --- list --- */
+
+static const char *const sort_keys[] = { "name",	"status", "container_format", "disk_format",
+					 "size",	"id",	  "created_at",	      "updated_at",
+					 "visibility",	"owner",  "min_disk",	      "min_ram",
+					 "virtual_size" };
+
+/* Query arguments the list understands itself; any other is a filter on
+ * a custom property, as Glance does. */
+static const char *const list_params[] = {
+	"limit",	 "marker",	"sort_key",	    "sort_dir",
+	"sort",		 "name",	"status",	    "visibility",
+	"owner",	 "disk_format", "container_format", "id",
+	"member_status", "os_hidden",	"protected",	    "tag",
+	"size_min",	 "size_max",
+};
+
+/* One key of the list's order. */
+struct sort_spec {
+	int key; /* index into sort_keys */
+	bool desc;
+};
+
+#define MAX_SORT_KEYS 8
+
+/* Parse sort_key/sort_dir (repeatable) or sort=key:dir,key into spec
+ * (the last entry is always id, as a tie-break). Returns the number of
+ * entries, or -1 with a 400 in res. */
+static int list_order(struct http_request *req, struct http_response *res,
+		      struct sort_spec spec[MAX_SORT_KEYS + 1])
+{
+	const char *keys[MAX_SORT_KEYS] = { 0 }, *dirs[MAX_SORT_KEYS] = { 0 };
+	const char *sort = http_query(req, "sort");
+	char sortbuf[256];
+	int nk = 0, nd = 0;
+
+	if (sort) {
+		char *save = NULL, *item;
+		snprintf(sortbuf, sizeof(sortbuf), "%s", sort);
+		for (item = strtok_r(sortbuf, ",", &save); item && nk < MAX_SORT_KEYS;
+		     item = strtok_r(NULL, ",", &save)) {
+			char *colon = strchr(item, ':');
+			if (colon)
+				*colon++ = '\0';
+			keys[nk] = item;
+			dirs[nk++] = colon ? colon : "desc";
+		}
+		nd = nk;
+	}
+	for (int i = 0; i < req->nquery; i++) {
+		if (strcmp(req->query[i].key, "sort_key") == 0 && nk < MAX_SORT_KEYS)
+			keys[nk++] = req->query[i].value ? req->query[i].value : "";
+		else if (strcmp(req->query[i].key, "sort_dir") == 0 && nd < MAX_SORT_KEYS)
+			dirs[nd++] = req->query[i].value ? req->query[i].value : "";
+	}
+	if (nk == 0)
+		keys[nk++] = "created_at";
+	if (nd > nk)
+		return http_error(res, 400, "The number of sort_dir values exceeds sort_key's.");
+	for (int i = 0; i < nk; i++) {
+		/* A single sort_dir applies to every key (Glance). */
+		const char *d = i < nd ? dirs[i] : nd == 1 ? dirs[0] : "desc";
+		spec[i].key = -1;
+		for (size_t k = 0; k < ARRAY_SIZE(sort_keys); k++)
+			if (strcmp(keys[i], sort_keys[k]) == 0)
+				spec[i].key = (int)k;
+		if (spec[i].key < 0)
+			return http_error(res, 400, "Invalid sort key: %s.", keys[i]);
+		if (strcmp(d, "asc") != 0 && strcmp(d, "desc") != 0)
+			return http_error(res, 400, "Invalid sort direction: %s.", d);
+		spec[i].desc = d[0] == 'd';
+	}
+	spec[nk].key = 5; /* id */
+	spec[nk].desc = spec[nk - 1].desc;
+	return nk + 1;
+}
+
+static int cmp_int(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Compare two images on one key of sort_keys. Nulls sort first. */
+static int cmp_key(const struct image *a, const struct image *b, int key)
+{
+	switch (key) {
+	case 0:
+		if (a->has_name != b->has_name)
+			return a->has_name ? 1 : -1;
+		return strcmp(a->name, b->name);
+	case 1:
+		return strcmp(a->status, b->status);
+	case 2:
+		return strcmp(a->container_format, b->container_format);
+	case 3:
+		return strcmp(a->disk_format, b->disk_format);
+	case 4:
+		return cmp_int(a->size, b->size);
+	case 5:
+		return strcmp(a->id, b->id);
+	case 6:
+		return cmp_int(a->created_at, b->created_at);
+	case 7:
+		return cmp_int(a->updated_at, b->updated_at);
+	case 8:
+		return strcmp(a->visibility, b->visibility);
+	case 9:
+		return strcmp(a->owner, b->owner);
+	case 10:
+		return cmp_int(a->min_disk, b->min_disk);
+	case 11:
+		return cmp_int(a->min_ram, b->min_ram);
+	default:
+		return cmp_int(a->virtual_size, b->virtual_size);
+	}
+}
+
+static int cmp_images(const void *pa, const void *pb, void *ctx)
+{
+	const struct sort_spec *spec = ctx;
+
+	for (int i = 0;; i++) {
+		int c = cmp_key(pa, pb, spec[i].key);
+		if (c)
+			return spec[i].desc ? -c : c;
+		if (spec[i].key == 5)
+			return 0;
+	}
+}
+
+/* Append s to buf percent-encoded for a query value. */
+static void url_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-_.~:,", c))
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+}
+
+/* "/v2/images?..." with every query argument but marker, then marker. */
+static char *list_link(const struct http_request *req, const char *marker)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	char sep = '?';
+
+	if (!f)
+		return NULL;
+	fputs("/v2/images", f);
+	for (int i = 0; i < req->nquery; i++) {
+		if (strcmp(req->query[i].key, "marker") == 0)
+			continue;
+		fputc(sep, f);
+		url_escape(f, req->query[i].key);
+		fputc('=', f);
+		url_escape(f, req->query[i].value ? req->query[i].value : "");
+		sep = '&';
+	}
+	if (marker) {
+		fprintf(f, "%cmarker=", sep);
+		url_escape(f, marker);
+	}
+	fclose(f);
+	return text;
+}
+
+static bool filter_eq(const struct http_request *req, const char *key, const char *val)
+{
+	const char *want = http_query(req, key);
+
+	return !want || strcmp(want, val) == 0;
+}
+
+/* Whether im (props and tags loaded) passes the property and tag filters. */
+static bool filter_extras(const struct http_request *req, const struct image *im)
+{
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key,
+			   *v = req->query[i].value ? req->query[i].value : "";
+		if (strcmp(k, "tag") == 0) {
+			size_t j;
+			json_t *t;
+			bool found = false;
+			json_array_foreach(im->tags, j, t) found =
+			    found || strcmp(json_string_value(t), v) == 0;
+			if (!found)
+				return false;
+		} else if (!in_list(k, list_params, ARRAY_SIZE(list_params))) {
+			const char *p = json_string_value(json_object_get(im->props, k));
+			if (!p || strcmp(p, v) != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool has_extra_filters(const struct http_request *req)
+{
+	for (int i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].key, "tag") == 0 ||
+		    !in_list(req->query[i].key, list_params, ARRAY_SIZE(list_params)))
+			return true;
+	return false;
+}
+
+/* Whether the list shows im under the visibility filter vis (NULL: the
+ * default listing - public, the caller's own, and for admin everything). */
+static bool list_visible(const struct http_request *req, const struct image *im, const char *vis)
+{
+	bool own = strcmp(im->owner, req->tok.scope_id) == 0, admin = http_is_admin(req);
+
+	if (!vis)
+		return admin || own || strcmp(im->visibility, "public") == 0;
+	if (strcmp(vis, "all") == 0)
+		return image_visible(req, im);
+	return strcmp(im->visibility, vis) == 0 && image_visible(req, im);
+}
+
+/* Parse an optional non-negative integer query argument. */
+static int query_int(struct http_request *req, struct http_response *res, const char *key,
+		     int64_t *out)
+{
+	const char *v = http_query(req, key);
+	char *end;
+	long long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < 0)
+		return http_error(res, 400, "Invalid value for %s: %s.", key, v);
+	*out = n;
+	return 1;
+}
+
+int h_image_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *marker = http_query(req, "marker"), *vis = http_query(req, "visibility");
+	const char *hidden = http_query(req, "os_hidden"), *prot = http_query(req, "protected");
+	int64_t limit = LIST_DEFAULT_LIMIT, size_min = -1, size_max = -1;
+	bool extras = has_extra_filters(req), past_marker = !marker, more = false;
+	int want_hidden = 0, want_prot = -1;
+	struct sort_spec spec[MAX_SORT_KEYS + 1];
+	char last[IMAGE_ID_LEN + 1] = "";
+	struct image *all = NULL;
+	size_t n = 0, cap = 0, i;
+	struct store_stmt *q;
+	json_t *list, *body;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (query_int(req, res, "limit", &limit) < 0 ||
+	    query_int(req, res, "size_min", &size_min) < 0 ||
+	    query_int(req, res, "size_max", &size_max) < 0)
+		return -1;
+	if (limit > LIST_MAX_LIMIT)
+		limit = LIST_MAX_LIMIT;
+	if (vis && strcmp(vis, "public") != 0 && strcmp(vis, "private") != 0 &&
+	    strcmp(vis, "shared") != 0 && strcmp(vis, "community") != 0 && strcmp(vis, "all") != 0)
+		return http_error(res, 400, "Invalid visibility value: %s", vis);
+	if (hidden && (want_hidden = parse_bool(hidden)) < 0)
+		return http_error(res, 400, "Invalid value for os_hidden: %s.", hidden);
+	if (prot && (want_prot = parse_bool(prot)) < 0)
+		return http_error(res, 400, "Invalid value for protected: %s.", prot);
+	if (list_order(req, res, spec) < 0)
+		return -1;
+	/* Every row's core columns, sorted here: a private cloud holds
+	 * hundreds of images, not millions, and the order stays one
+	 * function for both store back ends. */
+	r = store_query(st, &q, "SELECT " IMAGE_COLS " FROM image", "");
+	if (r < 0)
+		return http_error_errno(res, r, "images");
+	while ((r = store_next(q)) > 0) {
+		if (n == cap) {
+			struct image *na = realloc(all, (cap = cap ? 2 * cap : 64) * sizeof(*all));
+			if (!na) {
+				r = -ENOMEM;
+				break;
+			}
+			all = na;
+		}
+		memset(&all[n], 0, sizeof(all[n]));
+		image_from_row(q, &all[n++]);
+	}
+	store_done(q);
+	if (r < 0) {
+		free(all);
+		return http_error_errno(res, r, "images");
+	}
+	if (n)
+		qsort_r(all, n, sizeof(*all), cmp_images, spec);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		struct image im = all[i];
+
+		if (!past_marker) {
+			if (strcmp(im.id, marker) == 0 && image_visible(req, &im))
+				past_marker = true;
+			continue;
+		}
+		if (!list_visible(req, &im, vis) || !filter_eq(req, "name", im.name) ||
+		    (http_query(req, "name") && !im.has_name) ||
+		    !filter_eq(req, "status", im.status) || !filter_eq(req, "owner", im.owner) ||
+		    !filter_eq(req, "id", im.id) ||
+		    !filter_eq(req, "disk_format", im.disk_format) ||
+		    !filter_eq(req, "container_format", im.container_format) ||
+		    (hidden ? im.os_hidden != want_hidden : im.os_hidden) ||
+		    (want_prot >= 0 && im.protected_ != want_prot) ||
+		    (size_min >= 0 && im.size < size_min) ||
+		    (size_max >= 0 && (im.size < 0 || im.size > size_max)))
+			continue;
+		if (extras || (int64_t)json_array_size(list) < limit) {
+			if (image_load_extras(st, &im) < 0) {
+				image_free(&im);
+				r = -EIO;
+				break;
+			}
+			if (extras && !filter_extras(req, &im)) {
+				image_free(&im);
+				continue;
+			}
+		}
+		if ((int64_t)json_array_size(list) >= limit) {
+			more = true;
+			image_free(&im);
+			break;
+		}
+		json_array_append_new(list, image_render(&im));
+		copy_text(last, sizeof(last), im.id);
+		image_free(&im);
+	}
+	free(all);
+	if (r < 0) {
+		json_decref(list);
+		return http_error_errno(res, r, "images");
+	}
+	if (!past_marker) {
+		json_decref(list);
+		return http_error(res, 400, "marker not found: %s", marker);
+	}
+	body = json_pack("{s:o,s:s}", "images", list, "schema", "/v2/schemas/images");
+	{
+		char *first = list_link(req, NULL);
+		json_object_set_new(body, "first", first ? json_string(first) : json_null());
+		free(first);
+	}
+	if (more && last[0]) {
+		char *next = list_link(req, last);
+		if (next)
+			json_object_set_new(body, "next", json_string(next));
+		free(next);
+	}
+	return http_reply(res, 200, body);
+}
