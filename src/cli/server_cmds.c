@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/util.h"
+#include "http/client.h"
 
 #define WAIT_POLL_NS   500000000L /* GET the server every 0.5 s */
 #define WAIT_DEFAULT_S 300.0
@@ -340,7 +341,13 @@ static int server_wait(struct cli *cli, const char *id, const char *name, enum w
 		long status;
 		int r;
 
-		if ((r = cli_compute_request_status(cli, "GET", path, NULL, &status, &reply)) < 0)
+		/* Bound each poll too: a stalled controller cannot outlast --timeout. */
+		t = timeout - (monotonic_s() - start);
+		t = t < 1 ? 1 : t > 30 ? 30 : t;
+		http_client_set_timeout(cli->http, (long)(t * 1000));
+		r = cli_compute_request_status(cli, "GET", path, NULL, &status, &reply);
+		http_client_set_timeout(cli->http, 0);
+		if (r < 0)
 			return r;
 		t = monotonic_s() - start;
 		if (status == 404) {
