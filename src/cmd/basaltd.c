@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
+#include "agent/agent.h"
 #include "identity/identity.h"
 #include "image/image.h"
 #include "store/store.h"
@@ -24,7 +25,7 @@ static void usage(FILE *out)
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
 	    "       basaltd config-sample\n"
-	    "roles: controller (compute and network arrive with their issues)\n");
+	    "roles: controller, compute (the network role arrives with its issue)\n");
 }
 
 static int run_controller(struct basalt *b)
@@ -158,11 +159,17 @@ int main(int argc, char **argv)
 		   strcmp(argv[1], "rotate") == 0) {
 		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
 	} else if (argc == 0 && role) {
-		if (strcmp(role, "controller") != 0) {
-			log_error("unknown role '%s' (this build has: controller)", role);
-			r = -EINVAL;
-		} else {
+		if (strcmp(role, "controller") == 0) {
 			r = run_controller(&b);
+		} else if (strcmp(role, "compute") == 0) {
+			r = agent_compute_run(&b);
+		} else {
+			/* Several roles in one process (controller,compute) need the
+			 * agent to run beside the API rather than own main: not yet. */
+			log_error("unknown role '%s' (this build runs one of: controller, compute; "
+				  "run one basaltd per role)",
+				  role);
+			r = -EINVAL;
 		}
 	} else {
 		usage(stderr);

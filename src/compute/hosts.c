@@ -270,21 +270,72 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 		return -EINVAL;
 	/* A server being deleted keeps that state whatever the agent says. */
 	return store_exec(st,
-			  "UPDATE server SET vm_state = ?, task_state = ?, power_state = ?,"
-			  " reboot_done = ?, fault_code = COALESCE(?, fault_code),"
-			  " fault_message = COALESCE(?, fault_message),"
-			  " fault_details = COALESCE(?, fault_details),"
-			  " fault_at = CASE WHEN ? = 1 THEN ? ELSE fault_at END,"
-			  " console = COALESCE(?, console),"
-			  " launched_at = CASE WHEN ? = 'active' AND launched_at IS NULL THEN ?"
-			  " ELSE launched_at END, updated_at = ?, revision = ?"
-			  " WHERE id = ? AND host = ? AND vm_state <> 'deleting'",
+			  "UPDATE server SET vm_state = ?1,"
+			  /* A report read before the latest request must not end that
+			   * request's task: keep it while a reboot is still owed or the
+			   * power differs from what was asked. */
+			  " task_state = CASE WHEN ?1 = 'error' THEN ?2"
+			  "  WHEN reboot_seq > ?4 THEN task_state"
+			  "  WHEN power = 'off' AND ?3 = 1 THEN task_state"
+			  "  WHEN power = 'on' AND ?3 <> 1 AND task_state IN ('powering-on', 'spawning')"
+			  "  THEN task_state ELSE ?2 END,"
+			  " power_state = ?3, reboot_done = ?4, fault_code = COALESCE(?5, fault_code),"
+			  " fault_message = COALESCE(?6, fault_message),"
+			  " fault_details = COALESCE(?7, fault_details),"
+			  " fault_at = CASE WHEN ?8 = 1 THEN ?9 ELSE fault_at END,"
+			  " console = COALESCE(?10, console),"
+			  " launched_at = CASE WHEN ?11 = 'active' AND launched_at IS NULL THEN ?12"
+			  " ELSE launched_at END, updated_at = ?13, revision = ?14"
+			  " WHERE id = ?15 AND host = ?16 AND vm_state <> 'deleting'",
 			  "ssiipssbissiiiss", vm, json_str(s, "task_state"),
 			  (int64_t)power_state_code(json_str(s, "power_state")),
 			  (int64_t)json_integer_value(json_object_get(s, "reboot_seq")),
 			  fault ? &(int64_t){ json_integer_value(json_object_get(fault, "code")) } : NULL,
 			  json_str(fault, "message"), json_str(fault, "details"), fault != NULL, now,
 			  console, vm, now, now, store_txn_revision(st), id, host);
+}
+
+static bool listed(const json_t *servers, const char *id)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(servers, i, s)
+		if (json_str(s, "id") && strcmp(json_str(s, "id"), id) == 0)
+			return true;
+	return false;
+}
+
+/* A report lists every server present on the host: a 'deleting' server
+ * it does not list is gone, whether the agent destroyed it or never got
+ * to make it. */
+static int drop_deleted(struct store *st, const char *host, const json_t *present)
+{
+	struct store_stmt *q;
+	char (*gone)[ID_HEX_LEN + 1] = NULL;
+	int n = 0, r;
+
+	r = store_query(st, &q, "SELECT id FROM server WHERE host = ? AND vm_state = 'deleting'",
+			"s", host);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		const char *id = store_text(q, 0);
+		if (listed(present, id) || strlen(id) > ID_HEX_LEN)
+			continue;
+		void *ng = realloc(gone, sizeof(*gone) * (size_t)(n + 1));
+		if (!ng) {
+			r = -ENOMEM;
+			break;
+		}
+		gone = ng;
+		snprintf(gone[n++], ID_HEX_LEN + 1, "%s", id);
+	}
+	store_done(q);
+	for (int i = 0; r >= 0 && i < n; i++)
+		r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", gone[i]);
+	free(gone);
+	return r;
 }
 
 int h_agent_report(struct http_request *req, struct http_response *res)
@@ -319,16 +370,10 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 		if (r == -EINVAL)
 			r = http_error(res, 400, "Invalid server report.");
 	}
-	/* Destroyed on the host: the row and its allocation go now. */
-	json_array_foreach(json_object_get(body, "gone"), i, s) {
-		if (r < 0)
-			break;
-		if (json_is_string(s))
-			r = store_exec(st,
-				       "DELETE FROM server WHERE id = ? AND host = ?"
-				       " AND vm_state = 'deleting'",
-				       "ss", json_string_value(s), host);
-	}
+	/* Servers being deleted that the host no longer has (destroyed, or
+	 * never made) go now, with their allocations. */
+	if (r >= 0)
+		r = drop_deleted(st, host, json_object_get(body, "servers"));
 	if (api_write_end(res, st, r, "report") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

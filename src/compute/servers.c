@@ -457,6 +457,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
 	struct server_spec spec = { 0 };
 	const json_t *fr;
+	unsigned char raw[8];
 	char pass[17];
 	struct store *st;
 	int r;
@@ -508,8 +509,8 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	if (api_write_end(res, st, r, "server") < 0)
 		return -1;
 	/* The password is Nova's field; the test image logs in by key only. */
-	randombytes_buf(pass, 8);
-	sodium_bin2hex(pass, sizeof(pass), (const unsigned char *)pass, 8);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(pass, sizeof(pass), raw, sizeof(raw));
 	return http_reply(res, 202,
 			  json_pack("{s:{s:s,s:o,s:s,s:[{s:s}],s:s}}", "server", "id", spec.id,
 				    "links", nova_links(req, "servers", spec.id), "OS-DCF:diskConfig",
@@ -531,14 +532,15 @@ int h_server_delete(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	r = store_query(st, &q,
-			"SELECT h.last_seen FROM server s LEFT JOIN host h ON h.name = s.host"
+			"SELECT CASE WHEN s.vm_state = 'error' THEN NULL ELSE h.last_seen END"
+			" FROM server s LEFT JOIN host h ON h.name = s.host"
 			" WHERE s.id = ?1 AND (?2 IS NULL OR s.project_id = ?2)",
 			"ss", id, project);
 	if (r == 0) {
 		r = store_next(q);
 		/* On a live host the agent destroys the VM, then the row goes;
-		 * with no host, or a dead one, the row goes now (Nova's local
-		 * delete). */
+		 * with no host, a dead one, or in ERROR (which hosts never keep:
+		 * it is not desired), the row goes now (Nova's local delete). */
 		if (r > 0 && store_text(q, 0) && host_alive(req->b, store_int(q, 0)))
 			local = false;
 		store_done(q);

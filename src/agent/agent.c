@@ -1,0 +1,390 @@
+/* agent.c - the compute agent's life: configuration, login, the heartbeat
+ * thread, the long poll of the desired state and clean shutdown. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/client.h"
+
+#define POLL_WAIT_S 25
+
+int agent_login(struct agent *a, struct http_client *c)
+{
+	const struct config *cfg = &a->b->cfg;
+	_cleanup_json_ json_t *body = NULL;
+	_cleanup_free_ char *url = NULL;
+	char *tok = NULL;
+	long status = 0;
+	int r;
+
+	body = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}", "auth",
+			 "identity", "methods", "password", "password", "user", "name",
+			 cfg->agent_username, "domain", "id", "default", "password",
+			 cfg->agent_password, "scope", "project", "name", cfg->agent_project,
+			 "domain", "id", "default");
+	if (!body || asprintf(&url, "%s/v3/auth/tokens", a->url) < 0)
+		return -ENOMEM;
+	r = http_client_call(c, "POST", url, NULL, body, &status, NULL, &tok);
+	if (r < 0) {
+		log_warn("agent: login to %s: %s", a->url, http_client_error(c));
+		return r;
+	}
+	if (status != 201 || !tok) {
+		log_warn("agent: login as %s failed: HTTP %ld", cfg->agent_username, status);
+		free(tok);
+		return status == 401 ? -EACCES : -EIO;
+	}
+	pthread_mutex_lock(&a->lock);
+	free(a->token);
+	a->token = tok;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+char *agent_token(struct agent *a, struct http_client *c)
+{
+	char *t = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->token)
+		t = strdup(a->token);
+	pthread_mutex_unlock(&a->lock);
+	if (t || agent_login(a, c) < 0)
+		return t;
+	pthread_mutex_lock(&a->lock);
+	if (a->token)
+		t = strdup(a->token);
+	pthread_mutex_unlock(&a->lock);
+	return t;
+}
+
+int agent_call(struct agent *a, struct http_client *c, const char *method, const char *path,
+	       const json_t *body, long *status, json_t **reply)
+{
+	_cleanup_free_ char *url = NULL;
+	int r = 0;
+
+	if (asprintf(&url, "%s%s", a->url, path) < 0)
+		return -ENOMEM;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_free_ char *tok = agent_token(a, c);
+		if (!tok)
+			return -EACCES;
+		if (reply)
+			*reply = NULL;
+		r = http_client_call(c, method, url, tok, body, status, reply, NULL);
+		if (r < 0) {
+			log_warn("agent: %s %s: %s", method, path, http_client_error(c));
+			return r;
+		}
+		if (*status != 401)
+			break;
+		/* Expired or revoked: log in again once. */
+		if (reply) {
+			json_decref(*reply);
+			*reply = NULL;
+		}
+		if (agent_login(a, c) < 0)
+			break;
+	}
+	return 0;
+}
+
+bool agent_sleep(struct agent *a, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!atomic_load(&a->stop))
+		if (pthread_cond_timedwait(&a->stop_cond, &a->lock, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&a->lock);
+	return atomic_load(&a->stop);
+}
+
+/* --- heartbeat thread --- */
+
+static void *heartbeat_main(void *arg)
+{
+	struct agent *a = arg;
+	struct http_client *c = http_client_new();
+	char path[512];
+	int interval = a->b->cfg.heartbeat_interval > 0 ? a->b->cfg.heartbeat_interval : 10;
+
+	if (!c)
+		return NULL;
+	http_client_set_timeout(c, 10000);
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/heartbeat", a->host);
+	while (!agent_sleep(a, interval * 1000)) {
+		long status = 0;
+		if (agent_call(a, c, "POST", path, NULL, &status, NULL) == 0 && status != 204)
+			log_warn("agent: heartbeat: HTTP %ld", status);
+		/* 404: the controller forgot us (fresh store): register again. */
+		if (status == 404)
+			compute_register(a, c);
+	}
+	http_client_free(c);
+	return NULL;
+}
+
+/* --- the long poll, on its own handle so a signal aborts it at once --- */
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+	char *d;
+
+	if (b->len + n > (64u << 20))
+		return 0;
+	d = realloc(b->data, b->len + n + 1);
+	if (!d)
+		return 0;
+	memcpy(d + b->len, p, n);
+	b->len += n;
+	d[b->len] = '\0';
+	b->data = d;
+	return n;
+}
+
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct agent *a = arg;
+
+	return atomic_load(&a->stop) ? 1 : 0;
+}
+
+/* GET the desired state, held by the controller until it changes from
+ * a->etag or POLL_WAIT_S pass. 0 with an owned *doc, -EACCES on 401. */
+static int poll_desired(struct agent *a, json_t **doc)
+{
+	_cleanup_free_ char *tok = NULL, *url = NULL, *hdr = NULL;
+	struct body body = { 0 };
+	struct curl_slist *h = NULL;
+	char cerr[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	CURL *c;
+	CURLcode cr;
+	int r = 0;
+
+	*doc = NULL;
+	pthread_mutex_lock(&a->lock);
+	tok = a->token ? strdup(a->token) : NULL;
+	pthread_mutex_unlock(&a->lock);
+	if (!tok)
+		return -EACCES;
+	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d", a->url, a->host,
+		     a->etag[0] ? "?after=" : "?", a->etag,
+		     a->etag[0] ? "&wait=" : "wait=", POLL_WAIT_S) < 0 ||
+	    asprintf(&hdr, "X-Auth-Token: %s", tok) < 0)
+		return -ENOMEM;
+	c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+	h = curl_slist_append(h, hdr);
+	h = curl_slist_append(h, "Accept: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)POLL_WAIT_S + 15);
+	cr = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	if (cr != CURLE_OK) {
+		if (!atomic_load(&a->stop))
+			log_warn("agent: desired state: %s",
+				 cerr[0] ? cerr : curl_easy_strerror(cr));
+		r = -EIO;
+	} else if (status == 401) {
+		r = -EACCES;
+	} else if (status == 404) {
+		r = -ENOENT; /* not registered (any more) */
+	} else if (status != 200 || !body.data || !(*doc = json_loads(body.data, 0, NULL)) ||
+		   !json_is_object(*doc)) {
+		log_warn("agent: desired state: HTTP %ld, unusable body", status);
+		json_decref(*doc);
+		*doc = NULL;
+		r = -EPROTO;
+	}
+	free(body.data);
+	return r;
+}
+
+static void *poll_main(void *arg)
+{
+	struct agent *a = arg;
+	struct http_client *c = http_client_new();
+	bool registered = false;
+	int backoff = 1000;
+
+	if (!c) {
+		atomic_store(&a->stop, true);
+		return NULL;
+	}
+	http_client_set_timeout(c, 30000);
+	while (!atomic_load(&a->stop)) {
+		json_t *doc = NULL;
+		struct timespec t0, t1;
+		int r;
+
+		if (!registered && compute_register(a, c) < 0) {
+			agent_sleep(a, backoff);
+			backoff = backoff < 16000 ? backoff * 2 : 30000;
+			continue;
+		}
+		registered = true;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = poll_desired(a, &doc);
+		if (r == -EACCES && agent_login(a, c) == 0)
+			continue;
+		if (r == -ENOENT) {
+			registered = false;
+			continue;
+		}
+		if (r < 0) {
+			agent_sleep(a, backoff);
+			backoff = backoff < 16000 ? backoff * 2 : 30000;
+			continue;
+		}
+		backoff = 1000;
+		const char *etag = json_string_value(json_object_get(doc, "etag"));
+		bool same = etag && strcmp(etag, a->etag) == 0;
+		if (!atomic_load(&a->stop))
+			compute_reconcile(a, c, doc);
+		if (etag)
+			snprintf(a->etag, sizeof(a->etag), "%s", etag);
+		json_decref(doc);
+		/* A controller that does not hold the request (or answered
+		 * unchanged at once): do not spin. */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (same && t1.tv_sec - t0.tv_sec < 1)
+			agent_sleep(a, 2000);
+	}
+	http_client_free(c);
+	return NULL;
+}
+
+static int agent_init(struct agent *a, struct basalt *b)
+{
+	const struct config *cfg = &b->cfg;
+	struct hv_config hc = { .virt_type = cfg->virt_type };
+	size_t n;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->b = b;
+	a->host = cfg->host;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->stop_cond, NULL);
+	if (!cfg->agent_controller_url || !cfg->agent_controller_url[0]) {
+		log_error("compute: [agent] controller_url is not set");
+		return -EINVAL;
+	}
+	if (!cfg->agent_username[0] || !cfg->agent_password[0]) {
+		log_error("compute: [agent] username and password are required");
+		return -EINVAL;
+	}
+	a->url = strdup(cfg->agent_controller_url);
+	if (cfg->instances_path && cfg->instances_path[0])
+		a->instances = strdup(cfg->instances_path);
+	else if (asprintf(&a->instances, "%s/instances", cfg->state_dir) < 0)
+		a->instances = NULL;
+	a->failed = json_object();
+	if (!a->url || !a->instances || !a->failed)
+		return -ENOMEM;
+	n = strlen(a->url);
+	while (n > 0 && a->url[n - 1] == '/')
+		a->url[--n] = '\0';
+	hc.instances_path = a->instances;
+	r = hv_driver_new(&hc, &a->hv);
+	if (r < 0) {
+		log_error("compute: hypervisor driver (virt_type %s, instances %s): %s",
+			  cfg->virt_type, a->instances, strerror(-r));
+		return r;
+	}
+	log_info("compute: host %s, driver %s (%s), instances in %s, controller %s", a->host,
+		 a->hv->name, a->hv->accel, a->instances, a->url);
+	return 0;
+}
+
+static void agent_fini(struct agent *a)
+{
+	hv_driver_free(a->hv);
+	json_decref(a->failed);
+	free(a->url);
+	free(a->instances);
+	free(a->token);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->stop_cond);
+}
+
+int agent_compute_run(struct basalt *b)
+{
+	struct agent a;
+	pthread_t poller, heart;
+	sigset_t set;
+	int sig, r;
+
+	/* Block the signals before any thread starts, then wait for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = agent_init(&a, b);
+	if (r < 0 || (r = http_client_global_init()) < 0) {
+		agent_fini(&a);
+		return r;
+	}
+	if (pthread_create(&poller, NULL, poll_main, &a) != 0) {
+		agent_fini(&a);
+		return -EAGAIN;
+	}
+	if (pthread_create(&heart, NULL, heartbeat_main, &a) != 0) {
+		atomic_store(&a.stop, true);
+		pthread_join(poller, NULL);
+		agent_fini(&a);
+		return -EAGAIN;
+	}
+	sigwait(&set, &sig);
+	log_info("compute: signal %d: stopping (servers keep running)", sig);
+	pthread_mutex_lock(&a.lock);
+	atomic_store(&a.stop, true);
+	pthread_cond_broadcast(&a.stop_cond);
+	pthread_mutex_unlock(&a.lock);
+	/* The poller finishes the server operation under way (bounded by the
+	 * driver's timeouts) and the long poll aborts at once. */
+	pthread_join(poller, NULL);
+	pthread_join(heart, NULL);
+	agent_fini(&a);
+	http_client_global_cleanup();
+	return 0;
+}

@@ -1,0 +1,464 @@
+/* compute.c - the compute agent's work: register the host's resources,
+ * reconcile servers toward the desired state (spawn, power, reboot,
+ * destroy) and report what is. Level-triggered: every pass reads the host
+ * afresh; the only memory between passes is on disk (agent.json per
+ * server) plus this run's spawn failures. */
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/client.h"
+
+#define CONSOLE_TAIL (64 * 1024)
+
+static long long mem_total_mb(void)
+{
+	char line[256];
+	long long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb / 1024;
+}
+
+/* QEMU's version as Nova shows it: 7.2.0 -> 7002000. */
+static long long qemu_version(void)
+{
+	char out[512];
+	char *argv[] = { "qemu-system-x86_64", "--version", NULL };
+	int maj, min, mic;
+
+	if (hv_run(argv, out, sizeof(out)) < 0 ||
+	    sscanf(out, "QEMU emulator version %d.%d.%d", &maj, &min, &mic) != 3)
+		return 0;
+	return (long long)maj * 1000000 + min * 1000 + mic;
+}
+
+int compute_register(struct agent *a, struct http_client *c)
+{
+	struct statvfs vfs;
+	long long disk_gb = 0;
+	bool fake = strcmp(a->hv->name, "fake") == 0;
+	_cleanup_json_ json_t *body = NULL;
+	char path[512];
+	long status = 0;
+	int r;
+
+	if (statvfs(a->instances, &vfs) == 0)
+		disk_gb = (long long)((unsigned long long)vfs.f_blocks * vfs.f_frsize >> 30);
+	body = json_pack("{s:{s:[s],s:s,s:s,s:I,s:{s:I,s:I,s:I}}}", "host", "roles", "compute",
+			 "virt_type",
+			 fake				    ? "fake"
+			 : strcmp(a->hv->accel, "kvm") == 0 ? "kvm"
+							    : "qemu",
+			 "hypervisor_type", fake ? "fake" : "QEMU", "hypervisor_version",
+			 (json_int_t)(fake ? 1000 : qemu_version()), "resources", "vcpus",
+			 (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
+			 (json_int_t)mem_total_mb(), "disk_gb", (json_int_t)disk_gb);
+	if (!body)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s", a->host);
+	r = agent_call(a, c, "PUT", path, body, &status, NULL);
+	if (r < 0)
+		return r;
+	if (status != 200) {
+		log_warn("compute: register %s: HTTP %ld", a->host, status);
+		return -EIO;
+	}
+	log_info("compute: registered host %s", a->host);
+	return 0;
+}
+
+/* --- the per-server notes the agent keeps (agent.json) --- */
+
+static long long reboot_done(struct agent *a, const char *id, long long fallback)
+{
+	_cleanup_json_ json_t *n = hv_file_read(a->hv, id, "agent.json");
+	json_t *v = json_object_get(n, "reboot_seq");
+
+	return json_is_integer(v) ? json_integer_value(v) : fallback;
+}
+
+static void set_reboot_done(struct agent *a, const char *id, long long seq)
+{
+	_cleanup_json_ json_t *n = json_pack("{s:I}", "reboot_seq", (json_int_t)seq);
+
+	if (!n || hv_file_write(a->hv, id, "agent.json", n) < 0)
+		log_warn("server %s: cannot record reboot seq %lld", id, seq);
+}
+
+/* --- tombstones: INSTANCES/_gone/<id> from the decision to destroy until
+ * the controller took the report that says so (survives kill -9) --- */
+
+static void gone_mark(struct agent *a, const char *id)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/_gone", a->instances);
+	mkdir_p(p, 0700);
+	snprintf(p, sizeof(p), "%s/_gone/%s", a->instances, id);
+	if (file_write_atomic(p, "", 0, 0600) < 0)
+		log_warn("server %s: cannot record its removal", id);
+}
+
+/* Append every tombstone whose server directory is gone to gone. */
+static void gone_pending(struct agent *a, json_t *gone)
+{
+	char p[4096];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(p, sizeof(p), "%s/_gone", a->instances);
+	d = opendir(p);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!hv_id_valid(e->d_name))
+			continue;
+		if (hv_path(a->hv, e->d_name, NULL, p, sizeof(p)) == 0 && access(p, F_OK) == 0)
+			continue; /* destroy failed: not gone yet */
+		json_array_append_new(gone, json_string(e->d_name));
+	}
+	closedir(d);
+}
+
+static void gone_acked(struct agent *a, const json_t *gone)
+{
+	const json_t *v;
+	size_t i;
+	char p[4096];
+
+	json_array_foreach(gone, i, v)
+	{
+		snprintf(p, sizeof(p), "%s/_gone/%s", a->instances, json_string_value(v));
+		unlink(p);
+	}
+}
+
+/* --- reports --- */
+
+static json_t *server_report(struct agent *a, const char *id, const char *vm_state,
+			     const char *task, const json_t *fault)
+{
+	enum hv_power p = a->hv->state(a->hv, id);
+	json_t *s;
+	char *tail = NULL;
+
+	s = json_pack("{s:s,s:s,s:s,s:o,s:I}", "id", id, "power_state", hv_power_name(p),
+		      "vm_state", vm_state, "task_state", task ? json_string(task) : json_null(),
+		      "reboot_seq", (json_int_t)reboot_done(a, id, 0));
+	if (!s)
+		return NULL;
+	if (fault)
+		json_object_set(s, "fault", (json_t *)fault);
+	if (hv_console_tail(a->hv, id, CONSOLE_TAIL, &tail) == 0) {
+		json_t *t = json_string(tail);
+		if (t)
+			json_object_set_new(s, "console_tail", t);
+		free(tail);
+	}
+	return s;
+}
+
+/* Send servers (stolen) and gone (borrowed, may be NULL). */
+static int send_report(struct agent *a, struct http_client *c, json_t *servers, json_t *gone)
+{
+	_cleanup_json_ json_t *body =
+	    json_pack("{s:o,s:O}", "servers", servers, "gone", gone ? gone : json_array());
+	char path[512];
+	long status = 0;
+	int r;
+
+	if (!body)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
+	r = agent_call(a, c, "POST", path, body, &status, NULL);
+	if (r == 0 && status != 204) {
+		log_warn("compute: report: HTTP %ld", status);
+		r = -EIO;
+	}
+	return r;
+}
+
+/* Tell the controller what is under way before a slow step. */
+static void report_task(struct agent *a, struct http_client *c, const char *id,
+			const char *vm_state, const char *task)
+{
+	json_t *one = json_array();
+
+	json_array_append_new(one, server_report(a, id, vm_state, task, NULL));
+	send_report(a, c, one, NULL);
+}
+
+static void record_failure(struct agent *a, const char *id, const char *what, int r,
+			   const char *err)
+{
+	char msg[HV_ERR_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, err && err[0] ? err : strerror(-r));
+	log_error("server %s: %s", id, msg);
+	json_object_set_new(
+	    a->failed, id,
+	    json_pack("{s:i,s:s,s:s}", "code", 500, "message", msg, "details", strerror(-r)));
+}
+
+/* --- the config drive --- */
+
+/* meta_data.json in OpenStack's layout, from the desired server. Owned. */
+static char *config_drive_meta(const json_t *s)
+{
+	const json_t *pk = json_object_get(s, "public_keys"), *v;
+	json_t *keys = json_array(), *md;
+	const char *name;
+	char *text;
+
+	json_object_foreach((json_t *)pk, name, v)
+		json_array_append_new(keys, json_pack("{s:s,s:s,s:O}", "name", name, "type", "ssh",
+						      "data", v));
+	md = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:i,s:O?,s:O?,s:o}", "uuid", json_str(s, "id"),
+		       "name", json_str(s, "name"), "hostname", json_str(s, "hostname"),
+		       "availability_zone", json_str(s, "availability_zone"), "project_id",
+		       json_str(s, "project_id"), "launch_index", 0, "public_keys", pk, "meta",
+		       json_object_get(s, "metadata"), "keys", keys);
+	text = md ? json_dumps(md, JSON_COMPACT) : NULL;
+	json_decref(md);
+	return text;
+}
+
+/* The desired server's user data, decoded from base64 (*out NULL when it
+ * has none). Returns 0 or -EINVAL. */
+static int user_data_decode(const json_t *s, unsigned char **out, size_t *len)
+{
+	const char *b64 = json_str(s, "user_data");
+	size_t cap;
+
+	*out = NULL;
+	*len = 0;
+	if (!b64)
+		return 0;
+	cap = strlen(b64) / 4 * 3 + 3;
+	*out = malloc(cap);
+	if (!*out)
+		return -ENOMEM;
+	if (sodium_base642bin(*out, cap, b64, strlen(b64), "\r\n", len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- reconcile one desired server --- */
+
+static void spawn_server(struct agent *a, struct http_client *c, const json_t *s)
+{
+	const char *id = json_str(s, "id");
+	const json_t *flavor = json_object_get(s, "flavor"), *image = json_object_get(s, "image");
+	const char *file = json_str(image, "file");
+	long long seq = json_integer_value(json_object_get(json_object_get(s, "reboot"), "seq"));
+	char base[4096], err[HV_ERR_MAX], *url = NULL;
+	int r;
+
+	report_task(a, c, id, "building", "spawning");
+	if (!image || !json_str(image, "id") || !file) {
+		record_failure(a, id, "spawn", -EINVAL, "the server has no image");
+		return;
+	}
+	if (asprintf(&url, "%s%s", a->url, file) < 0)
+		return;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_free_ char *tok = agent_token(a, c);
+		struct image_fetch f = { .url = url,
+					 .token = tok,
+					 .image_id = json_str(image, "id"),
+					 .checksum = json_str(image, "checksum") };
+		r = hv_image_ensure(a->hv, &f, base, err, sizeof(err));
+		if (r != -EACCES || agent_login(a, c) < 0)
+			break;
+	}
+	free(url);
+	if (r < 0) {
+		/* A transport failure may heal: retry on the next pass. */
+		if (r == -EIO && !strstr(err, "HTTP"))
+			return;
+		record_failure(a, id, "image", r, err);
+		return;
+	}
+	_cleanup_free_ char *meta = config_drive_meta(s);
+	_cleanup_free_ unsigned char *user_data = NULL;
+	size_t ud_len = 0;
+	if (user_data_decode(s, &user_data, &ud_len) < 0) {
+		record_failure(a, id, "spawn", -EINVAL, "user_data is not valid base64");
+		return;
+	}
+	struct hv_spec spec = {
+		.id = id,
+		.base = base,
+		.meta_data = meta,
+		.user_data = user_data,
+		.user_data_len = ud_len,
+		.vcpus = (int)json_integer_value(json_object_get(flavor, "vcpus")),
+		.ram_mb = (int)json_integer_value(json_object_get(flavor, "ram")),
+		.disk_gb = (int)json_integer_value(json_object_get(flavor, "disk")),
+	};
+	if (spec.vcpus < 1)
+		spec.vcpus = 1;
+	if (spec.ram_mb < 16)
+		spec.ram_mb = 16;
+	r = a->hv->spawn(a->hv, &spec, err);
+	if (r < 0) {
+		record_failure(a, id, "spawn", r, err);
+		return;
+	}
+	/* A fresh boot carries out every reboot asked for so far. */
+	set_reboot_done(a, id, seq);
+	log_info("server %s: spawned", id);
+}
+
+/* Bring an existing server to the desired power state and reboot seq. */
+static void converge_server(struct agent *a, struct http_client *c, const json_t *s,
+			    enum hv_power p)
+{
+	const char *id = json_str(s, "id");
+	const json_t *reboot = json_object_get(s, "reboot");
+	long long seq = json_integer_value(json_object_get(reboot, "seq"));
+	bool want_on = !json_str(s, "power") || strcmp(json_str(s, "power"), "off") != 0;
+	/* A server adopted without notes has done every reboot asked so far. */
+	long long done = reboot_done(a, id, seq);
+	char err[HV_ERR_MAX] = "";
+	int r;
+
+	if (want_on && p != HV_RUNNING) {
+		report_task(a, c, id, "stopped", "powering-on");
+		r = a->hv->power_on(a->hv, id, err);
+		if (r < 0)
+			log_error("server %s: start: %s", id, err[0] ? err : strerror(-r));
+		else
+			set_reboot_done(a, id, seq);
+	} else if (want_on && done < seq) {
+		const char *type = json_str(reboot, "type");
+		bool hard = type && strcmp(type, "HARD") == 0;
+		report_task(a, c, id, "active", "rebooting");
+		r = a->hv->reboot(a->hv, id, hard ? HV_REBOOT_HARD : HV_REBOOT_SOFT, err);
+		if (r < 0)
+			log_error("server %s: reboot: %s", id, err[0] ? err : strerror(-r));
+		set_reboot_done(a, id, seq);
+	} else if (!want_on && p == HV_RUNNING) {
+		report_task(a, c, id, "active", "powering-off");
+		r = a->hv->power_off(a->hv, id);
+		if (r < 0)
+			log_error("server %s: stop: %s", id, strerror(-r));
+	}
+	if (!want_on && done < seq)
+		set_reboot_done(a, id, seq); /* nothing to reboot while stopped */
+}
+
+static bool in_desired(const json_t *servers, const char *id)
+{
+	size_t i;
+	const json_t *s;
+
+	json_array_foreach(servers, i, s)
+	{
+		const char *sid = json_str(s, "id");
+		if (sid && strcmp(sid, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired)
+{
+	const json_t *servers = json_object_get(desired, "servers"), *s;
+	json_t *report = json_array(), *gone = json_array();
+	char **ids = NULL;
+	size_t i, n = 0;
+	const char *key;
+	json_t *v;
+	void *tmp;
+	int r;
+
+	if (!report || !gone) {
+		json_decref(report);
+		json_decref(gone);
+		return -ENOMEM;
+	}
+	/* Forget failures of servers the controller no longer wants here. */
+	json_object_foreach_safe(a->failed, tmp, key, v)
+	{
+		if (!in_desired(servers, key))
+			json_object_del(a->failed, key);
+	}
+	json_array_foreach(servers, i, s)
+	{
+		const char *id = json_str(s, "id");
+		if (atomic_load(&a->stop))
+			break;
+		if (!id || !hv_id_valid(id))
+			continue;
+		if (json_object_get(a->failed, id))
+			continue;
+		enum hv_power p = a->hv->state(a->hv, id);
+		if (p == HV_NOSTATE)
+			spawn_server(a, c, s);
+		if (json_object_get(a->failed, id))
+			continue;
+		p = a->hv->state(a->hv, id);
+		if (p != HV_NOSTATE) /* else: a transient failure, retried next pass */
+			converge_server(a, c, s, p);
+	}
+	/* What exists here now: remove what should not, report the rest. */
+	r = hv_list(a->hv, &ids, &n);
+	for (i = 0; r == 0 && i < n && !atomic_load(&a->stop); i++) {
+		if (!in_desired(servers, ids[i])) {
+			gone_mark(a, ids[i]);
+			int q = a->hv->destroy(a->hv, ids[i]);
+			if (q == 0) {
+				log_info("server %s: destroyed", ids[i]);
+			} else {
+				log_error("server %s: destroy: %s", ids[i], strerror(-q));
+			}
+			continue;
+		}
+		enum hv_power p = a->hv->state(a->hv, ids[i]);
+		const char *vm = p == HV_RUNNING   ? "active"
+				 : p == HV_NOSTATE ? "building"
+						   : "stopped";
+		json_t *one =
+		    server_report(a, ids[i], vm, p == HV_NOSTATE ? "spawning" : NULL, NULL);
+		if (one)
+			json_array_append_new(report, one);
+	}
+	hv_ids_free(ids, n);
+	/* Servers whose spawn failed exist nowhere: report them in error. */
+	json_object_foreach(a->failed, key, v)
+	{
+		json_t *one = json_pack("{s:s,s:s,s:s,s:n,s:I,s:O}", "id", key, "power_state",
+					"nostate", "vm_state", "error", "task_state", "reboot_seq",
+					(json_int_t)0, "fault", v);
+		if (one)
+			json_array_append_new(report, one);
+	}
+	gone_pending(a, gone);
+	r = send_report(a, c, report, gone);
+	if (r == 0)
+		gone_acked(a, gone);
+	json_decref(gone);
+	return r;
+}

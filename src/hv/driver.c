@@ -1,0 +1,172 @@
+/* driver.c - choosing and creating a driver; what all drivers share:
+ * listing servers on the host and reading console tails. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "hv/hv.h"
+
+int hv_driver_new(const struct hv_config *cfg, struct hv_driver **out)
+{
+	struct hv_driver *d;
+	char base[4096];
+	const char *vt = cfg->virt_type && cfg->virt_type[0] ? cfg->virt_type : "auto";
+	int r;
+
+	if (!cfg->instances_path || cfg->instances_path[0] != '/')
+		return -EINVAL;
+	r = mkdir_p(cfg->instances_path, 0700);
+	if (r < 0)
+		return r;
+	snprintf(base, sizeof(base), "%s/_base", cfg->instances_path);
+	r = mkdir_p(base, 0700);
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->instances = strdup(cfg->instances_path))) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->shutdown_timeout = cfg->shutdown_timeout > 0 ? cfg->shutdown_timeout : 10;
+	if (strcmp(vt, "fake") == 0)
+		r = hv_fake_new(d);
+	else if (strcmp(vt, "qemu") == 0 || strcmp(vt, "tcg") == 0)
+		r = hv_qemu_new(d, "tcg");
+	else if (strcmp(vt, "kvm") == 0)
+		r = hv_qemu_new(d, "kvm");
+	else if (strcmp(vt, "auto") == 0)
+		r = hv_qemu_new(d, hv_probe_accel(cfg->instances_path));
+	else
+		r = -EINVAL;
+	if (r < 0) {
+		log_error("virt_type '%s': not one of kvm, qemu, fake, auto", vt);
+		hv_driver_free(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+void hv_driver_free(struct hv_driver *d)
+{
+	if (!d)
+		return;
+	if (d->free)
+		d->free(d);
+	free(d->instances);
+	free(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hv_list(const struct hv_driver *d, char ***ids, size_t *n)
+{
+	DIR *dir = opendir(d->instances);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		if (!hv_id_valid(e->d_name))
+			continue;
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto oom;
+			v = nv;
+		}
+		if (!(v[cnt] = strdup(e->d_name)))
+			goto oom;
+		cnt++;
+	}
+	closedir(dir);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	*ids = v;
+	*n = cnt;
+	return 0;
+oom:
+	closedir(dir);
+	hv_ids_free(v, cnt);
+	return -ENOMEM;
+}
+
+void hv_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char **out)
+{
+	char path[4096], dir[4096];
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	if (hv_path(d, id, NULL, dir, sizeof(dir)) < 0 ||
+	    hv_path(d, id, "console.log", path, sizeof(path)) < 0)
+		return -EINVAL;
+	if (access(dir, F_OK) < 0)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		*out = strdup("");
+		return *out ? 0 : -ENOMEM;
+	}
+	size_t len = (size_t)st.st_size < max ? (size_t)st.st_size : max;
+	buf = malloc(len + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	got = pread(fd, buf, len, st.st_size - (off_t)len);
+	close(fd);
+	if (got < 0)
+		got = 0;
+	buf[got] = '\0';
+	/* JSON wants text: replace NULs and invalid bytes the guest printed. */
+	for (ssize_t i = 0; i < got; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0 || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t'))
+			buf[i] = c >= 0x80 ? '?' : ' ';
+	}
+	*out = buf;
+	return 0;
+}
+
+const char *hv_power_name(enum hv_power p)
+{
+	switch (p) {
+	case HV_RUNNING:
+		return "running";
+	case HV_SHUTDOWN:
+		return "shutdown";
+	case HV_CRASHED:
+		return "crashed";
+	default:
+		return "nostate";
+	}
+}

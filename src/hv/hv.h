@@ -1,0 +1,170 @@
+/* hv.h - the hypervisor layer of a compute node: one driver interface with
+ * two implementations (qemu: KVM or TCG; fake: no process, for load tests),
+ * the per-server directory they share, the QMP client and the image cache.
+ *
+ * Every server lives in INSTANCES/<server id>/:
+ *   spec.json     what was launched (struct hv_spec), so a restarted agent knows
+ *   disk.qcow2    qcow2 overlay on INSTANCES/_base/<image id>
+ *   console.log   the serial console
+ *   qmp.sock      QMP, qemu.pid (QEMU runs daemonized: VMs outlive the agent)
+ *   agent.json    the agent's own notes (the reboot seq it carried out)
+ * Every state file is written temp-then-rename. Each operation on a server
+ * holds an flock on its directory, so two agents (or threads) never act on
+ * one server at once and a server never gets two QEMUs. */
+#ifndef BASALT_HV_H
+#define BASALT_HV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HV_ID_MAX  64 /* server ids: [A-Za-z0-9_-], 1..63 characters */
+#define HV_ERR_MAX 512
+
+enum hv_power { HV_NOSTATE = 0, HV_RUNNING, HV_SHUTDOWN, HV_CRASHED };
+enum hv_reboot { HV_REBOOT_SOFT, HV_REBOOT_HARD };
+
+/* A NIC on a tap device the data plane made (networking arrives later). */
+struct hv_nic {
+	char tap[16]; /* IFNAMSIZ */
+	char mac[18]; /* aa:bb:cc:dd:ee:ff */
+};
+
+/* What to launch. Strings are borrowed by the calls that take a spec. */
+struct hv_spec {
+	const char *id;
+	const char *base; /* cached base image (absolute path) */
+	int vcpus;
+	int ram_mb;
+	int disk_gb; /* overlay size when larger than the base's virtual size */
+	const struct hv_nic *nics;
+	size_t nnics;
+	/* The config drive's openstack/latest/meta_data.json (NULL: no config
+	 * drive) and user_data (NULL: none). */
+	const char *meta_data;
+	const unsigned char *user_data;
+	size_t user_data_len;
+};
+
+struct hv_config {
+	const char *instances_path; /* absolute; created when missing */
+	const char *virt_type;	    /* kvm, qemu, fake or auto */
+	int shutdown_timeout;	    /* seconds an ACPI powerdown may take (default 10) */
+};
+
+/* A driver. Every call that names a server takes that server's directory
+ * lock for its duration. Calls return 0 or -errno; those with an err buffer
+ * (HV_ERR_MAX bytes) put a human message there on failure. */
+struct hv_driver {
+	const char *name;  /* "qemu" or "fake" */
+	const char *accel; /* "kvm", "tcg" or "none" */
+	char *instances;   /* owned copy of instances_path */
+	int shutdown_timeout;
+	void *priv;
+
+	/* Create the server (overlay, files) and start it. Idempotent: finishes
+	 * a half-made server and returns 0 when it already runs. When QEMU fails
+	 * to start, a server that never ran is removed entirely (nothing left
+	 * behind) and err holds QEMU's stderr. */
+	int (*spawn)(struct hv_driver *d, const struct hv_spec *spec, char *err);
+	/* Stop (quit, then SIGKILL) and remove every file of the server.
+	 * 0 when it was already absent. */
+	int (*destroy)(struct hv_driver *d, const char *id);
+	/* Launch again on the same overlay; 0 when already running. */
+	int (*power_on)(struct hv_driver *d, const char *id, char *err);
+	/* ACPI powerdown, then after shutdown_timeout `quit`, then SIGKILL. */
+	int (*power_off)(struct hv_driver *d, const char *id);
+	/* SOFT: powerdown + relaunch, or system_reset when the guest ignores
+	 * ACPI within shutdown_timeout; HARD: system_reset. */
+	int (*reboot)(struct hv_driver *d, const char *id, enum hv_reboot type, char *err);
+	/* The power state now: HV_NOSTATE for a server absent or half-made. */
+	enum hv_power (*state)(struct hv_driver *d, const char *id);
+	void (*free)(struct hv_driver *d);
+};
+
+/* config_drive.c */
+/* Make INSTANCES/<id>/config.img (vfat, label config-2) from spec's
+ * metadata and user data, unless it exists or spec has no metadata.
+ * Crash-safe: built aside, renamed into place. */
+int hv_config_drive_make(const struct hv_driver *d, const struct hv_spec *s, char *err);
+
+/* driver.c */
+/* The driver virt_type names (auto: kvm only where a probe guest really
+ * boots, cached in INSTANCES/.virt_type). *out is owned: hv_driver_free(). */
+int hv_driver_new(const struct hv_config *cfg, struct hv_driver **out);
+void hv_driver_free(struct hv_driver *d);
+/* Ids of every server directory on the host (half-made ones included),
+ * sorted. *ids is owned: hv_ids_free(). */
+int hv_list(const struct hv_driver *d, char ***ids, size_t *n);
+void hv_ids_free(char **ids, size_t n);
+/* The last max bytes of the server's console log. *out is owned (NUL-
+ * terminated, "" when there is no log yet); -ENOENT when no such server. */
+int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char **out);
+const char *hv_power_name(enum hv_power p);
+
+/* instance.c - the per-server directory */
+bool hv_id_valid(const char *id);
+/* INSTANCES/<id>[/file] into buf; -ENAMETOOLONG or -EINVAL. */
+int hv_path(const struct hv_driver *d, const char *id, const char *file, char *buf, size_t len);
+/* mkdir (when create) and flock the server's directory; returns the lock
+ * fd (close it to unlock) or -errno (-ENOENT when absent and !create). */
+int hv_lock(const struct hv_driver *d, const char *id, bool create);
+/* Remove the server's directory and everything in it. */
+int hv_remove_dir(const struct hv_driver *d, const char *id);
+/* Read / write a small JSON state file of the server (temp-then-rename).
+ * hv_file_read returns an owned object or NULL (errno set). */
+json_t *hv_file_read(const struct hv_driver *d, const char *id, const char *file);
+int hv_file_write(const struct hv_driver *d, const char *id, const char *file, const json_t *obj);
+
+/* proc.c - child processes and pid files */
+/* Run argv (argv[0] looked up in PATH) to completion with stdin from
+ * /dev/null, stdout and stderr captured into err (truncated). Returns 0
+ * when it exited 0, -EIO otherwise (err says why). */
+int hv_run(char *const argv[], char *err, size_t errlen);
+/* The pid in pidfile when that process is alive and its command line
+ * contains needle; 0 when not; -errno on a read error. */
+int hv_pid_alive(const char *pidfile, const char *needle);
+/* Wait until pid is gone, at most timeout_ms; true when gone. */
+bool hv_pid_wait_gone(int pid, int timeout_ms);
+
+/* qmp.c - a QMP client over a unix socket (one command at a time) */
+struct qmp;
+/* Connect to path, read the greeting and negotiate capabilities. Every read
+ * is bounded by timeout_ms. *out is owned: qmp_close(). */
+int qmp_open(const char *path, int timeout_ms, struct qmp **out);
+/* The same over an already connected fd (taken over, closed by qmp_close). */
+int qmp_attach(int fd, int timeout_ms, struct qmp **out);
+/* Execute cmd with args (borrowed, may be NULL) and wait for its reply,
+ * skipping events. *ret (when non-NULL) receives the owned "return" value.
+ * -EREMOTEIO with err filled on an error reply, -ETIMEDOUT, -EPROTO on bad
+ * framing, -ECONNRESET when QEMU closed the socket. */
+int qmp_execute(struct qmp *q, const char *cmd, const json_t *args, json_t **ret, char *err,
+		size_t errlen);
+void qmp_close(struct qmp *q);
+/* One-shot: open, execute, close. */
+int qmp_command(const char *path, const char *cmd, int timeout_ms, char *err, size_t errlen);
+
+/* qemu.c */
+int hv_qemu_new(struct hv_driver *d, const char *accel);
+/* probe.c - does a KVM guest really boot here? */
+/* "kvm" or "tcg" for virt_type auto; cached in INSTANCES/.virt_type. */
+const char *hv_probe_accel(const char *instances_path);
+/* fake.c */
+int hv_fake_new(struct hv_driver *d);
+
+/* image_cache.c - base images under INSTANCES/_base */
+struct image_fetch {
+	const char *url;      /* absolute URL of the image's file */
+	const char *token;    /* X-Auth-Token */
+	const char *image_id; /* names the cache entry */
+	const char *checksum; /* md5 hex the bytes must have (NULL: not checked) */
+};
+/* Ensure INSTANCES/_base/<image id> exists and matches checksum: download
+ * it into a temp file when absent, verifying md5 while streaming; rename
+ * only on a match. path (PATH_MAX) receives the cached file. -EBADMSG on a
+ * checksum mismatch, -EIO on a transfer error (err says which), -EACCES on
+ * 401/403 (the caller logs in again), -ENOENT on 404. */
+int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,82 @@
+/* hvctl.c - a command line over the hv drivers, for tests:
+ *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB | state ID | stop ID | start ID
+ *         | reboot ID [hard] | destroy ID | list | console ID
+ * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
+ * HV_SHUTDOWN_TIMEOUT (seconds, default 10). Exit 0 on success. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "hv/hv.h"
+
+int main(int argc, char **argv)
+{
+	struct hv_config cfg = {
+		.instances_path = getenv("HV_INSTANCES"),
+		.virt_type = getenv("HV_VIRT_TYPE") ? getenv("HV_VIRT_TYPE") : "qemu",
+		.shutdown_timeout =
+		    getenv("HV_SHUTDOWN_TIMEOUT") ? atoi(getenv("HV_SHUTDOWN_TIMEOUT")) : 10,
+	};
+	struct hv_driver *d;
+	char err[HV_ERR_MAX] = "";
+	const char *cmd = argc > 1 ? argv[1] : "", *id = argc > 2 ? argv[2] : "";
+	int r;
+
+	log_set_level(LOG_WARNING);
+	if (!cfg.instances_path || argc < 2) {
+		fprintf(stderr, "usage: HV_INSTANCES=DIR hvctl spawn|state|stop|start|reboot|"
+				"destroy|list|console ...\n");
+		return 2;
+	}
+	r = hv_driver_new(&cfg, &d);
+	if (r < 0) {
+		fprintf(stderr, "hvctl: driver: %s\n", strerror(-r));
+		return 1;
+	}
+	if (strcmp(cmd, "spawn") == 0 && argc == 7) {
+		struct hv_spec s = { .id = id,
+				     .base = argv[3],
+				     .vcpus = atoi(argv[4]),
+				     .ram_mb = atoi(argv[5]),
+				     .disk_gb = atoi(argv[6]) };
+		r = d->spawn(d, &s, err);
+	} else if (strcmp(cmd, "state") == 0 && argc == 3) {
+		printf("%s\n", hv_power_name(d->state(d, id)));
+		r = 0;
+	} else if (strcmp(cmd, "stop") == 0 && argc == 3) {
+		r = d->power_off(d, id);
+	} else if (strcmp(cmd, "start") == 0 && argc == 3) {
+		r = d->power_on(d, id, err);
+	} else if (strcmp(cmd, "reboot") == 0 && (argc == 3 || argc == 4)) {
+		r = d->reboot(d, id,
+			      argc == 4 && strcmp(argv[3], "hard") == 0 ? HV_REBOOT_HARD
+									: HV_REBOOT_SOFT,
+			      err);
+	} else if (strcmp(cmd, "destroy") == 0 && argc == 3) {
+		r = d->destroy(d, id);
+	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
+		char **ids;
+		size_t n;
+		r = hv_list(d, &ids, &n);
+		for (size_t i = 0; r == 0 && i < n; i++)
+			printf("%s\n", ids[i]);
+		if (r == 0)
+			hv_ids_free(ids, n);
+	} else if (strcmp(cmd, "console") == 0 && argc == 3) {
+		char *t;
+		r = hv_console_tail(d, id, 65536, &t);
+		if (r == 0) {
+			fputs(t, stdout);
+			free(t);
+		}
+	} else {
+		fprintf(stderr, "hvctl: bad command\n");
+		r = -22;
+	}
+	if (r < 0)
+		fprintf(stderr, "hvctl %s %s: %s%s%s\n", cmd, id, strerror(-r), err[0] ? ": " : "",
+			err);
+	hv_driver_free(d);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,384 @@
+/* test_hv.c - the hv layer without a real VM: the fake driver (lifecycle,
+ * state surviving a new driver), the qemu driver's qcow2 overlay made with
+ * the real qemu-img and a stand-in QEMU (BASALT_QEMU), start failures
+ * leaving nothing behind, adoption, console tails, the image cache. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/md5.h"
+#include "hv/hv.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	strcpy(dir, "/tmp/basalt-hv-test.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	log_set_level(LOG_ERROR);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct hv_driver *driver(const char *virt_type)
+{
+	struct hv_config cfg = { .instances_path = dir,
+				 .virt_type = virt_type,
+				 .shutdown_timeout = 1 };
+	struct hv_driver *d = NULL;
+
+	assert_int_equal(hv_driver_new(&cfg, &d), 0);
+	return d;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* --- fake driver --- */
+
+static void fake_lifecycle(void **state)
+{
+	struct hv_driver *d = driver("fake");
+	struct hv_spec s = { .id = "srv1", .base = "/nonexistent", .vcpus = 1, .ram_mb = 64 };
+	char err[HV_ERR_MAX], **ids;
+	size_t n;
+
+	assert_string_equal(d->name, "fake");
+	assert_int_equal(d->state(d, "srv1"), HV_NOSTATE);
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	assert_int_equal(d->spawn(d, &s, err), 0); /* idempotent */
+	assert_int_equal(d->state(d, "srv1"), HV_RUNNING);
+	assert_int_equal(hv_list(d, &ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "srv1");
+	hv_ids_free(ids, n);
+	assert_int_equal(d->power_off(d, "srv1"), 0);
+	assert_int_equal(d->state(d, "srv1"), HV_SHUTDOWN);
+	assert_int_equal(d->power_on(d, "srv1", err), 0);
+	assert_int_equal(d->state(d, "srv1"), HV_RUNNING);
+	assert_int_equal(d->reboot(d, "srv1", HV_REBOOT_HARD, err), 0);
+	assert_int_equal(d->state(d, "srv1"), HV_RUNNING);
+	assert_int_equal(d->power_off(d, "nope"), -ENOENT);
+	assert_int_equal(d->destroy(d, "srv1"), 0);
+	assert_int_equal(d->destroy(d, "srv1"), 0); /* absent is fine */
+	assert_int_equal(d->state(d, "srv1"), HV_NOSTATE);
+	assert_int_equal(hv_list(d, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	hv_ids_free(ids, n);
+	hv_driver_free(d);
+}
+
+static void fake_state_survives_restart(void **state)
+{
+	struct hv_driver *d = driver("fake");
+	struct hv_spec a = { .id = "a1", .vcpus = 1, .ram_mb = 64 };
+	struct hv_spec b = { .id = "b2", .vcpus = 2, .ram_mb = 128 };
+	char err[HV_ERR_MAX], **ids;
+	size_t n;
+
+	assert_int_equal(d->spawn(d, &a, err), 0);
+	assert_int_equal(d->spawn(d, &b, err), 0);
+	assert_int_equal(d->power_off(d, "b2"), 0);
+	hv_driver_free(d);
+
+	d = driver("fake"); /* a restarted agent */
+	assert_int_equal(hv_list(d, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ids[0], "a1");
+	assert_string_equal(ids[1], "b2");
+	hv_ids_free(ids, n);
+	assert_int_equal(d->state(d, "a1"), HV_RUNNING);
+	assert_int_equal(d->state(d, "b2"), HV_SHUTDOWN);
+	assert_int_equal(d->destroy(d, "a1"), 0);
+	assert_int_equal(d->destroy(d, "b2"), 0);
+	hv_driver_free(d);
+}
+
+static void ids_are_checked(void **state)
+{
+	struct hv_driver *d = driver("fake");
+	char err[HV_ERR_MAX];
+
+	assert_false(hv_id_valid("../etc"));
+	assert_false(hv_id_valid("_base"));
+	assert_false(hv_id_valid(".virt_type"));
+	assert_false(hv_id_valid(""));
+	assert_true(hv_id_valid("2b7e0c1d9a0c4f3e8b1a2c3d4e5f6a7b"));
+	struct hv_spec s = { .id = "../x", .vcpus = 1, .ram_mb = 64 };
+	assert_int_equal(d->spawn(d, &s, err), -EINVAL);
+	hv_driver_free(d);
+}
+
+static void console_tail(void **state)
+{
+	struct hv_driver *d = driver("fake");
+	struct hv_spec s = { .id = "c1", .vcpus = 1, .ram_mb = 64 };
+	char err[HV_ERR_MAX], path[PATH_MAX], *t;
+	FILE *f;
+
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	assert_int_equal(hv_console_tail(d, "c1", 65536, &t), 0);
+	assert_string_equal(t, ""); /* no log yet */
+	free(t);
+	snprintf(path, sizeof(path), "%s/c1/console.log", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 10000; i++)
+		fprintf(f, "line %05d\n", i); /* 11 bytes a line */
+	fputc('\0', f);
+	fputs("\x1b[6nend\n", f);
+	fclose(f);
+	assert_int_equal(hv_console_tail(d, "c1", 65536, &t), 0);
+	assert_int_equal(strlen(t), 65536);
+	assert_non_null(strstr(t, "line 09999\n  [6nend\n"));
+	free(t);
+	assert_int_equal(hv_console_tail(d, "zz", 65536, &t), -ENOENT);
+	assert_int_equal(d->destroy(d, "c1"), 0);
+	hv_driver_free(d);
+}
+
+/* --- qemu driver with the real qemu-img and a stand-in QEMU --- */
+
+static void need_qemu_img(void)
+{
+	if (system("qemu-img --version >/dev/null 2>&1") != 0)
+		fail_msg("qemu-img is missing: run tools/deps --test (qemu-utils)");
+}
+
+/* A "QEMU" that daemonizes like the real one: writes the pidfile of a
+ * process whose command line names the guest, then exits 0. */
+static void stand_in_qemu(char *path, size_t len)
+{
+	snprintf(path, len, "%s/fake-qemu", dir);
+	write_file(path,
+		   "#!/bin/sh\n"
+		   "while [ $# -gt 0 ]; do case $1 in\n"
+		   "  -name) name=$2; shift;; -pidfile) pidfile=$2; shift;; esac; shift; done\n"
+		   "sh -c 'sleep 300; :' \"$name\" </dev/null >/dev/null 2>&1 &\n"
+		   "echo $! >\"$pidfile\"\n",
+		   0755);
+	setenv("BASALT_QEMU", path, 1);
+}
+
+static char *qemu_img_info(const char *disk)
+{
+	char cmd[PATH_MAX + 64], *buf = calloc(1, 8192);
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "qemu-img info --force-share --output=json '%s'", disk);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(buf, 1, 8191, p);
+	buf[n] = '\0';
+	pclose(p);
+	return buf;
+}
+
+static void qcow2_overlay_and_adoption(void **state)
+{
+	char base[PATH_MAX], disk[PATH_MAX], cmd[PATH_MAX + 64], qemu[PATH_MAX], err[HV_ERR_MAX];
+	char pidfile[PATH_MAX];
+	struct hv_driver *d;
+	json_t *info;
+
+	need_qemu_img();
+	stand_in_qemu(qemu, sizeof(qemu));
+	snprintf(base, sizeof(base), "%s/_base/img", dir);
+	d = driver("qemu");
+	assert_string_equal(d->name, "qemu");
+	assert_string_equal(d->accel, "tcg");
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 '%s' 64M", base);
+	assert_int_equal(system(cmd), 0);
+
+	/* flavor disk 1 GB > 64 MiB base: the overlay grows to 1 GiB */
+	struct hv_spec s = { .id = "q1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	snprintf(disk, sizeof(disk), "%s/q1/disk.qcow2", dir);
+	char *text = qemu_img_info(disk);
+	info = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(info);
+	assert_string_equal(json_string_value(json_object_get(info, "backing-filename")), base);
+	assert_string_equal(json_string_value(json_object_get(info, "backing-filename-format")),
+			    "qcow2");
+	assert_int_equal(json_integer_value(json_object_get(info, "virtual-size")), 1LL << 30);
+	json_decref(info);
+	assert_false(exists(strcat(strcpy(cmd, disk), ".tmp")));
+	assert_int_equal(d->state(d, "q1"), HV_RUNNING);
+	snprintf(pidfile, sizeof(pidfile), "%s/q1/qemu.pid", dir);
+	int pid = hv_pid_alive(pidfile, "guest=q1");
+	assert_true(pid > 0);
+
+	/* A new driver (restarted agent) adopts it: running, same pid, and
+	 * spawn again does not start a second one. */
+	hv_driver_free(d);
+	d = driver("qemu");
+	assert_int_equal(d->state(d, "q1"), HV_RUNNING);
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	assert_int_equal(hv_pid_alive(pidfile, "guest=q1"), pid);
+	assert_int_equal(hv_pid_alive(pidfile, "guest=other"), 0); /* not ours */
+
+	/* flavor disk 0: the overlay keeps the base's size */
+	struct hv_spec s2 = { .id = "q2", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 0 };
+	assert_int_equal(d->spawn(d, &s2, err), 0);
+	snprintf(disk, sizeof(disk), "%s/q2/disk.qcow2", dir);
+	text = qemu_img_info(disk);
+	info = json_loads(text, 0, NULL);
+	free(text);
+	assert_int_equal(json_integer_value(json_object_get(info, "virtual-size")), 64LL << 20);
+	json_decref(info);
+
+	/* The process dies behind our back: shutdown, and start relaunches. */
+	kill(pid, SIGKILL);
+	assert_true(hv_pid_wait_gone(pid, 5000));
+	assert_int_equal(d->state(d, "q1"), HV_SHUTDOWN);
+	assert_int_equal(d->power_on(d, "q1", err), 0);
+	assert_int_equal(d->state(d, "q1"), HV_RUNNING);
+	pid = hv_pid_alive(pidfile, "guest=q1");
+
+	/* destroy: no process (no QMP here: it is killed), no directory */
+	assert_int_equal(d->destroy(d, "q1"), 0);
+	assert_int_equal(d->destroy(d, "q2"), 0);
+	assert_true(hv_pid_wait_gone(pid, 1000));
+	snprintf(cmd, sizeof(cmd), "%s/q1", dir);
+	assert_false(exists(cmd));
+	assert_int_equal(d->state(d, "q1"), HV_NOSTATE);
+	hv_driver_free(d);
+	unsetenv("BASALT_QEMU");
+}
+
+static void start_failure_leaves_nothing(void **state)
+{
+	char base[PATH_MAX], qemu[PATH_MAX], cmd[PATH_MAX + 64], err[HV_ERR_MAX];
+	struct hv_driver *d;
+
+	need_qemu_img();
+	snprintf(qemu, sizeof(qemu), "%s/bad-qemu", dir);
+	write_file(qemu, "#!/bin/sh\necho 'qemu: could not open disk: boom' >&2\nexit 1\n", 0755);
+	setenv("BASALT_QEMU", qemu, 1);
+	snprintf(base, sizeof(base), "%s/_base/img2", dir);
+	d = driver("qemu");
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f raw '%s' 1M", base);
+	assert_int_equal(system(cmd), 0);
+	struct hv_spec s = { .id = "bad1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	assert_int_equal(d->spawn(d, &s, err), -EIO);
+	assert_non_null(strstr(err, "boom"));
+	snprintf(cmd, sizeof(cmd), "%s/bad1", dir);
+	assert_false(exists(cmd));
+	/* a missing base image: an error, nothing left */
+	struct hv_spec s2 = { .id = "bad2", .base = "/nonexistent/base", .vcpus = 1, .ram_mb = 64 };
+	assert_true(d->spawn(d, &s2, err) < 0);
+	assert_non_null(strstr(err, "/nonexistent/base"));
+	snprintf(cmd, sizeof(cmd), "%s/bad2", dir);
+	assert_false(exists(cmd));
+	hv_driver_free(d);
+	unsetenv("BASALT_QEMU");
+}
+
+static void half_made_server_is_finished(void **state)
+{
+	char base[PATH_MAX], qemu[PATH_MAX], p[PATH_MAX + 64], err[HV_ERR_MAX];
+	struct hv_driver *d;
+
+	need_qemu_img();
+	stand_in_qemu(qemu, sizeof(qemu));
+	d = driver("qemu");
+	snprintf(base, sizeof(base), "%s/_base/img3", dir);
+	snprintf(p, sizeof(p), "qemu-img create -q -f qcow2 '%s' 1M", base);
+	assert_int_equal(system(p), 0);
+	/* An agent killed while qemu-img ran: a directory with a temp overlay. */
+	snprintf(p, sizeof(p), "%s/h1", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/h1/disk.qcow2.tmp", dir);
+	write_file(p, "half", 0600);
+	assert_int_equal(d->state(d, "h1"), HV_NOSTATE); /* listed, not yet a server */
+	struct hv_spec s = { .id = "h1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	assert_false(exists(p));
+	assert_int_equal(d->state(d, "h1"), HV_RUNNING);
+	assert_int_equal(d->destroy(d, "h1"), 0);
+	hv_driver_free(d);
+	unsetenv("BASALT_QEMU");
+}
+
+/* --- image cache (file:// URLs stand in for the image API) --- */
+
+static void image_cache_verifies_md5(void **state)
+{
+	char src[PATH_MAX], url[PATH_MAX + 16], path[PATH_MAX], err[256], sum[33];
+	struct hv_driver *d = driver("fake");
+
+	snprintf(src, sizeof(src), "%s/source.img", dir);
+	write_file(src, "not really a disk image\n", 0600);
+	md5_hex("not really a disk image\n", 24, sum);
+	snprintf(url, sizeof(url), "file://%s", src);
+
+	struct image_fetch bad = { .url = url,
+				   .image_id = "img-a",
+				   .checksum = "0123456789abcdef0123456789abcdef" };
+	assert_int_equal(hv_image_ensure(d, &bad, path, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "checksum"));
+	snprintf(path, sizeof(path), "%s/_base/img-a", dir);
+	assert_false(exists(path));
+	snprintf(path, sizeof(path), "%s/_base/.img-a.part", dir);
+	assert_false(exists(path));
+
+	struct image_fetch good = { .url = url, .image_id = "img-a", .checksum = sum };
+	assert_int_equal(hv_image_ensure(d, &good, path, err, sizeof(err)), 0);
+	assert_true(exists(path));
+	/* Present and verified: never fetched again (the source may vanish). */
+	unlink(src);
+	assert_int_equal(hv_image_ensure(d, &good, path, err, sizeof(err)), 0);
+
+	struct image_fetch missing = { .url = url, .image_id = "img-b", .checksum = sum };
+	assert_true(hv_image_ensure(d, &missing, path, err, sizeof(err)) < 0);
+	struct image_fetch evil = { .url = url, .image_id = "../x", .checksum = sum };
+	assert_int_equal(hv_image_ensure(d, &evil, path, err, sizeof(err)), -EINVAL);
+	hv_driver_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fake_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(fake_state_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(ids_are_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(console_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(qcow2_overlay_and_adoption, setup, teardown),
+		cmocka_unit_test_setup_teardown(start_failure_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(half_made_server_is_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(image_cache_verifies_md5, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("hv", tests, NULL, NULL);
+}
