@@ -102,12 +102,12 @@ static void finish(struct fake *f, pthread_t t, struct qmp *q)
 	assert_int_equal(f->failures, 0);
 }
 
-static const struct step caps_ok = { "\"qmp_capabilities\"",
-				     "{\"return\": {}, \"id\": \"%ID%\"}\r\n" };
+/* A macro, not a const object: static initialisers need constants. */
+#define CAPS_OK { "\"qmp_capabilities\"", "{\"return\": {}, \"id\": \"%ID%\"}\r\n" }
 
 static void greeting_and_capabilities(void **state)
 {
-	static const struct step steps[] = { caps_ok, { NULL, NULL } };
+	static const struct step steps[] = { CAPS_OK, { NULL, NULL } };
 	struct fake f = { .greeting = GREETING, .steps = steps };
 	pthread_t t;
 	int rc;
@@ -121,7 +121,7 @@ static void greeting_and_capabilities(void **state)
 static void return_skips_events(void **state)
 {
 	static const struct step steps[] = {
-		caps_ok,
+		CAPS_OK,
 		{ "\"query-status\"",
 		  "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n"
 		  "\r\n"
@@ -150,7 +150,7 @@ static void return_skips_events(void **state)
 static void error_reply(void **state)
 {
 	static const struct step steps[] = {
-		caps_ok,
+		CAPS_OK,
 		{ "\"no-such-command\"",
 		  "{\"id\": \"%ID%\", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
 		  "\"The command no-such-command has not been found\"}}\r\n" },
@@ -173,7 +173,7 @@ static void error_reply(void **state)
 static void arguments_are_sent(void **state)
 {
 	static const struct step steps[] = {
-		caps_ok,
+		CAPS_OK,
 		{ "\"arguments\":{\"device\":\"virtio0\"}",
 		  "{\"return\": {}, \"id\": \"%ID%\"}\r\n" },
 		{ NULL, NULL },
@@ -193,7 +193,7 @@ static void arguments_are_sent(void **state)
 
 static void timeout(void **state)
 {
-	static const struct step steps[] = { caps_ok,
+	static const struct step steps[] = { CAPS_OK,
 					     { "\"query-status\"", NULL },
 					     { NULL, NULL } };
 	struct fake f = { .greeting = GREETING, .steps = steps };
@@ -235,7 +235,7 @@ static void bad_greeting(void **state)
 
 static void closed_mid_command(void **state)
 {
-	static const struct step steps[] = { caps_ok, { NULL, NULL } };
+	static const struct step steps[] = { CAPS_OK, { NULL, NULL } };
 	struct fake f = { .greeting = GREETING, .steps = steps };
 	pthread_t t;
 	char err[256];
