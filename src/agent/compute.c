@@ -178,8 +178,8 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 /* Send servers (stolen) and gone (borrowed, may be NULL). */
 static int send_report(struct agent *a, struct http_client *c, json_t *servers, json_t *gone)
 {
-	_cleanup_json_ json_t *body =
-	    json_pack("{s:o,s:O}", "servers", servers, "gone", gone ? gone : json_array());
+	_cleanup_json_ json_t *body = json_pack("{s:o,s:o}", "servers", servers, "gone",
+						gone ? json_incref(gone) : json_array());
 	char path[512];
 	long status = 0;
 	int r;
