@@ -199,9 +199,8 @@ int h_server_metadata_set(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "server_id");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
-	json_t *m = json_object_get(body, "metadata"), *v;
+	json_t *m = json_object_get(body, "metadata");
 	struct store *st;
-	const char *k;
 	char vm[16];
 	int r;
 
@@ -209,26 +208,16 @@ int h_server_metadata_set(struct http_request *req, struct http_response *res)
 		return -1;
 	if (!json_is_object(m) || json_object_size(body) != 1)
 		return http_error(res, 400, "Malformed request body: expected {\"metadata\": {...}}.");
-	json_object_foreach(m, k, v)
-		if (!json_is_string(v) || !k[0] || strlen(k) > 255 || json_string_length(v) > 255)
-			return http_error(res, 400, "Invalid input for field/attribute metadata: keys and values are strings of 1 to 255 characters.");
+	if (server_metadata_check(res, m) < 0)
+		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = server_state(req, res, st, id, vm, NULL);
 	if (r > 0 && strcmp(req->method, "PUT") == 0)
 		r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ?", "s", id);
-	json_object_foreach(m, k, v) {
-		if (r < 0)
-			break;
-		r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ? AND meta_key = ?",
-			       "ss", id, k);
-		if (r >= 0)
-			r = store_exec(st,
-				       "INSERT INTO server_metadata (server_id, meta_key, meta_value,"
-				       " revision) VALUES (?, ?, ?, ?)",
-				       "sssi", id, k, json_string_value(v), store_txn_revision(st));
-	}
+	if (r >= 0)
+		r = server_metadata_put(st, id, m);
 	if (api_write_end(res, st, r, "metadata") < 0)
 		return -1;
 	return metadata_reply(req, res, id);

@@ -313,7 +313,7 @@ static int check_networks(struct http_request *req, struct http_response *res, c
 	return http_error(res, 400, "Invalid input for field/attribute networks.");
 }
 
-static int check_metadata(struct http_response *res, const json_t *m)
+int server_metadata_check(struct http_response *res, const json_t *m)
 {
 	const char *k;
 	json_t *v;
@@ -328,7 +328,7 @@ static int check_metadata(struct http_response *res, const json_t *m)
 	return 0;
 }
 
-static int insert_metadata(struct store *st, const char *id, const json_t *m)
+int server_metadata_put(struct store *st, const char *id, const json_t *m)
 {
 	const char *k;
 	json_t *v;
@@ -390,7 +390,7 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
 		       spec->public_key, json_str(s, "user_data"), "nova", now, now,
 		       store_txn_revision(st));
 	if (r >= 0)
-		r = insert_metadata(st, spec->id, json_object_get(s, "metadata"));
+		r = server_metadata_put(st, spec->id, json_object_get(s, "metadata"));
 	if (r < 0)
 		return r;
 	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
@@ -485,7 +485,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 			return http_error(res, 400, "User data needs to be valid base 64.");
 	}
 	if (check_networks(req, res, json_object_get(s, "networks")) < 0 ||
-	    check_metadata(res, json_object_get(s, "metadata")) < 0)
+	    server_metadata_check(res, json_object_get(s, "metadata")) < 0)
 		return -1;
 	fr = json_object_get(s, "flavorRef");
 	if (json_is_integer(fr)) {

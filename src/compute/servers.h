@@ -33,7 +33,14 @@ struct server_spec {
 	int64_t vcpus, ram, disk, ephemeral, swap;
 };
 
+struct http_response;
+struct store;
+
 /* servers.c */
+/* 0 when m (NULL, or an object) is valid server metadata, else a 400. */
+int server_metadata_check(struct http_response *res, const json_t *m);
+/* Set every key of m on the server, in the caller's write transaction. */
+int server_metadata_put(struct store *st, const char *id, const json_t *m);
 json_t *render_server(const struct http_request *req, struct store_stmt *q);
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q);
 

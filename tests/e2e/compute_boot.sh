@@ -128,6 +128,17 @@ t_power() {
 }
 check "server stop / start / reboot --wait" t_power
 
+t_metadata() {
+	# -f value shows properties as a Python dict: {'role': 'e2e'}
+	os server show vm1 -f value -c properties | grep -q "'role': 'e2e'" || return 1
+	os server set --property color=blue vm1 || return 1
+	local p; p=$(os server show vm1 -f value -c properties) || return 1
+	grep -q "'color': 'blue'" <<<"$p" && grep -q "'role': 'e2e'" <<<"$p" || { echo "$p"; return 1; }
+	os server unset --property color vm1 || return 1
+	! os server show vm1 -f value -c properties | grep -q color
+}
+check "server metadata: from create, set, unset" t_metadata
+
 t_delete() {
 	local id; id=$(os server show vm1 -f value -c id) || return 1
 	os server delete --wait vm1 || return 1
