@@ -149,10 +149,54 @@ static const char *visible_project(const struct http_request *req)
 	return req->tok.scope_id;
 }
 
-static int list(struct http_request *req, struct http_response *res, nova_render_fn render)
+/* The marker must name a server the caller can see (Nova: 400). */
+static int marker_known(struct http_request *req, struct http_response *res, const char *marker)
 {
-	const char *limit = http_query(req, "limit");
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	int r;
+
+	if (!marker)
+		return 0;
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, "SELECT 1 FROM server WHERE id = ?1 AND (?2 IS NULL OR project_id = ?2)",
+			"ss", marker, visible_project(req));
+	if (r == 0) {
+		r = store_next(q);
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "marker");
+	if (r == 0)
+		return http_error(res, 400, "marker [%s] not found", marker);
+	return 0;
+}
+
+/* A full page links to the next one, marked by its last server, as Nova's
+ * servers_links do. */
+static void add_next_link(struct http_request *req, struct http_response *res, int64_t limit,
+			  const char *collection)
+{
+	json_t *servers = json_object_get(res->body, "servers");
+	size_t n = json_array_size(servers);
+	char href[2048];
+
+	if (res->status != 200 || limit <= 0 || n < (size_t)limit)
+		return;
+	snprintf(href, sizeof(href), "%s/compute/v2.1/%s?limit=%lld&marker=%s", http_base_url(req),
+		 collection, (long long)limit,
+		 json_string_value(json_object_get(json_array_get(servers, n - 1), "id")));
+	json_object_set_new(res->body, "servers_links",
+			    json_pack("[{s:s,s:s}]", "rel", "next", "href", href));
+}
+
+static int list(struct http_request *req, struct http_response *res, nova_render_fn render,
+		const char *collection)
+{
+	const char *limit = http_query(req, "limit"), *marker = http_query(req, "marker");
 	int64_t n = -1;
+	int r;
 
 	if (limit) {
 		char *end;
@@ -160,9 +204,11 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		if (!*limit || *end || n < 0)
 			return http_error(res, 400, "Invalid input for query parameters limit.");
 	}
+	if (marker_known(req, res, marker) < 0)
+		return -1;
 	/* The marker names the last server of the previous page: newest first,
 	 * ties broken by id. */
-	return nova_reply_list(
+	r = nova_reply_list(
 		req, res, "servers", render,
 		"SELECT " SERVER_COLS " FROM server WHERE (?1 IS NULL OR project_id = ?1)"
 		" AND (?2 IS NULL OR name LIKE '%' || ?2 || '%')"
@@ -175,17 +221,20 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
 		"sssssssi", visible_project(req), http_query(req, "name"),
 		http_is_admin(req) ? http_query(req, "host") : NULL, http_query(req, "image"),
-		http_query(req, "flavor"), http_query(req, "marker"), http_query(req, "status"), n);
+		http_query(req, "flavor"), marker, http_query(req, "status"), n);
+	if (r == 0)
+		add_next_link(req, res, n, collection);
+	return r;
 }
 
 int h_server_list(struct http_request *req, struct http_response *res)
 {
-	return list(req, res, render_server_brief);
+	return list(req, res, render_server_brief, "servers");
 }
 
 int h_server_detail(struct http_request *req, struct http_response *res)
 {
-	return list(req, res, render_server);
+	return list(req, res, render_server, "servers/detail");
 }
 
 int h_server_get(struct http_request *req, struct http_response *res)
