@@ -52,8 +52,9 @@ import json, sys
 q = json.load(open(sys.argv[1]))["quota_set"]
 assert (q["instances"], q["cores"], q["ram"]) == (7, 9, 4096), q
 PY
+	expect_eq "quota show instances" "$(os quota show -f value -c instances admin)" 7
 }
-check "quota set (compute) takes effect" t_quota
+check "quota set and quota show (compute)" t_quota
 
 t_hosts() {
 	local tok; tok=$(admin_token)
