@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -171,16 +173,71 @@ static size_t sink_write(char *p, size_t size, size_t n, void *ud)
 	return s->f ? fwrite(p, 1, len, s->f) : len;
 }
 
-/* Run c; print the server's message on HTTP >= 400. Returns 0 or -errno. */
-static int file_perform(CURL *c, struct sink *s)
+/* Transfer progress on stderr (stdout stays the command's output): a bar
+ * redrawn in place on a terminal, a plain line per quarter otherwise. */
+struct progress {
+	const char *what; /* "upload" or "download" */
+	bool tty;
+	int last; /* last percentage (tty) or quarter (plain) shown; -1 none */
+	double start;
+};
+
+static double seconds_now(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct progress *p = ud;
+	bool up = strcmp(p->what, "upload") == 0;
+	double total = (double)(up ? ultotal : dltotal), now = (double)(up ? ulnow : dlnow);
+	double secs = seconds_now() - p->start;
+	int pct;
+
+	if (total <= 0)
+		return 0;
+	pct = (int)(now * 100 / total);
+	if (p->tty && pct != p->last) {
+		char bar[31];
+		int fill = pct * 30 / 100;
+		memset(bar, '#', (size_t)fill);
+		memset(bar + fill, '.', (size_t)(30 - fill));
+		bar[30] = '\0';
+		fprintf(stderr, "\r%s [%s] %3d%% %.1f/%.1f MB %.1f MB/s", p->what, bar, pct,
+			now / 1048576, total / 1048576, secs > 0 ? now / 1048576 / secs : 0.0);
+		if (pct == 100)
+			fputc('\n', stderr);
+		p->last = pct;
+	} else if (!p->tty && pct / 25 > p->last) {
+		p->last = pct / 25;
+		fprintf(stderr, "%s: %d%% (%.1f of %.1f MB) after %.1fs\n", p->what, p->last * 25,
+			now / 1048576, total / 1048576, secs);
+	}
+	return 0;
+}
+
+/* Run c; print the server's message on HTTP >= 400. Returns 0 or -errno.
+ * what names the transfer for the progress display. */
+static int file_perform(CURL *c, struct sink *s, const char *what)
+{
+	struct progress p = { what, isatty(STDERR_FILENO), -1, seconds_now() };
 	CURLcode cr;
 	long status = 0;
 
 	s->c = c;
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &p);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	cr = curl_easy_perform(c);
+	if (p.tty && p.last >= 0 && p.last < 100)
+		fputc('\n', stderr);
 	if (cr != CURLE_OK) {
 		fprintf(stderr, "basalt: image data transfer failed: %s\n", curl_easy_strerror(cr));
 		return -EIO;
@@ -218,7 +275,7 @@ static int upload(struct cli *cli, const char *id, const char *file)
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READDATA, f);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sb.st_size);
-	r = file_perform(c, &s);
+	r = file_perform(c, &s, "upload");
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	fclose(f);
@@ -285,7 +342,7 @@ int cmd_image_save(struct cli *cli, const struct cli_args *a)
 		r = -errno;
 		fprintf(stderr, "basalt: cannot write %s: %s\n", file, strerror(errno));
 	} else {
-		r = file_perform(c, &s);
+		r = file_perform(c, &s, "download");
 		if (fclose(s.f) != 0 && r == 0) {
 			r = -errno;
 			fprintf(stderr, "basalt: cannot write %s: %s\n", file, strerror(errno));

@@ -168,15 +168,20 @@ check "a protected image is not deleted until unprotected" t_protected
 
 # --- the basalt CLI's image commands --------------------------------------
 t_basalt_cli() {
-	local j id; j=$("$BASALT" image create --file "$IMG" --disk-format qcow2 basalt-img -f json) ||
-		return 1
+	local j id; j=$("$BASALT" image create --file "$IMG" --disk-format qcow2 basalt-img -f json \
+		2>"$WORK/progress.txt") || return 1
+	# Not a terminal: progress comes as plain lines on stderr.
+	grep -q "^upload: 100% " "$WORK/progress.txt" || { cat "$WORK/progress.txt"; return 1; }
 	id=$(jfield id <<<"$j")
 	expect_eq checksum "$(jfield checksum <<<"$j")" "$(md5sum "$IMG" | cut -d' ' -f1)" || return 1
 	expect_line "basalt image list" "$("$BASALT" image list -f value -c Name)" basalt-img || return 1
 	expect_eq "openstack sees it" "$(os image show "$id" -f value -c status)" active || return 1
 	"$BASALT" image save basalt-img --file "$WORK/basalt.out" && cmp "$IMG" "$WORK/basalt.out" ||
 		return 1
+	# On a terminal: a bar redrawn in place.
+	script -qec "$BASALT image save basalt-img --file $WORK/basalt.tty" /dev/null >"$WORK/tty.txt" || return 1
+	grep -q "download \[##############################\] 100%" "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; return 1; }
 	"$BASALT" image delete basalt-img || return 1
 	! "$BASALT" image show "$id" >/dev/null 2>&1
 }
-check "basalt image create --file, list, show, save, delete" t_basalt_cli
+check "basalt image create --file, list, show, save (with progress), delete" t_basalt_cli
