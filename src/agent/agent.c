@@ -193,9 +193,12 @@ static int poll_desired(struct agent *a, json_t **doc)
 	pthread_mutex_unlock(&a->lock);
 	if (!tok)
 		return -EACCES;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int wait = now.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S : POLL_WAIT_S;
 	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d", a->url, a->host,
 		     a->etag[0] ? "?after=" : "?", a->etag,
-		     a->etag[0] ? "&wait=" : "wait=", POLL_WAIT_S) < 0 ||
+		     a->etag[0] ? "&wait=" : "wait=", wait) < 0 ||
 	    asprintf(&hdr, "X-Auth-Token: %s", tok) < 0)
 		return -ENOMEM;
 	c = curl_easy_init();

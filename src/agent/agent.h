@@ -30,7 +30,15 @@ struct agent {
 
 	json_t *failed; /* server id -> fault of a failed spawn (this run only) */
 	char etag[80];
+	/* Until then (CLOCK_MONOTONIC seconds) poll briefly, not for the full
+	 * long poll: a guest that just started writes its console, and users
+	 * wait for it ("console log show" after "server create --wait"). */
+	_Atomic int64_t watch_until;
 };
+
+/* After acting on a server, report its console often for a while. */
+#define AGENT_WATCH_S 60
+#define AGENT_WATCH_POLL_S 1
 
 /* agent.c */
 /* Run the compute role until SIGTERM or SIGINT; VMs keep running after it

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -217,6 +218,15 @@ static void record_failure(struct agent *a, const char *id, const char *what, in
 	    json_pack("{s:i,s:s,s:s}", "code", 500, "message", msg, "details", strerror(-r)));
 }
 
+/* Report consoles every AGENT_WATCH_POLL_S for a while after acting. */
+static void watch_console(struct agent *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	atomic_store(&a->watch_until, (int64_t)now.tv_sec + AGENT_WATCH_S);
+}
+
 /* --- the config drive --- */
 
 /* meta_data.json in OpenStack's layout, from the desired server. Owned. */
@@ -329,6 +339,7 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 	/* A fresh boot carries out every reboot asked for so far. */
 	set_reboot_done(a, id, seq);
 	log_info("server %s: spawned", id);
+	watch_console(a);
 }
 
 /* Bring an existing server to the desired power state and reboot seq. */
@@ -346,6 +357,7 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 
 	if (want_on && p != HV_RUNNING) {
 		report_task(a, c, id, "stopped", "powering-on");
+		watch_console(a);
 		r = a->hv->power_on(a->hv, id, err);
 		if (r < 0)
 			log_error("server %s: start: %s", id, err[0] ? err : strerror(-r));
@@ -355,6 +367,7 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 		const char *type = json_str(reboot, "type");
 		bool hard = type && strcmp(type, "HARD") == 0;
 		report_task(a, c, id, "active", "rebooting");
+		watch_console(a);
 		r = a->hv->reboot(a->hv, id, hard ? HV_REBOOT_HARD : HV_REBOOT_SOFT, err);
 		if (r < 0)
 			log_error("server %s: reboot: %s", id, err[0] ? err : strerror(-r));

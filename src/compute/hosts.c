@@ -193,12 +193,33 @@ static json_t *desired(struct store *st, const char *host, int *err)
 		json_decref(servers);
 		return NULL;
 	}
-	text = json_dumps(servers, JSON_COMPACT | JSON_SORT_KEYS);
+	/* Servers being deleted are listed apart: not desired, but naming
+	 * them changes the etag, so the agent wakes, destroys what it has and
+	 * reports, and the rows go at once rather than at its next poll. */
+	json_t *deleting = json_array();
+	r = store_query(st, &q,
+			"SELECT id FROM server WHERE host = ? AND vm_state = 'deleting' ORDER BY id",
+			"s", host);
+	if (r == 0) {
+		while ((r = store_next(q)) > 0)
+			json_array_append_new(deleting, json_string(store_text(q, 0)));
+		store_done(q);
+	}
+	if (r < 0) {
+		*err = r;
+		json_decref(servers);
+		json_decref(deleting);
+		return NULL;
+	}
+	json_t *both = json_pack("{s:O,s:O}", "servers", servers, "deleting", deleting);
+	text = json_dumps(both, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(both);
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)(text ? text : ""),
 			   text ? strlen(text) : 0, NULL, 0);
 	free(text);
 	sodium_bin2hex(etag, sizeof(etag), hash, sizeof(hash));
-	doc = json_pack("{s:s,s:s,s:o}", "etag", etag, "host", host, "servers", servers);
+	doc = json_pack("{s:s,s:s,s:o,s:o}", "etag", etag, "host", host, "servers", servers,
+			"deleting", deleting);
 	return doc;
 }
 

@@ -149,6 +149,10 @@ static const char *visible_project(const struct http_request *req)
 	return req->tok.scope_id;
 }
 
+/* The longest page of servers (Nova's default osapi_max_limit): a list
+ * never renders the whole table at once. */
+#define NOVA_MAX_LIMIT 1000
+
 /* The marker must name a server the caller can see (Nova: 400). */
 static int marker_known(struct http_request *req, struct http_response *res, const char *marker)
 {
@@ -195,7 +199,7 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		const char *collection)
 {
 	const char *limit = http_query(req, "limit"), *marker = http_query(req, "marker");
-	int64_t n = -1;
+	int64_t n = NOVA_MAX_LIMIT;
 	int r;
 
 	if (limit) {
@@ -203,6 +207,9 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		n = strtoll(limit, &end, 10);
 		if (!*limit || *end || n < 0)
 			return http_error(res, 400, "Invalid input for query parameters limit.");
+		/* Pages are at most max_limit long, as Nova's osapi_max_limit. */
+		if (n > NOVA_MAX_LIMIT)
+			n = NOVA_MAX_LIMIT;
 	}
 	if (marker_known(req, res, marker) < 0)
 		return -1;

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "store/store_backend.h"
@@ -62,7 +63,7 @@ static int sq_exec_script(struct store *st, const char *sql)
 
 	if (rc != SQLITE_OK) {
 		int r = map_error(db, rc);
-		if (r != -EIO)
+		if (r != -EIO && r != -EBUSY)
 			log_error("store: sqlite: %s", err ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
 		return r;
@@ -117,7 +118,17 @@ static void sq_close(struct store *st)
 
 static int sq_begin(struct store *st, bool write)
 {
-	return sq_exec_script(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	int r = sq_exec_script(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
+
+	/* The busy handler covers waiting writers, but SQLite skips it in a
+	 * few races (a WAL checkpoint or recovery under way): a writer waits
+	 * a little and tries again rather than fail the request. */
+	for (int i = 0; r == -EBUSY && write && i < 50; i++) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		r = sq_exec_script(st, "BEGIN IMMEDIATE");
+	}
+	return r;
 }
 
 static int sq_commit(struct store *st)
