@@ -1,6 +1,7 @@
 /* sqlite.c - the SQLite store back end: WAL, foreign keys, busy timeout,
  * a per-connection cache of prepared statements keyed by SQL address. */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,11 @@ static int sq_exec_script(struct store *st, const char *sql)
 	return 0;
 }
 
+static void sqlite_global_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *url, int busy_timeout_ms, struct store **out)
 {
 	const char *path = url + strlen("sqlite://");
@@ -79,6 +85,10 @@ static int sq_open(const char *url, int busy_timeout_ms, struct store **out)
 
 	if (!s)
 		return -ENOMEM;
+	/* Before the first connection: no global memory statistics, whose
+	 * mutex every allocation of every thread would take. */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_global_init);
 	s->base.ops = &store_sqlite_ops;
 	rc = sqlite3_open_v2(
 	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
