@@ -85,6 +85,9 @@ struct sched_request {
  * fits (nothing claimed), or -errno. */
 int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 		    const struct sched_request *req, char host[256]);
+/* Give back what server_id holds on its host, in the caller's write
+ * transaction; every server row is deleted only after this. */
+int scheduler_release(struct store *st, const char *server_id);
 
 /* servers.c and server_actions.c */
 int h_server_list(struct http_request *req, struct http_response *res);

@@ -353,8 +353,11 @@ static int drop_deleted(struct store *st, const char *host, const json_t *presen
 		snprintf(gone[n++], ID_HEX_LEN + 1, "%s", id);
 	}
 	store_done(q);
-	for (int i = 0; r >= 0 && i < n; i++)
-		r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", gone[i]);
+	for (int i = 0; r >= 0 && i < n; i++) {
+		r = scheduler_release(st, gone[i]);
+		if (r >= 0)
+			r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", gone[i]);
+	}
 	free(gone);
 	return r;
 }

@@ -2,7 +2,9 @@
  * compute hosts (enabled, heartbeat alive, capacity, availability zone),
  * weigh them (most free RAM, then fewest servers), and claim the
  * resources on the winner. The caller's write transaction makes the claim
- * atomic with recording the server, so concurrent creates never overbook. */
+ * atomic with recording the server, so concurrent creates never overbook.
+ * Each host row keeps its usage (the sum of its allocations), changed
+ * only here, in the same transactions as the allocations. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,11 +36,8 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 	    strcmp(req->availability_zone, "nova") != 0)
 		return 0;
 	r = store_query(st, &q,
-			"SELECT h.name, h.vcpus, h.memory_mb, h.disk_gb, h.last_seen,"
-			" COALESCE(SUM(a.vcpus), 0), COALESCE(SUM(a.memory_mb), 0),"
-			" COALESCE(SUM(a.disk_gb), 0), COUNT(a.server_id)"
-			" FROM host h LEFT JOIN allocation a ON a.host = h.name"
-			" WHERE h.enabled = 1 AND h.roles LIKE '%compute%' GROUP BY h.name",
+			"SELECT name, vcpus, memory_mb, disk_gb, last_seen, vcpus_used, memory_mb_used,"
+			" disk_gb_used, servers FROM host WHERE enabled = 1 AND roles LIKE '%compute%'",
 			"");
 	if (r < 0)
 		return r;
@@ -70,5 +69,31 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 		       " VALUES (?, ?, ?, ?, ?, ?)",
 		       "ssiiii", server_id, host, (int64_t)req->vcpus, (int64_t)req->ram_mb,
 		       (int64_t)req->disk_gb, store_txn_revision(st));
+	if (r >= 0)
+		r = store_exec(st,
+			       "UPDATE host SET vcpus_used = vcpus_used + ?, memory_mb_used ="
+			       " memory_mb_used + ?, disk_gb_used = disk_gb_used + ?, servers = servers + 1"
+			       " WHERE name = ?",
+			       "iiis", (int64_t)req->vcpus, (int64_t)req->ram_mb, (int64_t)req->disk_gb,
+			       host);
 	return r < 0 ? r : 1;
+}
+
+int scheduler_release(struct store *st, const char *server_id)
+{
+	/* Subtract the server's allocation from its host (nothing when it
+	 * holds none), then drop it; the caller deletes the server. */
+	int r = store_exec(st,
+			   "UPDATE host SET"
+			   " vcpus_used = vcpus_used - (SELECT vcpus FROM allocation WHERE server_id = ?1),"
+			   " memory_mb_used = memory_mb_used -"
+			   " (SELECT memory_mb FROM allocation WHERE server_id = ?1),"
+			   " disk_gb_used = disk_gb_used - (SELECT disk_gb FROM allocation WHERE server_id = ?1),"
+			   " servers = servers - 1"
+			   " WHERE name = (SELECT host FROM allocation WHERE server_id = ?1)",
+			   "s", server_id);
+
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM allocation WHERE server_id = ?", "s", server_id);
+	return r;
 }

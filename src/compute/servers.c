@@ -576,6 +576,13 @@ int h_server_create(struct http_request *req, struct http_response *res)
 
 /* --- delete --- */
 
+static int delete_row(struct store *st, const char *id)
+{
+	int r = scheduler_release(st, id);
+
+	return r < 0 ? r : store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
+}
+
 int h_server_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "server_id");
@@ -604,7 +611,7 @@ int h_server_delete(struct http_request *req, struct http_response *res)
 	if (r == 0)
 		r = http_error(res, 404, "Instance %s could not be found.", id);
 	if (r > 0)
-		r = local ? store_exec(st, "DELETE FROM server WHERE id = ?", "s", id)
+		r = local ? delete_row(st, id)
 			  : store_exec(st,
 				       "UPDATE server SET vm_state = 'deleting', task_state = 'deleting',"
 				       " updated_at = ?, revision = ? WHERE id = ?",
