@@ -349,45 +349,58 @@ static void agent_fini(struct agent *a)
 	pthread_cond_destroy(&a->stop_cond);
 }
 
-int agent_compute_run(struct basalt *b)
-{
+/* A running compute role: the agent and its two threads. */
+struct agent_compute {
 	struct agent a;
 	pthread_t poller, heart;
-	sigset_t set;
-	int sig, r;
+};
 
-	/* Block the signals before any thread starts, then wait for them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+int agent_compute_start(struct basalt *b, struct agent_compute **out)
+{
+	struct agent_compute *ac = calloc(1, sizeof(*ac));
+	int r;
+
+	if (!ac)
+		return -ENOMEM;
 	signal(SIGPIPE, SIG_IGN);
-	r = agent_init(&a, b);
+	r = agent_init(&ac->a, b);
 	if (r < 0 || (r = http_client_global_init()) < 0) {
-		agent_fini(&a);
+		agent_fini(&ac->a);
+		free(ac);
 		return r;
 	}
-	if (pthread_create(&poller, NULL, poll_main, &a) != 0) {
-		agent_fini(&a);
+	if (pthread_create(&ac->poller, NULL, poll_main, &ac->a) != 0) {
+		agent_fini(&ac->a);
+		http_client_global_cleanup();
+		free(ac);
 		return -EAGAIN;
 	}
-	if (pthread_create(&heart, NULL, heartbeat_main, &a) != 0) {
-		atomic_store(&a.stop, true);
-		pthread_join(poller, NULL);
-		agent_fini(&a);
+	if (pthread_create(&ac->heart, NULL, heartbeat_main, &ac->a) != 0) {
+		atomic_store(&ac->a.stop, true);
+		pthread_join(ac->poller, NULL);
+		agent_fini(&ac->a);
+		http_client_global_cleanup();
+		free(ac);
 		return -EAGAIN;
 	}
-	sigwait(&set, &sig);
-	log_info("compute: signal %d: stopping (servers keep running)", sig);
-	pthread_mutex_lock(&a.lock);
-	atomic_store(&a.stop, true);
-	pthread_cond_broadcast(&a.stop_cond);
-	pthread_mutex_unlock(&a.lock);
+	*out = ac;
+	return 0;
+}
+
+void agent_compute_stop(struct agent_compute *ac)
+{
+	if (!ac)
+		return;
+	log_info("compute: stopping (servers keep running)");
+	pthread_mutex_lock(&ac->a.lock);
+	atomic_store(&ac->a.stop, true);
+	pthread_cond_broadcast(&ac->a.stop_cond);
+	pthread_mutex_unlock(&ac->a.lock);
 	/* The poller finishes the server operation under way (bounded by the
 	 * driver's timeouts) and the long poll aborts at once. */
-	pthread_join(poller, NULL);
-	pthread_join(heart, NULL);
-	agent_fini(&a);
+	pthread_join(ac->poller, NULL);
+	pthread_join(ac->heart, NULL);
+	agent_fini(&ac->a);
 	http_client_global_cleanup();
-	return 0;
+	free(ac);
 }

@@ -41,9 +41,13 @@ struct agent {
 #define AGENT_WATCH_POLL_S 1
 
 /* agent.c */
-/* Run the compute role until SIGTERM or SIGINT; VMs keep running after it
- * returns. Returns 0, or -errno when it cannot start (bad config, no driver). */
-int agent_compute_run(struct basalt *b);
+struct agent_compute;
+/* Start the compute role (its threads run beside whatever else the
+ * process serves). The caller blocks SIGTERM/SIGINT in every thread first.
+ * Returns 0, or -errno when it cannot start (bad config, no driver). */
+int agent_compute_start(struct basalt *b, struct agent_compute **out);
+/* Stop it; VMs keep running. */
+void agent_compute_stop(struct agent_compute *ac);
 /* Get a fresh token (POST /v3/auth/tokens with [agent] credentials). */
 int agent_login(struct agent *a, struct http_client *c);
 /* An owned copy of the current token, logging in when there is none; NULL on failure. */

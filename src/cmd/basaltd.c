@@ -25,14 +25,39 @@ static void usage(FILE *out)
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
 	    "       basaltd config-sample\n"
-	    "roles: controller, compute (the network role arrives with its issue)\n");
+	    "roles: controller, compute, or both: --role controller,compute\n");
 }
 
-static int run_controller(struct basalt *b)
+/* The roles named on the command line: "controller", "compute" or both,
+ * comma-separated. Returns 0 or -EINVAL. */
+static int parse_roles(const char *list, bool *controller, bool *compute)
 {
-	struct http_server *srv;
+	char buf[128];
+
+	*controller = *compute = false;
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	for (char *save = NULL, *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		if (strcmp(r, "controller") == 0) {
+			*controller = true;
+		} else if (strcmp(r, "compute") == 0) {
+			*compute = true;
+		} else {
+			log_error("unknown role '%s' (this build has: controller, compute)", r);
+			return -EINVAL;
+		}
+	}
+	return *controller || *compute ? 0 : -EINVAL;
+}
+
+/* Run the node's roles in one process until SIGTERM or SIGINT. */
+static int run_roles(struct basalt *b, bool controller, bool compute)
+{
+	struct http_server *srv = NULL;
+	struct agent_compute *agent = NULL;
 	sigset_t set;
-	int sig, r;
+	int sig, r = 0;
 
 	/* Block the signals before any thread starts, then wait for them. */
 	sigemptyset(&set);
@@ -40,21 +65,24 @@ static int run_controller(struct basalt *b)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	r = basalt_open(b);
-	if (r < 0)
-		return r;
-	/* Uploads cut off by a crash end as killed images, before anyone can
-	 * see them stuck in "saving". */
-	r = image_recover(b);
-	if (r < 0)
-		return r;
-	r = http_server_start(b, &srv);
-	if (r < 0)
-		return r;
-	sigwait(&set, &sig);
-	log_info("signal %d: shutting down", sig);
+	if (controller) {
+		r = basalt_open(b);
+		/* Uploads cut off by a crash end as killed images, before
+		 * anyone can see them stuck in "saving". */
+		if (r >= 0)
+			r = image_recover(b);
+		if (r >= 0)
+			r = http_server_start(b, &srv);
+	}
+	if (r >= 0 && compute)
+		r = agent_compute_start(b, &agent);
+	if (r >= 0) {
+		sigwait(&set, &sig);
+		log_info("signal %d: shutting down", sig);
+	}
+	agent_compute_stop(agent);
 	http_server_stop(srv);
-	return 0;
+	return r;
 }
 
 static int cmd_bootstrap(struct basalt *b, int argc, char **argv)
@@ -159,18 +187,10 @@ int main(int argc, char **argv)
 		   strcmp(argv[1], "rotate") == 0) {
 		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
 	} else if (argc == 0 && role) {
-		if (strcmp(role, "controller") == 0) {
-			r = run_controller(&b);
-		} else if (strcmp(role, "compute") == 0) {
-			r = agent_compute_run(&b);
-		} else {
-			/* Several roles in one process (controller,compute) need the
-			 * agent to run beside the API rather than own main: not yet. */
-			log_error("unknown role '%s' (this build runs one of: controller, compute; "
-				  "run one basaltd per role)",
-				  role);
-			r = -EINVAL;
-		}
+		bool controller, compute;
+		r = parse_roles(role, &controller, &compute);
+		if (r == 0)
+			r = run_roles(&b, controller, compute);
 	} else {
 		usage(stderr);
 		r = -EINVAL;
