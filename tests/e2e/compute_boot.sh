@@ -149,6 +149,39 @@ t_delete() {
 }
 check "server delete --wait leaves no QEMU, no files, no allocation" t_delete
 
+# A QEMU that cannot start: a second agent whose "QEMU" fails at once
+# (BASALT_QEMU), the only enabled host; the server goes ERROR with the
+# hypervisor's message and leaves nothing on the host.
+t_qemu_fails() {
+	local conf="$STATE/bad.conf" pid sid
+	printf '#!/bin/sh\necho "qemu-system-x86_64: cannot set up guest memory" >&2\nexit 1\n' >"$STATE/badqemu"
+	chmod +x "$STATE/badqemu"
+	sed -e 's/^host = compute0/host = compute-bad/' -e "s|$STATE/compute0|$STATE/compute-bad|" \
+		"$STATE/agent.conf" >"$conf"
+	BASALT_QEMU="$STATE/badqemu" "$BASALTD" --config "$conf" --role compute >>"$STATE/bad.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 50); do
+		os compute service list -f value -c Host -c State | grep -qx "compute-bad up" && break
+		sleep 0.2
+	done
+	os compute service set --disable compute0 nova-compute || { kill "$pid"; return 1; }
+	os server create --image basalt-test --flavor m1.tiny --nic none badvm >/dev/null
+	for _ in $(seq 1 120); do
+		[ "$(os server show badvm -f value -c status)" = ERROR ] && break
+		sleep 0.5
+	done
+	local st fault
+	st=$(os server show badvm -f value -c status) fault=$(os server show badvm -f value -c fault)
+	sid=$(os server show badvm -f value -c id)
+	os compute service set --enable compute0 nova-compute
+	expect_eq status "$st" ERROR || { kill "$pid"; return 1; }
+	grep -q "cannot set up guest memory" <<<"$fault" || { echo "fault: $fault"; kill "$pid"; return 1; }
+	[ ! -e "$STATE/compute-bad/instances/$sid" ] || { echo "left behind: $(ls "$STATE/compute-bad/instances/$sid")"; kill "$pid"; return 1; }
+	os server delete --wait badvm || { kill "$pid"; return 1; }
+	kill "$pid" && wait "$pid"
+}
+check "a QEMU that fails to start: server ERROR with its message, nothing left" t_qemu_fails
+
 t_down() {
 	kill "$AGENT_PID" && wait "$AGENT_PID"
 	AGENT_PID=
