@@ -100,3 +100,39 @@ expect_no_line() { ! grep -qxF -- "$3" <<<"$2" || { echo "$1: unexpected line '$
 # http_status TOKEN PATH: status of an authenticated GET through curl.
 http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Auth-Token: $1" "$URL$2"; }
 
+
+# --- helpers for tests with compute agents ---
+# make_service_user: the agents' service user (basalt-agent/agent-pw, admin
+# on project "service"), as the install guide makes nova's.
+make_service_user() {
+	os project create service >/dev/null &&
+		os user create --password agent-pw basalt-agent >/dev/null &&
+		os role add --project service --user basalt-agent admin
+}
+# agent_conf HOST VIRT_TYPE FILE: a compute agent's config for this
+# controller, its state under $STATE/HOST.
+agent_conf() {
+	cat >"$3" <<EOC
+[DEFAULT]
+host = $1
+state_dir = $STATE/$1
+log_level = info
+[agent]
+controller_url = $URL
+username = basalt-agent
+password = agent-pw
+project = service
+[compute]
+virt_type = $2
+heartbeat_interval = 2
+EOC
+}
+# sanitizer_free LOG...: not ok (with the report) when a log holds one.
+sanitizer_free() {
+	local log
+	for log in "$@"; do
+		grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$log" 2>/dev/null || continue
+		not_ok "$(basename "$log") free of sanitizer reports"
+		grep -A 15 "Sanitizer\|runtime error" "$log" | head -40 | sed 's/^/#   /'
+	done
+}

@@ -9,8 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
-os project create service >/dev/null && os user create --password agent-pw basalt-agent >/dev/null &&
-	os role add --project service --user basalt-agent admin || { not_ok "service user"; exit 1; }
+make_service_user || { not_ok "service user"; exit 1; }
 stop_controller
 cat >>"$CONF" <<EOC
 [agent]

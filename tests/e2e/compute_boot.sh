@@ -15,10 +15,7 @@ cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
 	# VMs outlive their agent by design: the test kills what it started.
 	pkill -f "basalt-e2e-guest" 2>/dev/null
-	if [ -n "${STATE:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$STATE/agent.log" 2>/dev/null; then
-		not_ok "agent log free of sanitizer reports"
-		grep -A 15 "Sanitizer\|runtime error" "$STATE/agent.log" | head -40 | sed 's/^/#   /'
-	fi
+	[ -n "${STATE:-}" ] && sanitizer_free "$STATE/agent.log" "$STATE/bad.log"
 	cleanup_controller
 }
 trap cleanup EXIT
@@ -37,13 +34,10 @@ run_controller || { not_ok "restart controller"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 
 # The agent's service user, as the install guide makes nova's.
-os project create service >/dev/null &&
-	os user create --password agent-pw basalt-agent >/dev/null &&
-	os role add --project service --user basalt-agent admin ||
-	{ not_ok "service user"; exit 1; }
+make_service_user || { not_ok "service user"; exit 1; }
 
 start_agent() {
-	cat >"$STATE/agent.conf" <<EOC
+	agent_conf compute0 qemu "$STATE/agent.conf"
 [DEFAULT]
 host = compute0
 state_dir = $STATE/compute0

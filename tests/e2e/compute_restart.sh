@@ -34,10 +34,7 @@ cleanup() {
 	# VMs outlive their agent by design: the test kills what it started.
 	for p in $(qemu_pids | sort -u); do kill -9 "$p" 2>/dev/null; done
 	for _ in $(seq 1 50); do [ -z "$(qemu_pids)" ] && break; sleep 0.1; done
-	if [ -n "${STATE:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$STATE/agent.log" 2>/dev/null; then
-		not_ok "agent log free of sanitizer reports"
-		grep -A 15 "Sanitizer\|runtime error" "$STATE/agent.log" | head -40 | sed 's/^/#   /'
-	fi
+	[ -n "${STATE:-}" ] && sanitizer_free "$STATE/agent.log"
 	cleanup_controller
 }
 trap cleanup EXIT
@@ -59,12 +56,9 @@ export OS_COMPUTE_API_VERSION=2.60
 CAPI="$URL/compute/v2.1"
 INST=$STATE/compute0/instances
 
-os project create service >/dev/null &&
-	os user create --password agent-pw basalt-agent >/dev/null &&
-	os role add --project service --user basalt-agent admin ||
-	{ not_ok "service user"; exit 1; }
+make_service_user || { not_ok "service user"; exit 1; }
 
-cat >"$STATE/agent.conf" <<EOC
+agent_conf compute0 qemu "$STATE/agent.conf"
 [DEFAULT]
 host = compute0
 state_dir = $STATE/compute0

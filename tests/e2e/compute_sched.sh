@@ -19,10 +19,7 @@ cleanup() {
 	for p in "${AGENT_PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	if [ -n "${STATE:-}" ] && grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:" "$STATE"/agent-*.log 2>/dev/null; then
-		not_ok "agent logs free of sanitizer reports"
-		grep -h -A 15 "Sanitizer\|runtime error" "$STATE"/agent-*.log | head -40 | sed 's/^/#   /'
-	fi
+	[ -n "${STATE:-}" ] && sanitizer_free "$STATE"/agent-*.log
 	cleanup_controller
 }
 trap cleanup EXIT
@@ -40,13 +37,10 @@ run_controller || { not_ok "restart controller"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 CAPI="$URL/compute/v2.1"
 
-os project create service >/dev/null &&
-	os user create --password agent-pw basalt-agent >/dev/null &&
-	os role add --project service --user basalt-agent admin ||
-	{ not_ok "service user"; exit 1; }
+make_service_user || { not_ok "service user"; exit 1; }
 
 start_agent() { # HOST
-	cat >"$STATE/agent-$1.conf" <<EOC
+	agent_conf "$1" fake "$STATE/agent-$1.conf"
 [DEFAULT]
 host = $1
 state_dir = $STATE/$1
