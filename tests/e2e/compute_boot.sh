@@ -38,19 +38,6 @@ make_service_user || { not_ok "service user"; exit 1; }
 
 start_agent() {
 	agent_conf compute0 qemu "$STATE/agent.conf"
-[DEFAULT]
-host = compute0
-state_dir = $STATE/compute0
-log_level = info
-[agent]
-controller_url = $URL
-username = basalt-agent
-password = agent-pw
-project = service
-[compute]
-virt_type = qemu
-heartbeat_interval = 2
-EOC
 	"$BASALTD" --config "$STATE/agent.conf" --role compute >>"$STATE/agent.log" 2>&1 &
 	AGENT_PID=$!
 }

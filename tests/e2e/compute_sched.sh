@@ -41,19 +41,6 @@ make_service_user || { not_ok "service user"; exit 1; }
 
 start_agent() { # HOST
 	agent_conf "$1" fake "$STATE/agent-$1.conf"
-[DEFAULT]
-host = $1
-state_dir = $STATE/$1
-log_level = info
-[agent]
-controller_url = $URL
-username = basalt-agent
-password = agent-pw
-project = service
-[compute]
-virt_type = fake
-heartbeat_interval = 2
-EOC
 	"$BASALTD" --config "$STATE/agent-$1.conf" --role compute >>"$STATE/agent-$1.log" 2>&1 &
 	AGENT_PIDS+=($!)
 }
