@@ -247,6 +247,7 @@ static bool match(const char *tmpl, char *path, struct http_request *req)
 /* Find the route for req. Returns it, or NULL with *status 404 or 405. */
 static const struct route *route_find(struct http_request *req, int *status)
 {
+	/* HEAD runs the GET route; the server drops the body. */
 	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 	bool path_known = false;
 
@@ -258,13 +259,11 @@ static const struct route *route_find(struct http_request *req, int *status)
 		if (!match(rt->path, req->pathbuf, req))
 			continue;
 		path_known = true;
-		if (strcmp(rt->method, method) == 0 ||
-		    (strcmp(req->method, "HEAD") == 0 && strcmp(rt->method, "HEAD") == 0)) {
+		if (strcmp(rt->method, method) == 0) {
 			req->route = rt;
 			return rt;
 		}
 	}
-	/* HEAD has its own routes in a few places (HEAD /v3/auth/tokens). */
 	if (path_known)
 		*status = 405;
 	req->nparams = 0;
