@@ -44,10 +44,28 @@ struct config {
 	char *agent_username;
 	char *agent_password;
 	char *agent_project;
+	/* [network] */
+	char *local_ip;
+	char *physical_interface_mappings;
+	char *vni_ranges;
+	char *flat_networks;
+	char *network_vlan_ranges;
+	int global_physnet_mtu;
+	char *dns_domain;
+	char *network_state_path;
+	/* [metadata] */
+	char *metadata_proxy_shared_secret;
 	/* [quota] */
 	int quota_instances;
 	int quota_cores;
 	int quota_ram;
+	int quota_network;
+	int quota_subnet;
+	int quota_port;
+	int quota_router;
+	int quota_floatingip;
+	int quota_security_group;
+	int quota_security_group_rule;
 };
 
 /* config.c */

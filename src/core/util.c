@@ -23,13 +23,21 @@ void id_new(char out[ID_HEX_LEN + 1])
 	sodium_bin2hex(out, ID_HEX_LEN + 1, raw, sizeof(raw));
 }
 
-void request_id_new(char out[41])
+void uuid_new(char out[UUID_LEN + 1])
 {
 	char hex[ID_HEX_LEN + 1];
 
 	id_new(hex);
-	snprintf(out, 41, "req-%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-		 hex + 20);
+	snprintf(out, UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+		 hex + 16, hex + 20);
+}
+
+void request_id_new(char out[41])
+{
+	char uuid[UUID_LEN + 1];
+
+	uuid_new(uuid);
+	snprintf(out, 41, "req-%s", uuid);
 }
 
 int64_t now_usec(void)

@@ -13,6 +13,9 @@
 /* util.c */
 /* Write a fresh random id (32 hex digits + NUL) into out. */
 void id_new(char out[ID_HEX_LEN + 1]);
+#define UUID_LEN 36 /* uuid4 with dashes, as Glance's and Neutron's ids */
+/* Write a fresh uuid4 with dashes (36 chars + NUL) into out. */
+void uuid_new(char out[UUID_LEN + 1]);
 /* Write a request id "req-xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" (40 chars + NUL). */
 void request_id_new(char out[41]);
 /* Wall clock in microseconds since the epoch. */

@@ -68,22 +68,6 @@ bool image_attr_is_core(const char *name)
 	return image_attr_is_readonly(name) || in_list(name, core_attrs, ARRAY_SIZE(core_attrs));
 }
 
-/* A fresh uuid4 with dashes, as Glance's ids. */
-static void uuid_new(char out[IMAGE_ID_LEN + 1])
-{
-	unsigned char r[16];
-	char *p = out;
-
-	randombytes_buf(r, sizeof(r));
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		p += sprintf(p, "%02x", r[i]);
-	}
-}
-
 /* Whether s is a uuid (with dashes, any case). */
 static bool uuid_valid(const char *s)
 {

@@ -1,0 +1,123 @@
+/* network.h - Neutron v2.0 in the controller: networks, subnets, ports and
+ * IPAM, routers, floating IPs, security groups, agents, quotas, and the
+ * networking part of the agents' desired state (docs/agent-protocol.md).
+ * Prototypes grouped by the file that defines them.
+ *
+ * Ids are uuid4 with dashes (UUID_LEN), as Neutron's. Functions that other
+ * services call (Nova's server create and delete, the metadata API) work
+ * inside the caller's write transaction and never commit. Those taking a
+ * struct http_response fill it with the error (status and Neutron-style
+ * message) when they fail, and return -1; others return -errno. */
+#ifndef BASALT_NETWORK_H
+#define BASALT_NETWORK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/util.h"
+
+struct basalt;
+struct store;
+struct store_stmt;
+struct http_request;
+struct http_response;
+struct route_table;
+
+#define MAC_PREFIX "fa:16:3e" /* Neutron's base_mac */
+
+/* routes.c */
+extern const struct route_table network_routes;
+
+/* ---- ipam.c: addresses (pure functions, unit tested) and allocation ---- */
+
+/* An IPv4 prefix. */
+struct cidr4 {
+	uint32_t addr; /* host order, network address (host bits zero) */
+	int len;       /* 0..32 */
+};
+
+/* Parse "a.b.c.d" (host order). Returns 0 or -EINVAL. */
+int ip4_parse(const char *s, uint32_t *out);
+/* Format host-order addr as "a.b.c.d" into out[16]. */
+void ip4_format(uint32_t addr, char out[16]);
+/* Parse "a.b.c.d/len"; host bits must be zero unless loose. -EINVAL. */
+int cidr4_parse(const char *s, bool loose, struct cidr4 *out);
+bool cidr4_contains(const struct cidr4 *c, uint32_t addr);
+bool cidr4_overlap(const struct cidr4 *a, const struct cidr4 *b);
+
+/* Hand out one address of subnet_id to port_id (of network_id) in the
+ * caller's write transaction: ip_or_null asks for that address, otherwise
+ * the lowest free address of the subnet's allocation pools. The primary
+ * key of ip_allocation makes a double hand-out impossible. Fills ip[16].
+ * Returns 0, -EEXIST (the address is taken), -ENOSPC (pools exhausted),
+ * -ERANGE (not in the subnet's CIDR), -ENOENT (no such subnet). */
+int ipam_allocate(struct store *st, const char *subnet_id, const char *network_id,
+		  const char *port_id, const char *ip_or_null, char ip[16]);
+
+/* ---- ports.c ---- */
+
+/* What a new port should be. NULL strings take Neutron's defaults. */
+struct port_spec {
+	const char *network_id; /* required */
+	const char *project_id; /* required: the owner */
+	const char *name, *description;
+	const char *device_owner, *device_id;
+	const char *host;     /* binding:host_id */
+	const char *mac;      /* NULL: a fresh fa:16:3e:xx:xx:xx unique in the network */
+	/* [{"subnet_id": …, "ip_address": …}, …] as the API takes them; NULL:
+	 * one address from the network's first IPv4 subnet with room. An
+	 * empty array: no address. */
+	const json_t *fixed_ips;
+	/* Array of group ids; NULL: the project's "default" group (made when
+	 * missing). Ignored for ports without port security. */
+	const json_t *security_groups;
+	int port_security_enabled; /* -1: true */
+	bool admin_state_down;
+};
+
+/* Validate and create a port, its addresses and group bindings in the
+ * caller's write transaction. Fills id[UUID_LEN + 1]. Errors (network not
+ * found 404, address in use 409, no more addresses 409, bad subnet/IP 400,
+ * quota 409) go to res; returns 0 or -1. req names the caller (policy:
+ * a project may only use its own or shared networks, admins any). */
+int port_create(struct http_request *req, struct store *st, const struct port_spec *spec,
+		char id[UUID_LEN + 1], struct http_response *res);
+/* Delete a port, its addresses and group bindings, and disassociate the
+ * floating IPs pointing at it, in the caller's write transaction. 0 when
+ * gone (also when it never existed) or -errno. */
+int port_delete(struct store *st, const char *port_id);
+/* Set device_id, device_owner and binding:host_id of a port (Nova binding
+ * its ports on the chosen host). 0, -ENOENT, or -errno. */
+int port_bind(struct store *st, const char *port_id, const char *device_id,
+	      const char *device_owner, const char *host);
+/* The fixed_ips of a port as the API shows them: [{"subnet_id","ip_address"}]
+ * (new reference, NULL on error). */
+json_t *port_fixed_ips(struct store *st, const char *port_id);
+/* A fresh MAC fa:16:3e:xx:xx:xx into out[18]. */
+void mac_new(char out[18]);
+
+/* ---- secgroups.c ---- */
+
+/* The id of project_id's "default" security group, made (with Neutron's
+ * four default rules: egress any IPv4/IPv6, ingress from the same group
+ * IPv4/IPv6) when missing, in the caller's write transaction. */
+int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN + 1]);
+
+/* ---- desired_l2.c, desired_l3.c: the agents' desired state ---- */
+
+/* Add the networking members to doc, the desired state of host (whose
+ * roles are a comma list as registered): "networks", "ports",
+ * "security_groups" (every host), "dhcp", "routers" (network hosts).
+ * Returns 0 or -errno. */
+int network_desired_l2(struct basalt *b, struct store *st, const char *host, json_t *doc);
+int network_desired_l3(struct basalt *b, struct store *st, const char *host, const char *roles,
+		       json_t *doc);
+/* Apply the networking members of an agent's report ("ports",
+ * "routers", "floatingips" status) in the caller's write transaction. */
+int network_report(struct store *st, const char *host, const json_t *report);
+/* A network node registered: give it the routers and DHCP ports that have
+ * no alive host yet (caller's write transaction). */
+int network_schedule(struct basalt *b, struct store *st, const char *host);
+
+#endif
