@@ -113,11 +113,30 @@ int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN 
 int network_desired_l2(struct basalt *b, struct store *st, const char *host, json_t *doc);
 int network_desired_l3(struct basalt *b, struct store *st, const char *host, const char *roles,
 		       json_t *doc);
-/* Apply the networking members of an agent's report ("ports",
+/* report.c: apply the networking members of an agent's report ("ports",
  * "routers", "floatingips" status) in the caller's write transaction. */
 int network_report(struct store *st, const char *host, const json_t *report);
-/* A network node registered: give it the routers and DHCP ports that have
- * no alive host yet (caller's write transaction). */
+
+/* ---- schedule.c: which network node carries a router or a DHCP port ---- */
+
+/* An alive host with the network role for a new router or DHCP port (the
+ * one carrying the fewest routers) into host[256]; "" when there is none.
+ * Returns 0 or -errno. */
+int network_host_pick(struct basalt *b, struct store *st, char host[256]);
+/* A network node registered: give it the routers (and their ports) and
+ * DHCP ports that have no alive host (caller's write transaction). */
 int network_schedule(struct basalt *b, struct store *st, const char *host);
+
+/* ---- quotas.c ---- */
+
+/* 0 when project_id may have `adding` more of resource ("network",
+ * "subnet", "port", "router", "floatingip", "security_group",
+ * "security_group_rule"); else 409 OverQuota in res and -1. */
+int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, int adding, struct http_response *res);
+
+/* ---- list.c: the one way every collection is listed ---- */
+/* (Filters on any attribute, fields=, sort_key/sort_dir, limit/marker/
+ * page_reverse with COLLECTION_links; the API engineer defines it here.) */
 
 #endif
