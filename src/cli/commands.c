@@ -3,6 +3,7 @@
  * its rows here and its handlers in its own file. */
 #include "cli/cli.h"
 #include "cli/image_cmds.h"
+#include "cli/net_cmds.h"
 #include "core/util.h"
 
 const struct command cli_commands[] = {
@@ -103,8 +104,11 @@ const struct command cli_commands[] = {
 	  "Show server details" },
 	{ "server create",
 	  "NAME --image IMAGE --flavor FLAVOR [--key-name K] [--user-data FILE] "
-	  "[--property K=V...] [--nic none|auto] [--availability-zone AZ] [--wait] [--timeout S]",
-	  "image= flavor= key-name= user-data= property= nic= availability-zone= wait timeout=", 1,
+	  "[--property K=V...] [--nic net-id=N,v4-fixed-ip=IP|port-id=P|none|auto...] "
+	  "[--network NET...] [--port PORT...] [--security-group SG...] [--availability-zone AZ] "
+	  "[--wait] [--timeout S]",
+	  "image= flavor= key-name= user-data= property= nic= network= port= security-group= "
+	  "availability-zone= wait timeout=", 1,
 	  1, false, cmd_server_create,
 	  "Create a new server (--wait: until ACTIVE, showing progress)" },
 	{ "server delete", "SERVER... [--wait] [--timeout S] [--all-projects]",
@@ -127,6 +131,98 @@ const struct command cli_commands[] = {
 	  "Display hypervisor details" },
 	{ "compute service list", "[--host H] [--service BINARY] [--long]", "host= service= long",
 	  0, 0, false, cmd_compute_service_list, "List compute services" },
+
+	/* Networking: networks, subnets, ports, routers, floating IPs, security groups */
+	{ "network list", "[--external] [--long]", "external long", 0, 0, false, cmd_network_list,
+	  "List networks" },
+	{ "network show", "NETWORK", "", 1, 1, false, cmd_network_show, "Show network details" },
+	{ "network create",
+	  "NAME [--external|--internal] [--share|--no-share] [--provider-network-type T] "
+	  "[--provider-physical-network P] [--provider-segment N] [--mtu N] [--description D]",
+	  "external internal share no-share enable disable provider-network-type= "
+	  "provider-physical-network= provider-segment= mtu= description=",
+	  1, 1, false, cmd_network_create, "Create new network" },
+	{ "network set", "NETWORK [--name N] [--external|--internal] [--share|--no-share]",
+	  "name= description= external internal share no-share enable disable mtu=", 1, 1, false,
+	  cmd_network_set, "Set network properties" },
+	{ "network delete", "NETWORK...", "", 1, CLI_MAX_ARGS, false, cmd_network_delete,
+	  "Delete network(s)" },
+	{ "network agent list", "[--host H]", "host=", 0, 0, false, cmd_network_agent_list,
+	  "List network agents" },
+	{ "subnet list", "[--network N] [--long]", "network= long", 0, 0, false, cmd_subnet_list,
+	  "List subnets" },
+	{ "subnet show", "SUBNET", "", 1, 1, false, cmd_subnet_show, "Show subnet details" },
+	{ "subnet create",
+	  "NAME --network N --subnet-range CIDR [--gateway IP|none] "
+	  "[--allocation-pool start=IP,end=IP...] [--dns-nameserver IP...] "
+	  "[--host-route destination=CIDR,gateway=IP...] [--dhcp|--no-dhcp]",
+	  "network= subnet-range= gateway= allocation-pool= dns-nameserver= host-route= dhcp "
+	  "no-dhcp description=",
+	  1, 1, false, cmd_subnet_create, "Create a subnet" },
+	{ "subnet delete", "SUBNET...", "", 1, CLI_MAX_ARGS, false, cmd_subnet_delete,
+	  "Delete subnet(s)" },
+	{ "port list", "[--network N] [--server S] [--device-owner O] [--long]",
+	  "network= server= device-owner= long", 0, 0, false, cmd_port_list, "List ports" },
+	{ "port show", "PORT", "", 1, 1, false, cmd_port_show, "Show port details" },
+	{ "port create",
+	  "NAME --network N [--fixed-ip subnet=S,ip-address=IP...] [--mac-address M] "
+	  "[--security-group SG...|--no-security-group] [--disable-port-security]",
+	  "network= fixed-ip= mac-address= security-group= no-security-group "
+	  "enable-port-security disable-port-security description= device= device-owner= host=",
+	  1, 1, false, cmd_port_create, "Create a new port" },
+	{ "port set", "PORT [--name N] [--fixed-ip …] [--security-group SG...]",
+	  "name= description= fixed-ip= security-group= no-security-group enable-port-security "
+	  "disable-port-security",
+	  1, 1, false, cmd_port_set, "Set port properties" },
+	{ "port delete", "PORT...", "", 1, CLI_MAX_ARGS, false, cmd_port_delete,
+	  "Delete port(s)" },
+	{ "router list", "[--long]", "long", 0, 0, false, cmd_router_list, "List routers" },
+	{ "router show", "ROUTER", "", 1, 1, false, cmd_router_show, "Show router details" },
+	{ "router create", "NAME [--external-gateway NET [--disable-snat]]",
+	  "external-gateway= enable-snat disable-snat enable disable description=", 1, 1, false,
+	  cmd_router_create, "Create a new router" },
+	{ "router set", "ROUTER [--external-gateway NET [--enable-snat|--disable-snat]]",
+	  "name= description= external-gateway= enable-snat disable-snat enable disable", 1, 1,
+	  false, cmd_router_set, "Set router properties" },
+	{ "router unset", "ROUTER --external-gateway", "external-gateway", 1, 1, false,
+	  cmd_router_unset, "Unset router properties" },
+	{ "router add subnet", "ROUTER SUBNET", "", 2, 2, false, cmd_router_add_subnet,
+	  "Add a subnet to a router" },
+	{ "router remove subnet", "ROUTER SUBNET", "", 2, 2, false, cmd_router_remove_subnet,
+	  "Remove a subnet from a router" },
+	{ "router delete", "ROUTER...", "", 1, CLI_MAX_ARGS, false, cmd_router_delete,
+	  "Delete router(s)" },
+	{ "floating ip list", "[--port P] [--network N]", "port= network=", 0, 0, false,
+	  cmd_floating_ip_list, "List floating IPs" },
+	{ "floating ip show", "FLOATING-IP", "", 1, 1, false, cmd_floating_ip_show,
+	  "Display floating IP details" },
+	{ "floating ip create", "NETWORK [--floating-ip-address IP] [--port P]",
+	  "network= floating-ip-address= fixed-ip-address= port= description=", 1, 1, false,
+	  cmd_floating_ip_create, "Create floating IP" },
+	{ "floating ip set", "FLOATING-IP --port P [--fixed-ip-address IP]",
+	  "port= fixed-ip-address= description=", 1, 1, false, cmd_floating_ip_set,
+	  "Associate a floating IP with a port" },
+	{ "floating ip unset", "FLOATING-IP --port", "port", 1, 1, false, cmd_floating_ip_unset,
+	  "Disassociate a floating IP from its port" },
+	{ "floating ip delete", "FLOATING-IP...", "", 1, CLI_MAX_ARGS, false,
+	  cmd_floating_ip_delete, "Delete floating IP(s)" },
+	{ "security group list", "", "", 0, 0, false, cmd_security_group_list,
+	  "List security groups" },
+	{ "security group show", "GROUP", "", 1, 1, false, cmd_security_group_show,
+	  "Display security group details" },
+	{ "security group create", "NAME [--description D]", "description=", 1, 1, false,
+	  cmd_security_group_create, "Create a new security group" },
+	{ "security group delete", "GROUP...", "", 1, CLI_MAX_ARGS, false,
+	  cmd_security_group_delete, "Delete security group(s)" },
+	{ "security group rule list", "[GROUP]", "", 0, 1, false, cmd_security_group_rule_list,
+	  "List security group rules" },
+	{ "security group rule create",
+	  "GROUP [--protocol tcp|udp|icmp|any|N] [--dst-port N[:M]] [--ingress|--egress] "
+	  "[--remote-ip CIDR|--remote-group G] [--ethertype IPv4|IPv6]",
+	  "protocol= dst-port= ingress egress remote-ip= remote-group= ethertype= description=",
+	  1, 1, false, cmd_security_group_rule_create, "Create a new security group rule" },
+	{ "security group rule delete", "RULE...", "", 1, CLI_MAX_ARGS, false,
+	  cmd_security_group_rule_delete, "Delete security group rule(s)" },
 };
 
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);

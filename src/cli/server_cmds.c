@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/net_cmds.h"
 #include "core/cleanup.h"
 #include "core/util.h"
 #include "http/client.h"
@@ -477,6 +478,81 @@ static int image_find(struct cli *cli, const char *s, char **id)
 	return *id ? 0 : -ENOMEM;
 }
 
+/* body["networks"] from --nic (repeated: net-id=N,v4-fixed-ip=IP,port-id=P,
+ * or one "none"/"auto"), --network NET and --port PORT; nothing given is
+ * "auto", as openstack sends from microversion 2.37 on. Networks and ports
+ * are found by name or id. */
+static int networks_set(struct cli *cli, json_t *body, const struct cli_args *a)
+{
+	static const char *const keys[] = { "net-id", "v4-fixed-ip", "port-id" };
+	static const char *const names[] = { "uuid", "fixed_ip", "port" };
+	_cleanup_json_ json_t *nets = json_array();
+	const char *word = NULL;
+	int r;
+
+	if (!nets)
+		return -ENOMEM;
+	for (int i = 0; i < a->nopt; i++) {
+		const char *name = a->opt[i].name, *v = a->opt[i].value;
+		_cleanup_json_ json_t *nic = json_object();
+		_cleanup_free_ char *id = NULL;
+		const char *ref;
+
+		if (!nic)
+			return -ENOMEM;
+		if (strcmp(name, "nic") == 0 && (strcmp(v, "none") == 0 || strcmp(v, "auto") == 0)) {
+			word = v;
+			continue;
+		}
+		if (strcmp(name, "nic") == 0) {
+			if ((r = net_kv_parse(v, keys, ARRAY_SIZE(keys), nic, names)) < 0)
+				return r;
+		} else if (strcmp(name, "network") == 0) {
+			json_object_set_new(nic, "uuid", json_string(v));
+		} else if (strcmp(name, "port") == 0) {
+			json_object_set_new(nic, "port", json_string(v));
+		} else {
+			continue;
+		}
+		if ((ref = json_string_value(json_object_get(nic, "uuid")))) {
+			if ((r = cli_find_id(cli, &cli_res_network, ref, NULL, &id)) < 0)
+				return r;
+			json_object_set_new(nic, "uuid", json_string(id));
+		} else if ((ref = json_string_value(json_object_get(nic, "port")))) {
+			if ((r = cli_find_id(cli, &cli_res_port, ref, NULL, &id)) < 0)
+				return r;
+			json_object_set_new(nic, "port", json_string(id));
+		}
+		if (json_array_append(nets, nic) < 0)
+			return -ENOMEM;
+	}
+	if (word && json_array_size(nets)) {
+		fprintf(stderr, "basalt: --nic %s cannot go with other NICs\n", word);
+		return -EINVAL;
+	}
+	if (json_array_size(nets))
+		return json_object_set(body, "networks", nets) < 0 ? -ENOMEM : 0;
+	return json_object_set_new(body, "networks", json_string(word ? word : "auto")) < 0
+		   ? -ENOMEM
+		   : 0;
+}
+
+/* body["security_groups"] = [{"name": …}] of --security-group, as Nova takes them. */
+static int groups_set(json_t *body, const struct cli_args *a)
+{
+	_cleanup_json_ json_t *groups = json_array();
+
+	if (!groups)
+		return -ENOMEM;
+	for (int i = 0; i < a->nopt; i++)
+		if (strcmp(a->opt[i].name, "security-group") == 0 &&
+		    json_array_append_new(groups, json_pack("{s:s}", "name", a->opt[i].value)) < 0)
+			return -ENOMEM;
+	if (!json_array_size(groups))
+		return 0;
+	return json_object_set(body, "security_groups", groups) < 0 ? -ENOMEM : 0;
+}
+
 /* body["user_data"] = base64 of the file named by --user-data, when given. */
 static int user_data_set(json_t *body, const struct cli_args *a)
 {
@@ -501,7 +577,7 @@ int cmd_server_create(struct cli *cli, const struct cli_args *a)
 	_cleanup_json_ json_t *s = json_pack("{s:s}", "name", a->pos[0]), *meta = json_object();
 	_cleanup_json_ json_t *body = NULL, *reply = NULL, *shown = NULL;
 	_cleanup_free_ char *image = NULL, *flavor = NULL, *path = NULL;
-	const char *nic = cli_opt(a, "nic"), *image_opt = cli_opt(a, "image");
+	const char *image_opt = cli_opt(a, "image");
 	const char *flavor_opt = cli_opt(a, "flavor"), *id, *pass;
 	double timeout;
 	int r;
@@ -512,13 +588,9 @@ int cmd_server_create(struct cli *cli, const struct cli_args *a)
 		fprintf(stderr, "basalt server create: --image and --flavor are required\n");
 		return -EINVAL;
 	}
-	/* No network service yet: without --nic a server gets none. */
-	if (nic && strcmp(nic, "none") != 0 && strcmp(nic, "auto") != 0) {
-		fprintf(stderr, "basalt: --nic takes none or auto\n");
-		return -EINVAL;
-	}
 	if ((r = wait_timeout(a, &timeout)) < 0 ||
-	    (r = cli_properties_parse(meta, a, "property")) < 0 || (r = user_data_set(s, a)) < 0)
+	    (r = cli_properties_parse(meta, a, "property")) < 0 || (r = user_data_set(s, a)) < 0 ||
+	    (r = networks_set(cli, s, a)) < 0 || (r = groups_set(s, a)) < 0)
 		return r;
 	/* An unknown flavor goes to Nova as it is, which says what is wrong. */
 	if ((r = image_find(cli, image_opt, &image)) < 0 ||
@@ -526,7 +598,6 @@ int cmd_server_create(struct cli *cli, const struct cli_args *a)
 		return r;
 	if (json_object_set_new(s, "imageRef", json_string(image)) < 0 ||
 	    json_object_set_new(s, "flavorRef", json_string(flavor)) < 0 ||
-	    json_object_set_new(s, "networks", json_string(nic ? nic : "none")) < 0 ||
 	    (json_object_size(meta) && json_object_set(s, "metadata", meta) < 0) ||
 	    (r = cli_body_opt(s, a, "key-name", "key_name")) < 0 ||
 	    (r = cli_body_opt(s, a, "availability-zone", "availability_zone")) < 0 ||

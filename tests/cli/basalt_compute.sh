@@ -176,7 +176,7 @@ AGENT_PID=$!
 # --- servers ---
 printf '#cloud-config\nhostname: vm1\n' >"$WORK/user-data"
 t_create() {
-	"$B" server create vm1 --image "$IMAGE" --flavor m1.cli --key-name k1 \
+	"$B" server create vm1 --nic none --image "$IMAGE" --flavor m1.cli --key-name k1 \
 		--user-data "$WORK/user-data" --property role=test --wait >"$WORK/create.out" 2>&1 || {
 		cat "$WORK/create.out"; return 1; }
 	# stdout is not a terminal: plain progress lines, then the server.
@@ -210,7 +210,7 @@ check "server reboot --wait reaches ACTIVE" bash -c "
 # On a terminal: one state per line, arrows from the second on (script(1)
 # gives a pty; the fake agent holds a new server in spawning for 0.6 s).
 check "server create --wait on a terminal" bash -c "
-	script -qec \"'$B' server create vm-tty --image '$IMAGE' --flavor m1.cli --wait\" /dev/null |
+	script -qec \"'$B' server create vm-tty --nic none --image '$IMAGE' --flavor m1.cli --wait\" /dev/null |
 		tr -d '\r' >'$WORK/tty.out' || { cat '$WORK/tty.out'; exit 1; }
 	head -n 1 '$WORK/tty.out' | grep -q '^BUILD (spawning) [0-9.]*s$' &&
 	grep -q '^→ ACTIVE [0-9.]*s$' '$WORK/tty.out' && ! grep -q '^server ' '$WORK/tty.out' ||
@@ -221,12 +221,12 @@ check "server reboot --hard --wait" bash -c "
 check "server start of an active server fails with the server's message" \
 	fails_with "Cannot 'start' instance .* while it is in vm_state active" "$B" server start vm1
 check "server create with an unknown flavor fails with the server's message" \
-	fails_with "Flavor nope could not be found" "$B" server create vm2 --image "$IMAGE" --flavor nope
+	fails_with "Flavor nope could not be found" "$B" server create vm2 --nic none --image "$IMAGE" --flavor nope
 check "server create with an unknown key fails" \
-	fails_with "Invalid key_name provided" "$B" server create vm2 --image "$IMAGE" --flavor m1.cli --key-name nokey
+	fails_with "Invalid key_name provided" "$B" server create vm2 --nic none --image "$IMAGE" --flavor m1.cli --key-name nokey
 check "server create --wait exits non-zero with the fault when it goes to ERROR" \
 	fails_with "server vm-big went to ERROR: No valid host was found" \
-	"$B" server create vm-big --image "$IMAGE" --flavor m1.huge --wait
+	"$B" server create vm-big --nic none --image "$IMAGE" --flavor m1.huge --wait
 check "server delete of an ERROR server" bash -c "'$B' server delete vm-big --wait | tail -n 1 | grep -q 'server vm-big: deleted after'"
 check "server show missing fails" fails_with "No server with a name or ID of 'nope' exists" "$B" server show nope
 check "server delete --wait ends with the server gone" bash -c "
@@ -238,7 +238,7 @@ check "--wait with a bad --timeout is refused" fails_with "positive number" \
 # A host that stopped reporting: the server stays BUILD and --wait gives up.
 stop_agent
 check "server create --wait --timeout gives up" fails_with "timed out after 1s waiting for server vm3" \
-	"$B" server create vm3 --image "$IMAGE" --flavor m1.cli --wait --timeout 1
+	"$B" server create vm3 --nic none --image "$IMAGE" --flavor m1.cli --wait --timeout 1
 check "fake agent had no errors" bash -c "[ ! -s '$WORK/agent.err' ] || { cat '$WORK/agent.err'; exit 1; }"
 check "basalt ran free of sanitizer reports" bash -c "
 	[ -z \"\$(ls -A '$WORK/san')\" ] || { head -n 40 '$WORK'/san/*; exit 1; }"
