@@ -1,0 +1,397 @@
+/* floatingips.c - /network/v2.0/floatingips: an address of a router:external
+ * network (held by a port of its own), associated with a fixed IP that a
+ * router with a gateway on that network reaches through an interface. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "network/l3.h"
+#include "network/network.h"
+#include "store/store.h"
+
+#define FIP_COLS                                                                                   \
+	"id, project_id, description, floating_network_id, floating_ip_address,"                 \
+	" floating_port_id, port_id, fixed_ip_address, router_id, status, created_at,"            \
+	" updated_at, revision"
+
+static json_t *text_or_null(struct store_stmt *q, int col)
+{
+	return store_text(q, col) ? json_string(store_text(q, col)) : json_null();
+}
+
+static json_t *render_fip(struct store_stmt *q)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:[],s:[]}", "id",
+			 store_text(q, 0), "project_id", store_text(q, 1), "tenant_id",
+			 store_text(q, 1), "description", store_text(q, 2), "floating_network_id",
+			 store_text(q, 3), "floating_ip_address", store_text(q, 4), "port_id",
+			 text_or_null(q, 6), "fixed_ip_address", text_or_null(q, 7), "router_id",
+			 text_or_null(q, 8), "status", store_text(q, 9), "created_at",
+			 network_time(store_int(q, 10)), "updated_at", network_time(store_int(q, 11)),
+			 "revision_number", (json_int_t)store_int(q, 12), "tags",
+			 "port_forwardings");
+}
+
+/* What the handlers need of a floating IP. */
+struct fip_row {
+	char id[65], project_id[65], network_id[65], address[65], floating_port_id[65];
+	char port_id[65];
+};
+
+/* Floating IP id as the caller may see it: 0, -ENOENT, or -errno. With
+ * out non-NULL, its rendering too (new reference). */
+static int fip_load(const struct http_request *req, struct store *st, const char *id,
+		    struct fip_row *f, json_t **out)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT " FIP_COLS " FROM floatingip WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 1))))
+		r = -ENOENT;
+	if (r > 0) {
+		snprintf(f->id, sizeof(f->id), "%s", store_text(q, 0));
+		snprintf(f->project_id, sizeof(f->project_id), "%s", store_text(q, 1));
+		snprintf(f->network_id, sizeof(f->network_id), "%s", store_text(q, 3));
+		snprintf(f->address, sizeof(f->address), "%s", store_text(q, 4));
+		snprintf(f->floating_port_id, sizeof(f->floating_port_id), "%s", store_text(q, 5));
+		snprintf(f->port_id, sizeof(f->port_id), "%s", store_text(q, 6) ? store_text(q, 6) : "");
+		if (out)
+			*out = render_fip(q);
+	}
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* The association asked for: port_id and fixed_ip_address, and the router
+ * that carries it, all checked as Neutron's _get_assoc_data does. */
+struct assoc {
+	char port_id[65], fixed_ip[65], subnet_id[65], router_id[65];
+};
+
+/* Pick the fixed IP of port_id: want (must be one of the port's), else
+ * its only IPv4 address. Fills a->fixed_ip and a->subnet_id. */
+static int pick_fixed_ip(struct store *st, const char *port_id, const char *want, struct assoc *a,
+			 struct http_response *res)
+{
+	_cleanup_json_ json_t *ips = port_fixed_ips(st, port_id);
+	int v4 = 0;
+	size_t i;
+	json_t *ip;
+
+	if (!ips)
+		return http_error_errno(res, -EIO, "port");
+	json_array_foreach(ips, i, ip) {
+		const char *addr = json_string_value(json_object_get(ip, "ip_address"));
+		const char *sub = json_string_value(json_object_get(ip, "subnet_id"));
+		bool is_v4 = addr && !strchr(addr, ':');
+		if ((want && addr && strcmp(addr, want) == 0) || (!want && is_v4 && v4++ == 0)) {
+			snprintf(a->fixed_ip, sizeof(a->fixed_ip), "%s", addr);
+			snprintf(a->subnet_id, sizeof(a->subnet_id), "%s", sub ? sub : "");
+			if (want)
+				return 0;
+		}
+	}
+	if (want)
+		return http_error(res, 400, "Bad floatingip request: Port %s does not have fixed ip %s.", port_id, want);
+	if (v4 == 0)
+		return http_error(res, 400, "Bad floatingip request: Port %s does not have any IPv4 address to associate with a floating IP.", port_id);
+	if (v4 > 1)
+		return http_error(res, 400, "Bad floatingip request: Port %s has multiple fixed IPv4 addresses. Must provide a specific IPv4 address when assigning a floating IP.", port_id);
+	return 0;
+}
+
+/* Validate the association of floating IP f (f->id may be "" when new)
+ * with port_id / fixed_ip; fills a. 0, or -1 with res filled. */
+static int check_assoc(struct http_request *req, struct store *st, const struct fip_row *f,
+		       const char *port_id, const char *fixed_ip, struct assoc *a,
+		       struct http_response *res)
+{
+	struct store_stmt *q;
+	char owner[256] = "", other[65] = "", other_addr[65] = "";
+	bool mine = false;
+	int r = store_query(st, &q, "SELECT project_id, device_owner FROM port WHERE id = ?", "s",
+			    port_id);
+
+	memset(a, 0, sizeof(*a));
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0) {
+			mine = network_owns(req, store_text(q, 0));
+			snprintf(owner, sizeof(owner), "%s", store_text(q, 1));
+		}
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "port");
+	if (r == 0 || !mine)
+		return http_error(res, 404, "Port %s could not be found.", port_id);
+	if (strncmp(owner, "network:", 8) == 0)
+		return http_error(res, 400, "Bad floatingip request: Port %s has owner %s and therefore cannot be assigned a floating IP.", port_id, owner);
+	snprintf(a->port_id, sizeof(a->port_id), "%s", port_id);
+	if (pick_fixed_ip(st, port_id, fixed_ip, a, res) < 0)
+		return -1;
+	/* A router with its gateway on the floating network and a leg on the
+	 * fixed IP's subnet. */
+	r = store_query(st, &q,
+			"SELECT r.id FROM router r JOIN port p ON p.device_id = r.id"
+			" AND p.device_owner = 'network:router_interface'"
+			" JOIN ip_allocation a ON a.port_id = p.id"
+			" WHERE r.gw_network_id = ? AND a.subnet_id = ? ORDER BY r.created_at LIMIT 1",
+			"ss", f->network_id, a->subnet_id);
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0)
+			snprintf(a->router_id, sizeof(a->router_id), "%s", store_text(q, 0));
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "routers");
+	if (r == 0)
+		return http_error(res, 404, "External network %s is not reachable from subnet %s.  Therefore, cannot associate Port %s with a Floating IP.", f->network_id, a->subnet_id, port_id);
+	/* One floating IP per fixed IP on a network. */
+	r = store_query(st, &q,
+			"SELECT id, floating_ip_address FROM floatingip WHERE port_id = ?"
+			" AND fixed_ip_address = ? AND floating_network_id = ? AND id != ?",
+			"ssss", port_id, a->fixed_ip, f->network_id, f->id);
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0) {
+			snprintf(other, sizeof(other), "%s", store_text(q, 0));
+			snprintf(other_addr, sizeof(other_addr), "%s", store_text(q, 1));
+		}
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "floating IPs");
+	if (r > 0)
+		return http_error(res, 409, "Cannot associate floating IP %s (%s) with port %s using fixed IP %s, as that fixed IP already has a floating IP on external network %s.", other_addr, other, port_id, a->fixed_ip, f->network_id);
+	return 0;
+}
+
+/* Store the association a (NULL: none). Status goes DOWN until the
+ * network node carrying the router reports the NAT in place. */
+static int set_assoc(struct store *st, const char *fip_id, const struct assoc *a)
+{
+	return store_exec(st,
+			  "UPDATE floatingip SET port_id = ?, fixed_ip_address = ?, router_id = ?,"
+			  " status = 'DOWN', updated_at = ?, revision = ? WHERE id = ?",
+			  "sssiis", a ? a->port_id : NULL, a ? a->fixed_ip : NULL,
+			  a ? a->router_id : NULL, now_usec(), store_txn_revision(st), fip_id);
+}
+
+int h_fip_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	json_t *rows;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, "SELECT " FIP_COLS " FROM floatingip ORDER BY created_at, id", "");
+	if (r < 0)
+		return http_error_errno(res, r, "floating IPs");
+	rows = json_array();
+	while ((r = store_next(q)) > 0)
+		if (network_owns(req, store_text(q, 1)))
+			json_array_append_new(rows, render_fip(q));
+	store_done(q);
+	if (r < 0) {
+		json_decref(rows);
+		return http_error_errno(res, r, "floating IPs");
+	}
+	return network_list_reply(req, res, "floatingips", rows);
+}
+
+int h_fip_get(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	struct store *st = basalt_store(req->b);
+	struct fip_row f;
+	json_t *o = NULL;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = fip_load(req, st, id, &f, &o);
+	if (r == -ENOENT)
+		return http_error(res, 404, "Floating IP %s could not be found", id);
+	if (r < 0)
+		return http_error_errno(res, r, "floating IP");
+	return network_show_reply(req, res, 200, "floatingip", o);
+}
+
+/* Reply with floating IP id as it is now in st (inside the transaction). */
+static json_t *fip_render(const struct http_request *req, struct store *st, const char *id)
+{
+	struct fip_row f;
+	json_t *o = NULL;
+
+	if (fip_load(req, st, id, &f, &o) < 0)
+		return NULL;
+	return o;
+}
+
+int h_fip_create(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "floating_network_id", J_STRING, true, 64 },
+		{ "floating_ip_address", J_STRING_NULL, false, 64 },
+		{ "subnet_id", J_STRING_NULL, false, 64 },
+		{ "port_id", J_STRING_NULL, false, 64 },
+		{ "fixed_ip_address", J_STRING_NULL, false, 64 },
+		{ "description", J_STRING_NULL, false, 255 },
+		{ "project_id", J_STRING, false, 64 },
+		{ "tenant_id", J_STRING, false, 64 },
+	};
+	json_t *o, *out = NULL;
+	_cleanup_json_ json_t *body =
+		api_body_object(req, res, "floatingip", fields, ARRAY_SIZE(fields), &o);
+	_cleanup_json_ json_t *want = NULL, *ips = NULL;
+	struct fip_row f = { .id = "" };
+	struct assoc a;
+	const char *project, *port_id;
+	char port[UUID_LEN + 1];
+	struct store *st;
+	int64_t now = now_usec();
+	int r;
+
+	if (!body || !(project = l3_body_project(req, o, res)))
+		return -1;
+	snprintf(f.network_id, sizeof(f.network_id), "%s", json_str(o, "floating_network_id"));
+	port_id = json_str(o, "port_id");
+	if (json_str(o, "floating_ip_address") || json_str(o, "subnet_id")) {
+		want = json_object();
+		if (json_str(o, "subnet_id"))
+			json_object_set_new(want, "subnet_id", json_string(json_str(o, "subnet_id")));
+		if (json_str(o, "floating_ip_address"))
+			json_object_set_new(want, "ip_address", json_string(json_str(o, "floating_ip_address")));
+		want = json_pack("[o]", want);
+	}
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	/* Validate everything before the address is taken. */
+	r = l3_check_external(req, st, f.network_id, "floatingip", res);
+	if (r >= 0)
+		r = network_quota_check(req->b, st, project, "floatingip", 1, res);
+	if (r >= 0 && port_id)
+		r = check_assoc(req, st, &f, port_id, json_str(o, "fixed_ip_address"), &a, res);
+	if (r >= 0) {
+		struct port_spec spec = {
+			.network_id = f.network_id,
+			.project_id = "", /* Neutron's own port, as its floating IP ports are */
+			.device_owner = "network:floatingip",
+			.fixed_ips = want,
+			.port_security_enabled = -1,
+		};
+		uuid_new(f.id);
+		spec.device_id = f.id;
+		r = port_create(req, st, &spec, port, res);
+	}
+	if (r >= 0 && (!(ips = port_fixed_ips(st, port)) || json_array_size(ips) == 0))
+		r = http_error(res, 409, "No more IP addresses available on network %s.", f.network_id);
+	if (r >= 0 && (r = store_exec(st,
+				      "INSERT INTO floatingip (id, project_id, description,"
+				      " floating_network_id, floating_ip_address, floating_port_id,"
+				      " status, created_at, updated_at, revision)"
+				      " VALUES (?, ?, ?, ?, ?, ?, 'DOWN', ?, ?, ?)",
+				      "ssssssiii", f.id, project,
+				      json_str(o, "description") ? json_str(o, "description") : "",
+				      f.network_id,
+				      json_string_value(json_object_get(json_array_get(ips, 0), "ip_address")),
+				      port, now, now, store_txn_revision(st))) < 0)
+		r = http_error_errno(res, r, "floating IP");
+	if (r >= 0 && port_id && (r = set_assoc(st, f.id, &a)) < 0)
+		r = http_error_errno(res, r, "floating IP");
+	if (r >= 0 && !(out = fip_render(req, st, f.id)))
+		r = -EIO;
+	if (api_write_end(res, st, r, "floating IP") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 201, "floatingip", out);
+}
+
+int h_fip_update(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "port_id", J_STRING_NULL, false, 64 },
+		{ "fixed_ip_address", J_STRING_NULL, false, 64 },
+		{ "description", J_STRING_NULL, false, 255 },
+	};
+	const char *id = http_param(req, "id");
+	json_t *o, *out = NULL;
+	_cleanup_json_ json_t *body =
+		api_body_object(req, res, "floatingip", fields, ARRAY_SIZE(fields), &o);
+	const json_t *pv;
+	struct fip_row f;
+	struct assoc a;
+	struct store *st;
+	int r;
+
+	if (!body)
+		return -1;
+	pv = json_object_get(o, "port_id");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = fip_load(req, st, id, &f, NULL);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Floating IP %s could not be found", id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "floating IP");
+	if (r >= 0 && pv && json_is_null(pv)) {
+		r = set_assoc(st, id, NULL);
+	} else if (r >= 0 && (json_is_string(pv) || (json_str(o, "fixed_ip_address") && f.port_id[0]))) {
+		r = check_assoc(req, st, &f, json_is_string(pv) ? json_string_value(pv) : f.port_id,
+				json_str(o, "fixed_ip_address"), &a, res);
+		if (r >= 0)
+			r = set_assoc(st, id, &a);
+	}
+	if (r >= 0 && json_object_get(o, "description"))
+		r = store_exec(st, "UPDATE floatingip SET description = ? WHERE id = ?", "ss",
+			       json_str(o, "description") ? json_str(o, "description") : "", id);
+	if (r >= 0)
+		r = store_exec(st, "UPDATE floatingip SET updated_at = ?, revision = ? WHERE id = ?",
+			       "iis", now_usec(), store_txn_revision(st), id);
+	if (r >= 0 && !(out = fip_render(req, st, id)))
+		r = -EIO;
+	if (api_write_end(res, st, r, "floating IP") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 200, "floatingip", out);
+}
+
+int h_fip_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	struct store *st = api_write_begin(req, res);
+	struct fip_row f;
+	int r;
+
+	if (!st)
+		return -1;
+	r = fip_load(req, st, id, &f, NULL);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Floating IP %s could not be found", id);
+	/* The row names its port: the row goes first, then the port and its
+	 * address. */
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM floatingip WHERE id = ?", "s", id);
+	if (r >= 0)
+		r = port_delete(st, f.floating_port_id);
+	if (api_write_end(res, st, r, "floating IP") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}

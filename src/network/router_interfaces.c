@@ -1,0 +1,331 @@
+/* router_interfaces.c - PUT /network/v2.0/routers/{id}/add_router_interface
+ * and remove_router_interface: a router leg on a tenant subnet, made on
+ * the subnet's gateway address or from a free port, bound to the router's
+ * network node. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "network/l3.h"
+#include "network/network.h"
+#include "store/store.h"
+
+#define IFACE_OWNER "network:router_interface"
+
+struct subnet_row {
+	char id[65], network_id[65], project_id[65], cidr[65], gateway_ip[65];
+};
+
+/* Subnet id as the caller may use it (own, or on a shared network). 0,
+ * -ENOENT, or -errno. */
+static int subnet_load(struct http_request *req, struct store *st, const char *id,
+		       struct subnet_row *sn)
+{
+	struct store_stmt *q;
+	bool shared = false;
+	int r = store_query(st, &q,
+			    "SELECT s.id, s.network_id, s.project_id, s.cidr, s.gateway_ip, n.shared"
+			    " FROM subnet s JOIN network n ON n.id = s.network_id WHERE s.id = ?",
+			    "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(sn->id, sizeof(sn->id), "%s", store_text(q, 0));
+		snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 1));
+		snprintf(sn->project_id, sizeof(sn->project_id), "%s", store_text(q, 2));
+		snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 3));
+		snprintf(sn->gateway_ip, sizeof(sn->gateway_ip), "%s",
+			 store_text(q, 4) ? store_text(q, 4) : "");
+		shared = store_bool(q, 5);
+		if (!shared && !network_owns(req, sn->project_id))
+			r = -ENOENT;
+	} else if (r == 0) {
+		r = -ENOENT;
+	}
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* A new leg on sn: not a subnet the router has already, nor one that
+ * overlaps any of its subnets (Neutron's _check_for_dup_router_subnets). */
+static int check_subnet_free(struct store *st, const struct l3_router *rt,
+			     const struct subnet_row *sn, struct http_response *res)
+{
+	struct l3_prefix want, have;
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT s.id, s.cidr FROM port p JOIN ip_allocation a ON a.port_id = p.id"
+			    " JOIN subnet s ON s.id = a.subnet_id"
+			    " WHERE p.device_id = ? AND p.device_owner = '" IFACE_OWNER "'",
+			    "s", rt->id);
+
+	if (r < 0)
+		return http_error_errno(res, r, "router interfaces");
+	if (l3_prefix_parse(sn->cidr, &want) < 0) {
+		store_done(q);
+		return http_error(res, 500, "Subnet %s has a bad CIDR.", sn->id);
+	}
+	while ((r = store_next(q)) > 0) {
+		if (strcmp(store_text(q, 0), sn->id) == 0) {
+			r = http_error(res, 400, "Bad router request: Router already has a port on subnet %s.", sn->id);
+			break;
+		}
+		if (l3_prefix_parse(store_text(q, 1), &have) == 0 && l3_prefix_overlap(&want, &have)) {
+			r = http_error(res, 400, "Bad router request: Cidr %s of subnet %s overlaps with cidr %s of subnet %s.", sn->cidr, sn->id, store_text(q, 1), store_text(q, 0));
+			break;
+		}
+	}
+	store_done(q);
+	if (r < 0 && res->status < 400)
+		return http_error_errno(res, r, "router interfaces");
+	return r < 0 ? -1 : 0;
+}
+
+/* The reply both calls give: the router and the leg. */
+static int reply_interface(struct http_response *res, const struct l3_router *rt,
+			   const char *port_id, const struct subnet_row *sn)
+{
+	return http_reply(res, 200,
+			  json_pack("{s:s,s:[s],s:s,s:s,s:s,s:s,s:s}", "subnet_id", sn->id,
+				    "subnet_ids", sn->id, "port_id", port_id, "id", rt->id,
+				    "tenant_id", rt->project_id, "project_id", rt->project_id,
+				    "network_id", sn->network_id));
+}
+
+static int touch_router(struct store *st, const struct l3_router *rt)
+{
+	return store_exec(st, "UPDATE router SET updated_at = ?, revision = ? WHERE id = ?", "iis",
+			  now_usec(), store_txn_revision(st), rt->id);
+}
+
+/* {"subnet_id": …} or {"port_id": …}, exactly one for add. */
+static json_t *interface_body(struct http_request *req, struct http_response *res, bool add)
+{
+	static const struct jfield fields[] = {
+		{ "subnet_id", J_STRING, false, 64 },
+		{ "port_id", J_STRING, false, 64 },
+	};
+	json_t *body = http_body_json(req, res);
+	char err[256];
+
+	if (!body)
+		return NULL;
+	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0) {
+		http_error(res, 400, "%s", err);
+	} else if (!json_str(body, "subnet_id") && !json_str(body, "port_id")) {
+		http_error(res, 400, "Bad router request: Either subnet_id or port_id must be specified.");
+	} else if (add && json_str(body, "subnet_id") && json_str(body, "port_id")) {
+		http_error(res, 400, "Bad router request: Cannot specify both subnet-id and port-id.");
+	} else {
+		return body;
+	}
+	json_decref(body);
+	return NULL;
+}
+
+/* An existing port becomes the leg: it must be the caller's, free, and
+ * have exactly one address. Fills sn with that address's subnet. */
+static int add_by_port(struct http_request *req, struct store *st, const struct l3_router *rt,
+		       const char *port_id, struct subnet_row *sn, struct http_response *res)
+{
+	_cleanup_json_ json_t *ips = NULL;
+	struct store_stmt *q;
+	bool mine = false, free_ = false;
+	char net[65] = "", dev[256] = "";
+	int r = store_query(st, &q, "SELECT project_id, device_id, network_id FROM port WHERE id = ?",
+			    "s", port_id);
+
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0) {
+			mine = network_owns(req, store_text(q, 0));
+			free_ = !store_text(q, 1)[0];
+			snprintf(dev, sizeof(dev), "%s", store_text(q, 1));
+			snprintf(net, sizeof(net), "%s", store_text(q, 2));
+		}
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "port");
+	if (r == 0 || !mine)
+		return http_error(res, 404, "Port %s could not be found.", port_id);
+	if (!free_)
+		return http_error(res, 409, "Unable to complete operation on port %s for network %s. Port already has an attached device %s.", port_id, net, dev);
+	ips = port_fixed_ips(st, port_id);
+	if (!ips)
+		return http_error_errno(res, -EIO, "port");
+	if (json_array_size(ips) != 1)
+		return http_error(res, 400, "Bad router request: Router port must have exactly one fixed IP.");
+	r = subnet_load(req, st, json_string_value(json_object_get(json_array_get(ips, 0), "subnet_id")), sn);
+	if (r < 0)
+		return http_error_errno(res, r, "subnet");
+	if (check_subnet_free(st, rt, sn, res) < 0)
+		return -1;
+	r = port_bind(st, port_id, rt->id, IFACE_OWNER, rt->host);
+	return r < 0 ? http_error_errno(res, r, "port") : 0;
+}
+
+/* A new port on the subnet's gateway address becomes the leg. */
+static int add_by_subnet(struct http_request *req, struct store *st, const struct l3_router *rt,
+			 const char *subnet_id, struct subnet_row *sn, char port[UUID_LEN + 1],
+			 struct http_response *res)
+{
+	_cleanup_json_ json_t *ips = NULL;
+	int r = subnet_load(req, st, subnet_id, sn);
+	struct port_spec spec = {
+		.network_id = sn->network_id,
+		.project_id = sn->project_id,
+		.device_owner = IFACE_OWNER,
+		.device_id = rt->id,
+		.host = rt->host,
+		.port_security_enabled = -1,
+	};
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Subnet %s could not be found.", subnet_id);
+	if (r < 0)
+		return http_error_errno(res, r, "subnet");
+	if (!sn->gateway_ip[0])
+		return http_error(res, 400, "Bad router request: Subnet for router interface must have a gateway IP.");
+	if (check_subnet_free(st, rt, sn, res) < 0)
+		return -1;
+	ips = json_pack("[{s:s,s:s}]", "subnet_id", sn->id, "ip_address", sn->gateway_ip);
+	spec.fixed_ips = ips;
+	return port_create(req, st, &spec, port, res);
+}
+
+int h_router_add_interface(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	_cleanup_json_ json_t *body = interface_body(req, res, true);
+	struct subnet_row sn;
+	struct l3_router rt;
+	char port[UUID_LEN + 1] = "";
+	struct store *st;
+	int r;
+
+	if (!body)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = l3_router_load(req, st, id, &rt);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Router %s could not be found", id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "router");
+	if (r >= 0 && json_str(body, "port_id")) {
+		snprintf(port, sizeof(port), "%s", json_str(body, "port_id"));
+		r = add_by_port(req, st, &rt, port, &sn, res);
+	} else if (r >= 0) {
+		r = add_by_subnet(req, st, &rt, json_str(body, "subnet_id"), &sn, port, res);
+	}
+	if (r >= 0)
+		r = touch_router(st, &rt);
+	if (api_write_end(res, st, r, "router interface") < 0)
+		return -1;
+	return reply_interface(res, &rt, port, &sn);
+}
+
+/* The router's leg named by port_id and/or subnet_id into port and sn. */
+static int find_leg(struct store *st, const struct l3_router *rt,
+		    const json_t *body, char port[UUID_LEN + 1], struct subnet_row *sn,
+		    struct http_response *res)
+{
+	const char *pid = json_str(body, "port_id"), *sid = json_str(body, "subnet_id");
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT p.id, a.subnet_id FROM port p JOIN ip_allocation a ON a.port_id = p.id"
+			    " WHERE p.device_id = ?1 AND p.device_owner = '" IFACE_OWNER "'"
+			    " AND (?2 IS NULL OR p.id = ?2) AND (?3 IS NULL OR a.subnet_id = ?3)"
+			    " ORDER BY a.revision LIMIT 1",
+			    "sss", rt->id, pid, sid);
+	char subnet[65] = "";
+
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0) {
+			snprintf(port, UUID_LEN + 1, "%s", store_text(q, 0));
+			snprintf(subnet, sizeof(subnet), "%s", store_text(q, 1));
+		}
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "router interfaces");
+	if (r == 0 && pid)
+		return http_error(res, 404, "Router %s does not have an interface with id %s", rt->id, pid);
+	if (r == 0)
+		return http_error(res, 404, "Router %s has no interface on subnet %s", rt->id, sid);
+	/* The leg's subnet may be another project's shared one: read it as is. */
+	r = store_query(st, &q, "SELECT network_id, cidr FROM subnet WHERE id = ?", "s", subnet);
+	if (r >= 0) {
+		r = store_next(q);
+		if (r > 0) {
+			snprintf(sn->id, sizeof(sn->id), "%s", subnet);
+			snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 0));
+			snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 1));
+		}
+		store_done(q);
+	}
+	if (r <= 0)
+		return http_error_errno(res, r < 0 ? r : -EIO, "subnet");
+	return 0;
+}
+
+int h_router_remove_interface(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	_cleanup_json_ json_t *body = interface_body(req, res, false);
+	struct subnet_row sn;
+	struct l3_router rt;
+	char port[UUID_LEN + 1] = "";
+	struct store *st;
+	struct store_stmt *q;
+	int64_t fips = 0;
+	int r;
+
+	if (!body)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = l3_router_load(req, st, id, &rt);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Router %s could not be found", id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "router");
+	if (r >= 0)
+		r = find_leg(st, &rt, body, port, &sn, res);
+	/* Floating IPs reach their fixed IPs through this leg. */
+	if (r >= 0) {
+		r = store_query(st, &q,
+				"SELECT count(*) FROM floatingip f JOIN ip_allocation a"
+				" ON a.port_id = f.port_id AND a.ip_address = f.fixed_ip_address"
+				" WHERE f.router_id = ? AND a.subnet_id = ?",
+				"ss", rt.id, sn.id);
+		if (r >= 0) {
+			r = store_next(q);
+			fips = r > 0 ? store_int(q, 0) : 0;
+			store_done(q);
+		}
+		if (r < 0)
+			r = http_error_errno(res, r, "floating IPs");
+		else if (fips > 0)
+			r = http_error(res, 409, "Router interface for subnet %s on router %s cannot be deleted, as it is required by one or more floating IPs.", sn.id, rt.id);
+	}
+	if (r >= 0 && (r = port_delete(st, port)) < 0)
+		r = http_error_errno(res, r, "port");
+	if (r >= 0)
+		r = touch_router(st, &rt);
+	if (api_write_end(res, st, r, "router interface") < 0)
+		return -1;
+	return reply_interface(res, &rt, port, &sn);
+}

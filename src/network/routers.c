@@ -1,0 +1,461 @@
+/* routers.c - /network/v2.0/routers: create, show, list, update and
+ * delete routers, and their external gateway (a port on a router:external
+ * network, bound to the router's network node). Interfaces are in
+ * router_interfaces.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "network/l3.h"
+#include "network/network.h"
+#include "store/store.h"
+
+#define ROUTER_COLS                                                                                \
+	"id, name, project_id, description, admin_state_up, status, gw_network_id, gw_port_id,"    \
+	" enable_snat, host, created_at, updated_at, revision"
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+int l3_router_load(const struct http_request *req, struct store *st, const char *id,
+		   struct l3_router *rt)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT id, project_id, gw_network_id, gw_port_id, enable_snat, host"
+			    " FROM router WHERE id = ?",
+			    "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 1))))
+		r = -ENOENT;
+	if (r > 0) {
+		copy(rt->id, sizeof(rt->id), store_text(q, 0));
+		copy(rt->project_id, sizeof(rt->project_id), store_text(q, 1));
+		copy(rt->gw_network_id, sizeof(rt->gw_network_id), store_text(q, 2));
+		copy(rt->gw_port_id, sizeof(rt->gw_port_id), store_text(q, 3));
+		rt->enable_snat = store_bool(q, 4);
+		copy(rt->host, sizeof(rt->host), store_text(q, 5));
+	}
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* One row of ROUTER_COLS as the API shows it (new reference; NULL on error). */
+static json_t *render_router(const struct http_request *req, struct store *st,
+			     struct store_stmt *q)
+{
+	json_t *o, *gw = json_null();
+
+	if (store_text(q, 6) && store_text(q, 7)) {
+		json_t *ips = port_fixed_ips(st, store_text(q, 7));
+		if (!ips)
+			return NULL;
+		gw = json_pack("{s:s,s:b,s:o}", "network_id", store_text(q, 6), "enable_snat",
+			       store_bool(q, 8), "external_fixed_ips", ips);
+	}
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:[],s:[],s:[],s:n,s:[],s:o,s:o,s:I}",
+		      "id", store_text(q, 0), "name", store_text(q, 1), "project_id",
+		      store_text(q, 2), "tenant_id", store_text(q, 2), "description",
+		      store_text(q, 3), "admin_state_up", store_bool(q, 4), "status",
+		      store_text(q, 5), "external_gateway_info", gw, "routes",
+		      "availability_zones", "availability_zone_hints", "flavor_id", "tags",
+		      "created_at", network_time(store_int(q, 10)), "updated_at",
+		      network_time(store_int(q, 11)), "revision_number",
+		      (json_int_t)store_int(q, 12));
+	/* Neutron shows these to admins only (policy). */
+	if (http_is_admin(req)) {
+		json_object_set_new(o, "distributed", json_false());
+		json_object_set_new(o, "ha", json_false());
+	}
+	return o;
+}
+
+json_t *l3_router_render(const struct http_request *req, struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	json_t *o = NULL;
+
+	if (store_query(st, &q, "SELECT " ROUTER_COLS " FROM router WHERE id = ?", "s", id) < 0)
+		return NULL;
+	if (store_next(q) > 0)
+		o = render_router(req, st, q);
+	store_done(q);
+	return o;
+}
+
+/* ---- the external gateway ---- */
+
+static int count(struct store *st, const char *sql, const char *arg, int64_t *n)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, sql, "s", arg);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	*n = r > 0 ? store_int(q, 0) : 0;
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* Floating IPs go through the router's gateway: it stays while they do. */
+static int gw_check_unused(struct store *st, const struct l3_router *rt,
+			   struct http_response *res)
+{
+	int64_t n = 0;
+	int r = count(st, "SELECT count(*) FROM floatingip WHERE router_id = ?", rt->id, &n);
+
+	if (r < 0)
+		return http_error_errno(res, r, "floating IPs");
+	if (n > 0)
+		return http_error(res, 409, "Gateway cannot be updated for router %s, since a gateway to external network %s is required by one or more floating IPs.", rt->id, rt->gw_network_id);
+	return 0;
+}
+
+static int gw_clear(struct store *st, struct l3_router *rt, struct http_response *res)
+{
+	char port[sizeof(rt->gw_port_id)];
+	int r;
+
+	if (!rt->gw_port_id[0])
+		return 0;
+	if (gw_check_unused(st, rt, res) < 0)
+		return -1;
+	copy(port, sizeof(port), rt->gw_port_id);
+	r = store_exec(st, "UPDATE router SET gw_network_id = NULL, gw_port_id = NULL WHERE id = ?",
+		       "s", rt->id);
+	if (r >= 0)
+		r = port_delete(st, port);
+	if (r < 0)
+		return http_error_errno(res, r, "router gateway");
+	rt->gw_network_id[0] = rt->gw_port_id[0] = '\0';
+	return 0;
+}
+
+/* Check external_gateway_info's shape: {network_id, enable_snat?,
+ * external_fixed_ips?: [{subnet_id?, ip_address?}]}. */
+static int gw_check_shape(const json_t *info, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "network_id", J_STRING, true, 64 },
+		{ "enable_snat", J_BOOL, false, 0 },
+		{ "external_fixed_ips", J_ARRAY, false, 0 },
+		{ "qos_policy_id", J_STRING_NULL, false, 64 },
+	};
+	static const struct jfield ip_fields[] = {
+		{ "subnet_id", J_STRING, false, 64 },
+		{ "ip_address", J_STRING, false, 64 },
+	};
+	char err[256];
+	size_t i;
+	json_t *ip;
+
+	if (json_check(info, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "Invalid input for external_gateway_info. Reason: %s", err);
+	json_array_foreach(json_object_get(info, "external_fixed_ips"), i, ip)
+		if (json_check(ip, ip_fields, ARRAY_SIZE(ip_fields), err, sizeof(err)) < 0)
+			return http_error(res, 400, "Invalid input for external_fixed_ips. Reason: %s", err);
+	return 0;
+}
+
+int l3_check_external(struct http_request *req, struct store *st, const char *network_id,
+			  const char *resource, struct http_response *res)
+{
+	_cleanup_free_ char *owner = NULL;
+	struct store_stmt *q;
+	bool shared, external = false;
+	int r = network_lookup(req, st, network_id, &owner, &shared);
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Network %s could not be found.", network_id);
+	if (r >= 0)
+		r = store_query(st, &q, "SELECT external FROM network WHERE id = ?", "s", network_id);
+	if (r >= 0) {
+		r = store_next(q);
+		external = r > 0 && store_bool(q, 0);
+		store_done(q);
+	}
+	if (r < 0)
+		return http_error_errno(res, r, "network");
+	if (!external) {
+		if (strcmp(resource, "floatingip") == 0)
+			return http_error(res, 400, "Bad floatingip request: Network %s is not a valid external network.", network_id);
+		return http_error(res, 400, "Bad router request: Network %s is not an external network.", network_id);
+	}
+	return 0;
+}
+
+/* Make the router's gateway what info asks (null: none), in the caller's
+ * write transaction. rt is updated. */
+static int gw_set(struct http_request *req, struct store *st, struct l3_router *rt,
+		  const json_t *info, struct http_response *res)
+{
+	const json_t *ips;
+	const char *net;
+	bool snat;
+	int r;
+
+	if (!info || json_is_null(info) || (json_is_object(info) && json_object_size(info) == 0))
+		return gw_clear(st, rt, res);
+	if (!json_is_object(info))
+		return http_error(res, 400, "Invalid input for external_gateway_info. Reason: it must be an object.");
+	if (gw_check_shape(info, res) < 0)
+		return -1;
+	net = json_str(info, "network_id");
+	ips = json_object_get(info, "external_fixed_ips");
+	snat = !json_is_false(json_object_get(info, "enable_snat"));
+	if (l3_check_external(req, st, net, "router", res) < 0)
+		return -1;
+	/* Same network, same addresses: only SNAT may change. */
+	if (!rt->gw_port_id[0] || strcmp(rt->gw_network_id, net) != 0 || ips) {
+		struct port_spec spec = {
+			.network_id = net,
+			.project_id = "", /* Neutron's own port, as its gateway ports are */
+			.device_owner = "network:router_gateway",
+			.device_id = rt->id,
+			.host = rt->host,
+			.fixed_ips = ips,
+			.port_security_enabled = -1,
+		};
+		char port[UUID_LEN + 1];
+
+		if (rt->gw_port_id[0] && strcmp(rt->gw_network_id, net) != 0 &&
+		    gw_check_unused(st, rt, res) < 0)
+			return -1;
+		/* The old port goes first so that its addresses may be asked again. */
+		if (rt->gw_port_id[0]) {
+			r = store_exec(st, "UPDATE router SET gw_port_id = NULL WHERE id = ?", "s", rt->id);
+			if (r >= 0)
+				r = port_delete(st, rt->gw_port_id);
+			if (r < 0)
+				return http_error_errno(res, r, "router gateway");
+		}
+		if (port_create(req, st, &spec, port, res) < 0)
+			return -1;
+		copy(rt->gw_port_id, sizeof(rt->gw_port_id), port);
+		copy(rt->gw_network_id, sizeof(rt->gw_network_id), net);
+	}
+	rt->enable_snat = snat;
+	r = store_exec(st,
+		       "UPDATE router SET gw_network_id = ?, gw_port_id = ?, enable_snat = ? WHERE id = ?",
+		       "ssbs", rt->gw_network_id, rt->gw_port_id, snat, rt->id);
+	return r < 0 ? http_error_errno(res, r, "router") : 0;
+}
+
+/* ---- handlers ---- */
+
+int h_router_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	json_t *rows;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_begin_read(st);
+	if (r >= 0)
+		r = store_query(st, &q, "SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id", "");
+	if (r < 0) {
+		store_rollback(st);
+		return http_error_errno(res, r, "routers");
+	}
+	rows = json_array();
+	while ((r = store_next(q)) > 0) {
+		json_t *o;
+		if (!network_owns(req, store_text(q, 2)))
+			continue;
+		if (!(o = render_router(req, st, q))) {
+			r = -EIO;
+			break;
+		}
+		json_array_append_new(rows, o);
+	}
+	store_done(q);
+	store_rollback(st);
+	if (r < 0) {
+		json_decref(rows);
+		return http_error_errno(res, r, "routers");
+	}
+	return network_list_reply(req, res, "routers", rows);
+}
+
+int h_router_get(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	struct store *st = basalt_store(req->b);
+	struct l3_router rt;
+	json_t *o = NULL;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_begin_read(st);
+	if (r >= 0)
+		r = l3_router_load(req, st, id, &rt);
+	if (r >= 0 && !(o = l3_router_render(req, st, id)))
+		r = -EIO;
+	store_rollback(st);
+	if (r == -ENOENT)
+		return http_error(res, 404, "Router %s could not be found", id);
+	if (r < 0)
+		return http_error_errno(res, r, "router");
+	return network_show_reply(req, res, 200, "router", o);
+}
+
+static const struct jfield router_fields[] = {
+	{ "name", J_STRING_NULL, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "admin_state_up", J_BOOL, false, 0 },
+	{ "external_gateway_info", J_ANY, false, 0 },
+	{ "project_id", J_STRING, false, 64 },
+	{ "tenant_id", J_STRING, false, 64 },
+	{ "distributed", J_BOOL, false, 0 },
+	{ "ha", J_BOOL, false, 0 },
+	{ "availability_zone_hints", J_ARRAY, false, 0 },
+	{ "routes", J_ARRAY, false, 0 },
+	{ "flavor_id", J_STRING_NULL, false, 64 },
+};
+
+/* What Basalt's routers cannot be: distributed, HA, or with extra routes. */
+static int check_unsupported(const struct http_request *req, const json_t *o,
+			     struct http_response *res)
+{
+	if ((json_object_get(o, "distributed") || json_object_get(o, "ha")) && !http_is_admin(req))
+		return http_error(res, 403, "Only admins may set distributed or ha on a router.");
+	if (json_is_true(json_object_get(o, "distributed")) || json_is_true(json_object_get(o, "ha")))
+		return http_error(res, 400, "Bad router request: distributed and ha routers are not supported.");
+	if (json_array_size(json_object_get(o, "routes")) > 0)
+		return http_error(res, 400, "Bad router request: extra routes are not supported.");
+	if (json_array_size(json_object_get(o, "availability_zone_hints")) > 0)
+		return http_error(res, 400, "Bad router request: availability zones are not supported.");
+	if (json_str(o, "flavor_id"))
+		return http_error(res, 400, "Bad router request: router flavors are not supported.");
+	return 0;
+}
+
+int h_router_create(struct http_request *req, struct http_response *res)
+{
+	json_t *o, *out = NULL;
+	_cleanup_json_ json_t *body =
+		api_body_object(req, res, "router", router_fields, ARRAY_SIZE(router_fields), &o);
+	struct l3_router rt = { .enable_snat = true };
+	const char *project;
+	struct store *st;
+	int64_t now = now_usec();
+	int r;
+
+	if (!body || check_unsupported(req, o, res) < 0 ||
+	    !(project = l3_body_project(req, o, res)))
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	uuid_new(rt.id);
+	copy(rt.project_id, sizeof(rt.project_id), project);
+	r = network_quota_check(req->b, st, project, "router", 1, res);
+	if (r >= 0 && (r = network_host_pick(req->b, st, rt.host)) < 0)
+		r = http_error_errno(res, r, "router scheduling");
+	if (r >= 0 && (r = store_exec(st,
+				      "INSERT INTO router (id, name, project_id, description,"
+				      " admin_state_up, status, enable_snat, host, created_at,"
+				      " updated_at, revision) VALUES (?, ?, ?, ?, ?, 'ACTIVE', 1, ?, ?, ?, ?)",
+				      "ssssbsiii", rt.id, json_str(o, "name") ? json_str(o, "name") : "",
+				      project, json_str(o, "description") ? json_str(o, "description") : "",
+				      !json_is_false(json_object_get(o, "admin_state_up")), rt.host, now,
+				      now, store_txn_revision(st))) < 0)
+		r = http_error_errno(res, r, "router");
+	if (r >= 0)
+		r = gw_set(req, st, &rt, json_object_get(o, "external_gateway_info"), res);
+	if (r >= 0 && !(out = l3_router_render(req, st, rt.id)))
+		r = -EIO;
+	if (api_write_end(res, st, r, "router") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 201, "router", out);
+}
+
+int h_router_update(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	json_t *o, *out = NULL;
+	_cleanup_json_ json_t *body =
+		api_body_object(req, res, "router", router_fields, ARRAY_SIZE(router_fields), &o);
+	struct l3_router rt;
+	struct store *st;
+	int r;
+
+	if (!body || check_unsupported(req, o, res) < 0)
+		return -1;
+	if (json_object_get(o, "project_id") || json_object_get(o, "tenant_id"))
+		return http_error(res, 400, "Cannot update read-only attribute project_id");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = l3_router_load(req, st, id, &rt);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Router %s could not be found", id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "router");
+	if (r >= 0 && json_object_get(o, "name"))
+		r = store_exec(st, "UPDATE router SET name = ? WHERE id = ?", "ss",
+			       json_str(o, "name") ? json_str(o, "name") : "", id);
+	if (r >= 0 && json_object_get(o, "description"))
+		r = store_exec(st, "UPDATE router SET description = ? WHERE id = ?", "ss",
+			       json_str(o, "description") ? json_str(o, "description") : "", id);
+	if (r >= 0 && json_object_get(o, "admin_state_up"))
+		r = store_exec(st, "UPDATE router SET admin_state_up = ? WHERE id = ?", "bs",
+			       json_is_true(json_object_get(o, "admin_state_up")), id);
+	if (r >= 0 && json_object_get(o, "external_gateway_info"))
+		r = gw_set(req, st, &rt, json_object_get(o, "external_gateway_info"), res);
+	if (r >= 0)
+		r = store_exec(st, "UPDATE router SET updated_at = ?, revision = ? WHERE id = ?",
+			       "iis", now_usec(), store_txn_revision(st), id);
+	if (r >= 0 && !(out = l3_router_render(req, st, id)))
+		r = -EIO;
+	if (api_write_end(res, st, r, "router") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 200, "router", out);
+}
+
+int h_router_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	struct store *st = api_write_begin(req, res);
+	struct l3_router rt;
+	int64_t n = 0;
+	int r;
+
+	if (!st)
+		return -1;
+	r = l3_router_load(req, st, id, &rt);
+	if (r == -ENOENT)
+		r = http_error(res, 404, "Router %s could not be found", id);
+	if (r >= 0)
+		r = count(st, "SELECT count(*) FROM port WHERE device_id = ? AND"
+			      " device_owner = 'network:router_interface'", id, &n);
+	if (r >= 0 && n > 0)
+		r = http_error(res, 409, "Router %s still has ports", id);
+	if (r >= 0)
+		r = gw_clear(st, &rt, res);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM router WHERE id = ?", "s", id);
+	if (api_write_end(res, st, r, "router") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
