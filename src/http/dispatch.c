@@ -92,6 +92,7 @@ int http_reply_raw(struct http_response *res, int status, char *text)
 	res->body = NULL;
 	free(res->raw);
 	res->raw = text;
+	res->raw_len = 0;
 	return 0;
 }
 
@@ -124,6 +125,7 @@ void http_response_clear(struct http_response *res)
 	res->body = NULL;
 	free(res->raw);
 	res->raw = NULL;
+	res->raw_len = 0;
 	if (res->has_file)
 		close(res->file_fd);
 	res->has_file = false;
@@ -357,6 +359,7 @@ enum service service_of(const char *path)
 		{ "/image", SVC_IMAGE },
 		{ "/network", SVC_NETWORK },
 		{ "/placement", SVC_PLACEMENT },
+		{ "/metadata", SVC_METADATA },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
@@ -430,6 +433,17 @@ static void render_error(struct http_request *req, struct http_response *res)
 		for (char *p = res->message; *p; p++)
 			if ((unsigned char)*p >= 0x80)
 				*p = '?';
+	/* The metadata service answers guests in plain text, as
+	 * nova-api-metadata's webob errors do. */
+	if (res->status != 401 && service_of(req->path) == SVC_METADATA) {
+		char *text;
+		if (asprintf(&text, "%d %s\n\n%s\n", res->status, status_title(res->status),
+			     res->message) >= 0) {
+			http_reply_raw(res, res->status, text);
+			res->content_type = "text/plain; charset=UTF-8";
+			return;
+		}
+	}
 	res->body = error_body(req, res);
 }
 

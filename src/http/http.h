@@ -26,7 +26,7 @@ struct kv {
 
 /* The OpenStack service a path belongs to (by its prefix): decides the
  * shape of error bodies. */
-enum service { SVC_IDENTITY, SVC_COMPUTE, SVC_IMAGE, SVC_NETWORK, SVC_PLACEMENT };
+enum service { SVC_IDENTITY, SVC_COMPUTE, SVC_IMAGE, SVC_NETWORK, SVC_PLACEMENT, SVC_METADATA };
 
 /* Who may call a route. Readers never write: for write methods every rule
  * but POL_NONE, POL_TOKEN and POL_SELF_WRITE also needs member or admin. */
@@ -51,6 +51,9 @@ struct http_request {
 	const char *content_type;  /* Content-Type */
 	const char *api_version;   /* OpenStack-API-Version */
 	const char *nova_version;  /* X-OpenStack-Nova-API-Version (legacy) */
+	const char *forwarded_for; /* X-Forwarded-For (the metadata proxy's guest address) */
+	const char *md_network_id; /* X-Basalt-Network-ID (metadata proxy) */
+	const char *md_signature;  /* X-Basalt-Signature (metadata proxy) */
 	const char *body;
 	size_t body_len;
 	const struct route *route;	     /* the matched route */
@@ -69,6 +72,7 @@ struct http_response {
 	int status;
 	json_t *body;	   /* owned; NULL for no body */
 	char *raw;	   /* owned; pre-serialised JSON body, used instead of body */
+	size_t raw_len;	   /* bytes of raw when it may hold NULs; 0: strlen(raw) */
 	const char *content_type; /* of raw or file bodies; default application/json */
 	/* HTTP_WAIT: hold the request until the store's revision moves past
 	 * wait_revision or wait_until (usec) passes, then run the handler

@@ -76,7 +76,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		if (res->raw && res->status != 204) {
 			text = res->raw;
 			res->raw = NULL; /* MHD frees it now */
-			len = strlen(text);
+			len = res->raw_len ? res->raw_len : strlen(text);
 		} else if (res->body && res->status != 204) {
 			text = json_dumps(res->body, JSON_COMPACT);
 			len = text ? strlen(text) : 0;
@@ -121,6 +121,9 @@ static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *m
 	c->req.api_version = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "OpenStack-API-Version");
 	c->req.nova_version =
 		MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-OpenStack-Nova-API-Version");
+	c->req.forwarded_for = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
+	c->req.md_network_id = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Basalt-Network-ID");
+	c->req.md_signature = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Basalt-Signature");
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_query, &c->req);
 	c->rt = http_prepare(&c->req, &c->res);
 	if (!c->rt)
