@@ -100,6 +100,11 @@ int h_server_metadata_list(struct http_request *req, struct http_response *res);
 int h_server_metadata_set(struct http_request *req, struct http_response *res);
 int h_server_metadata_get(struct http_request *req, struct http_response *res);
 int h_server_metadata_delete(struct http_request *req, struct http_response *res);
+/* server_ports.c */
+int h_server_ips(struct http_request *req, struct http_response *res);
+int h_server_ips_network(struct http_request *req, struct http_response *res);
+int h_server_interface_list(struct http_request *req, struct http_response *res);
+int h_server_interface_get(struct http_request *req, struct http_response *res);
 
 /* quotas.c */
 int h_limits(struct http_request *req, struct http_response *res);

@@ -36,6 +36,10 @@ static const struct route routes[] = {
 	R("os_compute_api:server-metadata:update_all", "PUT", C "/servers/{server_id}/metadata", h_server_metadata_set, POL_PROJECT),
 	R("os_compute_api:server-metadata:show", "GET", C "/servers/{server_id}/metadata/{key}", h_server_metadata_get, POL_PROJECT),
 	R("os_compute_api:server-metadata:delete", "DELETE", C "/servers/{server_id}/metadata/{key}", h_server_metadata_delete, POL_PROJECT),
+	R("os_compute_api:ips:index", "GET", C "/servers/{server_id}/ips", h_server_ips, POL_PROJECT),
+	R("os_compute_api:ips:show", "GET", C "/servers/{server_id}/ips/{network_label}", h_server_ips_network, POL_PROJECT),
+	R("os_compute_api:os-attach-interfaces:list", "GET", C "/servers/{server_id}/os-interface", h_server_interface_list, POL_PROJECT),
+	R("os_compute_api:os-attach-interfaces:show", "GET", C "/servers/{server_id}/os-interface/{port_id}", h_server_interface_get, POL_PROJECT),
 
 	R("os_compute_api:os-services:list", "GET", C "/os-services", h_service_list_nova, POL_ADMIN),
 	R("os_compute_api:os-services:update", "PUT", C "/os-services/{service_id}", h_service_update_nova, POL_ADMIN),

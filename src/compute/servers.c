@@ -94,7 +94,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		flavor = json_pack("{s:s,s:o}", "id", store_text(q, SC_FLAVOR_ID), "links",
 				   nova_links(req, "flavors", store_text(q, SC_FLAVOR_ID)));
 	}
-	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:{},s:s,s:s,s:o,s:s,s:i,"
+	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:s,s:i,"
 		      "s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:I,s:[]}",
 		      "id", id, "name", store_text(q, SC_NAME), "status",
 		      status_of(vm, task, store_int(q, SC_POWER_STATE)), "tenant_id",
@@ -104,7 +104,8 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 					nova_links(req, "images", image))
 			    : json_string(""),
 		      "flavor", flavor, "created", nova_time(store_int(q, SC_CREATED)), "updated",
-		      nova_time(store_int(q, SC_UPDATED)), "addresses", "accessIPv4", "",
+		      nova_time(store_int(q, SC_UPDATED)), "addresses",
+		      server_addresses(st, id, true), "accessIPv4", "",
 		      "accessIPv6", "", "links", nova_links(req, "servers", id),
 		      "OS-DCF:diskConfig", "MANUAL", "progress", 0, "OS-EXT-AZ:availability_zone",
 		      store_text(q, SC_AZ), "config_drive", "", "key_name",
@@ -346,29 +347,6 @@ static int load_image(struct http_request *req, struct http_response *res, struc
 	return 0;
 }
 
-static int check_networks(struct http_request *req, struct http_response *res, const json_t *n)
-{
-	if (!n) {
-		if (microversion_at_least(req, 2, 37))
-			return http_error(res, 400, "Invalid input for field/attribute server. Value: networks is a required property.");
-		return 0;
-	}
-	if (json_is_string(n) && strcmp(json_string_value(n), "none") == 0)
-		return 0;
-	if (json_is_array(n) && json_array_size(n) == 0)
-		return 0;
-	if (json_is_string(n) && strcmp(json_string_value(n), "auto") == 0)
-		return http_error(res, 400, "Unable to automatically allocate a network for project %s", req->tok.scope_id);
-	if (json_is_array(n)) {
-		const json_t *first = json_array_get(n, 0);
-		const char *net = json_str(first, "uuid"), *port = json_str(first, "port");
-		if (port)
-			return http_error(res, 400, "Port id %s could not be found.", port);
-		return http_error(res, 400, "Network %s could not be found.", net ? net : "");
-	}
-	return http_error(res, 400, "Invalid input for field/attribute networks.");
-}
-
 int server_metadata_check(struct http_response *res, const json_t *m)
 {
 	const char *k;
@@ -404,9 +382,11 @@ int server_metadata_put(struct store *st, const char *id, const json_t *m)
 	return r;
 }
 
-/* Quota, then the row, then scheduling: all in the caller's transaction. */
+/* Quota, the requested NICs checked, then the row, scheduling, and the
+ * ports on the chosen host: all in the caller's transaction, so a failure
+ * anywhere leaves nothing (no server, no port, no allocation). */
 static int create_in_txn(struct http_request *req, struct http_response *res, struct store *st,
-			 struct server_spec *spec, const json_t *s)
+			 struct server_spec *spec, const json_t *s, struct nic_plan *nics)
 {
 	struct quota_usage limit, used;
 	struct sched_request sr;
@@ -434,6 +414,9 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
 				  (long long)(strcmp(what, "instances") == 0 ? limit.instances : strcmp(what, "cores") == 0 ? limit.cores : limit.ram),
 				  what);
 	}
+	if (server_nics_plan(req, res, st, json_object_get(s, "networks"),
+			     json_object_get(s, "security_groups"), nics) < 0)
+		return -1;
 	r = store_exec(st,
 		       "INSERT INTO server (id, name, project_id, user_id, flavor_id, flavor_name,"
 		       " vcpus, ram, disk, ephemeral, swap, image_id, key_name, public_key, user_data,"
@@ -462,8 +445,12 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
 				  "sis",
 				  "No valid host was found. There are not enough hosts available.",
 				  now, spec->id);
-	return store_exec(st, "UPDATE server SET host = ?, task_state = 'spawning' WHERE id = ?",
-			  "ss", host, spec->id);
+	r = store_exec(st, "UPDATE server SET host = ?, task_state = 'spawning' WHERE id = ?", "ss",
+		       host, spec->id);
+	if (r < 0)
+		return r;
+	/* Nova makes the ports once the host is chosen: binding:host_id is it. */
+	return server_nics_make(req, res, st, spec->id, host, nics);
 }
 
 /* The key pair named, for the caller. 0, or a 400 in res. */
@@ -512,7 +499,8 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	json_t *s;
 	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
 	struct server_spec spec = { 0 };
-	const json_t *fr;
+	struct nic_plan nics = { 0 };
+	const json_t *fr, *groups;
 	unsigned char raw[8];
 	char pass[17];
 	struct store *st;
@@ -540,8 +528,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 				      sodium_base64_VARIANT_ORIGINAL) != 0)
 			return http_error(res, 400, "User data needs to be valid base 64.");
 	}
-	if (check_networks(req, res, json_object_get(s, "networks")) < 0 ||
-	    server_metadata_check(res, json_object_get(s, "metadata")) < 0)
+	if (server_metadata_check(res, json_object_get(s, "metadata")) < 0)
 		return -1;
 	fr = json_object_get(s, "flavorRef");
 	if (json_is_integer(fr)) {
@@ -560,18 +547,23 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		return -1;
 	r = load_key(req, res, st, &spec);
 	if (r >= 0)
-		r = create_in_txn(req, res, st, &spec, s);
+		r = create_in_txn(req, res, st, &spec, s, &nics);
 	free(spec.public_key);
+	nic_plan_free(&nics);
 	if (api_write_end(res, st, r, "server") < 0)
 		return -1;
 	/* The password is Nova's field; the test image logs in by key only. */
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(pass, sizeof(pass), raw, sizeof(raw));
+	/* The groups as asked, as Nova echoes them ("default" when none). */
+	groups = json_object_get(s, "security_groups");
 	return http_reply(res, 202,
-			  json_pack("{s:{s:s,s:o,s:s,s:[{s:s}],s:s}}", "server", "id", spec.id,
-				    "links", nova_links(req, "servers", spec.id), "OS-DCF:diskConfig",
-				    "MANUAL", "security_groups", "name", "default", "adminPass",
-				    pass));
+			  json_pack("{s:{s:s,s:o,s:s,s:o,s:s}}", "server", "id", spec.id, "links",
+				    nova_links(req, "servers", spec.id), "OS-DCF:diskConfig",
+				    "MANUAL", "security_groups",
+				    json_array_size(groups) ? json_deep_copy(groups)
+							    : json_pack("[{s:s}]", "name", "default"),
+				    "adminPass", pass));
 }
 
 /* --- delete --- */
@@ -580,6 +572,8 @@ static int delete_row(struct store *st, const char *id)
 {
 	int r = scheduler_release(st, id);
 
+	if (r >= 0)
+		r = server_ports_release(st, id);
 	return r < 0 ? r : store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
 }
 

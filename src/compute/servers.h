@@ -4,6 +4,8 @@
 #define BASALT_SERVERS_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/util.h"
@@ -35,6 +37,38 @@ struct server_spec {
 
 struct http_response;
 struct store;
+
+/* server_ports.c */
+struct nic_req;
+/* The NICs a server create asks for, checked and in order. */
+struct nic_plan {
+	struct nic_req *nics; /* owned */
+	size_t n;
+	json_t *sg_names; /* the request's "security_groups" (a reference) or NULL */
+};
+/* Parse and check "networks" and "security_groups" of a create in the
+ * caller's write transaction, making nothing: networks visible and with a
+ * subnet, fixed IPs free, ports free, groups known, port quota. Fills p
+ * (free it with nic_plan_free, also on error); 0, or -1 with the error in
+ * res. */
+int server_nics_plan(struct http_request *req, struct http_response *res, struct store *st,
+		     const json_t *networks, const json_t *groups, struct nic_plan *p);
+void nic_plan_free(struct nic_plan *p);
+/* Make (port_create) or bind (port_bind) the planned ports for server_id
+ * on host and record them in order, in the caller's write transaction.
+ * 0, or -1 with the error in res (the caller rolls back). */
+int server_nics_make(struct http_request *req, struct http_response *res, struct store *st,
+		     const char *server_id, const char *host, const struct nic_plan *p);
+/* Delete the ports Nova made for server_id and unbind those the user
+ * passed, in the write transaction that drops the server. 0 or -errno. */
+int server_ports_release(struct store *st, const char *server_id);
+/* {"<network name>": [{"version", "addr"(, "OS-EXT-IPS:type",
+ * "OS-EXT-IPS-MAC:mac_addr" when extended)}]} in NIC order, floating IPs
+ * after the fixed ones of their port. New reference. */
+json_t *server_addresses(struct store *st, const char *server_id, bool extended);
+/* The agents' "nics": [{"port_id", "mac_address", "network_id", "tap",
+ * "mtu"}] in NIC order. New reference. */
+json_t *server_nics_desired(struct store *st, const char *server_id);
 
 /* servers.c */
 /* 0 when m (NULL, or an object) is valid server metadata, else a 400. */

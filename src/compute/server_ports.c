@@ -1,0 +1,612 @@
+/* server_ports.c - Nova's side of Neutron: the NICs a server asks for
+ * ("networks" and "security_groups" of POST /servers), the ports made or
+ * bound for it in the create transaction, released in the transaction that
+ * drops the server, and how its addresses and interfaces are shown
+ * (addresses, /ips, /os-interface, the agents' "nics").
+ *
+ * server_port keeps each server's ports in the order the guest sees them
+ * and whether Nova made them (deleted with the server) or the user passed
+ * them (only unbound). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "compute/servers.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "network/network.h"
+#include "store/store.h"
+
+#define NOVA_AZ_OWNER "compute:nova" /* device_owner: compute:<availability zone> */
+
+struct nic_req {
+	char net_id[UUID_LEN + 1];  /* "" when port_id names an existing port */
+	char port_id[UUID_LEN + 1]; /* "" when Nova makes the port */
+	char fixed_ip[INET_ADDRSTRLEN];
+	char tag[256];
+};
+
+void nic_plan_free(struct nic_plan *p)
+{
+	free(p->nics);
+	json_decref(p->sg_names);
+	*p = (struct nic_plan){ 0 };
+}
+
+static int plan_add(struct nic_plan *p, struct http_response *res, const char *net,
+		    const char *port, const char *ip, const char *tag)
+{
+	struct nic_req *n = realloc(p->nics, sizeof(*n) * (p->n + 1));
+
+	if (!n)
+		return http_error_errno(res, -ENOMEM, "networks");
+	p->nics = n;
+	n += p->n++;
+	*n = (struct nic_req){ 0 };
+	snprintf(n->net_id, sizeof(n->net_id), "%s", net ? net : "");
+	snprintf(n->port_id, sizeof(n->port_id), "%s", port ? port : "");
+	snprintf(n->fixed_ip, sizeof(n->fixed_ip), "%s", ip ? ip : "");
+	snprintf(n->tag, sizeof(n->tag), "%s", tag ? tag : "");
+	return 0;
+}
+
+/* The networks a server lands on when it names none: the project's own
+ * and the shared ones, as Nova's _get_available_networks (external ones
+ * only when shared). Adds the only one to p; 0 with none, 409 with
+ * several, 400 with none when auto was asked. */
+static int plan_default(struct http_request *req, struct http_response *res, struct store *st,
+			struct nic_plan *p, bool want_auto)
+{
+	struct store_stmt *q;
+	char id[UUID_LEN + 1] = "";
+	int n = 0, r;
+
+	r = store_query(st, &q,
+			"SELECT id FROM network WHERE shared = 1 OR (project_id = ? AND external = 0)"
+			" ORDER BY created_at, id",
+			"s", req->tok.scope_id);
+	if (r < 0)
+		return http_error_errno(res, r, "networks");
+	while ((r = store_next(q)) > 0)
+		if (n++ == 0)
+			snprintf(id, sizeof(id), "%s", store_text(q, 0));
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, "networks");
+	if (n > 1)
+		return http_error(res, 409,
+				  "More than one possible network found. Specify network ID(s) to "
+				  "select which one(s) to connect to.");
+	if (n == 0)
+		return want_auto ? http_error(res, 400,
+					      "Unable to automatically allocate a network for project %s",
+					      req->tok.scope_id)
+				 : 0;
+	return plan_add(p, res, id, NULL, NULL, NULL);
+}
+
+/* Syntax of one item of a networks list, as Nova's schema. */
+static int plan_item(struct http_response *res, struct nic_plan *p, const json_t *it)
+{
+	const char *k, *net, *port, *ip, *tag;
+	const json_t *v;
+	unsigned char a[16];
+
+	if (!json_is_object(it))
+		return http_error(res, 400, "Invalid input for field/attribute networks. Value: an item is not an object.");
+	json_object_foreach((json_t *)it, k, v) {
+		if (strcmp(k, "uuid") && strcmp(k, "port") && strcmp(k, "fixed_ip") && strcmp(k, "tag"))
+			return http_error(res, 400, "Invalid input for field/attribute networks. Additional properties are not allowed ('%s' was unexpected)", k);
+		if (!json_is_string(v) && !(json_is_null(v) && strcmp(k, "port") == 0))
+			return http_error(res, 400, "Invalid input for field/attribute %s. Value: not a string.", k);
+	}
+	net = json_str(it, "uuid");
+	port = json_str(it, "port");
+	ip = json_str(it, "fixed_ip");
+	tag = json_str(it, "tag");
+	if (!net && !port)
+		return http_error(res, 400, "Bad network format: missing 'uuid'");
+	/* Longer than an id: it names nothing (and must not be cut to one). */
+	if (port && strlen(port) != UUID_LEN)
+		return http_error(res, 400, "Port id %s could not be found.", port);
+	if (!port && strlen(net) != UUID_LEN)
+		return http_error(res, 400, "Network %s could not be found.", net);
+	if (ip && inet_pton(AF_INET, ip, a) != 1)
+		return http_error(res, 400, "Invalid input for field/attribute fixed_ip. Value: %s. '%s' is not a 'ipv4'", ip, ip);
+	if (tag && strlen(tag) > 60)
+		return http_error(res, 400, "Invalid input for field/attribute tag. Value: %s. is too long", tag);
+	if (port)
+		return plan_add(p, res, NULL, port, NULL, tag);
+	return plan_add(p, res, net, NULL, ip, tag);
+}
+
+/* The network must be visible and usable; a fixed IP must be free. */
+static int check_network(struct http_request *req, struct http_response *res, struct store *st,
+			 const struct nic_req *n)
+{
+	struct store_stmt *q;
+	char *owner = NULL;
+	bool shared = false, external = false;
+	int64_t subnets = 0;
+	int r = network_lookup(req, st, n->net_id, &owner, &shared);
+
+	if (r == -ENOENT)
+		return http_error(res, 400, "Network %s could not be found.", n->net_id);
+	if (r < 0)
+		return http_error_errno(res, r, "network");
+	r = store_query(st, &q,
+			"SELECT n.external, (SELECT COUNT(*) FROM subnet s WHERE s.network_id = n.id)"
+			" FROM network n WHERE n.id = ?",
+			"s", n->net_id);
+	if (r == 0) {
+		if ((r = store_next(q)) > 0) {
+			external = store_bool(q, 0);
+			subnets = store_int(q, 1);
+		}
+		store_done(q);
+	}
+	if (r >= 0 && external && !shared && !http_is_admin(req) &&
+	    strcmp(owner ? owner : "", req->tok.scope_id) != 0)
+		r = http_error(res, 403, "It is not allowed to create an interface on external network %s", n->net_id);
+	else if (r >= 0 && subnets == 0)
+		r = http_error(res, 400, "Network %s requires a subnet in order to boot instances on.", n->net_id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "network");
+	free(owner);
+	if (r < 0 || !n->fixed_ip[0])
+		return r < 0 ? -1 : 0;
+	/* Nova asks Neutron for a port holding the address before it makes
+	 * anything, and names the instance that has it. */
+	r = store_query(st, &q,
+			"SELECT p.device_id FROM ip_allocation a JOIN port p ON p.id = a.port_id"
+			" WHERE a.network_id = ? AND a.ip_address = ?",
+			"ss", n->net_id, n->fixed_ip);
+	if (r < 0)
+		return http_error_errno(res, r, "fixed IP");
+	r = store_next(q);
+	if (r > 0)
+		r = http_error(res, 400, "Fixed IP address %s is already in use on instance %s.",
+			       n->fixed_ip, store_text(q, 0));
+	store_done(q);
+	return r < 0 ? -1 : 0;
+}
+
+/* An existing port must be the caller's, free, and have an address. */
+static int check_port(struct http_request *req, struct http_response *res, struct store *st,
+		      const struct nic_plan *p, size_t i)
+{
+	const struct nic_req *n = &p->nics[i];
+	struct store_stmt *q;
+	int r;
+
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(p->nics[j].port_id, n->port_id) == 0)
+			return http_error(res, 409, "Port %s is still in use.", n->port_id);
+	r = store_query(st, &q,
+			"SELECT project_id, device_id, device_owner,"
+			" (SELECT COUNT(*) FROM ip_allocation a WHERE a.port_id = p.id)"
+			" FROM port p WHERE id = ?",
+			"s", n->port_id);
+	if (r < 0)
+		return http_error_errno(res, r, "port");
+	r = store_next(q);
+	if (r > 0 && !network_owns(req, store_text(q, 0)))
+		r = 0;
+	if (r == 0)
+		r = http_error(res, 400, "Port id %s could not be found.", n->port_id);
+	else if (r > 0 && (store_text(q, 1)[0] || store_text(q, 2)[0]))
+		r = http_error(res, 409, "Port %s is still in use.", n->port_id);
+	else if (r > 0 && store_int(q, 3) == 0)
+		r = http_error(res, 400, "Port %s requires a FixedIP in order to be used.", n->port_id);
+	else if (r < 0)
+		r = http_error_errno(res, r, "port");
+	store_done(q);
+	return r < 0 ? -1 : 0;
+}
+
+/* "security_groups": [{"name": N}] names groups of the caller's project
+ * by name or id; "default" is made on first use by port_create. */
+static int check_groups(struct http_request *req, struct http_response *res, struct store *st,
+			const json_t *groups)
+{
+	const json_t *g;
+	size_t i;
+
+	json_array_foreach(groups, i, g) {
+		const char *name = json_str(g, "name");
+		struct store_stmt *q;
+		int r, n = 0;
+
+		if (!name || !name[0])
+			return http_error(res, 400, "Invalid input for field/attribute security_groups. Value: each item is {\"name\": NAME}.");
+		if (strcmp(name, "default") == 0)
+			continue;
+		r = store_query(st, &q,
+				"SELECT id FROM security_group WHERE project_id = ? AND (name = ? OR id = ?)",
+				"sss", req->tok.scope_id, name, name);
+		if (r < 0)
+			return http_error_errno(res, r, "security group");
+		while ((r = store_next(q)) > 0)
+			n++;
+		store_done(q);
+		if (r < 0)
+			return http_error_errno(res, r, "security group");
+		if (n == 0)
+			return http_error(res, 400, "Security group %s not found for project %s.", name, req->tok.scope_id);
+		if (n > 1)
+			return http_error(res, 409, "Multiple security groups found matching '%s'. Use an ID to be more specific.", name);
+	}
+	return 0;
+}
+
+int server_nics_plan(struct http_request *req, struct http_response *res, struct store *st,
+		     const json_t *networks, const json_t *groups, struct nic_plan *p)
+{
+	const json_t *it;
+	size_t i, nova_ports = 0;
+
+	*p = (struct nic_plan){ 0 };
+	if (groups && !json_is_array(groups))
+		return http_error(res, 400, "Invalid input for field/attribute security_groups.");
+	if (check_groups(req, res, st, groups) < 0)
+		return -1;
+	p->sg_names = groups ? json_incref((json_t *)groups) : NULL;
+	if (!networks) {
+		if (microversion_at_least(req, 2, 37))
+			return http_error(res, 400, "Invalid input for field/attribute server. Value: networks is a required property.");
+		if (plan_default(req, res, st, p, false) < 0)
+			return -1;
+	} else if (json_is_string(networks) && microversion_at_least(req, 2, 37) &&
+		   strcmp(json_string_value(networks), "none") == 0) {
+		return 0;
+	} else if (json_is_string(networks) && microversion_at_least(req, 2, 37) &&
+		   strcmp(json_string_value(networks), "auto") == 0) {
+		if (plan_default(req, res, st, p, true) < 0)
+			return -1;
+	} else if (json_is_array(networks)) {
+		json_array_foreach(networks, i, it)
+			if (plan_item(res, p, it) < 0)
+				return -1;
+	} else {
+		return http_error(res, 400, "Invalid input for field/attribute networks.");
+	}
+	/* Everything is checked before anything is made. */
+	for (i = 0; i < p->n; i++) {
+		int r = p->nics[i].port_id[0] ? check_port(req, res, st, p, i)
+					      : check_network(req, res, st, &p->nics[i]);
+		if (r < 0)
+			return -1;
+		nova_ports += !p->nics[i].port_id[0];
+	}
+	if (nova_ports && network_quota_check(req->b, st, req->tok.scope_id, "port",
+					      (int)nova_ports, res) < 0)
+		return http_error(res, 403, "Maximum number of ports exceeded");
+	return 0;
+}
+
+/* The ids of the groups the request named, "default" made when missing:
+ * a new array, or NULL (port_create's default) when none were named. */
+static int group_ids(struct http_request *req, struct store *st, const json_t *names,
+		     json_t **out)
+{
+	const json_t *g;
+	size_t i;
+
+	*out = NULL;
+	if (json_array_size(names) == 0)
+		return 0;
+	*out = json_array();
+	json_array_foreach(names, i, g) {
+		const char *name = json_str(g, "name");
+		char id[UUID_LEN + 1] = "";
+		struct store_stmt *q;
+		int r;
+
+		if (strcmp(name, "default") == 0) {
+			r = secgroup_default(st, req->tok.scope_id, id);
+		} else {
+			r = store_query(st, &q,
+					"SELECT id FROM security_group WHERE project_id = ?"
+					" AND (name = ? OR id = ?)",
+					"sss", req->tok.scope_id, name, name);
+			if (r == 0) {
+				r = store_next(q);
+				if (r > 0)
+					snprintf(id, sizeof(id), "%s", store_text(q, 0));
+				store_done(q);
+				r = r > 0 ? 0 : r == 0 ? -ENOENT : r;
+			}
+		}
+		if (r < 0) {
+			json_decref(*out);
+			*out = NULL;
+			return r;
+		}
+		json_array_append_new(*out, json_string(id));
+	}
+	return 0;
+}
+
+int server_nics_make(struct http_request *req, struct http_response *res, struct store *st,
+		     const char *server_id, const char *host, const struct nic_plan *p)
+{
+	json_t *groups = NULL;
+	int r = group_ids(req, st, p->sg_names, &groups);
+
+	if (r < 0)
+		return http_error_errno(res, r, "security group");
+	for (size_t i = 0; r >= 0 && i < p->n; i++) {
+		const struct nic_req *n = &p->nics[i];
+		char id[UUID_LEN + 1];
+		bool made = !n->port_id[0];
+
+		if (made) {
+			json_t *ips = n->fixed_ip[0] ? json_pack("[{s:s}]", "ip_address", n->fixed_ip)
+						     : NULL;
+			struct port_spec spec = {
+				.network_id = n->net_id,
+				.project_id = req->tok.scope_id,
+				.device_owner = NOVA_AZ_OWNER,
+				.device_id = server_id,
+				.host = host,
+				.fixed_ips = ips,
+				.security_groups = groups,
+				.port_security_enabled = -1,
+			};
+			r = port_create(req, st, &spec, id, res);
+			json_decref(ips);
+			if (r < 0)
+				break;
+		} else {
+			snprintf(id, sizeof(id), "%s", n->port_id);
+			r = port_bind(st, id, server_id, NOVA_AZ_OWNER, host);
+			if (r < 0) {
+				http_error_errno(res, r, "port");
+				break;
+			}
+		}
+		r = store_exec(st,
+			       "INSERT INTO server_port (server_id, port_id, created_by_nova, ord, tag,"
+			       " revision) VALUES (?, ?, ?, ?, ?, ?)",
+			       "ssbisi", server_id, id, made, (int64_t)i, n->tag[0] ? n->tag : NULL,
+			       store_txn_revision(st));
+		if (r < 0)
+			http_error_errno(res, r, "server port");
+	}
+	json_decref(groups);
+	return r < 0 ? -1 : 0;
+}
+
+int server_ports_release(struct store *st, const char *server_id)
+{
+	struct store_stmt *q;
+	struct {
+		char id[UUID_LEN + 1];
+		bool made;
+	} *ports = NULL;
+	size_t n = 0;
+	int r = store_query(st, &q,
+			    "SELECT port_id, created_by_nova FROM server_port WHERE server_id = ?",
+			    "s", server_id);
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		void *np = realloc(ports, sizeof(*ports) * (n + 1));
+		if (!np) {
+			r = -ENOMEM;
+			break;
+		}
+		ports = np;
+		snprintf(ports[n].id, sizeof(ports[n].id), "%s", store_text(q, 0));
+		ports[n++].made = store_bool(q, 1);
+	}
+	store_done(q);
+	/* Nova's own ports go with the server; the user's stay, unbound. */
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = ports[i].made ? port_delete(st, ports[i].id)
+				  : port_bind(st, ports[i].id, "", "", "");
+		if (r == -ENOENT)
+			r = 0;
+	}
+	free(ports);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM server_port WHERE server_id = ?", "s", server_id);
+	return r < 0 ? r : 0;
+}
+
+/* --- how they are shown --- */
+
+#define NIC_SQL                                                                                    \
+	"SELECT sp.port_id, p.mac_address, p.network_id, n.name, n.mtu, p.status"                 \
+	" FROM server_port sp JOIN port p ON p.id = sp.port_id"                                    \
+	" JOIN network n ON n.id = p.network_id WHERE sp.server_id = ? ORDER BY sp.ord"
+
+/* Append the addresses of one port to list: its fixed IPs, then the
+ * floating IPs pointing at it. */
+static int port_addresses(struct store *st, const char *port_id, const char *mac, bool extended,
+			  json_t *list)
+{
+	struct store_stmt *q;
+	json_t *ip;
+	int r = store_query(st, &q,
+			    "SELECT ip_address, 'fixed' FROM ip_allocation WHERE port_id = ?1"
+			    " UNION ALL SELECT floating_ip_address, 'floating' FROM floatingip"
+			    " WHERE port_id = ?1 ORDER BY 2, 1",
+			    "s", port_id);
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		const char *addr = store_text(q, 0);
+		ip = json_pack("{s:i,s:s}", "version", strchr(addr, ':') ? 6 : 4, "addr", addr);
+		if (extended) {
+			json_object_set_new(ip, "OS-EXT-IPS:type", json_string(store_text(q, 1)));
+			json_object_set_new(ip, "OS-EXT-IPS-MAC:mac_addr", json_string(mac));
+		}
+		json_array_append_new(list, ip);
+	}
+	store_done(q);
+	return r;
+}
+
+json_t *server_addresses(struct store *st, const char *server_id, bool extended)
+{
+	struct store_stmt *q;
+	json_t *out = json_object();
+	int r = store_query(st, &q, NIC_SQL, "s", server_id);
+
+	if (r < 0)
+		return out;
+	while ((r = store_next(q)) > 0) {
+		const char *net = store_text(q, 3);
+		json_t *list = json_object_get(out, net);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(out, net, list);
+		}
+		if (port_addresses(st, store_text(q, 0), store_text(q, 1), extended, list) < 0)
+			break;
+	}
+	store_done(q);
+	return out;
+}
+
+json_t *server_nics_desired(struct store *st, const char *server_id)
+{
+	struct store_stmt *q;
+	json_t *out = json_array();
+	int r = store_query(st, &q, NIC_SQL, "s", server_id);
+
+	if (r < 0)
+		return out;
+	while ((r = store_next(q)) > 0) {
+		char tap[16];
+		snprintf(tap, sizeof(tap), "tap%.11s", store_text(q, 0));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I}", "port_id",
+						     store_text(q, 0), "mac_address",
+						     store_text(q, 1), "network_id",
+						     store_text(q, 2), "tap", tap, "mtu",
+						     store_int(q, 4)));
+	}
+	store_done(q);
+	return out;
+}
+
+/* --- /servers/{id}/ips and /servers/{id}/os-interface --- */
+
+/* 0 when the caller may see server id; else a 404 in res. */
+static int server_visible(struct http_request *req, struct http_response *res, struct store *st,
+			  const char *id)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT 1 FROM server WHERE id = ?1 AND (?2 IS NULL OR project_id = ?2)",
+			    "ss", id, http_is_admin(req) ? NULL : req->tok.scope_id);
+
+	if (r < 0)
+		return http_error_errno(res, r, "server");
+	r = store_next(q);
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, "server");
+	return r ? 0 : http_error(res, 404, "Instance %s could not be found.", id);
+}
+
+int h_server_ips(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "server_id");
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (server_visible(req, res, st, id) < 0)
+		return -1;
+	return http_reply(res, 200, json_pack("{s:o}", "addresses", server_addresses(st, id, false)));
+}
+
+int h_server_ips_network(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "server_id"), *label = http_param(req, "network_label");
+	json_t *all, *one;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (server_visible(req, res, st, id) < 0)
+		return -1;
+	all = server_addresses(st, id, false);
+	one = json_object_get(all, label);
+	if (!one) {
+		json_decref(all);
+		return http_error(res, 404, "Instance is not a member of specified network");
+	}
+	one = json_pack("{s:O}", label, one);
+	json_decref(all);
+	return http_reply(res, 200, one);
+}
+
+static json_t *render_attachment(struct store *st, struct store_stmt *q)
+{
+	json_t *ips = port_fixed_ips(st, store_text(q, 0));
+
+	return json_pack("{s:s,s:o,s:s,s:s,s:s}", "port_state", store_text(q, 5), "fixed_ips",
+			 ips ? ips : json_array(), "port_id", store_text(q, 0), "net_id",
+			 store_text(q, 2), "mac_addr", store_text(q, 1));
+}
+
+int h_server_interface_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "server_id");
+	struct store_stmt *q;
+	json_t *list;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (server_visible(req, res, st, id) < 0)
+		return -1;
+	r = store_query(st, &q, NIC_SQL, "s", id);
+	if (r < 0)
+		return http_error_errno(res, r, "interfaces");
+	list = json_array();
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(list, render_attachment(st, q));
+	store_done(q);
+	if (r < 0) {
+		json_decref(list);
+		return http_error_errno(res, r, "interfaces");
+	}
+	return http_reply(res, 200, json_pack("{s:o}", "interfaceAttachments", list));
+}
+
+int h_server_interface_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "server_id"), *port = http_param(req, "port_id");
+	struct store_stmt *q;
+	json_t *one = NULL;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (server_visible(req, res, st, id) < 0)
+		return -1;
+	r = store_query(st, &q, NIC_SQL, "s", id);
+	if (r < 0)
+		return http_error_errno(res, r, "interfaces");
+	while (!one && (r = store_next(q)) > 0)
+		if (strcmp(store_text(q, 0), port) == 0)
+			one = render_attachment(st, q);
+	store_done(q);
+	if (r < 0 && !one)
+		return http_error_errno(res, r, "interfaces");
+	if (!one)
+		return http_error(res, 404, "Port %s is not attached", port);
+	return http_reply(res, 200, json_pack("{s:o}", "interfaceAttachment", one));
+}
