@@ -15,13 +15,14 @@
 /* The services the controller serves, with their path prefixes. Only
  * services that answer are listed: clients probe every catalog entry
  * (openstack quota show asks the network service), and an endpoint that
- * 404s everything breaks them. Networking joins with its issue. */
+ * 404s everything breaks them. */
 static const struct {
 	const char *type, *name, *description, *path;
 } services[] = {
 	{ "identity", "keystone", "Basalt identity (Keystone v3)", "/v3" },
 	{ "compute", "nova", "Basalt compute (Nova v2.1)", "/compute/v2.1" },
 	{ "image", "glance", "Basalt images (Glance v2)", "/image" },
+	{ "network", "neutron", "Basalt networking (Neutron v2.0)", "/network" },
 };
 
 /* Id of the row the SELECT finds (by name) into id, or insert one with a

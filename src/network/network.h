@@ -28,6 +28,8 @@ struct route_table;
 
 /* routes.c */
 extern const struct route_table network_routes;
+/* routes_l3.c: security groups, routers, floating IPs */
+extern const struct route_table network_l3_routes;
 
 /* ---- ipam.c: addresses (pure functions, unit tested) and allocation ---- */
 
@@ -96,6 +98,34 @@ int port_bind(struct store *st, const char *port_id, const char *device_id,
 json_t *port_fixed_ips(struct store *st, const char *port_id);
 /* A fresh MAC fa:16:3e:xx:xx:xx into out[18]. */
 void mac_new(char out[18]);
+/* Hand out addresses to port_id as fixed_ips asks (see struct port_spec;
+ * NULL: one from the first subnet with room). Errors in res; 0 or -1. */
+int port_fixed_ips_add(struct store *st, const char *network_id, const char *port_id,
+		       const json_t *fixed_ips, struct http_response *res);
+/* Replace the port's groups by groups (ids, each the project's own, or
+ * any for an admin caller); NULL: the project's default group. 0 or -1. */
+int port_groups_set(struct http_request *req, struct store *st, const char *port_id,
+		    const char *project_id, const json_t *groups, struct http_response *res);
+/* The port as the API shows it, binding:* only to admins (req NULL: all);
+ * new reference, NULL when missing. */
+json_t *port_render(const struct http_request *req, struct store *st, const char *port_id);
+
+/* ---- networks.c ---- */
+
+/* Read network_id as the caller may see it (own, shared, external, or any
+ * for admins): 0 with *project (its owner, strdup'ed, the caller frees)
+ * and *shared filled, -ENOENT when missing or invisible, or -errno. */
+int network_lookup(const struct http_request *req, struct store *st, const char *network_id,
+		   char **project, bool *shared);
+
+/* ---- subnets.c ---- */
+
+/* Make the DHCP port of network_id match its DHCP-enabled subnets: one
+ * port (device_owner network:dhcp, device_id dhcp-NETWORK) with one
+ * address in each, none when there is no such subnet. Caller's write
+ * transaction; errors in res, returns 0 or -1. */
+int network_dhcp_sync(struct http_request *req, struct store *st, const char *network_id,
+		      struct http_response *res);
 
 /* ---- secgroups.c ---- */
 
@@ -136,7 +166,26 @@ int network_quota_check(struct basalt *b, struct store *st, const char *project_
 			const char *resource, int adding, struct http_response *res);
 
 /* ---- list.c: the one way every collection is listed ---- */
-/* (Filters on any attribute, fields=, sort_key/sort_dir, limit/marker/
- * page_reverse with COLLECTION_links; the API engineer defines it here.) */
+
+/* Reply 200 {"COLLECTION": [...]} from rows, the caller's rendering of
+ * every row the caller may see (stolen, even on error). Applies, as
+ * Neutron does, the query's filters on any attribute (repeated keys: any
+ * of them; booleans True/true/False/false; for ports fixed_ips=ip_address=X
+ * and fixed_ips=subnet_id=X; tenant_id and project_id alike), sort_key /
+ * sort_dir, limit / marker / page_reverse with "COLLECTION_links", and
+ * fields= (repeated). Unknown filter attributes match nothing, as
+ * Neutron's would. Returns 0 or -1 with a 400 in res. */
+int network_list_reply(struct http_request *req, struct http_response *res,
+		       const char *collection, json_t *rows);
+/* Reply status {"KEY": obj} keeping only the fields= asked (obj stolen). */
+int network_show_reply(struct http_request *req, struct http_response *res, int status,
+		       const char *key, json_t *obj);
+/* Neutron's time: "2026-01-02T03:04:05Z" (new reference). */
+json_t *network_time(int64_t usec);
+/* The project the caller acts for (its token's project). */
+const char *network_caller_project(const struct http_request *req);
+/* True when the caller may see a row of project_id: admins see all,
+ * others their own project's. */
+bool network_owns(const struct http_request *req, const char *project_id);
 
 #endif

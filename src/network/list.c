@@ -1,0 +1,393 @@
+/* list.c - the one way every Neutron collection is listed: filters on any
+ * attribute, fields=, sorting and pagination with COLLECTION_links.
+ *
+ * Rows arrive rendered (only those the caller may see), so every filter
+ * works on exactly what the API shows, and one implementation serves every
+ * collection. Collections are small (one cloud's networks, ports...); the
+ * in-memory work is cheaper than the HTTP round trip. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "http/http.h"
+#include "network/network.h"
+
+/* Query keys that are not attribute filters. */
+static bool is_control_key(const char *k)
+{
+	static const char *const keys[] = { "fields", "sort_key", "sort_dir", "limit", "marker",
+					    "page_reverse", "tags", "tags-any", "not-tags",
+					    "not-tags-any" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+json_t *network_time(int64_t usec)
+{
+	char buf[32];
+
+	time_format_iso_sec(usec, buf);
+	return json_string(buf);
+}
+
+const char *network_caller_project(const struct http_request *req)
+{
+	return req->tok.scope == SCOPE_PROJECT ? req->tok.scope_id : "";
+}
+
+bool network_owns(const struct http_request *req, const char *project_id)
+{
+	return http_is_admin(req) || (project_id && strcmp(project_id, network_caller_project(req)) == 0);
+}
+
+/* Does one scalar JSON value equal the query text? */
+static bool scalar_matches(const json_t *v, const char *want)
+{
+	char buf[32];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strcmp(json_string_value(v), want) == 0;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return parse_bool(want) == (json_is_true(v) ? 1 : 0);
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strcmp(buf, want) == 0;
+	case JSON_NULL:
+		return !want[0] || strcasecmp(want, "none") == 0;
+	default:
+		return false;
+	}
+}
+
+/* fixed_ips=ip_address=X, fixed_ips=subnet_id=X, fixed_ips=ip_address_substr=X */
+static bool fixed_ips_match(const json_t *ips, const char *want)
+{
+	const char *eq = strchr(want, '=');
+	char key[32];
+	size_t i;
+	json_t *ip;
+
+	if (!eq || (size_t)(eq - want) >= sizeof(key))
+		return false;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - want), want);
+	json_array_foreach(ips, i, ip) {
+		const char *addr = json_string_value(json_object_get(ip, "ip_address"));
+		if (strcmp(key, "ip_address_substr") == 0) {
+			if (addr && strstr(addr, eq + 1))
+				return true;
+			continue;
+		}
+		const json_t *v = json_object_get(ip, key);
+		if (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool value_matches(const char *attr, const json_t *v, const char *want)
+{
+	size_t i;
+	json_t *x;
+
+	if (strcmp(attr, "fixed_ips") == 0 && json_is_array(v))
+		return fixed_ips_match(v, want);
+	if (json_is_array(v)) { /* a list attribute: any member */
+		json_array_foreach(v, i, x)
+			if (scalar_matches(x, want))
+				return true;
+		return false;
+	}
+	return scalar_matches(v, want);
+}
+
+/* One filter key: true when obj matches any of the key's values. */
+static bool filter_matches(const struct http_request *req, const json_t *obj, const char *attr)
+{
+	const json_t *v = json_object_get(obj, attr);
+
+	/* An attribute the caller cannot see (provider:* for a project)
+	 * never matches, as Neutron hides it from its filters too. */
+	if (!v)
+		return false;
+	for (int i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].key, attr) == 0 &&
+		    value_matches(attr, v, req->query[i].value ? req->query[i].value : ""))
+			return true;
+	return false;
+}
+
+/* Neutron's tag filters: tags (all of), tags-any, not-tags, not-tags-any;
+ * each value a comma list. */
+static bool tags_match(const struct http_request *req, const json_t *obj)
+{
+	const json_t *tags = json_object_get(obj, "tags");
+
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key, *val = req->query[i].value ? req->query[i].value : "";
+		bool any = strstr(k, "-any") != NULL, neg = strncmp(k, "not-", 4) == 0;
+		size_t have = 0, total = 0;
+		char buf[512], *save = NULL;
+
+		if (strcmp(k, "tags") && strcmp(k, "tags-any") && strcmp(k, "not-tags") &&
+		    strcmp(k, "not-tags-any"))
+			continue;
+		snprintf(buf, sizeof(buf), "%s", val);
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			size_t j;
+			json_t *x;
+			total++;
+			json_array_foreach(tags, j, x)
+				if (json_is_string(x) && strcmp(json_string_value(x), t) == 0) {
+					have++;
+					break;
+				}
+		}
+		bool m = any ? have > 0 : have == total;
+		if (m == neg)
+			return false;
+	}
+	return true;
+}
+
+static bool row_matches(const struct http_request *req, const json_t *obj)
+{
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key;
+		if (is_control_key(k))
+			continue;
+		/* tenant_id and project_id name the same owner. */
+		if (!filter_matches(req, obj, k))
+			return false;
+	}
+	return tags_match(req, obj);
+}
+
+struct sort_spec {
+	const char *keys[8];
+	bool desc[8];
+	int n;
+};
+
+static int cmp_values(const json_t *a, const json_t *b)
+{
+	if (!a || json_is_null(a))
+		return (!b || json_is_null(b)) ? 0 : -1;
+	if (!b || json_is_null(b))
+		return 1;
+	if (json_is_string(a) && json_is_string(b))
+		return strcmp(json_string_value(a), json_string_value(b));
+	if (json_is_number(a) && json_is_number(b)) {
+		double x = json_number_value(a), y = json_number_value(b);
+		return x < y ? -1 : x > y;
+	}
+	if (json_is_boolean(a) && json_is_boolean(b))
+		return (int)json_is_true(a) - (int)json_is_true(b);
+	return 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	const struct sort_spec *s = ctx;
+
+	for (int i = 0; i < s->n; i++) {
+		int c = cmp_values(json_object_get(a, s->keys[i]),
+				   json_object_get(b, s->keys[i]));
+		if (c)
+			return s->desc[i] ? -c : c;
+	}
+	/* id breaks ties so that markers name one position. */
+	return cmp_values(json_object_get(a, "id"), json_object_get(b, "id"));
+}
+
+static int parse_sort(const struct http_request *req, struct http_response *res,
+		      struct sort_spec *s)
+{
+	int ndir = 0;
+
+	s->n = 0;
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key, *v = req->query[i].value ? req->query[i].value : "";
+		if (strcmp(k, "sort_key") == 0) {
+			if (s->n == (int)ARRAY_SIZE(s->keys))
+				return http_error(res, 400, "Too many sort keys.");
+			s->desc[s->n] = false;
+			s->keys[s->n++] = v;
+		} else if (strcmp(k, "sort_dir") == 0) {
+			if (strcmp(v, "asc") && strcmp(v, "desc"))
+				return http_error(res, 400, "Invalid sort_dir '%.64s'; it must be 'asc' or 'desc'.", v);
+			if (ndir < (int)ARRAY_SIZE(s->desc))
+				s->desc[ndir] = strcmp(v, "desc") == 0;
+			ndir++;
+		}
+	}
+	if (ndir && ndir != s->n)
+		return http_error(res, 400, "The number of sort_keys and sort_dirs must be same.");
+	return 0;
+}
+
+/* Append "k=v" URL-encoded to buf. */
+static void url_append(char *buf, size_t len, const char *k, const char *v)
+{
+	size_t n = strlen(buf);
+	const char *parts[2] = { k, v };
+
+	if (n + 1 < len)
+		buf[n++] = strchr(buf, '?') ? '&' : '?';
+	for (int p = 0; p < 2; p++) {
+		for (const unsigned char *c = (const unsigned char *)parts[p]; *c && n + 4 < len; c++) {
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9') || strchr("-_.~:", *c))
+				buf[n++] = (char)*c;
+			else
+				n += (size_t)snprintf(buf + n, len - n, "%%%02X", *c);
+		}
+		if (p == 0 && n + 1 < len)
+			buf[n++] = '=';
+	}
+	buf[n < len ? n : len - 1] = '\0';
+}
+
+static json_t *page_link(const struct http_request *req, const char *rel, const char *marker,
+			 bool reverse)
+{
+	char href[2048];
+
+	snprintf(href, sizeof(href), "%s%s", http_base_url(req), req->path);
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key;
+		if (strcmp(k, "marker") && strcmp(k, "page_reverse"))
+			url_append(href, sizeof(href), k, req->query[i].value ? req->query[i].value : "");
+	}
+	url_append(href, sizeof(href), "marker", marker);
+	if (reverse)
+		url_append(href, sizeof(href), "page_reverse", "True");
+	return json_pack("{s:s,s:s}", "href", href, "rel", rel);
+}
+
+/* Keep only the fields= members of obj (all when none asked). */
+static void keep_fields(const struct http_request *req, json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	bool any = false;
+
+	for (int i = 0; i < req->nquery; i++)
+		any |= strcmp(req->query[i].key, "fields") == 0;
+	if (!any || !json_is_object(obj))
+		return;
+	json_object_foreach_safe(obj, tmp, k, v) {
+		bool keep = false;
+		for (int i = 0; i < req->nquery && !keep; i++)
+			keep = strcmp(req->query[i].key, "fields") == 0 && req->query[i].value &&
+			       strcmp(req->query[i].value, k) == 0;
+		if (!keep)
+			json_object_del(obj, k);
+	}
+}
+
+int network_show_reply(struct http_request *req, struct http_response *res, int status,
+		       const char *key, json_t *obj)
+{
+	if (!obj)
+		return http_error(res, 500, "The %s could not be rendered.", key);
+	keep_fields(req, obj);
+	return http_reply(res, status, json_pack("{s:o}", key, obj));
+}
+
+int network_list_reply(struct http_request *req, struct http_response *res,
+		       const char *collection, json_t *rows)
+{
+	const char *limit_s = http_query(req, "limit"), *marker = http_query(req, "marker");
+	const char *rev_s = http_query(req, "page_reverse");
+	bool reverse = rev_s && parse_bool(rev_s) == 1;
+	struct sort_spec sort;
+	json_t **v = NULL, *out = NULL, *links = NULL, *body;
+	size_t n = 0, i, start = 0, end;
+	long limit = 0;
+	char lkey[64];
+	json_t *row;
+
+	if (!rows)
+		return http_error(res, 500, "Could not list %s.", collection);
+	if (limit_s) {
+		char *e;
+		limit = strtol(limit_s, &e, 10);
+		if (!*limit_s || *e || limit < 0) {
+			json_decref(rows);
+			return http_error(res, 400, "Bad limit request: Limit must be an integer 0 or greater and not '%.32s'.", limit_s);
+		}
+	}
+	if (parse_sort(req, res, &sort) < 0) {
+		json_decref(rows);
+		return -1;
+	}
+	v = calloc(json_array_size(rows) + 1, sizeof(*v));
+	if (!v) {
+		json_decref(rows);
+		return http_error_errno(res, -ENOMEM, collection);
+	}
+	json_array_foreach(rows, i, row)
+		if (row_matches(req, row))
+			v[n++] = row;
+	if (sort.n || limit || marker)
+		qsort_r(v, n, sizeof(*v), cmp_rows, &sort);
+	end = n;
+	if (marker) {
+		for (i = 0; i < n; i++)
+			if (json_is_string(json_object_get(v[i], "id")) &&
+			    strcmp(json_string_value(json_object_get(v[i], "id")), marker) == 0)
+				break;
+		if (i == n) {
+			free(v);
+			json_decref(rows);
+			return http_error(res, 404, "Marker %.64s could not be found.", marker);
+		}
+		if (reverse)
+			end = i;
+		else
+			start = i + 1;
+	}
+	if (limit > 0 && end - start > (size_t)limit) {
+		if (reverse)
+			start = end - (size_t)limit;
+		else
+			end = start + (size_t)limit;
+	}
+	out = json_array();
+	for (i = start; i < end; i++) {
+		json_t *o = json_deep_copy(v[i]);
+		keep_fields(req, o);
+		json_array_append_new(out, o);
+	}
+	if (limit > 0) {
+		/* More beyond this page in its direction, or a page behind the marker. */
+		bool more = reverse ? start > 0 : end < n;
+		links = json_array();
+		if (end > start) {
+			const char *first = json_string_value(json_object_get(v[start], "id"));
+			const char *last = json_string_value(json_object_get(v[end - 1], "id"));
+			if ((reverse ? marker != NULL : more) && last)
+				json_array_append_new(links, page_link(req, "next", last, false));
+			if ((reverse ? more : marker != NULL) && first)
+				json_array_append_new(links, page_link(req, "previous", first, true));
+		}
+	}
+	free(v);
+	json_decref(rows);
+	body = json_pack("{s:o}", collection, out);
+	if (links) {
+		snprintf(lkey, sizeof(lkey), "%s_links", collection);
+		json_object_set_new(body, lkey, links);
+	}
+	return http_reply(res, 200, body);
+}

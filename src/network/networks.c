@@ -1,0 +1,400 @@
+/* networks.c - /network/v2.0/networks: tenant (vxlan) and provider
+ * (flat, vlan) networks, shared and external ones. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "network/handlers.h"
+#include "network/network.h"
+#include "network/segments.h"
+#include "store/store.h"
+
+#define NET_COLS                                                                                   \
+	"id, name, project_id, description, admin_state_up, status, shared, external,"             \
+	" network_type, physical_network, segmentation_id, mtu, created_at, updated_at, revision"
+
+/* Who sees a network: its project, everyone when shared or external,
+ * admins always. ?1 is the caller's project, ?2 whether it is admin. */
+#define NET_VISIBLE "(?2 = 1 OR project_id = ?1 OR shared = 1 OR external = 1)"
+
+int network_lookup(const struct http_request *req, struct store *st, const char *network_id,
+		   char **project, bool *shared)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT project_id, shared FROM network WHERE id = ?3 AND " NET_VISIBLE,
+			    "sbs", network_caller_project(req), http_is_admin(req), network_id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		*project = strdup(store_text(q, 0));
+		*shared = store_bool(q, 1);
+		r = *project ? 0 : -ENOMEM;
+	} else if (r == 0) {
+		r = -ENOENT;
+	}
+	store_done(q);
+	return r;
+}
+
+static json_t *network_subnet_ids(struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	json_t *v;
+
+	if (store_query(st, &q, "SELECT id FROM subnet WHERE network_id = ? ORDER BY created_at, id",
+			"s", id) < 0)
+		return NULL;
+	v = json_array();
+	while (store_next(q) > 0)
+		json_array_append_new(v, json_string(store_text(q, 0)));
+	store_done(q);
+	return v;
+}
+
+static json_t *render_network(const struct http_request *req, struct store *st, struct store_stmt *q)
+{
+	const char *id = store_text(q, 0), *phys = store_text(q, 9);
+	json_t *subnets = network_subnet_ids(st, id);
+	json_t *n;
+
+	if (!subnets)
+		return NULL;
+	n = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:b,s:I,s:o,s:[],s:o,s:o,s:I,s:b,"
+		      "s:[],s:[s],s:n,s:n,s:b}",
+		      "id", id, "name", store_text(q, 1), "project_id", store_text(q, 2), "tenant_id",
+		      store_text(q, 2), "description", store_text(q, 3), "admin_state_up",
+		      store_bool(q, 4), "status", store_text(q, 5), "shared", store_bool(q, 6),
+		      "router:external", store_bool(q, 7), "mtu", (json_int_t)store_int(q, 11),
+		      "subnets", subnets, "tags", "created_at", network_time(store_int(q, 12)),
+		      "updated_at", network_time(store_int(q, 13)), "revision_number",
+		      (json_int_t)store_int(q, 14), "port_security_enabled", 1,
+		      "availability_zone_hints", "availability_zones", "nova", "ipv4_address_scope",
+		      "ipv6_address_scope", "l2_adjacency", 1);
+	/* The segment is the operator's business (Neutron's policy). */
+	if (n && http_is_admin(req)) {
+		json_object_set_new(n, "provider:network_type", json_string(store_text(q, 8)));
+		json_object_set_new(n, "provider:physical_network", phys ? json_string(phys) : json_null());
+		json_object_set_new(n, "provider:segmentation_id",
+				    store_text(q, 10) ? json_integer(store_int(q, 10)) : json_null());
+	}
+	return n;
+}
+
+/* The network id as the caller may see it; NULL when it cannot. */
+static json_t *network_get(const struct http_request *req, struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	json_t *n = NULL;
+
+	if (store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?3 AND " NET_VISIBLE,
+			"sbs", network_caller_project(req), http_is_admin(req), id) < 0)
+		return NULL;
+	if (store_next(q) > 0)
+		n = render_network(req, st, q);
+	store_done(q);
+	return n;
+}
+
+int h_network_list(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	json_t *rows;
+	int r;
+
+	if (!st || store_begin_read(st) < 0)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE " NET_VISIBLE " ORDER BY created_at, id",
+			"sb", network_caller_project(req), http_is_admin(req));
+	if (r < 0) {
+		store_rollback(st);
+		return http_error_errno(res, r, "network");
+	}
+	rows = json_array();
+	while ((r = store_next(q)) > 0) {
+		json_t *n = render_network(req, st, q);
+		if (!n) {
+			r = -EIO;
+			break;
+		}
+		json_array_append_new(rows, n);
+	}
+	store_done(q);
+	store_rollback(st);
+	if (r < 0) {
+		json_decref(rows);
+		return http_error_errno(res, r, "network");
+	}
+	return network_list_reply(req, res, "networks", rows);
+}
+
+int h_network_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "network_id");
+	json_t *n;
+
+	if (!st || store_begin_read(st) < 0)
+		return http_error_errno(res, -EIO, "store");
+	n = network_get(req, st, id);
+	store_rollback(st);
+	if (!n)
+		return http_error(res, 404, "Network %s could not be found.", id);
+	return network_show_reply(req, res, 200, "network", n);
+}
+
+static const struct jfield net_fields[] = {
+	{ "name", J_STRING_NULL, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "admin_state_up", J_BOOL, false, 0 },
+	{ "shared", J_BOOL, false, 0 },
+	{ "router:external", J_BOOL, false, 0 },
+	{ "provider:network_type", J_STRING, false, 16 },
+	{ "provider:physical_network", J_STRING_NULL, false, 63 },
+	{ "provider:segmentation_id", J_ANY, false, 0 },
+	{ "mtu", J_ANY, false, 0 },
+	{ "port_security_enabled", J_BOOL, false, 0 },
+	{ "tenant_id", J_STRING, false, 64 },
+	{ "project_id", J_STRING, false, 64 },
+	{ "availability_zone_hints", J_ARRAY, false, 0 },
+	{ "is_default", J_BOOL, false, 0 },
+	{ "dns_domain", J_STRING_NULL, false, 255 },
+};
+
+/* Attributes only admins may set (Neutron's default policy). */
+static int admin_only(const struct http_request *req, struct http_response *res, const json_t *n,
+		      const char *action)
+{
+	static const char *const attrs[] = { "shared", "router:external", "provider:network_type",
+					     "provider:physical_network", "provider:segmentation_id" };
+
+	if (http_is_admin(req))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (json_object_get(n, attrs[i]))
+			return http_error(res, 403, "(rule:%s_network:%s) is disallowed by policy", action, attrs[i]);
+	return 0;
+}
+
+static int mtu_check(const struct http_request *req, struct http_response *res, const json_t *v,
+		     int max, int64_t *mtu)
+{
+	(void)req;
+	if (!v || json_is_null(v)) {
+		*mtu = max;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 68)
+		return http_error(res, 400, "Invalid input for mtu. Reason: '%s' must be an integer of at least 68.", "mtu");
+	if (json_integer_value(v) > max)
+		return http_error(res, 400, "Invalid input for operation: Requested MTU is too big, maximum is %d.", max);
+	*mtu = json_integer_value(v);
+	return 0;
+}
+
+/* The owner a create names: the caller's project, or any for admins. */
+static int owner_of(const struct http_request *req, struct http_response *res, const json_t *o,
+		    const char **project)
+{
+	const char *t = json_str(o, "tenant_id"), *p = json_str(o, "project_id");
+
+	if (t && p && strcmp(t, p))
+		return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
+	*project = p ? p : t ? t : network_caller_project(req);
+	if (!http_is_admin(req) && strcmp(*project, network_caller_project(req)))
+		return http_error(res, 403, "(rule:create_network) is disallowed by policy: the project may only be your own.");
+	return 0;
+}
+
+int h_network_create(struct http_request *req, struct http_response *res)
+{
+	json_t *n;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "network", net_fields,
+						      ARRAY_SIZE(net_fields), &n);
+	struct segment seg = { .id = -1 };
+	const json_t *segid;
+	const char *project = NULL;
+	char id[UUID_LEN + 1];
+	int64_t mtu, now = now_usec();
+	struct store *st;
+	json_t *out;
+	int r, max;
+
+	if (!body)
+		return -1;
+	if (admin_only(req, res, n, "create") < 0 || owner_of(req, res, n, &project) < 0)
+		return -1;
+	if (json_is_false(json_object_get(n, "port_security_enabled")))
+		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
+	snprintf(seg.type, sizeof(seg.type), "%s",
+		 json_str(n, "provider:network_type") ? json_str(n, "provider:network_type") : "vxlan");
+	snprintf(seg.physnet, sizeof(seg.physnet), "%s",
+		 json_str(n, "provider:physical_network") ? json_str(n, "provider:physical_network") : "");
+	segid = json_object_get(n, "provider:segmentation_id");
+	if (segid && !json_is_null(segid)) {
+		if (!json_is_integer(segid))
+			return http_error(res, 400, "Invalid input for provider:segmentation_id. Reason: not an integer.");
+		seg.id = json_integer_value(segid);
+		if (seg.id < 0)
+			return http_error(res, 400, "Invalid input for provider:segmentation_id. Reason: negative.");
+	}
+	max = req->b->cfg.global_physnet_mtu - (strcmp(seg.type, "vxlan") == 0 ? 50 : 0);
+	if (mtu_check(req, res, json_object_get(n, "mtu"), max, &mtu) < 0)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = network_quota_check(req->b, st, project, "network", 1, res);
+	if (r >= 0)
+		r = segment_pick(req->b, st, &seg, res);
+	if (r >= 0) {
+		uuid_new(id);
+		r = store_exec(st,
+			       "INSERT INTO network (id, name, project_id, description, admin_state_up,"
+			       " status, shared, external, network_type, physical_network,"
+			       " segmentation_id, segment_key, mtu, created_at, updated_at, revision)"
+			       " VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       "ssssbbbsspsiiii", id, json_str(n, "name") ? json_str(n, "name") : "",
+			       project, json_str(n, "description") ? json_str(n, "description") : "",
+			       !json_is_false(json_object_get(n, "admin_state_up")),
+			       json_is_true(json_object_get(n, "shared")),
+			       json_is_true(json_object_get(n, "router:external")), seg.type,
+			       seg.physnet[0] ? seg.physnet : NULL, seg.id >= 0 ? &seg.id : NULL,
+			       seg.key, mtu, now, now, store_txn_revision(st));
+		if (r == -EEXIST)
+			r = http_error(res, 409, "Unable to create the network. The segment %s is in use.", seg.key);
+	}
+	out = r >= 0 ? network_get(req, st, id) : NULL;
+	if (api_write_end(res, st, r, "network") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 201, "network", out);
+}
+
+int h_network_update(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING_NULL, false, 255 },
+		{ "description", J_STRING_NULL, false, 255 },
+		{ "admin_state_up", J_BOOL, false, 0 },
+		{ "shared", J_BOOL, false, 0 },
+		{ "router:external", J_BOOL, false, 0 },
+		{ "mtu", J_ANY, false, 0 },
+		{ "port_security_enabled", J_BOOL, false, 0 },
+	};
+	const char *id = http_param(req, "network_id");
+	json_t *n, *cur = NULL, *out = NULL;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "network", fields, ARRAY_SIZE(fields), &n);
+	struct store *st;
+	int64_t mtu = 0;
+	const json_t *v;
+	int r, max;
+
+	if (!body)
+		return -1;
+	if (admin_only(req, res, n, "update") < 0)
+		return -1;
+	if (json_is_false(json_object_get(n, "port_security_enabled")))
+		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	cur = network_get(req, st, id);
+	if (!cur)
+		r = http_error(res, 404, "Network %s could not be found.", id);
+	else if (!network_owns(req, json_str(cur, "project_id")))
+		r = http_error(res, 403, "(rule:update_network) is disallowed by policy");
+	else {
+		/* The segment is kept; read its type to bound the MTU. */
+		struct store_stmt *q;
+		r = store_query(st, &q, "SELECT network_type FROM network WHERE id = ?", "s", id);
+		max = req->b->cfg.global_physnet_mtu;
+		if (r >= 0) {
+			if (store_next(q) > 0 && strcmp(store_text(q, 0), "vxlan") == 0)
+				max -= 50;
+			store_done(q);
+		}
+		v = json_object_get(n, "mtu");
+		if (r >= 0 && v && mtu_check(req, res, v, max, &mtu) < 0)
+			r = -1;
+	}
+	if (r >= 0) {
+		v = json_object_get(n, "mtu");
+		r = store_exec(st,
+			       "UPDATE network SET name = COALESCE(?, name),"
+			       " description = COALESCE(?, description),"
+			       " admin_state_up = COALESCE(?, admin_state_up), shared = COALESCE(?, shared),"
+			       " external = COALESCE(?, external), mtu = COALESCE(?, mtu),"
+			       " updated_at = ?, revision = ? WHERE id = ?",
+			       "sspppp" "iis", json_str(n, "name"), json_str(n, "description"),
+			       json_object_get(n, "admin_state_up") ? &(int64_t){ json_is_true(json_object_get(n, "admin_state_up")) } : NULL,
+			       json_object_get(n, "shared") ? &(int64_t){ json_is_true(json_object_get(n, "shared")) } : NULL,
+			       json_object_get(n, "router:external") ? &(int64_t){ json_is_true(json_object_get(n, "router:external")) } : NULL,
+			       v && !json_is_null(v) ? &mtu : NULL, now_usec(), store_txn_revision(st), id);
+	}
+	json_decref(cur);
+	out = r >= 0 ? network_get(req, st, id) : NULL;
+	if (api_write_end(res, st, r, "network") < 0) {
+		json_decref(out);
+		return -1;
+	}
+	return network_show_reply(req, res, 200, "network", out);
+}
+
+int h_network_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "network_id");
+	struct store *st = api_write_begin(req, res);
+	struct store_stmt *q;
+	json_t *cur;
+	int r;
+
+	if (!st)
+		return -1;
+	cur = network_get(req, st, id);
+	if (!cur)
+		r = http_error(res, 404, "Network %s could not be found.", id);
+	else if (!network_owns(req, json_str(cur, "project_id")))
+		r = http_error(res, 403, "(rule:delete_network) is disallowed by policy");
+	else
+		r = store_query(st, &q, "SELECT count(*) FROM port WHERE network_id = ? AND device_owner <> 'network:dhcp'", "s", id);
+	json_decref(cur);
+	if (r >= 0) {
+		r = store_next(q) > 0 && store_int(q, 0) > 0 ? 1 : 0;
+		store_done(q);
+		if (r)
+			r = http_error(res, 409, "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id);
+	}
+	/* What Neutron deletes with the network: its DHCP port, subnets. */
+	if (r >= 0)
+		r = store_query(st, &q, "SELECT id FROM port WHERE network_id = ?", "s", id);
+	if (r >= 0) {
+		json_t *ids = json_array();
+		size_t i;
+		json_t *p;
+		while (store_next(q) > 0)
+			json_array_append_new(ids, json_string(store_text(q, 0)));
+		store_done(q);
+		json_array_foreach(ids, i, p)
+			if (r >= 0)
+				r = port_delete(st, json_string_value(p));
+		json_decref(ids);
+	}
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM subnet WHERE network_id = ?", "s", id);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM network WHERE id = ?", "s", id);
+	if (api_write_end(res, st, r, "network") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}

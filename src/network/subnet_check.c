@@ -1,0 +1,327 @@
+/* subnet_check.c - what a subnet must be before it is written: an IPv4
+ * CIDR without host bits, a gateway inside it (or none), allocation pools
+ * inside it that neither overlap nor hold the gateway, valid DNS servers
+ * and host routes, and no overlap with the network's other subnets. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "network/network.h"
+#include "network/subnet_check.h"
+#include "store/store.h"
+
+#define MAX_DNS	   5  /* Neutron's max_dns_nameservers */
+#define MAX_ROUTES 20 /* Neutron's max_subnet_host_routes */
+
+const struct jfield subnet_create_fields[] = {
+	{ "network_id", J_STRING, true, 64 },
+	{ "cidr", J_STRING, true, 64 },
+	{ "ip_version", J_ANY, false, 0 },
+	{ "name", J_STRING_NULL, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "gateway_ip", J_STRING_NULL, false, 64 },
+	{ "allocation_pools", J_ARRAY, false, 0 },
+	{ "dns_nameservers", J_ARRAY, false, 0 },
+	{ "host_routes", J_ARRAY, false, 0 },
+	{ "enable_dhcp", J_BOOL, false, 0 },
+	{ "tenant_id", J_STRING, false, 64 },
+	{ "project_id", J_STRING, false, 64 },
+	{ "ipv6_address_mode", J_ANY, false, 0 },
+	{ "ipv6_ra_mode", J_ANY, false, 0 },
+	{ "subnetpool_id", J_ANY, false, 0 },
+	{ "use_default_subnetpool", J_BOOL, false, 0 },
+	{ "service_types", J_ARRAY, false, 0 },
+	{ "segment_id", J_ANY, false, 0 },
+};
+const size_t subnet_create_nfields = ARRAY_SIZE(subnet_create_fields);
+
+const struct jfield subnet_update_fields[] = {
+	{ "name", J_STRING_NULL, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "gateway_ip", J_STRING_NULL, false, 64 },
+	{ "allocation_pools", J_ARRAY, false, 0 },
+	{ "dns_nameservers", J_ARRAY, false, 0 },
+	{ "host_routes", J_ARRAY, false, 0 },
+	{ "enable_dhcp", J_BOOL, false, 0 },
+};
+const size_t subnet_update_nfields = ARRAY_SIZE(subnet_update_fields);
+
+void subnet_input_free(struct subnet_input *in)
+{
+	json_decref(in->dns);
+	json_decref(in->routes);
+	json_decref(in->pools);
+	in->dns = in->routes = in->pools = NULL;
+}
+
+static uint32_t last_host(const struct cidr4 *c)
+{
+	return (c->addr | (c->len ? ~(0xffffffffu << (32 - c->len)) : 0xffffffffu)) - 1;
+}
+
+static json_t *pool_json(uint32_t a, uint32_t b)
+{
+	char s[16], e[16];
+
+	ip4_format(a, s);
+	ip4_format(b, e);
+	return json_pack("{s:s,s:s}", "start", s, "end", e);
+}
+
+/* The whole host range minus the gateway (gw 0: none). */
+static json_t *pools_default(const struct cidr4 *c, uint32_t gw)
+{
+	uint32_t first = c->addr + 1, last = last_host(c);
+	json_t *v = json_array();
+
+	if (!gw || gw < first || gw > last) {
+		json_array_append_new(v, pool_json(first, last));
+	} else {
+		if (gw > first)
+			json_array_append_new(v, pool_json(first, gw - 1));
+		if (gw < last)
+			json_array_append_new(v, pool_json(gw + 1, last));
+	}
+	return v;
+}
+
+/* Explicit pools: inside the hosts of c, start <= end, disjoint, without
+ * the gateway. Normalised copy into *out. */
+static int pools_check(struct http_response *res, const json_t *pools, const struct cidr4 *c,
+		       const char *cidr, uint32_t gw, json_t **out)
+{
+	uint32_t s[256], e[256];
+	size_t i, n = json_array_size(pools);
+	json_t *p;
+
+	if (n > ARRAY_SIZE(s))
+		return http_error(res, 400, "Invalid input for allocation_pools. Reason: too many pools.");
+	json_array_foreach(pools, i, p) {
+		const char *a = json_str(p, "start"), *b = json_str(p, "end");
+		if (!json_is_object(p) || json_object_size(p) != 2 || ip4_parse(a, &s[i]) < 0 ||
+		    ip4_parse(b, &e[i]) < 0)
+			return http_error(res, 400, "Invalid input for allocation_pools. Reason: each pool is {\"start\": IP, \"end\": IP}.");
+		if (s[i] > e[i])
+			return http_error(res, 400, "Invalid input for operation: The allocation pool %s-%s is not valid: its start is after its end.", a, b);
+		if (!cidr4_contains(c, s[i]) || !cidr4_contains(c, e[i]) || s[i] <= c->addr ||
+		    e[i] > last_host(c))
+			return http_error(res, 400, "The allocation pool %s-%s spans beyond the subnet cidr %s.", a, b, cidr);
+		if (gw && gw >= s[i] && gw <= e[i]) {
+			char g[16];
+			ip4_format(gw, g);
+			return http_error(res, 400, "Invalid input for operation: Gateway ip %s conflicts with allocation pool %s-%s.", g, a, b);
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (s[i] <= e[j] && s[j] <= e[i])
+				return http_error(res, 400, "Found overlapping allocation pools: %s-%s and %s-%s for subnet %s.",
+						  json_str(json_array_get(pools, i), "start"), json_str(json_array_get(pools, i), "end"),
+						  json_str(json_array_get(pools, j), "start"), json_str(json_array_get(pools, j), "end"), cidr);
+	*out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(*out, pool_json(s[i], e[i]));
+	return 0;
+}
+
+static int dns_check(struct http_response *res, const json_t *dns, json_t **out)
+{
+	size_t i, j;
+	json_t *v;
+	uint32_t a;
+
+	if (json_array_size(dns) > MAX_DNS)
+		return http_error(res, 400, "Number of DNS nameservers exceeds the limit %d.", MAX_DNS);
+	json_array_foreach(dns, i, v) {
+		if (!json_is_string(v) || ip4_parse(json_string_value(v), &a) < 0)
+			return http_error(res, 400, "Invalid input for dns_nameservers. Reason: '%s' is not a valid nameserver.",
+					  json_is_string(v) ? json_string_value(v) : "?");
+		for (j = 0; j < i; j++)
+			if (json_equal(v, json_array_get(dns, j)))
+				return http_error(res, 400, "Invalid input for dns_nameservers. Reason: Duplicate nameserver '%s'.", json_string_value(v));
+	}
+	*out = json_deep_copy(dns);
+	return 0;
+}
+
+static int routes_check(struct http_response *res, const json_t *routes, json_t **out)
+{
+	size_t i, j;
+	json_t *v;
+	struct cidr4 c;
+	uint32_t a;
+
+	if (json_array_size(routes) > MAX_ROUTES)
+		return http_error(res, 400, "Unable to complete operation: the number of host routes exceeds the limit %d.", MAX_ROUTES);
+	json_array_foreach(routes, i, v) {
+		if (!json_is_object(v) || json_object_size(v) != 2 ||
+		    cidr4_parse(json_str(v, "destination"), false, &c) < 0 ||
+		    ip4_parse(json_str(v, "nexthop"), &a) < 0)
+			return http_error(res, 400, "Invalid input for host_routes. Reason: each route is {\"destination\": CIDR, \"nexthop\": IP}.");
+		for (j = 0; j < i; j++)
+			if (json_equal(v, json_array_get(routes, j)))
+				return http_error(res, 400, "Invalid input for host_routes. Reason: Duplicate hostroute '%s'.", json_str(v, "destination"));
+	}
+	*out = json_deep_copy(routes);
+	return 0;
+}
+
+static const char *str_or(const json_t *o, const char *k, const json_t *cur, const char *def)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if (v)
+		return json_is_string(v) ? json_string_value(v) : def;
+	return cur && json_str(cur, k) ? json_str(cur, k) : def;
+}
+
+int subnet_input_parse(const struct http_request *req, struct http_response *res, const json_t *s,
+		       const json_t *cur, struct subnet_input *in)
+{
+	const json_t *ipv = json_object_get(s, "ip_version"), *gw = json_object_get(s, "gateway_ip");
+	const char *t = json_str(s, "tenant_id"), *p = json_str(s, "project_id");
+	uint32_t g = 0;
+
+	memset(in, 0, sizeof(*in));
+	for (const char *const *k = (const char *const[]){ "ipv6_address_mode", "ipv6_ra_mode", "subnetpool_id", "segment_id", NULL }; *k; k++)
+		if (json_object_get(s, *k) && !json_is_null(json_object_get(s, *k)))
+			return http_error(res, 400, "Invalid input for operation: %s is not supported.", *k);
+	if (json_is_true(json_object_get(s, "use_default_subnetpool")) ||
+	    json_array_size(json_object_get(s, "service_types")))
+		return http_error(res, 400, "Invalid input for operation: subnet pools and service types are not supported.");
+	if (ipv && !(json_is_integer(ipv) && json_integer_value(ipv) == 4)) {
+		if (json_is_integer(ipv) && json_integer_value(ipv) == 6)
+			return http_error(res, 400, "Invalid input for operation: IPv6 subnets are not supported; ip_version must be 4.");
+		return http_error(res, 400, "Invalid input for ip_version. Reason: must be 4.");
+	}
+	in->network_id = cur ? json_str(cur, "network_id") : json_str(s, "network_id");
+	if (cur) {
+		in->project_id = json_str(cur, "project_id");
+	} else {
+		if (t && p && strcmp(t, p))
+			return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
+		in->project_id = p ? p : t ? t : network_caller_project(req);
+		if (!http_is_admin(req) && strcmp(in->project_id, network_caller_project(req)))
+			return http_error(res, 403, "(rule:create_subnet) is disallowed by policy: the project may only be your own.");
+	}
+	in->name = str_or(s, "name", cur, "");
+	in->description = str_or(s, "description", cur, "");
+	snprintf(in->cidr, sizeof(in->cidr), "%s", cur ? json_str(cur, "cidr") : json_str(s, "cidr"));
+	if (cidr4_parse(in->cidr, false, &in->c) < 0) {
+		struct cidr4 loose;
+		if (cidr4_parse(in->cidr, true, &loose) == 0) {
+			char net[16];
+			ip4_format(loose.addr, net);
+			return http_error(res, 400, "Invalid input for cidr. Reason: '%s' isn't a recognized IP subnet cidr, '%s/%d' is recommended.", in->cidr, net, loose.len);
+		}
+		return http_error(res, 400, "Invalid input for cidr. Reason: '%s' is not a valid IP subnet.", in->cidr);
+	}
+	if (in->c.len < 1 || in->c.len > 30)
+		return http_error(res, 400, "Invalid input for operation: the prefix length of %s must be between 1 and 30.", in->cidr);
+	in->enable_dhcp = json_object_get(s, "enable_dhcp")
+				  ? json_is_true(json_object_get(s, "enable_dhcp"))
+				  : cur ? json_is_true(json_object_get(cur, "enable_dhcp")) : true;
+	/* Gateway: absent takes the first host on create (the current one on
+	 * update); null means none. */
+	if (!gw && cur)
+		gw = json_object_get(cur, "gateway_ip");
+	if (!gw) {
+		g = in->c.addr + 1;
+		ip4_format(g, in->gateway);
+	} else if (json_is_string(gw)) {
+		if (ip4_parse(json_string_value(gw), &g) < 0 || !cidr4_contains(&in->c, g) ||
+		    g == in->c.addr || g > last_host(&in->c))
+			return http_error(res, 400, "Invalid input for operation: Gateway is not valid on subnet: %s is not a host address of %s.",
+					  json_string_value(gw), in->cidr);
+		ip4_format(g, in->gateway);
+	}
+	if (json_object_get(s, "allocation_pools")) {
+		in->pools_given = true;
+		if (pools_check(res, json_object_get(s, "allocation_pools"), &in->c, in->cidr, g, &in->pools) < 0)
+			return -1;
+	} else if (cur) {
+		if (pools_check(res, json_object_get(cur, "allocation_pools"), &in->c, in->cidr, g, &in->pools) < 0)
+			return -1;
+	} else {
+		in->pools = pools_default(&in->c, g);
+	}
+	if (dns_check(res, json_object_get(s, "dns_nameservers") ? json_object_get(s, "dns_nameservers")
+				 : cur ? json_object_get(cur, "dns_nameservers") : NULL, &in->dns) < 0)
+		return -1;
+	if (routes_check(res, json_object_get(s, "host_routes") ? json_object_get(s, "host_routes")
+				 : cur ? json_object_get(cur, "host_routes") : NULL, &in->routes) < 0)
+		return -1;
+	if (!in->dns)
+		in->dns = json_array();
+	if (!in->routes)
+		in->routes = json_array();
+	return 0;
+}
+
+/* Is addr inside one of pools? */
+static bool in_pools(const json_t *pools, uint32_t addr)
+{
+	size_t i;
+	json_t *p;
+	uint32_t s, e;
+
+	json_array_foreach(pools, i, p)
+		if (ip4_parse(json_str(p, "start"), &s) == 0 && ip4_parse(json_str(p, "end"), &e) == 0 &&
+		    addr >= s && addr <= e)
+			return true;
+	return false;
+}
+
+int subnet_input_check(const struct http_request *req, struct store *st, struct http_response *res,
+		       const struct subnet_input *in, const char *subnet_id)
+{
+	_cleanup_free_ char *owner = NULL;
+	struct store_stmt *q;
+	bool shared;
+	int r = network_lookup(req, st, in->network_id, &owner, &shared);
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Network %s could not be found.", in->network_id);
+	if (r < 0)
+		return http_error_errno(res, r, "network");
+	if (!subnet_id && !http_is_admin(req) && strcmp(owner, network_caller_project(req)))
+		return http_error(res, 403, "(rule:create_subnet) is disallowed by policy: network %s belongs to another project.", in->network_id);
+	r = store_query(st, &q, "SELECT id, cidr FROM subnet WHERE network_id = ?", "s", in->network_id);
+	if (r < 0)
+		return http_error_errno(res, r, "subnet");
+	while ((r = store_next(q)) > 0) {
+		struct cidr4 c;
+		if (subnet_id && strcmp(store_text(q, 0), subnet_id) == 0)
+			continue;
+		if (cidr4_parse(store_text(q, 1), false, &c) == 0 && cidr4_overlap(&c, &in->c)) {
+			store_done(q);
+			return http_error(res, 400, "Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.", in->cidr, in->network_id);
+		}
+	}
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, "subnet");
+	if (!subnet_id || !in->pools_given)
+		return 0;
+	/* New pools must keep every address handed out (the gateway's
+	 * router port may sit outside them). */
+	r = store_query(st, &q, "SELECT ip_address FROM ip_allocation WHERE subnet_id = ?", "s", subnet_id);
+	if (r < 0)
+		return http_error_errno(res, r, "subnet");
+	while ((r = store_next(q)) > 0) {
+		uint32_t a;
+		if (ip4_parse(store_text(q, 0), &a) == 0 && !in_pools(in->pools, a) &&
+		    strcmp(store_text(q, 0), in->gateway)) {
+			http_error(res, 409, "Unable to complete operation on subnet %s: the address %s in use is outside the new allocation pools.", subnet_id, store_text(q, 0));
+			store_done(q);
+			return -1;
+		}
+	}
+	store_done(q);
+	return r < 0 ? http_error_errno(res, r, "subnet") : 0;
+}

@@ -1,0 +1,42 @@
+/* subnet_check.h - validation of subnet create/update bodies. */
+#ifndef BASALT_NETWORK_SUBNET_CHECK_H
+#define BASALT_NETWORK_SUBNET_CHECK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "network/network.h"
+
+struct http_request;
+struct http_response;
+struct store;
+struct jfield;
+
+/* A subnet as it will be: strings borrowed from the body (or the current
+ * subnet's rendering on update); the JSON arrays are owned. */
+struct subnet_input {
+	const char *network_id, *project_id, *name, *description;
+	char cidr[32];
+	struct cidr4 c;
+	char gateway[16]; /* "" for none */
+	bool enable_dhcp;
+	bool pools_given;
+	json_t *dns, *routes, *pools; /* owned */
+};
+
+/* subnet_check.c */
+extern const struct jfield subnet_create_fields[], subnet_update_fields[];
+extern const size_t subnet_create_nfields, subnet_update_nfields;
+/* Parse and check body s on its own (cur: the subnet as shown, for an
+ * update; NULL for a create). Fills in (free with subnet_input_free even
+ * on error); errors 400 in res, returns 0 or -1. */
+int subnet_input_parse(const struct http_request *req, struct http_response *res, const json_t *s,
+		       const json_t *cur, struct subnet_input *in);
+/* The checks that need the store (the network, overlaps, addresses in
+ * use outside new pools); subnet_id NULL for a create. 0 or -1. */
+int subnet_input_check(const struct http_request *req, struct store *st, struct http_response *res,
+		       const struct subnet_input *in, const char *subnet_id);
+void subnet_input_free(struct subnet_input *in);
+
+#endif
