@@ -189,7 +189,7 @@ static int allocate_any(struct store *st, const char *subnet_id, const char *net
 	for (size_t p = 0; p < npools; p++) {
 		for (uint64_t a = pools[p].start; a <= pools[p].end; a++) {
 			uint32_t x = (uint32_t)a;
-			if (bsearch(&x, used, nused, sizeof(*used), cmp_u32))
+			if (nused && bsearch(&x, used, nused, sizeof(*used), cmp_u32))
 				continue;
 			int r = insert(st, subnet_id, network_id, port_id, x, ip);
 			/* Taken meanwhile: the key refused it, try the next. */

@@ -1,0 +1,661 @@
+/* netnode.c - the network node (role "network"): DHCP namespaces with
+ * dnsmasq, routers with their legs, NAT and floating IPs, and the metadata
+ * proxy's listeners, reconciled toward the desired state's "dhcp" and
+ * "routers" (docs/agent-protocol.md). Nothing is remembered between
+ * rounds: what exists is read back from the kernel (namespaces, links)
+ * each time, so a kill -9 at any point converges on the next round. Only
+ * objects with our prefixes (qdhcp-, qrouter-, ns-, qr-, qg-) are touched. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/agent.h"
+#include "agent/netnode.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "dp/dp.h"
+
+#define NS_DHCP "qdhcp-"
+#define NS_ROUTER "qrouter-"
+#define MD_PORT 80
+#define DEFAULT_MTU 1500
+
+struct netnode {
+	struct mdproxy *md;
+	char *dhcp_dir; /* [network] state_path (or STATE_DIR/network) + "/dhcp" */
+};
+
+/* A growing list of owned strings, for the dp calls that take arrays. */
+struct strv {
+	char **v;
+	size_t n;
+};
+
+static int strv_add(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int strv_add(struct strv *s, const char *fmt, ...)
+{
+	char **grown = realloc(s->v, sizeof(*s->v) * (s->n + 1));
+	va_list ap;
+	int r;
+
+	if (!grown)
+		return -ENOMEM;
+	s->v = grown;
+	va_start(ap, fmt);
+	r = vasprintf(&s->v[s->n], fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static bool strv_has(const struct strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], x) == 0)
+			return true;
+	return false;
+}
+
+/* Ids become namespace, device and directory names: letters, digits and
+ * dashes only. */
+static bool valid_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	return n > 0 && n <= 64 &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
+}
+
+static int mkdir_p(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Keep the first error of a round: every object is still tried. */
+static void first_error(int *acc, int r)
+{
+	if (r < 0 && *acc == 0)
+		*acc = r;
+}
+
+int netnode_start(struct agent *a)
+{
+	const struct config *cfg = &a->b->cfg;
+	struct netnode *nn = calloc(1, sizeof(*nn));
+	int r;
+
+	if (!nn)
+		return -ENOMEM;
+	if (cfg->network_state_path && cfg->network_state_path[0])
+		r = asprintf(&nn->dhcp_dir, "%s/dhcp", cfg->network_state_path);
+	else
+		r = asprintf(&nn->dhcp_dir, "%s/network/dhcp", cfg->state_dir);
+	if (r < 0) {
+		free(nn);
+		return -ENOMEM;
+	}
+	if (!cfg->metadata_proxy_shared_secret || !cfg->metadata_proxy_shared_secret[0])
+		log_warn("netnode: [metadata] proxy_shared_secret is empty: the controller will "
+			 "refuse every metadata request");
+	r = mkdir_p(nn->dhcp_dir);
+	if (r == 0)
+		r = mdproxy_new(a->url, cfg->metadata_proxy_shared_secret, MD_PORT, &nn->md);
+	if (r < 0) {
+		log_error("netnode: start (state in %s): %s", nn->dhcp_dir, strerror(-r));
+		free(nn->dhcp_dir);
+		free(nn);
+		return r;
+	}
+	a->netnode = nn;
+	log_info("netnode: DHCP state in %s, metadata proxy to %s/metadata", nn->dhcp_dir, a->url);
+	return 0;
+}
+
+void netnode_stop(struct agent *a)
+{
+	struct netnode *nn = a->netnode;
+
+	if (!nn)
+		return;
+	/* Namespaces, dnsmasq and NAT stay: guests keep their network. */
+	mdproxy_free(nn->md);
+	free(nn->dhcp_dir);
+	free(nn);
+	a->netnode = NULL;
+}
+
+/* ---- shared by DHCP and routers ---- */
+
+static int network_mtu(const json_t *desired, const char *network_id)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(desired, "networks"), i, n)
+		if (json_str(n, "id") && strcmp(json_str(n, "id"), network_id) == 0 &&
+		    json_integer_value(json_object_get(n, "mtu")) > 0)
+			return (int)json_integer_value(json_object_get(n, "mtu"));
+	return DEFAULT_MTU;
+}
+
+/* Delete the links of ns whose names start with prefix and are not in
+ * keep (NULL: all of them). Deleting a veth end deletes its peer too. */
+static int links_prune(const char *ns, const char *prefix, const struct strv *keep)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = dp_link_list(ns, prefix, &names, &n), acc = 0;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!keep || !strv_has(keep, names[i])) {
+			log_info("netnode: removing %s from %s", names[i], ns);
+			first_error(&acc, dp_link_del(ns, names[i]));
+		}
+	dp_names_free(names, n);
+	return acc;
+}
+
+/* One leg: the veth dev (prefix + port) inside ns with mac, mtu and
+ * exactly addrs, its peer tap<11> in the root namespace in the network's
+ * bridge. */
+static int leg_ensure(const char *ns, const char *prefix, const char *port_id, const char *mac,
+		      const char *network_id, int mtu, const struct strv *addrs)
+{
+	char dev[DP_IFNAMSIZ], peer[DP_IFNAMSIZ], br[DP_IFNAMSIZ];
+	int r;
+
+	dp_port_dev(prefix, port_id, dev);
+	dp_port_dev("tap", port_id, peer);
+	dp_bridge_name(network_id, br);
+	r = dp_veth_ensure(ns, dev, NULL, peer, mtu);
+	if (r == 0)
+		r = dp_link_up(ns, dev, mtu, mac);
+	if (r == 0)
+		r = dp_addr_sync(ns, dev, (const char *const *)addrs->v, addrs->n);
+	/* The bridge is l2's (made earlier in the round); without it the
+	 * leg stays unplugged and the round reports the failure. */
+	if (r == 0)
+		r = dp_link_set_master(NULL, peer, br);
+	if (r == 0)
+		r = dp_link_up(NULL, peer, mtu, NULL);
+	if (r < 0)
+		log_warn("netnode: %s leg %s (peer %s in %s): %s", ns, dev, peer, br, strerror(-r));
+	return r;
+}
+
+/* ---- DHCP ---- */
+
+static int dhcp_dir(const struct netnode *nn, const char *network_id, char **out)
+{
+	return asprintf(out, "%s/%s", nn->dhcp_dir, network_id) < 0 ? -ENOMEM : 0;
+}
+
+/* The prefix length of subnet_id among the entry's subnets, or -1. */
+static int subnet_prefixlen(const json_t *subnets, const char *subnet_id)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(subnets, i, s) {
+		const char *cidr = json_str(s, "cidr"), *slash = cidr ? strchr(cidr, '/') : NULL;
+		if (slash && json_str(s, "id") && subnet_id && strcmp(json_str(s, "id"), subnet_id) == 0)
+			return atoi(slash + 1);
+	}
+	return -1;
+}
+
+/* A JSON array of strings as a malloc'd array of borrowed pointers. */
+static const char **str_array(const json_t *arr, size_t *n)
+{
+	const char **v = calloc(json_array_size(arr) + 1, sizeof(*v));
+	const json_t *e;
+	size_t i;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	json_array_foreach(arr, i, e)
+		if (json_is_string(e))
+			v[(*n)++] = json_string_value(e);
+	return v;
+}
+
+/* Start dnsmasq for one "dhcp" entry with its subnets and hosts. */
+static int dhcp_server(const struct netnode *nn, const struct agent *a, const json_t *d,
+		       const char *ns, const char *dev, const char *dir)
+{
+	const json_t *subnets = json_object_get(d, "subnets"), *hosts = json_object_get(d, "hosts");
+	size_t nsub = json_array_size(subnets), nh = json_array_size(hosts), nhosts = 0;
+	struct dp_dhcp_subnet *sv = calloc(nsub + 1, sizeof(*sv));
+	struct dp_dhcp_host *hv = calloc(nh + 1, sizeof(*hv));
+	struct strv *routes = calloc(nsub + 1, sizeof(*routes));
+	const json_t *e;
+	size_t i;
+	int r = 0;
+
+	if (!sv || !hv || !routes) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_array_foreach(subnets, i, e) {
+		const json_t *hr;
+		size_t j;
+		sv[i].cidr = json_str(e, "cidr");
+		sv[i].gateway = json_str(e, "gateway_ip");
+		sv[i].dns = str_array(json_object_get(e, "dns_nameservers"), &sv[i].ndns);
+		json_array_foreach(json_object_get(e, "host_routes"), j, hr)
+			if (json_str(hr, "destination") && json_str(hr, "nexthop") &&
+			    strv_add(&routes[i], "%s,%s", json_str(hr, "destination"),
+				     json_str(hr, "nexthop")) < 0)
+				r = -ENOMEM;
+		sv[i].routes = (const char *const *)routes[i].v;
+		sv[i].nroutes = routes[i].n;
+		if (!sv[i].cidr || !sv[i].dns)
+			r = r ? r : (sv[i].cidr ? -ENOMEM : -EINVAL);
+	}
+	json_array_foreach(hosts, i, e) {
+		if (!json_str(e, "mac_address") || !json_str(e, "ip_address"))
+			continue;
+		hv[nhosts].mac = json_str(e, "mac_address");
+		hv[nhosts].ip = json_str(e, "ip_address");
+		hv[nhosts].hostname = json_str(e, "hostname");
+		nhosts++;
+	}
+	if (r == 0) {
+		struct dp_dhcp cfg = { .ns = ns, .dev = dev, .dir = dir,
+				       .domain = a->b->cfg.dns_domain,
+				       .mtu = (int)json_integer_value(json_object_get(d, "mtu")),
+				       .subnets = sv, .nsubnets = nsub, .hosts = hv, .nhosts = nhosts };
+		r = mkdir_p(dir);
+		if (r == 0)
+			r = dp_dhcp_ensure(&cfg);
+	}
+out:
+	for (i = 0; sv && i < nsub; i++)
+		free((void *)sv[i].dns);
+	for (i = 0; routes && i < nsub; i++)
+		strv_free(&routes[i]);
+	free(routes);
+	free(sv);
+	free(hv);
+	return r;
+}
+
+static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
+{
+	const char *net = json_str(d, "network_id");
+	const json_t *port = json_object_get(d, "port"), *ip;
+	const char *port_id = json_str(port, "id");
+	int mtu = (int)json_integer_value(json_object_get(d, "mtu"));
+	_cleanup_free_ char *ns = NULL, *dir = NULL;
+	struct strv keep = { 0 }, addrs = { 0 };
+	char dev[DP_IFNAMSIZ];
+	size_t i;
+	int r;
+
+	if (!valid_id(net) || !valid_id(port_id))
+		return -EINVAL;
+	if (asprintf(&ns, NS_DHCP "%s", net) < 0 || dhcp_dir(nn, net, &dir) < 0)
+		return -ENOMEM;
+	dp_port_dev("ns-", port_id, dev);
+	json_array_foreach(json_object_get(port, "fixed_ips"), i, ip) {
+		int len = subnet_prefixlen(json_object_get(d, "subnets"), json_str(ip, "subnet_id"));
+		if (len >= 0 && json_str(ip, "ip_address") &&
+		    strv_add(&addrs, "%s/%d", json_str(ip, "ip_address"), len) < 0) {
+			strv_free(&addrs);
+			return -ENOMEM;
+		}
+	}
+	r = dp_netns_add(ns);
+	if (r == 0)
+		r = dp_link_up(ns, "lo", 0, NULL);
+	/* A port that changed leaves its old leg behind: drop it. */
+	if (r == 0 && (r = strv_add(&keep, "%s", dev)) == 0)
+		r = links_prune(ns, "ns-", &keep);
+	if (r == 0)
+		r = leg_ensure(ns, "ns-", port_id, json_str(port, "mac_address"), net,
+			       mtu > 0 ? mtu : DEFAULT_MTU, &addrs);
+	if (r == 0)
+		r = dhcp_server(nn, a, d, ns, dev, dir);
+	if (r < 0)
+		log_warn("netnode: DHCP of network %s: %s", net, strerror(-r));
+	strv_free(&keep);
+	strv_free(&addrs);
+	return r;
+}
+
+/* Stop dnsmasq, then drop the legs (and so their peers) and the namespace. */
+static int dhcp_absent(struct netnode *nn, const char *net)
+{
+	_cleanup_free_ char *ns = NULL, *dir = NULL;
+	int r, acc = 0;
+
+	if (asprintf(&ns, NS_DHCP "%s", net) < 0 || dhcp_dir(nn, net, &dir) < 0)
+		return -ENOMEM;
+	log_info("netnode: removing DHCP of network %s", net);
+	first_error(&acc, dp_dhcp_stop(dir));
+	if (dp_netns_exists(ns)) {
+		first_error(&acc, links_prune(ns, "ns-", NULL));
+		r = dp_netns_del(ns);
+		first_error(&acc, r);
+	}
+	return acc;
+}
+
+/* Remove every DHCP server not desired: namespaces and, for a crash
+ * between the two, state directories. */
+static int dhcp_prune(struct netnode *nn, const struct strv *want)
+{
+	struct strv stale = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+	int acc = 0, r;
+
+	r = dp_netns_list(NS_DHCP, &names, &n);
+	first_error(&acc, r);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *net = names[i] + strlen(NS_DHCP);
+		if (!strv_has(want, net) && !strv_has(&stale, net))
+			first_error(&acc, strv_add(&stale, "%s", net));
+	}
+	dp_names_free(names, n);
+	DIR *d = opendir(nn->dhcp_dir);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (valid_id(e->d_name) && !strv_has(want, e->d_name) &&
+		    !strv_has(&stale, e->d_name))
+			first_error(&acc, strv_add(&stale, "%s", e->d_name));
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < stale.n; i++)
+		if (valid_id(stale.v[i]))
+			first_error(&acc, dhcp_absent(nn, stale.v[i]));
+	strv_free(&stale);
+	return acc;
+}
+
+/* ---- routers ---- */
+
+/* The addresses of a router port's fixed_ips as "ip/prefixlen". */
+static int port_addrs(const json_t *port, struct strv *out)
+{
+	const json_t *ip;
+	size_t i;
+
+	json_array_foreach(json_object_get(port, "fixed_ips"), i, ip) {
+		json_int_t len = json_integer_value(json_object_get(ip, "prefixlen"));
+		if (!json_str(ip, "ip_address") || len < 0 || len > 32)
+			continue;
+		if (strv_add(out, "%s/%d", json_str(ip, "ip_address"), (int)len) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The first address of the gateway port, or NULL. */
+static const char *gateway_address(const json_t *gw)
+{
+	const json_t *ip;
+	size_t i;
+
+	json_array_foreach(json_object_get(gw, "fixed_ips"), i, ip)
+		if (json_str(ip, "ip_address"))
+			return json_str(ip, "ip_address");
+	return NULL;
+}
+
+/* Load the router's NAT table and the proxy's map of its subnets. */
+static int router_nat(struct netnode *nn, const json_t *rt, const char *ns, const char *gw_dev)
+{
+	const json_t *gw = json_object_get(rt, "gateway"), *iface, *ip, *fip;
+	struct nat_fip *fips = calloc(json_array_size(json_object_get(rt, "floating_ips")) + 1,
+				      sizeof(*fips));
+	struct mdproxy_net *nets = NULL;
+	struct strv cidrs = { 0 };
+	size_t i, j, nfips = 0, nnets = 0;
+	char *body = NULL, err[512] = "";
+	int r = fips ? 0 : -ENOMEM;
+
+	json_array_foreach(json_object_get(rt, "interfaces"), i, iface)
+		json_array_foreach(json_object_get(iface, "fixed_ips"), j, ip)
+			if (r == 0 && json_str(ip, "cidr"))
+				r = strv_add(&cidrs, "%s", json_str(ip, "cidr"));
+	nets = calloc(cidrs.n + 1, sizeof(*nets));
+	if (!nets)
+		r = -ENOMEM;
+	json_array_foreach(json_object_get(rt, "interfaces"), i, iface)
+		json_array_foreach(json_object_get(iface, "fixed_ips"), j, ip)
+			if (r == 0 && json_str(ip, "cidr") && json_str(iface, "network_id"))
+				nets[nnets++] = (struct mdproxy_net){ json_str(ip, "cidr"),
+								      json_str(iface, "network_id") };
+	json_array_foreach(json_object_get(rt, "floating_ips"), i, fip)
+		if (fips && json_str(fip, "floating_ip_address") && json_str(fip, "fixed_ip_address"))
+			fips[nfips++] = (struct nat_fip){ json_str(fip, "floating_ip_address"),
+							  json_str(fip, "fixed_ip_address") };
+	if (r == 0) {
+		struct nat_router nr = { .gw_dev = gw_dev, .gw_ip = gateway_address(gw),
+					 .snat = json_is_true(json_object_get(rt, "enable_snat")),
+					 .cidrs = (const char *const *)cidrs.v, .ncidrs = cidrs.n,
+					 .fips = fips, .nfips = nfips };
+		r = nat_rules_build(&nr, &body);
+	}
+	if (r == 0) {
+		r = dp_nft_table_replace(ns, "ip", "basalt-nat", body, err, sizeof(err));
+		if (r < 0)
+			log_warn("netnode: %s: nft: %s", ns, err);
+	}
+	if (r == 0)
+		r = mdproxy_ensure(nn->md, json_str(rt, "id"), ns, nets, nnets);
+	free(body);
+	free(nets);
+	free(fips);
+	strv_free(&cidrs);
+	return r;
+}
+
+static int router_ensure(struct netnode *nn, const json_t *desired, const json_t *rt)
+{
+	static const char *const lo_addrs[] = { "127.0.0.1/8", "169.254.169.254/32" };
+	const char *id = json_str(rt, "id");
+	const json_t *gw = json_object_get(rt, "gateway"), *iface, *fip;
+	_cleanup_free_ char *ns = NULL;
+	struct strv legs = { 0 };
+	char gw_dev[DP_IFNAMSIZ] = "";
+	size_t i;
+	int r;
+
+	if (!valid_id(id))
+		return -EINVAL;
+	if (asprintf(&ns, NS_ROUTER "%s", id) < 0)
+		return -ENOMEM;
+	r = dp_netns_add(ns);
+	if (r == 0)
+		r = dp_link_up(ns, "lo", 0, NULL);
+	if (r == 0)
+		r = dp_addr_sync(ns, "lo", lo_addrs, 2);
+	if (r == 0)
+		r = dp_sysctl(ns, "net/ipv4/ip_forward", "1");
+	/* The legs we want; others (interfaces removed, gateway cleared) go. */
+	json_array_foreach(json_object_get(rt, "interfaces"), i, iface) {
+		char dev[DP_IFNAMSIZ];
+		if (r == 0 && !valid_id(json_str(iface, "port_id")))
+			r = -EINVAL;
+		if (r < 0)
+			break;
+		dp_port_dev("qr-", json_str(iface, "port_id"), dev);
+		r = strv_add(&legs, "%s", dev);
+	}
+	if (r == 0 && json_is_object(gw)) {
+		if (!valid_id(json_str(gw, "port_id")))
+			r = -EINVAL;
+		else {
+			dp_port_dev("qg-", json_str(gw, "port_id"), gw_dev);
+			r = strv_add(&legs, "%s", gw_dev);
+		}
+	}
+	if (r == 0)
+		r = links_prune(ns, "qr-", &legs);
+	if (r == 0)
+		r = links_prune(ns, "qg-", &legs);
+	json_array_foreach(json_object_get(rt, "interfaces"), i, iface) {
+		struct strv addrs = { 0 };
+		const char *net = json_str(iface, "network_id");
+		if (r < 0)
+			break;
+		r = net ? port_addrs(iface, &addrs) : -EINVAL;
+		if (r == 0)
+			r = leg_ensure(ns, "qr-", json_str(iface, "port_id"),
+				       json_str(iface, "mac_address"), net, network_mtu(desired, net),
+				       &addrs);
+		strv_free(&addrs);
+	}
+	if (r == 0 && gw_dev[0]) {
+		struct strv addrs = { 0 };
+		const char *net = json_str(gw, "network_id");
+		r = net ? port_addrs(gw, &addrs) : -EINVAL;
+		/* Floating IPs answer ARP on the gateway leg as /32s. */
+		json_array_foreach(json_object_get(rt, "floating_ips"), i, fip)
+			if (r == 0 && json_str(fip, "floating_ip_address"))
+				r = strv_add(&addrs, "%s/32", json_str(fip, "floating_ip_address"));
+		if (r == 0)
+			r = leg_ensure(ns, "qg-", json_str(gw, "port_id"),
+				       json_str(gw, "mac_address"), net, network_mtu(desired, net),
+				       &addrs);
+		strv_free(&addrs);
+		if (r == 0 && json_str(gw, "gateway_ip"))
+			r = dp_route_ensure(ns, NULL, json_str(gw, "gateway_ip"), gw_dev);
+		else if (r == 0)
+			r = dp_route_del(ns, "0.0.0.0/0");
+	} else if (r == 0) {
+		r = dp_route_del(ns, "0.0.0.0/0");
+	}
+	if (r == 0)
+		r = router_nat(nn, rt, ns, gw_dev[0] ? gw_dev : NULL);
+	if (r < 0)
+		log_warn("netnode: router %s: %s", id, strerror(-r));
+	strv_free(&legs);
+	return r;
+}
+
+/* Drop the legs first (their peers go with them, at once rather than when
+ * the kernel gets round to the namespace), then the namespace. The proxy's
+ * listener must be closed already: it would keep the namespace alive. */
+static int router_absent(const char *id)
+{
+	_cleanup_free_ char *ns = NULL;
+	int acc = 0;
+
+	if (asprintf(&ns, NS_ROUTER "%s", id) < 0)
+		return -ENOMEM;
+	if (!dp_netns_exists(ns))
+		return 0;
+	log_info("netnode: removing router %s", id);
+	first_error(&acc, links_prune(ns, "qr-", NULL));
+	first_error(&acc, links_prune(ns, "qg-", NULL));
+	first_error(&acc, dp_netns_del(ns));
+	return acc;
+}
+
+static bool keep_router(const char *router_id, void *arg)
+{
+	return strv_has(arg, router_id);
+}
+
+static void status_add(json_t *report, const char *key, const char *id, const char *status)
+{
+	json_t *arr = json_object_get(report, key);
+
+	if (!arr) {
+		arr = json_array();
+		json_object_set_new(report, key, arr);
+	}
+	json_array_append_new(arr, json_pack("{s:s,s:s}", "id", id, "status", status));
+}
+
+int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
+{
+	struct netnode *nn = a->netnode;
+	const json_t *d, *rt, *fip;
+	struct strv want_dhcp = { 0 }, want_rt = { 0 };
+	char **names = NULL;
+	size_t i, j, n = 0;
+	int acc = 0, r;
+
+	if (!nn)
+		return -EINVAL;
+	/* Report arrays exist even when empty: "nothing here" is news too. */
+	if (!json_object_get(report, "routers"))
+		json_object_set_new(report, "routers", json_array());
+	if (!json_object_get(report, "floatingips"))
+		json_object_set_new(report, "floatingips", json_array());
+
+	json_array_foreach(json_object_get(desired, "dhcp"), i, d)
+		if (valid_id(json_str(d, "network_id")))
+			first_error(&acc, strv_add(&want_dhcp, "%s", json_str(d, "network_id")));
+	json_array_foreach(json_object_get(desired, "routers"), i, rt)
+		if (valid_id(json_str(rt, "id")) && json_is_true(json_object_get(rt, "admin_state_up")))
+			first_error(&acc, strv_add(&want_rt, "%s", json_str(rt, "id")));
+	if (acc < 0)
+		goto out;
+
+	/* Removals first: a port moving between namespaces frees its names. */
+	first_error(&acc, dhcp_prune(nn, &want_dhcp));
+	mdproxy_retain(nn->md, keep_router, &want_rt);
+	r = dp_netns_list(NS_ROUTER, &names, &n);
+	first_error(&acc, r);
+	for (i = 0; r == 0 && i < n; i++)
+		if (!strv_has(&want_rt, names[i] + strlen(NS_ROUTER)))
+			first_error(&acc, router_absent(names[i] + strlen(NS_ROUTER)));
+	dp_names_free(names, n);
+
+	json_array_foreach(json_object_get(desired, "dhcp"), i, d)
+		first_error(&acc, dhcp_ensure(nn, a, d));
+	json_array_foreach(json_object_get(desired, "routers"), i, rt) {
+		const char *status = "DOWN";
+		if (!json_str(rt, "id"))
+			continue;
+		if (strv_has(&want_rt, json_str(rt, "id"))) {
+			r = router_ensure(nn, desired, rt);
+			first_error(&acc, r);
+			status = r == 0 ? "ACTIVE" : "ERROR";
+		}
+		status_add(report, "routers", json_str(rt, "id"), status);
+		json_array_foreach(json_object_get(rt, "floating_ips"), j, fip)
+			if (json_str(fip, "id"))
+				status_add(report, "floatingips", json_str(fip, "id"),
+					   strcmp(status, "ACTIVE") == 0 ? "ACTIVE" : "DOWN");
+	}
+out:
+	strv_free(&want_dhcp);
+	strv_free(&want_rt);
+	return acc;
+}

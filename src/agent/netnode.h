@@ -1,0 +1,65 @@
+/* netnode.h - the network node's insides (role "network"): the routers'
+ * NAT ruleset (nat_rules.c) and the metadata proxy (mdproxy.c). The entry
+ * points the agent loop calls (netnode_start, netnode_reconcile,
+ * netnode_stop) are declared in agent.h. */
+#ifndef BASALT_AGENT_NETNODE_H
+#define BASALT_AGENT_NETNODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- nat_rules.c: the body of table `ip basalt-nat` of one router ---- */
+
+struct nat_fip {
+	const char *floating_ip; /* on the gateway leg, "a.b.c.d" */
+	const char *fixed_ip;	 /* the guest's address behind it */
+};
+
+struct nat_router {
+	const char *gw_dev; /* the qg- leg; NULL without a gateway */
+	const char *gw_ip;  /* the gateway port's address; NULL without one */
+	bool snat;	    /* enable_snat */
+	const char *const *cidrs; /* the interface subnets, "a.b.c.d/len" */
+	size_t ncidrs;
+	const struct nat_fip *fips;
+	size_t nfips;
+};
+
+/* Build the chains of the router's NAT table: DNAT of each floating IP to
+ * its fixed IP (prerouting); in postrouting, hairpin SNAT of internal
+ * traffic that was DNATed, no NAT between the router's own subnets, SNAT
+ * of each fixed IP to its floating IP out of the gateway leg, then (with
+ * snat) the interface subnets to the gateway address. Every address is
+ * checked, so the text can never carry anything but rules. On success
+ * *out is a malloc'd string the caller frees; -EINVAL on a malformed
+ * address or device name, -ENOMEM. */
+int nat_rules_build(const struct nat_router *r, char **out);
+
+/* ---- mdproxy.c: 169.254.169.254:80 in every router namespace ---- */
+
+struct mdproxy;
+
+/* A router interface subnet and the network it belongs to: a guest's
+ * network is found by its source address. */
+struct mdproxy_net {
+	const char *cidr;
+	const char *network_id;
+};
+
+/* Start the proxy's thread; requests go to controller_url + "/metadata"
+ * signed with secret (both copied). 0 or -errno. */
+int mdproxy_new(const char *controller_url, const char *secret, int port,
+		struct mdproxy **out);
+/* Close every listener and stop (waits for requests under way). */
+void mdproxy_free(struct mdproxy *p);
+/* A listener for router_id inside namespace ns (made when missing; the
+ * address must already be on the namespace's lo), serving nets[] (copied,
+ * replacing the previous list). 0 or -errno. */
+int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
+		   const struct mdproxy_net *nets, size_t n);
+/* Close the listeners of routers keep() rejects, before their namespaces
+ * go; returns when they are closed. */
+void mdproxy_retain(struct mdproxy *p, bool (*keep)(const char *router_id, void *arg),
+		    void *arg);
+
+#endif

@@ -1,0 +1,133 @@
+/* schedule.c - which network node carries a router (with its ports and
+ * floating IPs) or a network's DHCP port: the alive network host with the
+ * fewest routers, and a registering network host adopting the orphans. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "core/cleanup.h"
+#include "network/network.h"
+#include "store/store.h"
+
+/* Whether a comma list of roles names role. */
+static bool has_role(const char *roles, const char *role)
+{
+	size_t n = strlen(role);
+
+	for (const char *p = roles; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, role, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* A host row serves the network role now: it has the role and its
+ * heartbeat is recent. last_seen NULL (no such host) is never alive. */
+static bool serving(const struct basalt *b, struct store_stmt *q, int roles_col, int seen_col)
+{
+	return store_text(q, seen_col) && has_role(store_text(q, roles_col), "network") &&
+	       host_alive(b, store_int(q, seen_col));
+}
+
+int network_host_pick(struct basalt *b, struct store *st, char host[256])
+{
+	struct store_stmt *q;
+	int r;
+
+	host[0] = '\0';
+	/* Ties go to the name, so the choice is stable and testable. */
+	r = store_query(st, &q,
+			"SELECT h.name, h.roles, h.last_seen,"
+			" (SELECT COUNT(*) FROM router r WHERE r.host = h.name) AS n"
+			" FROM host h WHERE h.enabled = 1 ORDER BY n, h.name",
+			"");
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		if (!serving(b, q, 1, 2))
+			continue;
+		snprintf(host, 256, "%s", store_text(q, 0));
+		break;
+	}
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* Ids from one column of a query (new reference, NULL on error). Read
+ * first, updated after: a statement is never left open across writes. */
+static json_t *orphans(struct basalt *b, struct store *st, const char *sql, const char *host,
+		       int *err)
+{
+	json_t *ids = json_array();
+	struct store_stmt *q;
+	int r;
+
+	if (!ids) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	r = store_query(st, &q, sql, "s", host);
+	if (r == 0) {
+		while ((r = store_next(q)) > 0)
+			if (!serving(b, q, 1, 2))
+				json_array_append_new(ids, json_string(store_text(q, 0)));
+		store_done(q);
+	}
+	if (r < 0) {
+		*err = r;
+		json_decref(ids);
+		return NULL;
+	}
+	return ids;
+}
+
+int network_schedule(struct basalt *b, struct store *st, const char *host)
+{
+	int64_t rev = store_txn_revision(st), now = now_usec();
+	_cleanup_json_ json_t *routers = NULL, *dhcp = NULL;
+	const json_t *id;
+	size_t i;
+	int r = 0;
+
+	/* Columns: 0 id, 1 roles of its host, 2 last_seen (NULL: no host). */
+	routers = orphans(b, st,
+			  "SELECT r.id, h.roles, h.last_seen FROM router r"
+			  " LEFT JOIN host h ON h.name = r.host"
+			  " WHERE r.host IS NULL OR r.host <> ? ORDER BY r.id",
+			  host, &r);
+	if (!routers)
+		return r;
+	dhcp = orphans(b, st,
+		       "SELECT p.id, h.roles, h.last_seen FROM port p"
+		       " LEFT JOIN host h ON h.name = p.host"
+		       " WHERE p.device_owner = 'network:dhcp' AND p.host <> ? ORDER BY p.id",
+		       host, &r);
+	if (!dhcp)
+		return r;
+	json_array_foreach(routers, i, id) {
+		const char *rid = json_string_value(id);
+		r = store_exec(st, "UPDATE router SET host = ?, updated_at = ?, revision = ? WHERE id = ?",
+			       "siis", host, now, rev, rid);
+		if (r >= 0)
+			r = store_exec(st,
+				       "UPDATE port SET host = ?, updated_at = ?, revision = ?"
+				       " WHERE device_id = ? AND device_owner IN"
+				       " ('network:router_interface', 'network:router_gateway')",
+				       "siis", host, now, rev, rid);
+		if (r < 0)
+			return r;
+	}
+	json_array_foreach(dhcp, i, id) {
+		r = store_exec(st, "UPDATE port SET host = ?, updated_at = ?, revision = ? WHERE id = ?",
+			       "siis", host, now, rev, json_string_value(id));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
