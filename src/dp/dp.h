@@ -134,7 +134,12 @@ struct dp_dhcp {
 };
 /* Write the hosts and options files (crash-safe) and make sure dnsmasq
  * runs in ns with them: started when not running (pid file checked against
- * /proc), sent SIGHUP when the hosts changed, restarted when options did. */
+ * /proc), sent SIGHUP when the hosts or options files changed (dnsmasq
+ * re-reads both), restarted when its command line would differ (device,
+ * subnets, domain). Everything is validated before anything is written.
+ * dnsmasq drops root to nobody when dir and its parents are searchable by
+ * others; otherwise (a private state_dir) it keeps root to read its files.
+ * It runs in a session of its own and outlives the caller. */
 int dp_dhcp_ensure(const struct dp_dhcp *d);
 /* Stop the dnsmasq whose state is in dir (SIGTERM, then SIGKILL) and
  * remove dir. */
