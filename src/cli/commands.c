@@ -4,11 +4,18 @@
 #include "cli/cli.h"
 #include "cli/image_cmds.h"
 #include "cli/net_cmds.h"
+#include "cli/status_cmds.h"
 #include "core/util.h"
 
 const struct command cli_commands[] = {
 	{ "help", "[COMMAND...]", "", 0, 8, true, cmd_help,
 	  "List commands (or those starting with COMMAND)" },
+
+	/* Operations */
+	{ "status", "[--underlay-mtu N]", "underlay-mtu=", 0, 0, false, cmd_status,
+	  "Check the controller, agents, DHCP, routers and overlay MTU; exit 1 on a problem" },
+	{ "doctor", "[--underlay-mtu N]", "underlay-mtu=", 0, 0, false, cmd_status,
+	  "Same as basalt status" },
 
 	/* Identity: tokens and the catalog */
 	{ "token issue", "", "", 0, 0, false, cmd_token_issue, "Issue a new token" },
