@@ -29,7 +29,8 @@ test:
 	tests/run $(BUILD) $(ASAN_BUILD)
 
 lab: all
-	tools/lab up --nodes 1
+	tools/lab up --nodes 3
+	tools/lab demo
 
 bench: all
 	bench/identity $(BUILD)

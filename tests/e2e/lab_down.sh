@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/e2e/lab_down.sh - 'tools/lab down' leaves nothing behind (issue 5):
+# after a three-node lab with a VM, a tenant network and a router (so QEMU,
+# the agents' dnsmasq and their qdhcp-/qrouter- namespaces exist), and
+# after an 'up' killed half-way. Checks namespaces, links, processes,
+# mounts and files. Runs its own lab (LAB_PREFIX, LAB_DIR) beside any
+# developer's lab.
+set -uo pipefail
+if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+[ "$(id -u)" = 0 ] || { echo "ok - lab_down # SKIP needs root (network namespaces)"; exit 0; }
+export LAB_PREFIX=ld- LAB_DIR
+LAB_DIR=$(mktemp -d /tmp/basalt-labdown.XXXXXX)/lab
+chmod 711 "$(dirname "$LAB_DIR")" # the agents' dnsmasq (nobody) reaches its files
+export BUILD
+trap 'tools/lab down >/dev/null 2>&1; rm -rf "$(dirname "$LAB_DIR")"' EXIT
+
+# lab_os ARGS...: the openstack CLI as the lab admin, in the controller.
+lab_os() { timeout 90 tools/lab exec controller openstack "$@"; }
+
+# nothing_left [NAMESPACES...]: no trace of the lab on the machine.
+nothing_left() {
+	local left="" ns
+	left+=$(ip netns list | awk '{print $1}' | grep '^ld-' | sed 's/^/namespace /')
+	for ns in "$@"; do [ -e "/run/netns/$ns" ] && left+=$'\n'"namespace $ns"; done
+	left+=$(ip -o link show | awk -F': ' '{print $2}' | grep '^ld-' | sed 's/^/link /')
+	left+=$(grep -E ' /run/netns/(ld-|qdhcp-|qrouter-)' /proc/self/mountinfo | awk '{print $5}' |
+		while read -r m; do
+			for ns in "$@"; do [ "$m" = "/run/netns/$ns" ] && echo "mount $m"; done
+			case $m in /run/netns/ld-*) echo "mount $m" ;; esac
+		done)
+	left+=$(pgrep -af -- "$LAB_DIR" | sed 's/^/process /')
+	[ -e "$LAB_DIR" ] && left+=$'\n'"file $LAB_DIR"
+	left=$(echo "$left" | grep .)
+	[ -z "$left" ] || { echo "left behind:"; echo "$left"; return 1; }
+}
+
+t_up() { timeout 300 tools/lab up --nodes 3 >"$LAB_DIR.up.log" 2>&1 || { tail -20 "$LAB_DIR.up.log"; return 1; }; }
+check "tools/lab up --nodes 3" t_up
+
+# Things the agents make, so down has them to remove (whatever of this
+# works; the check below is only about what is left afterwards).
+CHILDREN=""
+t_load() {
+	local net router
+	lab_os server create --image basalt-test --flavor m1.nano --nic none --wait ld-vm >/dev/null ||
+		return 1
+	pgrep -f "$LAB_DIR/compute0/state/instances" >/dev/null || { echo "no QEMU running"; return 1; }
+	net=$(lab_os network create ld-net -f value -c id) &&
+		lab_os subnet create --network ld-net --subnet-range 10.9.0.0/24 ld-sub >/dev/null &&
+		router=$(lab_os router create ld-router -f value -c id) &&
+		lab_os router add subnet ld-router ld-sub || return 1
+	CHILDREN="qdhcp-$net qrouter-$router"
+	for _ in $(seq 1 30); do
+		[ -e "/run/netns/qdhcp-$net" ] && [ -e "/run/netns/qrouter-$router" ] && return 0
+		sleep 1
+	done
+	echo "the network agent made no qdhcp-$net / qrouter-$router"; return 1
+}
+check "the lab runs a VM, a DHCP namespace and a router namespace" t_load
+net_ids=$(lab_os network list -f value -c ID 2>/dev/null)
+router_ids=$(lab_os router list -f value -c ID 2>/dev/null)
+for id in $net_ids; do CHILDREN+=" qdhcp-$id"; done
+for id in $router_ids; do CHILDREN+=" qrouter-$id"; done
+
+t_down() { timeout 120 tools/lab down || return 1; nothing_left $CHILDREN; }
+check "tools/lab down leaves no namespace, link, process, mount or file" t_down
+
+# An up that dies half-way (here: killed once the controller runs).
+t_half() {
+	# its own process group (setsid execs in place: $! is its pid), so the
+	# kill takes the script and its children, not the daemons it started
+	setsid tools/lab up --nodes 3 >"$LAB_DIR.half.log" 2>&1 &
+	local up=$!
+	for _ in $(seq 1 300); do
+		[ -f "$LAB_DIR/controller/basaltd.pid" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -9 -- "-$up" 2>/dev/null
+	wait "$up" 2>/dev/null
+	[ -e /run/netns/ld-controller ] || { echo "the killed up made no namespace yet"; return 1; }
+	timeout 120 tools/lab down || return 1
+	nothing_left
+}
+check "tools/lab down after an up killed half-way leaves nothing" t_half
