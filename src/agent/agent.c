@@ -1,5 +1,7 @@
-/* agent.c - the compute agent's life: configuration, login, the heartbeat
- * thread, the long poll of the desired state and clean shutdown. */
+/* agent.c - the agent's life: configuration, login, registration, the
+ * heartbeat thread, the long poll of the desired state, one reconcile
+ * round per document (L2 first, then compute, then the network node) with
+ * one report, and clean shutdown. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
@@ -117,6 +119,42 @@ bool agent_sleep(struct agent *a, int ms)
 	return atomic_load(&a->stop);
 }
 
+int agent_register(struct agent *a, struct http_client *c)
+{
+	const char *local_ip = a->b->cfg.local_ip;
+	_cleanup_json_ json_t *body = NULL;
+	json_t *h, *roles;
+	char path[512];
+	long status = 0;
+	int r;
+
+	body = json_pack("{s:{s:[]}}", "host", "roles");
+	if (!body)
+		return -ENOMEM;
+	h = json_object_get(body, "host");
+	roles = json_object_get(h, "roles");
+	if ((a->roles & AGENT_COMPUTE) && json_array_append_new(roles, json_string("compute")) < 0)
+		return -ENOMEM;
+	if ((a->roles & AGENT_NETWORK) && json_array_append_new(roles, json_string("network")) < 0)
+		return -ENOMEM;
+	if (local_ip && local_ip[0] &&
+	    json_object_set_new(h, "local_ip", json_string(local_ip)) < 0)
+		return -ENOMEM;
+	/* A network-only node has no hypervisor: it registers no resources. */
+	if ((a->roles & AGENT_COMPUTE) && (r = compute_register_fill(a, h)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s", a->host);
+	r = agent_call(a, c, "PUT", path, body, &status, NULL);
+	if (r < 0)
+		return r;
+	if (status != 200) {
+		log_warn("agent: register %s: HTTP %ld", a->host, status);
+		return -EIO;
+	}
+	log_info("agent: registered host %s", a->host);
+	return 0;
+}
+
 /* --- heartbeat thread --- */
 
 static void *heartbeat_main(void *arg)
@@ -136,7 +174,7 @@ static void *heartbeat_main(void *arg)
 			log_warn("agent: heartbeat: HTTP %ld", status);
 		/* 404: the controller forgot us (fresh store): register again. */
 		if (status == 404)
-			compute_register(a, c);
+			agent_register(a, c);
 	}
 	http_client_free(c);
 	return NULL;
@@ -241,6 +279,36 @@ static int poll_desired(struct agent *a, json_t **doc)
 	return r;
 }
 
+/* One round: every role reconciles toward doc in order (L2 before QEMU
+ * opens the taps, and before the network node plugs its legs), then one
+ * report carries what each found. A role that fails still reports what
+ * it has; the next round retries. */
+static void reconcile_round(struct agent *a, struct http_client *c, const json_t *doc)
+{
+	_cleanup_json_ json_t *report = json_object();
+	char path[512];
+	long status = 0;
+	int r;
+
+	if (!report)
+		return;
+	r = l2_reconcile(a, doc, report);
+	if (r < 0)
+		log_warn("agent: l2: %s", strerror(-r));
+	if ((a->roles & AGENT_COMPUTE) && !atomic_load(&a->stop) &&
+	    (r = compute_reconcile(a, c, doc, report)) < 0)
+		log_warn("agent: compute: %s", strerror(-r));
+	if ((a->roles & AGENT_NETWORK) && !atomic_load(&a->stop) &&
+	    (r = netnode_reconcile(a, doc, report)) < 0)
+		log_warn("agent: network node: %s", strerror(-r));
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
+	r = agent_call(a, c, "POST", path, report, &status, NULL);
+	if (r == 0 && status != 204)
+		log_warn("agent: report: HTTP %ld", status);
+	if (r == 0 && status == 204 && (a->roles & AGENT_COMPUTE))
+		compute_report_sent(a, report);
+}
+
 static void *poll_main(void *arg)
 {
 	struct agent *a = arg;
@@ -258,7 +326,7 @@ static void *poll_main(void *arg)
 		struct timespec t0, t1;
 		int r;
 
-		if (!registered && compute_register(a, c) < 0) {
+		if (!registered && agent_register(a, c) < 0) {
 			agent_sleep(a, backoff);
 			backoff = backoff < 16000 ? backoff * 2 : 30000;
 			continue;
@@ -281,7 +349,7 @@ static void *poll_main(void *arg)
 		const char *etag = json_string_value(json_object_get(doc, "etag"));
 		bool same = etag && strcmp(etag, a->etag) == 0;
 		if (!atomic_load(&a->stop))
-			compute_reconcile(a, c, doc);
+			reconcile_round(a, c, doc);
 		if (etag)
 			snprintf(a->etag, sizeof(a->etag), "%s", etag);
 		json_decref(doc);
@@ -295,7 +363,7 @@ static void *poll_main(void *arg)
 	return NULL;
 }
 
-static int agent_init(struct agent *a, struct basalt *b)
+static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 {
 	const struct config *cfg = &b->cfg;
 	struct hv_config hc = { .virt_type = cfg->virt_type };
@@ -305,27 +373,35 @@ static int agent_init(struct agent *a, struct basalt *b)
 	memset(a, 0, sizeof(*a));
 	a->b = b;
 	a->host = cfg->host;
+	a->roles = roles;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->stop_cond, NULL);
 	if (!cfg->agent_controller_url || !cfg->agent_controller_url[0]) {
-		log_error("compute: [agent] controller_url is not set");
+		log_error("agent: [agent] controller_url is not set");
 		return -EINVAL;
 	}
 	if (!cfg->agent_username[0] || !cfg->agent_password[0]) {
-		log_error("compute: [agent] username and password are required");
+		log_error("agent: [agent] username and password are required");
 		return -EINVAL;
 	}
 	a->url = strdup(cfg->agent_controller_url);
-	if (cfg->instances_path && cfg->instances_path[0])
-		a->instances = strdup(cfg->instances_path);
-	else if (asprintf(&a->instances, "%s/instances", cfg->state_dir) < 0)
-		a->instances = NULL;
 	a->failed = json_object();
-	if (!a->url || !a->instances || !a->failed)
+	if (!a->url || !a->failed)
 		return -ENOMEM;
 	n = strlen(a->url);
 	while (n > 0 && a->url[n - 1] == '/')
 		a->url[--n] = '\0';
+	if (!(roles & AGENT_COMPUTE)) {
+		log_info("agent: host %s, roles network, local_ip %s, controller %s", a->host,
+			 cfg->local_ip && cfg->local_ip[0] ? cfg->local_ip : "(none)", a->url);
+		return 0;
+	}
+	if (cfg->instances_path && cfg->instances_path[0])
+		a->instances = strdup(cfg->instances_path);
+	else if (asprintf(&a->instances, "%s/instances", cfg->state_dir) < 0)
+		a->instances = NULL;
+	if (!a->instances)
+		return -ENOMEM;
 	hc.instances_path = a->instances;
 	r = hv_driver_new(&hc, &a->hv);
 	if (r < 0) {
@@ -333,14 +409,19 @@ static int agent_init(struct agent *a, struct basalt *b)
 			  cfg->virt_type, a->instances, strerror(-r));
 		return r;
 	}
-	log_info("compute: host %s, driver %s (%s), instances in %s, controller %s", a->host,
-		 a->hv->name, a->hv->accel, a->instances, a->url);
+	log_info("agent: host %s, roles %s, local_ip %s, driver %s (%s), instances in %s,"
+		 " controller %s",
+		 a->host, roles & AGENT_NETWORK ? "compute,network" : "compute",
+		 cfg->local_ip && cfg->local_ip[0] ? cfg->local_ip : "(none)", a->hv->name,
+		 a->hv->accel, a->instances, a->url);
 	return 0;
 }
 
 static void agent_fini(struct agent *a)
 {
-	hv_driver_free(a->hv);
+	if (a->hv)
+		hv_driver_free(a->hv);
+	secgroup_fini(a);
 	json_decref(a->failed);
 	free(a->url);
 	free(a->instances);
@@ -349,58 +430,75 @@ static void agent_fini(struct agent *a)
 	pthread_cond_destroy(&a->stop_cond);
 }
 
-/* A running compute role: the agent and its two threads. */
-struct agent_compute {
+/* A running agent and its two threads. */
+struct agent_run {
 	struct agent a;
 	pthread_t poller, heart;
+	bool netnode; /* netnode_start succeeded */
 };
 
-int agent_compute_start(struct basalt *b, struct agent_compute **out)
+static void agent_run_free(struct agent_run *ar, bool global)
 {
-	struct agent_compute *ac = calloc(1, sizeof(*ac));
+	if (ar->netnode)
+		netnode_stop(&ar->a);
+	agent_fini(&ar->a);
+	if (global)
+		http_client_global_cleanup();
+	free(ar);
+}
+
+int agent_start(struct basalt *b, unsigned roles, struct agent_run **out)
+{
+	struct agent_run *ar = calloc(1, sizeof(*ar));
 	int r;
 
-	if (!ac)
+	if (!ar)
 		return -ENOMEM;
 	signal(SIGPIPE, SIG_IGN);
-	r = agent_init(&ac->a, b);
-	if (r < 0 || (r = http_client_global_init()) < 0) {
-		agent_fini(&ac->a);
-		free(ac);
+	r = agent_init(&ar->a, b, roles);
+	if (r < 0) {
+		agent_run_free(ar, false);
 		return r;
 	}
-	if (pthread_create(&ac->poller, NULL, poll_main, &ac->a) != 0) {
-		agent_fini(&ac->a);
-		http_client_global_cleanup();
-		free(ac);
+	if ((r = http_client_global_init()) < 0) {
+		agent_run_free(ar, false);
+		return r;
+	}
+	if (roles & AGENT_NETWORK) {
+		r = netnode_start(&ar->a);
+		if (r < 0) {
+			log_error("agent: network node: %s", strerror(-r));
+			agent_run_free(ar, true);
+			return r;
+		}
+		ar->netnode = true;
+	}
+	if (pthread_create(&ar->poller, NULL, poll_main, &ar->a) != 0) {
+		agent_run_free(ar, true);
 		return -EAGAIN;
 	}
-	if (pthread_create(&ac->heart, NULL, heartbeat_main, &ac->a) != 0) {
-		atomic_store(&ac->a.stop, true);
-		pthread_join(ac->poller, NULL);
-		agent_fini(&ac->a);
-		http_client_global_cleanup();
-		free(ac);
+	if (pthread_create(&ar->heart, NULL, heartbeat_main, &ar->a) != 0) {
+		atomic_store(&ar->a.stop, true);
+		pthread_join(ar->poller, NULL);
+		agent_run_free(ar, true);
 		return -EAGAIN;
 	}
-	*out = ac;
+	*out = ar;
 	return 0;
 }
 
-void agent_compute_stop(struct agent_compute *ac)
+void agent_stop(struct agent_run *ar)
 {
-	if (!ac)
+	if (!ar)
 		return;
-	log_info("compute: stopping (servers keep running)");
-	pthread_mutex_lock(&ac->a.lock);
-	atomic_store(&ac->a.stop, true);
-	pthread_cond_broadcast(&ac->a.stop_cond);
-	pthread_mutex_unlock(&ac->a.lock);
-	/* The poller finishes the server operation under way (bounded by the
-	 * driver's timeouts) and the long poll aborts at once. */
-	pthread_join(ac->poller, NULL);
-	pthread_join(ac->heart, NULL);
-	agent_fini(&ac->a);
-	http_client_global_cleanup();
-	free(ac);
+	log_info("agent: stopping (servers, bridges and namespaces stay)");
+	pthread_mutex_lock(&ar->a.lock);
+	atomic_store(&ar->a.stop, true);
+	pthread_cond_broadcast(&ar->a.stop_cond);
+	pthread_mutex_unlock(&ar->a.lock);
+	/* The poller finishes the step under way (bounded by the driver's
+	 * timeouts) and the long poll aborts at once. */
+	pthread_join(ar->poller, NULL);
+	pthread_join(ar->heart, NULL);
+	agent_run_free(ar, true);
 }

@@ -1,8 +1,12 @@
-/* agent.h - the compute agent: registers the host with the controller,
- * heartbeats, long-polls the desired state, reconciles QEMU toward it and
- * reports what is (docs/agent-protocol.md). Level-triggered and idempotent:
+/* agent.h - the agent of compute and network nodes: registers the host
+ * (its roles and overlay address) with the controller, heartbeats,
+ * long-polls the desired state, reconciles the host toward it (L2 and
+ * security groups on every node, QEMU on compute nodes, DHCP, routers and
+ * the metadata proxy on network nodes) and reports what is in one report
+ * per round (docs/agent-protocol.md). Level-triggered and idempotent:
  * killed at any instant and started again, it converges without touching
- * the VMs that should keep running. */
+ * the VMs that should keep running. One agent per process, whatever its
+ * roles. */
 #ifndef BASALT_AGENT_H
 #define BASALT_AGENT_H
 
@@ -15,14 +19,28 @@
 #include "hv/hv.h"
 
 struct http_client;
+struct netnode;
+
+/* The agent roles a process runs (a bit set). */
+#define AGENT_COMPUTE 1u
+#define AGENT_NETWORK 2u
 
 struct agent {
 	struct basalt *b;
-	const char *host; /* borrowed from b->cfg */
-	char *url;	  /* controller URL, no trailing slash (owned) */
-	char *instances;  /* resolved instances_path (owned) */
-	struct hv_driver *hv;
+	const char *host;     /* borrowed from b->cfg */
+	unsigned roles;	      /* AGENT_COMPUTE | AGENT_NETWORK */
+	char *url;	      /* controller URL, no trailing slash (owned) */
+	char *instances;      /* resolved instances_path (owned; compute role) */
+	struct hv_driver *hv; /* compute role only, else NULL */
 	atomic_bool stop;
+
+	/* Network node state (owned by netnode.c: made by netnode_start,
+	 * freed by netnode_stop; NULL otherwise). */
+	struct netnode *netnode;
+	/* Security groups (secgroup.c): port id -> mark index, kept on disk
+	 * so marks stay put across restarts; the ruleset texts last loaded. */
+	json_t *sg_index;
+	char *sg_bridge_text, *sg_inet_text;
 
 	pthread_mutex_t lock; /* guards token; stop_cond wakes sleepers */
 	pthread_cond_t stop_cond;
@@ -37,17 +55,21 @@ struct agent {
 };
 
 /* After acting on a server, report its console often for a while. */
-#define AGENT_WATCH_S 60
+#define AGENT_WATCH_S	   60
 #define AGENT_WATCH_POLL_S 1
 
 /* agent.c */
-struct agent_compute;
-/* Start the compute role (its threads run beside whatever else the
- * process serves). The caller blocks SIGTERM/SIGINT in every thread first.
- * Returns 0, or -errno when it cannot start (bad config, no driver). */
-int agent_compute_start(struct basalt *b, struct agent_compute **out);
-/* Stop it; VMs keep running. */
-void agent_compute_stop(struct agent_compute *ac);
+struct agent_run;
+/* Start the agent for roles (AGENT_COMPUTE and/or AGENT_NETWORK; its
+ * threads run beside whatever else the process serves). The caller blocks
+ * SIGTERM/SIGINT in every thread first. Returns 0, or -errno when it
+ * cannot start (bad config, no driver). */
+int agent_start(struct basalt *b, unsigned roles, struct agent_run **out);
+/* Stop it; VMs, bridges, taps and namespaces stay. NULL is a no-op. */
+void agent_stop(struct agent_run *ar);
+/* The registration body's roles, local_ip and (compute role) the
+ * hypervisor's resources; PUT /agent/v1/hosts/{host}. */
+int agent_register(struct agent *a, struct http_client *c);
 /* Get a fresh token (POST /v3/auth/tokens with [agent] credentials). */
 int agent_login(struct agent *a, struct http_client *c);
 /* An owned copy of the current token, logging in when there is none; NULL on failure. */
@@ -61,9 +83,68 @@ int agent_call(struct agent *a, struct http_client *c, const char *method, const
 bool agent_sleep(struct agent *a, int ms);
 
 /* compute.c */
-/* PUT /agent/v1/hosts/{host} with this machine's resources. */
-int compute_register(struct agent *a, struct http_client *c);
-/* Make the host match desired (the controller's document) and report. */
-int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired);
+/* Add this machine's hypervisor members (virt_type, hypervisor_type and
+ * _version, resources) to host, the registration body's "host" object. */
+int compute_register_fill(struct agent *a, json_t *host);
+/* Make the servers of the host match desired (the controller's document)
+ * and put "servers" and "gone" into report (the round's report, which the
+ * agent sends). Progress of slow steps is reported at once. */
+int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired,
+		      json_t *report);
+/* The round's report was taken (HTTP 204): forget the tombstones of the
+ * servers it named gone. */
+void compute_report_sent(struct agent *a, const json_t *report);
+
+/* l2.c: every agent role */
+/* Make bridges, vxlan devices, FDB flood entries, provider interfaces and
+ * the taps of VM ports match desired ("networks", "ports"), then the
+ * security groups (secgroup.c); put "ports" (id, status ACTIVE/DOWN) into
+ * report. Removes only devices with our prefixes (brq, vxlan-, tap) that
+ * nothing desired uses. Returns 0 or the first -errno (after trying
+ * everything). */
+int l2_reconcile(struct agent *a, const json_t *desired, json_t *report);
+
+/* secgroup.c */
+/* Load the security-group rules of the ports in desired into the nftables
+ * tables `bridge basalt-sg` and `inet basalt-sg` (each replaced
+ * atomically, and only when its text changed); with no port to filter,
+ * both tables go. Returns 0 or -errno. */
+int secgroup_reconcile(struct agent *a, const json_t *desired);
+/* Free what secgroup.c keeps in a. */
+void secgroup_fini(struct agent *a);
+
+/* sg_rules.c: the rulesets' text (pure, unit tested) */
+/* Mark indices of ports ("port:ID") and conntrack zones of networks
+ * ("net:ID") run from 1 to SG_INDEX_MAX. */
+#define SG_INDEX_MAX 0x7fff
+/* Validators and canonical forms of what the controller sends. Each
+ * returns 0 (or true) only for a well-formed value. */
+bool sg_id_valid(const char *s);
+int sg_mac_canon(const char *s, char out[18]);
+int sg_addr_canon(const char *s, int *family, char out[64]);
+int sg_prefix_canon(const char *s, int *family, char out[80]);
+/* A rule's protocol as its IP protocol number, -1 for any (null, "any"),
+ * -EINVAL when unknown. */
+int sg_protocol_number(const json_t *proto);
+/* The bodies of `bridge basalt-sg` and `inet basalt-sg` for ports (the
+ * desired "ports") and groups (the desired "security_groups"), with the
+ * mark indices in index. Invalid rules, addresses and members are left
+ * out (they allow nothing) and the first is described in err. Returns 0
+ * with both bodies (owned by the caller), -EINVAL when a filtered port has
+ * no index (nothing built: a port left out would be unfiltered), or
+ * -ENOMEM. */
+int sg_rules_build(const json_t *ports, const json_t *groups, const json_t *index,
+		   char **bridge_body, char **inet_body, char *err, size_t errlen);
+
+/* netnode.c (engineer l3): the network role */
+/* Start the network node's own threads (the metadata proxy), making
+ * a->netnode. Returns 0 or -errno. Called once, before the first round. */
+int netnode_start(struct agent *a);
+/* Stop them and free a->netnode (NULL-safe). */
+void netnode_stop(struct agent *a);
+/* Make DHCP namespaces, routers, NAT and floating IPs match desired
+ * ("dhcp", "routers"), and put "routers" and "floatingips" statuses into
+ * report. Runs after l2_reconcile in the same round. 0 or -errno. */
+int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report);
 
 #endif

@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "dp/dp.h"
 #include "http/client.h"
 
 #define CONSOLE_TAIL (64 * 1024)
@@ -50,38 +51,28 @@ static long long qemu_version(void)
 	return (long long)maj * 1000000 + min * 1000 + mic;
 }
 
-int compute_register(struct agent *a, struct http_client *c)
+int compute_register_fill(struct agent *a, json_t *host)
 {
 	struct statvfs vfs;
 	long long disk_gb = 0;
 	bool fake = strcmp(a->hv->name, "fake") == 0;
-	_cleanup_json_ json_t *body = NULL;
-	char path[512];
-	long status = 0;
-	int r;
+	json_t *m;
 
 	if (statvfs(a->instances, &vfs) == 0)
 		disk_gb = (long long)((unsigned long long)vfs.f_blocks * vfs.f_frsize >> 30);
-	body = json_pack("{s:{s:[s],s:s,s:s,s:I,s:{s:I,s:I,s:I}}}", "host", "roles", "compute",
-			 "virt_type",
-			 fake				    ? "fake"
-			 : strcmp(a->hv->accel, "kvm") == 0 ? "kvm"
-							    : "qemu",
-			 "hypervisor_type", fake ? "fake" : "QEMU", "hypervisor_version",
-			 (json_int_t)(fake ? 1000 : qemu_version()), "resources", "vcpus",
-			 (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
-			 (json_int_t)mem_total_mb(), "disk_gb", (json_int_t)disk_gb);
-	if (!body)
+	m = json_pack("{s:s,s:s,s:I,s:{s:I,s:I,s:I}}", "virt_type",
+		      fake				 ? "fake"
+		      : strcmp(a->hv->accel, "kvm") == 0 ? "kvm"
+							 : "qemu",
+		      "hypervisor_type", fake ? "fake" : "QEMU", "hypervisor_version",
+		      (json_int_t)(fake ? 1000 : qemu_version()), "resources", "vcpus",
+		      (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
+		      (json_int_t)mem_total_mb(), "disk_gb", (json_int_t)disk_gb);
+	if (!m || json_object_update(host, m) < 0) {
+		json_decref(m);
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "/agent/v1/hosts/%s", a->host);
-	r = agent_call(a, c, "PUT", path, body, &status, NULL);
-	if (r < 0)
-		return r;
-	if (status != 200) {
-		log_warn("compute: register %s: HTTP %ld", a->host, status);
-		return -EIO;
 	}
-	log_info("compute: registered host %s", a->host);
+	json_decref(m);
 	return 0;
 }
 
@@ -274,6 +265,41 @@ static int user_data_decode(const json_t *s, unsigned char **out, size_t *len)
 	return 0;
 }
 
+/* --- the NICs --- */
+
+/* The QEMU driver's limit of NICs per server. */
+#define SERVER_NICS_MAX 8
+
+/* The desired server's "nics" (in order) into nics[SERVER_NICS_MAX].
+ * Returns how many, -EAGAIN (with the tap named in err) when a tap is not
+ * there yet: the data plane makes it before this pass, so it comes on a
+ * later one; -E2BIG or -EINVAL (err says why) for what never will. */
+static int server_nics(const json_t *s, struct hv_nic *nics, char *err)
+{
+	const json_t *nic;
+	size_t i;
+
+	if (json_array_size(json_object_get(s, "nics")) > SERVER_NICS_MAX) {
+		snprintf(err, HV_ERR_MAX, "more than %d NICs", SERVER_NICS_MAX);
+		return -E2BIG;
+	}
+	json_array_foreach(json_object_get(s, "nics"), i, nic) {
+		const char *tap = json_str(nic, "tap"), *mac = json_str(nic, "mac_address");
+		if (!tap || !mac || strlen(tap) >= sizeof(nics[i].tap) ||
+		    strlen(mac) >= sizeof(nics[i].mac) || strncmp(tap, "tap", 3) != 0) {
+			snprintf(err, HV_ERR_MAX, "NIC %zu has no usable tap or MAC", i);
+			return -EINVAL;
+		}
+		if (!dp_link_exists(NULL, tap)) {
+			snprintf(err, HV_ERR_MAX, "%s", tap);
+			return -EAGAIN;
+		}
+		snprintf(nics[i].tap, sizeof(nics[i].tap), "%s", tap);
+		snprintf(nics[i].mac, sizeof(nics[i].mac), "%s", mac);
+	}
+	return (int)i;
+}
+
 /* --- reconcile one desired server --- */
 
 static void spawn_server(struct agent *a, struct http_client *c, const json_t *s)
@@ -283,8 +309,21 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 	const char *file = json_str(image, "file");
 	long long seq = json_integer_value(json_object_get(json_object_get(s, "reboot"), "seq"));
 	char base[4096], err[HV_ERR_MAX], *url = NULL;
-	int r;
+	struct hv_nic nics[SERVER_NICS_MAX];
+	int r, nnics;
 
+	/* QEMU opens the taps by name: a server waits, building, for its
+	 * taps rather than start without its network. */
+	nnics = server_nics(s, nics, err);
+	if (nnics == -EAGAIN) {
+		log_info("server %s: waiting for %s", id, err);
+		watch_console(a); /* poll again soon rather than after a long poll */
+		return;
+	}
+	if (nnics < 0) {
+		record_failure(a, id, "spawn", nnics, err);
+		return;
+	}
 	report_task(a, c, id, "building", "spawning");
 	if (!image || !json_str(image, "id") || !file) {
 		record_failure(a, id, "spawn", -EINVAL, "the server has no image");
@@ -326,6 +365,8 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		.vcpus = (int)json_integer_value(json_object_get(flavor, "vcpus")),
 		.ram_mb = (int)json_integer_value(json_object_get(flavor, "ram")),
 		.disk_gb = (int)json_integer_value(json_object_get(flavor, "disk")),
+		.nics = nics,
+		.nnics = (size_t)nnics,
 	};
 	if (spec.vcpus < 1)
 		spec.vcpus = 1;
@@ -396,10 +437,11 @@ static bool in_desired(const json_t *servers, const char *id)
 	return false;
 }
 
-int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired)
+int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired,
+		      json_t *report)
 {
 	const json_t *servers = json_object_get(desired, "servers"), *s;
-	json_t *report = json_array(), *gone = json_array();
+	json_t *present = json_array(), *gone = json_array();
 	char **ids = NULL;
 	size_t i, n = 0;
 	const char *key;
@@ -407,8 +449,8 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 	void *tmp;
 	int r;
 
-	if (!report || !gone) {
-		json_decref(report);
+	if (!present || !gone) {
+		json_decref(present);
 		json_decref(gone);
 		return -ENOMEM;
 	}
@@ -456,7 +498,7 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 		json_t *one =
 		    server_report(a, ids[i], vm, p == HV_NOSTATE ? "spawning" : NULL, NULL);
 		if (one)
-			json_array_append_new(report, one);
+			json_array_append_new(present, one);
 	}
 	hv_ids_free(ids, n);
 	/* Servers whose spawn failed exist nowhere: report them in error. */
@@ -466,12 +508,16 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 					"nostate", "vm_state", "error", "task_state", "reboot_seq",
 					(json_int_t)0, "fault", v);
 		if (one)
-			json_array_append_new(report, one);
+			json_array_append_new(present, one);
 	}
 	gone_pending(a, gone);
-	r = send_report(a, c, report, gone);
-	if (r == 0)
-		gone_acked(a, gone);
-	json_decref(gone);
-	return r;
+	r = json_object_set_new(report, "servers", present);
+	if (json_object_set_new(report, "gone", gone) < 0 || r < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void compute_report_sent(struct agent *a, const json_t *report)
+{
+	gone_acked(a, json_object_get(report, "gone"));
 }

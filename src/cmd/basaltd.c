@@ -25,16 +25,19 @@ static void usage(FILE *out)
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
 	    "       basaltd config-sample\n"
-	    "roles: controller, compute, or both: --role controller,compute\n");
+	    "roles: controller, compute, network, or any comma list of them:\n"
+	    "       --role controller,network, --role controller,compute,network\n");
 }
 
-/* The roles named on the command line: "controller", "compute" or both,
- * comma-separated. Returns 0 or -EINVAL. */
-static int parse_roles(const char *list, bool *controller, bool *compute)
+/* The roles named on the command line, comma-separated: "controller"
+ * (the APIs) and the agent roles "compute" and "network" (*agent gets
+ * AGENT_COMPUTE / AGENT_NETWORK). Returns 0 or -EINVAL. */
+static int parse_roles(const char *list, bool *controller, unsigned *agent)
 {
 	char buf[128];
 
-	*controller = *compute = false;
+	*controller = false;
+	*agent = 0;
 	if (strlen(list) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, list);
@@ -42,20 +45,23 @@ static int parse_roles(const char *list, bool *controller, bool *compute)
 		if (strcmp(r, "controller") == 0) {
 			*controller = true;
 		} else if (strcmp(r, "compute") == 0) {
-			*compute = true;
+			*agent |= AGENT_COMPUTE;
+		} else if (strcmp(r, "network") == 0) {
+			*agent |= AGENT_NETWORK;
 		} else {
-			log_error("unknown role '%s' (this build has: controller, compute)", r);
+			log_error("unknown role '%s' (roles: controller, compute, network)", r);
 			return -EINVAL;
 		}
 	}
-	return *controller || *compute ? 0 : -EINVAL;
+	return *controller || *agent ? 0 : -EINVAL;
 }
 
-/* Run the node's roles in one process until SIGTERM or SIGINT. */
-static int run_roles(struct basalt *b, bool controller, bool compute)
+/* Run the node's roles in one process until SIGTERM or SIGINT: the
+ * controller's API server and one agent for all of the agent roles. */
+static int run_roles(struct basalt *b, bool controller, unsigned agent_roles)
 {
 	struct http_server *srv = NULL;
-	struct agent_compute *agent = NULL;
+	struct agent_run *agent = NULL;
 	sigset_t set;
 	int sig, r = 0;
 
@@ -74,13 +80,13 @@ static int run_roles(struct basalt *b, bool controller, bool compute)
 		if (r >= 0)
 			r = http_server_start(b, &srv);
 	}
-	if (r >= 0 && compute)
-		r = agent_compute_start(b, &agent);
+	if (r >= 0 && agent_roles)
+		r = agent_start(b, agent_roles, &agent);
 	if (r >= 0) {
 		sigwait(&set, &sig);
 		log_info("signal %d: shutting down", sig);
 	}
-	agent_compute_stop(agent);
+	agent_stop(agent);
 	http_server_stop(srv);
 	return r;
 }
@@ -187,10 +193,11 @@ int main(int argc, char **argv)
 		   strcmp(argv[1], "rotate") == 0) {
 		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
 	} else if (argc == 0 && role) {
-		bool controller, compute;
-		r = parse_roles(role, &controller, &compute);
+		bool controller;
+		unsigned agent_roles;
+		r = parse_roles(role, &controller, &agent_roles);
 		if (r == 0)
-			r = run_roles(&b, controller, compute);
+			r = run_roles(&b, controller, agent_roles);
 	} else {
 		usage(stderr);
 		r = -EINVAL;

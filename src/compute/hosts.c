@@ -9,11 +9,13 @@
 
 #include "basalt.h"
 #include "compute/compute.h"
+#include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "network/network.h"
 #include "store/store.h"
 
 bool host_alive(const struct basalt *b, int64_t last_seen)
@@ -86,6 +88,13 @@ int h_agent_register(struct http_request *req, struct http_response *res)
 			       (int64_t)json_integer_value(json_object_get(h, "hypervisor_version")),
 			       (int64_t)vcpus, (int64_t)mem, (int64_t)disk, now, now,
 			       store_txn_revision(st));
+	/* A network node (re)registering adopts the routers and DHCP ports
+	 * that have no alive host. */
+	if (r >= 0 && strstr(roles, "network")) {
+		int s = network_schedule(req->b, st, name);
+		if (s < 0)
+			r = s;
+	}
 	if (api_write_end(res, st, r, "host") < 0)
 		return -1;
 	return http_reply(res, 200, json_pack("{s:{s:s,s:s,s:b}}", "host", "name", name, "roles",
@@ -108,14 +117,18 @@ int h_agent_heartbeat(struct http_request *req, struct http_response *res)
 	return http_reply(res, 204, NULL);
 }
 
-static int host_registered(struct store *st, const char *host)
+/* 1 with the host's roles (comma list) in roles[256], 0 when it is not
+ * registered, or -errno. */
+static int host_registered(struct store *st, const char *host, char roles[256])
 {
 	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT 1 FROM host WHERE name = ?", "s", host);
+	int r = store_query(st, &q, "SELECT roles FROM host WHERE name = ?", "s", host);
 
 	if (r < 0)
 		return r;
 	r = store_next(q);
+	if (r > 0)
+		snprintf(roles, 256, "%s", store_text(q, 0) ? store_text(q, 0) : "");
 	store_done(q);
 	return r;
 }
@@ -158,11 +171,16 @@ static json_t *desired_server(struct store *st, struct store_stmt *q)
 				    json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
 					      store_text(q, 19), "size", store_int(q, 20),
 					      "disk_format", store_text(q, 21), "file", file));
+	/* The NICs in the order the guest sees them, on the taps the data
+	 * plane makes for their ports. */
+	json_object_set_new(s, "nics", server_nics_desired(st, id));
 	return s;
 }
 
-/* The host's desired state and its etag (a hash of the document). */
-static json_t *desired(struct store *st, const char *host, int *err)
+/* The host's desired state and its etag (a hash of the whole document:
+ * servers and the networking members alike). */
+static json_t *desired(struct basalt *b, struct store *st, const char *host, const char *roles,
+		       int *err)
 {
 	struct store_stmt *q;
 	json_t *servers = json_array(), *doc;
@@ -211,15 +229,30 @@ static json_t *desired(struct store *st, const char *host, int *err)
 		json_decref(deleting);
 		return NULL;
 	}
-	json_t *both = json_pack("{s:O,s:O}", "servers", servers, "deleting", deleting);
-	text = json_dumps(both, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(both);
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)(text ? text : ""),
-			   text ? strlen(text) : 0, NULL, 0);
+	doc = json_pack("{s:s,s:o,s:o}", "host", host, "servers", servers, "deleting", deleting);
+	if (!doc) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	r = network_desired_l2(b, st, host, doc);
+	if (r >= 0)
+		r = network_desired_l3(b, st, host, roles, doc);
+	if (r < 0) {
+		*err = r;
+		json_decref(doc);
+		return NULL;
+	}
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		*err = -ENOMEM;
+		json_decref(doc);
+		return NULL;
+	}
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)text, strlen(text), NULL,
+			   0);
 	free(text);
 	sodium_bin2hex(etag, sizeof(etag), hash, sizeof(hash));
-	doc = json_pack("{s:s,s:s,s:o,s:o}", "etag", etag, "host", host, "servers", servers,
-			"deleting", deleting);
+	json_object_set_new(doc, "etag", json_string(etag));
 	return doc;
 }
 
@@ -230,6 +263,7 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 	const char *after = http_query(req, "after"), *wait = http_query(req, "wait");
 	long wait_s = wait ? strtol(wait, NULL, 10) : 0;
 	int64_t rev = 0;
+	char roles[256] = "";
 	json_t *doc;
 	int r;
 
@@ -240,10 +274,10 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
-	r = host_registered(st, host);
+	r = host_registered(st, host, roles);
 	if (r > 0)
 		r = store_revision(st, &rev) < 0 ? -EIO : 1;
-	doc = r > 0 ? desired(st, host, &r) : NULL;
+	doc = r > 0 ? desired(req->b, st, host, roles, &r) : NULL;
 	store_rollback(st);
 	if (r == 0)
 		return http_error(res, 404, "Host %s is not registered.", host);
@@ -356,6 +390,8 @@ static int drop_deleted(struct store *st, const char *host, const json_t *presen
 	for (int i = 0; r >= 0 && i < n; i++) {
 		r = scheduler_release(st, gone[i]);
 		if (r >= 0)
+			r = server_ports_release(st, gone[i]);
+		if (r >= 0)
 			r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", gone[i]);
 	}
 	free(gone);
@@ -365,8 +401,9 @@ static int drop_deleted(struct store *st, const char *host, const json_t *presen
 int h_agent_report(struct http_request *req, struct http_response *res)
 {
 	static const struct jfield fields[] = {
-		{ "servers", J_ARRAY, false, 0 },
-		{ "gone", J_ARRAY, false, 0 },
+		{ "servers", J_ARRAY, false, 0 },  { "gone", J_ARRAY, false, 0 },
+		{ "ports", J_ARRAY, false, 0 },	   { "routers", J_ARRAY, false, 0 },
+		{ "floatingips", J_ARRAY, false, 0 },
 	};
 	const char *host = http_param(req, "host");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
@@ -395,9 +432,17 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 			r = http_error(res, 400, "Invalid server report.");
 	}
 	/* Servers being deleted that the host no longer has (destroyed, or
-	 * never made) go now, with their allocations. */
-	if (r >= 0)
+	 * never made) go now, with their allocations. Only a report that
+	 * speaks of servers (a compute host's) says which exist. */
+	if (r >= 0 && json_object_get(body, "servers"))
 		r = drop_deleted(st, host, json_object_get(body, "servers"));
+	if (r >= 0) {
+		int n = network_report(st, host, body);
+		if (n == -EINVAL)
+			r = http_error(res, 400, "Invalid networking report.");
+		else if (n < 0)
+			r = n;
+	}
 	if (api_write_end(res, st, r, "report") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -1,0 +1,273 @@
+/* desired_l2.c - the L2 part of an agent's desired state: the networks
+ * with a port bound to the host and their VXLAN peers, the host's VM
+ * ports, and the security groups those ports use (docs/agent-protocol.md,
+ * "Networking in the desired state"). Read-only; runs in the caller's
+ * read transaction. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "network/network.h"
+#include "store/store.h"
+
+/* The local_ip of every other host with a port of network_id bound, as a
+ * sorted array (new reference; NULL on error). Hosts without a local_ip,
+ * or sharing ours, carry no tunnel. */
+static json_t *network_peers(struct store *st, const char *network_id, const char *host)
+{
+	struct store_stmt *q;
+	json_t *peers;
+	int r = store_query(
+	    st, &q,
+	    "SELECT DISTINCT h.local_ip FROM port p JOIN host h ON h.name = p.host"
+	    " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
+	    " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
+	    " WHERE name = ?2), '') ORDER BY h.local_ip",
+	    "ss", network_id, host);
+
+	if (r < 0)
+		return NULL;
+	peers = json_array();
+	while (peers && (r = store_next(q)) > 0)
+		json_array_append_new(peers, json_string(store_text(q, 0)));
+	store_done(q);
+	if (r < 0) {
+		json_decref(peers);
+		return NULL;
+	}
+	return peers;
+}
+
+static int add_networks(struct store *st, const char *host, json_t *out)
+{
+	struct store_stmt *q;
+	size_t i;
+	json_t *n;
+	int r = store_query(st, &q,
+			    "SELECT DISTINCT n.id, n.network_type, n.segmentation_id,"
+			    " n.physical_network, n.mtu FROM network n JOIN port p"
+			    " ON p.network_id = n.id WHERE p.host = ? ORDER BY n.id",
+			    "s", host);
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		const char *seg = store_text(q, 2);
+		n = json_pack("{s:s,s:s,s:o,s:s?,s:I}", "id", store_text(q, 0), "network_type",
+			      store_text(q, 1), "segmentation_id",
+			      seg ? json_integer(store_int(q, 2)) : json_null(), "physical_network",
+			      store_text(q, 3), "mtu", (json_int_t)store_int(q, 4));
+		if (!n || json_array_append_new(out, n) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	/* Peers only matter to the overlay; other types get none, so their
+	 * documents do not move when unrelated hosts come and go. */
+	json_array_foreach(out, i, n)
+	{
+		json_t *peers = strcmp(json_str(n, "network_type"), "vxlan") == 0
+				    ? network_peers(st, json_str(n, "id"), host)
+				    : json_array();
+		if (!peers || json_object_set_new(n, "peers", peers) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The group ids of a port (sorted; new reference or NULL). */
+static json_t *port_group_ids(struct store *st, const char *port_id)
+{
+	struct store_stmt *q;
+	json_t *ids;
+	int r = store_query(st, &q,
+			    "SELECT security_group_id FROM port_security_group WHERE port_id = ?"
+			    " ORDER BY security_group_id",
+			    "s", port_id);
+
+	if (r < 0)
+		return NULL;
+	ids = json_array();
+	while (ids && (r = store_next(q)) > 0)
+		json_array_append_new(ids, json_string(store_text(q, 0)));
+	store_done(q);
+	if (r < 0) {
+		json_decref(ids);
+		return NULL;
+	}
+	return ids;
+}
+
+static int add_ports(struct store *st, const char *host, json_t *out)
+{
+	struct store_stmt *q;
+	size_t i;
+	json_t *p;
+	int r = store_query(st, &q,
+			    "SELECT id, network_id, mac_address, device_id, admin_state_up,"
+			    " port_security_enabled FROM port WHERE host = ?"
+			    " AND device_owner LIKE 'compute:%' ORDER BY id",
+			    "s", host);
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		p = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", store_text(q, 0), "network_id",
+			      store_text(q, 1), "mac_address", store_text(q, 2), "device_id",
+			      store_text(q, 3), "admin_state_up", store_bool(q, 4),
+			      "port_security_enabled", store_bool(q, 5));
+		if (!p || json_array_append_new(out, p) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	json_array_foreach(out, i, p)
+	{
+		const char *id = json_str(p, "id");
+		json_t *ips = port_fixed_ips(st, id);
+		/* A port without port security has no groups in force. */
+		json_t *groups = json_is_true(json_object_get(p, "port_security_enabled"))
+				     ? port_group_ids(st, id)
+				     : json_array();
+		int a = ips ? json_object_set_new(p, "fixed_ips", ips) : -1;
+		int b = groups ? json_object_set_new(p, "security_groups", groups) : -1;
+		if (a < 0 || b < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_t *group_rules(struct store *st, const char *group_id)
+{
+	struct store_stmt *q;
+	json_t *rules;
+	int r = store_query(st, &q,
+			    "SELECT id, direction, ethertype, protocol, port_range_min,"
+			    " port_range_max, remote_ip_prefix, remote_group_id"
+			    " FROM security_group_rule WHERE security_group_id = ? ORDER BY id",
+			    "s", group_id);
+
+	if (r < 0)
+		return NULL;
+	rules = json_array();
+	while (rules && (r = store_next(q)) > 0) {
+		json_t *rule = json_pack(
+		    "{s:s,s:s,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "id", store_text(q, 0), "direction",
+		    store_text(q, 1), "ethertype", store_text(q, 2), "protocol", store_text(q, 3),
+		    "port_range_min",
+		    store_text(q, 4) ? json_integer(store_int(q, 4)) : json_null(),
+		    "port_range_max",
+		    store_text(q, 5) ? json_integer(store_int(q, 5)) : json_null(),
+		    "remote_ip_prefix", store_text(q, 6), "remote_group_id", store_text(q, 7));
+		if (!rule || json_array_append_new(rules, rule) < 0)
+			r = -ENOMEM;
+	}
+	store_done(q);
+	if (r < 0) {
+		json_decref(rules);
+		return NULL;
+	}
+	return rules;
+}
+
+/* The fixed IPs of every port in the group, on any host. */
+static json_t *group_members(struct store *st, const char *group_id)
+{
+	struct store_stmt *q;
+	json_t *ips;
+	int r = store_query(st, &q,
+			    "SELECT DISTINCT a.ip_address FROM port_security_group g"
+			    " JOIN ip_allocation a ON a.port_id = g.port_id"
+			    " WHERE g.security_group_id = ? ORDER BY a.ip_address",
+			    "s", group_id);
+
+	if (r < 0)
+		return NULL;
+	ips = json_array();
+	while (ips && (r = store_next(q)) > 0)
+		json_array_append_new(ips, json_string(store_text(q, 0)));
+	store_done(q);
+	if (r < 0) {
+		json_decref(ips);
+		return NULL;
+	}
+	return ips;
+}
+
+static bool id_listed(const json_t *ids, const char *id)
+{
+	size_t i;
+	const json_t *v;
+
+	json_array_foreach(ids, i, v)
+	{
+		if (json_string_value(v) && strcmp(json_string_value(v), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every group the ports use, plus the groups their rules name as
+ * remote_group_id (whose member_ips the rules need). */
+static int add_groups(struct store *st, const json_t *ports, json_t *out)
+{
+	_cleanup_json_ json_t *ids = json_array();
+	const json_t *p, *g;
+	size_t i, j;
+
+	if (!ids)
+		return -ENOMEM;
+	json_array_foreach(ports, i, p)
+	{
+		json_array_foreach(json_object_get(p, "security_groups"), j, g)
+		{
+			if (!id_listed(ids, json_string_value(g)))
+				json_array_append(ids, (json_t *)g);
+		}
+	}
+	/* ids grows while walked: referenced groups are visited too. */
+	for (i = 0; i < json_array_size(ids); i++) {
+		const char *id = json_string_value(json_array_get(ids, i));
+		json_t *rules = group_rules(st, id), *members = group_members(st, id), *rule;
+		if (!rules || !members) {
+			json_decref(rules);
+			json_decref(members);
+			return -EIO;
+		}
+		json_array_foreach(rules, j, rule)
+		{
+			const char *remote = json_str(rule, "remote_group_id");
+			if (remote && !id_listed(ids, remote))
+				json_array_append_new(ids, json_string(remote));
+		}
+		if (json_array_append_new(out, json_pack("{s:s,s:o,s:o}", "id", id, "rules", rules,
+							 "member_ips", members)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int network_desired_l2(struct basalt *b, struct store *st, const char *host, json_t *doc)
+{
+	json_t *networks = json_array(), *ports = json_array(), *groups = json_array();
+	int r;
+
+	if (json_object_set_new(doc, "networks", networks) < 0 ||
+	    json_object_set_new(doc, "ports", ports) < 0 ||
+	    json_object_set_new(doc, "security_groups", groups) < 0 || !networks || !ports ||
+	    !groups)
+		return -ENOMEM;
+	r = add_networks(st, host, networks);
+	if (r >= 0)
+		r = add_ports(st, host, ports);
+	if (r >= 0)
+		r = add_groups(st, ports, groups);
+	return r < 0 ? r : 0;
+}
