@@ -167,34 +167,23 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 	return s;
 }
 
-/* Send servers (stolen) and gone (borrowed, may be NULL). */
-static int send_report(struct agent *a, struct http_client *c, json_t *servers, json_t *gone)
-{
-	_cleanup_json_ json_t *body = json_pack("{s:o,s:o}", "servers", servers, "gone",
-						gone ? json_incref(gone) : json_array());
-	char path[512];
-	long status = 0;
-	int r;
-
-	if (!body)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
-	r = agent_call(a, c, "POST", path, body, &status, NULL);
-	if (r == 0 && status != 204) {
-		log_warn("compute: report: HTTP %ld", status);
-		r = -EIO;
-	}
-	return r;
-}
-
-/* Tell the controller what is under way before a slow step. */
+/* Tell the controller what is under way before a slow step: a report of
+ * this one server, marked partial so the controller does not take the
+ * servers it leaves out as gone. */
 static void report_task(struct agent *a, struct http_client *c, const char *id,
 			const char *vm_state, const char *task)
 {
-	json_t *one = json_array();
+	_cleanup_json_ json_t *body = json_pack("{s:[o],s:b}", "servers",
+						server_report(a, id, vm_state, task, NULL),
+						"partial", 1);
+	char path[512];
+	long status = 0;
 
-	json_array_append_new(one, server_report(a, id, vm_state, task, NULL));
-	send_report(a, c, one, NULL);
+	if (!body)
+		return;
+	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
+	if (agent_call(a, c, "POST", path, body, &status, NULL) == 0 && status != 204)
+		log_warn("compute: report of server %s: HTTP %ld", id, status);
 }
 
 static void record_failure(struct agent *a, const char *id, const char *what, int r,

@@ -403,7 +403,7 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 	static const struct jfield fields[] = {
 		{ "servers", J_ARRAY, false, 0 },  { "gone", J_ARRAY, false, 0 },
 		{ "ports", J_ARRAY, false, 0 },	   { "routers", J_ARRAY, false, 0 },
-		{ "floatingips", J_ARRAY, false, 0 },
+		{ "floatingips", J_ARRAY, false, 0 }, { "partial", J_BOOL, false, 0 },
 	};
 	const char *host = http_param(req, "host");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
@@ -432,9 +432,11 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 			r = http_error(res, 400, "Invalid server report.");
 	}
 	/* Servers being deleted that the host no longer has (destroyed, or
-	 * never made) go now, with their allocations. Only a report that
-	 * speaks of servers (a compute host's) says which exist. */
-	if (r >= 0 && json_object_get(body, "servers"))
+	 * never made) go now, with their allocations. Only a whole report
+	 * that speaks of servers (a compute host's) says which exist; a
+	 * partial one (progress of one server) does not. */
+	if (r >= 0 && json_object_get(body, "servers") &&
+	    !json_is_true(json_object_get(body, "partial")))
 		r = drop_deleted(st, host, json_object_get(body, "servers"));
 	if (r >= 0) {
 		int n = network_report(st, host, body);
