@@ -604,7 +604,7 @@ static void status_add(json_t *report, const char *key, const char *id, const ch
 int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 {
 	struct netnode *nn = a->netnode;
-	const json_t *d, *rt, *fip;
+	const json_t *d, *rt, *fip, *leg;
 	struct strv want_dhcp = { 0 }, want_rt = { 0 };
 	char **names = NULL;
 	size_t i, j, n = 0;
@@ -637,8 +637,15 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 			first_error(&acc, router_absent(names[i] + strlen(NS_ROUTER)));
 	dp_names_free(names, n);
 
-	json_array_foreach(json_object_get(desired, "dhcp"), i, d)
-		first_error(&acc, dhcp_ensure(nn, a, d));
+	/* The DHCP port and the router legs are this node's ports: their
+	 * status follows their namespace (l2 reported the VM ports before). */
+	json_array_foreach(json_object_get(desired, "dhcp"), i, d) {
+		r = dhcp_ensure(nn, a, d);
+		first_error(&acc, r);
+		if (json_str(json_object_get(d, "port"), "id"))
+			status_add(report, "ports", json_str(json_object_get(d, "port"), "id"),
+				   r == 0 ? "ACTIVE" : "ERROR");
+	}
 	json_array_foreach(json_object_get(desired, "routers"), i, rt) {
 		const char *status = "DOWN";
 		if (!json_str(rt, "id"))
@@ -649,6 +656,12 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 			status = r == 0 ? "ACTIVE" : "ERROR";
 		}
 		status_add(report, "routers", json_str(rt, "id"), status);
+		if (json_str(json_object_get(rt, "gateway"), "port_id"))
+			status_add(report, "ports", json_str(json_object_get(rt, "gateway"), "port_id"),
+				   status);
+		json_array_foreach(json_object_get(rt, "interfaces"), j, leg)
+			if (json_str(leg, "port_id"))
+				status_add(report, "ports", json_str(leg, "port_id"), status);
 		json_array_foreach(json_object_get(rt, "floating_ips"), j, fip)
 			if (json_str(fip, "id"))
 				status_add(report, "floatingips", json_str(fip, "id"),
