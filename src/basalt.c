@@ -32,6 +32,9 @@ int basalt_init(struct basalt *b, const char *config_path)
 	r = config_load(&b->cfg, config_path);
 	if (r < 0)
 		return r;
+	if (config_path && !(b->config_path = strdup(config_path)))
+		return -ENOMEM;
+	log_set_node(b->cfg.host);
 	if (log_level_parse(b->cfg.log_level, &level) < 0) {
 		log_error("config: bad log_level '%s'", b->cfg.log_level);
 		return -EINVAL;
@@ -54,6 +57,43 @@ int basalt_init(struct basalt *b, const char *config_path)
 	if (pthread_key_create(&b->store_key, store_key_free) != 0)
 		return -ENOMEM;
 	return 0;
+}
+
+static void needs_restart(const char *section, const char *name, void *arg)
+{
+	int *n = arg;
+
+	if (strcmp(section, "DEFAULT") == 0 && strcmp(name, "log_level") == 0)
+		return;
+	log_warn("reload: [%s] %s changed: it takes effect at the next restart", section, name);
+	(*n)++;
+}
+
+void basalt_reload(struct basalt *b)
+{
+	struct config fresh;
+	enum log_level level;
+	int n = 0;
+
+	if (config_load(&fresh, b->config_path) < 0) {
+		log_error("reload: %s does not load: nothing changed",
+			  b->config_path ? b->config_path : "(defaults)");
+		config_free(&fresh);
+		return;
+	}
+	if (log_level_parse(fresh.log_level, &level) < 0) {
+		log_error("reload: bad log_level '%s': nothing changed", fresh.log_level);
+		config_free(&fresh);
+		return;
+	}
+	/* Only the log level changes under running threads (an atomic); every
+	 * other option is read without locks, so it waits for a restart. */
+	log_set_level(level);
+	config_diff(&b->cfg, &fresh, needs_restart, &n);
+	log_info("reload: %s read again: log_level %s%s",
+		 b->config_path ? b->config_path : "(defaults)", fresh.log_level,
+		 n ? "; see above for what needs a restart" : "");
+	config_free(&fresh);
 }
 
 struct store *basalt_store(struct basalt *b)
@@ -97,6 +137,7 @@ void basalt_fini(struct basalt *b)
 		pthread_setspecific(b->store_key, NULL);
 	}
 	pthread_key_delete(b->store_key);
+	free(b->config_path);
 	free(b->db_url);
 	free(b->keys_dir);
 	free(b->public_url);

@@ -10,6 +10,7 @@
 
 struct basalt {
 	struct config cfg;
+	char *config_path; /* the file cfg came from (NULL: defaults), for SIGHUP */
 	char *db_url;	  /* resolved [database] connection */
 	char *keys_dir;	  /* STATE_DIR/token-keys */
 	char *public_url; /* no trailing slash */
@@ -21,6 +22,10 @@ struct basalt {
 /* Load the configuration (path may be NULL) and derive paths. Does not
  * touch the store or keys. Returns 0 or -errno. */
 int basalt_init(struct basalt *b, const char *config_path);
+/* SIGHUP: read the configuration file again and apply what is safe to
+ * change while running (log_level); name every other changed option as
+ * needing a restart. A file that does not load changes nothing. */
+void basalt_reload(struct basalt *b);
 /* Open the store, apply migrations, load the token keys and caches. */
 int basalt_open(struct basalt *b);
 void basalt_fini(struct basalt *b);

@@ -57,7 +57,8 @@ static int parse_roles(const char *list, bool *controller, unsigned *agent)
 }
 
 /* Run the node's roles in one process until SIGTERM or SIGINT: the
- * controller's API server and one agent for all of the agent roles. */
+ * controller's API server and one agent for all of the agent roles.
+ * SIGHUP reads the configuration again (basalt_reload). */
 static int run_roles(struct basalt *b, bool controller, unsigned agent_roles)
 {
 	struct http_server *srv = NULL;
@@ -69,6 +70,7 @@ static int run_roles(struct basalt *b, bool controller, unsigned agent_roles)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (controller) {
@@ -82,9 +84,13 @@ static int run_roles(struct basalt *b, bool controller, unsigned agent_roles)
 	}
 	if (r >= 0 && agent_roles)
 		r = agent_start(b, agent_roles, &agent);
-	if (r >= 0) {
+	while (r >= 0) {
 		sigwait(&set, &sig);
-		log_info("signal %d: shutting down", sig);
+		if (sig != SIGHUP) {
+			log_info("signal %d: shutting down", sig);
+			break;
+		}
+		basalt_reload(b);
 	}
 	agent_stop(agent);
 	http_server_stop(srv);

@@ -1,5 +1,6 @@
 /* config.c - oslo.config-style INI configuration, one table of options. */
 #include <errno.h>
+#include <stdbool.h>
 #include <ini.h>
 #include <limits.h>
 #include <stddef.h>
@@ -106,8 +107,7 @@ static const struct option options[] = {
 	    "PHYSNET[:MIN:MAX][,...]: physical networks vlan networks may use (controller)."),
 	INT("network", "global_physnet_mtu", global_physnet_mtu, "1500",
 	    "MTU of the underlay; vxlan networks get this minus 50 (controller)."),
-	STR("network", "dns_domain", dns_domain, "openstacklocal",
-	    "Domain DHCP gives instances."),
+	STR("network", "dns_domain", dns_domain, "openstacklocal", "Domain DHCP gives instances."),
 	STR("network", "state_path", network_state_path, "",
 	    "Where DHCP hosts files and pid files live (default: STATE_DIR/network)."),
 	STR("metadata", "proxy_shared_secret", metadata_proxy_shared_secret, "",
@@ -177,6 +177,32 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	}
 	log_error("config: unknown option [%s] %s", section, name);
 	return 0;
+}
+
+void config_diff(const struct config *a, const struct config *b,
+		 void (*fn)(const char *section, const char *name, void *arg), void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		const struct option *o = &options[i];
+		const void *fa = (const char *)a + o->offset, *fb = (const char *)b + o->offset;
+		bool same;
+
+		switch (o->type) {
+		case OPT_STR:
+			same = strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
+			break;
+		case OPT_DOUBLE:
+			same = *(const double *)fa == *(const double *)fb;
+			break;
+		case OPT_I64:
+			same = *(const long long *)fa == *(const long long *)fb;
+			break;
+		default:
+			same = *(const int *)fa == *(const int *)fb;
+		}
+		if (!same)
+			fn(o->section, o->name, arg);
+	}
 }
 
 int config_load(struct config *cfg, const char *path)

@@ -74,6 +74,9 @@ struct config {
  * On error returns -errno (or -EINVAL with a logged line number). */
 int config_load(struct config *cfg, const char *path);
 void config_free(struct config *cfg);
+/* Call fn for every option whose value differs between a and b. */
+void config_diff(const struct config *a, const struct config *b,
+		 void (*fn)(const char *section, const char *name, void *arg), void *arg);
 /* Print the documented sample configuration (etc/basalt.conf.sample). */
 void config_print_sample(FILE *out);
 

@@ -1,5 +1,6 @@
 /* log.c - leveled logging to stderr, one line per event. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +9,19 @@
 
 #include "core/log.h"
 
-static enum log_level min_level = LOG_INFO;
+static atomic_int min_level = LOG_INFO;
+static char node[64];
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
 
 void log_set_level(enum log_level level)
 {
-	min_level = level;
+	atomic_store(&min_level, (int)level);
+}
+
+void log_set_node(const char *name)
+{
+	snprintf(node, sizeof(node), "%s", name ? name : "");
 }
 
 int log_level_parse(const char *s, enum log_level *out)
@@ -40,8 +47,8 @@ static void vlog(enum log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03ld %s ", stamp, ts.tv_nsec / 1000000,
-		     level_names[level]);
+	n = snprintf(line, sizeof(line), "%s.%03ld %s %s%s", stamp, ts.tv_nsec / 1000000,
+		     level_names[level], node, node[0] ? " " : "");
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	/* One write per line so concurrent threads never interleave. */
 	fprintf(stderr, "%s\n", line);
@@ -51,7 +58,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level < min_level)
+	if ((int)level < atomic_load(&min_level))
 		return;
 	va_start(ap, fmt);
 	vlog(level, fmt, ap);

@@ -5,7 +5,11 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERROR };
 
 /* log.c */
+/* Safe to call while other threads log (SIGHUP changes it). */
 void log_set_level(enum log_level level);
+/* Name every line with the node (host) it comes from; set once at start,
+ * before other threads run. */
+void log_set_node(const char *node);
 /* Parse "debug", "info", "warning", "error"; returns -EINVAL otherwise. */
 int log_level_parse(const char *s, enum log_level *out);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -27,6 +27,8 @@ chmod 711 "$WORK" # the agents' dnsmasq (nobody) reaches its files in the lab
 LAB_DIR=$WORK/lab
 T0=$SECONDS
 cleanup() {
+	# KEEP_LOGS=DIR keeps the nodes' logs and configs for a post-mortem.
+	[ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp -r "$LAB_DIR"/. "$KEEP_LOGS"/ 2>/dev/null
 	tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
 	echo "# network_acceptance: $((SECONDS - T0)) s"
 	rm -rf "$WORK"
