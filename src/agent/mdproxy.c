@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -37,6 +38,7 @@ struct md_net {
 struct md_listener {
 	char router_id[64];
 	int fd;
+	ino_t ns_ino; /* the namespace the socket lives in (/run/netns/NAME's inode) */
 	bool closing; /* asked to close; the poll thread does it */
 	struct md_net *nets;
 	size_t nnets;
@@ -505,19 +507,46 @@ static int parse_nets(const struct mdproxy_net *nets, size_t n, struct md_net **
 	return 0;
 }
 
+/* The inode of /run/netns/NAME: which namespace that name is now. */
+static int stat_ns(const char *ns, ino_t *ino)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
 int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
 		   const struct mdproxy_net *nets, size_t n)
 {
 	struct md_listener *l = NULL, *grown;
 	struct md_net *m = NULL;
+	ino_t ino = 0;
 	int r = parse_nets(nets, n, &m), fd;
 
 	if (r < 0)
 		return r;
+	/* A namespace made again (by a restart, or by someone else's
+	 * cleanup) is a new one: a socket in the old one serves nobody. */
+	if (stat_ns(ns, &ino) < 0) {
+		free(m);
+		return -ENOENT;
+	}
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->nls && !l; i++)
 		if (!p->ls[i].closing && strcmp(p->ls[i].router_id, router_id) == 0)
 			l = &p->ls[i];
+	if (l && l->ns_ino != ino) {
+		log_info("mdproxy: router %s: namespace %s was made again: listening anew",
+			 router_id, ns);
+		l->closing = true;
+		wake(p);
+		l = NULL;
+	}
 	if (l) {
 		/* Already listening: only the subnets may have changed. */
 		free(l->nets);
@@ -545,6 +574,7 @@ int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
 	memset(l, 0, sizeof(*l));
 	snprintf(l->router_id, sizeof(l->router_id), "%s", router_id);
 	l->fd = fd;
+	l->ns_ino = ino;
 	l->nets = m;
 	l->nnets = n;
 	wake(p);

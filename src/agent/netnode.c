@@ -6,12 +6,14 @@
  * each time, so a kill -9 at any point converges on the next round. Only
  * objects with our prefixes (qdhcp-, qrouter-, ns-, qr-, qg-) are touched. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/netnode.h"
@@ -27,7 +29,8 @@
 
 struct netnode {
 	struct mdproxy *md;
-	char *dhcp_dir; /* [network] state_path (or STATE_DIR/network) + "/dhcp" */
+	char *dhcp_dir;	 /* [network] state_path (or STATE_DIR/network) + "/dhcp" */
+	char *owned_dir; /* the same + "/netns": the namespaces this agent made */
 };
 
 /* A growing list of owned strings, for the dp calls that take arrays. */
@@ -118,7 +121,13 @@ int netnode_start(struct agent *a)
 		r = asprintf(&nn->dhcp_dir, "%s/dhcp", cfg->network_state_path);
 	else
 		r = asprintf(&nn->dhcp_dir, "%s/network/dhcp", cfg->state_dir);
+	if (r >= 0 && asprintf(&nn->owned_dir, "%.*s/netns",
+			       (int)(strlen(nn->dhcp_dir) - strlen("/dhcp")), nn->dhcp_dir) < 0) {
+		nn->owned_dir = NULL;
+		r = -1;
+	}
 	if (r < 0) {
+		free(nn->dhcp_dir);
 		free(nn);
 		return -ENOMEM;
 	}
@@ -127,9 +136,12 @@ int netnode_start(struct agent *a)
 			 "refuse every metadata request");
 	r = mkdir_p(nn->dhcp_dir);
 	if (r == 0)
+		r = mkdir_p(nn->owned_dir);
+	if (r == 0)
 		r = mdproxy_new(a->url, cfg->metadata_proxy_shared_secret, MD_PORT, &nn->md);
 	if (r < 0) {
 		log_error("netnode: start (state in %s): %s", nn->dhcp_dir, strerror(-r));
+		free(nn->owned_dir);
 		free(nn->dhcp_dir);
 		free(nn);
 		return r;
@@ -147,9 +159,64 @@ void netnode_stop(struct agent *a)
 		return;
 	/* Namespaces, dnsmasq and NAT stay: guests keep their network. */
 	mdproxy_free(nn->md);
+	free(nn->owned_dir);
 	free(nn->dhcp_dir);
 	free(nn);
 	a->netnode = NULL;
+}
+
+/* ---- the namespaces this agent owns ---- */
+
+/* /run/netns is the machine's: another network agent on the same machine
+ * (a second lab, a test) has its own qrouter-/qdhcp- namespaces there. So
+ * each namespace this agent makes is first recorded as an empty file in
+ * owned_dir, forgotten once the namespace is gone, and only recorded ones
+ * are ever pruned. */
+static int owned_add(struct netnode *nn, const char *ns)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/%s", nn->owned_dir, ns) < 0)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return dp_netns_add(ns);
+}
+
+static int owned_del(struct netnode *nn, const char *ns)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = dp_netns_del(ns);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", nn->owned_dir, ns) < 0)
+		return -ENOMEM;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* The recorded namespaces whose names start with prefix (as dp_netns_list). */
+static int owned_list(struct netnode *nn, const char *prefix, char ***names, size_t *n)
+{
+	struct strv v = { 0 };
+	DIR *d = opendir(nn->owned_dir);
+	int r = d ? 0 : -errno;
+
+	for (struct dirent *e; r == 0 && (e = readdir(d));)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			r = strv_add(&v, "%s", e->d_name);
+	if (d)
+		closedir(d);
+	if (r < 0) {
+		strv_free(&v);
+		return r;
+	}
+	*names = v.v;
+	*n = v.n;
+	return 0;
 }
 
 /* ---- shared by DHCP and routers ---- */
@@ -336,7 +403,7 @@ static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
 			return -ENOMEM;
 		}
 	}
-	r = dp_netns_add(ns);
+	r = owned_add(nn, ns);
 	if (r == 0)
 		r = dp_link_up(ns, "lo", 0, NULL);
 	/* A port that changed leaves its old leg behind: drop it. */
@@ -366,7 +433,7 @@ static int dhcp_absent(struct netnode *nn, const char *net)
 	first_error(&acc, dp_dhcp_stop(dir));
 	if (dp_netns_exists(ns)) {
 		first_error(&acc, links_prune(ns, "ns-", NULL));
-		r = dp_netns_del(ns);
+		r = owned_del(nn, ns);
 		first_error(&acc, r);
 	}
 	return acc;
@@ -381,7 +448,7 @@ static int dhcp_prune(struct netnode *nn, const struct strv *want)
 	size_t n = 0;
 	int acc = 0, r;
 
-	r = dp_netns_list(NS_DHCP, &names, &n);
+	r = owned_list(nn, NS_DHCP, &names, &n);
 	first_error(&acc, r);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *net = names[i] + strlen(NS_DHCP);
@@ -497,7 +564,7 @@ static int router_ensure(struct netnode *nn, const json_t *desired, const json_t
 		return -EINVAL;
 	if (asprintf(&ns, NS_ROUTER "%s", id) < 0)
 		return -ENOMEM;
-	r = dp_netns_add(ns);
+	r = owned_add(nn, ns);
 	if (r == 0)
 		r = dp_link_up(ns, "lo", 0, NULL);
 	if (r == 0)
@@ -569,7 +636,7 @@ static int router_ensure(struct netnode *nn, const json_t *desired, const json_t
 /* Drop the legs first (their peers go with them, at once rather than when
  * the kernel gets round to the namespace), then the namespace. The proxy's
  * listener must be closed already: it would keep the namespace alive. */
-static int router_absent(const char *id)
+static int router_absent(struct netnode *nn, const char *id)
 {
 	_cleanup_free_ char *ns = NULL;
 	int acc = 0;
@@ -581,7 +648,7 @@ static int router_absent(const char *id)
 	log_info("netnode: removing router %s", id);
 	first_error(&acc, links_prune(ns, "qr-", NULL));
 	first_error(&acc, links_prune(ns, "qg-", NULL));
-	first_error(&acc, dp_netns_del(ns));
+	first_error(&acc, owned_del(nn, ns));
 	return acc;
 }
 
@@ -630,11 +697,11 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 	/* Removals first: a port moving between namespaces frees its names. */
 	first_error(&acc, dhcp_prune(nn, &want_dhcp));
 	mdproxy_retain(nn->md, keep_router, &want_rt);
-	r = dp_netns_list(NS_ROUTER, &names, &n);
+	r = owned_list(nn, NS_ROUTER, &names, &n);
 	first_error(&acc, r);
 	for (i = 0; r == 0 && i < n; i++)
 		if (!strv_has(&want_rt, names[i] + strlen(NS_ROUTER)))
-			first_error(&acc, router_absent(names[i] + strlen(NS_ROUTER)));
+			first_error(&acc, router_absent(nn, names[i] + strlen(NS_ROUTER)));
 	dp_names_free(names, n);
 
 	/* The DHCP port and the router legs are this node's ports: their

@@ -328,6 +328,34 @@ t_metadata_after_restart() {
 }
 check "a restarted node listens for metadata again" t_metadata_after_restart
 
+t_ns_made_again() {
+	# Someone removes the router's namespace; the next round makes it
+	# again, and the proxy must listen in the new one, not the dead one.
+	ip netns del "qrouter-$R" || return 1
+	apply m2 0 1 1 || return 1
+	# the new legs take a moment to learn the guest's neighbour entry
+	for _ in $(seq 10); do
+		nsexec l3t-vm curl -sf --max-time 3 http://169.254.169.254/latest/meta-data/ |
+			grep -q '"forwarded_for": "10.99.0.5"' && return 0
+		sleep 1
+	done
+	return 1
+}
+check "a router namespace made again gets the metadata proxy again" t_ns_made_again
+
+t_foreign() {
+	# Another network agent on this machine (a second lab) has its own
+	# namespaces in /run/netns: a round leaves them alone.
+	local fr=qrouter-l3t-foreign-$$ fd=qdhcp-l3t-foreign-$$ rc=0
+	ip netns add "$fr" && ip netns add "$fd" || return 1
+	apply m3 0 1 1 || rc=1
+	[ -e "/run/netns/$fr" ] && [ -e "/run/netns/$fd" ] ||
+		{ echo "another agent's namespace was removed"; rc=1; }
+	ip netns del "$fr" 2>/dev/null; ip netns del "$fd" 2>/dev/null
+	return $rc
+}
+check "namespaces this node did not make are left alone" t_foreign
+
 t_remove_all() {
 	apply gone 0 0 0 || return 1
 	expect_eq routers "$(rfield routers)" "[]" || return 1
