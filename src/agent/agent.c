@@ -288,6 +288,7 @@ static void reconcile_round(struct agent *a, struct http_client *c, const json_t
 	_cleanup_json_ json_t *report = json_object();
 	char path[512];
 	long status = 0;
+	bool applied;
 	int r;
 
 	if (!report)
@@ -295,12 +296,19 @@ static void reconcile_round(struct agent *a, struct http_client *c, const json_t
 	r = l2_reconcile(a, doc, report);
 	if (r < 0)
 		log_warn("agent: l2: %s", strerror(-r));
+	applied = r >= 0;
 	if ((a->roles & AGENT_COMPUTE) && !atomic_load(&a->stop) &&
 	    (r = compute_reconcile(a, c, doc, report)) < 0)
 		log_warn("agent: compute: %s", strerror(-r));
 	if ((a->roles & AGENT_NETWORK) && !atomic_load(&a->stop) &&
-	    (r = netnode_reconcile(a, doc, report)) < 0)
+	    (r = netnode_reconcile(a, doc, report)) < 0) {
 		log_warn("agent: network node: %s", strerror(-r));
+		applied = false;
+	}
+	/* The network plumbing of this document is in place (VMs wait for
+	 * their DHCP by this: docs/agent-protocol.md, "applied_revision"). */
+	if (applied && json_is_integer(json_object_get(doc, "revision")))
+		json_object_set(report, "applied_revision", json_object_get(doc, "revision"));
 	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
 	r = agent_call(a, c, "POST", path, report, &status, NULL);
 	if (r == 0 && status != 204)

@@ -283,6 +283,13 @@ static int server_nics(const json_t *s, struct hv_nic *nics, char *err)
 			snprintf(err, HV_ERR_MAX, "%s", tap);
 			return -EAGAIN;
 		}
+		/* Not before the network's DHCP server knows the port (or the
+		 * controller's vif_plugging_timeout passed): a guest asks for
+		 * its address once, early. */
+		if (json_is_false(json_object_get(nic, "ready"))) {
+			snprintf(err, HV_ERR_MAX, "the DHCP server of %s", tap);
+			return -EAGAIN;
+		}
 		snprintf(nics[i].tap, sizeof(nics[i].tap), "%s", tap);
 		snprintf(nics[i].mac, sizeof(nics[i].mac), "%s", mac);
 	}

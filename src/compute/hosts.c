@@ -137,9 +137,12 @@ static int host_registered(struct store *st, const char *host, char roles[256])
  * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
  * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
  * 17 user_data, 18 availability_zone, 19 image checksum, 20 image size,
- * 21 image disk_format. */
-static json_t *desired_server(struct store *st, struct store_stmt *q)
+ * 21 image disk_format, 22 created_at. */
+static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
+	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
+	bool waited = now_usec() - store_int(q, 22) >
+		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
 	char file[128];
 	const char *id = store_text(q, 0), *image = store_text(q, 14);
 	json_t *keys = json_object(), *meta = json_object(), *s;
@@ -173,7 +176,7 @@ static json_t *desired_server(struct store *st, struct store_stmt *q)
 					      "disk_format", store_text(q, 21), "file", file));
 	/* The NICs in the order the guest sees them, on the taps the data
 	 * plane makes for their ports. */
-	json_object_set_new(s, "nics", server_nics_desired(st, id));
+	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
 	return s;
 }
 
@@ -193,7 +196,7 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 			"SELECT s.id, s.name, s.project_id, s.user_id, s.power, s.reboot_seq,"
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
-			" s.availability_zone, i.checksum, i.size, i.disk_format"
+			" s.availability_zone, i.checksum, i.size, i.disk_format, s.created_at"
 			" FROM server s LEFT JOIN image i ON i.id = s.image_id"
 			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
 			" ORDER BY s.id",
@@ -204,7 +207,7 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 		return NULL;
 	}
 	while ((r = store_next(q)) > 0)
-		json_array_append_new(servers, desired_server(st, q));
+		json_array_append_new(servers, desired_server(b, st, q));
 	store_done(q);
 	if (r < 0) {
 		*err = r;
@@ -290,6 +293,10 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 		return http_wait(res, rev,
 				 res->wait_until ? res->wait_until : now_usec() + wait_s * 1000000);
 	}
+	/* The revision the document was read at, outside the etag (which
+	 * changes only with the content): the agent reports it back as
+	 * applied_revision once it has carried the document out. */
+	json_object_set_new(doc, "revision", json_integer(rev));
 	return http_reply(res, 200, doc);
 }
 
@@ -404,7 +411,9 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 		{ "servers", J_ARRAY, false, 0 },  { "gone", J_ARRAY, false, 0 },
 		{ "ports", J_ARRAY, false, 0 },	   { "routers", J_ARRAY, false, 0 },
 		{ "floatingips", J_ARRAY, false, 0 }, { "partial", J_BOOL, false, 0 },
+		{ "applied_revision", J_ANY, false, 0 },
 	};
+	const json_t *applied;
 	const char *host = http_param(req, "host");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	const json_t *s;
@@ -418,12 +427,20 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 		return -1;
 	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
+	applied = json_object_get(body, "applied_revision");
+	if (applied && (!json_is_integer(applied) || json_integer_value(applied) < 0))
+		return http_error(res, 400, "applied_revision must be a non-negative integer.");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = store_exec(st, "UPDATE host SET last_seen = ? WHERE name = ?", "is", now, host);
 	if (r == 0)
 		r = http_error(res, 404, "Host %s is not registered.", host);
+	if (r > 0 && applied)
+		r = store_exec(st,
+			       "UPDATE host SET applied_revision = ?1 WHERE name = ?2"
+			       " AND applied_revision < ?1",
+			       "is", (int64_t)json_integer_value(applied), host);
 	json_array_foreach(json_object_get(body, "servers"), i, s) {
 		if (r < 0)
 			break;

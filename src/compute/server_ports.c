@@ -427,6 +427,27 @@ int server_ports_release(struct store *st, const char *server_id)
 	" FROM server_port sp JOIN port p ON p.id = sp.port_id"                                    \
 	" JOIN network n ON n.id = p.network_id WHERE sp.server_id = ? ORDER BY sp.ord"
 
+/* Whether the DHCP server of the port's network still lacks its address:
+ * the network host that serves it has not yet carried out a desired state
+ * as recent as the address (docs/agent-protocol.md, "applied_revision"). */
+#define DHCP_PENDING_SQL                                                                           \
+	"SELECT 1 FROM port d JOIN host h ON h.name = d.host"                                      \
+	" WHERE d.network_id = ?1 AND d.device_owner = 'network:dhcp'"                             \
+	" AND h.applied_revision < (SELECT MAX(a.revision) FROM ip_allocation a"                   \
+	" WHERE a.port_id = ?2)"
+
+static bool dhcp_pending(struct store *st, const char *network_id, const char *port_id)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, DHCP_PENDING_SQL, "ss", network_id, port_id);
+
+	if (r < 0)
+		return false;
+	r = store_next(q);
+	store_done(q);
+	return r > 0;
+}
+
 /* Append the addresses of one port to list: its fixed IPs, then the
  * floating IPs pointing at it. */
 static int port_addresses(struct store *st, const char *port_id, const char *mac, bool extended,
@@ -477,7 +498,7 @@ json_t *server_addresses(struct store *st, const char *server_id, bool extended)
 	return out;
 }
 
-json_t *server_nics_desired(struct store *st, const char *server_id)
+json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough)
 {
 	struct store_stmt *q;
 	json_t *out = json_array();
@@ -486,13 +507,15 @@ json_t *server_nics_desired(struct store *st, const char *server_id)
 	if (r < 0)
 		return out;
 	while ((r = store_next(q)) > 0) {
+		bool ready = waited_enough || !dhcp_pending(st, store_text(q, 2), store_text(q, 0));
 		char tap[16];
+
 		snprintf(tap, sizeof(tap), "tap%.11s", store_text(q, 0));
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I}", "port_id",
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:b}", "port_id",
 						     store_text(q, 0), "mac_address",
 						     store_text(q, 1), "network_id",
 						     store_text(q, 2), "tap", tap, "mtu",
-						     store_int(q, 4)));
+						     store_int(q, 4), "ready", ready));
 	}
 	store_done(q);
 	return out;

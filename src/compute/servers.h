@@ -67,8 +67,10 @@ int server_ports_release(struct store *st, const char *server_id);
  * after the fixed ones of their port. New reference. */
 json_t *server_addresses(struct store *st, const char *server_id, bool extended);
 /* The agents' "nics": [{"port_id", "mac_address", "network_id", "tap",
- * "mtu"}] in NIC order. New reference. */
-json_t *server_nics_desired(struct store *st, const char *server_id);
+ * "mtu", "ready"}] in NIC order; "ready" is false while the DHCP server of
+ * the port's network lacks its address, unless waited_enough. New
+ * reference. */
+json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough);
 
 /* servers.c */
 /* 0 when m (NULL, or an object) is valid server metadata, else a 400. */

@@ -90,6 +90,8 @@ static const struct option options[] = {
 	    "Seconds without a heartbeat after which a compute service is down."),
 	INT("compute", "heartbeat_interval", heartbeat_interval, "10",
 	    "Seconds between an agent's heartbeats."),
+	INT("compute", "vif_plugging_timeout", vif_plugging_timeout, "300",
+	    "Seconds a new VM waits for the DHCP server of its networks before it starts anyway (Nova's)."),
 	STR("agent", "controller_url", agent_controller_url, "",
 	    "The controller's API, e.g. http://controller:5000, for compute and network nodes."),
 	STR("agent", "username", agent_username, "", "The agent's service user."),

@@ -39,6 +39,7 @@ struct config {
 	char *instances_path;
 	int service_down_time;
 	int heartbeat_interval;
+	int vif_plugging_timeout;
 	/* [agent] */
 	char *agent_controller_url;
 	char *agent_username;

@@ -168,6 +168,51 @@ assert none and none[0]["nics"] == [], none' "$id" "$NET_ID"
 }
 check "desired state: nics with port, MAC, network, tap<11>, mtu" t_desired
 
+# A VM starts only once the DHCP server of its network knows its address:
+# a network host (here played with curl) that has not yet carried out a
+# desired state as recent as the port keeps the server building.
+nics_ready() {
+	curl -s --max-time 10 -H "X-Auth-Token: $ADMIN_TOKEN" "$URL/agent/v1/hosts/cmp1/desired" |
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = [x for x in d["servers"] if x["name"] == "s-dhcp"]
+print(s[0]["nics"][0]["ready"] if s else "absent")'
+}
+t_wait_dhcp() {
+	local rev status
+	curl -sf --max-time 10 -X PUT -H "X-Auth-Token: $ADMIN_TOKEN" -H "Content-Type: application/json" \
+		-d '{"host": {"roles": ["network"], "local_ip": "127.0.0.2"}}' \
+		"$URL/agent/v1/hosts/netw1" >/dev/null || return 1
+	os network create dnet >/dev/null &&
+		os subnet create --network dnet --subnet-range 198.51.100.0/26 dsub >/dev/null || return 1
+	expect_eq "the DHCP port's host" \
+		"$(os port list --network dnet --device-owner network:dhcp -f value -c ID |
+			xargs -r -n1 openstack port show -f value -c binding_host_id)" netw1 || return 1
+	os server create --image tiny --flavor n.tiny --network dnet s-dhcp >/dev/null || return 1
+	expect_eq "nics ready before the DHCP host applied the port" "$(nics_ready)" False || return 1
+	sleep 3
+	status=$(os server show s-dhcp -f value -c status)
+	expect_eq "status while the DHCP server lacks the address" "$status" BUILD || return 1
+	rev=$(curl -s --max-time 10 -H "X-Auth-Token: $ADMIN_TOKEN" "$URL/agent/v1/hosts/netw1/desired" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
+	curl -sf --max-time 10 -X POST -H "X-Auth-Token: $ADMIN_TOKEN" -H "Content-Type: application/json" \
+		-d "{\"applied_revision\": $rev}" "$URL/agent/v1/hosts/netw1/report" >/dev/null || return 1
+	expect_eq "nics ready once it did" "$(nics_ready)" True || return 1
+	for _ in $(seq 1 50); do
+		[ "$(os server show s-dhcp -f value -c status)" = ACTIVE ] && return 0
+		sleep 0.2
+	done
+	echo "s-dhcp never went ACTIVE"; return 1
+}
+check "a VM waits for its network's DHCP server, then starts" t_wait_dhcp
+t_bad_applied() {
+	expect_eq "a report with a bad applied_revision" "$(curl -s -o /dev/null -w '%{http_code}' \
+		--max-time 10 -X POST -H "X-Auth-Token: $ADMIN_TOKEN" -H "Content-Type: application/json" \
+		-d '{"applied_revision": "soon"}' "$URL/agent/v1/hosts/netw1/report")" 400
+}
+check "applied_revision must be a number" t_bad_applied
+
 # wait_status SERVER STATUS
 wait_status() {
 	local s
