@@ -571,6 +571,9 @@ static json_t *render_hypervisor(const struct http_request *req, struct store_st
 				       store_text(q, 1), "disabled_reason",
 				       reason ? json_string(reason) : json_null()),
 			     "disk_available_least", disk - ud));
+	/* A JSON text before 2.28, an object from then on (as Nova). */
+	if (microversion_at_least(req, 2, 28))
+		json_object_set_new(h, "cpu_info", json_object());
 	return h;
 }
 
