@@ -292,6 +292,8 @@ int cli_login(struct cli *cli)
 		url = NULL;
 		return -ENOMEM;
 	}
+	if (cli_token_cache_load(cli, url) == 0)
+		return 0;
 	struct http_call call = { .method = "POST", .url = url, .body = body };
 	r = http_client_do(cli->http, &call, &res);
 	if (r < 0) {
@@ -311,6 +313,7 @@ int cli_login(struct cli *cli)
 	cli->token = steal_ptr(res.subject_token);
 	cli->token_body = json_incref(json_object_get(res.reply, "token"));
 	http_result_free(&res);
+	cli_token_cache_save(cli);
 	return 0;
 }
 

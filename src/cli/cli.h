@@ -120,6 +120,14 @@ int cli_endpoint(struct cli *cli, const char *type, char **url);
 /* Help text for the environment and global options. */
 void cli_auth_usage(void);
 
+/* token_cache.c */
+/* Use the cached token of these credentials when the identity service at
+ * tokens_url (.../v3/auth/tokens) still accepts it: 0 with cli->token and
+ * token_body set, or -ENOENT (nothing usable; a stale entry is removed). */
+int cli_token_cache_load(struct cli *cli, const char *tokens_url);
+/* Keep cli's token for the next command (best effort). */
+void cli_token_cache_save(const struct cli *cli);
+
 /* clouds.c */
 /* Find cloud name in clouds.yaml (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack/,
  * /etc/openstack/), merged with the matching secure.yaml, into *cloud (owned
