@@ -50,7 +50,7 @@ check "token revoke: the revoked token gets 401" t_token_revoke
 
 t_catalog_list() {
 	local out; out=$(os catalog list -f value -c Type) || return 1
-	for ty in identity compute image; do expect_line types "$out" "$ty" || return 1; done
+	for ty in identity compute image network; do expect_line types "$out" "$ty" || return 1; done
 	local j; j=$(os catalog show identity -f json) || return 1
 	python3 - "$j" "$URL/v3" <<'PY'
 import json, sys
@@ -280,10 +280,10 @@ check "domain list shows default/Default" t_domain_list
 
 t_service_list() {
 	local out; out=$(os service list -f value -c Type) || return 1
-	for ty in identity compute image; do expect_line types "$out" "$ty" || return 1; done
-	[ "$(wc -l <<<"$out")" -eq 3 ] || { echo "expected 3 services: $out"; return 1; }
+	for ty in identity compute image network; do expect_line types "$out" "$ty" || return 1; done
+	[ "$(wc -l <<<"$out")" -eq 4 ] || { echo "expected 4 services: $out"; return 1; }
 }
-check "service list: identity, compute, image" t_service_list
+check "service list: identity, compute, image, network" t_service_list
 
 t_endpoint_list() {
 	local out; out=$(os endpoint list -f value -c "Service Type" -c Interface -c URL -c Region) || return 1
@@ -291,7 +291,7 @@ t_endpoint_list() {
 	for i in public internal admin; do
 		expect_line endpoints "$out" "RegionOne identity $i $URL/v3" || return 1
 	done
-	for ty in compute image; do
+	for ty in compute image network; do
 		for i in public internal admin; do
 			grep -q "^RegionOne $ty $i http" <<<"$out" || { echo "no $i endpoint for $ty"; return 1; }
 		done
