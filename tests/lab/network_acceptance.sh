@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/network_acceptance.sh - issue 4's acceptance: networking end to
+# tests/lab/network_acceptance.sh - issue 4's acceptance: networking end to
 # end on the three-node lab (tools/lab up: controller, network, compute0 and
 # the "external" internet in network namespaces), every step through the
 # real openstack CLI as an operator and two tenants would do it:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/lab_acceptance.sh - issue 5's acceptance: the cloud of the
+# tests/lab/lab_acceptance.sh - issue 5's acceptance: the cloud of the
 # install guide, end to end, on the lab (tools/lab up), for each lab size
 # in LAB_SIZES ("3 2 1": controller + network + compute0; controller with
 # the network role + compute0; all-in-one):
@@ -26,7 +26,7 @@
 #     networks, qdhcp-/qrouter- namespaces, dnsmasq, QEMU, nft tables,
 #     bridges/vxlan/taps), `openstack server list` is unchanged;
 #   * tools/lab down leaves nothing: namespaces, links, processes, mounts,
-#     files (the checks of tests/e2e/lab_down.sh).
+#     files (the checks of tests/lab/lab_down.sh).
 # The whole sequence, fault section included, runs on every size (about
 # 3-4 minutes each on 2 CPUs). Its own lab (LAB_PREFIX=lacc-, a temporary
 # LAB_DIR) beside a developer's; bounded waits; the lab goes down whatever
@@ -144,7 +144,7 @@ inventory() {
 }
 
 # nothing_left NAMESPACES...: no trace of the lab on the machine (as in
-# tests/e2e/lab_down.sh): our namespaces and the agents' ones named,
+# tests/lab/lab_down.sh): our namespaces and the agents' ones named,
 # links, mounts, processes, files.
 nothing_left() {
 	local left="" ns

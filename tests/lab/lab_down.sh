@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/lab_down.sh - 'tools/lab down' leaves nothing behind (issue 5):
+# tests/lab/lab_down.sh - 'tools/lab down' leaves nothing behind (issue 5):
 # after a three-node lab with a VM, a tenant network and a router (so QEMU,
 # the agents' dnsmasq and their qdhcp-/qrouter- namespaces exist), and
 # after an 'up' killed half-way. Checks namespaces, links, processes,
