@@ -498,27 +498,34 @@ json_t *server_addresses(struct store *st, const char *server_id, bool extended)
 	return out;
 }
 
+/* What nic_row needs: the store (for dhcp_pending) and whether the
+ * server has waited long enough to start regardless. */
+struct nic_ctx {
+	struct store *st;
+	bool waited_enough;
+};
+
+static int nic_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	const struct nic_ctx *c = ctx;
+	bool ready = c->waited_enough || !dhcp_pending(c->st, store_text(q, 2), store_text(q, 0));
+	char tap[16];
+
+	snprintf(tap, sizeof(tap), "tap%.11s", store_text(q, 0));
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:b}", "port_id", store_text(q, 0),
+					     "mac_address", store_text(q, 1), "network_id",
+					     store_text(q, 2), "tap", tap, "mtu", store_int(q, 4),
+					     "ready", ready));
+	return 0;
+}
+
 json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough)
 {
-	struct store_stmt *q;
-	json_t *out = json_array();
-	int r = store_query(st, &q, NIC_SQL, "s", server_id);
+	struct nic_ctx c = { st, waited_enough };
+	json_t *out = network_rows(st, nic_row, &c, NULL, NIC_SQL, "s", server_id);
 
-	if (r < 0)
-		return out;
-	while ((r = store_next(q)) > 0) {
-		bool ready = waited_enough || !dhcp_pending(st, store_text(q, 2), store_text(q, 0));
-		char tap[16];
-
-		snprintf(tap, sizeof(tap), "tap%.11s", store_text(q, 0));
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:b}", "port_id",
-						     store_text(q, 0), "mac_address",
-						     store_text(q, 1), "network_id",
-						     store_text(q, 2), "tap", tap, "mtu",
-						     store_int(q, 4), "ready", ready));
-	}
-	store_done(q);
-	return out;
+	/* The contract is an array, always: a store error shows no nics. */
+	return out ? out : json_array();
 }
 
 /* --- /servers/{id}/ips and /servers/{id}/os-interface --- */

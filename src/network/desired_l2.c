@@ -16,54 +16,50 @@
  * or sharing ours, carry no tunnel. */
 static json_t *network_peers(struct store *st, const char *network_id, const char *host)
 {
-	struct store_stmt *q;
-	json_t *peers;
-	int r = store_query(
-	    st, &q,
-	    "SELECT DISTINCT h.local_ip FROM port p JOIN host h ON h.name = p.host"
-	    " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
-	    " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
-	    " WHERE name = ?2), '') ORDER BY h.local_ip",
-	    "ss", network_id, host);
+	return network_ids(st, NULL,
+			   "SELECT DISTINCT h.local_ip FROM port p JOIN host h ON h.name = p.host"
+			   " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
+			   " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
+			   " WHERE name = ?2), '') ORDER BY h.local_ip",
+			   "ss", network_id, host);
+}
 
-	if (r < 0)
-		return NULL;
-	peers = json_array();
-	while (peers && (r = store_next(q)) > 0)
-		json_array_append_new(peers, json_string(store_text(q, 0)));
-	store_done(q);
-	if (r < 0) {
-		json_decref(peers);
-		return NULL;
-	}
-	return peers;
+/* Move rows (a new array from network_rows; NULL: its error err) to the
+ * end of out: 0 or -errno. */
+static int append_rows(json_t *out, json_t *rows, int err)
+{
+	int r;
+
+	if (!rows)
+		return err;
+	r = json_array_extend(out, rows) < 0 ? -ENOMEM : 0;
+	json_decref(rows);
+	return r;
+}
+
+static int network_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	const char *seg = store_text(q, 2);
+	json_t *n = json_pack("{s:s,s:s,s:o,s:s?,s:I}", "id", store_text(q, 0), "network_type",
+			      store_text(q, 1), "segmentation_id",
+			      seg ? json_integer(store_int(q, 2)) : json_null(), "physical_network",
+			      store_text(q, 3), "mtu", (json_int_t)store_int(q, 4));
+
+	return !n || json_array_append_new(out, n) < 0 ? -ENOMEM : 0;
 }
 
 static int add_networks(struct store *st, const char *host, json_t *out)
 {
-	struct store_stmt *q;
 	size_t i;
-	json_t *n;
-	int r = store_query(st, &q,
+	json_t *n, *rows;
+	int r = 0;
+
+	rows = network_rows(st, network_row, NULL, &r,
 			    "SELECT DISTINCT n.id, n.network_type, n.segmentation_id,"
 			    " n.physical_network, n.mtu FROM network n JOIN port p"
 			    " ON p.network_id = n.id WHERE p.host = ? ORDER BY n.id",
 			    "s", host);
-
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0) {
-		const char *seg = store_text(q, 2);
-		n = json_pack("{s:s,s:s,s:o,s:s?,s:I}", "id", store_text(q, 0), "network_type",
-			      store_text(q, 1), "segmentation_id",
-			      seg ? json_integer(store_int(q, 2)) : json_null(), "physical_network",
-			      store_text(q, 3), "mtu", (json_int_t)store_int(q, 4));
-		if (!n || json_array_append_new(out, n) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-	}
-	store_done(q);
+	r = append_rows(out, rows, r);
 	if (r < 0)
 		return r;
 	/* Peers only matter to the overlay; other types get none, so their
@@ -79,53 +75,28 @@ static int add_networks(struct store *st, const char *host, json_t *out)
 	return 0;
 }
 
-/* The group ids of a port (sorted; new reference or NULL). */
-static json_t *port_group_ids(struct store *st, const char *port_id)
+static int port_row(struct store_stmt *q, json_t *out, void *ctx)
 {
-	struct store_stmt *q;
-	json_t *ids;
-	int r = store_query(st, &q,
-			    "SELECT security_group_id FROM port_security_group WHERE port_id = ?"
-			    " ORDER BY security_group_id",
-			    "s", port_id);
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", store_text(q, 0), "network_id",
+			      store_text(q, 1), "mac_address", store_text(q, 2), "device_id",
+			      store_text(q, 3), "admin_state_up", store_bool(q, 4),
+			      "port_security_enabled", store_bool(q, 5));
 
-	if (r < 0)
-		return NULL;
-	ids = json_array();
-	while (ids && (r = store_next(q)) > 0)
-		json_array_append_new(ids, json_string(store_text(q, 0)));
-	store_done(q);
-	if (r < 0) {
-		json_decref(ids);
-		return NULL;
-	}
-	return ids;
+	return !p || json_array_append_new(out, p) < 0 ? -ENOMEM : 0;
 }
 
 static int add_ports(struct store *st, const char *host, json_t *out)
 {
-	struct store_stmt *q;
 	size_t i;
-	json_t *p;
-	int r = store_query(st, &q,
+	json_t *p, *rows;
+	int r = 0;
+
+	rows = network_rows(st, port_row, NULL, &r,
 			    "SELECT id, network_id, mac_address, device_id, admin_state_up,"
 			    " port_security_enabled FROM port WHERE host = ?"
 			    " AND device_owner LIKE 'compute:%' ORDER BY id",
 			    "s", host);
-
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0) {
-		p = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", store_text(q, 0), "network_id",
-			      store_text(q, 1), "mac_address", store_text(q, 2), "device_id",
-			      store_text(q, 3), "admin_state_up", store_bool(q, 4),
-			      "port_security_enabled", store_bool(q, 5));
-		if (!p || json_array_append_new(out, p) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-	}
-	store_done(q);
+	r = append_rows(out, rows, r);
 	if (r < 0)
 		return r;
 	json_array_foreach(out, i, p)
@@ -144,61 +115,35 @@ static int add_ports(struct store *st, const char *host, json_t *out)
 	return 0;
 }
 
+static int rule_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_t *rule = json_pack(
+	    "{s:s,s:s,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "id", store_text(q, 0), "direction",
+	    store_text(q, 1), "ethertype", store_text(q, 2), "protocol", store_text(q, 3),
+	    "port_range_min", store_text(q, 4) ? json_integer(store_int(q, 4)) : json_null(),
+	    "port_range_max", store_text(q, 5) ? json_integer(store_int(q, 5)) : json_null(),
+	    "remote_ip_prefix", store_text(q, 6), "remote_group_id", store_text(q, 7));
+
+	return !rule || json_array_append_new(out, rule) < 0 ? -ENOMEM : 0;
+}
+
 static json_t *group_rules(struct store *st, const char *group_id)
 {
-	struct store_stmt *q;
-	json_t *rules;
-	int r = store_query(st, &q,
+	return network_rows(st, rule_row, NULL, NULL,
 			    "SELECT id, direction, ethertype, protocol, port_range_min,"
 			    " port_range_max, remote_ip_prefix, remote_group_id"
 			    " FROM security_group_rule WHERE security_group_id = ? ORDER BY id",
 			    "s", group_id);
-
-	if (r < 0)
-		return NULL;
-	rules = json_array();
-	while (rules && (r = store_next(q)) > 0) {
-		json_t *rule = json_pack(
-		    "{s:s,s:s,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "id", store_text(q, 0), "direction",
-		    store_text(q, 1), "ethertype", store_text(q, 2), "protocol", store_text(q, 3),
-		    "port_range_min",
-		    store_text(q, 4) ? json_integer(store_int(q, 4)) : json_null(),
-		    "port_range_max",
-		    store_text(q, 5) ? json_integer(store_int(q, 5)) : json_null(),
-		    "remote_ip_prefix", store_text(q, 6), "remote_group_id", store_text(q, 7));
-		if (!rule || json_array_append_new(rules, rule) < 0)
-			r = -ENOMEM;
-	}
-	store_done(q);
-	if (r < 0) {
-		json_decref(rules);
-		return NULL;
-	}
-	return rules;
 }
 
 /* The fixed IPs of every port in the group, on any host. */
 static json_t *group_members(struct store *st, const char *group_id)
 {
-	struct store_stmt *q;
-	json_t *ips;
-	int r = store_query(st, &q,
-			    "SELECT DISTINCT a.ip_address FROM port_security_group g"
-			    " JOIN ip_allocation a ON a.port_id = g.port_id"
-			    " WHERE g.security_group_id = ? ORDER BY a.ip_address",
-			    "s", group_id);
-
-	if (r < 0)
-		return NULL;
-	ips = json_array();
-	while (ips && (r = store_next(q)) > 0)
-		json_array_append_new(ips, json_string(store_text(q, 0)));
-	store_done(q);
-	if (r < 0) {
-		json_decref(ips);
-		return NULL;
-	}
-	return ips;
+	return network_ids(st, NULL,
+			   "SELECT DISTINCT a.ip_address FROM port_security_group g"
+			   " JOIN ip_allocation a ON a.port_id = g.port_id"
+			   " WHERE g.security_group_id = ? ORDER BY a.ip_address",
+			   "s", group_id);
 }
 
 static bool id_listed(const json_t *ids, const char *id)

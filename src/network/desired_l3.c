@@ -68,141 +68,123 @@ static void dhcp_hostname(const char *name, const char *ip, char out[64])
 			*p = '-';
 }
 
+/* out, or on error (r < 0) NULL with *err = r and out released. */
+static json_t *out_or_error(json_t *out, int r, int *err)
+{
+	if (r >= 0)
+		return out;
+	*err = r;
+	json_decref(out);
+	return NULL;
+}
+
+/* What fixed_ip_row fills: with detail also prefixlen and cidr, and
+ * (when gateway_ip) the first subnet's gateway. */
+struct fixed_ips_ctx {
+	bool detail;
+	json_t **gateway_ip;
+};
+
+static int fixed_ip_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	const struct fixed_ips_ctx *c = ctx;
+	const char *ip = store_text(q, 1), *cidr = store_text(q, 2);
+	json_t *e;
+
+	if (!is_ipv4(ip) || prefixlen(cidr) < 0)
+		return 0;
+	e = json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0), "ip_address", ip);
+	if (c->detail) {
+		json_object_set_new(e, "prefixlen", json_integer(prefixlen(cidr)));
+		json_object_set_new(e, "cidr", json_string(cidr));
+	}
+	if (c->gateway_ip && !*c->gateway_ip && store_text(q, 3))
+		*c->gateway_ip = json_string(store_text(q, 3));
+	json_array_append_new(out, e);
+	return 0;
+}
+
 /* The IPv4 fixed IPs of port_id: [{subnet_id, ip_address}], and with
  * detail also prefixlen, cidr and (into *gateway_ip, first one) the
  * subnet's gateway. New reference or NULL. */
 static json_t *fixed_ips(struct store *st, const char *port_id, bool detail, json_t **gateway_ip,
 			 int *err)
 {
-	json_t *ips = json_array();
-	struct store_stmt *q;
-	int r;
+	struct fixed_ips_ctx c = { detail, gateway_ip };
 
-	r = store_query(st, &q,
-			"SELECT a.subnet_id, a.ip_address, s.cidr, s.gateway_ip FROM ip_allocation a"
-			" JOIN subnet s ON s.id = a.subnet_id WHERE a.port_id = ?"
-			" ORDER BY a.subnet_id, a.ip_address",
-			"s", port_id);
-	if (r < 0) {
-		*err = r;
-		json_decref(ips);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0) {
-		const char *ip = store_text(q, 1), *cidr = store_text(q, 2);
-		if (!is_ipv4(ip) || prefixlen(cidr) < 0)
-			continue;
-		json_t *e = json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0), "ip_address", ip);
-		if (detail) {
-			json_object_set_new(e, "prefixlen", json_integer(prefixlen(cidr)));
-			json_object_set_new(e, "cidr", json_string(cidr));
-		}
-		if (gateway_ip && !*gateway_ip && store_text(q, 3))
-			*gateway_ip = json_string(store_text(q, 3));
-		json_array_append_new(ips, e);
-	}
-	store_done(q);
-	if (r < 0) {
-		*err = r;
-		json_decref(ips);
-		return NULL;
-	}
-	return ips;
+	return network_rows(st, fixed_ip_row, &c, err,
+			    "SELECT a.subnet_id, a.ip_address, s.cidr, s.gateway_ip FROM ip_allocation a"
+			    " JOIN subnet s ON s.id = a.subnet_id WHERE a.port_id = ?"
+			    " ORDER BY a.subnet_id, a.ip_address",
+			    "s", port_id);
+}
+
+static int dhcp_subnet_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s?,s:o,s:o}", "id", store_text(q, 0),
+					     "cidr", store_text(q, 1), "gateway_ip", store_text(q, 2),
+					     "dns_nameservers", json_column(store_text(q, 3)),
+					     "host_routes", json_column(store_text(q, 4))));
+	return 0;
 }
 
 /* Every DHCP-enabled IPv4 subnet of network_id (new reference or NULL). */
 static json_t *dhcp_subnets(struct store *st, const char *network_id, int *err)
 {
-	json_t *subnets = json_array();
-	struct store_stmt *q;
-	int r;
+	return network_rows(st, dhcp_subnet_row, NULL, err,
+			    "SELECT id, cidr, gateway_ip, dns_nameservers, host_routes FROM subnet"
+			    " WHERE network_id = ? AND enable_dhcp = 1 AND ip_version = 4 ORDER BY id",
+			    "s", network_id);
+}
 
-	r = store_query(st, &q,
-			"SELECT id, cidr, gateway_ip, dns_nameservers, host_routes FROM subnet"
-			" WHERE network_id = ? AND enable_dhcp = 1 AND ip_version = 4 ORDER BY id",
-			"s", network_id);
-	if (r < 0) {
-		*err = r;
-		json_decref(subnets);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(subnets,
-				      json_pack("{s:s,s:s,s:s?,s:o,s:o}", "id", store_text(q, 0),
-						"cidr", store_text(q, 1), "gateway_ip",
-						store_text(q, 2), "dns_nameservers",
-						json_column(store_text(q, 3)), "host_routes",
-						json_column(store_text(q, 4))));
-	store_done(q);
-	if (r < 0) {
-		*err = r;
-		json_decref(subnets);
-		return NULL;
-	}
-	return subnets;
+static int dhcp_host_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	char name[64];
+
+	if (!is_ipv4(store_text(q, 1)))
+		return 0;
+	dhcp_hostname(store_text(q, 2), store_text(q, 1), name);
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "mac_address", store_text(q, 0),
+					     "ip_address", store_text(q, 1), "hostname", name));
+	return 0;
 }
 
 /* Every port of network_id with an IPv4 address: MAC, address, name. */
 static json_t *dhcp_hosts(struct store *st, const char *network_id, int *err)
 {
-	json_t *hosts = json_array();
-	struct store_stmt *q;
-	int r;
+	return network_rows(st, dhcp_host_row, NULL, err,
+			    "SELECT p.mac_address, a.ip_address, s.name FROM port p"
+			    " JOIN ip_allocation a ON a.port_id = p.id"
+			    " LEFT JOIN server s ON s.id = p.device_id AND p.device_owner LIKE 'compute:%'"
+			    " WHERE p.network_id = ? ORDER BY a.ip_address, p.id",
+			    "s", network_id);
+}
 
-	r = store_query(st, &q,
-			"SELECT p.mac_address, a.ip_address, s.name FROM port p"
-			" JOIN ip_allocation a ON a.port_id = p.id"
-			" LEFT JOIN server s ON s.id = p.device_id AND p.device_owner LIKE 'compute:%'"
-			" WHERE p.network_id = ? ORDER BY a.ip_address, p.id",
-			"s", network_id);
-	if (r < 0) {
-		*err = r;
-		json_decref(hosts);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0) {
-		char name[64];
-		if (!is_ipv4(store_text(q, 1)))
-			continue;
-		dhcp_hostname(store_text(q, 2), store_text(q, 1), name);
-		json_array_append_new(hosts, json_pack("{s:s,s:s,s:s}", "mac_address",
-						       store_text(q, 0), "ip_address",
-						       store_text(q, 1), "hostname", name));
-	}
-	store_done(q);
-	if (r < 0) {
-		*err = r;
-		json_decref(hosts);
-		return NULL;
-	}
-	return hosts;
+static int dhcp_port_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I}", "id", store_text(q, 0),
+					     "network_id", store_text(q, 1), "mac_address",
+					     store_text(q, 2), "mtu", store_int(q, 3)));
+	return 0;
 }
 
 /* One "dhcp" entry per network whose DHCP port is bound to host. */
 static json_t *desired_dhcp(struct store *st, const char *host, int *err)
 {
-	_cleanup_json_ json_t *rows = json_array();
-	json_t *out = json_array(), *row;
-	struct store_stmt *q;
-	size_t i;
-	int r;
-
-	r = store_query(st, &q,
-			"SELECT p.id, p.network_id, p.mac_address, n.mtu FROM port p"
-			" JOIN network n ON n.id = p.network_id"
-			" WHERE p.device_owner = 'network:dhcp' AND p.host = ? ORDER BY p.network_id",
-			"s", host);
-	if (r < 0) {
-		*err = r;
-		json_decref(out);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:I}", "id", store_text(q, 0),
-						      "network_id", store_text(q, 1), "mac_address",
-						      store_text(q, 2), "mtu", store_int(q, 3)));
-	store_done(q);
 	/* Details are read after the statement is done: one open at a time. */
+	_cleanup_json_ json_t *rows = network_rows(
+		st, dhcp_port_row, NULL, err,
+		"SELECT p.id, p.network_id, p.mac_address, n.mtu FROM port p"
+		" JOIN network n ON n.id = p.network_id"
+		" WHERE p.device_owner = 'network:dhcp' AND p.host = ? ORDER BY p.network_id",
+		"s", host);
+	json_t *out, *row;
+	size_t i;
+	int r = 0;
+
+	if (!rows)
+		return NULL;
+	out = json_array();
 	json_array_foreach(rows, i, row) {
 		const char *net = json_str(row, "network_id");
 		json_t *ips, *subnets, *hosts;
@@ -222,12 +204,7 @@ static json_t *desired_dhcp(struct store *st, const char *host, int *err)
 				       "mac_address", json_str(row, "mac_address"), "fixed_ips", ips,
 				       "subnets", subnets, "hosts", hosts));
 	}
-	if (r < 0) {
-		*err = r;
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	return out_or_error(out, r, err);
 }
 
 /* A router port (gateway or interface) as the agent wants it. */
@@ -272,53 +249,37 @@ static json_t *router_port(struct store *st, const char *port_id, bool gateway, 
 	return p;
 }
 
+static int floating_ip_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "id", store_text(q, 0),
+					     "floating_ip_address", store_text(q, 1),
+					     "fixed_ip_address", store_text(q, 2)));
+	return 0;
+}
+
 static json_t *router_floating_ips(struct store *st, const char *router_id, int *err)
 {
-	json_t *fips = json_array();
-	struct store_stmt *q;
-	int r;
-
-	r = store_query(st, &q,
-			"SELECT id, floating_ip_address, fixed_ip_address FROM floatingip"
-			" WHERE router_id = ? AND port_id IS NOT NULL AND fixed_ip_address IS NOT NULL"
-			" ORDER BY id",
-			"s", router_id);
-	if (r < 0) {
-		*err = r;
-		json_decref(fips);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(fips, json_pack("{s:s,s:s,s:s}", "id", store_text(q, 0),
-						      "floating_ip_address", store_text(q, 1),
-						      "fixed_ip_address", store_text(q, 2)));
-	store_done(q);
-	if (r < 0) {
-		*err = r;
-		json_decref(fips);
-		return NULL;
-	}
-	return fips;
+	return network_rows(st, floating_ip_row, NULL, err,
+			    "SELECT id, floating_ip_address, fixed_ip_address FROM floatingip"
+			    " WHERE router_id = ? AND port_id IS NOT NULL AND fixed_ip_address IS NOT NULL"
+			    " ORDER BY id",
+			    "s", router_id);
 }
 
 /* The router's interfaces: its network:router_interface ports. */
 static json_t *router_interfaces(struct store *st, const char *router_id, int *err)
 {
-	_cleanup_json_ json_t *ids = json_array();
-	json_t *out = json_array(), *id;
-	struct store_stmt *q;
+	_cleanup_json_ json_t *ids = network_ids(st, err,
+						 "SELECT id FROM port WHERE device_id = ?"
+						 " AND device_owner = 'network:router_interface' ORDER BY id",
+						 "s", router_id);
+	json_t *out, *id;
 	size_t i;
-	int r;
+	int r = 0;
 
-	r = store_query(st, &q,
-			"SELECT id FROM port WHERE device_id = ?"
-			" AND device_owner = 'network:router_interface' ORDER BY id",
-			"s", router_id);
-	if (r == 0) {
-		while ((r = store_next(q)) > 0)
-			json_array_append_new(ids, json_string(store_text(q, 0)));
-		store_done(q);
-	}
+	if (!ids)
+		return NULL;
+	out = json_array();
 	json_array_foreach(ids, i, id) {
 		json_t *p;
 		if (r < 0)
@@ -327,37 +288,30 @@ static json_t *router_interfaces(struct store *st, const char *router_id, int *e
 		if (p)
 			json_array_append_new(out, p);
 	}
-	if (r < 0) {
-		*err = r;
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	return out_or_error(out, r, err);
+}
+
+static int router_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_array_append_new(out, json_pack("{s:s,s:b,s:b,s:s?}", "id", store_text(q, 0),
+					     "admin_state_up", store_bool(q, 1), "enable_snat",
+					     store_bool(q, 2), "gw_port_id", store_text(q, 3)));
+	return 0;
 }
 
 static json_t *desired_routers(struct store *st, const char *host, int *err)
 {
-	_cleanup_json_ json_t *rows = json_array();
-	json_t *out = json_array(), *row;
-	struct store_stmt *q;
+	_cleanup_json_ json_t *rows = network_rows(
+		st, router_row, NULL, err,
+		"SELECT id, admin_state_up, enable_snat, gw_port_id FROM router WHERE host = ? ORDER BY id",
+		"s", host);
+	json_t *out, *row;
 	size_t i;
-	int r;
+	int r = 0;
 
-	r = store_query(st, &q,
-			"SELECT id, admin_state_up, enable_snat, gw_port_id FROM router"
-			" WHERE host = ? ORDER BY id",
-			"s", host);
-	if (r < 0) {
-		*err = r;
-		json_decref(out);
+	if (!rows)
 		return NULL;
-	}
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(rows, json_pack("{s:s,s:b,s:b,s:s?}", "id", store_text(q, 0),
-						      "admin_state_up", store_bool(q, 1),
-						      "enable_snat", store_bool(q, 2), "gw_port_id",
-						      store_text(q, 3)));
-	store_done(q);
+	out = json_array();
 	json_array_foreach(rows, i, row) {
 		const char *id = json_str(row, "id"), *gw = json_str(row, "gw_port_id");
 		json_t *gateway = NULL, *ifaces = NULL, *fips = NULL;
@@ -383,12 +337,7 @@ static json_t *desired_routers(struct store *st, const char *host, int *err)
 				       gateway ? gateway : json_null(), "interfaces", ifaces,
 				       "floating_ips", fips));
 	}
-	if (r < 0) {
-		*err = r;
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	return out_or_error(out, r, err);
 }
 
 int network_desired_l3(struct basalt *b, struct store *st, const char *host, const char *roles,

@@ -25,7 +25,7 @@ static json_t *text_or_null(struct store_stmt *q, int col)
 	return store_text(q, col) ? json_string(store_text(q, col)) : json_null();
 }
 
-static json_t *render_fip(struct store_stmt *q)
+static json_t *render_fip(const struct http_request *req, struct store *st, struct store_stmt *q)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:[],s:[]}", "id",
 			 store_text(q, 0), "project_id", store_text(q, 1), "tenant_id",
@@ -65,7 +65,7 @@ static int fip_load(const struct http_request *req, struct store *st, const char
 		snprintf(f->floating_port_id, sizeof(f->floating_port_id), "%s", store_text(q, 5));
 		snprintf(f->port_id, sizeof(f->port_id), "%s", store_text(q, 6) ? store_text(q, 6) : "");
 		if (out)
-			*out = render_fip(q);
+			*out = render_fip(req, st, q);
 	}
 	store_done(q);
 	return r < 0 ? r : 0;
@@ -188,28 +188,25 @@ static int set_assoc(struct store *st, const char *fip_id, const struct assoc *a
 			  a ? a->router_id : NULL, now_usec(), store_txn_revision(st), fip_id);
 }
 
+/* fip_load with its errors in res (404, or the store's): 0 or -1. */
+static int fip_find(const struct http_request *req, struct store *st, const char *id,
+		    struct fip_row *f, json_t **out, struct http_response *res)
+{
+	int r = fip_load(req, st, id, f, out);
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Floating IP %s could not be found", id);
+	if (r < 0)
+		return http_error_errno(res, r, "floating IP");
+	return 0;
+}
+
 int h_fip_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	json_t *rows;
-	int r;
+	static const struct network_lister l = { "floatingips", "floating IPs", 1, render_fip };
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT " FIP_COLS " FROM floatingip ORDER BY created_at, id", "");
-	if (r < 0)
-		return http_error_errno(res, r, "floating IPs");
-	rows = json_array();
-	while ((r = store_next(q)) > 0)
-		if (network_owns(req, store_text(q, 1)))
-			json_array_append_new(rows, render_fip(q));
-	store_done(q);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "floating IPs");
-	}
-	return network_list_reply(req, res, "floatingips", rows);
+	return network_list_sql(req, res, &l,
+				"SELECT " FIP_COLS " FROM floatingip ORDER BY created_at, id", "");
 }
 
 int h_fip_get(struct http_request *req, struct http_response *res)
@@ -218,15 +215,11 @@ int h_fip_get(struct http_request *req, struct http_response *res)
 	struct store *st = basalt_store(req->b);
 	struct fip_row f;
 	json_t *o = NULL;
-	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = fip_load(req, st, id, &f, &o);
-	if (r == -ENOENT)
-		return http_error(res, 404, "Floating IP %s could not be found", id);
-	if (r < 0)
-		return http_error_errno(res, r, "floating IP");
+	if (fip_find(req, st, id, &f, &o, res) < 0)
+		return -1;
 	return network_show_reply(req, res, 200, "floatingip", o);
 }
 
@@ -315,11 +308,7 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 		r = http_error_errno(res, r, "floating IP");
 	if (r >= 0 && !(out = fip_render(req, st, f.id)))
 		r = -EIO;
-	if (api_write_end(res, st, r, "floating IP") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "floatingip", out);
+	return network_write_reply(req, res, st, r, "floating IP", 201, "floatingip", out);
 }
 
 int h_fip_update(struct http_request *req, struct http_response *res)
@@ -345,11 +334,7 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = fip_load(req, st, id, &f, NULL);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Floating IP %s could not be found", id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "floating IP");
+	r = fip_find(req, st, id, &f, NULL, res);
 	if (r >= 0 && pv && json_is_null(pv)) {
 		r = set_assoc(st, id, NULL);
 	} else if (r >= 0 && (json_is_string(pv) || (json_str(o, "fixed_ip_address") && f.port_id[0]))) {
@@ -366,11 +351,7 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 			       "iis", now_usec(), store_txn_revision(st), id);
 	if (r >= 0 && !(out = fip_render(req, st, id)))
 		r = -EIO;
-	if (api_write_end(res, st, r, "floating IP") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "floatingip", out);
+	return network_write_reply(req, res, st, r, "floating IP", 200, "floatingip", out);
 }
 
 int h_fip_delete(struct http_request *req, struct http_response *res)
@@ -382,9 +363,7 @@ int h_fip_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = fip_load(req, st, id, &f, NULL);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Floating IP %s could not be found", id);
+	r = fip_find(req, st, id, &f, NULL, res);
 	/* The row names its port: the row goes first, then the port and its
 	 * address. */
 	if (r >= 0)

@@ -60,6 +60,10 @@ json_t *l3_sgrule_render(struct store_stmt *q);
  * with *err -ENOENT (missing, or another project's) or another -errno. */
 json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const char *id,
 			 int *err);
+/* l3_secgroup_load with its errors in res (404 "Security group … does
+ * not exist", or the store's): a new reference, or NULL. */
+json_t *l3_secgroup_find(const struct http_request *req, struct store *st, const char *id,
+			 struct http_response *res);
 json_t *l3_sgrule_load(const struct http_request *req, struct store *st, const char *id,
 		       int *err);
 /* Insert rule w of group_id (owned by project_id); fills id. -errno. */
@@ -84,6 +88,10 @@ struct l3_router {
  * or another project's), or -errno. */
 int l3_router_load(const struct http_request *req, struct store *st, const char *id,
 		   struct l3_router *rt);
+/* l3_router_load with its errors in res (404 "Router … could not be
+ * found", or the store's): 0 or -1. */
+int l3_router_find(const struct http_request *req, struct store *st, const char *id,
+		   struct l3_router *rt, struct http_response *res);
 /* Router id as the API shows it (new reference; NULL on error). */
 json_t *l3_router_render(const struct http_request *req, struct store *st, const char *id);
 /* 0 when network_id is visible to the caller and router:external; else

@@ -6,14 +6,19 @@
  * collection. Collections are small (one cloud's networks, ports...); the
  * in-memory work is cheaper than the HTTP round trip. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "basalt.h"
+#include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "network/network.h"
+#include "store/store.h"
 
 /* Query keys that are not attribute filters. */
 static bool is_control_key(const char *k)
@@ -304,6 +309,26 @@ int network_show_reply(struct http_request *req, struct http_response *res, int 
 	return http_reply(res, status, json_pack("{s:o}", key, obj));
 }
 
+int network_may_change(const struct http_request *req, struct http_response *res,
+		       const json_t *cur, const char *kind, const char *id, const char *action)
+{
+	if (!cur)
+		return http_error(res, 404, "%s %s could not be found.", kind, id);
+	if (!network_owns(req, json_str(cur, "project_id")))
+		return http_error(res, 403, "(rule:%s) is disallowed by policy", action);
+	return 0;
+}
+
+int network_write_reply(struct http_request *req, struct http_response *res, struct store *st,
+			int r, const char *what, int status, const char *key, json_t *obj)
+{
+	if (api_write_end(res, st, r, what) < 0) {
+		json_decref(obj);
+		return -1;
+	}
+	return network_show_reply(req, res, status, key, obj);
+}
+
 int network_list_reply(struct http_request *req, struct http_response *res,
 		       const char *collection, json_t *rows)
 {
@@ -390,4 +415,123 @@ int network_list_reply(struct http_request *req, struct http_response *res,
 		json_object_set_new(body, lkey, links);
 	}
 	return http_reply(res, 200, body);
+}
+
+json_t *network_vrows(struct store *st, network_row_fn *row, void *ctx, int *err, const char *sql,
+		      const char *fmt, va_list ap)
+{
+	json_t *out = json_array();
+	struct store_stmt *q;
+	int r = out ? store_vquery(st, &q, sql, fmt, ap) : -ENOMEM;
+
+	if (r >= 0) {
+		while ((r = store_next(q)) > 0 && (r = row(q, out, ctx)) >= 0)
+			;
+		store_done(q);
+	}
+	if (r < 0) {
+		json_decref(out);
+		if (err)
+			*err = r;
+		return NULL;
+	}
+	return out;
+}
+
+json_t *network_rows(struct store *st, network_row_fn *row, void *ctx, int *err, const char *sql,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	json_t *out;
+
+	va_start(ap, fmt);
+	out = network_vrows(st, row, ctx, err, sql, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+static int id_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	return json_array_append_new(out, json_string(store_text(q, 0))) < 0 ? -ENOMEM : 0;
+}
+
+json_t *network_ids(struct store *st, int *err, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *out;
+
+	va_start(ap, fmt);
+	out = network_vrows(st, id_row, NULL, err, sql, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+int network_count(struct store *st, int64_t *n, const char *sql, const char *fmt, ...)
+{
+	struct store_stmt *q;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = store_vquery(st, &q, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	*n = r > 0 ? store_int(q, 0) : 0;
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
+/* What list_row needs: the caller and its lister. */
+struct list_ctx {
+	const struct http_request *req;
+	struct store *st;
+	const struct network_lister *l;
+};
+
+static int list_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	const struct list_ctx *c = ctx;
+	json_t *o;
+
+	if (c->l->owner_col >= 0 && !network_owns(c->req, store_text(q, c->l->owner_col)))
+		return 0;
+	o = c->l->render(c->req, c->st, q);
+	if (!o)
+		return -EIO;
+	return json_array_append_new(out, o) < 0 ? -ENOMEM : 0;
+}
+
+json_t *network_list_rows(const struct http_request *req, struct store *st,
+			  const struct network_lister *l, int *err, const char *sql, const char *fmt,
+			  ...)
+{
+	struct list_ctx c = { req, st, l };
+	va_list ap;
+	json_t *rows;
+
+	va_start(ap, fmt);
+	rows = network_vrows(st, list_row, &c, err, sql, fmt, ap);
+	va_end(ap);
+	return rows;
+}
+
+int network_list_sql(struct http_request *req, struct http_response *res,
+		     const struct network_lister *l, const char *sql, const char *fmt, ...)
+{
+	struct list_ctx c = { req, basalt_store(req->b), l };
+	json_t *rows = NULL;
+	va_list ap;
+	int r;
+
+	if (!c.st || store_begin_read(c.st) < 0)
+		return http_error_errno(res, -EIO, "store");
+	va_start(ap, fmt);
+	rows = network_vrows(c.st, list_row, &c, &r, sql, fmt, ap);
+	va_end(ap);
+	store_rollback(c.st);
+	if (!rows)
+		return http_error_errno(res, r, l->what);
+	return network_list_reply(req, res, l->collection, rows);
 }

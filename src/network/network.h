@@ -12,6 +12,7 @@
 #define BASALT_NETWORK_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -96,6 +97,9 @@ int port_bind(struct store *st, const char *port_id, const char *device_id,
 /* The fixed_ips of a port as the API shows them: [{"subnet_id","ip_address"}]
  * (new reference, NULL on error). */
 json_t *port_fixed_ips(struct store *st, const char *port_id);
+/* The ids of the port's security groups, sorted (new reference, NULL on
+ * error). */
+json_t *port_group_ids(struct store *st, const char *port_id);
 /* A fresh MAC fa:16:3e:xx:xx:xx into out[18]. */
 void mac_new(char out[18]);
 /* Hand out addresses to port_id as fixed_ips asks (see struct port_spec;
@@ -180,6 +184,49 @@ int network_list_reply(struct http_request *req, struct http_response *res,
 /* Reply status {"KEY": obj} keeping only the fields= asked (obj stolen). */
 int network_show_reply(struct http_request *req, struct http_response *res, int status,
 		       const char *key, json_t *obj);
+/* One row of a query made into what the caller collects: append it to out
+ * (or skip it) and return 0, or -errno to stop. ctx is the caller's. */
+typedef int network_row_fn(struct store_stmt *q, json_t *out, void *ctx);
+/* Run sql (arguments as store_query) and hand every row to row: a new
+ * array of what it appended, or NULL with *err (when err is not NULL) set
+ * to -errno. The statement is done when it returns. */
+json_t *network_rows(struct store *st, network_row_fn *row, void *ctx, int *err, const char *sql,
+		     const char *fmt, ...);
+json_t *network_vrows(struct store *st, network_row_fn *row, void *ctx, int *err, const char *sql,
+		      const char *fmt, va_list ap);
+/* The first column of every row of sql as a new array of strings (ids),
+ * or NULL with *err (when err is not NULL) set. */
+json_t *network_ids(struct store *st, int *err, const char *sql, const char *fmt, ...);
+/* The integer in the first column of sql's first row (a count) into *n,
+ * 0 when there is no row. Returns 0 or -errno. */
+int network_count(struct store *st, int64_t *n, const char *sql, const char *fmt, ...);
+/* How a collection is read for network_list_sql. */
+struct network_lister {
+	const char *collection; /* "networks": the reply's key */
+	const char *what;       /* "network": named in a store error */
+	int owner_col;          /* the column of the row's project; -1: sql filters */
+	/* The row as the API shows it (new reference; NULL: error). */
+	json_t *(*render)(const struct http_request *req, struct store *st, struct store_stmt *q);
+};
+/* The rows of sql the caller may see, rendered by l, in the caller's
+ * transaction: a new array, or NULL with *err set. */
+json_t *network_list_rows(const struct http_request *req, struct store *st,
+			  const struct network_lister *l, int *err, const char *sql, const char *fmt,
+			  ...);
+/* Reply to a list request with network_list_rows of sql, read in one read
+ * transaction; store errors in res. */
+int network_list_sql(struct http_request *req, struct http_response *res,
+		     const struct network_lister *l, const char *sql, const char *fmt, ...);
+/* 0 when the caller may change cur (a row as the API shows it; NULL:
+ * missing or invisible): else 404 "KIND ID could not be found." or 403
+ * "(rule:ACTION) is disallowed by policy" in res, and -1. */
+int network_may_change(const struct http_request *req, struct http_response *res,
+		       const json_t *cur, const char *kind, const char *id, const char *action);
+/* End the caller's write transaction (api_write_end: commit when r >= 0,
+ * else roll back with the error in res, naming what), then reply status
+ * {"KEY": obj} as network_show_reply. obj is stolen, even on error. */
+int network_write_reply(struct http_request *req, struct http_response *res, struct store *st,
+			int r, const char *what, int status, const char *key, json_t *obj);
 /* Neutron's time: "2026-01-02T03:04:05Z" (new reference). */
 json_t *network_time(int64_t usec);
 /* The project the caller acts for (its token's project). */

@@ -47,17 +47,8 @@ int network_lookup(const struct http_request *req, struct store *st, const char 
 
 static json_t *network_subnet_ids(struct store *st, const char *id)
 {
-	struct store_stmt *q;
-	json_t *v;
-
-	if (store_query(st, &q, "SELECT id FROM subnet WHERE network_id = ? ORDER BY created_at, id",
-			"s", id) < 0)
-		return NULL;
-	v = json_array();
-	while (store_next(q) > 0)
-		json_array_append_new(v, json_string(store_text(q, 0)));
-	store_done(q);
-	return v;
+	return network_ids(st, NULL, "SELECT id FROM subnet WHERE network_id = ? ORDER BY created_at, id",
+			   "s", id);
 }
 
 static json_t *render_network(const struct http_request *req, struct store *st, struct store_stmt *q)
@@ -106,35 +97,12 @@ static json_t *network_get(const struct http_request *req, struct store *st, con
 
 int h_network_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	json_t *rows;
-	int r;
+	static const struct network_lister l = { "networks", "network", -1, render_network };
 
-	if (!st || store_begin_read(st) < 0)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE " NET_VISIBLE " ORDER BY created_at, id",
-			"sb", network_caller_project(req), http_is_admin(req));
-	if (r < 0) {
-		store_rollback(st);
-		return http_error_errno(res, r, "network");
-	}
-	rows = json_array();
-	while ((r = store_next(q)) > 0) {
-		json_t *n = render_network(req, st, q);
-		if (!n) {
-			r = -EIO;
-			break;
-		}
-		json_array_append_new(rows, n);
-	}
-	store_done(q);
-	store_rollback(st);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "network");
-	}
-	return network_list_reply(req, res, "networks", rows);
+	return network_list_sql(req, res, &l,
+				"SELECT " NET_COLS " FROM network WHERE " NET_VISIBLE
+				" ORDER BY created_at, id",
+				"sb", network_caller_project(req), http_is_admin(req));
 }
 
 int h_network_get(struct http_request *req, struct http_response *res)
@@ -274,11 +242,7 @@ int h_network_create(struct http_request *req, struct http_response *res)
 			r = http_error(res, 409, "Unable to create the network. The segment %s is in use.", seg.key);
 	}
 	out = r >= 0 ? network_get(req, st, id) : NULL;
-	if (api_write_end(res, st, r, "network") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "network", out);
+	return network_write_reply(req, res, st, r, "network", 201, "network", out);
 }
 
 int h_network_update(struct http_request *req, struct http_response *res)
@@ -310,11 +274,8 @@ int h_network_update(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	cur = network_get(req, st, id);
-	if (!cur)
-		r = http_error(res, 404, "Network %s could not be found.", id);
-	else if (!network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:update_network) is disallowed by policy");
-	else {
+	r = network_may_change(req, res, cur, "Network", id, "update_network");
+	if (r >= 0) {
 		/* The segment is kept; read its type to bound the MTU. */
 		struct store_stmt *q;
 		r = store_query(st, &q, "SELECT network_type FROM network WHERE id = ?", "s", id);
@@ -344,47 +305,32 @@ int h_network_update(struct http_request *req, struct http_response *res)
 	}
 	json_decref(cur);
 	out = r >= 0 ? network_get(req, st, id) : NULL;
-	if (api_write_end(res, st, r, "network") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "network", out);
+	return network_write_reply(req, res, st, r, "network", 200, "network", out);
 }
 
 int h_network_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "network_id");
 	struct store *st = api_write_begin(req, res);
-	struct store_stmt *q;
+	int64_t used = 0;
 	json_t *cur;
 	int r;
 
 	if (!st)
 		return -1;
 	cur = network_get(req, st, id);
-	if (!cur)
-		r = http_error(res, 404, "Network %s could not be found.", id);
-	else if (!network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:delete_network) is disallowed by policy");
-	else
-		r = store_query(st, &q, "SELECT count(*) FROM port WHERE network_id = ? AND device_owner <> 'network:dhcp'", "s", id);
-	json_decref(cur);
-	if (r >= 0) {
-		r = store_next(q) > 0 && store_int(q, 0) > 0 ? 1 : 0;
-		store_done(q);
-		if (r)
-			r = http_error(res, 409, "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id);
-	}
-	/* What Neutron deletes with the network: its DHCP port, subnets. */
+	r = network_may_change(req, res, cur, "Network", id, "delete_network");
 	if (r >= 0)
-		r = store_query(st, &q, "SELECT id FROM port WHERE network_id = ?", "s", id);
+		r = network_count(st, &used, "SELECT count(*) FROM port WHERE network_id = ?"
+				  " AND device_owner <> 'network:dhcp'", "s", id);
+	json_decref(cur);
+	if (r >= 0 && used > 0)
+		r = http_error(res, 409, "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id);
+	/* What Neutron deletes with the network: its DHCP port, subnets. */
 	if (r >= 0) {
-		json_t *ids = json_array();
+		json_t *ids = network_ids(st, &r, "SELECT id FROM port WHERE network_id = ?", "s", id);
 		size_t i;
 		json_t *p;
-		while (store_next(q) > 0)
-			json_array_append_new(ids, json_string(store_text(q, 0)));
-		store_done(q);
 		json_array_foreach(ids, i, p)
 			if (r >= 0)
 				r = port_delete(st, json_string_value(p));

@@ -33,38 +33,20 @@ static json_t *port_visible(const struct http_request *req, struct store *st, co
 	return r > 0 ? port_render(req, st, id) : NULL;
 }
 
+/* A row of "SELECT p.id" as the API shows the port (new reference). */
+static json_t *render_port_row(const struct http_request *req, struct store *st,
+			       struct store_stmt *q)
+{
+	return port_render(req, st, store_text(q, 0));
+}
+
 int h_port_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	_cleanup_json_ json_t *ids = json_array();
-	struct store_stmt *q;
-	json_t *rows, *v;
-	size_t i;
-	int r;
+	static const struct network_lister l = { "ports", "port", -1, render_port_row };
 
-	if (!st || store_begin_read(st) < 0)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT p.id" PORT_VISIBLE " ORDER BY p.created_at, p.id", "sb",
-			network_caller_project(req), http_is_admin(req));
-	if (r < 0) {
-		store_rollback(st);
-		return http_error_errno(res, r, "port");
-	}
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(ids, json_string(store_text(q, 0)));
-	store_done(q);
-	rows = json_array();
-	json_array_foreach(ids, i, v) {
-		json_t *p = r >= 0 ? port_render(req, st, json_string_value(v)) : NULL;
-		if (p)
-			json_array_append_new(rows, p);
-	}
-	store_rollback(st);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "port");
-	}
-	return network_list_reply(req, res, "ports", rows);
+	return network_list_sql(req, res, &l,
+				"SELECT p.id" PORT_VISIBLE " ORDER BY p.created_at, p.id", "sb",
+				network_caller_project(req), http_is_admin(req));
 }
 
 int h_port_get(struct http_request *req, struct http_response *res)
@@ -163,11 +145,7 @@ int h_port_create(struct http_request *req, struct http_response *res)
 	r = port_create(req, st, &spec, id, res);
 	if (r >= 0)
 		out = port_render(req, st, id);
-	if (api_write_end(res, st, r, "port") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "port", out);
+	return network_write_reply(req, res, st, r, "port", 201, "port", out);
 }
 
 /* Replace the port's addresses by fixed_ips: kept entries stay, the rest
@@ -236,9 +214,7 @@ int h_port_update(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	cur = port_visible(req, st, id);
-	r = cur ? 0 : http_error(res, 404, "Port %s could not be found.", id);
-	if (r >= 0 && !network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:update_port) is disallowed by policy");
+	r = network_may_change(req, res, cur, "Port", id, "update_port");
 	security = sec ? json_is_true(sec) : cur && json_is_true(json_object_get(cur, "port_security_enabled"));
 	if (r >= 0 && !security &&
 	    (groups ? json_array_size(groups) : json_array_size(json_object_get(cur, "security_groups"))))
@@ -261,11 +237,7 @@ int h_port_update(struct http_request *req, struct http_response *res)
 	json_decref(cur);
 	if (r >= 0)
 		out = port_render(req, st, id);
-	if (api_write_end(res, st, r, "port") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "port", out);
+	return network_write_reply(req, res, st, r, "port", 200, "port", out);
 }
 
 int h_port_delete(struct http_request *req, struct http_response *res)
@@ -280,9 +252,7 @@ int h_port_delete(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	cur = port_visible(req, st, id);
-	r = cur ? 0 : http_error(res, 404, "Port %s could not be found.", id);
-	if (r >= 0 && !network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:delete_port) is disallowed by policy");
+	r = network_may_change(req, res, cur, "Port", id, "delete_port");
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(l3_owners); i++)
 		if (strcmp(json_str(cur, "device_owner"), l3_owners[i]) == 0)
 			r = http_error(res, 409, "Port %s has owner %s and therefore cannot be deleted directly via the port API.", id, l3_owners[i]);

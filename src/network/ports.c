@@ -41,49 +41,27 @@ static bool mac_valid(const char *s, char out[18])
 	return true;
 }
 
+static int fixed_ip_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_array_append_new(out, json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0),
+					     "ip_address", store_text(q, 1)));
+	return 0;
+}
+
 json_t *port_fixed_ips(struct store *st, const char *port_id)
 {
-	struct store_stmt *q;
-	json_t *ips;
-	int r = store_query(st, &q,
+	return network_rows(st, fixed_ip_row, NULL, NULL,
 			    "SELECT subnet_id, ip_address FROM ip_allocation WHERE port_id = ?"
 			    " ORDER BY revision, subnet_id, ip_address",
 			    "s", port_id);
-
-	if (r < 0)
-		return NULL;
-	ips = json_array();
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(ips, json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0),
-						     "ip_address", store_text(q, 1)));
-	store_done(q);
-	if (r < 0) {
-		json_decref(ips);
-		return NULL;
-	}
-	return ips;
 }
 
-static json_t *port_groups(struct store *st, const char *port_id)
+json_t *port_group_ids(struct store *st, const char *port_id)
 {
-	struct store_stmt *q;
-	json_t *v;
-	int r = store_query(st, &q,
-			    "SELECT security_group_id FROM port_security_group WHERE port_id = ?"
-			    " ORDER BY security_group_id",
-			    "s", port_id);
-
-	if (r < 0)
-		return NULL;
-	v = json_array();
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(v, json_string(store_text(q, 0)));
-	store_done(q);
-	if (r < 0) {
-		json_decref(v);
-		return NULL;
-	}
-	return v;
+	return network_ids(st, NULL,
+			   "SELECT security_group_id FROM port_security_group WHERE port_id = ?"
+			   " ORDER BY security_group_id",
+			   "s", port_id);
 }
 
 #define PORT_COLS                                                                                  \
@@ -103,7 +81,7 @@ json_t *port_render(const struct http_request *req, struct store *st, const char
 		return NULL;
 	}
 	ips = port_fixed_ips(st, port_id);
-	groups = port_groups(st, port_id);
+	groups = port_group_ids(st, port_id);
 	if (!ips || !groups) {
 		json_decref(ips);
 		json_decref(groups);
@@ -170,17 +148,11 @@ int port_fixed_ips_add(struct store *st, const char *network_id, const char *por
 
 	if (!fixed_ips) {
 		/* One address from the first subnet with room. */
-		struct store_stmt *q;
-		json_t *ids = json_array();
-		r = store_query(st, &q, "SELECT id FROM subnet WHERE network_id = ? AND ip_version = 4"
-					" ORDER BY created_at, id", "s", network_id);
-		if (r < 0) {
-			json_decref(ids);
+		json_t *ids = network_ids(st, &r, "SELECT id FROM subnet WHERE network_id = ?"
+						  " AND ip_version = 4 ORDER BY created_at, id",
+					  "s", network_id);
+		if (!ids)
 			return http_error_errno(res, r, "subnet");
-		}
-		while (store_next(q) > 0)
-			json_array_append_new(ids, json_string(store_text(q, 0)));
-		store_done(q);
 		r = json_array_size(ids) ? -ENOSPC : 0;
 		json_array_foreach(ids, i, f) {
 			r = ipam_allocate(st, json_string_value(f), network_id, port_id, NULL, ip);

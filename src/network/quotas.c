@@ -63,18 +63,10 @@ static int quota_used(struct store *st, const char *project_id, const struct quo
 		      int64_t *used)
 {
 	char sql[128];
-	struct store_stmt *s;
-	int r;
 
 	/* q->table comes from the table above, never from a request. */
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE project_id = ?", q->table);
-	r = store_query(st, &s, sql, "s", project_id);
-	if (r < 0)
-		return r;
-	r = store_next(s);
-	*used = r > 0 ? store_int(s, 0) : 0;
-	store_done(s);
-	return r < 0 ? r : 0;
+	return network_count(st, used, sql, "s", project_id);
 }
 
 int network_quota_check(struct basalt *b, struct store *st, const char *project_id,

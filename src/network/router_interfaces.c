@@ -217,11 +217,7 @@ int h_router_add_interface(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_load(req, st, id, &rt);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Router %s could not be found", id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "router");
+	r = l3_router_find(req, st, id, &rt, res);
 	if (r >= 0 && json_str(body, "port_id")) {
 		snprintf(port, sizeof(port), "%s", json_str(body, "port_id"));
 		r = add_by_port(req, st, &rt, port, &sn, res);
@@ -288,7 +284,6 @@ int h_router_remove_interface(struct http_request *req, struct http_response *re
 	struct l3_router rt;
 	char port[UUID_LEN + 1] = "";
 	struct store *st;
-	struct store_stmt *q;
 	int64_t fips = 0;
 	int r;
 
@@ -297,25 +292,16 @@ int h_router_remove_interface(struct http_request *req, struct http_response *re
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_load(req, st, id, &rt);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Router %s could not be found", id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "router");
+	r = l3_router_find(req, st, id, &rt, res);
 	if (r >= 0)
 		r = find_leg(st, &rt, body, port, &sn, res);
 	/* Floating IPs reach their fixed IPs through this leg. */
 	if (r >= 0) {
-		r = store_query(st, &q,
-				"SELECT count(*) FROM floatingip f JOIN ip_allocation a"
-				" ON a.port_id = f.port_id AND a.ip_address = f.fixed_ip_address"
-				" WHERE f.router_id = ? AND a.subnet_id = ?",
-				"ss", rt.id, sn.id);
-		if (r >= 0) {
-			r = store_next(q);
-			fips = r > 0 ? store_int(q, 0) : 0;
-			store_done(q);
-		}
+		r = network_count(st, &fips,
+				  "SELECT count(*) FROM floatingip f JOIN ip_allocation a"
+				  " ON a.port_id = f.port_id AND a.ip_address = f.fixed_ip_address"
+				  " WHERE f.router_id = ? AND a.subnet_id = ?",
+				  "ss", rt.id, sn.id);
 		if (r < 0)
 			r = http_error_errno(res, r, "floating IPs");
 		else if (fips > 0)

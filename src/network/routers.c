@@ -52,6 +52,18 @@ int l3_router_load(const struct http_request *req, struct store *st, const char 
 	return r < 0 ? r : 0;
 }
 
+int l3_router_find(const struct http_request *req, struct store *st, const char *id,
+		   struct l3_router *rt, struct http_response *res)
+{
+	int r = l3_router_load(req, st, id, rt);
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Router %s could not be found", id);
+	if (r < 0)
+		return http_error_errno(res, r, "router");
+	return 0;
+}
+
 /* One row of ROUTER_COLS as the API shows it (new reference; NULL on error). */
 static json_t *render_router(const struct http_request *req, struct store *st,
 			     struct store_stmt *q)
@@ -97,25 +109,13 @@ json_t *l3_router_render(const struct http_request *req, struct store *st, const
 
 /* ---- the external gateway ---- */
 
-static int count(struct store *st, const char *sql, const char *arg, int64_t *n)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q, sql, "s", arg);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	*n = r > 0 ? store_int(q, 0) : 0;
-	store_done(q);
-	return r < 0 ? r : 0;
-}
-
 /* Floating IPs go through the router's gateway: it stays while they do. */
 static int gw_check_unused(struct store *st, const struct l3_router *rt,
 			   struct http_response *res)
 {
 	int64_t n = 0;
-	int r = count(st, "SELECT count(*) FROM floatingip WHERE router_id = ?", rt->id, &n);
+	int r = network_count(st, &n, "SELECT count(*) FROM floatingip WHERE router_id = ?",
+				      "s", rt->id);
 
 	if (r < 0)
 		return http_error_errno(res, r, "floating IPs");
@@ -258,38 +258,10 @@ static int gw_set(struct http_request *req, struct store *st, struct l3_router *
 
 int h_router_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	json_t *rows;
-	int r;
+	static const struct network_lister l = { "routers", "routers", 2, render_router };
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_begin_read(st);
-	if (r >= 0)
-		r = store_query(st, &q, "SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id", "");
-	if (r < 0) {
-		store_rollback(st);
-		return http_error_errno(res, r, "routers");
-	}
-	rows = json_array();
-	while ((r = store_next(q)) > 0) {
-		json_t *o;
-		if (!network_owns(req, store_text(q, 2)))
-			continue;
-		if (!(o = render_router(req, st, q))) {
-			r = -EIO;
-			break;
-		}
-		json_array_append_new(rows, o);
-	}
-	store_done(q);
-	store_rollback(st);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "routers");
-	}
-	return network_list_reply(req, res, "routers", rows);
+	return network_list_sql(req, res, &l, "SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id",
+				"");
 }
 
 int h_router_get(struct http_request *req, struct http_response *res)
@@ -303,16 +275,13 @@ int h_router_get(struct http_request *req, struct http_response *res)
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
 	r = store_begin_read(st);
-	if (r >= 0)
-		r = l3_router_load(req, st, id, &rt);
-	if (r >= 0 && !(o = l3_router_render(req, st, id)))
-		r = -EIO;
-	store_rollback(st);
-	if (r == -ENOENT)
-		return http_error(res, 404, "Router %s could not be found", id);
 	if (r < 0)
 		return http_error_errno(res, r, "router");
-	return network_show_reply(req, res, 200, "router", o);
+	r = l3_router_find(req, st, id, &rt, res);
+	if (r >= 0 && !(o = l3_router_render(req, st, id)))
+		r = http_error_errno(res, -EIO, "router");
+	store_rollback(st);
+	return r < 0 ? -1 : network_show_reply(req, res, 200, "router", o);
 }
 
 static const struct jfield router_fields[] = {
@@ -381,11 +350,7 @@ int h_router_create(struct http_request *req, struct http_response *res)
 		r = gw_set(req, st, &rt, json_object_get(o, "external_gateway_info"), res);
 	if (r >= 0 && !(out = l3_router_render(req, st, rt.id)))
 		r = -EIO;
-	if (api_write_end(res, st, r, "router") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "router", out);
+	return network_write_reply(req, res, st, r, "router", 201, "router", out);
 }
 
 int h_router_update(struct http_request *req, struct http_response *res)
@@ -405,11 +370,7 @@ int h_router_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_load(req, st, id, &rt);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Router %s could not be found", id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "router");
+	r = l3_router_find(req, st, id, &rt, res);
 	if (r >= 0 && json_object_get(o, "name"))
 		r = store_exec(st, "UPDATE router SET name = ? WHERE id = ?", "ss",
 			       json_str(o, "name") ? json_str(o, "name") : "", id);
@@ -426,11 +387,7 @@ int h_router_update(struct http_request *req, struct http_response *res)
 			       "iis", now_usec(), store_txn_revision(st), id);
 	if (r >= 0 && !(out = l3_router_render(req, st, id)))
 		r = -EIO;
-	if (api_write_end(res, st, r, "router") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "router", out);
+	return network_write_reply(req, res, st, r, "router", 200, "router", out);
 }
 
 int h_router_delete(struct http_request *req, struct http_response *res)
@@ -443,12 +400,10 @@ int h_router_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = l3_router_load(req, st, id, &rt);
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Router %s could not be found", id);
+	r = l3_router_find(req, st, id, &rt, res);
 	if (r >= 0)
-		r = count(st, "SELECT count(*) FROM port WHERE device_id = ? AND"
-			      " device_owner = 'network:router_interface'", id, &n);
+		r = network_count(st, &n, "SELECT count(*) FROM port WHERE device_id = ? AND"
+				  " device_owner = 'network:router_interface'", "s", id);
 	if (r >= 0 && n > 0)
 		r = http_error(res, 409, "Router %s still has ports", id);
 	if (r >= 0)

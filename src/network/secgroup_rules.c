@@ -21,28 +21,19 @@
 
 /* ---- rules ---- */
 
+static json_t *render_rule(const struct http_request *req, struct store *st, struct store_stmt *q)
+{
+	return l3_sgrule_render(q);
+}
+
 int h_sgrule_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	json_t *rows;
-	int r;
+	static const struct network_lister l = { "security_group_rules", "security group rules", 2,
+						 render_rule };
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT " RULE_COLS " FROM security_group_rule ORDER BY created_at, id", "");
-	if (r < 0)
-		return http_error_errno(res, r, "security group rules");
-	rows = json_array();
-	while ((r = store_next(q)) > 0)
-		if (network_owns(req, store_text(q, 2)))
-			json_array_append_new(rows, l3_sgrule_render(q));
-	store_done(q);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "security group rules");
-	}
-	return network_list_reply(req, res, "security_group_rules", rows);
+	return network_list_sql(req, res, &l,
+				"SELECT " RULE_COLS " FROM security_group_rule ORDER BY created_at, id",
+				"");
 }
 
 int h_sgrule_get(struct http_request *req, struct http_response *res)
@@ -352,15 +343,11 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	g = l3_secgroup_load(req, st, gid, &err);
-	r = err;
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Security group %s does not exist", gid);
+	g = l3_secgroup_find(req, st, gid, res);
+	r = g ? 0 : -1;
 	if (r >= 0 && w.remote_group_id) {
-		remote = l3_secgroup_load(req, st, w.remote_group_id, &err);
-		r = err == -ENOENT ? http_error(res, 404, "Security group %s does not exist",
-						w.remote_group_id)
-				   : err;
+		remote = l3_secgroup_find(req, st, w.remote_group_id, res);
+		r = remote ? 0 : -1;
 	}
 	/* A rule belongs to its group's project, whoever adds it. */
 	project = g ? json_string_value(json_object_get(g, "project_id")) : "";
@@ -379,9 +366,6 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 		r = err ? err : -EIO;
 	json_decref(g);
 	json_decref(remote);
-	if (api_write_end(res, st, r, "security group rule") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "security_group_rule", out);
+	return network_write_reply(req, res, st, r, "security group rule", 201, "security_group_rule",
+				   out);
 }

@@ -160,7 +160,8 @@ static json_t *group_rules(struct store *st, const char *group_id)
 }
 
 /* One row of SG_COLS with its rules (new reference, NULL on error). */
-static json_t *render_group(struct store *st, struct store_stmt *q)
+static json_t *render_group(const struct http_request *req, struct store *st,
+			    struct store_stmt *q)
 {
 	json_t *rules = group_rules(st, store_text(q, 0));
 
@@ -187,11 +188,24 @@ json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const
 		r = store_next(q);
 		if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 2))))
 			r = -ENOENT;
-		else if (r > 0 && !(g = render_group(st, q)))
+		else if (r > 0 && !(g = render_group(req, st, q)))
 			r = -EIO;
 		store_done(q);
 	}
 	*err = r < 0 ? r : 0;
+	return g;
+}
+
+json_t *l3_secgroup_find(const struct http_request *req, struct store *st, const char *id,
+			 struct http_response *res)
+{
+	int err;
+	json_t *g = l3_secgroup_load(req, st, id, &err);
+
+	if (err == -ENOENT)
+		http_error(res, 404, "Security group %s does not exist", id);
+	else if (!g)
+		http_error_errno(res, err ? err : -EIO, "security group");
 	return g;
 }
 
@@ -289,35 +303,22 @@ int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN 
 
 int h_secgroup_list(struct http_request *req, struct http_response *res)
 {
+	static const struct network_lister l = { "security_groups", "security groups", 2,
+						 render_group };
 	const char *project = network_caller_project(req);
 	struct store *st = api_write_begin(req, res);
-	struct store_stmt *q;
-	json_t *rows = json_array();
+	json_t *rows = NULL;
 	char def[UUID_LEN + 1];
 	int r;
 
-	if (!st) {
-		json_decref(rows);
+	if (!st)
 		return -1;
-	}
 	/* Neutron makes the caller's default group the first time it looks. */
 	r = project[0] ? secgroup_default(st, project, def) : 0;
 	if (r >= 0)
-		r = store_query(st, &q, "SELECT " SG_COLS " FROM security_group ORDER BY created_at, id", "");
-	if (r >= 0) {
-		while ((r = store_next(q)) > 0) {
-			json_t *g;
-			if (!network_owns(req, store_text(q, 2)))
-				continue;
-			g = render_group(st, q);
-			if (!g) {
-				r = -EIO;
-				break;
-			}
-			json_array_append_new(rows, g);
-		}
-		store_done(q);
-	}
+		rows = network_list_rows(req, st, &l, &r,
+					 "SELECT " SG_COLS " FROM security_group ORDER BY created_at, id",
+					 "");
 	if (api_write_end(res, st, r, "security groups") < 0) {
 		json_decref(rows);
 		return -1;
@@ -330,16 +331,11 @@ int h_secgroup_get(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "id");
 	struct store *st = basalt_store(req->b);
 	json_t *g;
-	int err;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	g = l3_secgroup_load(req, st, id, &err);
-	if (err == -ENOENT)
-		return http_error(res, 404, "Security group %s does not exist", id);
-	if (!g)
-		return http_error_errno(res, err ? err : -EIO, "security group");
-	return network_show_reply(req, res, 200, "security_group", g);
+	g = l3_secgroup_find(req, st, id, res);
+	return g ? network_show_reply(req, res, 200, "security_group", g) : -1;
 }
 
 /* Neutron keeps the name "default" for the group it makes itself. */
@@ -386,11 +382,7 @@ int h_secgroup_create(struct http_request *req, struct http_response *res)
 	out = r >= 0 ? l3_secgroup_load(req, st, id, &err) : NULL;
 	if (r >= 0 && !out)
 		r = -EIO;
-	if (api_write_end(res, st, r, "security group") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "security_group", out);
+	return network_write_reply(req, res, st, r, "security group", 201, "security_group", out);
 }
 
 int h_secgroup_update(struct http_request *req, struct http_response *res)
@@ -412,11 +404,9 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	g = l3_secgroup_load(req, st, id, &err);
-	r = err;
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Security group %s does not exist", id);
-	else if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
+	g = l3_secgroup_find(req, st, id, res);
+	r = g ? 0 : -1;
+	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
 		 json_str(sg, "name"))
 		r = http_error(res, 409, "Updating default security group not allowed.");
 	if (r >= 0 && json_object_get(sg, "name"))
@@ -434,24 +424,7 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	if (r >= 0 && !(out = l3_secgroup_load(req, st, id, &err)))
 		r = err ? err : -EIO;
 	json_decref(g);
-	if (api_write_end(res, st, r, "security group") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "security_group", out);
-}
-
-static int count_rows(struct store *st, const char *sql, const char *arg, int64_t *n)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q, sql, "s", arg);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	*n = r > 0 ? store_int(q, 0) : 0;
-	store_done(q);
-	return r < 0 ? r : 0;
+	return network_write_reply(req, res, st, r, "security group", 200, "security_group", out);
 }
 
 int h_secgroup_delete(struct http_request *req, struct http_response *res)
@@ -460,20 +433,19 @@ int h_secgroup_delete(struct http_request *req, struct http_response *res)
 	struct store *st = api_write_begin(req, res);
 	json_t *g;
 	int64_t ports = 0;
-	int r, err;
+	int r;
 
 	if (!st)
 		return -1;
-	g = l3_secgroup_load(req, st, id, &err);
-	r = err;
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Security group %s does not exist", id);
-	else if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
+	g = l3_secgroup_find(req, st, id, res);
+	r = g ? 0 : -1;
+	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
 		 !http_is_admin(req))
 		r = http_error(res, 409, "Insufficient rights for removing default security group.");
 	if (r >= 0)
-		r = count_rows(st, "SELECT count(*) FROM port_security_group WHERE security_group_id = ?",
-			       id, &ports);
+		r = network_count(st, &ports,
+				  "SELECT count(*) FROM port_security_group WHERE security_group_id = ?",
+				  "s", id);
 	if (r >= 0 && ports > 0)
 		r = http_error(res, 409, "Security Group %s in use.", id);
 	/* Rules of other groups naming this one as their remote go with it,

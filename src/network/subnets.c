@@ -35,7 +35,8 @@ static json_t *json_text(const char *text)
 	return v ? v : json_array();
 }
 
-static json_t *render_subnet(struct store_stmt *q)
+static json_t *render_subnet(const struct http_request *req, struct store *st,
+			     struct store_stmt *q)
 {
 	const char *gw = store_text(q, 7);
 
@@ -62,36 +63,18 @@ static json_t *subnet_get(const struct http_request *req, struct store *st, cons
 			network_caller_project(req), http_is_admin(req), id) < 0)
 		return NULL;
 	if (store_next(q) > 0)
-		s = render_subnet(q);
+		s = render_subnet(req, st, q);
 	store_done(q);
 	return s;
 }
 
 int h_subnet_list(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	json_t *rows;
-	int r;
+	static const struct network_lister l = { "subnets", "subnet", -1, render_subnet };
 
-	if (!st || store_begin_read(st) < 0)
-		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT " SUBNET_COLS SUBNET_FROM " ORDER BY s.created_at, s.id", "sb",
-			network_caller_project(req), http_is_admin(req));
-	if (r < 0) {
-		store_rollback(st);
-		return http_error_errno(res, r, "subnet");
-	}
-	rows = json_array();
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(rows, render_subnet(q));
-	store_done(q);
-	store_rollback(st);
-	if (r < 0) {
-		json_decref(rows);
-		return http_error_errno(res, r, "subnet");
-	}
-	return network_list_reply(req, res, "subnets", rows);
+	return network_list_sql(req, res, &l,
+				"SELECT " SUBNET_COLS SUBNET_FROM " ORDER BY s.created_at, s.id", "sb",
+				network_caller_project(req), http_is_admin(req));
 }
 
 int h_subnet_get(struct http_request *req, struct http_response *res)
@@ -107,21 +90,6 @@ int h_subnet_get(struct http_request *req, struct http_response *res)
 	if (!s)
 		return http_error(res, 404, "Subnet %s could not be found.", id);
 	return network_show_reply(req, res, 200, "subnet", s);
-}
-
-/* The ids of a query's first column, as a new array (NULL on error). */
-static json_t *ids_of(struct store *st, const char *sql, const char *network_id)
-{
-	struct store_stmt *q;
-	json_t *v;
-
-	if (store_query(st, &q, sql, "s", network_id) < 0)
-		return NULL;
-	v = json_array();
-	while (store_next(q) > 0)
-		json_array_append_new(v, json_string(store_text(q, 0)));
-	store_done(q);
-	return v;
 }
 
 static bool in_list(const json_t *list, const char *s)
@@ -177,10 +145,12 @@ static int dhcp_port_sync(struct store *st, const char *network_id, const char *
 int network_dhcp_sync(struct http_request *req, struct store *st, const char *network_id,
 		      struct http_response *res)
 {
-	_cleanup_json_ json_t *subnets = ids_of(st, "SELECT id FROM subnet WHERE network_id = ?"
-						    " AND enable_dhcp = 1 ORDER BY created_at, id", network_id);
-	_cleanup_json_ json_t *ports = ids_of(st, "SELECT id FROM port WHERE network_id = ?"
-						  " AND device_owner = 'network:dhcp' ORDER BY id", network_id);
+	_cleanup_json_ json_t *subnets = network_ids(
+		st, NULL, "SELECT id FROM subnet WHERE network_id = ? AND enable_dhcp = 1"
+			  " ORDER BY created_at, id", "s", network_id);
+	_cleanup_json_ json_t *ports = network_ids(
+		st, NULL, "SELECT id FROM port WHERE network_id = ? AND device_owner = 'network:dhcp'"
+			  " ORDER BY id", "s", network_id);
 	_cleanup_json_ json_t *fixed = NULL;
 	_cleanup_free_ char *project = NULL;
 	struct port_spec spec = { 0 };
@@ -268,11 +238,7 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		out = subnet_get(req, st, id);
 	subnet_input_free(&in);
-	if (api_write_end(res, st, r, "subnet") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 201, "subnet", out);
+	return network_write_reply(req, res, st, r, "subnet", 201, "subnet", out);
 }
 
 int h_subnet_update(struct http_request *req, struct http_response *res)
@@ -291,11 +257,8 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	cur = subnet_get(req, st, id);
-	if (!cur)
-		r = http_error(res, 404, "Subnet %s could not be found.", id);
-	else if (!network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:update_subnet) is disallowed by policy");
-	else
+	r = network_may_change(req, res, cur, "Subnet", id, "update_subnet");
+	if (r >= 0)
 		r = subnet_input_parse(req, res, s, cur, &in);
 	if (r >= 0)
 		r = subnet_input_check(req, st, res, &in, id);
@@ -318,42 +281,31 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 		out = subnet_get(req, st, id);
 	json_decref(cur);
 	subnet_input_free(&in);
-	if (api_write_end(res, st, r, "subnet") < 0) {
-		json_decref(out);
-		return -1;
-	}
-	return network_show_reply(req, res, 200, "subnet", out);
+	return network_write_reply(req, res, st, r, "subnet", 200, "subnet", out);
 }
 
 int h_subnet_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "subnet_id");
 	struct store *st = api_write_begin(req, res);
-	struct store_stmt *q;
 	char network_id[65] = "";
+	int64_t used = 0;
 	json_t *cur;
 	int r;
 
 	if (!st)
 		return -1;
 	cur = subnet_get(req, st, id);
-	if (!cur)
-		r = http_error(res, 404, "Subnet %s could not be found.", id);
-	else if (!network_owns(req, json_str(cur, "project_id")))
-		r = http_error(res, 403, "(rule:delete_subnet) is disallowed by policy");
-	else
-		r = store_query(st, &q,
-				"SELECT count(*) FROM ip_allocation a JOIN port p ON p.id = a.port_id"
-				" WHERE a.subnet_id = ? AND p.device_owner <> 'network:dhcp'", "s", id);
+	r = network_may_change(req, res, cur, "Subnet", id, "delete_subnet");
+	if (r >= 0)
+		r = network_count(st, &used,
+				  "SELECT count(*) FROM ip_allocation a JOIN port p ON p.id = a.port_id"
+				  " WHERE a.subnet_id = ? AND p.device_owner <> 'network:dhcp'", "s", id);
 	if (cur)
 		snprintf(network_id, sizeof(network_id), "%s", json_str(cur, "network_id"));
 	json_decref(cur);
-	if (r >= 0) {
-		r = store_next(q) > 0 && store_int(q, 0) > 0;
-		store_done(q);
-		if (r)
-			r = http_error(res, 409, "Unable to complete operation on subnet %s: One or more ports have an IP allocation from this subnet.", id);
-	}
+	if (r >= 0 && used > 0)
+		r = http_error(res, 409, "Unable to complete operation on subnet %s: One or more ports have an IP allocation from this subnet.", id);
 	/* The DHCP port gives its address back first, then the subnet goes. */
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM ip_allocation WHERE subnet_id = ?", "s", id);
