@@ -345,7 +345,10 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		record_failure(a, id, "image", r, err);
 		return;
 	}
-	_cleanup_free_ char *meta = config_drive_meta(s);
+	/* Without a config drive the guest asks 169.254.169.254. */
+	_cleanup_free_ char *meta = json_is_true(json_object_get(s, "config_drive"))
+					    ? config_drive_meta(s)
+					    : NULL;
 	_cleanup_free_ unsigned char *user_data = NULL;
 	size_t ud_len = 0;
 	if (user_data_decode(s, &user_data, &ud_len) < 0) {

@@ -113,9 +113,9 @@ const struct command cli_commands[] = {
 	  "NAME --image IMAGE --flavor FLAVOR [--key-name K] [--user-data FILE] "
 	  "[--property K=V...] [--nic net-id=N,v4-fixed-ip=IP|port-id=P|none|auto...] "
 	  "[--network NET...] [--port PORT...] [--security-group SG...] [--availability-zone AZ] "
-	  "[--wait] [--timeout S]",
+	  "[--config-drive] [--wait] [--timeout S]",
 	  "image= flavor= key-name= user-data= property= nic= network= port= security-group= "
-	  "availability-zone= wait timeout=", 1,
+	  "availability-zone= config-drive wait timeout=", 1,
 	  1, false, cmd_server_create,
 	  "Create a new server (--wait: until ACTIVE, showing progress)" },
 	{ "server delete", "SERVER... [--wait] [--timeout S] [--all-projects]",

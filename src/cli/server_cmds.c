@@ -601,6 +601,7 @@ int cmd_server_create(struct cli *cli, const struct cli_args *a)
 	    (json_object_size(meta) && json_object_set(s, "metadata", meta) < 0) ||
 	    (r = cli_body_opt(s, a, "key-name", "key_name")) < 0 ||
 	    (r = cli_body_opt(s, a, "availability-zone", "availability_zone")) < 0 ||
+	    (cli_flag(a, "config-drive") && json_object_set_new(s, "config_drive", json_true()) < 0) ||
 	    !(body = json_pack("{s:O}", "server", s)))
 		return r < 0 ? r : -ENOMEM;
 	if ((r = cli_compute_request(cli, "POST", "servers", body, &reply)) < 0)

@@ -137,7 +137,7 @@ static int host_registered(struct store *st, const char *host, char roles[256])
  * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
  * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
  * 17 user_data, 18 availability_zone, 19 image checksum, 20 image size,
- * 21 image disk_format, 22 created_at. */
+ * 21 image disk_format, 22 created_at, 23 config_drive. */
 static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
 	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
@@ -174,6 +174,7 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 				    json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
 					      store_text(q, 19), "size", store_int(q, 20),
 					      "disk_format", store_text(q, 21), "file", file));
+	json_object_set_new(s, "config_drive", json_boolean(store_int(q, 23)));
 	/* The NICs in the order the guest sees them, on the taps the data
 	 * plane makes for their ports. */
 	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
@@ -196,7 +197,8 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 			"SELECT s.id, s.name, s.project_id, s.user_id, s.power, s.reboot_seq,"
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
-			" s.availability_zone, i.checksum, i.size, i.disk_format, s.created_at"
+			" s.availability_zone, i.checksum, i.size, i.disk_format, s.created_at,"
+			" s.config_drive"
 			" FROM server s LEFT JOIN image i ON i.id = s.image_id"
 			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
 			" ORDER BY s.id",

@@ -108,7 +108,8 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      server_addresses(st, id, true), "accessIPv4", "",
 		      "accessIPv6", "", "links", nova_links(req, "servers", id),
 		      "OS-DCF:diskConfig", "MANUAL", "progress", 0, "OS-EXT-AZ:availability_zone",
-		      store_text(q, SC_AZ), "config_drive", "", "key_name",
+		      store_text(q, SC_AZ), "config_drive",
+		      store_int(q, SC_CONFIG_DRIVE) ? "True" : "", "key_name",
 		      key ? json_string(key) : json_null(), "OS-SRV-USG:launched_at",
 		      nova_time(store_int(q, SC_LAUNCHED)), "OS-SRV-USG:terminated_at",
 		      "OS-EXT-STS:task_state", task ? json_string(task) : json_null(),
@@ -420,13 +421,15 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
 	r = store_exec(st,
 		       "INSERT INTO server (id, name, project_id, user_id, flavor_id, flavor_name,"
 		       " vcpus, ram, disk, ephemeral, swap, image_id, key_name, public_key, user_data,"
-		       " availability_zone, vm_state, task_state, created_at, updated_at, revision)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'building',"
+		       " availability_zone, config_drive, vm_state, task_state, created_at, updated_at,"
+		       " revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'building',"
 		       " 'scheduling', ?, ?, ?)",
-		       "ssssssiiiiisssssiii", spec->id, json_str(s, "name"), req->tok.scope_id,
+		       "ssssssiiiiisssssiiii", spec->id, json_str(s, "name"), req->tok.scope_id,
 		       req->tok.user_id, spec->flavor_id, spec->flavor_name, spec->vcpus, spec->ram,
 		       spec->disk, spec->ephemeral, spec->swap, spec->image_ref, spec->key_name,
-		       spec->public_key, json_str(s, "user_data"), "nova", now, now,
+		       spec->public_key, json_str(s, "user_data"), "nova",
+		       (int64_t)(spec->config_drive || req->b->cfg.force_config_drive), now, now,
 		       store_txn_revision(st));
 	if (r >= 0)
 		r = server_metadata_put(st, spec->id, json_object_get(s, "metadata"));
@@ -451,6 +454,22 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
 		return r;
 	/* Nova makes the ports once the host is chosen: binding:host_id is it. */
 	return server_nics_make(req, res, st, spec->id, host, nics);
+}
+
+/* Nova's boolean config_drive: true/false or a string such as "True" or
+ * "no". 0, or a 400 in res. */
+static int config_drive_of(struct http_response *res, const json_t *v, bool *out)
+{
+	*out = false;
+	if (!v || json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	if (json_is_string(v) && config_parse_bool(json_string_value(v), out) == 0)
+		return 0;
+	return http_error(res, 400, "Invalid input for field/attribute config_drive. Value: %s. "
+				    "It is not a boolean (true or false).",
+			  json_is_string(v) ? json_string_value(v) : "(not a string)");
 }
 
 /* The key pair named, for the caller. 0, or a 400 in res. */
@@ -529,6 +548,8 @@ int h_server_create(struct http_request *req, struct http_response *res)
 			return http_error(res, 400, "User data needs to be valid base 64.");
 	}
 	if (server_metadata_check(res, json_object_get(s, "metadata")) < 0)
+		return -1;
+	if (config_drive_of(res, json_object_get(s, "config_drive"), &spec.config_drive) < 0)
 		return -1;
 	fr = json_object_get(s, "flavorRef");
 	if (json_is_integer(fr)) {

@@ -17,13 +17,13 @@ struct store_stmt;
 	"id, name, project_id, user_id, host, flavor_id, flavor_name, vcpus, ram, disk,"           \
 	" ephemeral, swap, image_id, key_name, availability_zone, vm_state, task_state,"           \
 	" power_state, fault_code, fault_message, fault_details, fault_at, created_at,"            \
-	" updated_at, launched_at, console"
+	" updated_at, launched_at, console, config_drive"
 
 enum server_col {
 	SC_ID, SC_NAME, SC_PROJECT, SC_USER, SC_HOST, SC_FLAVOR_ID, SC_FLAVOR_NAME, SC_VCPUS,
 	SC_RAM, SC_DISK, SC_EPHEMERAL, SC_SWAP, SC_IMAGE_ID, SC_KEY_NAME, SC_AZ, SC_VM_STATE,
 	SC_TASK_STATE, SC_POWER_STATE, SC_FAULT_CODE, SC_FAULT_MESSAGE, SC_FAULT_DETAILS,
-	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE,
+	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE, SC_CONFIG_DRIVE,
 };
 
 struct server_spec {
@@ -33,6 +33,7 @@ struct server_spec {
 	char *public_key; /* owned */
 	char flavor_id[256], flavor_name[256];
 	int64_t vcpus, ram, disk, ephemeral, swap;
+	bool config_drive;
 };
 
 struct http_response;

@@ -6,12 +6,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
 
-enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_DOUBLE };
+enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_DOUBLE, OPT_BOOL };
 
 struct option {
 	const char *section;
@@ -34,6 +35,10 @@ struct option {
 #define I64(sec, name, field, def, help)                                                           \
 	{                                                                                          \
 		sec, name, OPT_I64, offsetof(struct config, field), def, help                      \
+	}
+#define BOOL(sec, name, field, def, help)                                                          \
+	{                                                                                          \
+		sec, name, OPT_BOOL, offsetof(struct config, field), def, help                     \
 	}
 #define DBL(sec, name, field, def, help)                                                           \
 	{                                                                                          \
@@ -92,6 +97,8 @@ static const struct option options[] = {
 	    "Seconds between an agent's heartbeats."),
 	INT("compute", "vif_plugging_timeout", vif_plugging_timeout, "300",
 	    "Seconds a new VM waits for the DHCP server of its networks before it starts anyway (Nova's)."),
+	BOOL("compute", "force_config_drive", force_config_drive, "false",
+	     "Give every new VM a config drive, asked for or not (Nova's); else only those created with config_drive."),
 	STR("agent", "controller_url", agent_controller_url, "",
 	    "The controller's API, e.g. http://controller:5000, for compute and network nodes."),
 	STR("agent", "username", agent_username, "", "The agent's service user."),
@@ -128,6 +135,24 @@ static const struct option options[] = {
 	    "Default security group rules per project."),
 };
 
+int config_parse_bool(const char *value, bool *out)
+{
+	/* oslo.config's spellings. */
+	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int option_set(struct config *cfg, const struct option *o, const char *value)
 {
 	void *field = (char *)cfg + o->offset;
@@ -140,6 +165,8 @@ static int option_set(struct config *cfg, const struct option *o, const char *va
 		*(char **)field = copy;
 		return 0;
 	}
+	if (o->type == OPT_BOOL)
+		return config_parse_bool(value, (bool *)field);
 	char *end;
 	errno = 0;
 	if (o->type == OPT_DOUBLE) {
@@ -198,6 +225,9 @@ void config_diff(const struct config *a, const struct config *b,
 			break;
 		case OPT_I64:
 			same = *(const long long *)fa == *(const long long *)fb;
+			break;
+		case OPT_BOOL:
+			same = *(const bool *)fa == *(const bool *)fb;
 			break;
 		default:
 			same = *(const int *)fa == *(const int *)fb;

@@ -176,7 +176,7 @@ AGENT_PID=$!
 # --- servers ---
 printf '#cloud-config\nhostname: vm1\n' >"$WORK/user-data"
 t_create() {
-	"$B" server create vm1 --nic none --image "$IMAGE" --flavor m1.cli --key-name k1 \
+	"$B" server create vm1 --nic none --image "$IMAGE" --flavor m1.cli --key-name k1 --config-drive \
 		--user-data "$WORK/user-data" --property role=test --wait >"$WORK/create.out" 2>&1 || {
 		cat "$WORK/create.out"; return 1; }
 	# stdout is not a terminal: plain progress lines, then the server.
@@ -193,7 +193,7 @@ check "server list --long -f json" json_has \
 	"d[0]['Name'] == 'vm1' and d[0]['Host'] == 'h1' and d[0]['Power State'] == 'Running' and d[0]['Properties'] == {'role': 'test'}" \
 	"$B" server list --long -f json
 check "server show -f json" json_has \
-	"d['status'] == 'ACTIVE' and d['key_name'] == 'k1' and d['properties'] == {'role': 'test'} and d['flavor']['original_name'] == 'm1.cli' and d['image'].endswith('($IMAGE_ID)') and 'project_id' in d" \
+	"d['status'] == 'ACTIVE' and d['key_name'] == 'k1' and d['config_drive'] == 'True' and d['properties'] == {'role': 'test'} and d['flavor']['original_name'] == 'm1.cli' and d['image'].endswith('($IMAGE_ID)') and 'project_id' in d" \
 	"$B" server show vm1 -f json
 check "console log show prints the console" bash -c "'$B' console log show vm1 | grep -qx '$MARKER'"
 check "console log show --lines 1" has_line "$MARKER" "$B" console log show vm1 --lines 1

@@ -62,11 +62,12 @@ t_boot() {
 	local t0 t1
 	t0=$(date +%s.%N)
 	os server create --image basalt-test --flavor m1.tiny --nic none --key-name k1 \
-		--property role=e2e --wait vm1 -f value -c status >"$STATE/create.out" 2>&1 ||
+		--config-drive True --property role=e2e --wait vm1 -f value -c status >"$STATE/create.out" 2>&1 ||
 		{ cat "$STATE/create.out"; tail -30 "$STATE/agent.log"; return 1; }
 	t1=$(date +%s.%N)
 	echo "# create --wait to ACTIVE: $(python3 -c "print(round($t1 - $t0, 2))") s"
-	expect_eq status "$(os server show vm1 -f value -c status)" ACTIVE
+	expect_eq status "$(os server show vm1 -f value -c status)" ACTIVE &&
+		expect_eq config_drive "$(os server show vm1 -f value -c config_drive)" True
 }
 check "server create --wait reaches ACTIVE" t_boot
 

@@ -129,7 +129,7 @@ one_qemu() {
 }
 
 t_vm1() {
-	os server create --image basalt-test --flavor m1.tiny --nic none --wait vm1 \
+	os server create --image basalt-test --flavor m1.tiny --nic none --config-drive True --wait vm1 \
 		-f value -c status >"$STATE/vm1.out" 2>&1 || { cat "$STATE/vm1.out"; tail -20 "$STATE/agent.log"; return 1; }
 	expect_eq status "$(status vm1)" ACTIVE && wait_ready vm1 && one_qemu vm1
 }
@@ -141,7 +141,7 @@ VM1_START=$(start_time "$VM1_PID")
 t_dead_create() {
 	[ -n "$VM1_PID" ] || { echo "no QEMU pid for vm1"; return 1; }
 	kill_agent
-	os server create --image basalt-test --flavor m1.tiny --nic none vm2 >/dev/null || return 1
+	os server create --image basalt-test --flavor m1.tiny --nic none --config-drive True vm2 >/dev/null || return 1
 	sleep 3
 	expect_eq "vm2 status with the agent dead" "$(status vm2)" BUILD || return 1
 	expect_eq "vm2's host" "$(os server show vm2 -f value -c OS-EXT-SRV-ATTR:host)" compute0 || return 1
@@ -197,7 +197,7 @@ PY
 	sleep 0.3 # the watcher has listed what exists
 	body=$(curl -s --max-time 30 -H "X-Auth-Token: $ADMIN_TOKEN" -H 'Content-Type: application/json' \
 		-H 'OpenStack-API-Version: compute 2.60' "$CAPI/servers" \
-		-d '{"server":{"name":"vm3","imageRef":"'"$IMAGE_ID"'","flavorRef":"'"$FLAVOR_ID"'","networks":"none"}}')
+		-d '{"server":{"name":"vm3","imageRef":"'"$IMAGE_ID"'","flavorRef":"'"$FLAVOR_ID"'","networks":"none","config_drive":true}}')
 	VM3_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["server"]["id"])' <<<"$body") ||
 		{ echo "create vm3: $body"; kill "$watcher"; return 1; }
 	wait "$watcher"

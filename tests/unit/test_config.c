@@ -56,6 +56,26 @@ static void rejects_unknown_and_bad(void **state)
 	config_free(&c);
 }
 
+/* Booleans take oslo.config's spellings, in any case, and nothing else. */
+static void parses_booleans(void **state)
+{
+	struct config c;
+
+	assert_int_equal(config_load(&c, NULL), 0);
+	assert_false(c.force_config_drive);
+	config_free(&c);
+	assert_int_equal(load_text("[compute]\nforce_config_drive = True\n", &c), 0);
+	assert_true(c.force_config_drive);
+	config_free(&c);
+	assert_int_equal(load_text("[compute]\nforce_config_drive = off\n", &c), 0);
+	assert_false(c.force_config_drive);
+	config_free(&c);
+	assert_int_not_equal(load_text("[compute]\nforce_config_drive = maybe\n", &c), 0);
+	config_free(&c);
+	assert_int_not_equal(load_text("[compute]\nforce_config_drive = \n", &c), 0);
+	config_free(&c);
+}
+
 /* etc/basalt.conf.sample is generated from the option table: keep it so. */
 static void sample_up_to_date(void **state)
 {
@@ -80,6 +100,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(parses_sections),
 		cmocka_unit_test(rejects_unknown_and_bad),
+		cmocka_unit_test(parses_booleans),
 		cmocka_unit_test(sample_up_to_date),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
