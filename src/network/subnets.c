@@ -207,8 +207,10 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 
 	if (!body)
 		return -1;
-	if (subnet_input_parse(req, res, s, NULL, &in) < 0)
+	if (subnet_input_parse(req, res, s, NULL, &in) < 0) {
+		subnet_input_free(&in);
 		return -1;
+	}
 	st = api_write_begin(req, res);
 	if (!st) {
 		subnet_input_free(&in);
