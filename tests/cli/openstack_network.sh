@@ -18,8 +18,8 @@ check "network create (vxlan, mtu 1450)" bash -c '
 	t=$(jfield provider:network_type <<<"$j"); m=$(jfield mtu <<<"$j")
 	[ "$t" = vxlan ] && [ "$m" = 1450 ] || { echo "$j"; exit 1; }'
 check "network list and show by name" bash -c '
-	timeout 60 openstack network list -f value -c Name | grep -qx cli-net &&
-	timeout 60 openstack network show cli-net -f value -c status | grep -qx ACTIVE'
+	timeout 60 openstack network list -f value -c Name | grep -x cli-net >/dev/null &&
+	timeout 60 openstack network show cli-net -f value -c status | grep -x ACTIVE >/dev/null'
 check "network set name/description" bash -c '
 	timeout 60 openstack network set --name cli-net2 --description hello cli-net &&
 	[ "$(timeout 60 openstack network show cli-net2 -f value -c description)" = hello ] &&
@@ -35,7 +35,7 @@ assert s[\"dns_nameservers\"]==[\"192.0.2.53\"], s
 assert s[\"host_routes\"]==[{\"destination\":\"198.51.100.0/24\",\"nexthop\":\"192.0.2.254\"}], s
 assert s[\"gateway_ip\"]==\"192.0.2.1\" and s[\"enable_dhcp\"] is True, s" "$j"'
 check "the DHCP port takes the first free address" bash -c '
-	timeout 60 openstack port list --device-owner network:dhcp -f value -c "Fixed IP Addresses" | grep -q "192.0.2.10"'
+	timeout 60 openstack port list --device-owner network:dhcp -f value -c "Fixed IP Addresses" | grep "192.0.2.10" >/dev/null'
 check "subnet create --no-dhcp" bash -c '
 	[ "$(timeout 60 openstack subnet create cli-sub2 --network cli-net --subnet-range 203.0.113.0/24 --no-dhcp -f value -c enable_dhcp)" = False ]'
 before=$(count subnet)

@@ -98,9 +98,9 @@ t_rules() {
 check "security group rule create (tcp 22, icmp), duplicate refused, delete, show" t_rules
 
 t_groups() {
-	os security group create cli-web >/dev/null || return 1
-	os security group show cli-web -f value -c name | grep -qx cli-web || return 1
-	os security group list -f value -c Name | grep -qx default || return 1
+	os security group create cli-web >/dev/null || { echo "create failed"; return 1; }
+	os security group show cli-web -f value -c name | grep -qx cli-web || { echo "show failed"; return 1; }
+	os security group list -f value -c Name | grep -x default >/dev/null || { os security group list; return 1; }
 	os security group delete cli-web
 }
 check "security group create, show, list, delete" t_groups

@@ -45,7 +45,7 @@ start_agent
 
 t_agent_up() {
 	for _ in $(seq 1 50); do
-		os compute service list -f value -c Host -c State 2>/dev/null | grep -qx "compute0 up" && return 0
+		os compute service list -f value -c Host -c State 2>/dev/null | grep -x "compute0 up" >/dev/null && return 0
 		sleep 0.2
 	done
 	tail -20 "$STATE/agent.log"
@@ -73,8 +73,8 @@ check "server create --wait reaches ACTIVE" t_boot
 
 t_console() {
 	for _ in $(seq 1 120); do
-		os console log show vm1 2>/dev/null | grep -q "basalt-guest: ready .*hostname=vm1" &&
-			os console log show vm1 | grep -q "metadata source=config-drive" && return 0
+		os console log show vm1 2>/dev/null | grep "basalt-guest: ready .*hostname=vm1" >/dev/null &&
+			os console log show vm1 | grep "metadata source=config-drive" >/dev/null && return 0
 		sleep 0.5
 	done
 	os console log show vm1 | tail -20
@@ -143,7 +143,7 @@ t_qemu_fails() {
 	BASALT_QEMU="$STATE/badqemu" "$BASALTD" --config "$conf" --role compute >>"$STATE/bad.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 50); do
-		os compute service list -f value -c Host -c State | grep -qx "compute-bad up" && break
+		os compute service list -f value -c Host -c State | grep -x "compute-bad up" >/dev/null && break
 		sleep 0.2
 	done
 	os compute service set --disable compute0 nova-compute || { kill "$pid"; return 1; }
@@ -168,6 +168,6 @@ t_down() {
 	kill "$AGENT_PID" && wait "$AGENT_PID"
 	AGENT_PID=
 	sleep 7
-	os compute service list -f value -c Host -c State | grep -qx "compute0 down"
+	os compute service list -f value -c Host -c State | grep -x "compute0 down" >/dev/null
 }
 check "compute service shows down once the agent stops heartbeating" t_down

@@ -53,7 +53,7 @@ AGENT_PID=$!
 
 t_agent_up() {
 	for _ in $(seq 1 50); do
-		os compute service list -f value -c Host -c State 2>/dev/null | grep -qx "cmp1 up" && return 0
+		os compute service list -f value -c Host -c State 2>/dev/null | grep -x "cmp1 up" >/dev/null && return 0
 		sleep 0.2
 	done
 	tail -20 "$STATE/agent-cmp1.log"

@@ -74,7 +74,7 @@ start_agent
 
 t_agent_up() {
 	for _ in $(seq 1 50); do
-		os compute service list -f value -c Host -c State 2>/dev/null | grep -qx "compute0 up" && return 0
+		os compute service list -f value -c Host -c State 2>/dev/null | grep -x "compute0 up" >/dev/null && return 0
 		sleep 0.2
 	done
 	tail -20 "$STATE/agent.log"
@@ -111,7 +111,7 @@ wait_status() {
 wait_ready() {
 	local deadline=$((SECONDS + 90))
 	while [ $SECONDS -lt $deadline ]; do
-		os console log show "$1" 2>/dev/null | grep -q "basalt-guest: ready .*hostname=$1" && return 0
+		os console log show "$1" 2>/dev/null | grep "basalt-guest: ready .*hostname=$1" >/dev/null && return 0
 		sleep 1
 	done
 	echo "no ready marker for $1 in the API's console log; last lines:"

@@ -239,7 +239,7 @@ t_quota() {
 	case $msg in "Quota exceeded for instances"*) ;; *) echo "message: '$msg'"; return 1 ;; esac
 	echo "# $msg"
 	# Nothing was recorded for the refused create.
-	! openstack server list --all-projects -f value -c Name | grep -qx sched-9 ||
+	! openstack server list --all-projects -f value -c Name | grep -x sched-9 >/dev/null ||
 		{ echo "refused server listed"; return 1; }
 }
 check "instances quota below the count: create answers 403 'Quota exceeded for instances ...'" t_quota

@@ -79,7 +79,7 @@ agent_conf cmp1 fake "$STATE/agent-cmp1.conf"
 AGENT_PID=$!
 t_agent_up() {
 	for _ in $(seq 1 50); do
-		os compute service list -f value -c Host -c State 2>/dev/null | grep -qx "cmp1 up" &&
+		os compute service list -f value -c Host -c State 2>/dev/null | grep -x "cmp1 up" >/dev/null &&
 			return 0
 		sleep 0.2
 	done

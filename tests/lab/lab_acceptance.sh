@@ -338,9 +338,9 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' busybox ping -i 0.2 -w 600 "${FIP:-203.0.113.250}" >"$WORK/ping-$N.log" 2>&1 &
 	PINGER=$!
 	services_up() {
-		aos compute service list -f value -c Host -c State | grep -qx "$cnode up" &&
-			! aos network agent list -f value -c Host -c Alive | grep -q "^$nnode False" &&
-			aos network agent list -f value -c Host -c Alive | grep -q "^$nnode True"
+		aos compute service list -f value -c Host -c State | grep -x "$cnode up" >/dev/null &&
+			! aos network agent list -f value -c Host -c Alive | grep "^$nnode False" >/dev/null &&
+			aos network agent list -f value -c Host -c Alive | grep "^$nnode True" >/dev/null
 	}
 	t_fault() {
 		local node=$1 pid
