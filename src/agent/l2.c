@@ -54,14 +54,34 @@ static int net_mtu(const json_t *n)
 	return m >= 68 && m <= 65535 ? (int)m : 1500;
 }
 
+/* The entry of addrs[0..n) equal to ip (canonical form), or NULL. */
+static const char *peer_addr(char (*addrs)[64], size_t n, const char *ip)
+{
+	char a[64];
+	int fam;
+
+	if (sg_addr_canon(ip, &fam, a) < 0 || fam != 4)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(addrs[i], a) == 0)
+			return addrs[i];
+	return NULL;
+}
+
 /* A vxlan network: its device on local_ip in the bridge, flooding to the
- * peers. The names of the devices it keeps go to keep. */
+ * peers, and, l2population style, each remote port's MAC pinned to its
+ * host's VTEP when the desired state lists them ("peer_ports"): without
+ * those, unicast to a remote VM is flooded to every peer (a copy of each
+ * packet to the network node too). The names of the devices it keeps go
+ * to keep. */
 static int plug_vxlan(struct agent *a, const json_t *n, const char *br, int mtu, json_t *keep)
 {
 	const char *local_ip = a->b->cfg.local_ip;
 	json_int_t vni = json_integer_value(json_object_get(n, "segmentation_id"));
 	const json_t *peers = json_object_get(n, "peers"), *p;
-	size_t i, np = 0;
+	const json_t *pports = json_object_get(n, "peer_ports");
+	size_t i, np = 0, nf;
+	char(*macs)[18] = NULL;
 	char dev[DP_IFNAMSIZ], (*addrs)[64] = NULL;
 	struct dp_fdb *fdb = NULL;
 	int r;
@@ -82,9 +102,11 @@ static int plug_vxlan(struct agent *a, const json_t *n, const char *br, int mtu,
 	if (r < 0)
 		return r;
 	addrs = calloc(json_array_size(peers) + 1, sizeof(*addrs));
-	fdb = calloc(json_array_size(peers) + 1, sizeof(*fdb));
-	if (!addrs || !fdb) {
+	macs = calloc(json_array_size(pports) + 1, sizeof(*macs));
+	fdb = calloc(json_array_size(peers) + json_array_size(pports) + 1, sizeof(*fdb));
+	if (!addrs || !macs || !fdb) {
 		free(addrs);
+		free(macs);
 		free(fdb);
 		return -ENOMEM;
 	}
@@ -101,8 +123,22 @@ static int plug_vxlan(struct agent *a, const json_t *n, const char *br, int mtu,
 		fdb[np].remote = addrs[np];
 		np++;
 	}
-	r = dp_fdb_sync(NULL, dev, fdb, np);
+	nf = np;
+	json_array_foreach(pports, i, p)
+	{
+		const char *remote = peer_addr(addrs, np, json_str(p, "local_ip"));
+		/* A MAC only ever points at a VTEP we flood to anyway. */
+		if (!remote || sg_mac_canon(json_str(p, "mac_address"), macs[i]) < 0) {
+			log_warn("network %s: peer port skipped", json_str(n, "id"));
+			continue;
+		}
+		fdb[nf].mac = macs[i];
+		fdb[nf].remote = remote;
+		nf++;
+	}
+	r = dp_fdb_sync(NULL, dev, fdb, nf);
 	free(addrs);
+	free(macs);
 	free(fdb);
 	return r;
 }

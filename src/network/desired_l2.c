@@ -24,6 +24,28 @@ static json_t *network_peers(struct store *st, const char *network_id, const cha
 			   "ss", network_id, host);
 }
 
+static int peer_port_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	json_t *p = json_pack("{s:s,s:s}", "mac_address", store_text(q, 0), "local_ip",
+			      store_text(q, 1));
+
+	return !p || json_array_append_new(out, p) < 0 ? -ENOMEM : 0;
+}
+
+/* The MAC and VTEP of every port of network_id on those peers, so that
+ * unicast to a remote port goes to its host alone (Neutron's
+ * l2population) instead of being flooded to every peer. New reference;
+ * NULL on error. */
+static json_t *network_peer_ports(struct store *st, const char *network_id, const char *host)
+{
+	return network_rows(st, peer_port_row, NULL, NULL,
+			    "SELECT p.mac_address, h.local_ip FROM port p JOIN host h ON h.name = p.host"
+			    " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
+			    " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
+			    " WHERE name = ?2), '') ORDER BY p.mac_address",
+			    "ss", network_id, host);
+}
+
 /* Move rows (a new array from network_rows; NULL: its error err) to the
  * end of out: 0 or -errno. */
 static int append_rows(json_t *out, json_t *rows, int err)
@@ -66,10 +88,12 @@ static int add_networks(struct store *st, const char *host, json_t *out)
 	 * documents do not move when unrelated hosts come and go. */
 	json_array_foreach(out, i, n)
 	{
-		json_t *peers = strcmp(json_str(n, "network_type"), "vxlan") == 0
-				    ? network_peers(st, json_str(n, "id"), host)
-				    : json_array();
-		if (!peers || json_object_set_new(n, "peers", peers) < 0)
+		bool vxlan = strcmp(json_str(n, "network_type"), "vxlan") == 0;
+		json_t *peers = vxlan ? network_peers(st, json_str(n, "id"), host) : json_array();
+		json_t *pports = vxlan ? network_peer_ports(st, json_str(n, "id"), host) : json_array();
+		int a = peers ? json_object_set_new(n, "peers", peers) : -1;
+		int b = pports ? json_object_set_new(n, "peer_ports", pports) : -1;
+		if (a < 0 || b < 0)
 			return -ENOMEM;
 	}
 	return 0;

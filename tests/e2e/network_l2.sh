@@ -134,6 +134,9 @@ for i in 1 2; do
 	check "$h: tap $t in $BR with mtu $MTU" wait_for 10 sh -c \
 		"ip -n $h -o link show $t | grep -q 'mtu $MTU .*master $BR'"
 	check "$h: vxlan floods to exactly $peer" wait_for 10 test "$(fdb_dsts $h)" = "dst $peer"
+	m=$([ $i = 1 ] && echo $M2 || echo $M1)
+	check "$h: the other port's MAC $m goes to $peer alone" wait_for 10 sh -c \
+		"bridge -n $h fdb show dev vxlan-$VNI | grep -x '$m dst $peer self permanent' >/dev/null"
 	check "$h: nft tables bridge and inet basalt-sg" sh -c \
 		"ip netns exec $h nft list table bridge basalt-sg >/dev/null &&
 		 ip netns exec $h nft list table inet basalt-sg | grep -q 'ct state established,related accept'"
