@@ -460,12 +460,12 @@ static int create_in_txn(struct http_request *req, struct http_response *res, st
  * "no". 0, or a 400 in res. */
 static int config_drive_of(struct http_response *res, const json_t *v, bool *out)
 {
-	*out = false;
-	if (!v || json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	if (json_is_string(v) && config_parse_bool(json_string_value(v), out) == 0)
+	int b = !v ? 0 : json_is_boolean(v) ? json_is_true(v)
+		   : json_is_string(v)	   ? parse_bool(json_string_value(v))
+					   : -EINVAL;
+
+	*out = b == 1;
+	if (b >= 0)
 		return 0;
 	return http_error(res, 400, "Invalid input for field/attribute config_drive. Value: %s. "
 				    "It is not a boolean (true or false).",

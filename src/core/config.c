@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -135,24 +134,6 @@ static const struct option options[] = {
 	    "Default security group rules per project."),
 };
 
-int config_parse_bool(const char *value, bool *out)
-{
-	/* oslo.config's spellings. */
-	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(value, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(value, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static int option_set(struct config *cfg, const struct option *o, const char *value)
 {
 	void *field = (char *)cfg + o->offset;
@@ -165,8 +146,13 @@ static int option_set(struct config *cfg, const struct option *o, const char *va
 		*(char **)field = copy;
 		return 0;
 	}
-	if (o->type == OPT_BOOL)
-		return config_parse_bool(value, (bool *)field);
+	if (o->type == OPT_BOOL) {
+		int v = parse_bool(value);
+		if (v < 0)
+			return v;
+		*(bool *)field = v;
+		return 0;
+	}
 	char *end;
 	errno = 0;
 	if (o->type == OPT_DOUBLE) {

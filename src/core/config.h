@@ -77,9 +77,6 @@ struct config {
  * On error returns -errno (or -EINVAL with a logged line number). */
 int config_load(struct config *cfg, const char *path);
 void config_free(struct config *cfg);
-/* An oslo.config boolean (true/false, yes/no, on/off, 1/0, any case):
- * 0, or -EINVAL. */
-int config_parse_bool(const char *value, bool *out);
 /* Call fn for every option whose value differs between a and b. */
 void config_diff(const struct config *a, const struct config *b,
 		 void (*fn)(const char *section, const char *name, void *arg), void *arg);

@@ -11,19 +11,6 @@
 #include "network/network.h"
 #include "store/store.h"
 
-/* The local_ip of every other host with a port of network_id bound, as a
- * sorted array (new reference; NULL on error). Hosts without a local_ip,
- * or sharing ours, carry no tunnel. */
-static json_t *network_peers(struct store *st, const char *network_id, const char *host)
-{
-	return network_ids(st, NULL,
-			   "SELECT DISTINCT h.local_ip FROM port p JOIN host h ON h.name = p.host"
-			   " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
-			   " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
-			   " WHERE name = ?2), '') ORDER BY h.local_ip",
-			   "ss", network_id, host);
-}
-
 static int peer_port_row(struct store_stmt *q, json_t *out, void *ctx)
 {
 	json_t *p = json_pack("{s:s,s:s}", "mac_address", store_text(q, 0), "local_ip",
@@ -32,18 +19,39 @@ static int peer_port_row(struct store_stmt *q, json_t *out, void *ctx)
 	return !p || json_array_append_new(out, p) < 0 ? -ENOMEM : 0;
 }
 
-/* The MAC and VTEP of every port of network_id on those peers, so that
- * unicast to a remote port goes to its host alone (Neutron's
- * l2population) instead of being flooded to every peer. New reference;
- * NULL on error. */
+/* The ports of network_id on every other host that has a local_ip not
+ * ours (hosts without one, or sharing ours, carry no tunnel): MAC and
+ * VTEP, sorted by VTEP. New reference; NULL on error. */
 static json_t *network_peer_ports(struct store *st, const char *network_id, const char *host)
 {
 	return network_rows(st, peer_port_row, NULL, NULL,
 			    "SELECT p.mac_address, h.local_ip FROM port p JOIN host h ON h.name = p.host"
 			    " WHERE p.network_id = ?1 AND p.host <> ?2 AND h.local_ip IS NOT NULL"
 			    " AND h.local_ip <> '' AND h.local_ip <> COALESCE((SELECT local_ip FROM host"
-			    " WHERE name = ?2), '') ORDER BY p.mac_address",
+			    " WHERE name = ?2), '') ORDER BY h.local_ip, p.mac_address",
 			    "ss", network_id, host);
+}
+
+/* The VTEPs of pports (sorted by VTEP), each once: the peers flooded to.
+ * New reference; NULL on error. */
+static json_t *peers_of(const json_t *pports)
+{
+	json_t *peers = json_array(), *p;
+	const char *last = NULL;
+	size_t i;
+
+	json_array_foreach(pports, i, p)
+	{
+		const char *ip = json_str(p, "local_ip");
+		if (last && strcmp(last, ip) == 0)
+			continue;
+		if (!peers || json_array_append_new(peers, json_string(ip)) < 0) {
+			json_decref(peers);
+			return NULL;
+		}
+		last = ip;
+	}
+	return peers;
 }
 
 /* Move rows (a new array from network_rows; NULL: its error err) to the
@@ -88,9 +96,10 @@ static int add_networks(struct store *st, const char *host, json_t *out)
 	 * documents do not move when unrelated hosts come and go. */
 	json_array_foreach(out, i, n)
 	{
-		bool vxlan = strcmp(json_str(n, "network_type"), "vxlan") == 0;
-		json_t *peers = vxlan ? network_peers(st, json_str(n, "id"), host) : json_array();
-		json_t *pports = vxlan ? network_peer_ports(st, json_str(n, "id"), host) : json_array();
+		json_t *pports = strcmp(json_str(n, "network_type"), "vxlan") == 0
+				     ? network_peer_ports(st, json_str(n, "id"), host)
+				     : json_array();
+		json_t *peers = pports ? peers_of(pports) : NULL;
 		int a = peers ? json_object_set_new(n, "peers", peers) : -1;
 		int b = pports ? json_object_set_new(n, "peer_ports", pports) : -1;
 		if (a < 0 || b < 0)
