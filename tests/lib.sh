@@ -1,7 +1,10 @@
 # tests/lib.sh - shared helpers for the shell test tiers (sourced).
 #
-# Each tier prints TAP-style lines, "ok - NAME" or "not ok - NAME", which
-# tests/run counts. BUILD is the build directory under test.
+# Each tier prints TAP, which tests/run counts: a plan (plan N first, or
+# done_testing last) and "ok - NAME" / "not ok - NAME" lines (ok, not_ok,
+# check, check_refused, skip). A negative check asserts the exact status and
+# message (check_refused, http_refused), never only that a command failed.
+# BUILD is the build directory under test.
 
 : "${BUILD:?BUILD must name the build directory}"
 BUILD=$(cd "$BUILD" && pwd)
@@ -9,14 +12,94 @@ BASALTD="$BUILD/basaltd"
 BASALT="$BUILD/basalt"
 ADMIN_PASSWORD=admin-secret-pw
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
-# check NAME CMD...: run CMD, report ok/not ok under NAME.
+# TAP lines. TAP_N counts them (in this shell) for done_testing.
+TAP_N=0
+ok() { TAP_N=$((TAP_N + 1)); echo "ok - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok - $*"; }
+# skip NAME REASON: a check that did not run; tests/run counts it as a skip
+# (never a pass), and in CI a skip fails the run.
+skip() { TAP_N=$((TAP_N + 1)); echo "ok - $1 # SKIP $2"; }
+# plan N: the TAP plan, printed first: this tier runs N checks. tests/run
+# fails a tier whose ok/not ok lines do not add up to N (one that died
+# half-way, or left a part out in silence).
+plan() { echo "1..$1"; }
+# done_testing: the plan printed last, for a tier whose count depends on
+# what it finds (the checks counted by TAP_N): the last line of the tier,
+# never in an EXIT trap, so a tier that dies half-way prints no plan.
+done_testing() { echo "1..$TAP_N"; }
+# skip_tier REASON: the whole tier cannot run here (one skip), then exit 0.
+skip_tier() { echo "1..0 # SKIP $*"; exit 0; }
+# check NAME CMD...: run CMD, report ok/not ok under NAME; returns CMD's
+# status (0 on ok).
 check() {
-	local name=$1; shift
-	if "$@" >/tmp/basalt-check.$$ 2>&1; then ok "$name"; else
-		not_ok "$name"; sed 's/^/#   /' /tmp/basalt-check.$$ | tail -n 20; fi
-	rm -f /tmp/basalt-check.$$
+	local name=$1 out rc=0; shift
+	out=$(mktemp /tmp/basalt-check.XXXXXX)
+	"$@" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then ok "$name"; else
+		not_ok "$name"; sed 's/^/#   /' "$out" | tail -n 20; fi
+	rm -f "$out"
+	return "$rc"
+}
+
+# refused STATUS REGEX CLI ARGS...: CLI (openstack, basalt, or a function
+# passing its arguments to one, e.g. os, dos) is refused the way expected,
+# not failing for another reason: run with --debug (unless ARGS has it),
+# it must exit 1 (or 2 for STATUS "usage"), the last error response it got
+# (RESP: >= 400) must be STATUS, and its message (the output without the
+# debug lines that echo the request) must match the extended REGEX.
+#   STATUS  an HTTP status: the last response >= 400 was that one;
+#           "-": the CLI refused by itself with no error response (e.g.
+#           a name that no list has);  "usage": a usage error (exit 1
+#           or 2), no error response.
+# A crash is not a refusal: a signal, a timeout, a sanitizer report, or an
+# openstack CLI that ended on a Python error (the exception before cliff's
+# clean_up is not one of the clients' API or command errors) fails it.
+refused() {
+	local want=$1 re=$2 cli=$3 out rc=0 got msg exc; shift 3
+	case " $* " in *" --debug "*) out=$("$cli" "$@" 2>&1) || rc=$? ;;
+	*) out=$("$cli" --debug "$@" 2>&1) || rc=$? ;; esac
+	got=$(sed -nE 's/^RESP: \[?([0-9]{3})[] ].*/\1/p' <<<"$out" | awk '$1 >= 400' | tail -n 1)
+	msg=$(grep -vE '^(REQ: |START with options|Using parameters|command: )|curl -g -i' <<<"$out")
+	exc=$(grep -B1 '^clean_up ' <<<"$out" | head -n 1)
+	local why=""
+	case $want in
+	usage) [ "$rc" = 1 ] || [ "$rc" = 2 ] || why="exit status $rc, expected 1 or 2 (usage)"
+		[ -z "$got" ] || why+="${why:+; }got HTTP $got, expected no error response" ;;
+	-) [ "$rc" = 1 ] || why="exit status $rc, expected 1"
+		[ -z "$got" ] || why+="${why:+; }got HTTP $got, expected no error response" ;;
+	*) [ "$rc" = 1 ] || why="exit status $rc, expected 1"
+		[ "$got" = "$want" ] || why+="${why:+; }last error response HTTP ${got:-none}, expected $want" ;;
+	esac
+	grep -qE -- "$re" <<<"$msg" || why+="${why:+; }no message matching /$re/"
+	grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' <<<"$out" &&
+		why+="${why:+; }a sanitizer report"
+	if grep -q '^clean_up ' <<<"$out" &&
+		! grep -qE '^([a-z -]+: error: |(keystoneauth1\.exceptions|openstack\.exceptions|osc_lib\.exceptions|novaclient\.exceptions|glanceclient\.exc|neutronclient\.common\.exceptions|keystoneclient\.exceptions)\.)' <<<"$exc"; then
+		why+="${why:+; }the CLI crashed: ${exc:-no exception line}"
+	fi
+	[ -z "$why" ] && return 0
+	echo "$cli $*: $why; its output:"
+	grep -E '^RESP: |^RESP BODY: ' <<<"$out" | tail -n 4 | cut -c1-300
+	grep -vE '^(REQ: |RESP|Using parameters|  File |    |auth_config_hook|\{"token"|http://)' <<<"$out" | tail -n 8
+	return 1
+}
+# check_refused NAME STATUS REGEX CLI ARGS...: check NAME refused ...
+check_refused() { local name=$1; shift; check "$name" refused "$@"; }
+
+# http_refused STATUS REGEX CURL-ARGS...: one HTTP request with curl (the
+# URL and options in CURL-ARGS) answers exactly STATUS with a Keystone-style
+# error body whose message matches REGEX.
+http_refused() {
+	local want=$1 re=$2 out st; shift 2
+	out=$(curl -s --max-time 30 -w '\n%{http_code}' "$@") || { echo "curl failed: $?"; return 1; }
+	st=${out##*$'\n'} out=${out%$'\n'*}
+	[ "$st" = "$want" ] || { echo "HTTP $st, expected $want: $out"; return 1; }
+	python3 -c 'import json,re,sys
+e=json.loads(sys.argv[1])
+m=e.get("error",{}).get("message") if isinstance(e.get("error"),dict) else None
+m=m or e.get("message") or next((v.get("message") for v in e.values() if isinstance(v,dict) and v.get("message")),None)
+sys.exit(0 if m and re.search(sys.argv[2],m) else "message %r does not match /%s/" % (m,sys.argv[2]))' "$out" "$re" ||
+		{ echo "body: $out"; return 1; }
 }
 
 free_port() {

@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.sh
+plan 63
 
 WORK=$(mktemp -d /tmp/basalt-cli.XXXXXX)
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT

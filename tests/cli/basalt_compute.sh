@@ -7,6 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
+plan 43
 
 WORK=$(mktemp -d /tmp/basalt-compute.XXXXXX)
 AGENT_PID=

@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
+plan 25
 
 WORK=$(mktemp -d /tmp/basalt-netcli.XXXXXX)
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT

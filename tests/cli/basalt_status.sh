@@ -9,6 +9,7 @@ set -uo pipefail
 [ $# -ge 1 ] && BUILD=$1
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 11
 
 DOWN_TIME=3
 HB_PIDS=()

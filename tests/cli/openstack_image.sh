@@ -7,6 +7,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 13
 WORK=$(mktemp -d /tmp/basalt-image-cli.XXXXXX)
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT
 

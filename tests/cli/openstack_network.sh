@@ -6,6 +6,7 @@ set -uo pipefail
 [ $# -ge 1 ] && BUILD=$1
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 18
 trap cleanup_controller EXIT
 start_controller || { not_ok "start controller"; exit 1; }
 export URL ADMIN_PASSWORD

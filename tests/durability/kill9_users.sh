@@ -9,6 +9,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 22 # 11 checks in each of 2 rounds
 export LOG_LEVEL=warning
 WORK=$(mktemp -d /tmp/basalt-kill9.XXXXXX)
 WRITERS=

@@ -9,12 +9,17 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 12
 
 AGENT_PID=
 cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-	# VMs outlive their agent by design: the test kills what it started.
-	pkill -f "basalt-e2e-guest" 2>/dev/null
+	# VMs outlive their agent by design: the test kills what it started
+	# (each QEMU's pid file is in its instance directory under $STATE).
+	local f
+	for f in "${STATE:-/nonexistent}"/*/instances/*/qemu.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
 	[ -n "${STATE:-}" ] && sanitizer_free "$STATE/agent.log" "$STATE/bad.log"
 	cleanup_controller
 }

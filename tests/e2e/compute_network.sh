@@ -26,6 +26,7 @@ if [ -z "${NOVA_E2E_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 	fi
 fi
 . tests/lib.sh
+plan 13
 
 AGENT_PID=
 cleanup() {

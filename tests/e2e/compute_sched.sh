@@ -11,6 +11,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 13
 
 RATIO=0.01 # of this machine's RAM: a few hundred MB of "capacity" per host
 AGENT_PIDS=()

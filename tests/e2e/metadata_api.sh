@@ -16,6 +16,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+plan 14
 
 SECRET=md-e2e-shared-secret
 AGENT_PID=

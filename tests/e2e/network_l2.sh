@@ -14,10 +14,8 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 . tests/lib.sh
 
-if [ "$(id -u)" != 0 ]; then
-	echo "ok - network_l2 # SKIP needs root"
-	exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_tier "network_l2 needs root"
+plan 44
 
 NS_C=l2t-c NS_1=l2t-h1 NS_2=l2t-h2 NS_V1=l2t-vm1 NS_V2=l2t-vm2
 ALL_NS="$NS_C $NS_1 $NS_2 $NS_V1 $NS_V2"

@@ -12,10 +12,8 @@ if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-if [ "$(id -u)" != 0 ]; then
-	echo "ok - network_l3 # SKIP needs root"
-	exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_tier "network_l3 needs root"
+plan 14
 CTL="$BUILD/tests/netnodectl"
 [ -x "$CTL" ] || { not_ok "netnodectl built"; exit 1; }
 

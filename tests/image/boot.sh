@@ -17,9 +17,13 @@ BUILD=$(cd "$BUILD" && pwd)
 IMG="$BUILD/basalt-test.qcow2"
 READY_TIMEOUT=${READY_TIMEOUT:-60}
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP $2"; }
+# TAP; the plan is printed last (done_testing): which boots run depends on
+# root and genisoimage.
+TAP_N=0
+ok() { TAP_N=$((TAP_N + 1)); echo "ok - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok - $1 # SKIP $2"; }
+done_testing() { echo "1..$TAP_N"; }
 # expect NAME CMD...: run CMD, report ok/not ok under NAME.
 expect() {
 	local name=$1; shift
@@ -185,6 +189,7 @@ stop_vm
 # --- boot 3: virtio NIC on a tap in a namespace: DHCP (dnsmasq), metadata, SSH --------
 if [ "$(id -u)" != 0 ]; then
 	skip "network boot" "needs root for a network namespace"
+	done_testing
 	exit 0
 fi
 net_setup() {
@@ -277,3 +282,4 @@ expect "no-DHCP boot: ready ip=none" console_has "$log3" '^basalt-guest: ready i
 stop_vm
 
 expect "image unchanged by the boots" test "$(sha256sum <"$IMG")" = "$sum_before"
+done_testing

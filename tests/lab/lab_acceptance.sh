@@ -36,11 +36,13 @@ if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ "$(id -u)" = 0 ] || { echo "ok - lab_acceptance # SKIP needs root (network namespaces)"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_tier "lab_acceptance needs root (network namespaces)"
 for c in busybox ssh ssh-keygen openstack sqlite3; do
 	command -v $c >/dev/null || { echo "not ok - lab_acceptance needs $c (tools/deps --test)"; exit 1; }
 done
 SIZES=${LAB_SIZES:-3 2 1}
+# The plan: 16 checks per size plus one fault check per node of that size.
+n=0; for s in $SIZES; do n=$((n + 16 + s)); done; plan $n
 export LAB_PREFIX=lacc- LAB_DIR BUILD
 P=$LAB_PREFIX
 NS_EXT=${P}external
@@ -51,8 +53,8 @@ LAB_DIR=$WORK/lab
 KEY=$WORK/key
 ssh-keygen -q -t ed25519 -N '' -C lacc@basalt-acceptance -f "$KEY"
 
-# Numbered TAP (tests/run counts the ok/not ok lines); check() of
-# tests/lib.sh calls these.
+# Numbered TAP (tests/run counts the ok/not ok lines against the plan);
+# check() of tests/lib.sh calls these.
 TAPN=0
 ok() { TAPN=$((TAPN + 1)); echo "ok $TAPN - $*"; }
 not_ok() { TAPN=$((TAPN + 1)); echo "not ok $TAPN - $*"; }
@@ -61,7 +63,6 @@ PINGER=
 cleanup() {
 	[ -n "$PINGER" ] && kill "$PINGER" 2>/dev/null
 	tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
-	echo "1..$TAPN"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -10,7 +10,8 @@ if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ "$(id -u)" = 0 ] || { echo "ok - lab_down # SKIP needs root (network namespaces)"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_tier "lab_down needs root (network namespaces)"
+plan 4
 export LAB_PREFIX=ld- LAB_DIR
 LAB_DIR=$(mktemp -d /tmp/basalt-labdown.XXXXXX)/lab
 chmod 711 "$(dirname "$LAB_DIR")" # the agents' dnsmasq (nobody) reaches its files

@@ -20,7 +20,8 @@ if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ "$(id -u)" = 0 ] || { echo "ok - network_acceptance # SKIP needs root (network namespaces)"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_tier "network_acceptance needs root (network namespaces)"
+plan 30
 export LAB_PREFIX=na- LAB_DIR BUILD
 WORK=$(mktemp -d /tmp/basalt-netacc.XXXXXX)
 chmod 711 "$WORK" # the agents' dnsmasq (nobody) reaches its files in the lab

@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
+plan 5
 
 trap cleanup_controller EXIT
 start_controller || { not_ok "controller starts"; exit 1; }
