@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "basalt.h"
+#include "policy/policy.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/store.h"
@@ -118,6 +119,9 @@ int basalt_open(struct basalt *b)
 		log_error("cannot create state_dir %s: %s", b->cfg.state_dir, strerror(-r));
 		return r;
 	}
+	r = policy_selftest();
+	if (r < 0)
+		return r;
 	st = basalt_store(b);
 	if (!st)
 		return -EIO;

@@ -288,56 +288,15 @@ static void allowed_methods(struct http_request *req, char *out, size_t outlen)
 	req->nparams = 0;
 }
 
-static bool is_write(const char *method)
+/* The target a route's path names: {project_id}, {user_id}, {domain_id}.
+ * Other resources are checked again by the domain code once loaded. */
+static struct target path_target(const struct http_request *req)
 {
-	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
-}
-
-/* Apply the route's policy. Returns 0 or fills a 403. */
-static int authorize(struct http_request *req, struct http_response *res)
-{
-	const struct route *rt = req->route;
-	bool admin = http_is_admin(req);
-	const char *uid, *pid;
-
-	switch (rt->policy) {
-	case POL_NONE:
-	case POL_TOKEN:
-		return 0;
-	case POL_SELF_WRITE:
-		uid = http_param(req, "user_id");
-		if (uid && strcmp(uid, req->tok.user_id) == 0)
-			return 0;
-		break;
-	case POL_ADMIN:
-		if (admin)
-			return 0;
-		break;
-	case POL_ADMIN_OR_SELF:
-		uid = http_param(req, "user_id");
-		if (admin || (uid && strcmp(uid, req->tok.user_id) == 0))
-			goto member_check;
-		break;
-	case POL_PROJECT:
-		if (req->tok.scope == SCOPE_PROJECT)
-			goto member_check;
-		break;
-	case POL_ADMIN_OR_PROJECT:
-		pid = http_param(req, "project_id");
-		if (admin ||
-		    (pid && req->tok.scope == SCOPE_PROJECT && strcmp(pid, req->tok.scope_id) == 0))
-			goto member_check;
-		break;
-	}
-	return http_error(res, 403, "You are not authorized to perform the requested action: %s.",
-			  rt->rule);
-member_check:
-	/* Readers never write. */
-	if (is_write(req->method) && !admin && !http_has_role(req, "member"))
-		return http_error(res, 403,
-				  "You are not authorized to perform the requested action: %s.",
-				  rt->rule);
-	return 0;
+	return (struct target){
+		.project_id = http_param(req, "project_id"),
+		.user_id = http_param(req, "user_id"),
+		.domain_id = http_param(req, "domain_id"),
+	};
 }
 
 static bool utf8_valid(const char *s)
@@ -449,6 +408,7 @@ static void render_error(struct http_request *req, struct http_response *res)
 
 const struct route *http_prepare(struct http_request *req, struct http_response *res)
 {
+	const struct policy_rule *rule;
 	const struct route *rt;
 	int status;
 
@@ -472,15 +432,27 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 	}
 	if (microversion_negotiate(req, res, service_of(req->path)) < 0)
 		goto fail;
-	if (rt->policy != POL_NONE) {
+	rule = policy_rule(rt->rule);
+	if (!rule) { /* policy_selftest refuses to start with such a route */
+		http_error(res, 403, "You are not authorized to perform the requested action: %s.",
+			   rt->rule);
+		goto fail;
+	}
+	if (!(rule->allow & P_PUBLIC)) {
 		if (!req->auth_token || !req->auth_token[0] ||
 		    identity_validate(req->b, req->auth_token, &req->tok) < 0) {
 			http_error(res, 401, "The request you have made requires authentication.");
 			goto fail;
 		}
 		req->has_token = true;
-		if (authorize(req, res) < 0)
+		caller_from_token(&req->caller, &req->tok);
+		struct target t = path_target(req);
+		if (!policy_allows(&req->caller, rt->rule, &t)) {
+			http_error(res, 403,
+				   "You are not authorized to perform the requested action: %s.",
+				   rt->rule);
 			goto fail;
+		}
 	}
 	return rt;
 fail:

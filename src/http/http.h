@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "identity/token.h"
+#include "policy/policy.h"
 
 struct basalt;
 
@@ -27,18 +28,6 @@ struct kv {
 /* The OpenStack service a path belongs to (by its prefix): decides the
  * shape of error bodies. */
 enum service { SVC_IDENTITY, SVC_COMPUTE, SVC_IMAGE, SVC_NETWORK, SVC_PLACEMENT, SVC_METADATA };
-
-/* Who may call a route. Readers never write: for write methods every rule
- * but POL_NONE, POL_TOKEN and POL_SELF_WRITE also needs member or admin. */
-enum policy {
-	POL_NONE,	      /* no token needed */
-	POL_TOKEN,	      /* any valid token, any scope */
-	POL_ADMIN,	      /* the admin role */
-	POL_ADMIN_OR_SELF,    /* admin, or path {user_id} is the caller */
-	POL_ADMIN_OR_PROJECT, /* admin, or path {project_id} is the token's project */
-	POL_SELF_WRITE,	      /* path {user_id} is the caller (e.g. own password) */
-	POL_PROJECT,	      /* a project-scoped token; the handler keeps to that project */
-};
 
 struct http_request {
 	struct basalt *b;
@@ -61,6 +50,7 @@ struct http_request {
 	int nparams;
 	char pathbuf[1024]; /* params point here */
 	bool has_token;
+	struct caller caller; /* who calls, from tok (when has_token) */
 	bool wait_expired; /* a waiting handler runs again: its time is up */
 	int api_major, api_minor; /* negotiated microversion (services that have them) */
 	char request_id[41];
@@ -106,11 +96,10 @@ struct http_stream {
 };
 
 struct route {
-	const char *rule; /* policy rule name, shown in 403 messages */
+	const char *rule; /* the policy action (policy/rules_*.c), shown in 403s */
 	const char *method;
 	const char *path; /* template: "/v3/users/{user_id}" */
 	http_handler handler;
-	enum policy policy;
 	const struct http_stream *stream; /* NULL: the body arrives whole */
 };
 

@@ -7,26 +7,23 @@
 #include "http/http.h"
 #include "image/image.h"
 
-#define R(rule, method, path, handler, policy)                                                     \
+#define R(rule, method, path, handler)                                                     \
 	{                                                                                          \
-		rule, method, path, handler, policy, NULL                                          \
+		rule, method, path, handler, NULL                                          \
 	}
 
 static const struct route routes[] = {
-	R("image:versions", "GET", "/image", h_image_versions, POL_NONE),
-	R("image:versions", "GET", "/image/versions", h_image_versions, POL_NONE),
-	R("image:get_schema", "GET", "/image/v2/schemas/image", h_image_schema, POL_TOKEN),
-	R("image:get_schema", "GET", "/image/v2/schemas/images", h_image_schemas, POL_TOKEN),
-	R("image:get_images", "GET", "/image/v2/images", h_image_list, POL_PROJECT),
-	R("image:add_image", "POST", "/image/v2/images", h_image_create, POL_PROJECT),
-	R("image:get_image", "GET", "/image/v2/images/{image_id}", h_image_get, POL_PROJECT),
-	R("image:modify_image", "PATCH", "/image/v2/images/{image_id}", h_image_update,
-	  POL_PROJECT),
-	R("image:delete_image", "DELETE", "/image/v2/images/{image_id}", h_image_delete,
-	  POL_PROJECT),
-	R("image:download_image", "GET", "/image/v2/images/{image_id}/file", h_image_download,
-	  POL_PROJECT),
-	{ "image:upload_image", "PUT", "/image/v2/images/{image_id}/file", NULL, POL_PROJECT,
+	R("image:versions", "GET", "/image", h_image_versions),
+	R("image:versions", "GET", "/image/versions", h_image_versions),
+	R("image:get_schema", "GET", "/image/v2/schemas/image", h_image_schema),
+	R("image:get_schema", "GET", "/image/v2/schemas/images", h_image_schemas),
+	R("image:get_images", "GET", "/image/v2/images", h_image_list),
+	R("image:add_image", "POST", "/image/v2/images", h_image_create),
+	R("image:get_image", "GET", "/image/v2/images/{image_id}", h_image_get),
+	R("image:modify_image", "PATCH", "/image/v2/images/{image_id}", h_image_update),
+	R("image:delete_image", "DELETE", "/image/v2/images/{image_id}", h_image_delete),
+	R("image:download_image", "GET", "/image/v2/images/{image_id}/file", h_image_download),
+	{ "image:upload_image", "PUT", "/image/v2/images/{image_id}/file", NULL,
 	  &image_upload_stream },
 };
 

@@ -84,7 +84,7 @@ static int h_metadata(struct http_request *req, struct http_response *res)
 	return 0;
 }
 
-#define R(path) { "metadata:get", "GET", path, h_metadata, POL_NONE, NULL }
+#define R(path) { "metadata:get", "GET", path, h_metadata, NULL }
 
 /* Every depth the two layouts reach; the handler reads the path itself. */
 static const struct route routes[] = {

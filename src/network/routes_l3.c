@@ -6,7 +6,7 @@
 #include "network/network.h"
 
 #define N "/network/v2.0"
-#define R(rule, method, path, handler) { rule, method, path, handler, POL_PROJECT, NULL }
+#define R(rule, method, path, handler) { rule, method, path, handler, NULL }
 
 static const struct route routes[] = {
 	R("get_security_group", "GET", N "/security-groups", h_secgroup_list),

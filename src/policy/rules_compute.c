@@ -1,0 +1,53 @@
+/* rules_compute.c - Nova's policy, one rule per action (OpenStack's
+ * Zed defaults). Sorted by action: policy_selftest checks it. */
+#include "core/util.h"
+#include "policy/policy.h"
+
+static const struct policy_rule rules[] = {
+	{ "compute:version", P_PUBLIC },
+	{ "compute:versions", P_PUBLIC },
+	{ "os_compute_api:ips:index", P_ADMIN | P_READER },
+	{ "os_compute_api:ips:show", P_ADMIN | P_READER },
+	{ "os_compute_api:limits", P_ADMIN | P_READER },
+	{ "os_compute_api:os-aggregates:index", P_ADMIN },
+	{ "os_compute_api:os-attach-interfaces:list", P_ADMIN | P_READER },
+	{ "os_compute_api:os-attach-interfaces:show", P_ADMIN | P_READER },
+	{ "os_compute_api:os-availability-zone:detail", P_ADMIN },
+	{ "os_compute_api:os-availability-zone:list", P_ADMIN | P_READER },
+	{ "os_compute_api:os-flavor-extra-specs:create", P_ADMIN },
+	{ "os_compute_api:os-flavor-extra-specs:delete", P_ADMIN },
+	{ "os_compute_api:os-flavor-extra-specs:index", P_ADMIN | P_READER },
+	{ "os_compute_api:os-flavor-extra-specs:show", P_ADMIN | P_READER },
+	{ "os_compute_api:os-flavor-manage:create", P_ADMIN },
+	{ "os_compute_api:os-flavor-manage:delete", P_ADMIN },
+	{ "os_compute_api:os-flavor-manage:list", P_ADMIN | P_READER },
+	{ "os_compute_api:os-flavor-manage:show", P_ADMIN | P_READER },
+	{ "os_compute_api:os-hypervisors:list", P_ADMIN },
+	{ "os_compute_api:os-hypervisors:list-detail", P_ADMIN },
+	{ "os_compute_api:os-hypervisors:show", P_ADMIN },
+	{ "os_compute_api:os-hypervisors:statistics", P_ADMIN },
+	{ "os_compute_api:os-hypervisors:uptime", P_ADMIN },
+	{ "os_compute_api:os-keypairs:create", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-keypairs:delete", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-keypairs:index", P_ANY },
+	{ "os_compute_api:os-keypairs:show", P_ANY },
+	{ "os_compute_api:os-quota-sets:defaults", P_ANY },
+	{ "os_compute_api:os-quota-sets:detail", P_ADMIN | P_READER },
+	{ "os_compute_api:os-quota-sets:show", P_ADMIN | P_READER },
+	{ "os_compute_api:os-quota-sets:update", P_ADMIN },
+	{ "os_compute_api:os-services:list", P_ADMIN },
+	{ "os_compute_api:os-services:update", P_ADMIN },
+	{ "os_compute_api:server-metadata:create", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:server-metadata:delete", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:server-metadata:index", P_ADMIN | P_READER },
+	{ "os_compute_api:server-metadata:show", P_ADMIN | P_READER },
+	{ "os_compute_api:server-metadata:update_all", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:action", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:create", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:delete", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:detail", P_ADMIN | P_READER },
+	{ "os_compute_api:servers:index", P_ADMIN | P_READER },
+	{ "os_compute_api:servers:show", P_ADMIN | P_READER },
+};
+
+const struct policy_table compute_policy = { rules, ARRAY_SIZE(rules) };
