@@ -30,6 +30,7 @@ int basalt_init(struct basalt *b, const char *config_path)
 	int r;
 
 	memset(b, 0, sizeof(*b));
+	b->authenticate = identity_validate;
 	r = config_load(&b->cfg, config_path);
 	if (r < 0)
 		return r;

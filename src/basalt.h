@@ -16,6 +16,11 @@ struct basalt {
 	char *public_url; /* no trailing slash */
 	pthread_key_t store_key;
 	struct identity_cache idc;
+	/* The authentication hook the API server calls for every token:
+	 * decode and check s into t; 0 or -errno. basalt_init installs the
+	 * identity service's (identity_validate), so http/ never calls up
+	 * into a service. */
+	int (*authenticate)(struct basalt *b, const char *s, struct token *t);
 };
 
 /* basalt.c */

@@ -70,6 +70,9 @@ int http_error_errno(struct http_response *res, int err, const char *what)
 		return http_error(res, 400, "Invalid input for %s.", what);
 	case -EBUSY:
 		return http_error(res, 503, "The store is busy; retry the request.");
+	case -EPERM: /* the policy refused: what names the action */
+		return http_error(res, 403,
+				  "You are not authorized to perform the requested action: %s.", what);
 	default:
 		return http_error(
 		    res, 500,
@@ -440,7 +443,8 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 	}
 	if (!(rule->allow & P_PUBLIC)) {
 		if (!req->auth_token || !req->auth_token[0] ||
-		    identity_validate(req->b, req->auth_token, &req->tok) < 0) {
+		    !req->b->authenticate ||
+		    req->b->authenticate(req->b, req->auth_token, &req->tok) < 0) {
 			http_error(res, 401, "The request you have made requires authentication.");
 			goto fail;
 		}

@@ -125,7 +125,8 @@ void http_response_clear(struct http_response *res);
  * "return http_error(res, 404, ...)". */
 int http_error(struct http_response *res, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Map a -errno from a lower layer to an HTTP error (what names the object). */
+/* Map a -errno from a lower layer to an HTTP error (what names the object;
+ * for -EPERM, a policy refusal, the action). */
 int http_error_errno(struct http_response *res, int err, const char *what);
 /* Respond with status and body (ownership of body passes to res). */
 int http_reply(struct http_response *res, int status, json_t *body);

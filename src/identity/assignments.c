@@ -157,11 +157,6 @@ int h_role_assignments(struct http_request *req, struct http_response *res)
 	if (http_query(req, "group.id"))
 		/* Basalt has no groups: nothing is assigned to one. */
 		return http_reply(res, 200, render_list(req, "role_assignments", json_array()));
-	/* Anyone may list their own assignments; everything else is admin's. */
-	if (!http_is_admin(req) && !(user && strcmp(user, req->tok.user_id) == 0))
-		return http_error(
-		    res, 403,
-		    "You are not authorized to perform the requested action: identity:list_role_assignments.");
 	r = store_query(
 	    st, &q,
 	    "SELECT a.role_id, r.name, a.user_id, u.name, u.domain_id, ud.name,"

@@ -87,7 +87,7 @@ static int user_load(struct store *st, const char *id, const char *name, const c
 }
 
 /* The password method: returns 0 with u filled, or fills a 400/401. */
-static int auth_password(struct http_request *req, struct http_response *res, struct store *st,
+static int auth_password(struct basalt *b, struct http_response *res, struct store *st,
 			 const json_t *pw, struct user_row *u)
 {
 	static const struct jfield pw_fields[] = { { "user", J_OBJECT, true, 0 } };
@@ -120,7 +120,7 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 	r = user_load(st, json_str(ju, "id"), json_str(ju, "name"), domain_id, u);
 	if (r < 0)
 		return http_error_errno(res, r, "user");
-	dummy_b = req->b;
+	dummy_b = b;
 	pthread_once(&dummy_once, dummy_init);
 	/* Always verify, so the answer's timing does not tell whether the
 	 * user exists; and the same message either way. */
@@ -133,12 +133,12 @@ static int auth_password(struct http_request *req, struct http_response *res, st
 
 /* The token method: the new token keeps the old one's user, expiry and
  * audit chain. */
-static int auth_token(struct http_request *req, struct http_response *res, struct store *st,
+static int auth_token(struct http_response *res, struct store *st,
 		      struct user_row *u, struct token *old)
 {
 	int r;
 
-	/* The old token was validated (identity_validate) before the store
+	/* The old token was validated (b->authenticate) before the store
 	 * transaction began: validation may refresh the cache, which reads
 	 * the store in a transaction of its own. */
 	r = user_load(st, old->user_id, NULL, NULL, u);
@@ -394,7 +394,7 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 		const json_t *tk = json_object_get(ident, "token");
 		if (json_check(tk, tk_fields, ARRAY_SIZE(tk_fields), err, sizeof(err)) < 0)
 			return http_error(res, 400, "%s", err);
-		if (identity_validate(req->b, json_str(tk, "id"), &oldtok) < 0)
+		if (req->b->authenticate(req->b, json_str(tk, "id"), &oldtok) < 0)
 			return http_error(res, 401, AUTH_FAILED);
 		old = &oldtok;
 	}
@@ -402,9 +402,9 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	if (r < 0)
 		return http_error_errno(res, r, "store");
 	if (want == TOKEN_M_PASSWORD)
-		r = auth_password(req, res, st, json_object_get(ident, "password"), &u);
+		r = auth_password(req->b, res, st, json_object_get(ident, "password"), &u);
 	else
-		r = auth_token(req, res, st, &u, old);
+		r = auth_token(res, st, &u, old);
 	token_init(&t);
 	if (r == 0) {
 		t.methods = (uint8_t)want;
@@ -432,20 +432,32 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	return reply_token(req, res, 201, &t);
 }
 
-/* The subject token of a validate or revoke request, checked. Callers
- * other than admins may only look at their own tokens. */
-static int subject(struct http_request *req, struct http_response *res, struct token *t)
+/* The subject token of a validate or revoke request: 0, -ENOENT when it
+ * is not a valid token, -EPERM when the caller may not act on it (only
+ * admins act on other users' tokens: the action's rule with the subject's
+ * user as the target). */
+static int subject(struct basalt *b, const struct caller *c, const char *action, const char *s,
+		   struct token *t)
 {
+	if (b->authenticate(b, s, t) < 0)
+		return -ENOENT;
+	return policy_check(c, action, &(struct target){ .user_id = t->user_id });
+}
+
+/* The subject token of req, or the error reply. */
+static int subject_reply(struct http_request *req, struct http_response *res, struct token *t)
+{
+	int r;
+
 	if (!req->subject_token)
 		return http_error(res, 400,
 				  "Invalid input: the X-Subject-Token header is required.");
-	if (identity_validate(req->b, req->subject_token, t) < 0)
+	r = subject(req->b, &req->caller, req->route->rule, req->subject_token, t);
+	if (r == -ENOENT)
 		return http_error(
 		    res, 404, "Could not find token: the token is invalid, expired or revoked.");
-	if (!http_is_admin(req) && strcmp(t->user_id, req->tok.user_id) != 0)
-		return http_error(
-		    res, 403,
-		    "You are not authorized to perform the requested action: identity:validate_token.");
+	if (r < 0)
+		return http_error_errno(res, r, req->route->rule);
 	return 0;
 }
 
@@ -453,7 +465,7 @@ int h_auth_validate(struct http_request *req, struct http_response *res)
 {
 	struct token t;
 
-	if (subject(req, res, &t) < 0)
+	if (subject_reply(req, res, &t) < 0)
 		return -1;
 	http_header_add(res, "X-Subject-Token", req->subject_token);
 	return reply_token(req, res, 200, &t);
@@ -465,7 +477,7 @@ int h_auth_revoke(struct http_request *req, struct http_response *res)
 	struct token t;
 	int r;
 
-	if (subject(req, res, &t) < 0)
+	if (subject_reply(req, res, &t) < 0)
 		return -1;
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
@@ -487,7 +499,7 @@ int h_auth_projects(struct http_request *req, struct http_response *res)
 	return reply_list(req, res, "projects", render_project,
 			  "SELECT " PROJECT_COLS " FROM project WHERE enabled = 1 AND id IN"
 			  " (SELECT project_id FROM project_role WHERE user_id = ?) ORDER BY name",
-			  "s", req->tok.user_id);
+			  "s", req->caller.user_id);
 }
 
 int h_auth_domains(struct http_request *req, struct http_response *res)
@@ -495,14 +507,14 @@ int h_auth_domains(struct http_request *req, struct http_response *res)
 	return reply_list(req, res, "domains", render_domain,
 			  "SELECT " DOMAIN_COLS " FROM domain WHERE enabled = 1 AND id IN"
 			  " (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
-			  "s", req->tok.user_id);
+			  "s", req->caller.user_id);
 }
 
 int h_auth_catalog(struct http_request *req, struct http_response *res)
 {
 	json_t *cat;
 
-	if (req->tok.scope == SCOPE_NONE)
+	if (!req->caller.project_id && !req->caller.domain_id && !req->caller.system)
 		return http_error(res, 403,
 				  "The authenticated token must be scoped to get a catalog.");
 	cat = identity_catalog(req->b);

@@ -98,10 +98,7 @@ int h_project_create(struct http_request *req, struct http_response *res)
 	domain_id = json_str(p, "domain_id");
 	parent = json_str(p, "parent_id");
 	if (!domain_id)
-		domain_id = parent			      ? parent
-			    : req->tok.scope == SCOPE_PROJECT ? req->tok.scope_domain_id
-			    : req->tok.scope == SCOPE_DOMAIN  ? req->tok.scope_id
-							      : "default";
+		domain_id = parent ? parent : caller_domain(&req->caller);
 	if (parent && strcmp(parent, domain_id) != 0)
 		return http_error(
 		    res, 400,

