@@ -25,6 +25,7 @@ static void usage(FILE *out)
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
 	    "       basaltd config-sample\n"
+	    "       basaltd routes              (every API route: METHOD PATH ACTION)\n"
 	    "roles: controller, compute, network, or any comma list of them:\n"
 	    "       --role controller,network, --role controller,compute,network\n");
 }
@@ -189,6 +190,10 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 0 && strcmp(argv[0], "config-sample") == 0) {
 		config_print_sample(stdout);
+		return 0;
+	}
+	if (argc > 0 && strcmp(argv[0], "routes") == 0) {
+		http_routes_print(stdout);
 		return 0;
 	}
 	if (basalt_init(&b, config) < 0)

@@ -249,6 +249,12 @@ static bool match(const char *tmpl, char *path, struct http_request *req)
 		for (const struct route *rt = http_route_tables[t_]->routes;                       \
 		     rt < http_route_tables[t_]->routes + http_route_tables[t_]->n; rt++)
 
+void http_routes_print(FILE *out)
+{
+	FOR_EACH_ROUTE(rt)
+	fprintf(out, "%s %s %s\n", rt->method, rt->path, rt->rule);
+}
+
 /* Find the route for req. Returns it, or NULL with *status 404 or 405. */
 static const struct route *route_find(struct http_request *req, int *status)
 {

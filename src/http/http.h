@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "identity/token.h"
 #include "policy/policy.h"
@@ -153,6 +154,10 @@ const char *http_base_url(const struct http_request *req);
 /* True when the caller holds role name in its token. */
 bool http_has_role(const struct http_request *req, const char *role);
 bool http_is_admin(const struct http_request *req);
+
+/* Print every route of every table as "METHOD PATH ACTION" lines, in the
+ * order they are matched (basaltd routes; the access matrix's listing). */
+void http_routes_print(FILE *out);
 
 /* The service the path belongs to, by its prefix. */
 enum service service_of(const char *path);
