@@ -213,8 +213,9 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 }
 
 /* GET the desired state, held by the controller until it changes from
- * a->etag or POLL_WAIT_S pass. 0 with an owned *doc, -EACCES on 401. */
-static int poll_desired(struct agent *a, json_t **doc)
+ * a->etag or wait_s pass. 0 with an owned *doc, 1 when it is still
+ * a->etag (HTTP 304: no copy of what the agent has), -EACCES on 401. */
+static int poll_desired(struct agent *a, json_t **doc, int wait_s)
 {
 	_cleanup_free_ char *tok = NULL, *url = NULL, *hdr = NULL;
 	struct body body = { 0 };
@@ -231,12 +232,10 @@ static int poll_desired(struct agent *a, json_t **doc)
 	pthread_mutex_unlock(&a->lock);
 	if (!tok)
 		return -EACCES;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	int wait = now.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S : POLL_WAIT_S;
-	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d", a->url, a->host,
+	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d%s", a->url, a->host,
 		     a->etag[0] ? "?after=" : "?", a->etag,
-		     a->etag[0] ? "&wait=" : "wait=", wait) < 0 ||
+		     a->etag[0] ? "&wait=" : "wait=", wait_s,
+		     a->etag[0] ? "&not_modified=1" : "") < 0 ||
 	    asprintf(&hdr, "X-Auth-Token: %s", tok) < 0)
 		return -ENOMEM;
 	c = curl_easy_init();
@@ -268,6 +267,8 @@ static int poll_desired(struct agent *a, json_t **doc)
 		r = -EACCES;
 	} else if (status == 404) {
 		r = -ENOENT; /* not registered (any more) */
+	} else if (status == 304) {
+		r = 1;
 	} else if (status != 200 || !body.data || !(*doc = json_loads(body.data, 0, NULL)) ||
 		   !json_is_object(*doc)) {
 		log_warn("agent: desired state: HTTP %ld, unusable body", status);
@@ -280,19 +281,18 @@ static int poll_desired(struct agent *a, json_t **doc)
 }
 
 /* One round: every role reconciles toward doc in order (L2 before QEMU
- * opens the taps, and before the network node plugs its legs), then one
- * report carries what each found. A role that fails still reports what
- * it has; the next round retries. */
-static void reconcile_round(struct agent *a, struct http_client *c, const json_t *doc)
+ * opens the taps, and before the network node plugs its legs), then the
+ * report of what each found goes, as far as it is news to the controller
+ * (report.c). A role that fails still reports what it has; the next round
+ * retries. Returns 1 when console output is left for a next round. */
+static int reconcile_round(struct agent *a, struct http_client *c, const json_t *doc)
 {
 	_cleanup_json_ json_t *report = json_object();
-	char path[512];
-	long status = 0;
 	bool applied;
 	int r;
 
 	if (!report)
-		return;
+		return 0;
 	r = l2_reconcile(a, doc, report);
 	if (r < 0)
 		log_warn("agent: l2: %s", strerror(-r));
@@ -309,12 +309,8 @@ static void reconcile_round(struct agent *a, struct http_client *c, const json_t
 	 * their DHCP by this: docs/agent-protocol.md, "applied_revision"). */
 	if (applied && json_is_integer(json_object_get(doc, "revision")))
 		json_object_set(report, "applied_revision", json_object_get(doc, "revision"));
-	snprintf(path, sizeof(path), "/agent/v1/hosts/%s/report", a->host);
-	r = agent_call(a, c, "POST", path, report, &status, NULL);
-	if (r == 0 && status != 204)
-		log_warn("agent: report: HTTP %ld", status);
-	if (r == 0 && status == 204 && (a->roles & AGENT_COMPUTE))
-		compute_report_sent(a, report);
+	r = report_send(a, c, doc, report);
+	return r > 0;
 }
 
 static void *poll_main(void *arg)
@@ -329,10 +325,15 @@ static void *poll_main(void *arg)
 		return NULL;
 	}
 	http_client_set_timeout(c, 30000);
+	/* The last document: a 304 answer means it still holds, and the
+	 * round reconciles toward it again (level-triggered: a QEMU that died
+	 * is noticed, and new console output goes). */
+	json_t *last = NULL;
+	bool more = false;
 	while (!atomic_load(&a->stop)) {
 		json_t *doc = NULL;
 		struct timespec t0, t1;
-		int r;
+		int r, wait;
 
 		if (!registered && agent_register(a, c) < 0) {
 			agent_sleep(a, backoff);
@@ -341,7 +342,13 @@ static void *poll_main(void *arg)
 		}
 		registered = true;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = poll_desired(a, &doc);
+		/* Console output left over: come back at once; after acting:
+		 * soon; else the full long poll. */
+		wait = more ? 0 : t0.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S
+									   : POLL_WAIT_S;
+		r = poll_desired(a, &doc, last ? wait : 0);
+		if (r == 1 && !last)
+			r = -EPROTO; /* 304 to a poll without an etag: never */
 		if (r == -EACCES && agent_login(a, c) == 0)
 			continue;
 		if (r == -ENOENT) {
@@ -354,19 +361,23 @@ static void *poll_main(void *arg)
 			continue;
 		}
 		backoff = 1000;
+		if (r == 1)
+			doc = json_incref(last);
 		const char *etag = json_string_value(json_object_get(doc, "etag"));
 		bool same = etag && strcmp(etag, a->etag) == 0;
 		if (!atomic_load(&a->stop))
-			reconcile_round(a, c, doc);
+			more = reconcile_round(a, c, doc) > 0;
 		if (etag)
 			snprintf(a->etag, sizeof(a->etag), "%s", etag);
-		json_decref(doc);
+		json_decref(last);
+		last = doc;
 		/* A controller that does not hold the request (or answered
 		 * unchanged at once): do not spin. */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (same && t1.tv_sec - t0.tv_sec < 1)
+		if (same && !more && t1.tv_sec - t0.tv_sec < 1)
 			agent_sleep(a, 2000);
 	}
+	json_decref(last);
 	http_client_free(c);
 	return NULL;
 }
@@ -394,7 +405,8 @@ static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 	}
 	a->url = strdup(cfg->agent_controller_url);
 	a->failed = json_object();
-	if (!a->url || !a->failed)
+	report_init(a);
+	if (!a->url || !a->failed || !a->acked || !a->console_acked)
 		return -ENOMEM;
 	n = strlen(a->url);
 	while (n > 0 && a->url[n - 1] == '/')
@@ -430,6 +442,7 @@ static void agent_fini(struct agent *a)
 	if (a->hv)
 		hv_driver_free(a->hv);
 	secgroup_fini(a);
+	report_fini(a);
 	json_decref(a->failed);
 	free(a->url);
 	free(a->instances);

@@ -48,6 +48,12 @@ struct agent {
 
 	json_t *failed; /* server id -> fault of a failed spawn (this run only) */
 	char etag[80];
+	/* report.c (poll thread only): what the controller took, "member/id"
+	 * -> signature of the entry; server id -> console offset taken; the
+	 * page budget; the applied_revision taken (-1: none yet). */
+	json_t *acked, *console_acked;
+	size_t page_max;
+	int64_t applied_acked;
 	/* Until then (CLOCK_MONOTONIC seconds) poll briefly, not for the full
 	 * long poll: a guest that just started writes its console, and users
 	 * wait for it ("console log show" after "server create --wait"). */
@@ -82,6 +88,22 @@ int agent_call(struct agent *a, struct http_client *c, const char *method, const
 /* Sleep up to ms, waking early when the agent stops; true when stopping. */
 bool agent_sleep(struct agent *a, int ms);
 
+/* report.c */
+/* A server's console goes in deltas of at most this many bytes per round
+ * (and at most a quarter of a page), so one noisy guest never delays the
+ * others' reports. */
+#define REPORT_CONSOLE_CHUNK (16 * 1024)
+void report_init(struct agent *a);
+void report_fini(struct agent *a);
+/* Send what in report (the round's full report of what is, which the
+ * roles filled for the document desired) the controller has not taken
+ * yet: changed entries and console deltas, in pages of at most
+ * [agent] report_max_bytes; a refused page is logged and split, the rest
+ * still sent. Returns 1 when console output is left for the next round,
+ * 0 when all of it is in, -errno when the controller could not be
+ * reached (the rest goes next round). */
+int report_send(struct agent *a, struct http_client *c, const json_t *desired, json_t *report);
+
 /* compute.c */
 /* Add this machine's hypervisor members (virt_type, hypervisor_type and
  * _version, resources) to host, the registration body's "host" object. */
@@ -91,9 +113,9 @@ int compute_register_fill(struct agent *a, json_t *host);
  * agent sends). Progress of slow steps is reported at once. */
 int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired,
 		      json_t *report);
-/* The round's report was taken (HTTP 204): forget the tombstones of the
- * servers it named gone. */
-void compute_report_sent(struct agent *a, const json_t *report);
+/* The controller took that the servers in gone (an array of ids) are
+ * gone: forget their tombstones. */
+void compute_report_sent(struct agent *a, const json_t *gone);
 
 /* l2.c: every agent role */
 /* Make bridges, vxlan devices, FDB flood entries, provider interfaces and

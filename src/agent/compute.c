@@ -21,8 +21,6 @@
 #include "dp/dp.h"
 #include "http/client.h"
 
-#define CONSOLE_TAIL (64 * 1024)
-
 static long long mem_total_mb(void)
 {
 	char line[256];
@@ -129,6 +127,28 @@ static void gone_pending(struct agent *a, json_t *gone)
 	closedir(d);
 }
 
+/* Append the servers the controller is deleting here that this host does
+ * not have (never made, or destroyed) and that gone does not list yet:
+ * the controller drops them once it takes the report. */
+static void gone_deleting(struct agent *a, const json_t *deleting, json_t *gone)
+{
+	const json_t *v, *g;
+	size_t i, j;
+	char p[4096];
+
+	json_array_foreach(deleting, i, v) {
+		const char *id = json_string_value(v);
+		bool listed = false;
+		if (!id || !hv_id_valid(id) || hv_path(a->hv, id, NULL, p, sizeof(p)) < 0 ||
+		    access(p, F_OK) == 0)
+			continue;
+		json_array_foreach(gone, j, g)
+			listed = listed || strcmp(json_string_value(g), id) == 0;
+		if (!listed)
+			json_array_append_new(gone, json_string(id));
+	}
+}
+
 static void gone_acked(struct agent *a, const json_t *gone)
 {
 	const json_t *v;
@@ -149,7 +169,6 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 {
 	enum hv_power p = a->hv->state(a->hv, id);
 	json_t *s;
-	char *tail = NULL;
 
 	s = json_pack("{s:s,s:s,s:s,s:o,s:I}", "id", id, "power_state", hv_power_name(p),
 		      "vm_state", vm_state, "task_state", task ? json_string(task) : json_null(),
@@ -158,18 +177,14 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 		return NULL;
 	if (fault)
 		json_object_set(s, "fault", (json_t *)fault);
-	if (hv_console_tail(a->hv, id, CONSOLE_TAIL, &tail) == 0) {
-		json_t *t = json_string(tail);
-		if (t)
-			json_object_set_new(s, "console_tail", t);
-		free(tail);
-	}
+	/* The console goes apart, as deltas (report.c). */
 	return s;
 }
 
 /* Tell the controller what is under way before a slow step: a report of
- * this one server, marked partial so the controller does not take the
- * servers it leaves out as gone. */
+ * this one server's state (its console follows with the round's report),
+ * marked partial so the controller does not take the servers it leaves
+ * out as gone. */
 static void report_task(struct agent *a, struct http_client *c, const char *id,
 			const char *vm_state, const char *task)
 {
@@ -510,13 +525,14 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 			json_array_append_new(present, one);
 	}
 	gone_pending(a, gone);
+	gone_deleting(a, json_object_get(desired, "deleting"), gone);
 	r = json_object_set_new(report, "servers", present);
 	if (json_object_set_new(report, "gone", gone) < 0 || r < 0)
 		return -ENOMEM;
 	return 0;
 }
 
-void compute_report_sent(struct agent *a, const json_t *report)
+void compute_report_sent(struct agent *a, const json_t *gone)
 {
-	gone_acked(a, json_object_get(report, "gone"));
+	gone_acked(a, gone);
 }

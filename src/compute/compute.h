@@ -75,6 +75,20 @@ int h_availability_zones(struct http_request *req, struct http_response *res);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
 
+/* console.c - the console tail kept per server */
+/* The controller keeps this much of each console (the newest bytes). */
+#define CONSOLE_TAIL_MAX (64 * 1024)
+/* Merge a delta of the guest's console log, data[0..len) at byte offset
+ * off, into the stored tail (NUL-terminated, NULL for none), which ends at
+ * offset end. A delta starting at or before end appends what is new in it;
+ * one past end (a gap: the agent skipped what would not fit the tail) or
+ * with reset (the log started anew) replaces the tail. Returns 1 with
+ * *out (owned, the last CONSOLE_TAIL_MAX bytes) and *out_end, 0 when the
+ * delta brings nothing new (a duplicate: *out NULL), -EINVAL for a
+ * negative offset, -ENOMEM. */
+int console_merge(const char *tail, int64_t end, int64_t off, const char *data, size_t len,
+		  bool reset, char **out, int64_t *out_end);
+
 /* scheduler.c */
 struct sched_request {
 	int vcpus, ram_mb, disk_gb;

@@ -137,7 +137,8 @@ static int host_registered(struct store *st, const char *host, char roles[256])
  * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
  * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
  * 17 user_data, 18 availability_zone, 19 image checksum, 20 image size,
- * 21 image disk_format, 22 created_at, 23 config_drive. */
+ * 21 image disk_format, 22 created_at, 23 config_drive (24 console_end: kept
+ * out of the document, see desired()). */
 static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
 	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
@@ -182,7 +183,11 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 }
 
 /* The host's desired state and its etag (a hash of the whole document:
- * servers and the networking members alike). */
+ * servers and the networking members alike). Each server also carries
+ * console_offset, where the console tail the controller holds ends: it is
+ * added after the etag, so a console delta never wakes a long poll, and a
+ * restarted agent learns from it where to go on (nothing sent twice,
+ * nothing lost). */
 static json_t *desired(struct basalt *b, struct store *st, const char *host, const char *roles,
 		       int *err)
 {
@@ -198,7 +203,7 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
 			" s.availability_zone, i.checksum, i.size, i.disk_format, s.created_at,"
-			" s.config_drive"
+			" s.config_drive, s.console_end"
 			" FROM server s LEFT JOIN image i ON i.id = s.image_id"
 			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
 			" ORDER BY s.id",
@@ -208,12 +213,16 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 		json_decref(servers);
 		return NULL;
 	}
-	while ((r = store_next(q)) > 0)
+	json_t *offsets = json_array();
+	while ((r = store_next(q)) > 0) {
 		json_array_append_new(servers, desired_server(b, st, q));
+		json_array_append_new(offsets, json_integer(store_int(q, 24)));
+	}
 	store_done(q);
-	if (r < 0) {
-		*err = r;
+	if (r < 0 || json_array_size(offsets) != json_array_size(servers)) {
+		*err = r < 0 ? r : -ENOMEM;
 		json_decref(servers);
+		json_decref(offsets);
 		return NULL;
 	}
 	/* Servers being deleted are listed apart: not desired, but naming
@@ -234,9 +243,11 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 		json_decref(deleting);
 		return NULL;
 	}
-	doc = json_pack("{s:s,s:o,s:o}", "host", host, "servers", servers, "deleting", deleting);
+	doc = json_pack("{s:s,s:O,s:o}", "host", host, "servers", servers, "deleting", deleting);
 	if (!doc) {
 		*err = -ENOMEM;
+		json_decref(servers);
+		json_decref(offsets);
 		return NULL;
 	}
 	r = network_desired_l2(b, st, host, doc);
@@ -245,12 +256,16 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 	if (r < 0) {
 		*err = r;
 		json_decref(doc);
+		json_decref(servers);
+		json_decref(offsets);
 		return NULL;
 	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text) {
 		*err = -ENOMEM;
 		json_decref(doc);
+		json_decref(servers);
+		json_decref(offsets);
 		return NULL;
 	}
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)text, strlen(text), NULL,
@@ -258,6 +273,12 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 	free(text);
 	sodium_bin2hex(etag, sizeof(etag), hash, sizeof(hash));
 	json_object_set_new(doc, "etag", json_string(etag));
+	json_t *s;
+	size_t i;
+	json_array_foreach(servers, i, s)
+		json_object_set(s, "console_offset", json_array_get(offsets, i));
+	json_decref(servers);
+	json_decref(offsets);
 	return doc;
 }
 
@@ -266,6 +287,8 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 	struct store *st = basalt_store(req->b);
 	const char *host = http_param(req, "host");
 	const char *after = http_query(req, "after"), *wait = http_query(req, "wait");
+	const char *nm = http_query(req, "not_modified");
+	bool not_modified = nm && strcmp(nm, "1") == 0;
 	long wait_s = wait ? strtol(wait, NULL, 10) : 0;
 	int64_t rev = 0;
 	char roles[256] = "";
@@ -288,12 +311,19 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 		return http_error(res, 404, "Host %s is not registered.", host);
 	if (!doc)
 		return http_error_errno(res, r, "desired state");
+	bool same = after && strcmp(after, json_string_value(json_object_get(doc, "etag"))) == 0;
 	/* A long poll: nothing new for this host yet, so wait for a write. */
-	if (after && wait_s > 0 && !req->wait_expired &&
-	    strcmp(after, json_string_value(json_object_get(doc, "etag"))) == 0) {
+	if (same && wait_s > 0 && !req->wait_expired) {
 		json_decref(doc);
 		return http_wait(res, rev,
 				 res->wait_until ? res->wait_until : now_usec() + wait_s * 1000000);
+	}
+	/* Still the same at the end of the wait: an agent that keeps the
+	 * document it has asks for no copy of it (not_modified=1), so an idle
+	 * node's polls carry no state at all, whatever it holds. */
+	if (same && not_modified) {
+		json_decref(doc);
+		return http_reply(res, 304, NULL);
 	}
 	/* The revision the document was read at, outside the etag (which
 	 * changes only with the content): the agent reports it back as
@@ -323,17 +353,63 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
+/* A console delta of a server entry: {"offset": N, "data": "...",
+ * "reset": bool}. Merged into the stored tail (console.c) in the caller's
+ * write transaction; a duplicate writes nothing. */
+static int report_console(struct store *st, const char *host, const char *id,
+			  const json_t *con)
+{
+	const json_t *off = json_object_get(con, "offset"), *data = json_object_get(con, "data");
+	const json_t *reset = json_object_get(con, "reset");
+	_cleanup_free_ char *tail = NULL, *merged = NULL;
+	struct store_stmt *q;
+	int64_t end = 0, new_end;
+	int r;
+
+	if (!json_is_object(con) || !json_is_integer(off) || !json_is_string(data) ||
+	    (reset && !json_is_boolean(reset)))
+		return -EINVAL;
+	r = store_query(st, &q,
+			"SELECT console, console_end FROM server WHERE id = ? AND host = ?"
+			" AND vm_state <> 'deleting'",
+			"ss", id, host);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		tail = store_text(q, 0) ? strdup(store_text(q, 0)) : NULL;
+		end = store_int(q, 1);
+		if (store_text(q, 0) && !tail)
+			r = -ENOMEM;
+	}
+	store_done(q);
+	if (r <= 0)
+		return r; /* a server not (any more) here: ignored */
+	r = console_merge(tail, end, json_integer_value(off), json_string_value(data),
+			  json_string_length(data), json_is_true(reset), &merged, &new_end);
+	if (r <= 0)
+		return r;
+	return store_exec(st, "UPDATE server SET console = ?, console_end = ? WHERE id = ?", "sis",
+			  merged, new_end, id);
+}
+
 static int report_server(struct store *st, const char *host, const json_t *s, int64_t now)
 {
 	static const char *const vm_states[] = { "building", "active", "stopped", "error", NULL };
 	const char *id = json_str(s, "id"), *vm = json_str(s, "vm_state");
-	const json_t *fault = json_object_get(s, "fault");
+	const json_t *fault = json_object_get(s, "fault"), *con = json_object_get(s, "console");
 	const char *console = json_str(s, "console_tail");
+	int r;
 
-	if (!id || !one_of(vm, vm_states))
+	if (!id || !one_of(vm, vm_states) || (con && !json_is_object(con)))
 		return -EINVAL;
+	/* console_tail (a whole tail, as first agents sent it) replaces;
+	 * agents now send "console" deltas. Either way at most the last
+	 * CONSOLE_TAIL_MAX bytes are kept. */
+	if (console && strlen(console) > CONSOLE_TAIL_MAX)
+		console += strlen(console) - CONSOLE_TAIL_MAX;
 	/* A server being deleted keeps that state whatever the agent says. */
-	return store_exec(st,
+	r = store_exec(st,
 			  "UPDATE server SET vm_state = ?1,"
 			  /* A report read before the latest request must not end that
 			   * request's task: keep it while a reboot is still owed or the
@@ -357,6 +433,9 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 			  fault ? &(int64_t){ json_integer_value(json_object_get(fault, "code")) } : NULL,
 			  json_str(fault, "message"), json_str(fault, "details"), fault != NULL, now,
 			  console, vm, now, now, store_txn_revision(st), id, host);
+	if (r > 0 && con)
+		r = report_console(st, host, id, con);
+	return r;
 }
 
 static bool listed(const json_t *servers, const char *id)
@@ -368,6 +447,18 @@ static bool listed(const json_t *servers, const char *id)
 		if (json_str(s, "id") && strcmp(json_str(s, "id"), id) == 0)
 			return true;
 	return false;
+}
+
+/* A deleted server's row goes, with its allocation and its ports. */
+static int server_drop(struct store *st, const char *id)
+{
+	int r = scheduler_release(st, id);
+
+	if (r >= 0)
+		r = server_ports_release(st, id);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
+	return r;
 }
 
 /* A report lists every server present on the host: a 'deleting' server
@@ -396,15 +487,40 @@ static int drop_deleted(struct store *st, const char *host, const json_t *presen
 		snprintf(gone[n++], ID_HEX_LEN + 1, "%s", id);
 	}
 	store_done(q);
-	for (int i = 0; r >= 0 && i < n; i++) {
-		r = scheduler_release(st, gone[i]);
-		if (r >= 0)
-			r = server_ports_release(st, gone[i]);
-		if (r >= 0)
-			r = store_exec(st, "DELETE FROM server WHERE id = ?", "s", gone[i]);
-	}
+	for (int i = 0; r >= 0 && i < n; i++)
+		r = server_drop(st, gone[i]);
 	free(gone);
 	return r;
+}
+
+/* Drop the servers being deleted on host that gone names. */
+static int drop_gone(struct store *st, const char *host, const json_t *gone)
+{
+	const json_t *v;
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(gone, i, v) {
+		const char *id = json_string_value(v);
+		if (!id || strlen(id) > 64)
+			return -EINVAL;
+	}
+	json_array_foreach(gone, i, v) {
+		const char *id = json_string_value(v);
+		struct store_stmt *q;
+		r = store_query(st, &q,
+				"SELECT 1 FROM server WHERE id = ? AND host = ? AND vm_state = 'deleting'",
+				"ss", id, host);
+		if (r < 0)
+			return r;
+		r = store_next(q);
+		store_done(q);
+		if (r > 0)
+			r = server_drop(st, id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int h_agent_report(struct http_request *req, struct http_response *res)
@@ -451,9 +567,14 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 			r = http_error(res, 400, "Invalid server report.");
 	}
 	/* Servers being deleted that the host no longer has (destroyed, or
-	 * never made) go now, with their allocations. Only a whole report
-	 * that speaks of servers (a compute host's) says which exist; a
-	 * partial one (progress of one server) does not. */
+	 * never made) go now, with their allocations: those the report names
+	 * gone, and, for a whole report (one that lists every server the
+	 * host has), those it leaves out. A partial report (a page, or
+	 * deltas: what agents send) says nothing of the servers it omits. */
+	if (r >= 0 && json_array_size(json_object_get(body, "gone")))
+		r = drop_gone(st, host, json_object_get(body, "gone"));
+	if (r == -EINVAL)
+		r = http_error(res, 400, "Invalid gone: a list of server ids.");
 	if (r >= 0 && json_object_get(body, "servers") &&
 	    !json_is_true(json_object_get(body, "partial")))
 		r = drop_deleted(st, host, json_object_get(body, "servers"));

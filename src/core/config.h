@@ -20,6 +20,7 @@ struct config {
 	char *public_url;
 	int api_workers;
 	int max_request_body_size;
+	int max_agent_request_body_size;
 	/* [identity] */
 	int token_expiration;
 	int max_active_keys;
@@ -47,6 +48,7 @@ struct config {
 	char *agent_username;
 	char *agent_password;
 	char *agent_project;
+	int agent_report_max_bytes;
 	/* [network] */
 	char *local_ip;
 	char *physical_interface_mappings;

@@ -39,6 +39,7 @@ struct conn {
 	const struct route *rt; /* NULL: res already holds the answer */
 	char *body;		/* collected body (routes without a stream) */
 	size_t len, cap;
+	size_t limit; /* the largest body this request's API accepts */
 	bool too_big;
 	struct MHD_Connection *mc;
 	struct conn *next_waiting; /* in http_server.waiting while suspended */
@@ -99,12 +100,40 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
+/* The body limit of a path. The agents' API has its own, apart from the
+ * public API's [api] max_request_body_size: agents page their reports
+ * below [agent] report_max_bytes (src/agent/report.c), so a node's size
+ * never meets the limit users are held to, and a user-facing limit tuned
+ * down never locks out the agents. */
+static size_t body_limit(const struct basalt *b, const char *url)
+{
+	if (strncmp(url, "/agent/v1/", 10) == 0)
+		return (size_t)b->cfg.max_agent_request_body_size;
+	return (size_t)b->cfg.max_request_body_size;
+}
+
+/* The 413 answer: which limit, and how far over it (when known). */
+static void too_large(struct conn *c, unsigned long long got)
+{
+	const char *opt = strncmp(c->req.path, "/agent/v1/", 10) == 0
+				  ? "max_agent_request_body_size"
+				  : "max_request_body_size";
+
+	if (got)
+		http_error(&c->res, 413,
+			   "Request is too large: %llu bytes, over the limit of %zu bytes ([api] %s).",
+			   got, c->limit, opt);
+	else
+		http_error(&c->res, 413, "Request is too large: over the limit of %zu bytes ([api] %s).",
+			   c->limit, opt);
+}
+
 /* The headers are in: route, authenticate and authorise before any of the
  * body is read, so a refused request never costs its upload. */
 static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *mc,
 			       const char *url, const char *method)
 {
-	size_t limit = (size_t)srv->b->cfg.max_request_body_size;
+	size_t limit = body_limit(srv->b, url);
 	const char *cl;
 	struct conn *c = malloc(sizeof(*c));
 
@@ -113,6 +142,7 @@ static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *m
 	memset(c, 0, offsetof(struct conn, req) + offsetof(struct http_request, tok));
 	memset((char *)c + offsetof(struct conn, res), 0, sizeof(*c) - offsetof(struct conn, res));
 	c->req.b = srv->b;
+	c->limit = limit;
 	c->req.method = method;
 	c->req.path = url;
 	c->req.auth_token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token");
@@ -130,7 +160,7 @@ static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *m
 		return c;
 	cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (!c->rt->stream && cl && strtoull(cl, NULL, 10) > limit) {
-		http_error(&c->res, 413, "Request is too large.");
+		too_large(c, strtoull(cl, NULL, 10));
 		http_finish(&c->req, &c->res);
 		c->rt = NULL;
 		return c;
@@ -177,7 +207,7 @@ static bool conn_run(struct conn *c)
 		c->stream_open = false;
 		c->rt->stream->end(c->stream, &c->req, &c->res, c->stream_err);
 	} else if (c->too_big) {
-		http_error(&c->res, 413, "Request is too large.");
+		too_large(c, 0);
 	} else {
 		c->req.body = c->body;
 		c->req.body_len = c->len;
@@ -268,7 +298,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 				c->stream_err = c->rt->stream->write(c->stream, upload_data, n);
 			return MHD_YES;
 		}
-		return collect(c, (size_t)srv->b->cfg.max_request_body_size, upload_data, n) < 0
+		return collect(c, c->limit, upload_data, n) < 0
 			       ? MHD_NO
 			       : MHD_YES;
 	}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cleanup.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hv/hv.h"
@@ -115,6 +116,54 @@ void hv_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
+/* JSON wants text: replace NULs, other control bytes and bytes past
+ * ASCII the guest printed, one for one (offsets in the log stay true). */
+static void console_clean(char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0 || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t'))
+			buf[i] = c >= 0x80 ? '?' : ' ';
+	}
+}
+
+int hv_console_read(const struct hv_driver *d, const char *id, int64_t offset, size_t max,
+		    char **out, size_t *len, int64_t *size)
+{
+	char path[4096], dir[4096];
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	ssize_t got = 0;
+	char *buf;
+
+	*out = NULL;
+	*len = 0;
+	*size = 0;
+	if (offset < 0 || hv_path(d, id, NULL, dir, sizeof(dir)) < 0 ||
+	    hv_path(d, id, "console.log", path, sizeof(path)) < 0)
+		return -EINVAL;
+	if (access(dir, F_OK) < 0)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		*size = st.st_size;
+	size_t n = *size > offset ? (size_t)(*size - offset) : 0;
+	if (n > max)
+		n = max;
+	buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	if (n)
+		got = pread(fd, buf, n, offset);
+	if (got < 0)
+		got = 0;
+	buf[got] = '\0';
+	console_clean(buf, (size_t)got);
+	*out = buf;
+	*len = (size_t)got;
+	return 0;
+}
+
 int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char **out)
 {
 	char path[4096], dir[4096];
@@ -147,12 +196,7 @@ int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char 
 	if (got < 0)
 		got = 0;
 	buf[got] = '\0';
-	/* JSON wants text: replace NULs and invalid bytes the guest printed. */
-	for (ssize_t i = 0; i < got; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if (c == 0 || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t'))
-			buf[i] = c >= 0x80 ? '?' : ' ';
-	}
+	console_clean(buf, (size_t)got);
 	*out = buf;
 	return 0;
 }

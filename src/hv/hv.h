@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HV_ID_MAX  64 /* server ids: [A-Za-z0-9_-], 1..63 characters */
 #define HV_ERR_MAX 512
@@ -100,6 +101,12 @@ void hv_ids_free(char **ids, size_t n);
 /* The last max bytes of the server's console log. *out is owned (NUL-
  * terminated, "" when there is no log yet); -ENOENT when no such server. */
 int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char **out);
+/* Up to max bytes of the server's console log from byte offset on, made
+ * JSON-safe one byte for one (so offsets stay true): *out owned and NUL-
+ * terminated, *len bytes of it; *size is the log's size now (0 when there
+ * is no log yet). -ENOENT when no such server. */
+int hv_console_read(const struct hv_driver *d, const char *id, int64_t offset, size_t max,
+		    char **out, size_t *len, int64_t *size);
 const char *hv_power_name(enum hv_power p);
 
 /* instance.c - the per-server directory */

@@ -164,6 +164,21 @@ static void console_tail(void **state)
 	assert_non_null(strstr(t, "line 09999\n  [6nend\n"));
 	free(t);
 	assert_int_equal(hv_console_tail(d, "zz", 65536, &t), -ENOENT);
+	/* Deltas by offset: the same bytes, cleaned one for one. */
+	size_t n;
+	int64_t size;
+	assert_int_equal(hv_console_read(d, "c1", 109995, 100, &t, &n, &size), 0);
+	assert_int_equal(size, 110000 + 1 + 8);
+	assert_int_equal(n, 14);
+	assert_string_equal(t, "9999\n  [6nend\n");
+	free(t);
+	assert_int_equal(hv_console_read(d, "c1", 11, 11, &t, &n, &size), 0);
+	assert_string_equal(t, "line 00001\n");
+	free(t);
+	assert_int_equal(hv_console_read(d, "c1", size + 5, 100, &t, &n, &size), 0);
+	assert_int_equal(n, 0); /* past the end: nothing */
+	free(t);
+	assert_int_equal(hv_console_read(d, "zz", 0, 100, &t, &n, &size), -ENOENT);
 	assert_int_equal(d->destroy(d, "c1"), 0);
 	hv_driver_free(d);
 }
