@@ -10,11 +10,19 @@
 #include <stdint.h>
 
 struct basalt;
+struct caller;
 struct store;
 struct store_stmt;
 struct http_request;
 struct http_response;
 struct route_table;
+
+/* Domain functions (below the handlers) take the caller, return 0 or
+ * -errno, and put Nova's words for a failure in a struct nova_fault; the
+ * handler maps the -errno to the status (nova_error). */
+struct nova_fault {
+	char msg[512];
+};
 
 /* routes.c */
 extern const struct route_table compute_routes;
@@ -29,10 +37,25 @@ json_t *nova_time(int64_t usec);
 typedef json_t *(*nova_render_fn)(const struct http_request *req, struct store_stmt *q);
 int nova_reply_list(struct http_request *req, struct http_response *res, const char *key,
 		    nova_render_fn render, const char *sql, const char *fmt, ...);
+/* Reply 200 {"key": [rows rendered]} for the open query q (done here). */
+int nova_reply_rows(struct http_request *req, struct http_response *res, const char *key,
+		    nova_render_fn render, struct store_stmt *q);
 /* Reply status {"key": row} for one row, or 404 "what ID could not be found." */
 int nova_reply_one(struct http_request *req, struct http_response *res, int status,
 		   const char *key, nova_render_fn render, const char *what, const char *id,
 		   const char *sql, const char *fmt, ...);
+
+/* Fill f with Nova's message; returns err (a -errno). */
+int nova_fail(struct nova_fault *f, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The reply for a failed domain call, the one mapping of compute's
+ * errors: -EINVAL 400, -EPERM and -EDQUOT 403, -ENOENT 404, -EEXIST and
+ * -EALREADY 409, else as http_error_errno; f's message when it has one.
+ * Returns -1. */
+int nova_error(struct http_response *res, int r, const struct nova_fault *f, const char *what);
+/* Nova's refusal of a finer rule: -EPERM and "Policy doesn't allow ACTION
+ * to be performed." in f. */
+int nova_denied(struct nova_fault *f, const char *action);
 
 /* version.c */
 int h_compute_versions(struct http_request *req, struct http_response *res);
@@ -51,12 +74,25 @@ int h_flavor_spec_get(struct http_request *req, struct http_response *res);
 int h_flavor_spec_delete(struct http_request *req, struct http_response *res);
 /* The extra specs of flavor id as an object (new reference). */
 json_t *flavor_extra_specs(struct store *st, const char *id);
+/* A flavor's sizes. */
+struct flavor {
+	char id[256], name[256];
+	int64_t vcpus, ram, disk, ephemeral, swap;
+	bool is_public;
+};
+/* Load flavor id as the caller may see it (private flavors only for
+ * those os-flavor-access allows: Basalt keeps no access lists): 0,
+ * -ENOENT or -errno. */
+int flavor_find(struct store *st, const struct caller *c, const char *id, struct flavor *out);
 
 /* keypairs.c */
 int h_keypair_list(struct http_request *req, struct http_response *res);
 int h_keypair_get(struct http_request *req, struct http_response *res);
 int h_keypair_create(struct http_request *req, struct http_response *res);
 int h_keypair_delete(struct http_request *req, struct http_response *res);
+/* The public key of user_id's key pair name into *key (malloc'd): 0,
+ * -ENOENT or -errno. */
+int keypair_public_key(struct store *st, const char *user_id, const char *name, char **key);
 
 /* hosts.c - compute hosts: the agent endpoints, os-services, os-hypervisors */
 int h_agent_register(struct http_request *req, struct http_response *res);
@@ -93,6 +129,7 @@ int console_merge(const char *tail, int64_t end, int64_t off, const char *data, 
 struct sched_request {
 	int vcpus, ram_mb, disk_gb;
 	const char *availability_zone;
+	const char *host; /* a forced host (admins only), or NULL */
 };
 /* Pick a host for req and claim its resources for server_id, inside the
  * caller's write transaction. Returns 1 with host filled, 0 when no host

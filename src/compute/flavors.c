@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define GET_FLAVOR "SELECT " FLAVOR_COLS " FROM flavor WHERE id = ?"
@@ -45,8 +46,8 @@ static json_t *render_flavor_brief(const struct http_request *req, struct store_
 	return f;
 }
 
-/* Private flavors are admin-only (no flavor access lists in Basalt);
- * ?is_public=None asks an admin for all. */
+/* Private flavors are for those os-flavor-access allows (admins: Basalt
+ * keeps no access lists); ?is_public=None asks for all. */
 #define LIST_FLAVORS                                                                               \
 	"SELECT " FLAVOR_COLS " FROM flavor WHERE (is_public = 1 OR ?1 = 1)"                       \
 	" AND (?2 IS NULL OR vcpus >= ?2) AND (?3 IS NULL OR ram >= ?3)"                           \
@@ -59,7 +60,8 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 	int64_t v[3];
 	const int64_t *p[3];
 	const char *pub = http_query(req, "is_public");
-	bool all = http_is_admin(req) && pub && (strcasecmp(pub, "none") == 0 || !strcmp(pub, "false"));
+	bool all = pub && (strcasecmp(pub, "none") == 0 || !strcmp(pub, "false")) &&
+		   policy_allows(&req->caller, "os_compute_api:os-flavor-access", NULL);
 
 	for (int i = 0; i < 3; i++) {
 		char *end;
@@ -85,10 +87,53 @@ int h_flavor_detail(struct http_request *req, struct http_response *res)
 	return list(req, res, render_flavor);
 }
 
+int flavor_find(struct store *st, const struct caller *c, const char *id, struct flavor *out)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, GET_FLAVOR, "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(out->id, sizeof(out->id), "%s", store_text(q, 0));
+		snprintf(out->name, sizeof(out->name), "%s", store_text(q, 1));
+		out->vcpus = store_int(q, 2);
+		out->ram = store_int(q, 3);
+		out->disk = store_int(q, 4);
+		out->ephemeral = store_int(q, 5);
+		out->swap = store_int(q, 6);
+		out->is_public = store_bool(q, 8);
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	if (r == 0 || (!out->is_public && !policy_allows(c, "os_compute_api:os-flavor-access", NULL)))
+		return -ENOENT;
+	return 0;
+}
+
+/* 0 when the caller may see flavor id, else Nova's 404 in res. */
+static int flavor_visible(struct http_request *req, struct http_response *res, struct store *st,
+			  const char *id)
+{
+	struct flavor fl;
+	int r = flavor_find(st, &req->caller, id, &fl);
+
+	if (r == -ENOENT)
+		return http_error(res, 404, "Flavor %s could not be found.", id);
+	return r < 0 ? http_error_errno(res, r, "flavor") : 0;
+}
+
 int h_flavor_get(struct http_request *req, struct http_response *res)
 {
+	struct store *st = basalt_store(req->b);
 	const char *id = http_param(req, "flavor_id");
 
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (flavor_visible(req, res, st, id) < 0)
+		return -1;
 	return nova_reply_one(req, res, 200, "flavor", render_flavor, "Flavor", id, GET_FLAVOR,
 			      "s", id);
 }
@@ -207,22 +252,6 @@ json_t *flavor_extra_specs(struct store *st, const char *id)
 	return specs;
 }
 
-static int flavor_exists(struct http_response *res, struct store *st, const char *id)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT 1 FROM flavor WHERE id = ?", "s", id);
-
-	if (r == 0) {
-		r = store_next(q);
-		store_done(q);
-	}
-	if (r < 0)
-		return http_error_errno(res, r, "flavor");
-	if (r == 0)
-		return http_error(res, 404, "Flavor %s could not be found.", id);
-	return 0;
-}
-
 int h_flavor_specs_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
@@ -230,7 +259,7 @@ int h_flavor_specs_list(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (flavor_exists(res, st, id) < 0)
+	if (flavor_visible(req, res, st, id) < 0)
 		return -1;
 	return http_reply(res, 200, json_pack("{s:o}", "extra_specs", flavor_extra_specs(st, id)));
 }
@@ -254,7 +283,7 @@ int h_flavor_specs_set(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = flavor_exists(res, st, id);
+	r = flavor_visible(req, res, st, id);
 	json_object_foreach(specs, k, v) {
 		if (r < 0)
 			break;
@@ -280,7 +309,7 @@ int h_flavor_spec_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (flavor_exists(res, st, id) < 0)
+	if (flavor_visible(req, res, st, id) < 0)
 		return -1;
 	specs = flavor_extra_specs(st, id);
 	v = json_object_get(specs, key);

@@ -146,17 +146,10 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
 	char file[128];
 	const char *id = store_text(q, 0), *image = store_text(q, 14);
-	json_t *keys = json_object(), *meta = json_object(), *s;
-	struct store_stmt *m;
+	json_t *keys = json_object(), *meta = server_metadata(st, id), *s;
 
 	if (store_text(q, 15) && store_text(q, 16))
 		json_object_set_new(keys, store_text(q, 15), json_string(store_text(q, 16)));
-	if (store_query(st, &m, "SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?",
-			"s", id) == 0) {
-		while (store_next(m) > 0)
-			json_object_set_new(meta, store_text(m, 0), json_string(store_text(m, 1)));
-		store_done(m);
-	}
 	snprintf(file, sizeof(file), "/image/v2/images/%s/file", image ? image : "");
 	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:I,s:s},s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},"
 		      "s:o,s:o,s:o,s:o,s:s}",

@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define KEYPAIR_COLS "name, public_key, fingerprint, key_type, user_id, created_at"
@@ -45,28 +46,66 @@ static json_t *render_keypair_full(const struct http_request *req, struct store_
 	return k;
 }
 
-/* Admins may name another user with ?user_id= (microversion 2.10). */
-static const char *owner(const struct http_request *req)
+/* Key pairs are per user: the caller's own, or the user asked (a body's
+ * user_id, or ?user_id= from microversion 2.10) when the action's rule
+ * allows it (Nova: admin or the user). NULL with Nova's 403 in res
+ * otherwise. */
+static const char *key_owner(struct http_request *req, struct http_response *res,
+			     const char *asked, const char *action)
 {
-	const char *u = http_query(req, "user_id");
+	const char *u = asked ? asked : req->caller.user_id;
 
-	return u && http_is_admin(req) && microversion_at_least(req, 2, 10) ? u : req->tok.user_id;
+	if (!policy_allows(&req->caller, action, &(struct target){ .user_id = u })) {
+		http_error(res, 403, "Policy doesn't allow %s to be performed.", action);
+		return NULL;
+	}
+	return u;
+}
+
+static const char *query_user(const struct http_request *req)
+{
+	return microversion_at_least(req, 2, 10) ? http_query(req, "user_id") : NULL;
+}
+
+int keypair_public_key(struct store *st, const char *user_id, const char *name, char **key)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT public_key FROM keypair WHERE user_id = ? AND name = ?",
+			    "ss", user_id, name);
+
+	*key = NULL;
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0 && !(*key = strdup(store_text(q, 0))))
+		r = -ENOMEM;
+	store_done(q);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int h_keypair_list(struct http_request *req, struct http_response *res)
 {
+	const char *u = key_owner(req, res, query_user(req),
+				  "os_compute_api:os-keypairs:index");
+
+	if (!u)
+		return -1;
 	return nova_reply_list(req, res, "keypairs", render_keypair_item,
 			       "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? ORDER BY name",
-			       "s", owner(req));
+			       "s", u);
 }
 
 int h_keypair_get(struct http_request *req, struct http_response *res)
 {
 	const char *name = http_param(req, "name");
+	const char *u = key_owner(req, res, query_user(req),
+				  "os_compute_api:os-keypairs:show");
 
+	if (!u)
+		return -1;
 	return nova_reply_one(req, res, 200, "keypair", render_keypair_full, "Keypair", name,
 			      "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? AND name = ?",
-			      "ss", owner(req), name);
+			      "ss", u, name);
 }
 
 /* --- SSH wire format --- */
@@ -200,7 +239,7 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body =
 		api_body_object(req, res, "keypair", fields, ARRAY_SIZE(fields), &k);
 	_cleanup_free_ char *pub = NULL, *priv = NULL;
-	const char *name, *type, *user = req->tok.user_id;
+	const char *name, *type, *user;
 	struct store *st;
 	char fp[48];
 	json_t *out;
@@ -214,11 +253,9 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Keypair data is invalid: Keypair name contains unsafe characters");
 	if (strcmp(type, "ssh") != 0)
 		return http_error(res, 400, "Keypair data is invalid: only ssh keys are supported");
-	if (json_str(k, "user_id")) {
-		if (!http_is_admin(req))
-			return http_error(res, 403, "Policy doesn't allow os_compute_api:os-keypairs:create to be performed.");
-		user = json_str(k, "user_id");
-	}
+	user = key_owner(req, res, json_str(k, "user_id"), "os_compute_api:os-keypairs:create");
+	if (!user)
+		return -1;
 	if (json_str(k, "public_key")) {
 		pub = strdup(json_str(k, "public_key"));
 		if (!pub)
@@ -255,15 +292,19 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 int h_keypair_delete(struct http_request *req, struct http_response *res)
 {
 	const char *name = http_param(req, "name");
-	struct store *st = api_write_begin(req, res);
+	const char *u = key_owner(req, res, query_user(req),
+				  "os_compute_api:os-keypairs:delete");
+	struct store *st;
 	int r;
 
+	if (!u)
+		return -1;
+	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st, "DELETE FROM keypair WHERE user_id = ? AND name = ?", "ss", owner(req),
-		       name);
+	r = store_exec(st, "DELETE FROM keypair WHERE user_id = ? AND name = ?", "ss", u, name);
 	if (r == 0)
-		r = http_error(res, 404, "Keypair %s not found for user %s", name, owner(req));
+		r = http_error(res, 404, "Keypair %s not found for user %s", name, u);
 	if (api_write_end(res, st, r, "keypair") < 0)
 		return -1;
 	return http_reply(res, microversion_at_least(req, 2, 2) ? 204 : 202, NULL);

@@ -35,7 +35,6 @@ int nova_reply_list(struct http_request *req, struct http_response *res, const c
 {
 	struct store *st = basalt_store(req->b);
 	struct store_stmt *q = NULL;
-	json_t *items;
 	va_list ap;
 	int r;
 
@@ -46,7 +45,15 @@ int nova_reply_list(struct http_request *req, struct http_response *res, const c
 	va_end(ap);
 	if (r < 0)
 		return http_error_errno(res, r, key);
-	items = json_array();
+	return nova_reply_rows(req, res, key, render, q);
+}
+
+int nova_reply_rows(struct http_request *req, struct http_response *res, const char *key,
+		    nova_render_fn render, struct store_stmt *q)
+{
+	json_t *items = json_array();
+	int r;
+
 	while ((r = store_next(q)) > 0)
 		json_array_append_new(items, render(req, q));
 	store_done(q);
@@ -83,4 +90,49 @@ int nova_reply_one(struct http_request *req, struct http_response *res, int stat
 	if (r == 0)
 		return http_error(res, 404, "%s %s could not be found.", what, id);
 	return http_reply(res, status, json_pack("{s:o}", key, obj));
+}
+
+int nova_fail(struct nova_fault *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int nova_denied(struct nova_fault *f, const char *action)
+{
+	return nova_fail(f, -EPERM, "Policy doesn't allow %s to be performed.", action);
+}
+
+int nova_error(struct http_response *res, int r, const struct nova_fault *f, const char *what)
+{
+	int status = 0;
+
+	switch (r) {
+	case -EINVAL:
+		status = 400;
+		break;
+	case -EPERM:
+	case -EACCES:
+	case -EDQUOT:
+		status = 403;
+		break;
+	case -ENOENT:
+		status = 404;
+		break;
+	case -EEXIST:
+	case -EALREADY:
+		status = 409;
+		break;
+	}
+	if (status && f && f->msg[0])
+		return http_error(res, status, "%s", f->msg);
+	if (status == 403)
+		return http_error(res, 403, "Policy doesn't allow this action on %s.", what);
+	if (status == 400)
+		return http_error(res, 400, "Invalid input for %s.", what);
+	return http_error_errno(res, r, what);
 }

@@ -20,6 +20,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define NOVA_AZ_OWNER "compute:nova" /* device_owner: compute:<availability zone> */
@@ -69,7 +70,7 @@ static int plan_default(struct http_request *req, struct http_response *res, str
 	r = store_query(st, &q,
 			"SELECT id FROM network WHERE shared = 1 OR (project_id = ? AND external = 0)"
 			" ORDER BY created_at, id",
-			"s", req->tok.scope_id);
+			"s", req->caller.project_id);
 	if (r < 0)
 		return http_error_errno(res, r, "networks");
 	while ((r = store_next(q)) > 0)
@@ -85,7 +86,7 @@ static int plan_default(struct http_request *req, struct http_response *res, str
 	if (n == 0)
 		return want_auto ? http_error(res, 400,
 					      "Unable to automatically allocate a network for project %s",
-					      req->tok.scope_id)
+					      req->caller.project_id)
 				 : 0;
 	return plan_add(p, res, id, NULL, NULL, NULL);
 }
@@ -150,8 +151,11 @@ static int check_network(struct http_request *req, struct http_response *res, st
 		}
 		store_done(q);
 	}
-	if (r >= 0 && external && !shared && !http_is_admin(req) &&
-	    strcmp(owner ? owner : "", req->tok.scope_id) != 0)
+	/* An external network that is not shared: its project's or an
+	 * admin's (Neutron refuses others a port on it). */
+	if (r >= 0 && external && !shared &&
+	    !policy_allows(&req->caller, "os_compute_api:servers:create:attach_network",
+			   &(struct target){ .project_id = owner ? owner : "" }))
 		r = http_error(res, 403, "It is not allowed to create an interface on external network %s", n->net_id);
 	else if (r >= 0 && subnets == 0)
 		r = http_error(res, 400, "Network %s requires a subnet in order to boot instances on.", n->net_id);
@@ -228,7 +232,7 @@ static int check_groups(struct http_request *req, struct http_response *res, str
 			continue;
 		r = store_query(st, &q,
 				"SELECT id FROM security_group WHERE project_id = ? AND (name = ? OR id = ?)",
-				"sss", req->tok.scope_id, name, name);
+				"sss", req->caller.project_id, name, name);
 		if (r < 0)
 			return http_error_errno(res, r, "security group");
 		while ((r = store_next(q)) > 0)
@@ -237,7 +241,7 @@ static int check_groups(struct http_request *req, struct http_response *res, str
 		if (r < 0)
 			return http_error_errno(res, r, "security group");
 		if (n == 0)
-			return http_error(res, 400, "Security group %s not found for project %s.", name, req->tok.scope_id);
+			return http_error(res, 400, "Security group %s not found for project %s.", name, req->caller.project_id);
 		if (n > 1)
 			return http_error(res, 409, "Multiple security groups found matching '%s'. Use an ID to be more specific.", name);
 	}
@@ -283,7 +287,7 @@ int server_nics_plan(struct http_request *req, struct http_response *res, struct
 			return -1;
 		nova_ports += !p->nics[i].port_id[0];
 	}
-	if (nova_ports && network_quota_check(req->b, st, req->tok.scope_id, "port",
+	if (nova_ports && network_quota_check(req->b, st, req->caller.project_id, "port",
 					      (int)nova_ports, res) < 0)
 		return http_error(res, 403, "Maximum number of ports exceeded");
 	return 0;
@@ -308,12 +312,12 @@ static int group_ids(struct http_request *req, struct store *st, const json_t *n
 		int r;
 
 		if (strcmp(name, "default") == 0) {
-			r = secgroup_default(st, req->tok.scope_id, id);
+			r = secgroup_default(st, req->caller.project_id, id);
 		} else {
 			r = store_query(st, &q,
 					"SELECT id FROM security_group WHERE project_id = ?"
 					" AND (name = ? OR id = ?)",
-					"sss", req->tok.scope_id, name, name);
+					"sss", req->caller.project_id, name, name);
 			if (r == 0) {
 				r = store_next(q);
 				if (r > 0)
@@ -350,7 +354,7 @@ int server_nics_make(struct http_request *req, struct http_response *res, struct
 						     : NULL;
 			struct port_spec spec = {
 				.network_id = n->net_id,
-				.project_id = req->tok.scope_id,
+				.project_id = req->caller.project_id,
 				.device_owner = NOVA_AZ_OWNER,
 				.device_id = server_id,
 				.host = host,
@@ -530,21 +534,19 @@ json_t *server_nics_desired(struct store *st, const char *server_id, bool waited
 
 /* --- /servers/{id}/ips and /servers/{id}/os-interface --- */
 
-/* 0 when the caller may see server id; else a 404 in res. */
+/* 0 when the caller may see server id and do action to it; else Nova's
+ * error in res. */
 static int server_visible(struct http_request *req, struct http_response *res, struct store *st,
-			  const char *id)
+			  const char *id, const char *action)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT 1 FROM server WHERE id = ?1 AND (?2 IS NULL OR project_id = ?2)",
-			    "ss", id, http_is_admin(req) ? NULL : req->tok.scope_id);
+	struct nova_fault f = { "" };
+	struct server_ref s;
+	int r = server_find(st, &req->caller, id, action, &s, &f);
 
 	if (r < 0)
-		return http_error_errno(res, r, "server");
-	r = store_next(q);
-	store_done(q);
-	if (r < 0)
-		return http_error_errno(res, r, "server");
-	return r ? 0 : http_error(res, 404, "Instance %s could not be found.", id);
+		return nova_error(res, r, &f, "server");
+	server_ref_free(&s);
+	return 0;
 }
 
 int h_server_ips(struct http_request *req, struct http_response *res)
@@ -554,7 +556,7 @@ int h_server_ips(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id) < 0)
+	if (server_visible(req, res, st, id, "os_compute_api:ips:index") < 0)
 		return -1;
 	return http_reply(res, 200, json_pack("{s:o}", "addresses", server_addresses(st, id, false)));
 }
@@ -567,7 +569,7 @@ int h_server_ips_network(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id) < 0)
+	if (server_visible(req, res, st, id, "os_compute_api:ips:show") < 0)
 		return -1;
 	all = server_addresses(st, id, false);
 	one = json_object_get(all, label);
@@ -599,7 +601,7 @@ int h_server_interface_list(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id) < 0)
+	if (server_visible(req, res, st, id, "os_compute_api:os-attach-interfaces:list") < 0)
 		return -1;
 	r = store_query(st, &q, NIC_SQL, "s", id);
 	if (r < 0)
@@ -625,7 +627,7 @@ int h_server_interface_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id) < 0)
+	if (server_visible(req, res, st, id, "os_compute_api:os-attach-interfaces:show") < 0)
 		return -1;
 	r = store_query(st, &q, NIC_SQL, "s", id);
 	if (r < 0)

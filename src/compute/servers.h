@@ -1,5 +1,7 @@
-/* servers.h - what servers.c and server_actions.c share: the column list
- * of server rows and the spec of a server being created. */
+/* servers.h - the server resource (server.c), the NICs of servers
+ * (server_ports.c) and what their handlers (servers.c, server_actions.c)
+ * share: the column list of server rows and the spec of a server being
+ * created. */
 #ifndef BASALT_SERVERS_H
 #define BASALT_SERVERS_H
 
@@ -10,7 +12,6 @@
 
 #include "core/util.h"
 
-struct http_request;
 struct store_stmt;
 
 #define SERVER_COLS                                                                                \
@@ -26,18 +27,103 @@ enum server_col {
 	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE, SC_CONFIG_DRIVE,
 };
 
+/* A server being created: parsed by the handler, completed by
+ * server_prepare (flavor, key). Strings point into the request body. */
 struct server_spec {
 	char id[ID_HEX_LEN + 1];
-	const char *flavor_ref, *image_ref, *key_name;
+	const char *name, *flavor_ref, *image_ref, *key_name, *user_data;
+	const char *availability_zone; /* as asked; the zone once parsed */
+	const json_t *metadata;	       /* NULL or an object */
 	char flavor_buf[32];
-	char *public_key; /* owned */
+	char zone[256], forced_host[256]; /* "zone:host[:node]" (admins) */
+	char *public_key;		  /* owned */
 	char flavor_id[256], flavor_name[256];
 	int64_t vcpus, ram, disk, ephemeral, swap;
 	bool config_drive;
 };
 
+struct caller;
+struct basalt;
+struct http_request;
 struct http_response;
+struct nova_fault;
 struct store;
+
+/* server.c - the server resource (the server and server_metadata tables) */
+
+/* A server as server_find loads it for the caller. */
+struct server_ref {
+	char project_id[65];
+	char vm_state[16];
+	char *console; /* owned, NULL when none; server_ref_free */
+};
+/* Load server id when the caller may see it (os_compute_api:servers:show
+ * against its project) and may do action to it (NULL: only see it).
+ * 0 with *out filled, -ENOENT (missing or another project's: Nova shows
+ * no other project's servers), -EPERM (action refused), or -errno. */
+int server_find(struct store *st, const struct caller *c, const char *id, const char *action,
+		struct server_ref *out, struct nova_fault *f);
+void server_ref_free(struct server_ref *s);
+
+/* What a list asks for (NULL: no filter). */
+struct server_filter {
+	bool detail, all_tenants;
+	const char *name, *host, *image, *flavor, *status, *marker;
+	int64_t limit;
+};
+/* Open the query of the servers the caller lists under flt, rows of
+ * SERVER_COLS (the caller passes *q to store_done): all_tenants only as
+ * the get_all_tenants rules allow (-EPERM), the host filter only for
+ * admins (ignored otherwise), a marker the caller can see (-EINVAL). */
+int server_list_query(struct store *st, const struct caller *c, const struct server_filter *flt,
+		      struct store_stmt **q, struct nova_fault *f);
+/* Open the query of server id (SERVER_COLS) on its row: 0, -ENOENT or
+ * -errno. No policy: call server_find first. */
+int server_row_query(struct store *st, const char *id, struct store_stmt **q);
+
+/* The server's metadata as an object (new reference; empty on error). */
+json_t *server_metadata(struct store *st, const char *id);
+/* 0 when m (NULL, or an object) is valid server metadata, else -EINVAL. */
+int server_metadata_check(const json_t *m, struct nova_fault *f);
+/* The metadata calls: each checks its rule against the server. list
+ * fills *out (new reference); set merges m, or replaces everything with
+ * replace; get fills *value (malloc'd). -ENOENT: no server, or no key. */
+int server_metadata_list(struct store *st, const struct caller *c, const char *id, json_t **out,
+			 struct nova_fault *f);
+int server_metadata_set(struct store *st, const struct caller *c, const char *id,
+			const json_t *m, bool replace, struct nova_fault *f);
+int server_metadata_get(struct store *st, const struct caller *c, const char *id,
+			const char *key, char **value, struct nova_fault *f);
+int server_metadata_delete(struct store *st, const struct caller *c, const char *id,
+			   const char *key, struct nova_fault *f);
+
+/* Check a create in the caller's write transaction: metadata, zone (a
+ * forced host only for admins: -EPERM), key pair (-EINVAL), flavor and
+ * image (visible, active, fitting: -EINVAL), quota (-EDQUOT). Fills the
+ * flavor and key of spec. 0 or -errno. */
+int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
+		   struct server_spec *spec, struct nova_fault *f);
+/* Record the prepared server for the caller and schedule it (claiming
+ * its resources) in the caller's write transaction: 1 with host filled,
+ * 0 when no host fits (the server is in ERROR with Nova's fault), -errno. */
+int server_insert(struct basalt *b, struct store *st, const struct caller *c,
+		  const struct server_spec *spec, char host[256]);
+/* Delete server id for the caller: at once when it has no live host (or
+ * is in ERROR), else marked 'deleting' for its host's agent. 0 or -errno. */
+int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
+		  struct nova_fault *f);
+/* Drop the row of server id with its allocation and ports (no policy: the
+ * agents' API and server_delete), in the caller's write transaction. */
+int server_row_delete(struct store *st, const char *id);
+/* The console log of server id (malloc'd, NULL when none yet); -EALREADY
+ * while it builds without one. */
+int server_console(struct store *st, const struct caller *c, const char *id, char **console,
+		   struct nova_fault *f);
+enum server_power { SERVER_START, SERVER_STOP, SERVER_REBOOT };
+/* Record a power change; -EALREADY when the state forbids it (Nova's
+ * 409). hard: a HARD reboot. */
+int server_power(struct store *st, const struct caller *c, const char *id, enum server_power op,
+		 bool hard, struct nova_fault *f);
 
 /* server_ports.c */
 struct nic_req;
@@ -51,7 +137,8 @@ struct nic_plan {
  * caller's write transaction, making nothing: networks visible and with a
  * subnet, fixed IPs free, ports free, groups known, port quota. Fills p
  * (free it with nic_plan_free, also on error); 0, or -1 with the error in
- * res. */
+ * res. It takes the request because the network calls it makes
+ * (network_lookup, port_create) still do. */
 int server_nics_plan(struct http_request *req, struct http_response *res, struct store *st,
 		     const json_t *networks, const json_t *groups, struct nic_plan *p);
 void nic_plan_free(struct nic_plan *p);
@@ -74,10 +161,6 @@ json_t *server_addresses(struct store *st, const char *server_id, bool extended)
 json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough);
 
 /* servers.c */
-/* 0 when m (NULL, or an object) is valid server metadata, else a 400. */
-int server_metadata_check(struct http_response *res, const json_t *m);
-/* Set every key of m on the server, in the caller's write transaction. */
-int server_metadata_put(struct store *st, const char *id, const json_t *m);
 json_t *render_server(const struct http_request *req, struct store_stmt *q);
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q);
 

@@ -134,7 +134,7 @@ static int upload_begin(struct http_request *req, struct http_response *res, voi
 		return -1;
 	}
 	r = image_load(st, u->id, &im);
-	if (r == 0 && !image_visible(req, &im)) {
+	if (r == 0 && !image_visible(&req->caller, &im)) {
 		image_free(&im);
 		r = -ENOENT;
 	}
@@ -142,7 +142,7 @@ static int upload_begin(struct http_request *req, struct http_response *res, voi
 		r = http_error(res, 404, "No image found with ID %s", u->id);
 	else if (r < 0)
 		r = http_error_errno(res, r, "image");
-	else if (!image_writable(req, &im))
+	else if (!image_writable(&req->caller, &im))
 		r = http_error(res, 403, "You are not permitted to upload data to image %s.",
 			       u->id);
 	else if (strcmp(im.status, "queued") != 0)
@@ -328,7 +328,7 @@ int h_image_download(struct http_request *req, struct http_response *res)
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
 	r = image_load(st, id, &im);
-	if (r == 0 && !image_visible(req, &im)) {
+	if (r == 0 && !image_visible(&req->caller, &im)) {
 		image_free(&im);
 		r = -ENOENT;
 	}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct basalt;
+struct caller;
 struct store;
 struct http_request;
 struct http_response;
@@ -59,9 +60,13 @@ void image_free(struct image *im);
 int image_save(struct store *st, const struct image *im);
 /* The image as Glance renders it (new reference). */
 json_t *image_render(const struct image *im);
-/* Whether the caller of req may see / modify im. */
-bool image_visible(const struct http_request *req, const struct image *im);
-bool image_writable(const struct http_request *req, const struct image *im);
+/* Whether the caller may see (image:get_image) / modify
+ * (image:modify_image) im, judged against its real owner. */
+bool image_visible(const struct caller *c, const struct image *im);
+bool image_writable(const struct caller *c, const struct image *im);
+/* Load image id as image_load when the caller may see it: 0, -ENOENT
+ * (missing or invisible) or -errno. */
+int image_find(struct store *st, const struct caller *c, const char *id, struct image *im);
 /* Whether s is one of Glance's disk (container) formats. */
 bool image_disk_format_valid(const char *s);
 bool image_container_format_valid(const char *s);
@@ -76,12 +81,14 @@ int h_image_delete(struct http_request *req, struct http_response *res);
 int h_image_update(struct http_request *req, struct http_response *res);
 
 /* patch.c */
-/* Apply a Glance v2.1 JSON patch (a list of {op, path, value}) to im,
- * with admin saying whether the caller may publish. On failure im may be
- * partly changed (the caller discards it); returns -EINVAL (400),
- * -EPERM (403) or -ENOENT (409: the property to replace or remove is
- * absent), with a message in err. */
-int image_patch_apply(struct image *im, const json_t *ops, bool admin, char *err, size_t errlen);
+/* Apply a Glance v2.1 JSON patch (a list of {op, path, value}) to im for
+ * the caller (visibility public needs image:publicize_image, community
+ * image:communitize_image, a new owner image:set_image_owner). On
+ * failure im may be partly changed (the caller discards it); returns
+ * -EINVAL (400), -EPERM (403) or -ENOENT (409: the property to replace or
+ * remove is absent), with a message in err. */
+int image_patch_apply(struct image *im, const json_t *ops, const struct caller *c, char *err,
+		      size_t errlen);
 
 /* file.c */
 /* The store dir (owned string) of b. */

@@ -14,6 +14,7 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "image/image.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define IMAGE_COLS                                                                                 \
@@ -292,21 +293,44 @@ json_t *image_render(const struct image *im)
 	return o;
 }
 
-bool image_visible(const struct http_request *req, const struct image *im)
+/* The policy target of an image: its owner, shared with every project
+ * when public or community (Basalt keeps no member lists). */
+static struct target image_target(const struct image *im)
 {
-	return http_is_admin(req) || strcmp(im->owner, req->tok.scope_id) == 0 ||
-	       strcmp(im->visibility, "public") == 0 || strcmp(im->visibility, "community") == 0;
+	return (struct target){ .project_id = im->owner,
+				.shared = strcmp(im->visibility, "public") == 0 ||
+					  strcmp(im->visibility, "community") == 0 };
 }
 
-bool image_writable(const struct http_request *req, const struct image *im)
+bool image_visible(const struct caller *c, const struct image *im)
 {
-	return http_is_admin(req) || strcmp(im->owner, req->tok.scope_id) == 0;
+	struct target t = image_target(im);
+
+	return policy_allows(c, "image:get_image", &t);
+}
+
+bool image_writable(const struct caller *c, const struct image *im)
+{
+	struct target t = image_target(im);
+
+	return policy_allows(c, "image:modify_image", &t);
+}
+
+int image_find(struct store *st, const struct caller *c, const char *id, struct image *im)
+{
+	int r = image_load(st, id, im);
+
+	if (r == 0 && !image_visible(c, im)) {
+		image_free(im);
+		r = -ENOENT;
+	}
+	return r;
 }
 
 /* --- create --- */
 
 /* Validate one member of a create body into im. Returns 0 or fills res. */
-static int create_member(struct http_request *req, struct http_response *res, struct image *im,
+static int create_member(const struct caller *c, struct http_response *res, struct image *im,
 			 const char *k, json_t *v)
 {
 	if (strcmp(k, "id") == 0) {
@@ -323,14 +347,15 @@ static int create_member(struct http_request *req, struct http_response *res, st
 		json_t *patch =
 		    json_pack("[{s:s,s:s,s:O}]", "op", "replace", "path", "/tags", "value", v);
 		char err[256];
-		int r = image_patch_apply(im, patch, http_is_admin(req), err, sizeof(err));
+		int r = image_patch_apply(im, patch, c, err, sizeof(err));
 		json_decref(patch);
 		return r < 0 ? http_error(res, r == -EPERM ? 403 : 400, "%s", err) : 0;
 	}
 	if (strcmp(k, "owner") == 0) {
 		if (!json_is_string(v) || json_string_length(v) > 64)
 			return http_error(res, 400, "Invalid value for owner.");
-		if (strcmp(json_string_value(v), im->owner) != 0 && !http_is_admin(req))
+		if (strcmp(json_string_value(v), im->owner) != 0 &&
+		    !policy_allows(c, "image:set_image_owner", NULL))
 			return http_error(res, 403,
 					  "You are not permitted to create images owned by '%s'.",
 					  json_string_value(v));
@@ -361,7 +386,7 @@ static int create_member(struct http_request *req, struct http_response *res, st
 			*o = '\0';
 		}
 		patch = json_pack("[{s:s,s:s,s:O}]", "op", "add", "path", path, "value", v);
-		r = image_patch_apply(im, patch, http_is_admin(req), err, sizeof(err));
+		r = image_patch_apply(im, patch, c, err, sizeof(err));
 		json_decref(patch);
 		if (r < 0)
 			return http_error(res, r == -EPERM ? 403 : 400, "%s", err);
@@ -385,7 +410,7 @@ int h_image_create(struct http_request *req, struct http_response *res)
 	uuid_new(im.id);
 	copy_text(im.status, sizeof(im.status), "queued");
 	copy_text(im.visibility, sizeof(im.visibility), "shared");
-	copy_text(im.owner, sizeof(im.owner), req->tok.scope_id);
+	copy_text(im.owner, sizeof(im.owner), req->caller.project_id);
 	im.size = im.virtual_size = -1;
 	im.created_at = im.updated_at = now_usec();
 	im.props = json_object();
@@ -396,7 +421,7 @@ int h_image_create(struct http_request *req, struct http_response *res)
 	}
 	json_object_foreach(body, k, v)
 	{
-		if (create_member(req, res, &im, k, v) < 0) {
+		if (create_member(&req->caller, res, &im, k, v) < 0) {
 			image_free(&im);
 			return -1;
 		}
@@ -427,17 +452,13 @@ static int image_get_for(struct http_request *req, struct http_response *res, st
 			 struct image *im, bool write)
 {
 	const char *id = http_param(req, "image_id");
-	int r = image_load(st, id, im);
+	int r = image_find(st, &req->caller, id, im);
 
-	if (r == 0 && !image_visible(req, im)) {
-		image_free(im);
-		r = -ENOENT;
-	}
 	if (r == -ENOENT)
 		return http_error(res, 404, "No image found with ID %s", id);
 	if (r < 0)
 		return http_error_errno(res, r, "image");
-	if (write && !image_writable(req, im)) {
+	if (write && !image_writable(&req->caller, im)) {
 		image_free(im);
 		return http_error(res, 403, "You are not permitted to modify image %s.", id);
 	}
@@ -524,7 +545,7 @@ int h_image_update(struct http_request *req, struct http_response *res)
 		store_rollback(st);
 		return -1;
 	}
-	r = image_patch_apply(&im, ops, http_is_admin(req), err, sizeof(err));
+	r = image_patch_apply(&im, ops, &req->caller, err, sizeof(err));
 	if (r < 0) {
 		r = http_error(res, r == -EPERM ? 403 : r == -ENOENT ? 409 : 400, "%s", err);
 	} else {
@@ -752,15 +773,18 @@ static bool has_extra_filters(const struct http_request *req)
 
 /* Whether the list shows im under the visibility filter vis (NULL: the
  * default listing - public, the caller's own, and for admin everything). */
-static bool list_visible(const struct http_request *req, const struct image *im, const char *vis)
+static bool list_visible(const struct caller *c, const struct image *im, const char *vis)
 {
-	bool own = strcmp(im->owner, req->tok.scope_id) == 0, admin = http_is_admin(req);
+	/* The default listing leaves out community images of others (Glance
+	 * lists them only when asked): the caller sees them as if private. */
+	bool public = strcmp(im->visibility, "public") == 0;
 
 	if (!vis)
-		return admin || own || strcmp(im->visibility, "public") == 0;
+		return public || policy_allows(c, "image:get_image",
+					       &(struct target){ .project_id = im->owner });
 	if (strcmp(vis, "all") == 0)
-		return image_visible(req, im);
-	return strcmp(im->visibility, vis) == 0 && image_visible(req, im);
+		return image_visible(c, im);
+	return strcmp(im->visibility, vis) == 0 && image_visible(c, im);
 }
 
 /* Parse an optional non-negative integer query argument. */
@@ -844,11 +868,11 @@ int h_image_list(struct http_request *req, struct http_response *res)
 		struct image im = all[i];
 
 		if (!past_marker) {
-			if (strcmp(im.id, marker) == 0 && image_visible(req, &im))
+			if (strcmp(im.id, marker) == 0 && image_visible(&req->caller, &im))
 				past_marker = true;
 			continue;
 		}
-		if (!list_visible(req, &im, vis) || !filter_eq(req, "name", im.name) ||
+		if (!list_visible(&req->caller, &im, vis) || !filter_eq(req, "name", im.name) ||
 		    (http_query(req, "name") && !im.has_name) ||
 		    !filter_eq(req, "status", im.status) || !filter_eq(req, "owner", im.owner) ||
 		    !filter_eq(req, "id", im.id) ||

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "policy/policy.h"
 
 #define PROP_VALUE_MAX 65535
 
@@ -157,7 +158,7 @@ static int set_int(int64_t *dst, const char *name, const json_t *v, char *err, s
 }
 
 /* A core attribute other than tags: add and replace both set it. */
-static int core_set(struct image *im, const char *name, const json_t *v, bool admin, char *err,
+static int core_set(struct image *im, const char *name, const json_t *v, const struct caller *c, char *err,
 		    size_t len)
 {
 	if (strcmp(name, "name") == 0) {
@@ -181,9 +182,15 @@ static int core_set(struct image *im, const char *name, const json_t *v, bool ad
 			return fail(
 			    -EINVAL, err, len,
 			    "Invalid value for visibility: expected public, private, shared or community.");
-		if (strcmp(s, "public") == 0 && strcmp(im->visibility, "public") != 0 && !admin)
+		struct target t = { .project_id = im->owner };
+		if (strcmp(s, "public") == 0 && strcmp(im->visibility, "public") != 0 &&
+		    !policy_allows(c, "image:publicize_image", &t))
 			return fail(-EPERM, err, len,
 				    "You are not authorized to complete publicize_image action.");
+		if (strcmp(s, "community") == 0 && strcmp(im->visibility, "community") != 0 &&
+		    !policy_allows(c, "image:communitize_image", &t))
+			return fail(-EPERM, err, len,
+				    "You are not authorized to complete communitize_image action.");
 		snprintf(im->visibility, sizeof(im->visibility), "%s", s);
 		return 0;
 	}
@@ -210,7 +217,7 @@ static int core_set(struct image *im, const char *name, const json_t *v, bool ad
 		return 0;
 	}
 	if (strcmp(name, "owner") == 0) {
-		if (!admin)
+		if (!policy_allows(c, "image:set_image_owner", NULL))
 			return fail(-EPERM, err, len, "Attribute 'owner' is read-only.");
 		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64)
 			return fail(-EINVAL, err, len, "Invalid value for owner.");
@@ -220,7 +227,7 @@ static int core_set(struct image *im, const char *name, const json_t *v, bool ad
 	return fail(-EINVAL, err, len, "Unknown attribute '%s'.", name);
 }
 
-static int apply_one(struct image *im, const json_t *op_obj, bool admin, char *err, size_t len)
+static int apply_one(struct image *im, const json_t *op_obj, const struct caller *c, char *err, size_t len)
 {
 	const char *op = json_string_value(json_object_get(op_obj, "op"));
 	const char *path = json_string_value(json_object_get(op_obj, "path"));
@@ -260,7 +267,7 @@ static int apply_one(struct image *im, const json_t *op_obj, bool admin, char *e
 	if (image_attr_is_core(seg[0])) {
 		if (strcmp(op, "remove") == 0)
 			return fail(-EPERM, err, len, "Cannot remove core attribute '%s'.", seg[0]);
-		return core_set(im, seg[0], v, admin, err, len);
+		return core_set(im, seg[0], v, c, err, len);
 	}
 	/* A custom property. */
 	if (strcmp(op, "remove") == 0 || strcmp(op, "replace") == 0) {
@@ -279,7 +286,7 @@ static int apply_one(struct image *im, const json_t *op_obj, bool admin, char *e
 	return json_object_set(im->props, seg[0], v) == 0 ? 0 : -ENOMEM;
 }
 
-int image_patch_apply(struct image *im, const json_t *ops, bool admin, char *err, size_t errlen)
+int image_patch_apply(struct image *im, const json_t *ops, const struct caller *c, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *op;
@@ -290,7 +297,7 @@ int image_patch_apply(struct image *im, const json_t *ops, bool admin, char *err
 			    "Invalid input: the body must be a list of patch operations.");
 	json_array_foreach(ops, i, op)
 	{
-		r = apply_one(im, op, admin, err, errlen);
+		r = apply_one(im, op, c, err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -1,5 +1,8 @@
 /* rules_compute.c - Nova's policy, one rule per action (OpenStack's
- * Zed defaults). Sorted by action: policy_selftest checks it. */
+ * Zed defaults). Sorted by action: policy_selftest checks it. Key pairs
+ * belong to a user (P_SELF: the user asked, the caller's own when none);
+ * the finer rules (forced_host, get_all_tenants, allow_all_filters,
+ * extended attributes, flavor access) are admins'. */
 #include "core/util.h"
 #include "policy/policy.h"
 
@@ -14,6 +17,9 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-attach-interfaces:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-availability-zone:detail", P_ADMIN },
 	{ "os_compute_api:os-availability-zone:list", P_ADMIN | P_READER },
+	{ "os_compute_api:os-console-output", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-extended-server-attributes", P_ADMIN },
+	{ "os_compute_api:os-flavor-access", P_ADMIN },
 	{ "os_compute_api:os-flavor-extra-specs:create", P_ADMIN },
 	{ "os_compute_api:os-flavor-extra-specs:delete", P_ADMIN },
 	{ "os_compute_api:os-flavor-extra-specs:index", P_ADMIN | P_READER },
@@ -27,10 +33,10 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-hypervisors:show", P_ADMIN },
 	{ "os_compute_api:os-hypervisors:statistics", P_ADMIN },
 	{ "os_compute_api:os-hypervisors:uptime", P_ADMIN },
-	{ "os_compute_api:os-keypairs:create", P_ADMIN | P_MEMBER },
-	{ "os_compute_api:os-keypairs:delete", P_ADMIN | P_MEMBER },
-	{ "os_compute_api:os-keypairs:index", P_ANY },
-	{ "os_compute_api:os-keypairs:show", P_ANY },
+	{ "os_compute_api:os-keypairs:create", P_ADMIN | P_SELF },
+	{ "os_compute_api:os-keypairs:delete", P_ADMIN | P_SELF },
+	{ "os_compute_api:os-keypairs:index", P_ADMIN | P_SELF },
+	{ "os_compute_api:os-keypairs:show", P_ADMIN | P_SELF },
 	{ "os_compute_api:os-quota-sets:defaults", P_ANY },
 	{ "os_compute_api:os-quota-sets:detail", P_ADMIN | P_READER },
 	{ "os_compute_api:os-quota-sets:show", P_ADMIN | P_READER },
@@ -43,11 +49,19 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:server-metadata:show", P_ADMIN | P_READER },
 	{ "os_compute_api:server-metadata:update_all", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:servers:action", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:allow_all_filters", P_ADMIN },
 	{ "os_compute_api:servers:create", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:create:attach_network", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:create:forced_host", P_ADMIN },
 	{ "os_compute_api:servers:delete", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:servers:detail", P_ADMIN | P_READER },
+	{ "os_compute_api:servers:detail:get_all_tenants", P_ADMIN },
 	{ "os_compute_api:servers:index", P_ADMIN | P_READER },
+	{ "os_compute_api:servers:index:get_all_tenants", P_ADMIN },
+	{ "os_compute_api:servers:reboot", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:servers:show", P_ADMIN | P_READER },
+	{ "os_compute_api:servers:start", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:stop", P_ADMIN | P_MEMBER },
 };
 
 const struct policy_table compute_policy = { rules, ARRAY_SIZE(rules) };

@@ -13,6 +13,7 @@
 #include "core/md5.h"
 #include "harness.h"
 #include "image/image.h"
+#include "policy/policy.h"
 
 static struct basalt b;
 static char dir[] = "/tmp/basalt-unit-image.XXXXXX";
@@ -85,8 +86,10 @@ static int patch(struct image *im, const char *ops, bool admin_)
 	char err[256] = "";
 	int r;
 
+	struct caller c = { .project_id = "p1", .admin = admin_, .member = true, .reader = true };
+
 	assert_non_null(j);
-	r = image_patch_apply(im, j, admin_, err, sizeof(err));
+	r = image_patch_apply(im, j, &c, err, sizeof(err));
 	if (r < 0)
 		assert_true(err[0] != '\0');
 	json_decref(j);

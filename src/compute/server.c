@@ -1,0 +1,532 @@
+/* server.c - the server resource: every read and write of the server and
+ * server_metadata tables that the API makes (create with quota, flavor,
+ * image, key and scheduling in the caller's transaction; list; delete;
+ * power changes; console; metadata), each checked with Nova's rules
+ * against the server's real project. Domain calls: they take the caller,
+ * return 0 or -errno, and put Nova's words in a struct nova_fault; the
+ * handlers (servers.c, server_actions.c) map them to HTTP. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "compute/servers.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+/* --- finding a server for the caller --- */
+
+int server_find(struct store *st, const struct caller *c, const char *id, const char *action,
+		struct server_ref *out, struct nova_fault *f)
+{
+	struct store_stmt *q;
+	struct target t = { 0 };
+	int r = store_query(st, &q, "SELECT project_id, vm_state, console FROM server WHERE id = ?",
+			    "s", id);
+
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(out->project_id, sizeof(out->project_id), "%s", store_text(q, 0));
+		snprintf(out->vm_state, sizeof(out->vm_state), "%s", store_text(q, 1));
+		if (store_text(q, 2) && !(out->console = strdup(store_text(q, 2))))
+			r = -ENOMEM;
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	t.project_id = out->project_id;
+	/* Nova shows no other project's servers (its queries are project
+	 * only): 404, never 403, for them. */
+	if (r == 0 || !policy_allows(c, "os_compute_api:servers:show", &t)) {
+		server_ref_free(out);
+		return nova_fail(f, -ENOENT, "Instance %s could not be found.", id);
+	}
+	if (action && !policy_allows(c, action, &t)) {
+		server_ref_free(out);
+		return nova_denied(f, action);
+	}
+	return 0;
+}
+
+void server_ref_free(struct server_ref *s)
+{
+	free(s->console);
+	s->console = NULL;
+}
+
+/* --- listing --- */
+
+int server_list_query(struct store *st, const struct caller *c, const struct server_filter *flt,
+		      struct store_stmt **q, struct nova_fault *f)
+{
+	const char *all_rule = flt->detail ? "os_compute_api:servers:detail:get_all_tenants"
+					   : "os_compute_api:servers:index:get_all_tenants";
+	/* A token without a project sees no project's servers. */
+	const char *project = c->project_id ? c->project_id : "";
+	/* Filters only admins may use (host) are ignored for others, as
+	 * Nova's allow_all_filters. */
+	const char *host = policy_allows(c, "os_compute_api:servers:allow_all_filters", NULL)
+				   ? flt->host
+				   : NULL;
+	int r;
+
+	if (flt->all_tenants) {
+		if (!policy_allows(c, all_rule, NULL))
+			return nova_denied(f, all_rule);
+		project = NULL;
+	}
+	if (flt->marker) {
+		struct store_stmt *m;
+		r = store_query(st, &m,
+				"SELECT 1 FROM server WHERE id = ?1 AND (?2 IS NULL OR project_id = ?2)",
+				"ss", flt->marker, project);
+		if (r == 0) {
+			r = store_next(m);
+			store_done(m);
+		}
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return nova_fail(f, -EINVAL, "marker [%s] not found", flt->marker);
+	}
+	/* The marker names the last server of the previous page: newest
+	 * first, ties broken by id. */
+	return store_query(
+		st, q,
+		"SELECT " SERVER_COLS " FROM server WHERE (?1 IS NULL OR project_id = ?1)"
+		" AND (?2 IS NULL OR name LIKE '%' || ?2 || '%')"
+		" AND (?3 IS NULL OR host = ?3) AND (?4 IS NULL OR image_id = ?4)"
+		" AND (?5 IS NULL OR flavor_id = ?5)"
+		" AND (?6 IS NULL OR (created_at < (SELECT created_at FROM server WHERE id = ?6))"
+		"  OR (created_at = (SELECT created_at FROM server WHERE id = ?6) AND id < ?6))"
+		" AND (?7 IS NULL OR ?7 = CASE vm_state WHEN 'building' THEN 'BUILD'"
+		"  WHEN 'error' THEN 'ERROR' WHEN 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
+		" ORDER BY created_at DESC, id DESC LIMIT ?8",
+		"sssssssi", project, flt->name, host, flt->image, flt->flavor, flt->marker,
+		flt->status, flt->limit);
+}
+
+int server_row_query(struct store *st, const char *id, struct store_stmt **q)
+{
+	int r = store_query(st, q, "SELECT " SERVER_COLS " FROM server WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(*q);
+	if (r <= 0) {
+		store_done(*q);
+		*q = NULL;
+		return r < 0 ? r : -ENOENT;
+	}
+	return 0;
+}
+
+/* --- metadata --- */
+
+json_t *server_metadata(struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	json_t *m = json_object();
+
+	if (store_query(st, &q, "SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?",
+			"s", id) < 0)
+		return m;
+	while (store_next(q) > 0)
+		json_object_set_new(m, store_text(q, 0), json_string(store_text(q, 1)));
+	store_done(q);
+	return m;
+}
+
+int server_metadata_check(const json_t *m, struct nova_fault *f)
+{
+	const char *k;
+	json_t *v;
+
+	if (!m)
+		return 0;
+	if (!json_is_object(m))
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute metadata.");
+	json_object_foreach((json_t *)m, k, v)
+		if (!json_is_string(v) || !k[0] || strlen(k) > 255 || json_string_length(v) > 255)
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute metadata: keys and values are strings of 1 to 255 characters.");
+	return 0;
+}
+
+/* Set every key of m on the server, in the caller's write transaction. */
+static int metadata_put(struct store *st, const char *id, const json_t *m)
+{
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	json_object_foreach((json_t *)m, k, v) {
+		r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ? AND meta_key = ?",
+			       "ss", id, k);
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO server_metadata (server_id, meta_key, meta_value,"
+				       " revision) VALUES (?, ?, ?, ?)",
+				       "sssi", id, k, json_string_value(v), store_txn_revision(st));
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
+int server_metadata_list(struct store *st, const struct caller *c, const char *id, json_t **out,
+			 struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:server-metadata:index", &s, f);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	*out = server_metadata(st, id);
+	return 0;
+}
+
+int server_metadata_set(struct store *st, const struct caller *c, const char *id,
+			const json_t *m, bool replace, struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_metadata_check(m, f);
+
+	if (r < 0)
+		return r;
+	r = server_find(st, c, id,
+			replace ? "os_compute_api:server-metadata:update_all"
+				: "os_compute_api:server-metadata:create",
+			&s, f);
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	if (replace)
+		r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ?", "s", id);
+	return r < 0 ? r : metadata_put(st, id, m);
+}
+
+int server_metadata_get(struct store *st, const struct caller *c, const char *id,
+			const char *key, char **value, struct nova_fault *f)
+{
+	struct server_ref s;
+	struct store_stmt *q;
+	int r = server_find(st, c, id, "os_compute_api:server-metadata:show", &s, f);
+
+	*value = NULL;
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_query(st, &q,
+			"SELECT meta_value FROM server_metadata WHERE server_id = ? AND meta_key = ?",
+			"ss", id, key);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0 && !(*value = strdup(store_text(q, 0))))
+		r = -ENOMEM;
+	store_done(q);
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Metadata item was not found");
+	return r < 0 ? r : 0;
+}
+
+int server_metadata_delete(struct store *st, const struct caller *c, const char *id,
+			   const char *key, struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:server-metadata:delete", &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ? AND meta_key = ?", "ss",
+		       id, key);
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Metadata item was not found");
+	return r < 0 ? r : 0;
+}
+
+/* --- create --- */
+
+/* The flavor by id, for the caller: private flavors only for those who
+ * may see them (os-flavor-access). */
+static int load_flavor(struct store *st, const struct caller *c, struct server_spec *spec,
+		       struct nova_fault *f)
+{
+	struct flavor fl;
+	int r = flavor_find(st, c, spec->flavor_ref, &fl);
+
+	if (r == -ENOENT)
+		return nova_fail(f, -EINVAL, "Flavor %s could not be found.", spec->flavor_ref);
+	if (r < 0)
+		return r;
+	snprintf(spec->flavor_id, sizeof(spec->flavor_id), "%s", fl.id);
+	snprintf(spec->flavor_name, sizeof(spec->flavor_name), "%s", fl.name);
+	spec->vcpus = fl.vcpus;
+	spec->ram = fl.ram;
+	spec->disk = fl.disk;
+	spec->ephemeral = fl.ephemeral;
+	spec->swap = fl.swap;
+	return 0;
+}
+
+/* The image must exist, be visible to the caller, be active, and fit the
+ * flavor. */
+static int check_image(struct store *st, const struct caller *c, const struct server_spec *spec,
+		       struct nova_fault *f)
+{
+	const char *id = spec->image_ref;
+	struct image im = { 0 };
+	int r = image_find(st, c, id, &im);
+
+	if (r == -ENOENT)
+		return nova_fail(f, -EINVAL, "Image %s could not be found.", id);
+	if (r < 0)
+		return r;
+	if (strcmp(im.status, "active") != 0)
+		r = nova_fail(f, -EINVAL, "Image %s is not active.", id);
+	else if (spec->disk > 0 && im.size > spec->disk * 1073741824LL)
+		r = nova_fail(f, -EINVAL,
+			      "Flavor's disk is too small for requested image. Flavor disk is "
+			      "%lld bytes, image is %lld bytes.",
+			      (long long)spec->disk * 1073741824LL, (long long)im.size);
+	else if (spec->disk > 0 && im.min_disk > spec->disk)
+		r = nova_fail(f, -EINVAL,
+			      "Flavor's disk is too small for requested image. Flavor disk is "
+			      "%lld GB, minimum is %lld GB.",
+			      (long long)spec->disk, (long long)im.min_disk);
+	else if (im.min_ram > spec->ram)
+		r = nova_fail(f, -EINVAL, "Flavor's memory is too small for requested image.");
+	image_free(&im);
+	return r;
+}
+
+/* The quota of the caller's project leaves room for the server. */
+static int check_quota(struct basalt *b, struct store *st, const char *project,
+		       const struct server_spec *spec, struct nova_fault *f)
+{
+	struct quota_usage limit, used;
+	const char *what;
+	int64_t asked, u, l;
+	int r = quota_get(b, st, project, &limit, &used);
+
+	if (r < 0)
+		return r;
+	if (limit.instances >= 0 && used.instances + 1 > limit.instances)
+		what = "instances", asked = 1, u = used.instances, l = limit.instances;
+	else if (limit.cores >= 0 && used.cores + spec->vcpus > limit.cores)
+		what = "cores", asked = spec->vcpus, u = used.cores, l = limit.cores;
+	else if (limit.ram >= 0 && used.ram + spec->ram > limit.ram)
+		what = "ram", asked = spec->ram, u = used.ram, l = limit.ram;
+	else
+		return 0;
+	return nova_fail(f, -EDQUOT,
+			 "Quota exceeded for %s: Requested %lld, but already used %lld of %lld %s",
+			 what, (long long)asked, (long long)u, (long long)l, what);
+}
+
+/* "zone", "zone:host" or "zone:host:node": a host (or node) forces the
+ * server there, which Nova's forced_host rule keeps to admins. */
+static int parse_zone(const struct caller *c, struct server_spec *spec, struct nova_fault *f)
+{
+	const char *az = spec->availability_zone, *colon = az ? strchr(az, ':') : NULL;
+	const char *node;
+
+	if (!colon)
+		return 0;
+	if (!policy_allows(c, "os_compute_api:servers:create:forced_host", NULL))
+		return nova_denied(f, "os_compute_api:servers:create:forced_host");
+	snprintf(spec->zone, sizeof(spec->zone), "%.*s", (int)(colon - az), az);
+	node = strchr(colon + 1, ':');
+	snprintf(spec->forced_host, sizeof(spec->forced_host), "%.*s",
+		 node ? (int)(node - colon - 1) : (int)strlen(colon + 1), colon + 1);
+	/* "zone::node": the node names the host (one node per host here). */
+	if (!spec->forced_host[0] && node)
+		snprintf(spec->forced_host, sizeof(spec->forced_host), "%s", node + 1);
+	spec->availability_zone = spec->zone;
+	return 0;
+}
+
+int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
+		   struct server_spec *spec, struct nova_fault *f)
+{
+	int r;
+
+	if (!c->project_id)
+		return nova_fail(f, -EINVAL, "A server is created in a project: use a project-scoped token.");
+	r = server_metadata_check(spec->metadata, f);
+	if (r >= 0)
+		r = parse_zone(c, spec, f);
+	if (r >= 0 && spec->key_name) {
+		r = keypair_public_key(st, c->user_id, spec->key_name, &spec->public_key);
+		if (r == -ENOENT)
+			r = nova_fail(f, -EINVAL, "Invalid key_name provided.");
+	}
+	if (r >= 0)
+		r = load_flavor(st, c, spec, f);
+	if (r >= 0 && spec->image_ref)
+		r = check_image(st, c, spec, f);
+	if (r >= 0)
+		r = check_quota(b, st, c->project_id, spec, f);
+	return r;
+}
+
+int server_insert(struct basalt *b, struct store *st, const struct caller *c,
+		  const struct server_spec *spec, char host[256])
+{
+	struct sched_request sr;
+	int64_t now = now_usec();
+	int r;
+
+	r = store_exec(st,
+		       "INSERT INTO server (id, name, project_id, user_id, flavor_id, flavor_name,"
+		       " vcpus, ram, disk, ephemeral, swap, image_id, key_name, public_key, user_data,"
+		       " availability_zone, config_drive, vm_state, task_state, created_at, updated_at,"
+		       " revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'building',"
+		       " 'scheduling', ?, ?, ?)",
+		       "ssssssiiiiisssssiiii", spec->id, spec->name, c->project_id, c->user_id,
+		       spec->flavor_id, spec->flavor_name, spec->vcpus, spec->ram, spec->disk,
+		       spec->ephemeral, spec->swap, spec->image_ref, spec->key_name,
+		       spec->public_key, spec->user_data, "nova",
+		       (int64_t)(spec->config_drive || b->cfg.force_config_drive), now, now,
+		       store_txn_revision(st));
+	if (r >= 0 && spec->metadata)
+		r = metadata_put(st, spec->id, spec->metadata);
+	if (r < 0)
+		return r;
+	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
+				     (int)(spec->disk + spec->ephemeral), spec->availability_zone,
+				     spec->forced_host[0] ? spec->forced_host : NULL };
+	r = scheduler_place(b, st, spec->id, &sr, host);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = store_exec(st,
+			       "UPDATE server SET vm_state = 'error', task_state = NULL,"
+			       " fault_code = 500, fault_message = ?, fault_at = ? WHERE id = ?",
+			       "sis", "No valid host was found. There are not enough hosts available.",
+			       now, spec->id);
+		return r < 0 ? r : 0;
+	}
+	r = store_exec(st, "UPDATE server SET host = ?, task_state = 'spawning' WHERE id = ?", "ss",
+		       host, spec->id);
+	return r < 0 ? r : 1;
+}
+
+/* --- delete --- */
+
+int server_row_delete(struct store *st, const char *id)
+{
+	int r = scheduler_release(st, id);
+
+	if (r >= 0)
+		r = server_ports_release(st, id);
+	return r < 0 ? r : store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
+}
+
+int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
+		  struct nova_fault *f)
+{
+	struct server_ref s;
+	struct store_stmt *q;
+	bool local = true;
+	int r = server_find(st, c, id, "os_compute_api:servers:delete", &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_query(st, &q,
+			"SELECT CASE WHEN s.vm_state = 'error' THEN NULL ELSE h.last_seen END"
+			" FROM server s LEFT JOIN host h ON h.name = s.host WHERE s.id = ?",
+			"s", id);
+	if (r == 0) {
+		r = store_next(q);
+		/* On a live host the agent destroys the VM, then the row goes;
+		 * with no host, a dead one, or in ERROR (which hosts never keep:
+		 * it is not desired), the row goes now (Nova's local delete). */
+		if (r > 0 && store_text(q, 0) && host_alive(b, store_int(q, 0)))
+			local = false;
+		store_done(q);
+	}
+	if (r < 0)
+		return r;
+	r = local ? server_row_delete(st, id)
+		  : store_exec(st,
+			       "UPDATE server SET vm_state = 'deleting', task_state = 'deleting',"
+			       " updated_at = ?, revision = ? WHERE id = ?",
+			       "iis", now_usec(), store_txn_revision(st), id);
+	return r < 0 ? r : 0;
+}
+
+/* --- actions --- */
+
+int server_console(struct store *st, const struct caller *c, const char *id, char **console,
+		   struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:os-console-output", &s, f);
+
+	*console = NULL;
+	if (r < 0)
+		return r;
+	if (strcmp(s.vm_state, "building") == 0 && !s.console) {
+		server_ref_free(&s);
+		return nova_fail(f, -EALREADY, "Instance %s is not ready yet.", id);
+	}
+	*console = s.console;
+	return 0;
+}
+
+int server_power(struct store *st, const struct caller *c, const char *id, enum server_power op,
+		 bool hard, struct nova_fault *f)
+{
+	static const char *const rules[] = { "os_compute_api:servers:start",
+					     "os_compute_api:servers:stop",
+					     "os_compute_api:servers:reboot" };
+	static const char *const verbs[] = { "start", "stop", "reboot" };
+	struct server_ref s;
+	const char *vm;
+	bool ok;
+	int r = server_find(st, c, id, rules[op], &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	vm = s.vm_state;
+	ok = op == SERVER_START	 ? strcmp(vm, "stopped") == 0
+	     : op == SERVER_STOP ? strcmp(vm, "active") == 0 || strcmp(vm, "error") == 0
+				 : strcmp(vm, "active") == 0 ||
+				       (hard && (strcmp(vm, "stopped") == 0 || strcmp(vm, "error") == 0));
+	if (!ok)
+		return nova_fail(f, -EALREADY, "Cannot '%s' instance %s while it is in vm_state %s",
+				 verbs[op], id, vm);
+	if (op == SERVER_STOP)
+		r = store_exec(st,
+			       "UPDATE server SET power = 'off', task_state = 'powering-off',"
+			       " updated_at = ?, revision = ? WHERE id = ?",
+			       "iis", now_usec(), store_txn_revision(st), id);
+	else if (op == SERVER_START)
+		r = store_exec(st,
+			       "UPDATE server SET power = 'on', task_state = 'powering-on',"
+			       " updated_at = ?, revision = ? WHERE id = ?",
+			       "iis", now_usec(), store_txn_revision(st), id);
+	else
+		r = store_exec(st,
+			       "UPDATE server SET power = 'on', reboot_seq = reboot_seq + 1,"
+			       " reboot_type = ?, task_state = ?, updated_at = ?, revision = ?"
+			       " WHERE id = ?",
+			       "ssiis", hard ? "HARD" : "SOFT", hard ? "rebooting_hard" : "rebooting",
+			       now_usec(), store_txn_revision(st), id);
+	return r < 0 ? r : 0;
+}
