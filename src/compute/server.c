@@ -136,13 +136,56 @@ json_t *server_metadata(struct store *st, const char *id)
 	struct store_stmt *q;
 	json_t *m = json_object();
 
-	if (store_query(st, &q, "SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?",
+	if (store_query(st, &q,
+			"SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?"
+			" ORDER BY meta_key",
 			"s", id) < 0)
 		return m;
 	while (store_next(q) > 0)
 		json_object_set_new(m, store_text(q, 0), json_string(store_text(q, 1)));
 	store_done(q);
 	return m;
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int server_guest_load(struct store *st, const char *id, struct server_guest *g)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT name, project_id, availability_zone, flavor_name, image_id,"
+			    " key_name, public_key, user_data FROM server WHERE id = ?",
+			    "s", id);
+
+	memset(g, 0, sizeof(*g));
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		copy_text(g->name, sizeof(g->name), store_text(q, 0));
+		copy_text(g->project_id, sizeof(g->project_id), store_text(q, 1));
+		copy_text(g->availability_zone, sizeof(g->availability_zone), store_text(q, 2));
+		copy_text(g->flavor_name, sizeof(g->flavor_name), store_text(q, 3));
+		copy_text(g->image_id, sizeof(g->image_id), store_text(q, 4));
+		copy_text(g->key_name, sizeof(g->key_name), store_text(q, 5));
+		if ((store_text(q, 6) && !(g->public_key = strdup(store_text(q, 6)))) ||
+		    (store_text(q, 7) && !(g->user_data = strdup(store_text(q, 7)))))
+			r = -ENOMEM;
+	}
+	store_done(q);
+	if (r < 0)
+		server_guest_free(g);
+	return r;
+}
+
+void server_guest_free(struct server_guest *g)
+{
+	free(g->public_key);
+	free(g->user_data);
+	g->public_key = g->user_data = NULL;
 }
 
 int server_metadata_check(const json_t *m, struct nova_fault *f)

@@ -81,7 +81,21 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
  * -errno. No policy: call server_find first. */
 int server_row_query(struct store *st, const char *id, struct store_stmt **q);
 
-/* The server's metadata as an object (new reference; empty on error). */
+/* What the metadata service tells a guest about its server. Strings ""
+ * for NULL; the owned ones NULL. */
+struct server_guest {
+	char name[256], project_id[65], availability_zone[256], flavor_name[256];
+	char image_id[65], key_name[256];
+	char *public_key; /* owned */
+	char *user_data;  /* owned, base64 as the API took it */
+};
+/* Load server id for its guest (no caller: the metadata service proves
+ * the guest by its address): 1 found, 0 not, or -errno. */
+int server_guest_load(struct store *st, const char *id, struct server_guest *g);
+void server_guest_free(struct server_guest *g);
+
+/* The server's metadata as an object, keys in order (new reference;
+ * empty on error). */
 json_t *server_metadata(struct store *st, const char *id);
 /* 0 when m (NULL, or an object) is valid server metadata, else -EINVAL. */
 int server_metadata_check(const json_t *m, struct nova_fault *f);

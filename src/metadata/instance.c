@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compute/servers.h"
 #include "metadata/metadata.h"
 #include "store/store.h"
 
@@ -68,57 +69,40 @@ static int user_data_decode(const char *b64, struct md_instance *in)
 	return 0;
 }
 
-/* The server row: 1 found, 0 not, or -errno. */
+/* The server as its guest sees it (the server resource reads it): 1
+ * found, 0 not, or -errno. */
 static int load_server(struct store *st, struct md_instance *in)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT name, project_id, availability_zone, flavor_name, image_id,"
-			    " key_name, public_key, user_data FROM server WHERE id = ?",
-			    "s", in->id);
+	struct server_guest g;
+	int r = server_guest_load(st, in->id, &g);
 
-	if (r < 0)
+	if (r <= 0)
 		return r;
-	r = store_next(q);
-	if (r > 0) {
-		copy(in->name, sizeof(in->name), store_text(q, 0));
-		copy(in->project_id, sizeof(in->project_id), store_text(q, 1));
-		copy(in->availability_zone, sizeof(in->availability_zone), store_text(q, 2));
-		copy(in->flavor_name, sizeof(in->flavor_name), store_text(q, 3));
-		copy(in->image_id, sizeof(in->image_id), store_text(q, 4));
-		if (store_text(q, 5) && store_text(q, 6)) {
-			copy(in->key_name, sizeof(in->key_name), store_text(q, 5));
-			in->public_key = strdup(store_text(q, 6));
-			if (!in->public_key)
-				r = -ENOMEM;
-		}
-		if (r > 0 && store_text(q, 7)) {
-			int e = user_data_decode(store_text(q, 7), in);
-			if (e < 0)
-				r = e;
-		}
+	copy(in->name, sizeof(in->name), g.name);
+	copy(in->project_id, sizeof(in->project_id), g.project_id);
+	copy(in->availability_zone, sizeof(in->availability_zone), g.availability_zone);
+	copy(in->flavor_name, sizeof(in->flavor_name), g.flavor_name);
+	copy(in->image_id, sizeof(in->image_id), g.image_id);
+	if (g.key_name[0] && g.public_key) {
+		copy(in->key_name, sizeof(in->key_name), g.key_name);
+		in->public_key = g.public_key;
+		g.public_key = NULL;
 	}
-	store_done(q);
+	if (g.user_data) {
+		int e = user_data_decode(g.user_data, in);
+		if (e < 0)
+			r = e;
+	}
+	server_guest_free(&g);
 	return r;
 }
 
 static int load_meta(struct store *st, struct md_instance *in)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT meta_key, meta_value FROM server_metadata WHERE server_id = ?"
-			    " ORDER BY meta_key",
-			    "s", in->id);
+	json_t *m = server_metadata(st, in->id);
+	int r = json_object_update(in->meta, m) < 0 ? -ENOMEM : 0;
 
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0)
-		if (json_object_set_new(in->meta, store_text(q, 0),
-					json_string(store_text(q, 1))) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-	store_done(q);
+	json_decref(m);
 	return r;
 }
 
