@@ -134,7 +134,7 @@ static int check_network(struct http_request *req, struct http_response *res, st
 	char *owner = NULL;
 	bool shared = false, external = false;
 	int64_t subnets = 0;
-	int r = network_lookup(req, st, n->net_id, &owner, &shared);
+	int r = network_lookup(&req->caller, st, n->net_id, &owner, &shared);
 
 	if (r == -ENOENT)
 		return http_error(res, 400, "Network %s could not be found.", n->net_id);
@@ -199,7 +199,8 @@ static int check_port(struct http_request *req, struct http_response *res, struc
 	if (r < 0)
 		return http_error_errno(res, r, "port");
 	r = store_next(q);
-	if (r > 0 && !network_owns(req, store_text(q, 0)))
+	if (r > 0 && !policy_allows(&req->caller, "update_port",
+				   &(struct target){ .project_id = store_text(q, 0) }))
 		r = 0;
 	if (r == 0)
 		r = http_error(res, 400, "Port id %s could not be found.", n->port_id);
@@ -357,22 +358,25 @@ int server_nics_make(struct http_request *req, struct http_response *res, struct
 				.project_id = req->caller.project_id,
 				.device_owner = NOVA_AZ_OWNER,
 				.device_id = server_id,
-				.host = host,
 				.fixed_ips = ips,
 				.security_groups = groups,
 				.port_security_enabled = -1,
 			};
-			r = port_create(req, st, &spec, id, res);
+			struct net_fault nf = { 0 };
+			r = port_create(req->b, &req->caller, st, &spec, id, &nf);
 			json_decref(ips);
-			if (r < 0)
-				break;
-		} else {
-			snprintf(id, sizeof(id), "%s", n->port_id);
-			r = port_bind(st, id, server_id, NOVA_AZ_OWNER, host);
 			if (r < 0) {
-				http_error_errno(res, r, "port");
+				network_fault_reply(res, r, &nf, "port");
 				break;
 			}
+		} else {
+			snprintf(id, sizeof(id), "%s", n->port_id);
+		}
+		/* Nova binds the port to the host (as Neutron's service user). */
+		r = port_bind(st, id, server_id, NOVA_AZ_OWNER, host);
+		if (r < 0) {
+			http_error_errno(res, r, "port");
+			break;
 		}
 		r = store_exec(st,
 			       "INSERT INTO server_port (server_id, port_id, created_by_nova, ord, tag,"

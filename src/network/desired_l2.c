@@ -2,7 +2,9 @@
  * with a port bound to the host and their VXLAN peers, the host's VM
  * ports, and the security groups those ports use (docs/agent-protocol.md,
  * "Networking in the desired state"). Read-only; runs in the caller's
- * read transaction. */
+ * read transaction. Its queries read port, network and host rows in the
+ * joins the agent's document needs: they stay here, read-only, rather
+ * than be copied into each owning module (port_store.c writes ports). */
 #include <errno.h>
 #include <string.h>
 

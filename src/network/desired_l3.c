@@ -1,7 +1,12 @@
 /* desired_l3.c - the network node's part of the desired state: the DHCP
  * servers ("dhcp") and routers ("routers") placed on a host
  * (docs/agent-protocol.md, "Networking in the desired state"). Only IPv4:
- * the data plane serves DHCPv4 and NATs IPv4. */
+ * the data plane serves DHCPv4 and NATs IPv4.
+ *
+ * The queries here read port, subnet, router and floating IP rows in the
+ * joins the agent's document needs (read-only): moving each into its
+ * owning module would copy every join for one reader. Which ports are a
+ * router's legs is port_store.c's to say. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -266,13 +271,12 @@ static json_t *router_floating_ips(struct store *st, const char *router_id, int 
 			    "s", router_id);
 }
 
-/* The router's interfaces: its network:router_interface ports. */
+/* The router's interfaces: the legs add_router_interface made (its
+ * project's network:router_interface ports naming it; defense in depth
+ * against a port that merely names the router). */
 static json_t *router_interfaces(struct store *st, const char *router_id, int *err)
 {
-	_cleanup_json_ json_t *ids = network_ids(st, err,
-						 "SELECT id FROM port WHERE device_id = ?"
-						 " AND device_owner = 'network:router_interface' ORDER BY id",
-						 "s", router_id);
+	_cleanup_json_ json_t *ids = port_store_router_leg_ids(st, router_id, err);
 	json_t *out, *id;
 	size_t i;
 	int r = 0;

@@ -3,6 +3,7 @@
  * router with a gateway on that network reaches through an interface. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -13,6 +14,7 @@
 #include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define FIP_COLS                                                                                   \
@@ -25,8 +27,10 @@ static json_t *text_or_null(struct store_stmt *q, int col)
 	return store_text(q, col) ? json_string(store_text(q, col)) : json_null();
 }
 
-static json_t *render_fip(const struct http_request *req, struct store *st, struct store_stmt *q)
+static json_t *render_fip(const struct caller *c, struct store *st, struct store_stmt *q)
 {
+	(void)c;
+	(void)st;
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:[],s:[]}", "id",
 			 store_text(q, 0), "project_id", store_text(q, 1), "tenant_id",
 			 store_text(q, 1), "description", store_text(q, 2), "floating_network_id",
@@ -46,7 +50,7 @@ struct fip_row {
 
 /* Floating IP id as the caller may see it: 0, -ENOENT, or -errno. With
  * out non-NULL, its rendering too (new reference). */
-static int fip_load(const struct http_request *req, struct store *st, const char *id,
+static int fip_load(const struct caller *c, struct store *st, const char *id,
 		    struct fip_row *f, json_t **out)
 {
 	struct store_stmt *q;
@@ -55,7 +59,8 @@ static int fip_load(const struct http_request *req, struct store *st, const char
 	if (r < 0)
 		return r;
 	r = store_next(q);
-	if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 1))))
+	if (r == 0 || (r > 0 && !policy_allows(c, "get_floatingip",
+					       &(struct target){ .project_id = store_text(q, 1) })))
 		r = -ENOENT;
 	if (r > 0) {
 		snprintf(f->id, sizeof(f->id), "%s", store_text(q, 0));
@@ -65,7 +70,7 @@ static int fip_load(const struct http_request *req, struct store *st, const char
 		snprintf(f->floating_port_id, sizeof(f->floating_port_id), "%s", store_text(q, 5));
 		snprintf(f->port_id, sizeof(f->port_id), "%s", store_text(q, 6) ? store_text(q, 6) : "");
 		if (out)
-			*out = render_fip(req, st, q);
+			*out = render_fip(c, st, q);
 	}
 	store_done(q);
 	return r < 0 ? r : 0;
@@ -111,51 +116,36 @@ static int pick_fixed_ip(struct store *st, const char *port_id, const char *want
 
 /* Validate the association of floating IP f (f->id may be "" when new)
  * with port_id / fixed_ip; fills a. 0, or -1 with res filled. */
-static int check_assoc(struct http_request *req, struct store *st, const struct fip_row *f,
+static int check_assoc(const struct caller *c, struct store *st, const struct fip_row *f,
 		       const char *port_id, const char *fixed_ip, struct assoc *a,
 		       struct http_response *res)
 {
+	_cleanup_free_ char *net_project = NULL;
 	struct store_stmt *q;
-	char owner[256] = "", other[65] = "", other_addr[65] = "";
-	bool mine = false;
-	int r = store_query(st, &q, "SELECT project_id, device_owner FROM port WHERE id = ?", "s",
-			    port_id);
+	char other[65] = "", other_addr[65] = "";
+	struct port_row p;
+	struct target t;
+	int r = port_get(c, st, port_id, &p, &t, &net_project);
 
 	memset(a, 0, sizeof(*a));
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0) {
-			mine = network_owns(req, store_text(q, 0));
-			snprintf(owner, sizeof(owner), "%s", store_text(q, 1));
-		}
-		store_done(q);
-	}
+	/* The floating IP's project's ports (admins: any). */
+	if (r >= 0 && !policy_allows(c, "update_port", &(struct target){ .project_id = p.project_id }))
+		r = -ENOENT;
+	if (r == -ENOENT)
+		return http_error(res, 404, "Port %s could not be found.", port_id);
 	if (r < 0)
 		return http_error_errno(res, r, "port");
-	if (r == 0 || !mine)
-		return http_error(res, 404, "Port %s could not be found.", port_id);
-	if (strncmp(owner, "network:", 8) == 0)
-		return http_error(res, 400, "Bad floatingip request: Port %s has owner %s and therefore cannot be assigned a floating IP.", port_id, owner);
+	if (strncmp(p.device_owner, "network:", 8) == 0)
+		return http_error(res, 400, "Bad floatingip request: Port %s has owner %s and therefore cannot be assigned a floating IP.", port_id, p.device_owner);
 	snprintf(a->port_id, sizeof(a->port_id), "%s", port_id);
 	if (pick_fixed_ip(st, port_id, fixed_ip, a, res) < 0)
 		return -1;
 	/* A router with its gateway on the floating network and a leg on the
 	 * fixed IP's subnet. */
-	r = store_query(st, &q,
-			"SELECT r.id FROM router r JOIN port p ON p.device_id = r.id"
-			" AND p.device_owner = 'network:router_interface'"
-			" JOIN ip_allocation a ON a.port_id = p.id"
-			" WHERE r.gw_network_id = ? AND a.subnet_id = ? ORDER BY r.created_at LIMIT 1",
-			"ss", f->network_id, a->subnet_id);
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0)
-			snprintf(a->router_id, sizeof(a->router_id), "%s", store_text(q, 0));
-		store_done(q);
-	}
-	if (r < 0)
+	r = port_store_router_on_subnet(st, f->network_id, a->subnet_id, a->router_id);
+	if (r < 0 && r != -ENOENT)
 		return http_error_errno(res, r, "routers");
-	if (r == 0)
+	if (r == -ENOENT)
 		return http_error(res, 404, "External network %s is not reachable from subnet %s.  Therefore, cannot associate Port %s with a Floating IP.", f->network_id, a->subnet_id, port_id);
 	/* One floating IP per fixed IP on a network. */
 	r = store_query(st, &q,
@@ -189,10 +179,10 @@ static int set_assoc(struct store *st, const char *fip_id, const struct assoc *a
 }
 
 /* fip_load with its errors in res (404, or the store's): 0 or -1. */
-static int fip_find(const struct http_request *req, struct store *st, const char *id,
+static int fip_find(const struct caller *c, struct store *st, const char *id,
 		    struct fip_row *f, json_t **out, struct http_response *res)
 {
-	int r = fip_load(req, st, id, f, out);
+	int r = fip_load(c, st, id, f, out);
 
 	if (r == -ENOENT)
 		return http_error(res, 404, "Floating IP %s could not be found", id);
@@ -203,7 +193,8 @@ static int fip_find(const struct http_request *req, struct store *st, const char
 
 int h_fip_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "floatingips", "floating IPs", 1, render_fip };
+	static const struct network_lister l = { "floatingips", "floating IPs", "get_floatingip",
+						 network_target_col1, render_fip };
 
 	return network_list_sql(req, res, &l,
 				"SELECT " FIP_COLS " FROM floatingip ORDER BY created_at, id", "");
@@ -218,18 +209,18 @@ int h_fip_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (fip_find(req, st, id, &f, &o, res) < 0)
+	if (fip_find(&req->caller, st, id, &f, &o, res) < 0)
 		return -1;
 	return network_show_reply(req, res, 200, "floatingip", o);
 }
 
 /* Reply with floating IP id as it is now in st (inside the transaction). */
-static json_t *fip_render(const struct http_request *req, struct store *st, const char *id)
+static json_t *fip_render(const struct caller *c, struct store *st, const char *id)
 {
 	struct fip_row f;
 	json_t *o = NULL;
 
-	if (fip_load(req, st, id, &f, &o) < 0)
+	if (fip_load(c, st, id, &f, &o) < 0)
 		return NULL;
 	return o;
 }
@@ -258,10 +249,15 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	int64_t now = now_usec();
 	int r;
 
-	if (!body || !(project = l3_body_project(req, o, res)))
+	if (!body || !(project = l3_body_project(&req->caller, "create_floatingip", o, res)))
 		return -1;
 	snprintf(f.network_id, sizeof(f.network_id), "%s", json_str(o, "floating_network_id"));
 	port_id = json_str(o, "port_id");
+	/* An address of one's choice is the operator's (Neutron's policy). */
+	if (json_str(o, "floating_ip_address") &&
+	    !policy_allows(&req->caller, "create_floatingip:floating_ip_address",
+			   &(struct target){ .project_id = project }))
+		return http_error(res, 403, "(rule:create_floatingip:floating_ip_address) is disallowed by policy");
 	if (json_str(o, "floating_ip_address") || json_str(o, "subnet_id")) {
 		want = json_object();
 		if (json_str(o, "subnet_id"))
@@ -274,11 +270,11 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	/* Validate everything before the address is taken. */
-	r = l3_check_external(req, st, f.network_id, "floatingip", res);
+	r = l3_check_external(&req->caller, st, f.network_id, "floatingip", res);
 	if (r >= 0)
 		r = network_quota_check(req->b, st, project, "floatingip", 1, res);
 	if (r >= 0 && port_id)
-		r = check_assoc(req, st, &f, port_id, json_str(o, "fixed_ip_address"), &a, res);
+		r = check_assoc(&req->caller, st, &f, port_id, json_str(o, "fixed_ip_address"), &a, res);
 	if (r >= 0) {
 		struct port_spec spec = {
 			.network_id = f.network_id,
@@ -289,7 +285,10 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 		};
 		uuid_new(f.id);
 		spec.device_id = f.id;
-		r = port_create(req, st, &spec, port, res);
+		struct net_fault nf = { 0 };
+		r = port_make(req->b, st, &spec, port, &nf);
+		if (r < 0)
+			network_fault_reply(res, r, &nf, "floating IP");
 	}
 	if (r >= 0 && (!(ips = port_fixed_ips(st, port)) || json_array_size(ips) == 0))
 		r = http_error(res, 409, "No more IP addresses available on network %s.", f.network_id);
@@ -306,7 +305,7 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 		r = http_error_errno(res, r, "floating IP");
 	if (r >= 0 && port_id && (r = set_assoc(st, f.id, &a)) < 0)
 		r = http_error_errno(res, r, "floating IP");
-	if (r >= 0 && !(out = fip_render(req, st, f.id)))
+	if (r >= 0 && !(out = fip_render(&req->caller, st, f.id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "floating IP", 201, "floatingip", out);
 }
@@ -334,11 +333,11 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = fip_find(req, st, id, &f, NULL, res);
+	r = fip_find(&req->caller, st, id, &f, NULL, res);
 	if (r >= 0 && pv && json_is_null(pv)) {
 		r = set_assoc(st, id, NULL);
 	} else if (r >= 0 && (json_is_string(pv) || (json_str(o, "fixed_ip_address") && f.port_id[0]))) {
-		r = check_assoc(req, st, &f, json_is_string(pv) ? json_string_value(pv) : f.port_id,
+		r = check_assoc(&req->caller, st, &f, json_is_string(pv) ? json_string_value(pv) : f.port_id,
 				json_str(o, "fixed_ip_address"), &a, res);
 		if (r >= 0)
 			r = set_assoc(st, id, &a);
@@ -349,7 +348,7 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = store_exec(st, "UPDATE floatingip SET updated_at = ?, revision = ? WHERE id = ?",
 			       "iis", now_usec(), store_txn_revision(st), id);
-	if (r >= 0 && !(out = fip_render(req, st, id)))
+	if (r >= 0 && !(out = fip_render(&req->caller, st, id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "floating IP", 200, "floatingip", out);
 }
@@ -363,7 +362,7 @@ int h_fip_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = fip_find(req, st, id, &f, NULL, res);
+	r = fip_find(&req->caller, st, id, &f, NULL, res);
 	/* The row names its port: the row goes first, then the port and its
 	 * address. */
 	if (r >= 0)

@@ -10,6 +10,7 @@
 
 #include "core/util.h"
 
+struct caller;
 struct http_request;
 struct http_response;
 struct store;
@@ -44,9 +45,9 @@ int h_secgroup_update(struct http_request *req, struct http_response *res);
 int h_secgroup_delete(struct http_request *req, struct http_response *res);
 
 /* The project a create body names ("project_id" or "tenant_id"), or the
- * caller's. Only admins may name another project (403); the two keys
- * must agree (400). Returns the borrowed id, or NULL with res filled. */
-const char *l3_body_project(const struct http_request *req, const json_t *obj,
+ * caller's. Another project only when action's rule allows it (admins;
+ * else 403); the two keys must agree (400). Returns the borrowed id, or NULL with res filled. */
+const char *l3_body_project(const struct caller *c, const char *action, const json_t *obj,
 			    struct http_response *res);
 /* Parse "addr/len" or a bare address (a host prefix) of either family
  * into p, clearing host bits. Returns 0 or -EINVAL. */
@@ -58,13 +59,13 @@ bool l3_prefix_overlap(const struct l3_prefix *a, const struct l3_prefix *b);
 json_t *l3_sgrule_render(struct store_stmt *q);
 /* Group (or rule) id as the caller may see it: a new reference, or NULL
  * with *err -ENOENT (missing, or another project's) or another -errno. */
-json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_secgroup_load(const struct caller *c, struct store *st, const char *id,
 			 int *err);
 /* l3_secgroup_load with its errors in res (404 "Security group … does
  * not exist", or the store's): a new reference, or NULL. */
-json_t *l3_secgroup_find(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *id,
 			 struct http_response *res);
-json_t *l3_sgrule_load(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 		       int *err);
 /* Insert rule w of group_id (owned by project_id); fills id. -errno. */
 int l3_sgrule_insert(struct store *st, const char *group_id, const char *project_id,
@@ -86,17 +87,17 @@ struct l3_router {
 /* routers.c */
 /* Read router id as the caller may see it into rt: 0, -ENOENT (missing
  * or another project's), or -errno. */
-int l3_router_load(const struct http_request *req, struct store *st, const char *id,
+int l3_router_load(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt);
 /* l3_router_load with its errors in res (404 "Router … could not be
  * found", or the store's): 0 or -1. */
-int l3_router_find(const struct http_request *req, struct store *st, const char *id,
+int l3_router_find(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt, struct http_response *res);
 /* Router id as the API shows it (new reference; NULL on error). */
-json_t *l3_router_render(const struct http_request *req, struct store *st, const char *id);
+json_t *l3_router_render(const struct caller *c, struct store *st, const char *id);
 /* 0 when network_id is visible to the caller and router:external; else
  * 404 or 400 (worded for resource "router" or "floatingip") in res, -1. */
-int l3_check_external(struct http_request *req, struct store *st, const char *network_id,
+int l3_check_external(const struct caller *c, struct store *st, const char *network_id,
 		      const char *resource, struct http_response *res);
 int h_router_list(struct http_request *req, struct http_response *res);
 int h_router_get(struct http_request *req, struct http_response *res);

@@ -18,6 +18,7 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 /* Query keys that are not attribute filters. */
@@ -41,14 +42,19 @@ json_t *network_time(int64_t usec)
 	return json_string(buf);
 }
 
-const char *network_caller_project(const struct http_request *req)
+const char *network_caller_project(const struct caller *c)
 {
-	return req->tok.scope == SCOPE_PROJECT ? req->tok.scope_id : "";
+	return c && c->project_id ? c->project_id : "";
 }
 
-bool network_owns(const struct http_request *req, const char *project_id)
+void network_target_col1(struct store_stmt *q, struct target *t)
 {
-	return http_is_admin(req) || (project_id && strcmp(project_id, network_caller_project(req)) == 0);
+	t->project_id = store_text(q, 1);
+}
+
+void network_target_col2(struct store_stmt *q, struct target *t)
+{
+	t->project_id = store_text(q, 2);
 }
 
 /* Does one scalar JSON value equal the query text? */
@@ -309,12 +315,14 @@ int network_show_reply(struct http_request *req, struct http_response *res, int 
 	return http_reply(res, status, json_pack("{s:o}", key, obj));
 }
 
-int network_may_change(const struct http_request *req, struct http_response *res,
-		       const json_t *cur, const char *kind, const char *id, const char *action)
+int network_may_change(const struct caller *c, struct http_response *res, const json_t *cur,
+		       const struct target *t, const char *kind, const char *id, const char *action)
 {
+	struct target own = { .project_id = json_str(cur, "project_id") };
+
 	if (!cur)
 		return http_error(res, 404, "%s %s could not be found.", kind, id);
-	if (!network_owns(req, json_str(cur, "project_id")))
+	if (!policy_allows(c, action, t ? t : &own))
 		return http_error(res, 403, "(rule:%s) is disallowed by policy", action);
 	return 0;
 }
@@ -485,7 +493,7 @@ int network_count(struct store *st, int64_t *n, const char *sql, const char *fmt
 
 /* What list_row needs: the caller and its lister. */
 struct list_ctx {
-	const struct http_request *req;
+	const struct caller *c;
 	struct store *st;
 	const struct network_lister *l;
 };
@@ -495,19 +503,22 @@ static int list_row(struct store_stmt *q, json_t *out, void *ctx)
 	const struct list_ctx *c = ctx;
 	json_t *o;
 
-	if (c->l->owner_col >= 0 && !network_owns(c->req, store_text(q, c->l->owner_col)))
+	struct target t = { 0 };
+
+	c->l->target(q, &t);
+	if (!policy_allows(c->c, c->l->action, &t))
 		return 0;
-	o = c->l->render(c->req, c->st, q);
+	o = c->l->render(c->c, c->st, q);
 	if (!o)
 		return -EIO;
 	return json_array_append_new(out, o) < 0 ? -ENOMEM : 0;
 }
 
-json_t *network_list_rows(const struct http_request *req, struct store *st,
+json_t *network_list_rows(const struct caller *caller, struct store *st,
 			  const struct network_lister *l, int *err, const char *sql, const char *fmt,
 			  ...)
 {
-	struct list_ctx c = { req, st, l };
+	struct list_ctx c = { caller, st, l };
 	va_list ap;
 	json_t *rows;
 
@@ -520,7 +531,7 @@ json_t *network_list_rows(const struct http_request *req, struct store *st,
 int network_list_sql(struct http_request *req, struct http_response *res,
 		     const struct network_lister *l, const char *sql, const char *fmt, ...)
 {
-	struct list_ctx c = { req, basalt_store(req->b), l };
+	struct list_ctx c = { &req->caller, basalt_store(req->b), l };
 	json_t *rows = NULL;
 	va_list ap;
 	int r;

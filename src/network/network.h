@@ -24,6 +24,8 @@ struct store_stmt;
 struct http_request;
 struct http_response;
 struct route_table;
+struct caller;
+struct target;
 
 #define MAC_PREFIX "fa:16:3e" /* Neutron's base_mac */
 
@@ -58,15 +60,132 @@ bool cidr4_overlap(const struct cidr4 *a, const struct cidr4 *b);
 int ipam_allocate(struct store *st, const char *subnet_id, const char *network_id,
 		  const char *port_id, const char *ip_or_null, char ip[16]);
 
-/* ---- ports.c ---- */
+/* ---- fault.c: what a domain call refused, and its reply ---- */
+
+/* Domain functions (they take a const struct caller *) return -errno and,
+ * when they were given one, fill a struct net_fault naming which of
+ * Neutron's errors it is and what it is about. Only the handlers turn it
+ * into a status and Neutron's message (network_fault_reply). */
+enum net_fault_kind {
+	NF_NONE,		/* the store's error: -errno alone */
+	NF_POLICY,		/* 403: rule a refused */
+	NF_NETWORK_NOT_FOUND,	/* 404: network a */
+	NF_PORT_NOT_FOUND,	/* 404: port a */
+	NF_SUBNET_NOT_FOUND,	/* 404: subnet a */
+	NF_NETWORK_NOT_ALLOWED, /* 403: project a may not use this network */
+	NF_DEVICE_NOT_OWNED,	/* 409: device_id a names another project's router */
+	NF_SG_NEEDS_SECURITY,	/* 400: groups asked on a port without port security */
+	NF_SG_ASSOCIATED,	/* 409: port security off while groups are bound */
+	NF_BAD_MAC,		/* 400: a is not a MAC */
+	NF_MAC_IN_USE,		/* 409: MAC b in use on network a */
+	NF_NETWORK_FULL,	/* 409: no address left on network a */
+	NF_FIXED_IPS_NOT_LIST,	/* 400 */
+	NF_FIXED_IPS_ENTRY,	/* 400: an entry is not {subnet_id?, ip_address?} */
+	NF_BAD_IP,		/* 400: a is not an IP address */
+	NF_IP_NO_SUBNET,	/* 400: address a is in no subnet of network b */
+	NF_IP_IN_USE,		/* 409: address a taken in subnet b */
+	NF_SUBNET_FULL,		/* 409: no address left in subnet a */
+	NF_IP_NOT_IN_SUBNET,	/* 400: address a is not in the subnet asked */
+	NF_FIXED_IPS_SUBNET,	/* 400: subnet b is not on network a */
+	NF_SG_NOT_LIST,		/* 400 */
+	NF_SG_NOT_STRING,	/* 400 */
+	NF_SG_NOT_FOUND,	/* 404: group a */
+	NF_QUOTA,		/* 409: over quota for resource a */
+	NF_PORT_L3_OWNED,	/* 409: port a has owner b (deleted by its router) */
+};
+
+struct net_fault {
+	enum net_fault_kind kind;
+	char a[256], b[256];
+};
+
+/* Set f (when not NULL) and return r. */
+int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b);
+/* The handler's reply to a domain call that returned r < 0 with f: the
+ * status and Neutron's message; what names the resource for store errors.
+ * Returns -1. */
+int network_fault_reply(struct http_response *res, int r, const struct net_fault *f,
+			const char *what);
+
+/* ---- port_store.c: the port table, and only it ---- */
+
+/* A port as the store keeps it. */
+struct port_row {
+	char id[UUID_LEN + 1], network_id[65], project_id[65];
+	char device_owner[256], device_id[256], host[256], mac[18], status[16];
+	bool admin_state_up, port_security;
+};
+
+/* Read port id into p: 0, -ENOENT, or -errno. */
+int port_store_get(struct store *st, const char *id, struct port_row *p);
+/* Insert p (its id, network, project, MAC, owner, device, host, flags)
+ * with name and description, status DOWN. 0, -EEXIST (the MAC is taken
+ * on the network), or -errno. */
+int port_store_insert(struct store *st, const struct port_row *p, const char *name,
+		      const char *description);
+/* What port_store_update changes: NULL members keep the stored value. */
+struct port_change {
+	const char *name, *description, *device_id, *device_owner, *host;
+	const bool *admin_state_up, *port_security;
+};
+/* Apply ch to port id, bumping its revision. 0, -ENOENT, or -errno. */
+int port_store_update(struct store *st, const char *id, const struct port_change *ch);
+/* Set the status the agent of host reported for port id (bound to that
+ * host); 1 when it changed, 0 when not (or no such port), or -errno. */
+int port_store_set_status(struct store *st, const char *host, const char *id, const char *status);
+/* Bind port id to host (scheduling); 0 or -errno. */
+int port_store_set_host(struct store *st, const char *id, const char *host);
+/* Bind the gateway and legs of router_id to host; 0 or -errno. */
+int port_store_set_router_host(struct store *st, const char *router_id, const char *host);
+/* Bump the port's revision (its addresses changed); 0 or -errno. */
+int port_store_touch(struct store *st, const char *id);
+/* Delete the row of port id (its addresses and bindings are the caller's
+ * business: see port_delete). 0 or -errno. */
+int port_store_delete(struct store *st, const char *id);
+/* The port as the API shows it to c, binding:* by policy (c NULL: the
+ * service, everything); new reference, NULL when missing or on error. */
+json_t *port_store_render(const struct caller *c, struct store *st, const char *id);
+/* The ids of network_id's ports, only those with device_owner when not
+ * NULL, sorted (a new array, NULL on error with *err set). */
+json_t *port_store_ids_on_network(struct store *st, const char *network_id,
+				  const char *device_owner, int *err);
+/* The ids of the ports with device_id and device_owner, sorted (a new
+ * array, NULL on error with *err set). */
+json_t *port_store_ids_of_device(struct store *st, const char *device_id,
+				 const char *device_owner, int *err);
+/* The ports the network node plugs into router_id: those with its id as
+ * device_id, owner network:router_interface, and the router's project
+ * (add_router_interface makes them so; a port another project made
+ * naming the router is never a leg). Sorted ids (a new array, NULL on
+ * error with *err set). */
+json_t *port_store_router_leg_ids(struct store *st, const char *router_id, int *err);
+/* How many ports network_id has that are not its DHCP port: 0 or -errno. */
+int port_store_count_used(struct store *st, const char *network_id, int64_t *n);
+/* How many ports other than DHCP ports hold an address of subnet_id. */
+int port_store_count_on_subnet(struct store *st, const char *subnet_id, int64_t *n);
+/* The legs of router_id: [{port_id, subnet_id, cidr}] in the order they
+ * were added (a new array, NULL on error with *err set). */
+json_t *port_store_router_legs(struct store *st, const char *router_id, int *err);
+/* The first router (by age) with its gateway on gw_network_id and a leg
+ * on subnet_id into router_id: 0, -ENOENT, or -errno. */
+int port_store_router_on_subnet(struct store *st, const char *gw_network_id,
+				const char *subnet_id, char router_id[65]);
+/* Every port, as rows "port id, its project, its network's project" in
+ * the API's order: what network_lister reads for GET /ports. */
+extern const char port_store_list_sql[];
+/* DHCP ports not on host: rows "id, roles of its host, last_seen" (one
+ * text argument: the host), as schedule.c's orphans reads them. */
+extern const char port_store_dhcp_orphans_sql[];
+
+/* ---- ports.c: ports as the API, Nova and routers make them ---- */
 
 /* What a new port should be. NULL strings take Neutron's defaults. */
 struct port_spec {
 	const char *network_id; /* required */
-	const char *project_id; /* required: the owner */
+	const char *project_id; /* required: the owner ("" for the service's own) */
 	const char *name, *description;
 	const char *device_owner, *device_id;
-	const char *host;     /* binding:host_id */
+	const char *host;     /* binding:host_id (asked by the caller: admin only) */
 	const char *mac;      /* NULL: a fresh fa:16:3e:xx:xx:xx unique in the network */
 	/* [{"subnet_id": …, "ip_address": …}, …] as the API takes them; NULL:
 	 * one address from the network's first IPv4 subnet with room. An
@@ -75,23 +194,35 @@ struct port_spec {
 	/* Array of group ids; NULL: the project's "default" group (made when
 	 * missing). Ignored for ports without port security. */
 	const json_t *security_groups;
-	int port_security_enabled; /* -1: true */
+	int port_security_enabled; /* -1: not asked (true) */
 	bool admin_state_down;
+	/* Asked by the caller, checked by policy only (Basalt refuses a
+	 * non-empty value later as unsupported). */
+	bool binding_profile, allowed_address_pairs;
 };
 
-/* Validate and create a port, its addresses and group bindings in the
- * caller's write transaction. Fills id[UUID_LEN + 1]. Errors (network not
- * found 404, address in use 409, no more addresses 409, bad subnet/IP 400,
- * quota 409) go to res; returns 0 or -1. req names the caller (policy:
- * a project may only use its own or shared networks, admins any). */
-int port_create(struct http_request *req, struct store *st, const struct port_spec *spec,
-		char id[UUID_LEN + 1], struct http_response *res);
+/* Create the port c asks for, in the caller's write transaction, after
+ * Neutron's checks: the network must be visible to c (own, shared,
+ * external, or any for admins) and usable (own or shared); network:*
+ * owners, port_security_enabled, mac_address, fixed IPs with an address,
+ * binding:* only as the policy says (admins or the network's owner); a
+ * router interface owner with the device_id of another project's router
+ * is refused (-EEXIST, NF_DEVICE_NOT_OWNED). Fills id[UUID_LEN + 1].
+ * 0 or -errno with f filled. */
+int port_create(struct basalt *b, const struct caller *c, struct store *st,
+		const struct port_spec *spec, char id[UUID_LEN + 1], struct net_fault *f);
+/* Make a port of Neutron's own (router gateways and legs, floating IP
+ * and DHCP ports): no policy, the caller has checked what it needed. The
+ * rest as port_create. */
+int port_make(struct basalt *b, struct store *st, const struct port_spec *spec,
+	      char id[UUID_LEN + 1], struct net_fault *f);
 /* Delete a port, its addresses and group bindings, and disassociate the
  * floating IPs pointing at it, in the caller's write transaction. 0 when
  * gone (also when it never existed) or -errno. */
 int port_delete(struct store *st, const char *port_id);
 /* Set device_id, device_owner and binding:host_id of a port (Nova binding
- * its ports on the chosen host). 0, -ENOENT, or -errno. */
+ * its ports on the chosen host, a router taking a leg). 0, -ENOENT, or
+ * -errno. */
 int port_bind(struct store *st, const char *port_id, const char *device_id,
 	      const char *device_owner, const char *host);
 /* The fixed_ips of a port as the API shows them: [{"subnet_id","ip_address"}]
@@ -103,23 +234,64 @@ json_t *port_group_ids(struct store *st, const char *port_id);
 /* A fresh MAC fa:16:3e:xx:xx:xx into out[18]. */
 void mac_new(char out[18]);
 /* Hand out addresses to port_id as fixed_ips asks (see struct port_spec;
- * NULL: one from the first subnet with room). Errors in res; 0 or -1. */
+ * NULL: one from the first subnet with room). 0 or -errno with f. */
 int port_fixed_ips_add(struct store *st, const char *network_id, const char *port_id,
-		       const json_t *fixed_ips, struct http_response *res);
-/* Replace the port's groups by groups (ids, each the project's own, or
- * any for an admin caller); NULL: the project's default group. 0 or -1. */
-int port_groups_set(struct http_request *req, struct store *st, const char *port_id,
-		    const char *project_id, const json_t *groups, struct http_response *res);
-/* The port as the API shows it, binding:* only to admins (req NULL: all);
- * new reference, NULL when missing. */
-json_t *port_render(const struct http_request *req, struct store *st, const char *port_id);
+		       const json_t *fixed_ips, struct net_fault *f);
+/* Replace the port's addresses by want: kept entries stay, the rest go
+ * back, new ones are handed out. 0 or -errno with f. */
+int port_fixed_ips_replace(struct store *st, const struct port_row *p, const json_t *want,
+			   struct net_fault *f);
+/* Replace the port's groups by groups (ids, each of project_id, or any
+ * for an admin c); NULL: the project's default group. 0 or -errno. */
+int port_groups_set(const struct caller *c, struct store *st, const char *port_id,
+		    const char *project_id, const json_t *groups, struct net_fault *f);
+/* What a port create or update asks for that Neutron's attribute rules
+ * govern ("create_port:mac_address", ...). */
+struct port_attrs {
+	const char *device_owner; /* checked when network:* */
+	bool port_security, mac, host, profile, address_pairs;
+	const json_t *fixed_ips; /* checked when given; with an address, more */
+};
+/* Check a against the rules VERB:ATTR ("create_port", "update_port") for
+ * target t (the port's project, its network's owner, shared), and a
+ * router interface's device_id against its router's project. 0, -EPERM
+ * (NF_POLICY), -EEXIST (NF_DEVICE_NOT_OWNED) or -errno. */
+int port_attr_check(const struct caller *c, struct store *st, const char *verb,
+		    const struct port_attrs *a, const char *device_owner, const char *device_id,
+		    const struct target *t, struct net_fault *f);
+/* Port id as c may see it (get_port: its project, its network's owner,
+ * admins) into p, with its policy target t (backed by *net_project,
+ * strdup'ed, the caller frees). 0, -ENOENT (missing or invisible), or
+ * -errno. */
+int port_get(const struct caller *c, struct store *st, const char *id, struct port_row *p,
+	     struct target *t, char **net_project);
+/* What PUT /ports/{id} asks. */
+struct port_update {
+	struct port_change ch;
+	struct port_attrs attrs;
+	const json_t *fixed_ips;       /* NULL: keep */
+	const json_t *security_groups; /* NULL: keep */
+};
+/* Update port id as c asks (update_port and its attribute rules, a router
+ * interface's device_id, groups only with port security). 0 or -errno
+ * with f: -ENOENT, -EPERM, -EEXIST, -EBUSY (NF_SG_ASSOCIATED), ... */
+int port_update(const struct caller *c, struct store *st, const char *id,
+		const struct port_update *u, struct net_fault *f);
+/* Delete port id as c asks (delete_port: its project or its network's
+ * owner); ports of routers and floating IPs go with them (-EBUSY,
+ * NF_PORT_L3_OWNED). 0 or -errno with f. */
+int port_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f);
+/* The policy target of port p: its project and its network's. 0 or
+ * -errno; *net_project (strdup'ed, the caller frees) backs t. */
+int port_target(struct store *st, const struct port_row *p, struct target *t, char **net_project);
 
 /* ---- networks.c ---- */
 
-/* Read network_id as the caller may see it (own, shared, external, or any
- * for admins): 0 with *project (its owner, strdup'ed, the caller frees)
- * and *shared filled, -ENOENT when missing or invisible, or -errno. */
-int network_lookup(const struct http_request *req, struct store *st, const char *network_id,
+/* Read network_id as c may see it (get_network: own, shared, external,
+ * or any for admins; c NULL: the service, any): 0 with *project (its
+ * owner, strdup'ed, the caller frees) and *shared filled (shared only,
+ * not external), -ENOENT when missing or invisible, or -errno. */
+int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared);
 
 /* ---- subnets.c ---- */
@@ -127,9 +299,9 @@ int network_lookup(const struct http_request *req, struct store *st, const char 
 /* Make the DHCP port of network_id match its DHCP-enabled subnets: one
  * port (device_owner network:dhcp, device_id dhcp-NETWORK) with one
  * address in each, none when there is no such subnet. Caller's write
- * transaction; errors in res, returns 0 or -1. */
-int network_dhcp_sync(struct http_request *req, struct store *st, const char *network_id,
-		      struct http_response *res);
+ * transaction; 0 or -errno with f. */
+int network_dhcp_sync(struct basalt *b, struct store *st, const char *network_id,
+		      struct net_fault *f);
 
 /* ---- secgroups.c ---- */
 
@@ -163,6 +335,10 @@ int network_schedule(struct basalt *b, struct store *st, const char *host);
 
 /* ---- quotas.c ---- */
 
+/* 0 when project_id may have `adding` more of resource (see below),
+ * -EDQUOT when not, or -errno. */
+int network_quota_allows(struct basalt *b, struct store *st, const char *project_id,
+			 const char *resource, int adding);
 /* 0 when project_id may have `adding` more of resource ("network",
  * "subnet", "port", "router", "floatingip", "security_group",
  * "security_group_rule"); else 409 OverQuota in res and -1. */
@@ -204,24 +380,30 @@ int network_count(struct store *st, int64_t *n, const char *sql, const char *fmt
 struct network_lister {
 	const char *collection; /* "networks": the reply's key */
 	const char *what;       /* "network": named in a store error */
-	int owner_col;          /* the column of the row's project; -1: sql filters */
-	/* The row as the API shows it (new reference; NULL: error). */
-	json_t *(*render)(const struct http_request *req, struct store *st, struct store_stmt *q);
+	const char *action;     /* "get_network": the rule every row must pass */
+	/* Fill the policy target of a row (its project, network owner...). */
+	void (*target)(struct store_stmt *q, struct target *t);
+	/* The row as the API shows it to c (new reference; NULL: error). */
+	json_t *(*render)(const struct caller *c, struct store *st, struct store_stmt *q);
 };
-/* The rows of sql the caller may see, rendered by l, in the caller's
- * transaction: a new array, or NULL with *err set. */
-json_t *network_list_rows(const struct http_request *req, struct store *st,
+/* network_lister targets of rows whose project is column 1 (2). */
+void network_target_col1(struct store_stmt *q, struct target *t);
+void network_target_col2(struct store_stmt *q, struct target *t);
+/* The rows of sql that l->action lets c see, rendered by l, in the
+ * caller's transaction: a new array, or NULL with *err set. */
+json_t *network_list_rows(const struct caller *c, struct store *st,
 			  const struct network_lister *l, int *err, const char *sql, const char *fmt,
 			  ...);
 /* Reply to a list request with network_list_rows of sql, read in one read
  * transaction; store errors in res. */
 int network_list_sql(struct http_request *req, struct http_response *res,
 		     const struct network_lister *l, const char *sql, const char *fmt, ...);
-/* 0 when the caller may change cur (a row as the API shows it; NULL:
- * missing or invisible): else 404 "KIND ID could not be found." or 403
- * "(rule:ACTION) is disallowed by policy" in res, and -1. */
-int network_may_change(const struct http_request *req, struct http_response *res,
-		       const json_t *cur, const char *kind, const char *id, const char *action);
+/* 0 when c may do action to cur (a row as the API shows it; NULL:
+ * missing or invisible) with target t (NULL: cur's project): else 404
+ * "KIND ID could not be found." or 403 "(rule:ACTION) is disallowed by
+ * policy" in res, and -1. */
+int network_may_change(const struct caller *c, struct http_response *res, const json_t *cur,
+		       const struct target *t, const char *kind, const char *id, const char *action);
 /* End the caller's write transaction (api_write_end: commit when r >= 0,
  * else roll back with the error in res, naming what), then reply status
  * {"KEY": obj} as network_show_reply. obj is stolen, even on error. */
@@ -229,10 +411,7 @@ int network_write_reply(struct http_request *req, struct http_response *res, str
 			int r, const char *what, int status, const char *key, json_t *obj);
 /* Neutron's time: "2026-01-02T03:04:05Z" (new reference). */
 json_t *network_time(int64_t usec);
-/* The project the caller acts for (its token's project). */
-const char *network_caller_project(const struct http_request *req);
-/* True when the caller may see a row of project_id: admins see all,
- * others their own project's. */
-bool network_owns(const struct http_request *req, const char *project_id);
+/* The project c acts for (its token's project scope), "" when none. */
+const char *network_caller_project(const struct caller *c);
 
 #endif

@@ -13,31 +13,40 @@
 #include "network/handlers.h"
 #include "network/network.h"
 #include "network/segments.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define NET_COLS                                                                                   \
 	"id, name, project_id, description, admin_state_up, status, shared, external,"             \
 	" network_type, physical_network, segmentation_id, mtu, created_at, updated_at, revision"
 
-/* Who sees a network: its project, everyone when shared or external,
- * admins always. ?1 is the caller's project, ?2 whether it is admin. */
-#define NET_VISIBLE "(?2 = 1 OR project_id = ?1 OR shared = 1 OR external = 1)"
+/* The policy target of a row of NET_COLS: its project, and whether every
+ * project sees it (shared or external). */
+static void net_target(struct store_stmt *q, struct target *t)
+{
+	t->project_id = store_text(q, 2);
+	t->shared = store_bool(q, 6) || store_bool(q, 7);
+}
 
-int network_lookup(const struct http_request *req, struct store *st, const char *network_id,
+int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared)
 {
 	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT project_id, shared FROM network WHERE id = ?3 AND " NET_VISIBLE,
-			    "sbs", network_caller_project(req), http_is_admin(req), network_id);
+	struct target t = { 0 };
+	int r = store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?", "s", network_id);
 
 	if (r < 0)
 		return r;
 	r = store_next(q);
 	if (r > 0) {
-		*project = strdup(store_text(q, 0));
-		*shared = store_bool(q, 1);
-		r = *project ? 0 : -ENOMEM;
+		net_target(q, &t);
+		if (c && !policy_allows(c, "get_network", &t)) {
+			r = -ENOENT;
+		} else {
+			*project = strdup(store_text(q, 2));
+			*shared = store_bool(q, 6);
+			r = *project ? 0 : -ENOMEM;
+		}
 	} else if (r == 0) {
 		r = -ENOENT;
 	}
@@ -51,7 +60,7 @@ static json_t *network_subnet_ids(struct store *st, const char *id)
 			   "s", id);
 }
 
-static json_t *render_network(const struct http_request *req, struct store *st, struct store_stmt *q)
+static json_t *render_network(const struct caller *c, struct store *st, struct store_stmt *q)
 {
 	const char *id = store_text(q, 0), *phys = store_text(q, 9);
 	json_t *subnets = network_subnet_ids(st, id);
@@ -71,38 +80,41 @@ static json_t *render_network(const struct http_request *req, struct store *st, 
 		      "availability_zone_hints", "availability_zones", "nova", "ipv4_address_scope",
 		      "ipv6_address_scope", "l2_adjacency", 1);
 	/* The segment is the operator's business (Neutron's policy). */
-	if (n && http_is_admin(req)) {
+	if (n && policy_allows(c, "get_network:provider:network_type", NULL))
 		json_object_set_new(n, "provider:network_type", json_string(store_text(q, 8)));
+	if (n && policy_allows(c, "get_network:provider:physical_network", NULL))
 		json_object_set_new(n, "provider:physical_network", phys ? json_string(phys) : json_null());
+	if (n && policy_allows(c, "get_network:provider:segmentation_id", NULL))
 		json_object_set_new(n, "provider:segmentation_id",
 				    store_text(q, 10) ? json_integer(store_int(q, 10)) : json_null());
-	}
 	return n;
 }
 
-/* The network id as the caller may see it; NULL when it cannot. */
-static json_t *network_get(const struct http_request *req, struct store *st, const char *id)
+/* The network id as c may see it (get_network); NULL when it cannot. */
+static json_t *network_get(const struct caller *c, struct store *st, const char *id)
 {
 	struct store_stmt *q;
+	struct target t = { 0 };
 	json_t *n = NULL;
 
-	if (store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?3 AND " NET_VISIBLE,
-			"sbs", network_caller_project(req), http_is_admin(req), id) < 0)
+	if (store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?", "s", id) < 0)
 		return NULL;
-	if (store_next(q) > 0)
-		n = render_network(req, st, q);
+	if (store_next(q) > 0) {
+		net_target(q, &t);
+		if (policy_allows(c, "get_network", &t))
+			n = render_network(c, st, q);
+	}
 	store_done(q);
 	return n;
 }
 
 int h_network_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "networks", "network", -1, render_network };
+	static const struct network_lister l = { "networks", "network", "get_network", net_target,
+						 render_network };
 
 	return network_list_sql(req, res, &l,
-				"SELECT " NET_COLS " FROM network WHERE " NET_VISIBLE
-				" ORDER BY created_at, id",
-				"sb", network_caller_project(req), http_is_admin(req));
+				"SELECT " NET_COLS " FROM network ORDER BY created_at, id", "");
 }
 
 int h_network_get(struct http_request *req, struct http_response *res)
@@ -113,7 +125,7 @@ int h_network_get(struct http_request *req, struct http_response *res)
 
 	if (!st || store_begin_read(st) < 0)
 		return http_error_errno(res, -EIO, "store");
-	n = network_get(req, st, id);
+	n = network_get(&req->caller, st, id);
 	store_rollback(st);
 	if (!n)
 		return http_error(res, 404, "Network %s could not be found.", id);
@@ -138,18 +150,24 @@ static const struct jfield net_fields[] = {
 	{ "dns_domain", J_STRING_NULL, false, 255 },
 };
 
-/* Attributes only admins may set (Neutron's default policy). */
-static int admin_only(const struct http_request *req, struct http_response *res, const json_t *n,
-		      const char *action)
+/* Attributes only admins may set (Neutron's default policy: the rules
+ * ACTION_network:ATTR). A value equal to the default (shared false) is
+ * not "set", as Neutron's _is_attribute_explicitly_set. */
+static int attr_policy(const struct caller *c, struct http_response *res, const json_t *n,
+		       const char *action)
 {
 	static const char *const attrs[] = { "shared", "router:external", "provider:network_type",
 					     "provider:physical_network", "provider:segmentation_id" };
+	char rule[96];
 
-	if (http_is_admin(req))
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
-		if (json_object_get(n, attrs[i]))
-			return http_error(res, 403, "(rule:%s_network:%s) is disallowed by policy", action, attrs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		const json_t *v = json_object_get(n, attrs[i]);
+		if (!v || (strcmp(action, "create") == 0 && i == 0 && json_is_false(v)))
+			continue;
+		snprintf(rule, sizeof(rule), "%s_network:%s", action, attrs[i]);
+		if (!policy_allows(c, rule, NULL))
+			return http_error(res, 403, "(rule:%s) is disallowed by policy", rule);
+	}
 	return 0;
 }
 
@@ -169,17 +187,18 @@ static int mtu_check(const struct http_request *req, struct http_response *res, 
 	return 0;
 }
 
-/* The owner a create names: the caller's project, or any for admins. */
-static int owner_of(const struct http_request *req, struct http_response *res, const json_t *o,
+/* The owner a create names: the caller's project, or any the create rule
+ * allows (admins). */
+static int owner_of(const struct caller *c, struct http_response *res, const json_t *o,
 		    const char **project)
 {
 	const char *t = json_str(o, "tenant_id"), *p = json_str(o, "project_id");
 
 	if (t && p && strcmp(t, p))
 		return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
-	*project = p ? p : t ? t : network_caller_project(req);
-	if (!http_is_admin(req) && strcmp(*project, network_caller_project(req)))
-		return http_error(res, 403, "(rule:create_network) is disallowed by policy: the project may only be your own.");
+	*project = p ? p : t ? t : network_caller_project(c);
+	if (!policy_allows(c, "create_network", &(struct target){ .project_id = *project }))
+		return http_error(res, 403, "(rule:create_network) is disallowed by policy");
 	return 0;
 }
 
@@ -199,7 +218,7 @@ int h_network_create(struct http_request *req, struct http_response *res)
 
 	if (!body)
 		return -1;
-	if (admin_only(req, res, n, "create") < 0 || owner_of(req, res, n, &project) < 0)
+	if (attr_policy(&req->caller, res, n, "create") < 0 || owner_of(&req->caller, res, n, &project) < 0)
 		return -1;
 	if (json_is_false(json_object_get(n, "port_security_enabled")))
 		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
@@ -241,7 +260,7 @@ int h_network_create(struct http_request *req, struct http_response *res)
 		if (r == -EEXIST)
 			r = http_error(res, 409, "Unable to create the network. The segment %s is in use.", seg.key);
 	}
-	out = r >= 0 ? network_get(req, st, id) : NULL;
+	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
 	return network_write_reply(req, res, st, r, "network", 201, "network", out);
 }
 
@@ -266,15 +285,15 @@ int h_network_update(struct http_request *req, struct http_response *res)
 
 	if (!body)
 		return -1;
-	if (admin_only(req, res, n, "update") < 0)
+	if (attr_policy(&req->caller, res, n, "update") < 0)
 		return -1;
 	if (json_is_false(json_object_get(n, "port_security_enabled")))
 		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	cur = network_get(req, st, id);
-	r = network_may_change(req, res, cur, "Network", id, "update_network");
+	cur = network_get(&req->caller, st, id);
+	r = network_may_change(&req->caller, res, cur, NULL, "Network", id, "update_network");
 	if (r >= 0) {
 		/* The segment is kept; read its type to bound the MTU. */
 		struct store_stmt *q;
@@ -304,7 +323,7 @@ int h_network_update(struct http_request *req, struct http_response *res)
 			       v && !json_is_null(v) ? &mtu : NULL, now_usec(), store_txn_revision(st), id);
 	}
 	json_decref(cur);
-	out = r >= 0 ? network_get(req, st, id) : NULL;
+	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
 	return network_write_reply(req, res, st, r, "network", 200, "network", out);
 }
 
@@ -318,17 +337,16 @@ int h_network_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	cur = network_get(req, st, id);
-	r = network_may_change(req, res, cur, "Network", id, "delete_network");
+	cur = network_get(&req->caller, st, id);
+	r = network_may_change(&req->caller, res, cur, NULL, "Network", id, "delete_network");
 	if (r >= 0)
-		r = network_count(st, &used, "SELECT count(*) FROM port WHERE network_id = ?"
-				  " AND device_owner <> 'network:dhcp'", "s", id);
+		r = port_store_count_used(st, id, &used);
 	json_decref(cur);
 	if (r >= 0 && used > 0)
 		r = http_error(res, 409, "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id);
 	/* What Neutron deletes with the network: its DHCP port, subnets. */
 	if (r >= 0) {
-		json_t *ids = network_ids(st, &r, "SELECT id FROM port WHERE network_id = ?", "s", id);
+		json_t *ids = port_store_ids_on_network(st, id, NULL, &r);
 		size_t i;
 		json_t *p;
 		json_array_foreach(ids, i, p)

@@ -1,4 +1,4 @@
-/* port_api.c - /network/v2.0/ports: the handlers over ports.c. */
+/* port_api.c - /network/v2.0/ports: parse, call ports.c, render. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,61 +12,55 @@
 #include "http/http.h"
 #include "network/handlers.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
-/* Ports a caller sees: admins all; others their project's, and those on
- * their project's networks (Neutron's network-owner rule). */
-#define PORT_VISIBLE                                                                               \
-	" FROM port p JOIN network n ON n.id = p.network_id"                                       \
-	" WHERE (?2 = 1 OR p.project_id = ?1 OR n.project_id = ?1)"
-
-static json_t *port_visible(const struct http_request *req, struct store *st, const char *id)
+/* A row of port_store_list_sql: its policy target. */
+static void port_list_target(struct store_stmt *q, struct target *t)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT p.id" PORT_VISIBLE " AND p.id = ?3", "sbs",
-			    network_caller_project(req), http_is_admin(req), id);
-
-	if (r < 0)
-		return NULL;
-	r = store_next(q);
-	store_done(q);
-	return r > 0 ? port_render(req, st, id) : NULL;
+	t->project_id = store_text(q, 1);
+	t->network_project_id = store_text(q, 2);
 }
 
-/* A row of "SELECT p.id" as the API shows the port (new reference). */
-static json_t *render_port_row(const struct http_request *req, struct store *st,
-			       struct store_stmt *q)
+static json_t *render_port_row(const struct caller *c, struct store *st, struct store_stmt *q)
 {
-	return port_render(req, st, store_text(q, 0));
+	return port_store_render(c, st, store_text(q, 0));
 }
 
 int h_port_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "ports", "port", -1, render_port_row };
+	static const struct network_lister l = { "ports", "port", "get_port", port_list_target,
+						 render_port_row };
 
-	return network_list_sql(req, res, &l,
-				"SELECT p.id" PORT_VISIBLE " ORDER BY p.created_at, p.id", "sb",
-				network_caller_project(req), http_is_admin(req));
+	return network_list_sql(req, res, &l, port_store_list_sql, "");
 }
 
 int h_port_get(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
 	const char *id = http_param(req, "port_id");
-	json_t *p;
+	_cleanup_free_ char *net_project = NULL;
+	struct port_row p;
+	struct target t;
+	json_t *out = NULL;
+	int r;
 
 	if (!st || store_begin_read(st) < 0)
 		return http_error_errno(res, -EIO, "store");
-	p = port_visible(req, st, id);
+	r = port_get(&req->caller, st, id, &p, &t, &net_project);
+	if (r >= 0 && !(out = port_store_render(&req->caller, st, id)))
+		r = -EIO;
 	store_rollback(st);
-	if (!p)
+	if (r == -ENOENT)
 		return http_error(res, 404, "Port %s could not be found.", id);
-	return network_show_reply(req, res, 200, "port", p);
+	if (r < 0)
+		return http_error_errno(res, r, "port");
+	return network_show_reply(req, res, 200, "port", out);
 }
 
 /* Attributes Basalt shows but does not implement accept only their empty
- * value; binding:* only from admins (and services, which hold admin). */
-static int common_checks(const struct http_request *req, struct http_response *res, const json_t *p)
+ * value. */
+static int unsupported(struct http_response *res, const json_t *p)
 {
 	const json_t *v;
 
@@ -77,11 +71,11 @@ static int common_checks(const struct http_request *req, struct http_response *r
 	v = json_object_get(p, "binding:vnic_type");
 	if (v && !(json_is_string(v) && strcmp(json_string_value(v), "normal") == 0))
 		return http_error(res, 400, "Invalid input for binding:vnic_type. Reason: only 'normal' is supported.");
-	if (!http_is_admin(req) && (json_object_get(p, "binding:host_id") || json_object_get(p, "binding:profile")))
-		return http_error(res, 403, "(rule:create_port:binding:host_id) is disallowed by policy");
 	v = json_object_get(p, "binding:profile");
 	if (v && !json_is_object(v) && !json_is_null(v))
 		return http_error(res, 400, "Invalid input for binding:profile. Reason: not a dictionary.");
+	if (json_str(p, "dns_name") && json_str(p, "dns_name")[0])
+		return http_error(res, 400, "Invalid input for operation: dns_name is not supported.");
 	return 0;
 }
 
@@ -111,21 +105,20 @@ int h_port_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "port", fields, ARRAY_SIZE(fields), &p);
 	const char *t, *pr;
 	struct port_spec spec = { 0 };
+	struct net_fault f = { 0 };
 	char id[UUID_LEN + 1];
 	struct store *st;
 	int r;
 
-	if (!body || common_checks(req, res, p) < 0)
+	if (!body || unsupported(res, p) < 0)
 		return -1;
-	if (json_str(p, "dns_name") && json_str(p, "dns_name")[0])
-		return http_error(res, 400, "Invalid input for operation: dns_name is not supported.");
 	t = json_str(p, "tenant_id");
 	pr = json_str(p, "project_id");
 	if (t && pr && strcmp(t, pr))
 		return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
-	spec.project_id = pr ? pr : t ? t : network_caller_project(req);
-	if (!http_is_admin(req) && strcmp(spec.project_id, network_caller_project(req)))
-		return http_error(res, 403, "(rule:create_port) is disallowed by policy: the project may only be your own.");
+	spec.project_id = pr ? pr : t ? t : network_caller_project(&req->caller);
+	if (!policy_allows(&req->caller, "create_port", &(struct target){ .project_id = spec.project_id }))
+		return http_error(res, 403, "(rule:create_port) is disallowed by policy");
 	spec.network_id = json_str(p, "network_id");
 	spec.name = json_str(p, "name");
 	spec.description = json_str(p, "description");
@@ -139,47 +132,17 @@ int h_port_create(struct http_request *req, struct http_response *res)
 					     ? json_is_true(json_object_get(p, "port_security_enabled"))
 					     : -1;
 	spec.admin_state_down = json_is_false(json_object_get(p, "admin_state_up"));
+	spec.binding_profile = json_object_get(p, "binding:profile") != NULL;
+	spec.allowed_address_pairs = json_object_get(p, "allowed_address_pairs") != NULL;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = port_create(req, st, &spec, id, res);
-	if (r >= 0)
-		out = port_render(req, st, id);
+	r = port_create(req->b, &req->caller, st, &spec, id, &f);
+	if (r < 0)
+		network_fault_reply(res, r, &f, "port");
+	else if (!(out = port_store_render(&req->caller, st, id)))
+		r = -EIO;
 	return network_write_reply(req, res, st, r, "port", 201, "port", out);
-}
-
-/* Replace the port's addresses by fixed_ips: kept entries stay, the rest
- * go back, new ones are handed out. */
-static int fixed_ips_replace(struct store *st, const json_t *cur, const json_t *want,
-			     struct http_response *res)
-{
-	_cleanup_json_ json_t *add = json_array();
-	const char *port = json_str(cur, "id"), *net = json_str(cur, "network_id");
-	json_t *held = json_object_get(cur, "fixed_ips"), *h, *w;
-	size_t i, j;
-	int r;
-
-	json_array_foreach(held, i, h) {
-		bool keep = false;
-		json_array_foreach(want, j, w) {
-			const char *ip = json_str(w, "ip_address"), *sub = json_str(w, "subnet_id");
-			keep |= ip && strcmp(ip, json_str(h, "ip_address")) == 0 &&
-				(!sub || strcmp(sub, json_str(h, "subnet_id")) == 0);
-		}
-		if (!keep && (r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ? AND subnet_id = ?"
-					     " AND ip_address = ?", "sss", port, json_str(h, "subnet_id"),
-					     json_str(h, "ip_address"))) < 0)
-			return http_error_errno(res, r, "port");
-	}
-	json_array_foreach(want, j, w) {
-		const char *ip = json_str(w, "ip_address");
-		bool held_already = false;
-		json_array_foreach(held, i, h)
-			held_already |= ip && strcmp(ip, json_str(h, "ip_address")) == 0;
-		if (!held_already)
-			json_array_append(add, w);
-	}
-	return json_array_size(add) ? port_fixed_ips_add(st, net, port, add, res) : 0;
 }
 
 int h_port_update(struct http_request *req, struct http_response *res)
@@ -200,65 +163,58 @@ int h_port_update(struct http_request *req, struct http_response *res)
 		{ "extra_dhcp_opts", J_ARRAY, false, 0 },
 	};
 	const char *id = http_param(req, "port_id");
-	json_t *p, *cur = NULL, *out = NULL;
+	json_t *p, *out = NULL;
 	_cleanup_json_ json_t *body = api_body_object(req, res, "port", fields, ARRAY_SIZE(fields), &p);
 	const json_t *sec = json_object_get(p, "port_security_enabled");
-	const json_t *groups = json_object_get(p, "security_groups");
+	const json_t *up = json_object_get(p, "admin_state_up");
+	bool sec_v = json_is_true(sec), up_v = json_is_true(up);
+	struct port_update u = { 0 };
+	struct net_fault f = { 0 };
 	struct store *st;
-	bool security;
 	int r;
 
-	if (!body || common_checks(req, res, p) < 0)
+	if (!body || unsupported(res, p) < 0)
 		return -1;
+	u.ch.name = json_str(p, "name");
+	u.ch.description = json_str(p, "description");
+	u.ch.device_id = json_str(p, "device_id");
+	u.ch.device_owner = json_str(p, "device_owner");
+	u.ch.host = json_str(p, "binding:host_id");
+	u.ch.admin_state_up = up ? &up_v : NULL;
+	u.ch.port_security = sec ? &sec_v : NULL;
+	u.attrs = (struct port_attrs){
+		.device_owner = u.ch.device_owner,
+		.port_security = sec != NULL,
+		.host = json_object_get(p, "binding:host_id") != NULL,
+		.profile = json_object_get(p, "binding:profile") != NULL,
+		.address_pairs = json_object_get(p, "allowed_address_pairs") != NULL,
+		.fixed_ips = json_object_get(p, "fixed_ips"),
+	};
+	u.fixed_ips = json_object_get(p, "fixed_ips");
+	u.security_groups = json_object_get(p, "security_groups");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	cur = port_visible(req, st, id);
-	r = network_may_change(req, res, cur, "Port", id, "update_port");
-	security = sec ? json_is_true(sec) : cur && json_is_true(json_object_get(cur, "port_security_enabled"));
-	if (r >= 0 && !security &&
-	    (groups ? json_array_size(groups) : json_array_size(json_object_get(cur, "security_groups"))))
-		r = http_error(res, 409, "Port has security group associated. Cannot disable port security or ip address until security group is removed");
-	if (r >= 0)
-		r = store_exec(st,
-			       "UPDATE port SET name = COALESCE(?, name), description = COALESCE(?, description),"
-			       " admin_state_up = COALESCE(?, admin_state_up), device_id = COALESCE(?, device_id),"
-			       " device_owner = COALESCE(?, device_owner), host = COALESCE(?, host),"
-			       " port_security_enabled = ?, updated_at = ?, revision = ? WHERE id = ?",
-			       "sspsssbiis", json_str(p, "name"), json_str(p, "description"),
-			       json_object_get(p, "admin_state_up") ? &(int64_t){ json_is_true(json_object_get(p, "admin_state_up")) } : NULL,
-			       json_str(p, "device_id"), json_str(p, "device_owner"),
-			       json_str(p, "binding:host_id"), security, now_usec(),
-			       store_txn_revision(st), id);
-	if (r >= 0 && json_object_get(p, "fixed_ips"))
-		r = fixed_ips_replace(st, cur, json_object_get(p, "fixed_ips"), res);
-	if (r >= 0 && groups)
-		r = port_groups_set(req, st, id, json_str(cur, "project_id"), groups, res);
-	json_decref(cur);
-	if (r >= 0)
-		out = port_render(req, st, id);
+	r = port_update(&req->caller, st, id, &u, &f);
+	if (r < 0)
+		network_fault_reply(res, r, &f, "port");
+	else if (!(out = port_store_render(&req->caller, st, id)))
+		r = -EIO;
 	return network_write_reply(req, res, st, r, "port", 200, "port", out);
 }
 
 int h_port_delete(struct http_request *req, struct http_response *res)
 {
-	static const char *const l3_owners[] = { "network:router_interface",
-						 "network:router_gateway", "network:floatingip" };
 	const char *id = http_param(req, "port_id");
 	struct store *st = api_write_begin(req, res);
-	json_t *cur;
+	struct net_fault f = { 0 };
 	int r;
 
 	if (!st)
 		return -1;
-	cur = port_visible(req, st, id);
-	r = network_may_change(req, res, cur, "Port", id, "delete_port");
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(l3_owners); i++)
-		if (strcmp(json_str(cur, "device_owner"), l3_owners[i]) == 0)
-			r = http_error(res, 409, "Port %s has owner %s and therefore cannot be deleted directly via the port API.", id, l3_owners[i]);
-	json_decref(cur);
-	if (r >= 0 && (r = port_delete(st, id)) < 0)
-		http_error_errno(res, r, "port");
+	r = port_remove(&req->caller, st, id, &f);
+	if (r < 0)
+		network_fault_reply(res, r, &f, "port");
 	if (api_write_end(res, st, r, "port") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -69,23 +69,31 @@ static int quota_used(struct store *st, const char *project_id, const struct quo
 	return network_count(st, used, sql, "s", project_id);
 }
 
-int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
-			const char *resource, int adding, struct http_response *res)
+int network_quota_allows(struct basalt *b, struct store *st, const char *project_id,
+			 const char *resource, int adding)
 {
 	const struct quota_res *q = find_res(resource);
 	int64_t limit, used;
 	int r;
 
 	if (!q)
-		return http_error(res, 500, "Unknown quota resource %s.", resource);
+		return -EINVAL;
 	r = quota_limit(b, st, project_id, q, &limit);
 	if (r >= 0)
 		r = quota_used(st, project_id, q, &used);
 	if (r < 0)
-		return http_error_errno(res, r, "quota");
-	if (limit >= 0 && used + adding > limit)
+		return r;
+	return limit >= 0 && used + adding > limit ? -EDQUOT : 0;
+}
+
+int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, int adding, struct http_response *res)
+{
+	int r = network_quota_allows(b, st, project_id, resource, adding);
+
+	if (r == -EDQUOT)
 		return http_error(res, 409, "Quota exceeded for resources: ['%s'].", resource);
-	return 0;
+	return r < 0 ? http_error_errno(res, r, "quota") : 0;
 }
 
 /* {"network": L, ...} (or with details {"network": {"limit","used","reserved"}}). */

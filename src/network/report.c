@@ -61,14 +61,17 @@ int network_report(struct store *st, const char *host, const json_t *report)
 	const json_t *ports = json_object_get(report, "ports");
 	const json_t *routers = json_object_get(report, "routers");
 	const json_t *fips = json_object_get(report, "floatingips");
+	const json_t *e;
+	size_t i;
 	int r;
 
 	if (check_member(ports, port_states) < 0 || check_member(routers, router_states) < 0 ||
 	    check_member(fips, router_states) < 0)
 		return -EINVAL;
-	r = apply(st, host, ports,
-		  "UPDATE port SET status = ?1, revision = ?2, updated_at = ?3"
-		  " WHERE id = ?4 AND host = ?5 AND status <> ?1");
+	r = 0;
+	json_array_foreach(ports, i, e)
+		if (r >= 0)
+			r = port_store_set_status(st, host, json_str(e, "id"), json_str(e, "status"));
 	if (r >= 0)
 		r = apply(st, host, routers,
 			  "UPDATE router SET status = ?1, revision = ?2, updated_at = ?3"

@@ -4,6 +4,7 @@
  * network node. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -14,6 +15,7 @@
 #include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define IFACE_OWNER "network:router_interface"
@@ -22,30 +24,32 @@ struct subnet_row {
 	char id[65], network_id[65], project_id[65], cidr[65], gateway_ip[65];
 };
 
-/* Subnet id as the caller may use it (own, or on a shared network). 0,
- * -ENOENT, or -errno. */
-static int subnet_load(struct http_request *req, struct store *st, const char *id,
+/* Subnet id as c may use it (get_subnet: own, its network's owner, or
+ * on a shared network). 0, -ENOENT, or -errno. */
+static int subnet_load(const struct caller *c, struct store *st, const char *id,
 		       struct subnet_row *sn)
 {
 	struct store_stmt *q;
-	bool shared = false;
 	int r = store_query(st, &q,
-			    "SELECT s.id, s.network_id, s.project_id, s.cidr, s.gateway_ip, n.shared"
-			    " FROM subnet s JOIN network n ON n.id = s.network_id WHERE s.id = ?",
+			    "SELECT s.id, s.network_id, s.project_id, s.cidr, s.gateway_ip, n.shared,"
+			    " n.project_id FROM subnet s JOIN network n ON n.id = s.network_id"
+			    " WHERE s.id = ?",
 			    "s", id);
 
 	if (r < 0)
 		return r;
 	r = store_next(q);
 	if (r > 0) {
+		struct target t = { .project_id = store_text(q, 2),
+				    .network_project_id = store_text(q, 6),
+				    .shared = store_bool(q, 5) };
 		snprintf(sn->id, sizeof(sn->id), "%s", store_text(q, 0));
 		snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 1));
 		snprintf(sn->project_id, sizeof(sn->project_id), "%s", store_text(q, 2));
 		snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 3));
 		snprintf(sn->gateway_ip, sizeof(sn->gateway_ip), "%s",
 			 store_text(q, 4) ? store_text(q, 4) : "");
-		shared = store_bool(q, 5);
-		if (!shared && !network_owns(req, sn->project_id))
+		if (!policy_allows(c, "get_subnet", &t))
 			r = -ENOENT;
 	} else if (r == 0) {
 		r = -ENOENT;
@@ -60,33 +64,32 @@ static int check_subnet_free(struct store *st, const struct l3_router *rt,
 			     const struct subnet_row *sn, struct http_response *res)
 {
 	struct l3_prefix want, have;
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT s.id, s.cidr FROM port p JOIN ip_allocation a ON a.port_id = p.id"
-			    " JOIN subnet s ON s.id = a.subnet_id"
-			    " WHERE p.device_id = ? AND p.device_owner = '" IFACE_OWNER "'",
-			    "s", rt->id);
+	int r;
+	_cleanup_json_ json_t *legs = port_store_router_legs(st, rt->id, &r);
+	size_t i;
+	json_t *leg;
 
-	if (r < 0)
+	if (!legs)
 		return http_error_errno(res, r, "router interfaces");
-	if (l3_prefix_parse(sn->cidr, &want) < 0) {
-		store_done(q);
+	if (l3_prefix_parse(sn->cidr, &want) < 0)
 		return http_error(res, 500, "Subnet %s has a bad CIDR.", sn->id);
+	json_array_foreach(legs, i, leg) {
+		const char *sid = json_str(leg, "subnet_id"), *cidr = json_str(leg, "cidr");
+		if (strcmp(sid, sn->id) == 0)
+			return http_error(res, 400, "Bad router request: Router already has a port on subnet %s.", sn->id);
+		if (l3_prefix_parse(cidr, &have) == 0 && l3_prefix_overlap(&want, &have))
+			return http_error(res, 400, "Bad router request: Cidr %s of subnet %s overlaps with cidr %s of subnet %s.", sn->cidr, sn->id, cidr, sid);
 	}
-	while ((r = store_next(q)) > 0) {
-		if (strcmp(store_text(q, 0), sn->id) == 0) {
-			r = http_error(res, 400, "Bad router request: Router already has a port on subnet %s.", sn->id);
-			break;
-		}
-		if (l3_prefix_parse(store_text(q, 1), &have) == 0 && l3_prefix_overlap(&want, &have)) {
-			r = http_error(res, 400, "Bad router request: Cidr %s of subnet %s overlaps with cidr %s of subnet %s.", sn->cidr, sn->id, store_text(q, 1), store_text(q, 0));
-			break;
-		}
-	}
-	store_done(q);
-	if (r < 0 && res->status < 400)
-		return http_error_errno(res, r, "router interfaces");
-	return r < 0 ? -1 : 0;
+	return 0;
+}
+
+/* 0 when c may do action to rt (its project's members, admins), else 403. */
+static int router_may(const struct caller *c, const struct l3_router *rt, const char *action,
+		      struct http_response *res)
+{
+	if (!policy_allows(c, action, &(struct target){ .project_id = rt->project_id }))
+		return http_error(res, 403, "(rule:%s) is disallowed by policy", action);
+	return 0;
 }
 
 /* The reply both calls give: the router and the leg. */
@@ -131,40 +134,31 @@ static json_t *interface_body(struct http_request *req, struct http_response *re
 	return NULL;
 }
 
-/* An existing port becomes the leg: it must be the caller's, free, and
- * have exactly one address. Fills sn with that address's subnet. */
-static int add_by_port(struct http_request *req, struct store *st, const struct l3_router *rt,
+/* An existing port becomes the leg: it must be one c may see, of the
+ * router's project (the legs of a router are its project's ports: the
+ * network node plugs no other, see desired_l3.c), free, and have exactly
+ * one address. Fills sn with that address's subnet. */
+static int add_by_port(const struct caller *c, struct store *st, const struct l3_router *rt,
 		       const char *port_id, struct subnet_row *sn, struct http_response *res)
 {
 	_cleanup_json_ json_t *ips = NULL;
-	struct store_stmt *q;
-	bool mine = false, free_ = false;
-	char net[65] = "", dev[256] = "";
-	int r = store_query(st, &q, "SELECT project_id, device_id, network_id FROM port WHERE id = ?",
-			    "s", port_id);
+	_cleanup_free_ char *net_project = NULL;
+	struct port_row p;
+	struct target t;
+	int r = port_get(c, st, port_id, &p, &t, &net_project);
 
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0) {
-			mine = network_owns(req, store_text(q, 0));
-			free_ = !store_text(q, 1)[0];
-			snprintf(dev, sizeof(dev), "%s", store_text(q, 1));
-			snprintf(net, sizeof(net), "%s", store_text(q, 2));
-		}
-		store_done(q);
-	}
+	if (r == -ENOENT || (r >= 0 && strcmp(p.project_id, rt->project_id) != 0))
+		return http_error(res, 404, "Port %s could not be found.", port_id);
 	if (r < 0)
 		return http_error_errno(res, r, "port");
-	if (r == 0 || !mine)
-		return http_error(res, 404, "Port %s could not be found.", port_id);
-	if (!free_)
-		return http_error(res, 409, "Unable to complete operation on port %s for network %s. Port already has an attached device %s.", port_id, net, dev);
+	if (p.device_id[0])
+		return http_error(res, 409, "Unable to complete operation on port %s for network %s. Port already has an attached device %s.", port_id, p.network_id, p.device_id);
 	ips = port_fixed_ips(st, port_id);
 	if (!ips)
 		return http_error_errno(res, -EIO, "port");
 	if (json_array_size(ips) != 1)
 		return http_error(res, 400, "Bad router request: Router port must have exactly one fixed IP.");
-	r = subnet_load(req, st, json_string_value(json_object_get(json_array_get(ips, 0), "subnet_id")), sn);
+	r = subnet_load(c, st, json_string_value(json_object_get(json_array_get(ips, 0), "subnet_id")), sn);
 	if (r < 0)
 		return http_error_errno(res, r, "subnet");
 	if (check_subnet_free(st, rt, sn, res) < 0)
@@ -173,16 +167,18 @@ static int add_by_port(struct http_request *req, struct store *st, const struct 
 	return r < 0 ? http_error_errno(res, r, "port") : 0;
 }
 
-/* A new port on the subnet's gateway address becomes the leg. */
-static int add_by_subnet(struct http_request *req, struct store *st, const struct l3_router *rt,
-			 const char *subnet_id, struct subnet_row *sn, char port[UUID_LEN + 1],
-			 struct http_response *res)
+/* A new port on the subnet's gateway address becomes the leg: Neutron's
+ * own port (no create_port policy), of the router's project. */
+static int add_by_subnet(struct basalt *b, const struct caller *c, struct store *st,
+			 const struct l3_router *rt, const char *subnet_id, struct subnet_row *sn,
+			 char port[UUID_LEN + 1], struct http_response *res)
 {
 	_cleanup_json_ json_t *ips = NULL;
-	int r = subnet_load(req, st, subnet_id, sn);
+	struct net_fault f = { 0 };
+	int r = subnet_load(c, st, subnet_id, sn);
 	struct port_spec spec = {
 		.network_id = sn->network_id,
-		.project_id = sn->project_id,
+		.project_id = rt->project_id,
 		.device_owner = IFACE_OWNER,
 		.device_id = rt->id,
 		.host = rt->host,
@@ -199,7 +195,8 @@ static int add_by_subnet(struct http_request *req, struct store *st, const struc
 		return -1;
 	ips = json_pack("[{s:s,s:s}]", "subnet_id", sn->id, "ip_address", sn->gateway_ip);
 	spec.fixed_ips = ips;
-	return port_create(req, st, &spec, port, res);
+	r = port_make(b, st, &spec, port, &f);
+	return r < 0 ? network_fault_reply(res, r, &f, "router interface") : 0;
 }
 
 int h_router_add_interface(struct http_request *req, struct http_response *res)
@@ -217,12 +214,15 @@ int h_router_add_interface(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_find(req, st, id, &rt, res);
+	r = l3_router_find(&req->caller, st, id, &rt, res);
+	if (r >= 0)
+		r = router_may(&req->caller, &rt, "add_router_interface", res);
 	if (r >= 0 && json_str(body, "port_id")) {
 		snprintf(port, sizeof(port), "%s", json_str(body, "port_id"));
-		r = add_by_port(req, st, &rt, port, &sn, res);
+		r = add_by_port(&req->caller, st, &rt, port, &sn, res);
 	} else if (r >= 0) {
-		r = add_by_subnet(req, st, &rt, json_str(body, "subnet_id"), &sn, port, res);
+		r = add_by_subnet(req->b, &req->caller, st, &rt, json_str(body, "subnet_id"), &sn,
+				  port, res);
 	}
 	if (r >= 0)
 		r = touch_router(st, &rt);
@@ -238,34 +238,32 @@ static int find_leg(struct store *st, const struct l3_router *rt,
 {
 	const char *pid = json_str(body, "port_id"), *sid = json_str(body, "subnet_id");
 	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT p.id, a.subnet_id FROM port p JOIN ip_allocation a ON a.port_id = p.id"
-			    " WHERE p.device_id = ?1 AND p.device_owner = '" IFACE_OWNER "'"
-			    " AND (?2 IS NULL OR p.id = ?2) AND (?3 IS NULL OR a.subnet_id = ?3)"
-			    " ORDER BY a.revision LIMIT 1",
-			    "sss", rt->id, pid, sid);
-	char subnet[65] = "";
+	int r;
+	_cleanup_json_ json_t *legs = port_store_router_legs(st, rt->id, &r);
+	const json_t *leg = NULL, *l;
+	size_t i;
 
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0) {
-			snprintf(port, UUID_LEN + 1, "%s", store_text(q, 0));
-			snprintf(subnet, sizeof(subnet), "%s", store_text(q, 1));
-		}
-		store_done(q);
-	}
-	if (r < 0)
+	if (!legs)
 		return http_error_errno(res, r, "router interfaces");
-	if (r == 0 && pid)
+	json_array_foreach(legs, i, l) {
+		if ((!pid || strcmp(pid, json_str(l, "port_id")) == 0) &&
+		    (!sid || strcmp(sid, json_str(l, "subnet_id")) == 0)) {
+			leg = l;
+			break;
+		}
+	}
+	if (!leg && pid)
 		return http_error(res, 404, "Router %s does not have an interface with id %s", rt->id, pid);
-	if (r == 0)
+	if (!leg)
 		return http_error(res, 404, "Router %s has no interface on subnet %s", rt->id, sid);
+	snprintf(port, UUID_LEN + 1, "%s", json_str(leg, "port_id"));
 	/* The leg's subnet may be another project's shared one: read it as is. */
-	r = store_query(st, &q, "SELECT network_id, cidr FROM subnet WHERE id = ?", "s", subnet);
+	r = store_query(st, &q, "SELECT network_id, cidr FROM subnet WHERE id = ?", "s",
+			json_str(leg, "subnet_id"));
 	if (r >= 0) {
 		r = store_next(q);
 		if (r > 0) {
-			snprintf(sn->id, sizeof(sn->id), "%s", subnet);
+			snprintf(sn->id, sizeof(sn->id), "%s", json_str(leg, "subnet_id"));
 			snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 0));
 			snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 1));
 		}
@@ -292,7 +290,9 @@ int h_router_remove_interface(struct http_request *req, struct http_response *re
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_find(req, st, id, &rt, res);
+	r = l3_router_find(&req->caller, st, id, &rt, res);
+	if (r >= 0)
+		r = router_may(&req->caller, &rt, "remove_router_interface", res);
 	if (r >= 0)
 		r = find_leg(st, &rt, body, port, &sn, res);
 	/* Floating IPs reach their fixed IPs through this leg. */

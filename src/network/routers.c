@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define ROUTER_COLS                                                                                \
@@ -26,7 +27,7 @@ static void copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-int l3_router_load(const struct http_request *req, struct store *st, const char *id,
+int l3_router_load(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt)
 {
 	struct store_stmt *q;
@@ -38,7 +39,8 @@ int l3_router_load(const struct http_request *req, struct store *st, const char 
 	if (r < 0)
 		return r;
 	r = store_next(q);
-	if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 1))))
+	if (r == 0 || (r > 0 && !policy_allows(c, "get_router",
+					       &(struct target){ .project_id = store_text(q, 1) })))
 		r = -ENOENT;
 	if (r > 0) {
 		copy(rt->id, sizeof(rt->id), store_text(q, 0));
@@ -52,10 +54,10 @@ int l3_router_load(const struct http_request *req, struct store *st, const char 
 	return r < 0 ? r : 0;
 }
 
-int l3_router_find(const struct http_request *req, struct store *st, const char *id,
+int l3_router_find(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt, struct http_response *res)
 {
-	int r = l3_router_load(req, st, id, rt);
+	int r = l3_router_load(c, st, id, rt);
 
 	if (r == -ENOENT)
 		return http_error(res, 404, "Router %s could not be found", id);
@@ -65,7 +67,7 @@ int l3_router_find(const struct http_request *req, struct store *st, const char 
 }
 
 /* One row of ROUTER_COLS as the API shows it (new reference; NULL on error). */
-static json_t *render_router(const struct http_request *req, struct store *st,
+static json_t *render_router(const struct caller *c, struct store *st,
 			     struct store_stmt *q)
 {
 	json_t *o, *gw = json_null();
@@ -87,14 +89,14 @@ static json_t *render_router(const struct http_request *req, struct store *st,
 		      network_time(store_int(q, 11)), "revision_number",
 		      (json_int_t)store_int(q, 12));
 	/* Neutron shows these to admins only (policy). */
-	if (http_is_admin(req)) {
+	if (o && policy_allows(c, "get_router:distributed", NULL))
 		json_object_set_new(o, "distributed", json_false());
+	if (o && policy_allows(c, "get_router:ha", NULL))
 		json_object_set_new(o, "ha", json_false());
-	}
 	return o;
 }
 
-json_t *l3_router_render(const struct http_request *req, struct store *st, const char *id)
+json_t *l3_router_render(const struct caller *c, struct store *st, const char *id)
 {
 	struct store_stmt *q;
 	json_t *o = NULL;
@@ -102,7 +104,7 @@ json_t *l3_router_render(const struct http_request *req, struct store *st, const
 	if (store_query(st, &q, "SELECT " ROUTER_COLS " FROM router WHERE id = ?", "s", id) < 0)
 		return NULL;
 	if (store_next(q) > 0)
-		o = render_router(req, st, q);
+		o = render_router(c, st, q);
 	store_done(q);
 	return o;
 }
@@ -170,13 +172,13 @@ static int gw_check_shape(const json_t *info, struct http_response *res)
 	return 0;
 }
 
-int l3_check_external(struct http_request *req, struct store *st, const char *network_id,
-			  const char *resource, struct http_response *res)
+int l3_check_external(const struct caller *c, struct store *st, const char *network_id,
+		      const char *resource, struct http_response *res)
 {
 	_cleanup_free_ char *owner = NULL;
 	struct store_stmt *q;
 	bool shared, external = false;
-	int r = network_lookup(req, st, network_id, &owner, &shared);
+	int r = network_lookup(c, st, network_id, &owner, &shared);
 
 	if (r == -ENOENT)
 		return http_error(res, 404, "Network %s could not be found.", network_id);
@@ -197,11 +199,33 @@ int l3_check_external(struct http_request *req, struct store *st, const char *ne
 	return 0;
 }
 
-/* Make the router's gateway what info asks (null: none), in the caller's
- * write transaction. rt is updated. */
-static int gw_set(struct http_request *req, struct store *st, struct l3_router *rt,
-		  const json_t *info, struct http_response *res)
+/* Gateway options only admins may set (Neutron's
+ * VERB_router:external_gateway_info:ATTR rules). */
+static int gw_policy(const struct caller *c, const char *verb, const struct l3_router *rt,
+		     const json_t *info, struct http_response *res)
 {
+	static const char *const attrs[] = { "enable_snat", "external_fixed_ips" };
+	const struct target t = { .project_id = rt->project_id };
+	char rule[96];
+
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		if (!json_object_get(info, attrs[i]))
+			continue;
+		snprintf(rule, sizeof(rule), "%s_router:external_gateway_info:%s", verb, attrs[i]);
+		if (!policy_allows(c, rule, &t))
+			return http_error(res, 403, "(rule:%s) is disallowed by policy", rule);
+	}
+	return 0;
+}
+
+/* Make the router's gateway what info asks (null: none) for c, in the
+ * caller's write transaction (verb: "create" or "update", for the rules).
+ * rt is updated. */
+static int gw_set(struct basalt *b, const struct caller *c, const char *verb, struct store *st,
+		  struct l3_router *rt, const json_t *info, struct http_response *res)
+{
+	struct net_fault f = { 0 };
+
 	const json_t *ips;
 	const char *net;
 	bool snat;
@@ -211,12 +235,12 @@ static int gw_set(struct http_request *req, struct store *st, struct l3_router *
 		return gw_clear(st, rt, res);
 	if (!json_is_object(info))
 		return http_error(res, 400, "Invalid input for external_gateway_info. Reason: it must be an object.");
-	if (gw_check_shape(info, res) < 0)
+	if (gw_check_shape(info, res) < 0 || gw_policy(c, verb, rt, info, res) < 0)
 		return -1;
 	net = json_str(info, "network_id");
 	ips = json_object_get(info, "external_fixed_ips");
 	snat = !json_is_false(json_object_get(info, "enable_snat"));
-	if (l3_check_external(req, st, net, "router", res) < 0)
+	if (l3_check_external(c, st, net, "router", res) < 0)
 		return -1;
 	/* Same network, same addresses: only SNAT may change. */
 	if (!rt->gw_port_id[0] || strcmp(rt->gw_network_id, net) != 0 || ips) {
@@ -242,8 +266,9 @@ static int gw_set(struct http_request *req, struct store *st, struct l3_router *
 			if (r < 0)
 				return http_error_errno(res, r, "router gateway");
 		}
-		if (port_create(req, st, &spec, port, res) < 0)
-			return -1;
+		r = port_make(b, st, &spec, port, &f);
+		if (r < 0)
+			return network_fault_reply(res, r, &f, "router gateway");
 		copy(rt->gw_port_id, sizeof(rt->gw_port_id), port);
 		copy(rt->gw_network_id, sizeof(rt->gw_network_id), net);
 	}
@@ -258,7 +283,8 @@ static int gw_set(struct http_request *req, struct store *st, struct l3_router *
 
 int h_router_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "routers", "routers", 2, render_router };
+	static const struct network_lister l = { "routers", "routers", "get_router",
+						 network_target_col2, render_router };
 
 	return network_list_sql(req, res, &l, "SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id",
 				"");
@@ -277,8 +303,8 @@ int h_router_get(struct http_request *req, struct http_response *res)
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "router");
-	r = l3_router_find(req, st, id, &rt, res);
-	if (r >= 0 && !(o = l3_router_render(req, st, id)))
+	r = l3_router_find(&req->caller, st, id, &rt, res);
+	if (r >= 0 && !(o = l3_router_render(&req->caller, st, id)))
 		r = http_error_errno(res, -EIO, "router");
 	store_rollback(st);
 	return r < 0 ? -1 : network_show_reply(req, res, 200, "router", o);
@@ -298,12 +324,19 @@ static const struct jfield router_fields[] = {
 	{ "flavor_id", J_STRING_NULL, false, 64 },
 };
 
-/* What Basalt's routers cannot be: distributed, HA, or with extra routes. */
-static int check_unsupported(const struct http_request *req, const json_t *o,
+/* What Basalt's routers cannot be: distributed, HA (whose attributes only
+ * admins may set: VERB_router:distributed, :ha), or with extra routes. */
+static int check_unsupported(const struct caller *c, const char *verb, const json_t *o,
 			     struct http_response *res)
 {
-	if ((json_object_get(o, "distributed") || json_object_get(o, "ha")) && !http_is_admin(req))
-		return http_error(res, 403, "Only admins may set distributed or ha on a router.");
+	static const char *const admin_attrs[] = { "distributed", "ha" };
+	char rule[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(admin_attrs); i++) {
+		snprintf(rule, sizeof(rule), "%s_router:%s", verb, admin_attrs[i]);
+		if (json_object_get(o, admin_attrs[i]) && !policy_allows(c, rule, NULL))
+			return http_error(res, 403, "(rule:%s) is disallowed by policy", rule);
+	}
 	if (json_is_true(json_object_get(o, "distributed")) || json_is_true(json_object_get(o, "ha")))
 		return http_error(res, 400, "Bad router request: distributed and ha routers are not supported.");
 	if (json_array_size(json_object_get(o, "routes")) > 0)
@@ -326,8 +359,8 @@ int h_router_create(struct http_request *req, struct http_response *res)
 	int64_t now = now_usec();
 	int r;
 
-	if (!body || check_unsupported(req, o, res) < 0 ||
-	    !(project = l3_body_project(req, o, res)))
+	if (!body || check_unsupported(&req->caller, "create", o, res) < 0 ||
+	    !(project = l3_body_project(&req->caller, "create_router", o, res)))
 		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
@@ -347,8 +380,9 @@ int h_router_create(struct http_request *req, struct http_response *res)
 				      now, store_txn_revision(st))) < 0)
 		r = http_error_errno(res, r, "router");
 	if (r >= 0)
-		r = gw_set(req, st, &rt, json_object_get(o, "external_gateway_info"), res);
-	if (r >= 0 && !(out = l3_router_render(req, st, rt.id)))
+		r = gw_set(req->b, &req->caller, "create", st, &rt,
+			   json_object_get(o, "external_gateway_info"), res);
+	if (r >= 0 && !(out = l3_router_render(&req->caller, st, rt.id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "router", 201, "router", out);
 }
@@ -363,14 +397,14 @@ int h_router_update(struct http_request *req, struct http_response *res)
 	struct store *st;
 	int r;
 
-	if (!body || check_unsupported(req, o, res) < 0)
+	if (!body || check_unsupported(&req->caller, "update", o, res) < 0)
 		return -1;
 	if (json_object_get(o, "project_id") || json_object_get(o, "tenant_id"))
 		return http_error(res, 400, "Cannot update read-only attribute project_id");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = l3_router_find(req, st, id, &rt, res);
+	r = l3_router_find(&req->caller, st, id, &rt, res);
 	if (r >= 0 && json_object_get(o, "name"))
 		r = store_exec(st, "UPDATE router SET name = ? WHERE id = ?", "ss",
 			       json_str(o, "name") ? json_str(o, "name") : "", id);
@@ -381,11 +415,12 @@ int h_router_update(struct http_request *req, struct http_response *res)
 		r = store_exec(st, "UPDATE router SET admin_state_up = ? WHERE id = ?", "bs",
 			       json_is_true(json_object_get(o, "admin_state_up")), id);
 	if (r >= 0 && json_object_get(o, "external_gateway_info"))
-		r = gw_set(req, st, &rt, json_object_get(o, "external_gateway_info"), res);
+		r = gw_set(req->b, &req->caller, "update", st, &rt,
+			   json_object_get(o, "external_gateway_info"), res);
 	if (r >= 0)
 		r = store_exec(st, "UPDATE router SET updated_at = ?, revision = ? WHERE id = ?",
 			       "iis", now_usec(), store_txn_revision(st), id);
-	if (r >= 0 && !(out = l3_router_render(req, st, id)))
+	if (r >= 0 && !(out = l3_router_render(&req->caller, st, id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "router", 200, "router", out);
 }
@@ -400,10 +435,12 @@ int h_router_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = l3_router_find(req, st, id, &rt, res);
-	if (r >= 0)
-		r = network_count(st, &n, "SELECT count(*) FROM port WHERE device_id = ? AND"
-				  " device_owner = 'network:router_interface'", "s", id);
+	r = l3_router_find(&req->caller, st, id, &rt, res);
+	if (r >= 0) {
+		json_t *legs = port_store_ids_of_device(st, id, "network:router_interface", &r);
+		n = legs ? (int64_t)json_array_size(legs) : 0;
+		json_decref(legs);
+	}
 	if (r >= 0 && n > 0)
 		r = http_error(res, 409, "Router %s still has ports", id);
 	if (r >= 0)

@@ -103,11 +103,7 @@ int network_schedule(struct basalt *b, struct store *st, const char *host)
 			  host, &r);
 	if (!routers)
 		return r;
-	dhcp = orphans(b, st,
-		       "SELECT p.id, h.roles, h.last_seen FROM port p"
-		       " LEFT JOIN host h ON h.name = p.host"
-		       " WHERE p.device_owner = 'network:dhcp' AND p.host <> ? ORDER BY p.id",
-		       host, &r);
+	dhcp = orphans(b, st, port_store_dhcp_orphans_sql, host, &r);
 	if (!dhcp)
 		return r;
 	json_array_foreach(routers, i, id) {
@@ -115,17 +111,12 @@ int network_schedule(struct basalt *b, struct store *st, const char *host)
 		r = store_exec(st, "UPDATE router SET host = ?, updated_at = ?, revision = ? WHERE id = ?",
 			       "siis", host, now, rev, rid);
 		if (r >= 0)
-			r = store_exec(st,
-				       "UPDATE port SET host = ?, updated_at = ?, revision = ?"
-				       " WHERE device_id = ? AND device_owner IN"
-				       " ('network:router_interface', 'network:router_gateway')",
-				       "siis", host, now, rev, rid);
+			r = port_store_set_router_host(st, rid, host);
 		if (r < 0)
 			return r;
 	}
 	json_array_foreach(dhcp, i, id) {
-		r = store_exec(st, "UPDATE port SET host = ?, updated_at = ?, revision = ? WHERE id = ?",
-			       "siis", host, now, rev, json_string_value(id));
+		r = port_store_set_host(st, json_string_value(id), host);
 		if (r < 0)
 			return r;
 	}

@@ -17,18 +17,22 @@
 #include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 /* ---- rules ---- */
 
-static json_t *render_rule(const struct http_request *req, struct store *st, struct store_stmt *q)
+static json_t *render_rule(const struct caller *c, struct store *st, struct store_stmt *q)
 {
+	(void)c;
+	(void)st;
 	return l3_sgrule_render(q);
 }
 
 int h_sgrule_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "security_group_rules", "security group rules", 2,
+	static const struct network_lister l = { "security_group_rules", "security group rules",
+						 "get_security_group_rule", network_target_col2,
 						 render_rule };
 
 	return network_list_sql(req, res, &l,
@@ -45,7 +49,7 @@ int h_sgrule_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	rule = l3_sgrule_load(req, st, id, &err);
+	rule = l3_sgrule_load(&req->caller, st, id, &err);
 	if (err == -ENOENT)
 		return http_error(res, 404, "Security group rule %s does not exist", id);
 	if (!rule)
@@ -62,7 +66,7 @@ int h_sgrule_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	rule = l3_sgrule_load(req, st, id, &err);
+	rule = l3_sgrule_load(&req->caller, st, id, &err);
 	r = err;
 	if (r == -ENOENT)
 		r = http_error(res, 404, "Security group rule %s does not exist", id);
@@ -337,16 +341,16 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 	int r, err;
 
 	if (!body || check_rule(rule, &w, proto, prefix, res) < 0 ||
-	    !l3_body_project(req, rule, res))
+	    !l3_body_project(&req->caller, "create_security_group_rule", rule, res))
 		return -1;
 	gid = json_str(rule, "security_group_id");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	g = l3_secgroup_find(req, st, gid, res);
+	g = l3_secgroup_find(&req->caller, st, gid, res);
 	r = g ? 0 : -1;
 	if (r >= 0 && w.remote_group_id) {
-		remote = l3_secgroup_find(req, st, w.remote_group_id, res);
+		remote = l3_secgroup_find(&req->caller, st, w.remote_group_id, res);
 		r = remote ? 0 : -1;
 	}
 	/* A rule belongs to its group's project, whoever adds it. */
@@ -362,7 +366,7 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = store_exec(st, "UPDATE security_group SET updated_at = ?, revision = ? WHERE id = ?",
 			       "iis", now_usec(), store_txn_revision(st), gid);
-	if (r >= 0 && !(out = l3_sgrule_load(req, st, id, &err)))
+	if (r >= 0 && !(out = l3_sgrule_load(&req->caller, st, id, &err)))
 		r = err ? err : -EIO;
 	json_decref(g);
 	json_decref(remote);

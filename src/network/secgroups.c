@@ -16,13 +16,14 @@
 #include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define SG_COLS "id, name, project_id, description, stateful, created_at, updated_at, revision"
 
 /* ---- helpers shared with routers.c and floatingips.c ---- */
 
-const char *l3_body_project(const struct http_request *req, const json_t *obj,
+const char *l3_body_project(const struct caller *c, const char *action, const json_t *obj,
 			    struct http_response *res)
 {
 	const char *p = json_str(obj, "project_id"), *t = json_str(obj, "tenant_id");
@@ -34,8 +35,8 @@ const char *l3_body_project(const struct http_request *req, const json_t *obj,
 	if (!p)
 		p = t;
 	if (!p || !p[0])
-		return network_caller_project(req);
-	if (strcmp(p, network_caller_project(req)) != 0 && !http_is_admin(req)) {
+		return network_caller_project(c);
+	if (!policy_allows(c, action, &(struct target){ .project_id = p })) {
 		http_error(res, 403, "Policy doesn't allow the creation of a resource for another project.");
 		return NULL;
 	}
@@ -160,7 +161,7 @@ static json_t *group_rules(struct store *st, const char *group_id)
 }
 
 /* One row of SG_COLS with its rules (new reference, NULL on error). */
-static json_t *render_group(const struct http_request *req, struct store *st,
+static json_t *render_group(const struct caller *c, struct store *st,
 			    struct store_stmt *q)
 {
 	json_t *rules = group_rules(st, store_text(q, 0));
@@ -177,7 +178,7 @@ static json_t *render_group(const struct http_request *req, struct store *st,
 
 /* The group id as the caller may see it (new reference; NULL with *err
  * -ENOENT when missing or not the caller's, or another -errno). */
-json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_secgroup_load(const struct caller *c, struct store *st, const char *id,
 			  int *err)
 {
 	struct store_stmt *q;
@@ -186,9 +187,10 @@ json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const
 
 	if (r >= 0) {
 		r = store_next(q);
-		if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 2))))
+		if (r == 0 || (r > 0 && !policy_allows(c, "get_security_group",
+						       &(struct target){ .project_id = store_text(q, 2) })))
 			r = -ENOENT;
-		else if (r > 0 && !(g = render_group(req, st, q)))
+		else if (r > 0 && !(g = render_group(c, st, q)))
 			r = -EIO;
 		store_done(q);
 	}
@@ -196,11 +198,11 @@ json_t *l3_secgroup_load(const struct http_request *req, struct store *st, const
 	return g;
 }
 
-json_t *l3_secgroup_find(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *id,
 			 struct http_response *res)
 {
 	int err;
-	json_t *g = l3_secgroup_load(req, st, id, &err);
+	json_t *g = l3_secgroup_load(c, st, id, &err);
 
 	if (err == -ENOENT)
 		http_error(res, 404, "Security group %s does not exist", id);
@@ -210,7 +212,7 @@ json_t *l3_secgroup_find(const struct http_request *req, struct store *st, const
 }
 
 /* The rule id as the caller may see it (new reference; NULL, *err set). */
-json_t *l3_sgrule_load(const struct http_request *req, struct store *st, const char *id,
+json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 			 int *err)
 {
 	struct store_stmt *q;
@@ -220,7 +222,8 @@ json_t *l3_sgrule_load(const struct http_request *req, struct store *st, const c
 
 	if (r >= 0) {
 		r = store_next(q);
-		if (r == 0 || (r > 0 && !network_owns(req, store_text(q, 2))))
+		if (r == 0 || (r > 0 && !policy_allows(c, "get_security_group_rule",
+						       &(struct target){ .project_id = store_text(q, 2) })))
 			r = -ENOENT;
 		else if (r > 0)
 			rule = l3_sgrule_render(q);
@@ -303,9 +306,10 @@ int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN 
 
 int h_secgroup_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "security_groups", "security groups", 2,
+	static const struct network_lister l = { "security_groups", "security groups",
+						 "get_security_group", network_target_col2,
 						 render_group };
-	const char *project = network_caller_project(req);
+	const char *project = network_caller_project(&req->caller);
 	struct store *st = api_write_begin(req, res);
 	json_t *rows = NULL;
 	char def[UUID_LEN + 1];
@@ -316,7 +320,7 @@ int h_secgroup_list(struct http_request *req, struct http_response *res)
 	/* Neutron makes the caller's default group the first time it looks. */
 	r = project[0] ? secgroup_default(st, project, def) : 0;
 	if (r >= 0)
-		rows = network_list_rows(req, st, &l, &r,
+		rows = network_list_rows(&req->caller, st, &l, &r,
 					 "SELECT " SG_COLS " FROM security_group ORDER BY created_at, id",
 					 "");
 	if (api_write_end(res, st, r, "security groups") < 0) {
@@ -334,7 +338,7 @@ int h_secgroup_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	g = l3_secgroup_find(req, st, id, res);
+	g = l3_secgroup_find(&req->caller, st, id, res);
 	return g ? network_show_reply(req, res, 200, "security_group", g) : -1;
 }
 
@@ -364,7 +368,7 @@ int h_secgroup_create(struct http_request *req, struct http_response *res)
 	json_t *out;
 	int r, err;
 
-	if (!body || name_not_default(sg, res) < 0 || !(project = l3_body_project(req, sg, res)))
+	if (!body || name_not_default(sg, res) < 0 || !(project = l3_body_project(&req->caller, "create_security_group", sg, res)))
 		return -1;
 	if (!project[0])
 		return http_error(res, 400, "Invalid input: a security group needs a project.");
@@ -379,7 +383,7 @@ int h_secgroup_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = group_insert(st, project, name, desc,
 				 !json_is_false(json_object_get(sg, "stateful")), false, id);
-	out = r >= 0 ? l3_secgroup_load(req, st, id, &err) : NULL;
+	out = r >= 0 ? l3_secgroup_load(&req->caller, st, id, &err) : NULL;
 	if (r >= 0 && !out)
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "security group", 201, "security_group", out);
@@ -404,7 +408,7 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	g = l3_secgroup_find(req, st, id, res);
+	g = l3_secgroup_find(&req->caller, st, id, res);
 	r = g ? 0 : -1;
 	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
 		 json_str(sg, "name"))
@@ -421,7 +425,7 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = store_exec(st, "UPDATE security_group SET updated_at = ?, revision = ? WHERE id = ?",
 			       "iis", now_usec(), store_txn_revision(st), id);
-	if (r >= 0 && !(out = l3_secgroup_load(req, st, id, &err)))
+	if (r >= 0 && !(out = l3_secgroup_load(&req->caller, st, id, &err)))
 		r = err ? err : -EIO;
 	json_decref(g);
 	return network_write_reply(req, res, st, r, "security group", 200, "security_group", out);
@@ -437,10 +441,10 @@ int h_secgroup_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	g = l3_secgroup_find(req, st, id, res);
+	g = l3_secgroup_find(&req->caller, st, id, res);
 	r = g ? 0 : -1;
 	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
-		 !http_is_admin(req))
+		 !policy_allows(&req->caller, "delete_security_group:default", NULL))
 		r = http_error(res, 409, "Insufficient rights for removing default security group.");
 	if (r >= 0)
 		r = network_count(st, &ports,

@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "network/network.h"
 #include "network/subnet_check.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define MAX_DNS	   5  /* Neutron's max_dns_nameservers */
@@ -180,7 +181,7 @@ static const char *str_or(const json_t *o, const char *k, const json_t *cur, con
 	return cur && json_str(cur, k) ? json_str(cur, k) : def;
 }
 
-int subnet_input_parse(const struct http_request *req, struct http_response *res, const json_t *s,
+int subnet_input_parse(const struct caller *c, struct http_response *res, const json_t *s,
 		       const json_t *cur, struct subnet_input *in)
 {
 	const json_t *ipv = json_object_get(s, "ip_version"), *gw = json_object_get(s, "gateway_ip");
@@ -205,9 +206,9 @@ int subnet_input_parse(const struct http_request *req, struct http_response *res
 	} else {
 		if (t && p && strcmp(t, p))
 			return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
-		in->project_id = p ? p : t ? t : network_caller_project(req);
-		if (!http_is_admin(req) && strcmp(in->project_id, network_caller_project(req)))
-			return http_error(res, 403, "(rule:create_subnet) is disallowed by policy: the project may only be your own.");
+		in->project_id = p ? p : t ? t : network_caller_project(c);
+		if (!policy_allows(c, "create_subnet", &(struct target){ .project_id = in->project_id }))
+			return http_error(res, 403, "(rule:create_subnet) is disallowed by policy");
 	}
 	in->name = str_or(s, "name", cur, "");
 	in->description = str_or(s, "description", cur, "");
@@ -277,28 +278,29 @@ static bool in_pools(const json_t *pools, uint32_t addr)
 	return false;
 }
 
-int subnet_input_check(const struct http_request *req, struct store *st, struct http_response *res,
+int subnet_input_check(const struct caller *c, struct store *st, struct http_response *res,
 		       const struct subnet_input *in, const char *subnet_id)
 {
 	_cleanup_free_ char *owner = NULL;
 	struct store_stmt *q;
 	bool shared;
-	int r = network_lookup(req, st, in->network_id, &owner, &shared);
+	int r = network_lookup(c, st, in->network_id, &owner, &shared);
 
 	if (r == -ENOENT)
 		return http_error(res, 404, "Network %s could not be found.", in->network_id);
 	if (r < 0)
 		return http_error_errno(res, r, "network");
-	if (!subnet_id && !http_is_admin(req) && strcmp(owner, network_caller_project(req)))
-		return http_error(res, 403, "(rule:create_subnet) is disallowed by policy: network %s belongs to another project.", in->network_id);
+	/* create_subnet's target is the network (Neutron's admin_or_network_owner). */
+	if (!subnet_id && !policy_allows(c, "create_subnet", &(struct target){ .project_id = owner }))
+		return http_error(res, 403, "(rule:create_subnet) is disallowed by policy");
 	r = store_query(st, &q, "SELECT id, cidr FROM subnet WHERE network_id = ?", "s", in->network_id);
 	if (r < 0)
 		return http_error_errno(res, r, "subnet");
 	while ((r = store_next(q)) > 0) {
-		struct cidr4 c;
+		struct cidr4 have;
 		if (subnet_id && strcmp(store_text(q, 0), subnet_id) == 0)
 			continue;
-		if (cidr4_parse(store_text(q, 1), false, &c) == 0 && cidr4_overlap(&c, &in->c)) {
+		if (cidr4_parse(store_text(q, 1), false, &have) == 0 && cidr4_overlap(&have, &in->c)) {
 			store_done(q);
 			return http_error(res, 400, "Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.", in->cidr, in->network_id);
 		}

@@ -8,6 +8,7 @@
 
 #include "network/network.h"
 
+struct caller;
 struct http_request;
 struct http_response;
 struct store;
@@ -31,11 +32,11 @@ extern const size_t subnet_create_nfields, subnet_update_nfields;
 /* Parse and check body s on its own (cur: the subnet as shown, for an
  * update; NULL for a create). Fills in (free with subnet_input_free even
  * on error); errors 400 in res, returns 0 or -1. */
-int subnet_input_parse(const struct http_request *req, struct http_response *res, const json_t *s,
+int subnet_input_parse(const struct caller *c, struct http_response *res, const json_t *s,
 		       const json_t *cur, struct subnet_input *in);
 /* The checks that need the store (the network, overlaps, addresses in
  * use outside new pools); subnet_id NULL for a create. 0 or -1. */
-int subnet_input_check(const struct http_request *req, struct store *st, struct http_response *res,
+int subnet_input_check(const struct caller *c, struct store *st, struct http_response *res,
 		       const struct subnet_input *in, const char *subnet_id);
 void subnet_input_free(struct subnet_input *in);
 

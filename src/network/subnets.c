@@ -16,17 +16,24 @@
 #include "network/handlers.h"
 #include "network/network.h"
 #include "network/subnet_check.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define SUBNET_COLS                                                                                \
 	"s.id, s.network_id, s.project_id, s.name, s.description, s.ip_version, s.cidr,"           \
 	" s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, s.allocation_pools,"      \
 	" s.created_at, s.updated_at, s.revision"
+/* With the network's project and shared flag: the policy target. */
+#define SUBNET_FROM " , n.project_id, n.shared FROM subnet s JOIN network n ON n.id = s.network_id"
+
 /* A subnet is seen by admins, its project, the network's project, and
  * everyone when the network is shared (Neutron's get_subnet policy). */
-#define SUBNET_FROM                                                                                \
-	" FROM subnet s JOIN network n ON n.id = s.network_id WHERE (?2 = 1 OR s.project_id = ?1"  \
-	" OR n.project_id = ?1 OR n.shared = 1)"
+static void subnet_target(struct store_stmt *q, struct target *t)
+{
+	t->project_id = store_text(q, 2);
+	t->network_project_id = store_text(q, 15);
+	t->shared = store_bool(q, 16);
+}
 
 static json_t *json_text(const char *text)
 {
@@ -35,8 +42,7 @@ static json_t *json_text(const char *text)
 	return v ? v : json_array();
 }
 
-static json_t *render_subnet(const struct http_request *req, struct store *st,
-			     struct store_stmt *q)
+static json_t *render_subnet(const struct caller *c, struct store *st, struct store_stmt *q)
 {
 	const char *gw = store_text(q, 7);
 
@@ -54,27 +60,30 @@ static json_t *render_subnet(const struct http_request *req, struct store *st,
 			 "ipv6_ra_mode", "subnetpool_id", "service_types", "segment_id");
 }
 
-static json_t *subnet_get(const struct http_request *req, struct store *st, const char *id)
+static json_t *subnet_get(const struct caller *c, struct store *st, const char *id)
 {
 	struct store_stmt *q;
+	struct target t = { 0 };
 	json_t *s = NULL;
 
-	if (store_query(st, &q, "SELECT " SUBNET_COLS SUBNET_FROM " AND s.id = ?3", "sbs",
-			network_caller_project(req), http_is_admin(req), id) < 0)
+	if (store_query(st, &q, "SELECT " SUBNET_COLS SUBNET_FROM " WHERE s.id = ?", "s", id) < 0)
 		return NULL;
-	if (store_next(q) > 0)
-		s = render_subnet(req, st, q);
+	if (store_next(q) > 0) {
+		subnet_target(q, &t);
+		if (policy_allows(c, "get_subnet", &t))
+			s = render_subnet(c, st, q);
+	}
 	store_done(q);
 	return s;
 }
 
 int h_subnet_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "subnets", "subnet", -1, render_subnet };
+	static const struct network_lister l = { "subnets", "subnet", "get_subnet", subnet_target,
+						 render_subnet };
 
 	return network_list_sql(req, res, &l,
-				"SELECT " SUBNET_COLS SUBNET_FROM " ORDER BY s.created_at, s.id", "sb",
-				network_caller_project(req), http_is_admin(req));
+				"SELECT " SUBNET_COLS SUBNET_FROM " ORDER BY s.created_at, s.id", "");
 }
 
 int h_subnet_get(struct http_request *req, struct http_response *res)
@@ -85,7 +94,7 @@ int h_subnet_get(struct http_request *req, struct http_response *res)
 
 	if (!st || store_begin_read(st) < 0)
 		return http_error_errno(res, -EIO, "store");
-	s = subnet_get(req, st, id);
+	s = subnet_get(&req->caller, st, id);
 	store_rollback(st);
 	if (!s)
 		return http_error(res, 404, "Subnet %s could not be found.", id);
@@ -106,7 +115,7 @@ static bool in_list(const json_t *list, const char *s)
 /* Give an existing DHCP port one address in each DHCP subnet, and take
  * back the addresses it holds elsewhere. */
 static int dhcp_port_sync(struct store *st, const char *network_id, const char *port_id,
-			  const json_t *dhcp_subnets, struct http_response *res)
+			  const json_t *dhcp_subnets, struct net_fault *f)
 {
 	_cleanup_json_ json_t *held = port_fixed_ips(st, port_id);
 	size_t i;
@@ -115,13 +124,13 @@ static int dhcp_port_sync(struct store *st, const char *network_id, const char *
 	int r = 0;
 
 	if (!held)
-		return http_error_errno(res, -EIO, "port");
+		return -EIO;
 	json_array_foreach(held, i, v) {
 		const char *sid = json_str(v, "subnet_id");
 		if (!in_list(dhcp_subnets, sid) &&
 		    (r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ? AND subnet_id = ?",
 				    "ss", port_id, sid)) < 0)
-			return http_error_errno(res, r, "port");
+			return r;
 	}
 	json_array_foreach(dhcp_subnets, i, v) {
 		bool has = false;
@@ -133,24 +142,20 @@ static int dhcp_port_sync(struct store *st, const char *network_id, const char *
 			continue;
 		r = ipam_allocate(st, json_string_value(v), network_id, port_id, NULL, ip);
 		if (r == -ENOSPC)
-			return http_error(res, 409, "No more IP addresses available for subnet %s.", json_string_value(v));
+			return net_fault(f, r, NF_SUBNET_FULL, json_string_value(v), NULL);
 		if (r < 0)
-			return http_error_errno(res, r, "IP allocation");
+			return r;
 	}
-	r = store_exec(st, "UPDATE port SET updated_at = ?, revision = ? WHERE id = ?", "iis",
-		       now_usec(), store_txn_revision(st), port_id);
-	return r < 0 ? http_error_errno(res, r, "port") : 0;
+	return port_store_touch(st, port_id);
 }
 
-int network_dhcp_sync(struct http_request *req, struct store *st, const char *network_id,
-		      struct http_response *res)
+int network_dhcp_sync(struct basalt *b, struct store *st, const char *network_id,
+		      struct net_fault *f)
 {
 	_cleanup_json_ json_t *subnets = network_ids(
 		st, NULL, "SELECT id FROM subnet WHERE network_id = ? AND enable_dhcp = 1"
 			  " ORDER BY created_at, id", "s", network_id);
-	_cleanup_json_ json_t *ports = network_ids(
-		st, NULL, "SELECT id FROM port WHERE network_id = ? AND device_owner = 'network:dhcp'"
-			  " ORDER BY id", "s", network_id);
+	_cleanup_json_ json_t *ports = port_store_ids_on_network(st, network_id, "network:dhcp", NULL);
 	_cleanup_json_ json_t *fixed = NULL;
 	_cleanup_free_ char *project = NULL;
 	struct port_spec spec = { 0 };
@@ -161,25 +166,25 @@ int network_dhcp_sync(struct http_request *req, struct store *st, const char *ne
 	int r;
 
 	if (!subnets || !ports)
-		return http_error_errno(res, -EIO, "subnet");
+		return -EIO;
 	/* One DHCP port at most; none without a DHCP subnet. */
 	json_array_foreach(ports, i, v) {
 		if (i == 0 && json_array_size(subnets))
 			continue;
 		r = port_delete(st, json_string_value(v));
 		if (r < 0)
-			return http_error_errno(res, r, "port");
+			return r;
 	}
 	if (!json_array_size(subnets))
 		return 0;
 	if (json_array_size(ports))
 		return dhcp_port_sync(st, network_id, json_string_value(json_array_get(ports, 0)),
-				      subnets, res);
-	r = network_lookup(req, st, network_id, &project, &shared);
+				      subnets, f);
+	r = network_lookup(NULL, st, network_id, &project, &shared);
 	if (r >= 0)
-		r = network_host_pick(req->b, st, host);
+		r = network_host_pick(b, st, host);
 	if (r < 0)
-		return http_error_errno(res, r, "network");
+		return r;
 	fixed = json_array();
 	json_array_foreach(subnets, i, v)
 		json_array_append_new(fixed, json_pack("{s:O}", "subnet_id", v));
@@ -191,7 +196,7 @@ int network_dhcp_sync(struct http_request *req, struct store *st, const char *ne
 	spec.host = host;
 	spec.fixed_ips = fixed;
 	spec.port_security_enabled = 0;
-	return port_create(req, st, &spec, id, res);
+	return port_make(b, st, &spec, id, f);
 }
 
 int h_subnet_create(struct http_request *req, struct http_response *res)
@@ -200,6 +205,7 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "subnet", subnet_create_fields,
 						      subnet_create_nfields, &s);
 	struct subnet_input in;
+	struct net_fault f = { 0 };
 	char id[UUID_LEN + 1];
 	int64_t now = now_usec();
 	struct store *st;
@@ -207,7 +213,7 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 
 	if (!body)
 		return -1;
-	if (subnet_input_parse(req, res, s, NULL, &in) < 0) {
+	if (subnet_input_parse(&req->caller, res, s, NULL, &in) < 0) {
 		subnet_input_free(&in);
 		return -1;
 	}
@@ -216,7 +222,7 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 		subnet_input_free(&in);
 		return -1;
 	}
-	r = subnet_input_check(req, st, res, &in, NULL);
+	r = subnet_input_check(&req->caller, st, res, &in, NULL);
 	if (r >= 0)
 		r = network_quota_check(req->b, st, in.project_id, "subnet", 1, res);
 	if (r >= 0) {
@@ -235,10 +241,10 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 		if (r < 0)
 			r = http_error_errno(res, r, "subnet");
 	}
+	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
+		network_fault_reply(res, r, &f, "DHCP port");
 	if (r >= 0)
-		r = network_dhcp_sync(req, st, in.network_id, res);
-	if (r >= 0)
-		out = subnet_get(req, st, id);
+		out = subnet_get(&req->caller, st, id);
 	subnet_input_free(&in);
 	return network_write_reply(req, res, st, r, "subnet", 201, "subnet", out);
 }
@@ -250,6 +256,7 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "subnet", subnet_update_fields,
 						      subnet_update_nfields, &s);
 	struct subnet_input in = { 0 };
+	struct net_fault f = { 0 };
 	struct store *st;
 	int r;
 
@@ -258,12 +265,12 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	cur = subnet_get(req, st, id);
-	r = network_may_change(req, res, cur, "Subnet", id, "update_subnet");
+	cur = subnet_get(&req->caller, st, id);
+	r = network_may_change(&req->caller, res, cur, NULL, "Subnet", id, "update_subnet");
 	if (r >= 0)
-		r = subnet_input_parse(req, res, s, cur, &in);
+		r = subnet_input_parse(&req->caller, res, s, cur, &in);
 	if (r >= 0)
-		r = subnet_input_check(req, st, res, &in, id);
+		r = subnet_input_check(&req->caller, st, res, &in, id);
 	if (r >= 0) {
 		_cleanup_free_ char *dns = json_dumps(in.dns, JSON_COMPACT);
 		_cleanup_free_ char *routes = json_dumps(in.routes, JSON_COMPACT);
@@ -277,10 +284,10 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 		if (r < 0)
 			r = http_error_errno(res, r, "subnet");
 	}
+	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
+		network_fault_reply(res, r, &f, "DHCP port");
 	if (r >= 0)
-		r = network_dhcp_sync(req, st, in.network_id, res);
-	if (r >= 0)
-		out = subnet_get(req, st, id);
+		out = subnet_get(&req->caller, st, id);
 	json_decref(cur);
 	subnet_input_free(&in);
 	return network_write_reply(req, res, st, r, "subnet", 200, "subnet", out);
@@ -291,18 +298,17 @@ int h_subnet_delete(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "subnet_id");
 	struct store *st = api_write_begin(req, res);
 	char network_id[65] = "";
+	struct net_fault f = { 0 };
 	int64_t used = 0;
 	json_t *cur;
 	int r;
 
 	if (!st)
 		return -1;
-	cur = subnet_get(req, st, id);
-	r = network_may_change(req, res, cur, "Subnet", id, "delete_subnet");
+	cur = subnet_get(&req->caller, st, id);
+	r = network_may_change(&req->caller, res, cur, NULL, "Subnet", id, "delete_subnet");
 	if (r >= 0)
-		r = network_count(st, &used,
-				  "SELECT count(*) FROM ip_allocation a JOIN port p ON p.id = a.port_id"
-				  " WHERE a.subnet_id = ? AND p.device_owner <> 'network:dhcp'", "s", id);
+		r = port_store_count_on_subnet(st, id, &used);
 	if (cur)
 		snprintf(network_id, sizeof(network_id), "%s", json_str(cur, "network_id"));
 	json_decref(cur);
@@ -315,8 +321,8 @@ int h_subnet_delete(struct http_request *req, struct http_response *res)
 		r = store_exec(st, "DELETE FROM subnet WHERE id = ?", "s", id);
 	if (r < 0 && res->status < 400)
 		http_error_errno(res, r, "subnet");
-	if (r >= 0)
-		r = network_dhcp_sync(req, st, network_id, res);
+	if (r >= 0 && (r = network_dhcp_sync(req->b, st, network_id, &f)) < 0)
+		network_fault_reply(res, r, &f, "DHCP port");
 	if (api_write_end(res, st, r, "subnet") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -1,0 +1,61 @@
+/* fault.c - the one mapping from what a network domain call refused
+ * (-errno and struct net_fault) to the HTTP status and Neutron's message. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "core/util.h"
+#include "http/http.h"
+#include "network/network.h"
+
+int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b)
+{
+	if (f) {
+		f->kind = kind;
+		snprintf(f->a, sizeof(f->a), "%s", a ? a : "");
+		snprintf(f->b, sizeof(f->b), "%s", b ? b : "");
+	}
+	return r;
+}
+
+/* Status and message format of each kind; %1$s is a, %2$s is b. */
+static const struct {
+	int status;
+	const char *fmt;
+} faults[] = {
+	[NF_POLICY] = { 403, "(rule:%1$s) is disallowed by policy" },
+	[NF_NETWORK_NOT_FOUND] = { 404, "Network %1$s could not be found." },
+	[NF_PORT_NOT_FOUND] = { 404, "Port %1$s could not be found." },
+	[NF_SUBNET_NOT_FOUND] = { 404, "Subnet %1$s could not be found." },
+	[NF_NETWORK_NOT_ALLOWED] = { 403, "Tenant %1$s not allowed to create port on this network" },
+	[NF_DEVICE_NOT_OWNED] = { 409, "The following device_id %1$s is not owned by your tenant or matches another tenants router." },
+	[NF_SG_NEEDS_SECURITY] = { 400, "Port security must be enabled and port must have an IP address in order to use security groups." },
+	[NF_SG_ASSOCIATED] = { 409, "Port has security group associated. Cannot disable port security or ip address until security group is removed" },
+	[NF_BAD_MAC] = { 400, "Invalid input for mac_address. Reason: '%1$s' is not a valid MAC address." },
+	[NF_MAC_IN_USE] = { 409, "Unable to complete operation for network %1$s. The mac address %2$s is in use." },
+	[NF_NETWORK_FULL] = { 409, "No more IP addresses available on network %1$s." },
+	[NF_FIXED_IPS_NOT_LIST] = { 400, "Invalid input for fixed_ips. Reason: 'fixed_ips' is not a list." },
+	[NF_FIXED_IPS_ENTRY] = { 400, "Invalid input for fixed_ips. Reason: each entry needs subnet_id and/or ip_address as strings." },
+	[NF_BAD_IP] = { 400, "Invalid input for operation: '%1$s' is not a valid IP address." },
+	[NF_IP_NO_SUBNET] = { 400, "Invalid input for operation: IP address %1$s is not a valid IP for any subnet on network %2$s." },
+	[NF_IP_IN_USE] = { 409, "IP address %1$s already allocated in subnet %2$s" },
+	[NF_SUBNET_FULL] = { 409, "No more IP addresses available for subnet %1$s." },
+	[NF_IP_NOT_IN_SUBNET] = { 400, "Invalid input for operation: IP address %1$s is not a valid IP for the specified subnet." },
+	[NF_FIXED_IPS_SUBNET] = { 400, "Invalid input for operation: Failed to create port on network %1$s, because fixed_ips included invalid subnet %2$s." },
+	[NF_SG_NOT_LIST] = { 400, "Invalid input for security_groups. Reason: not a list." },
+	[NF_SG_NOT_STRING] = { 400, "Invalid input for security_groups. Reason: ids are strings." },
+	[NF_SG_NOT_FOUND] = { 404, "Security group %1$s does not exist" },
+	[NF_QUOTA] = { 409, "Quota exceeded for resources: ['%1$s']." },
+	[NF_PORT_L3_OWNED] = { 409, "Port %1$s has owner %2$s and therefore cannot be deleted directly via the port API." },
+};
+
+int network_fault_reply(struct http_response *res, int r, const struct net_fault *f,
+			const char *what)
+{
+	if (!f || f->kind <= NF_NONE || (size_t)f->kind >= ARRAY_SIZE(faults) ||
+	    !faults[f->kind].fmt)
+		return http_error_errno(res, r < 0 ? r : -EIO, what);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b);
+#pragma GCC diagnostic pop
+}
