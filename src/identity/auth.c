@@ -496,18 +496,29 @@ int h_auth_revoke(struct http_request *req, struct http_response *res)
 
 int h_auth_projects(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "projects", render_project,
-			  "SELECT " PROJECT_COLS " FROM project WHERE enabled = 1 AND id IN"
-			  " (SELECT project_id FROM project_role WHERE user_id = ?) ORDER BY name",
-			  "s", req->caller.user_id);
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, json_array() };
+
+	if (!st) {
+		json_decref(l.items);
+		return http_error_errno(res, -EIO, "store");
+	}
+	return reply_items(req, res, "projects", l.items,
+			   project_list_of_user(st, &req->caller, req->caller.user_id, true,
+						render_add_project, &l));
 }
 
 int h_auth_domains(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "domains", render_domain,
-			  "SELECT " DOMAIN_COLS " FROM domain WHERE enabled = 1 AND id IN"
-			  " (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
-			  "s", req->caller.user_id);
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, json_array() };
+
+	if (!st) {
+		json_decref(l.items);
+		return http_error_errno(res, -EIO, "store");
+	}
+	return reply_items(req, res, "domains", l.items,
+			   domain_list_of_caller(st, &req->caller, render_add_domain, &l));
 }
 
 int h_auth_catalog(struct http_request *req, struct http_response *res)

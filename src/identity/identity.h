@@ -12,6 +12,7 @@
 #include "identity/token.h"
 
 struct basalt;
+struct caller;
 struct store;
 struct store_stmt;
 struct http_request;
@@ -70,18 +71,111 @@ int password_hash(struct basalt *b, const char *password, char *out);
 /* Constant-time verification; false on any mismatch or bad hash. */
 bool password_verify(const char *hash, const char *password);
 
-/* render.c - Keystone JSON shapes, from store rows */
+/* --- the resource layer: each identity table's statements, invariants and
+ * policy checks in the one module that owns it. Functions run in the
+ * store transaction st has open (a write transaction for writes), check
+ * the caller against the loaded row (policy/policy.h) and return 0 or
+ * -errno: -EPERM the policy refused, -ENOENT no such row, -EEXIST a
+ * duplicate name, -ENOLINK still referenced, -ESRCH a row the input names
+ * (domain, default project, service, region) does not exist. Rows handed
+ * to a callback are borrowed for the call; a callback's negative return
+ * stops the iteration and is returned. A create writes the new id to id_out
+ * (ID_HEX_LEN + 1 bytes, core/util.h). */
+
+struct domain {
+	const char *id, *name, *description;
+	bool enabled;
+};
+typedef int (*domain_fn)(void *ctx, const struct domain *d);
+
+/* domain.c */
+/* enabled NULL: any. */
+int domain_list(struct store *st, const struct caller *c, const char *name, const int64_t *enabled,
+		domain_fn fn, void *ctx);
+/* The enabled domains the caller holds a role on. */
+int domain_list_of_caller(struct store *st, const struct caller *c, domain_fn fn, void *ctx);
+int domain_get(struct store *st, const struct caller *c, const char *id, domain_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int domain_exists(struct store *st, const char *id);
+/* The id of the domain named by id, or by name when id is NULL, into out:
+ * 1 found, 0 not, -EINVAL neither given, -errno. */
+int domain_resolve(struct store *st, const char *id, const char *name, char *out, size_t outlen);
+int domain_create(struct store *st, const struct caller *c, const char *name,
+		  const char *description, bool enabled, char *id_out);
+/* NULL / enabled < 0: unchanged. Disabling ends the domain's tokens. */
+int domain_update(struct store *st, const struct caller *c, const char *id, const char *name,
+		  const char *description, int enabled);
+/* -EACCES while the domain is enabled, -ENOLINK while it owns projects or
+ * users. */
+int domain_delete(struct store *st, const struct caller *c, const char *id);
+
+struct project {
+	const char *id, *name, *domain_id, *description;
+	bool enabled;
+};
+typedef int (*project_fn)(void *ctx, const struct project *p);
+struct project_filter {
+	const char *name, *domain_id, *parent_id; /* NULL: any */
+	const int64_t *enabled;			  /* NULL: any */
+};
+/* What a create or update sets: NULL (enabled < 0) leaves it unchanged
+ * (create: enabled defaults to 1, description to ""). */
+struct project_in {
+	const char *name, *domain_id, *description;
+	int enabled;
+};
+
+/* project.c */
+int project_list(struct store *st, const struct caller *c, const struct project_filter *f,
+		 project_fn fn, void *ctx);
+/* The projects user_id holds a role on, all or only the enabled ones
+ * (identity:list_user_projects: admin, or the user's own). */
+int project_list_of_user(struct store *st, const struct caller *c, const char *user_id,
+			 bool enabled_only, project_fn fn, void *ctx);
+int project_get(struct store *st, const struct caller *c, const char *id, project_fn fn,
+		void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int project_exists(struct store *st, const char *id);
+/* -ESRCH: in->domain_id does not exist. */
+int project_create(struct store *st, const struct caller *c, const struct project_in *in,
+		   char *id_out);
+/* -EXDEV: in->domain_id is not the project's (a project stays in its
+ * domain). Disabling ends the tokens scoped to the project. */
+int project_update(struct store *st, const struct caller *c, const char *id,
+		   const struct project_in *in);
+/* Ends the tokens scoped to it; -ENOLINK while still referenced. */
+int project_delete(struct store *st, const struct caller *c, const char *id);
+
+/* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);
 json_t *render_list(const struct http_request *req, const char *collection, json_t *items);
-json_t *render_domain(const struct http_request *req, struct store_stmt *q);
-json_t *render_project(const struct http_request *req, struct store_stmt *q);
+json_t *render_domain(const struct http_request *req, const struct domain *d);
+json_t *render_project(const struct http_request *req, const struct project *p);
 json_t *render_user(const struct http_request *req, struct store_stmt *q);
 json_t *render_role(const struct http_request *req, struct store_stmt *q);
 /* Column lists matching the render functions, for SELECTs. */
-#define DOMAIN_COLS  "id, name, description, enabled"
-#define PROJECT_COLS "id, name, domain_id, description, enabled"
-#define USER_COLS    "id, name, domain_id, enabled, default_project_id, description, email"
-#define ROLE_COLS    "id, name, description"
+#define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email"
+#define ROLE_COLS "id, name, description"
+
+/* A list being rendered: a callback's context. */
+struct render_list {
+	const struct http_request *req;
+	json_t *items;
+};
+int render_add_domain(void *ctx, const struct domain *d);
+int render_add_project(void *ctx, const struct project *p);
+/* The error reply of a resource function's r: -EPERM names the route's
+ * action, -ENOENT what and id; others as http_error_errno. */
+int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,
+		const char *id);
+/* Reply 200 {collection: items, links} when r >= 0, else r's error.
+ * Consumes items. */
+int reply_items(struct http_request *req, struct http_response *res, const char *collection,
+		json_t *items, int r);
+/* Reply status with {key: items[0]} when r >= 0 (404 when items is
+ * empty), else r's error naming what and id. Consumes items. */
+int reply_one(struct http_request *req, struct http_response *res, int status, const char *key,
+	      json_t *items, int r, const char *what, const char *id);
 
 /* Reply 200 with every row of q (the statement store_query made, with its
  * return value r) rendered into a Keystone list. Consumes q. */

@@ -9,35 +9,55 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
-#include "store/store.h"
 
-#define GET_PROJECT "SELECT " PROJECT_COLS " FROM project WHERE id = ?"
+/* The project id as the reply after a write: 200/201 {"project": ...}. */
+static int reply_project(struct http_request *req, struct http_response *res, int status,
+			 struct store *st, const char *id)
+{
+	struct render_list l = { req, json_array() };
+	int r = project_get(st, &req->caller, id, render_add_project, &l);
+
+	return reply_one(req, res, status, "project", l.items, r, "project", id);
+}
 
 int h_project_list(struct http_request *req, struct http_response *res)
 {
-	int64_t enabled, *en;
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, NULL };
+	struct project_filter f = { http_query(req, "name"), http_query(req, "domain_id"),
+				    http_query(req, "parent_id"), NULL };
+	int64_t enabled;
 
-	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	if (query_bool(req, res, "enabled", &enabled, (int64_t **)&f.enabled) < 0)
 		return -1;
-	return reply_list(req, res, "projects", render_project,
-			  "SELECT " PROJECT_COLS " FROM project WHERE (?1 IS NULL OR name = ?1)"
-			  " AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR domain_id = ?3)"
-			  " AND (?4 IS NULL OR enabled = ?4) ORDER BY name",
-			  "sssp", http_query(req, "name"), http_query(req, "domain_id"),
-			  http_query(req, "parent_id"), en);
+	l.items = json_array();
+	return reply_items(req, res, "projects", l.items,
+			   project_list(st, &req->caller, &f, render_add_project, &l));
 }
 
 int h_user_projects(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "projects", render_project,
-			  "SELECT " PROJECT_COLS " FROM project WHERE id IN (SELECT project_id FROM"
-			  " project_role WHERE user_id = ?) ORDER BY name",
-			  "s", http_param(req, "user_id"));
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, json_array() };
+
+	if (!st) {
+		json_decref(l.items);
+		return http_error_errno(res, -EIO, "store");
+	}
+	return reply_items(req, res, "projects", l.items,
+			   project_list_of_user(st, &req->caller, http_param(req, "user_id"),
+						false, render_add_project, &l));
 }
 
 int h_project_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, GET_PROJECT, "project_id", "project", render_project);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return reply_project(req, res, 200, st, http_param(req, "project_id"));
 }
 
 static const struct jfield project_fields[] = {
@@ -76,58 +96,79 @@ static int name_ok(struct http_response *res, const char *name)
 	return 0;
 }
 
+/* A write's error (the project named by name when it clashes). */
+static int project_error(struct http_request *req, struct http_response *res, int r,
+			 const struct project_in *in, const char *id)
+{
+	switch (r) {
+	case -ESRCH:
+		return http_error(res, 400, "Could not find domain: %s.", in->domain_id);
+	case -EXDEV:
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'domain_id': a project cannot move to another domain.");
+	case -EEXIST:
+		return in->domain_id
+			   ? http_error(
+				 res, 409,
+				 "Conflict occurred attempting to store project - Duplicate entry found with name %s at domain ID %s.",
+				 in->name, in->domain_id)
+			   : http_error(
+				 res, 409,
+				 "Conflict occurred attempting to store project - Duplicate entry found with name %s.",
+				 in->name);
+	case -ENOLINK:
+		return http_error(res, 409, "Cannot delete project %s: it is still in use.", id);
+	default:
+		return reply_error(req, res, r, "project", id);
+	}
+}
+
+static int enabled_of(const json_t *p)
+{
+	const json_t *en = json_object_get(p, "enabled");
+
+	return en ? json_is_true(en) : -1;
+}
+
 int h_project_create(struct http_request *req, struct http_response *res)
 {
 	json_t *p;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
-	const char *name, *domain_id, *parent, *desc;
+	struct project_in in;
 	char id[ID_HEX_LEN + 1];
-	struct store_stmt *q = NULL;
+	const char *parent;
 	struct store *st;
 	int r;
 
 	if (!body)
 		return -1;
-	name = json_str(p, "name");
-	if (!name)
+	in = (struct project_in){ json_str(p, "name"), json_str(p, "domain_id"),
+				  json_str(p, "description"), enabled_of(p) };
+	if (!in.name)
 		return http_error(res, 400,
 				  "Invalid input for field 'name': 'name' is a required property.");
-	if (name_ok(res, name) < 0 || unsupported(res, p) < 0)
+	if (name_ok(res, in.name) < 0 || unsupported(res, p) < 0)
 		return -1;
-	domain_id = json_str(p, "domain_id");
 	parent = json_str(p, "parent_id");
-	if (!domain_id)
-		domain_id = parent ? parent : caller_domain(&req->caller);
-	if (parent && strcmp(parent, domain_id) != 0)
+	if (!in.domain_id)
+		in.domain_id = parent ? parent : caller_domain(&req->caller);
+	if (parent && strcmp(parent, in.domain_id) != 0)
 		return http_error(
 		    res, 400,
 		    "Invalid input for field 'parent_id': nested projects are not supported; the parent must be the domain.");
-	desc = json_str(p, "description");
+	if (in.enabled < 0)
+		in.enabled = 1;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = identity_exists(st, "SELECT 1 FROM domain WHERE id = ?", domain_id);
-	if (r == 0)
-		r = http_error(res, 400, "Could not find domain: %s.", domain_id);
-	if (r > 0) {
-		id_new(id);
-		r = store_exec(
-		    st,
-		    "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
-		    " VALUES (?, ?, ?, ?, ?, ?)",
-		    "ssssbi", id, name, domain_id, desc ? desc : "",
-		    !json_is_false(json_object_get(p, "enabled")), store_txn_revision(st));
-		if (r == -EEXIST)
-			r = http_error(
-			    res, 409,
-			    "Conflict occurred attempting to store project - Duplicate entry found with name %s at domain ID %s.",
-			    name, domain_id);
-	}
+	r = project_create(st, &req->caller, &in, id);
+	if (r < 0)
+		r = project_error(req, res, r, &in, NULL);
 	if (write_end(req, res, st, r, "project") < 0)
 		return -1;
-	r = store_query(st, &q, GET_PROJECT, "s", id);
-	return reply_row(req, res, 201, "project", render_project, r, q, "project", id);
+	return reply_project(req, res, 201, st, id);
 }
 
 int h_project_update(struct http_request *req, struct http_response *res)
@@ -136,8 +177,7 @@ int h_project_update(struct http_request *req, struct http_response *res)
 	json_t *p;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
-	struct store_stmt *q = NULL;
-	const json_t *en;
+	struct project_in in;
 	struct store *st;
 	int r;
 
@@ -145,54 +185,31 @@ int h_project_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (name_ok(res, json_str(p, "name")) < 0 || unsupported(res, p) < 0)
 		return -1;
+	in = (struct project_in){ json_str(p, "name"), json_str(p, "domain_id"),
+				  json_str(p, "description"), enabled_of(p) };
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = identity_exists(st, "SELECT 1 FROM project WHERE id = ?", id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find project: %s.", id);
-	if (r > 0 && json_str(p, "domain_id")) {
-		r = store_query(st, &q, "SELECT 1 FROM project WHERE id = ? AND domain_id = ?",
-				"ss", id, json_str(p, "domain_id"));
-		if (r == 0) {
-			r = store_next(q);
-			store_done(q);
-		}
-		if (r == 0)
-			r = http_error(
-			    res, 400,
-			    "Invalid input for field 'domain_id': a project cannot move to another domain.");
-	}
-	if (r > 0)
-		r = store_exec(st,
-			       "UPDATE project SET name = COALESCE(?, name),"
-			       " description = COALESCE(?, description),"
-			       " enabled = COALESCE(?, enabled), revision = ? WHERE id = ?",
-			       "sspis", json_str(p, "name"), json_str(p, "description"),
-			       (en = json_object_get(p, "enabled")) ? &(int64_t){ json_is_true(en) }
-								    : NULL,
-			       store_txn_revision(st), id);
-	if (r == -EEXIST)
-		r = http_error(
-		    res, 409,
-		    "Conflict occurred attempting to store project - Duplicate entry found with name %s.",
-		    json_str(p, "name"));
-	/* Disabling a project ends every token scoped to it. */
-	if (r >= 0 && json_is_false(json_object_get(p, "enabled")))
-		r = identity_revoke(st, NULL, id, NULL, NULL);
+	r = project_update(st, &req->caller, id, &in);
+	if (r < 0)
+		r = project_error(req, res, r, &(struct project_in){ .name = in.name }, id);
 	if (write_end(req, res, st, r, "project") < 0)
 		return -1;
-	r = store_query(st, &q, GET_PROJECT, "s", id);
-	return reply_row(req, res, 200, "project", render_project, r, q, "project", id);
-}
-
-static int revoke_project(struct store *st, const char *id)
-{
-	return identity_revoke(st, NULL, id, NULL, NULL);
+	return reply_project(req, res, 200, st, id);
 }
 
 int h_project_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM project WHERE id = ?", "project_id", "project",
-			    revoke_project);
+	const char *id = http_param(req, "project_id");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = project_delete(st, &req->caller, id);
+	if (r < 0)
+		r = project_error(req, res, r, &(struct project_in){ 0 }, id);
+	if (write_end(req, res, st, r, "project") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
 }

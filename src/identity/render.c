@@ -1,4 +1,5 @@
 /* render.c - Keystone's JSON shapes for identity resources. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,25 +31,22 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-json_t *render_domain(const struct http_request *req, struct store_stmt *q)
+json_t *render_domain(const struct http_request *req, const struct domain *d)
 {
-	const char *id = store_text(q, 0);
-
-	return json_pack("{s:s,s:s,s:s,s:b,s:[],s:{},s:o}", "id", id, "name", store_text(q, 1),
-			 "description", store_text(q, 2), "enabled", store_bool(q, 3), "tags",
-			 "options", "links", render_links(req, "domains", id));
+	return json_pack("{s:s,s:s,s:s,s:b,s:[],s:{},s:o}", "id", d->id, "name", d->name,
+			 "description", d->description ? d->description : "", "enabled",
+			 d->enabled, "tags", "options", "links",
+			 render_links(req, "domains", d->id));
 }
 
-json_t *render_project(const struct http_request *req, struct store_stmt *q)
+json_t *render_project(const struct http_request *req, const struct project *p)
 {
-	const char *id = store_text(q, 0);
-	const char *domain_id = store_text(q, 2);
-
 	/* Top-level projects have their domain as parent, as in Keystone. */
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", id, "name",
-			 store_text(q, 1), "domain_id", domain_id, "description", store_text(q, 3),
-			 "enabled", store_bool(q, 4), "parent_id", domain_id, "is_domain", 0,
-			 "tags", "options", "links", render_links(req, "projects", id));
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", p->id, "name",
+			 p->name, "domain_id", p->domain_id, "description",
+			 p->description ? p->description : "", "enabled", p->enabled, "parent_id",
+			 p->domain_id, "is_domain", 0, "tags", "options", "links",
+			 render_links(req, "projects", p->id));
 }
 
 json_t *render_user(const struct http_request *req, struct store_stmt *q)
@@ -76,6 +74,59 @@ json_t *render_role(const struct http_request *req, struct store_stmt *q)
 	return json_pack("{s:s,s:s,s:n,s:o,s:{},s:o}", "id", id, "name", store_text(q, 1),
 			 "domain_id", "description", str_or_null(store_text(q, 2)), "options",
 			 "links", render_links(req, "roles", id));
+}
+
+static int add(void *ctx, json_t *item)
+{
+	struct render_list *l = ctx;
+
+	return item && json_array_append_new(l->items, item) == 0 ? 0 : -ENOMEM;
+}
+
+int render_add_domain(void *ctx, const struct domain *d)
+{
+	return add(ctx, render_domain(((struct render_list *)ctx)->req, d));
+}
+
+int render_add_project(void *ctx, const struct project *p)
+{
+	return add(ctx, render_project(((struct render_list *)ctx)->req, p));
+}
+
+int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,
+		const char *id)
+{
+	if (r == -EPERM) /* the policy, naming the route's action */
+		return http_error_errno(res, r, req->route ? req->route->rule : what);
+	if (r == -ENOENT && id)
+		return http_error(res, 404, "Could not find %s: %s.", what, id);
+	return http_error_errno(res, r, what);
+}
+
+int reply_items(struct http_request *req, struct http_response *res, const char *collection,
+		json_t *items, int r)
+{
+	if (r < 0) {
+		json_decref(items);
+		return reply_error(req, res, r, collection, NULL);
+	}
+	return http_reply(res, 200, render_list(req, collection, items));
+}
+
+int reply_one(struct http_request *req, struct http_response *res, int status, const char *key,
+	      json_t *items, int r, const char *what, const char *id)
+{
+	json_t *obj = json_array_get(items, 0);
+
+	if (r >= 0 && !obj)
+		r = -ENOENT;
+	if (r < 0) {
+		json_decref(items);
+		return reply_error(req, res, r, what, id);
+	}
+	json_incref(obj);
+	json_decref(items);
+	return http_reply(res, status, json_pack("{s:o}", key, obj));
 }
 
 int identity_exists(struct store *st, const char *sql, const char *id)
