@@ -50,45 +50,9 @@ static int domain_ref(struct store *st, const json_t *d, char *id_out, size_t id
 	return r;
 }
 
-struct user_row {
-	char id[65], name[256], domain_id[65], domain_name[256];
-	char hash[crypto_pwhash_STRBYTES];
-	char default_project[65];
-	bool enabled, domain_enabled;
-};
-
-static int user_load(struct store *st, const char *id, const char *name, const char *domain_id,
-		     struct user_row *u)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT u.id, u.name, u.domain_id, d.name, u.password_hash, u.enabled,"
-			    " d.enabled, u.default_project_id FROM users u JOIN domain d"
-			    " ON d.id = u.domain_id WHERE u.id = ?1 OR"
-			    " (?1 IS NULL AND u.name = ?2 AND u.domain_id = ?3)",
-			    "sss", id, name, domain_id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0) {
-		snprintf(u->id, sizeof(u->id), "%s", store_text(q, 0));
-		snprintf(u->name, sizeof(u->name), "%s", store_text(q, 1));
-		snprintf(u->domain_id, sizeof(u->domain_id), "%s", store_text(q, 2));
-		snprintf(u->domain_name, sizeof(u->domain_name), "%s", store_text(q, 3));
-		snprintf(u->hash, sizeof(u->hash), "%s", store_text(q, 4) ? store_text(q, 4) : "");
-		u->enabled = store_bool(q, 5);
-		u->domain_enabled = store_bool(q, 6);
-		snprintf(u->default_project, sizeof(u->default_project), "%s",
-			 store_text(q, 7) ? store_text(q, 7) : "");
-	}
-	store_done(q);
-	return r;
-}
-
 /* The password method: returns 0 with u filled, or fills a 400/401. */
 static int auth_password(struct basalt *b, struct http_response *res, struct store *st,
-			 const json_t *pw, struct user_row *u)
+			 const json_t *pw, struct user_login *u)
 {
 	static const struct jfield pw_fields[] = { { "user", J_OBJECT, true, 0 } };
 	static const struct jfield user_fields[] = {
@@ -117,7 +81,7 @@ static int auth_password(struct basalt *b, struct http_response *res, struct sto
 		if (r < 0)
 			return http_error_errno(res, r, "domain");
 	}
-	r = user_load(st, json_str(ju, "id"), json_str(ju, "name"), domain_id, u);
+	r = user_login_load(st, json_str(ju, "id"), json_str(ju, "name"), domain_id, u);
 	if (r < 0)
 		return http_error_errno(res, r, "user");
 	dummy_b = b;
@@ -134,14 +98,14 @@ static int auth_password(struct basalt *b, struct http_response *res, struct sto
 /* The token method: the new token keeps the old one's user, expiry and
  * audit chain. */
 static int auth_token(struct http_response *res, struct store *st,
-		      struct user_row *u, struct token *old)
+		      struct user_login *u, struct token *old)
 {
 	int r;
 
 	/* The old token was validated (b->authenticate) before the store
 	 * transaction began: validation may refresh the cache, which reads
 	 * the store in a transaction of its own. */
-	r = user_load(st, old->user_id, NULL, NULL, u);
+	r = user_login_load(st, old->user_id, NULL, NULL, u);
 	if (r < 0)
 		return http_error_errno(res, r, "user");
 	if (r == 0 || !u->enabled || !u->domain_enabled)
@@ -152,7 +116,7 @@ static int auth_token(struct http_response *res, struct store *st,
 /* Scope t to the project, domain or system the request asks for (or the
  * user's default project). Fills 400/401 on failure. */
 static int apply_scope(struct http_response *res, struct store *st, const json_t *scope,
-		       const struct user_row *u, struct token *t)
+		       const struct user_login *u, struct token *t)
 {
 	const json_t *jp = json_object_get(scope, "project");
 	const json_t *jd = json_object_get(scope, "domain");
@@ -348,7 +312,7 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	struct store *st = basalt_store(req->b);
 	const json_t *auth, *ident, *methods, *m;
-	struct user_row u;
+	struct user_login u;
 	struct token *old = NULL;
 	char err[256], tokbuf[TOKEN_MAX_LEN + 1];
 	struct token t;

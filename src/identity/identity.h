@@ -146,15 +146,62 @@ int project_update(struct store *st, const struct caller *c, const char *id,
 /* Ends the tokens scoped to it; -ENOLINK while still referenced. */
 int project_delete(struct store *st, const struct caller *c, const char *id);
 
+struct user {
+	const char *id, *name, *domain_id, *default_project_id, *description, *email;
+	bool enabled;
+};
+typedef int (*user_fn)(void *ctx, const struct user *u);
+/* What a create or update sets. Create: NULL is "none", enabled 0 or 1.
+ * Update: name/domain_id NULL and enabled < 0 leave them; the optional
+ * ones change only with their set_ flag (NULL then clears them). */
+struct user_in {
+	const char *name, *domain_id, *default_project_id, *description, *email;
+	const char *password_hash; /* argon2id hash (password.c), NULL: none */
+	bool set_default_project, set_description, set_email, set_password;
+	int enabled;
+};
+/* A user as login needs it (auth.c). */
+struct user_login {
+	char id[65], name[256], domain_id[65], domain_name[256];
+	char hash[128]; /* crypto_pwhash_STRBYTES; "" when the user has none */
+	char default_project[65];
+	bool enabled, domain_enabled;
+};
+
+/* user.c */
+/* name, domain_id, enabled NULL: any. */
+int user_list(struct store *st, const struct caller *c, const char *name, const char *domain_id,
+	      const int64_t *enabled, user_fn fn, void *ctx);
+int user_get(struct store *st, const struct caller *c, const char *id, user_fn fn, void *ctx);
+/* -ESRCH: no such domain; -ENXIO: no such default project. */
+int user_create(struct store *st, const struct caller *c, const struct user_in *in,
+		char *id_out);
+/* As create, and -EXDEV: a user stays in its domain. A disabled user or a
+ * new password ends the user's tokens. */
+int user_update(struct store *st, const struct caller *c, const char *id, const struct user_in *in);
+/* Ends the user's tokens. */
+int user_delete(struct store *st, const struct caller *c, const char *id);
+/* The user's password hash into out ("" when none or no such user), for
+ * identity:change_password. */
+int user_password_hash(struct store *st, const struct caller *c, const char *id, char *out,
+		       size_t outlen);
+/* Set the password hash if it is still old_hash (-EAGAIN when it changed
+ * meanwhile); ends the user's tokens. */
+int user_password_set(struct store *st, const struct caller *c, const char *id,
+		      const char *old_hash, const char *new_hash);
+/* Load a user by id, or by name in domain_id, with its domain (no policy:
+ * this is how a caller comes to be). 1 found, 0 not, -errno. */
+int user_login_load(struct store *st, const char *id, const char *name, const char *domain_id,
+		    struct user_login *u);
+
 /* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);
 json_t *render_list(const struct http_request *req, const char *collection, json_t *items);
 json_t *render_domain(const struct http_request *req, const struct domain *d);
 json_t *render_project(const struct http_request *req, const struct project *p);
-json_t *render_user(const struct http_request *req, struct store_stmt *q);
+json_t *render_user(const struct http_request *req, const struct user *u);
 json_t *render_role(const struct http_request *req, struct store_stmt *q);
 /* Column lists matching the render functions, for SELECTs. */
-#define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email"
 #define ROLE_COLS "id, name, description"
 
 /* A list being rendered: a callback's context. */
@@ -164,6 +211,7 @@ struct render_list {
 };
 int render_add_domain(void *ctx, const struct domain *d);
 int render_add_project(void *ctx, const struct project *p);
+int render_add_user(void *ctx, const struct user *u);
 /* The error reply of a resource function's r: -EPERM names the route's
  * action, -ENOENT what and id; others as http_error_errno. */
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,

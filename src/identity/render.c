@@ -49,22 +49,21 @@ json_t *render_project(const struct http_request *req, const struct project *p)
 			 render_links(req, "projects", p->id));
 }
 
-json_t *render_user(const struct http_request *req, struct store_stmt *q)
+json_t *render_user(const struct http_request *req, const struct user *u)
 {
-	const char *id = store_text(q, 0);
-	json_t *u =
-	    json_pack("{s:s,s:s,s:s,s:b,s:n,s:{},s:o}", "id", id, "name", store_text(q, 1),
-		      "domain_id", store_text(q, 2), "enabled", store_bool(q, 3),
-		      "password_expires_at", "options", "links", render_links(req, "users", id));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:n,s:{},s:o}", "id", u->id, "name", u->name,
+			      "domain_id", u->domain_id, "enabled", u->enabled,
+			      "password_expires_at", "options", "links",
+			      render_links(req, "users", u->id));
 
 	/* Optional attributes appear only when set, as Keystone's extras do. */
-	if (store_text(q, 4))
-		json_object_set_new(u, "default_project_id", json_string(store_text(q, 4)));
-	if (store_text(q, 5))
-		json_object_set_new(u, "description", json_string(store_text(q, 5)));
-	if (store_text(q, 6))
-		json_object_set_new(u, "email", json_string(store_text(q, 6)));
-	return u;
+	if (u->default_project_id)
+		json_object_set_new(o, "default_project_id", json_string(u->default_project_id));
+	if (u->description)
+		json_object_set_new(o, "description", json_string(u->description));
+	if (u->email)
+		json_object_set_new(o, "email", json_string(u->email));
+	return o;
 }
 
 json_t *render_role(const struct http_request *req, struct store_stmt *q)
@@ -91,6 +90,11 @@ int render_add_domain(void *ctx, const struct domain *d)
 int render_add_project(void *ctx, const struct project *p)
 {
 	return add(ctx, render_project(((struct render_list *)ctx)->req, p));
+}
+
+int render_add_user(void *ctx, const struct user *u)
+{
+	return add(ctx, render_user(((struct render_list *)ctx)->req, u));
 }
 
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,

@@ -10,26 +10,68 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
-#include "store/store.h"
 
-#define GET_USER "SELECT " USER_COLS " FROM users WHERE id = ?"
+static int reply_user(struct http_request *req, struct http_response *res, int status,
+		      struct store *st, const char *id)
+{
+	struct render_list l = { req, json_array() };
+	int r = user_get(st, &req->caller, id, render_add_user, &l);
+
+	return reply_one(req, res, status, "user", l.items, r, "user", id);
+}
+
+/* A write's error: in names the user and what it references. */
+static int user_error(struct http_request *req, struct http_response *res, int r,
+		      const struct user_in *in, const char *id)
+{
+	switch (r) {
+	case -ESRCH:
+		return http_error(res, 400, "Could not find domain: %s.", in->domain_id);
+	case -ENXIO:
+		return http_error(res, 400, "Could not find project: %s.", in->default_project_id);
+	case -EXDEV:
+		return http_error(
+		    res, 400,
+		    "Invalid input for field 'domain_id': a user cannot move to another domain.");
+	case -EEXIST:
+		return id ? http_error(
+				res, 409,
+				"Conflict occurred attempting to store user - Duplicate entry found with name %s.",
+				in->name)
+			  : http_error(
+				res, 409,
+				"Conflict occurred attempting to store user - Duplicate entry found with name %s at domain ID %s.",
+				in->name, in->domain_id);
+	case -ENOLINK:
+		return http_error(res, 409, "Cannot delete user %s: it is still in use.", id);
+	default:
+		return reply_error(req, res, r, "user", id);
+	}
+}
 
 int h_user_list(struct http_request *req, struct http_response *res)
 {
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, NULL };
 	int64_t enabled, *en;
 
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
 	if (query_bool(req, res, "enabled", &enabled, &en) < 0)
 		return -1;
-	return reply_list(req, res, "users", render_user,
-			  "SELECT " USER_COLS " FROM users WHERE (?1 IS NULL OR name = ?1)"
-			  " AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR enabled = ?3)"
-			  " ORDER BY name",
-			  "ssp", http_query(req, "name"), http_query(req, "domain_id"), en);
+	l.items = json_array();
+	return reply_items(req, res, "users", l.items,
+			   user_list(st, &req->caller, http_query(req, "name"),
+				     http_query(req, "domain_id"), en, render_add_user, &l));
 }
 
 int h_user_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, GET_USER, "user_id", "user", render_user);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return reply_user(req, res, 200, st, http_param(req, "user_id"));
 }
 
 static const struct jfield user_fields[] = {
@@ -72,68 +114,65 @@ static int hash_body_password(struct http_request *req, struct http_response *re
 	return 0;
 }
 
+/* The user_in of a create or update body u (hash: its password's). */
+static struct user_in user_in_of(const json_t *u, const char *hash)
+{
+	const json_t *en = json_object_get(u, "enabled");
+
+	return (struct user_in){
+		.name = json_str(u, "name"),
+		.domain_id = json_str(u, "domain_id"),
+		.default_project_id = json_str(u, "default_project_id"),
+		.description = json_str(u, "description"),
+		.email = json_str(u, "email"),
+		.password_hash = hash[0] ? hash : NULL,
+		.set_default_project = json_object_get(u, "default_project_id") != NULL,
+		.set_description = json_object_get(u, "description") != NULL,
+		.set_email = json_object_get(u, "email") != NULL,
+		.set_password = json_object_get(u, "password") != NULL,
+		.enabled = en ? json_is_true(en) : -1,
+	};
+}
+
 int h_user_create(struct http_request *req, struct http_response *res)
 {
 	json_t *u;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char id[ID_HEX_LEN + 1], hash[crypto_pwhash_STRBYTES];
-	const char *name, *domain_id, *proj;
-	struct store_stmt *q = NULL;
+	struct user_in in;
 	struct store *st;
 	bool pw_given;
 	int r;
 
 	if (!body)
 		return -1;
-	name = json_str(u, "name");
-	if (!name)
+	if (!json_str(u, "name"))
 		return http_error(res, 400,
 				  "Invalid input for field 'name': 'name' is a required property.");
 	if (check_user_body(res, u) < 0)
 		return -1;
-	domain_id = json_str(u, "domain_id");
-	if (!domain_id)
-		domain_id = caller_domain(&req->caller);
-	proj = json_str(u, "default_project_id");
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
+	in = user_in_of(u, hash);
+	if (!in.domain_id)
+		in.domain_id = caller_domain(&req->caller);
+	if (in.enabled < 0)
+		in.enabled = 1;
 	st = api_write_begin(req, res);
-	if (!st)
+	if (!st) {
+		sodium_memzero(hash, sizeof(hash));
 		return -1;
-	r = identity_exists(st, "SELECT 1 FROM domain WHERE id = ?", domain_id);
-	if (r == 0)
-		r = http_error(res, 400, "Could not find domain: %s.", domain_id);
-	if (r > 0 && proj) {
-		r = identity_exists(st, "SELECT 1 FROM project WHERE id = ?", proj);
-		if (r == 0)
-			r = http_error(res, 400, "Could not find project: %s.", proj);
 	}
-	if (r > 0) {
-		id_new(id);
-		r = store_exec(st,
-			       "INSERT INTO users (id, name, domain_id, enabled, password_hash,"
-			       " default_project_id, description, email, revision)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       "sssbssssi", id, name, domain_id,
-			       !json_is_false(json_object_get(u, "enabled")), hash[0] ? hash : NULL,
-			       proj, json_str(u, "description"), json_str(u, "email"),
-			       store_txn_revision(st));
-		if (r == -EEXIST)
-			r = http_error(
-			    res, 409,
-			    "Conflict occurred attempting to store user - Duplicate entry found with name %s at domain ID %s.",
-			    name, domain_id);
-	}
+	r = user_create(st, &req->caller, &in, id);
 	sodium_memzero(hash, sizeof(hash));
+	if (r < 0)
+		r = user_error(req, res, r, &in, NULL);
 	if (write_end(req, res, st, r, "user") < 0)
 		return -1;
-	r = store_query(st, &q, GET_USER, "s", id);
-	return reply_row(req, res, 201, "user", render_user, r, q, "user", id);
+	return reply_user(req, res, 201, st, id);
 }
 
-/* COALESCE(?, col) keeps a column when the body leaves it out; a JSON null
- * clears an optional one (the 'clear' flags). */
 int h_user_update(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "user_id");
@@ -141,12 +180,9 @@ int h_user_update(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
 	char hash[crypto_pwhash_STRBYTES];
-	struct store_stmt *q = NULL;
-	const json_t *en;
-	const char *dom, *proj;
+	struct user_in in;
 	struct store *st;
 	bool pw_given;
-	int64_t enabled;
 	int r;
 
 	if (!body)
@@ -155,69 +191,35 @@ int h_user_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
-	en = json_object_get(u, "enabled");
-	enabled = json_is_true(en);
-	dom = json_str(u, "domain_id");
-	proj = json_str(u, "default_project_id");
+	in = user_in_of(u, hash);
 	st = api_write_begin(req, res);
-	if (!st)
+	if (!st) {
+		sodium_memzero(hash, sizeof(hash));
 		return -1;
-	r = store_query(st, &q, "SELECT domain_id FROM users WHERE id = ?", "s", id);
-	if (r == 0) {
-		r = store_next(q);
-		if (r > 0 && dom && strcmp(dom, store_text(q, 0)) != 0)
-			r = http_error(
-			    res, 400,
-			    "Invalid input for field 'domain_id': a user cannot move to another domain.");
-		store_done(q);
-		q = NULL;
 	}
-	if (r == 0)
-		r = http_error(res, 404, "Could not find user: %s.", id);
-	if (r > 0 && proj) {
-		r = identity_exists(st, "SELECT 1 FROM project WHERE id = ?", proj);
-		if (r == 0)
-			r = http_error(res, 400, "Could not find project: %s.", proj);
-	}
-	if (r > 0)
-		r = store_exec(
-		    st,
-		    "UPDATE users SET name = COALESCE(?, name),"
-		    " enabled = COALESCE(?, enabled),"
-		    " password_hash = CASE WHEN ? = 1 THEN ? ELSE password_hash END,"
-		    " default_project_id = CASE WHEN ? = 1 THEN ? ELSE default_project_id END,"
-		    " description = CASE WHEN ? = 1 THEN ? ELSE description END,"
-		    " email = CASE WHEN ? = 1 THEN ? ELSE email END,"
-		    " revision = ? WHERE id = ?",
-		    "spbsbsbsbsis", json_str(u, "name"), en ? &enabled : NULL, pw_given,
-		    hash[0] ? hash : NULL, json_object_get(u, "default_project_id") != NULL, proj,
-		    json_object_get(u, "description") != NULL, json_str(u, "description"),
-		    json_object_get(u, "email") != NULL, json_str(u, "email"),
-		    store_txn_revision(st), id);
+	r = user_update(st, &req->caller, id, &in);
 	sodium_memzero(hash, sizeof(hash));
-	if (r == -EEXIST)
-		r = http_error(
-		    res, 409,
-		    "Conflict occurred attempting to store user - Duplicate entry found with name %s.",
-		    json_str(u, "name"));
-	/* A disabled user or a reset password ends the user's tokens. */
-	if (r >= 0 && (json_is_false(en) || pw_given))
-		r = identity_revoke(st, id, NULL, NULL, NULL);
+	if (r < 0)
+		r = user_error(req, res, r, &in, id);
 	if (write_end(req, res, st, r, "user") < 0)
 		return -1;
-	r = store_query(st, &q, GET_USER, "s", id);
-	return reply_row(req, res, 200, "user", render_user, r, q, "user", id);
-}
-
-static int revoke_user(struct store *st, const char *id)
-{
-	return identity_revoke(st, id, NULL, NULL, NULL);
+	return reply_user(req, res, 200, st, id);
 }
 
 int h_user_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM users WHERE id = ?", "user_id", "user",
-			    revoke_user);
+	const char *id = http_param(req, "user_id");
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = user_delete(st, &req->caller, id);
+	if (r < 0)
+		r = user_error(req, res, r, &(struct user_in){ 0 }, id);
+	if (write_end(req, res, st, r, "user") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
 }
 
 int h_user_password(struct http_request *req, struct http_response *res)
@@ -231,36 +233,30 @@ int h_user_password(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "user", fields, ARRAY_SIZE(fields), &u);
 	char old_hash[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES];
 	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
 	int r;
 
 	if (!body)
 		return -1;
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT password_hash FROM users WHERE id = ?", "s", id);
-	if (r == 0 && (r = store_next(q)) > 0 && store_text(q, 0))
-		snprintf(old_hash, sizeof(old_hash), "%s", store_text(q, 0));
-	store_done(q);
+	r = user_password_hash(st, &req->caller, id, old_hash, sizeof(old_hash));
 	if (r < 0)
-		return http_error_errno(res, r, "user");
+		return user_error(req, res, r, &(struct user_in){ 0 }, id);
 	if (!password_verify(old_hash, json_str(u, "original_password")))
 		return http_error(res, 401, "The request you have made requires authentication.");
 	if (password_hash(req->b, json_str(u, "password"), hash) < 0)
 		return http_error(res, 500, "Could not hash the password.");
 	st = api_write_begin(req, res);
-	if (!st)
+	if (!st) {
+		sodium_memzero(hash, sizeof(hash));
 		return -1;
-	/* Only if nobody changed it meanwhile: compare-and-swap on the hash. */
-	r = store_exec(st,
-		       "UPDATE users SET password_hash = ?, revision = ? WHERE id = ?"
-		       " AND password_hash = ?",
-		       "siss", hash, store_txn_revision(st), id, old_hash);
-	if (r == 0)
-		r = http_error(res, 409, "The password changed while this request ran; retry.");
-	if (r > 0)
-		r = identity_revoke(st, id, NULL, NULL, NULL);
+	}
+	r = user_password_set(st, &req->caller, id, old_hash, hash);
 	sodium_memzero(hash, sizeof(hash));
+	if (r == -EAGAIN)
+		r = http_error(res, 409, "The password changed while this request ran; retry.");
+	else if (r < 0)
+		r = user_error(req, res, r, &(struct user_in){ 0 }, id);
 	if (write_end(req, res, st, r, "user") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);
