@@ -223,17 +223,10 @@ static int apply_scope(struct http_response *res, struct store *st, const json_t
 			return http_error(
 			    res, 400,
 			    "Invalid input for field 'system': expected {\"all\": true}.");
-		/* System scope goes to holders of the admin role anywhere, the
-		 * role bootstrap grants. */
-		r = store_query(st, &q,
-				"SELECT 1 FROM project_role a JOIN role r ON r.id = a.role_id"
-				" WHERE a.user_id = ? AND r.name = 'admin'",
-				"s", u->id);
+		r = grant_admin_anywhere(st, u->id);
 		if (r < 0)
 			return http_error_errno(res, r, "role assignment");
-		r = store_next(q);
-		store_done(q);
-		if (r <= 0)
+		if (r == 0)
 			return http_error(res, 401, "User %s has no access to the system.", u->id);
 		t->scope = SCOPE_SYSTEM;
 		return assignments_for_token(st, u->id, NULL, NULL, t) < 0

@@ -173,6 +173,8 @@ struct user_login {
 int user_list(struct store *st, const struct caller *c, const char *name, const char *domain_id,
 	      const int64_t *enabled, user_fn fn, void *ctx);
 int user_get(struct store *st, const struct caller *c, const char *id, user_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int user_exists(struct store *st, const char *id);
 /* -ESRCH: no such domain; -ENXIO: no such default project. */
 int user_create(struct store *st, const struct caller *c, const struct user_in *in,
 		char *id_out);
@@ -194,15 +196,79 @@ int user_password_set(struct store *st, const struct caller *c, const char *id,
 int user_login_load(struct store *st, const char *id, const char *name, const char *domain_id,
 		    struct user_login *u);
 
+struct role {
+	const char *id, *name, *description;
+};
+typedef int (*role_fn)(void *ctx, const struct role *ro);
+
+/* role.c */
+int role_list(struct store *st, const struct caller *c, const char *name, const char *domain_id,
+	      role_fn fn, void *ctx);
+int role_get(struct store *st, const struct caller *c, const char *id, role_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int role_exists(struct store *st, const char *id);
+/* The id of the role called name into out: 1 found, 0 not, -errno. */
+int role_id_by_name(struct store *st, const char *name, char out[65]);
+int role_create(struct store *st, const struct caller *c, const char *name,
+		const char *description, char *id_out);
+/* NULL leaves a field. A new name ends the tokens of the role's holders. */
+int role_update(struct store *st, const struct caller *c, const char *id, const char *name,
+		const char *description);
+/* Ends the tokens of the role's holders; -ENOLINK while still granted. */
+int role_delete(struct store *st, const struct caller *c, const char *id);
+
+/* A grant of role_id (NULL: any, for listing) to user_id on a project or
+ * a domain. */
+struct grant {
+	bool on_project;
+	const char *target_id, *user_id, *role_id;
+};
+/* A row of the assignment listing (names of the user, target and their
+ * domains; target_domain_* NULL for domains). */
+struct assignment {
+	const char *role_id, *role_name, *user_id, *user_name, *user_domain_id, *user_domain_name;
+	bool on_project;
+	const char *target_id, *target_name, *target_domain_id, *target_domain_name;
+};
+typedef int (*assignment_fn)(void *ctx, const struct assignment *a);
+struct assignment_filter {
+	const char *user_id, *project_id, *domain_id; /* NULL: any */
+};
+
+/* grant.c - the project_role and domain_role tables */
+/* Each grant function returns -ENOENT with *missing naming what does not
+ * exist ("project", "domain", "user", "role", "role assignment"). */
+int grant_list(struct store *st, const struct caller *c, const struct grant *g, role_fn fn,
+	       void *ctx, const char **missing);
+int grant_check(struct store *st, const struct caller *c, const struct grant *g,
+		const char **missing);
+/* Granting twice is not an error. */
+int grant_put(struct store *st, const struct caller *c, const struct grant *g,
+	      const char **missing);
+/* Ends the user's tokens for the target. */
+int grant_delete(struct store *st, const struct caller *c, const struct grant *g,
+		 const char **missing);
+/* The roles name implies, strongest first; NULL-terminated. */
+const char *const *role_implied(const char *name);
+int assignment_list(struct store *st, const struct caller *c, const struct assignment_filter *f,
+		    assignment_fn fn, void *ctx);
+/* Effective role (id, name) pairs of user on a project or domain (both
+ * NULL: the system scope's admin), with the implications expanded, into
+ * t. No policy: this is how a caller comes to hold roles. */
+int assignments_for_token(struct store *st, const char *user_id, const char *project_id,
+			  const char *domain_id, struct token *t);
+/* 1 when user_id holds the admin role on some project (system scope's
+ * condition), 0 when not, -errno. */
+int grant_admin_anywhere(struct store *st, const char *user_id);
+
 /* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);
 json_t *render_list(const struct http_request *req, const char *collection, json_t *items);
 json_t *render_domain(const struct http_request *req, const struct domain *d);
 json_t *render_project(const struct http_request *req, const struct project *p);
 json_t *render_user(const struct http_request *req, const struct user *u);
-json_t *render_role(const struct http_request *req, struct store_stmt *q);
+json_t *render_role(const struct http_request *req, const struct role *ro);
 /* Column lists matching the render functions, for SELECTs. */
-#define ROLE_COLS "id, name, description"
 
 /* A list being rendered: a callback's context. */
 struct render_list {
@@ -212,6 +278,7 @@ struct render_list {
 int render_add_domain(void *ctx, const struct domain *d);
 int render_add_project(void *ctx, const struct project *p);
 int render_add_user(void *ctx, const struct user *u);
+int render_add_role(void *ctx, const struct role *ro);
 /* The error reply of a resource function's r: -EPERM names the route's
  * action, -ENOENT what and id; others as http_error_errno. */
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,
@@ -304,10 +371,6 @@ int h_grant_put(struct http_request *req, struct http_response *res);
 int h_grant_delete(struct http_request *req, struct http_response *res);
 /* assignments.c */
 int h_role_assignments(struct http_request *req, struct http_response *res);
-/* Effective role (id, name) pairs of user on a project or domain, with
- * the built-in implications admin > member > reader expanded. Fills t. */
-int assignments_for_token(struct store *st, const char *user_id, const char *project_id,
-			  const char *domain_id, struct token *t);
 /* catalog.c */
 int h_region_list(struct http_request *req, struct http_response *res);
 int h_region_create(struct http_request *req, struct http_response *res);

@@ -66,13 +66,11 @@ json_t *render_user(const struct http_request *req, const struct user *u)
 	return o;
 }
 
-json_t *render_role(const struct http_request *req, struct store_stmt *q)
+json_t *render_role(const struct http_request *req, const struct role *ro)
 {
-	const char *id = store_text(q, 0);
-
-	return json_pack("{s:s,s:s,s:n,s:o,s:{},s:o}", "id", id, "name", store_text(q, 1),
-			 "domain_id", "description", str_or_null(store_text(q, 2)), "options",
-			 "links", render_links(req, "roles", id));
+	return json_pack("{s:s,s:s,s:n,s:o,s:{},s:o}", "id", ro->id, "name", ro->name,
+			 "domain_id", "description", str_or_null(ro->description), "options",
+			 "links", render_links(req, "roles", ro->id));
 }
 
 static int add(void *ctx, json_t *item)
@@ -95,6 +93,11 @@ int render_add_project(void *ctx, const struct project *p)
 int render_add_user(void *ctx, const struct user *u)
 {
 	return add(ctx, render_user(((struct render_list *)ctx)->req, u));
+}
+
+int render_add_role(void *ctx, const struct role *ro)
+{
+	return add(ctx, render_role(((struct render_list *)ctx)->req, ro));
 }
 
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,

@@ -10,9 +10,6 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
-#include "store/store.h"
-
-#define GET_ROLE "SELECT " ROLE_COLS " FROM role WHERE id = ?"
 
 static const struct jfield role_fields[] = {
 	{ "name", J_STRING, false, 255 },
@@ -21,26 +18,48 @@ static const struct jfield role_fields[] = {
 	{ "options", J_OBJECT, false, 0 },
 };
 
+static int reply_role(struct http_request *req, struct http_response *res, int status,
+		      struct store *st, const char *id)
+{
+	struct render_list l = { req, json_array() };
+	int r = role_get(st, &req->caller, id, render_add_role, &l);
+
+	return reply_one(req, res, status, "role", l.items, r, "role", id);
+}
+
+static int role_error(struct http_request *req, struct http_response *res, int r,
+		      const char *name, const char *id)
+{
+	if (r == -EEXIST)
+		return http_error(
+		    res, 409,
+		    "Conflict occurred attempting to store role - Duplicate entry found with name %s.",
+		    name);
+	if (r == -ENOLINK)
+		return http_error(res, 409, "Cannot delete role %s: it is still in use.", id);
+	return reply_error(req, res, r, "role", id);
+}
+
 int h_role_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
-	int r;
+	struct render_list l = { req, NULL };
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	/* Roles are global; a domain_id filter names domain-specific roles,
-	 * of which there are none. */
-	r = store_query(st, &q,
-			"SELECT " ROLE_COLS " FROM role WHERE (?1 IS NULL OR name = ?1)"
-			" AND ?2 IS NULL ORDER BY name",
-			"ss", http_query(req, "name"), http_query(req, "domain_id"));
-	return reply_rows(req, res, "roles", render_role, r, q);
+	l.items = json_array();
+	return reply_items(req, res, "roles", l.items,
+			   role_list(st, &req->caller, http_query(req, "name"),
+				     http_query(req, "domain_id"), render_add_role, &l));
 }
 
 int h_role_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, GET_ROLE, "role_id", "role", render_role);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return reply_role(req, res, 200, st, http_param(req, "role_id"));
 }
 
 static int check_role_body(struct http_response *res, const json_t *ro)
@@ -65,7 +84,6 @@ int h_role_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
 	char id[ID_HEX_LEN + 1];
-	struct store_stmt *q = NULL;
 	const char *name;
 	struct store *st;
 	int r;
@@ -81,52 +99,12 @@ int h_role_create(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	id_new(id);
-	r = store_exec(st, "INSERT INTO role (id, name, description, revision) VALUES (?, ?, ?, ?)",
-		       "sssi", id, name, json_str(ro, "description"), store_txn_revision(st));
-	if (r == -EEXIST)
-		r = http_error(
-		    res, 409,
-		    "Conflict occurred attempting to store role - Duplicate entry found with name %s.",
-		    name);
+	r = role_create(st, &req->caller, name, json_str(ro, "description"), id);
+	if (r < 0)
+		r = role_error(req, res, r, name, NULL);
 	if (write_end(req, res, st, r, "role") < 0)
 		return -1;
-	r = store_query(st, &q, GET_ROLE, "s", id);
-	return reply_row(req, res, 201, "role", render_role, r, q, "role", id);
-}
-
-/* Tokens carry role names, so a renamed or deleted role ends the tokens
- * of everyone holding it. */
-static int revoke_role_holders(struct store *st, const char *role_id)
-{
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q,
-			    "SELECT DISTINCT user_id FROM project_role WHERE role_id = ?1 UNION"
-			    " SELECT DISTINCT user_id FROM domain_role WHERE role_id = ?1",
-			    "s", role_id);
-	char **users = NULL;
-	int n = 0;
-
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0) {
-		char **nu = realloc(users, sizeof(*users) * (size_t)(n + 1));
-		if (!nu || !(nu[n] = strdup(store_text(q, 0)))) {
-			users = nu ? nu : users;
-			r = -ENOMEM;
-			break;
-		}
-		users = nu;
-		n++;
-	}
-	store_done(q);
-	for (int i = 0; i < n; i++) {
-		if (r >= 0)
-			r = identity_revoke(st, users[i], NULL, NULL, NULL);
-		free(users[i]);
-	}
-	free(users);
-	return r;
+	return reply_role(req, res, 201, st, id);
 }
 
 int h_role_update(struct http_request *req, struct http_response *res)
@@ -135,7 +113,6 @@ int h_role_update(struct http_request *req, struct http_response *res)
 	json_t *ro;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "role", role_fields, ARRAY_SIZE(role_fields), &ro);
-	struct store_stmt *q = NULL;
 	struct store *st;
 	int r;
 
@@ -146,24 +123,12 @@ int h_role_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st,
-		       "UPDATE role SET name = COALESCE(?, name), description = COALESCE(?,"
-		       " description), revision = ? WHERE id = ?",
-		       "ssis", json_str(ro, "name"), json_str(ro, "description"),
-		       store_txn_revision(st), id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find role: %s.", id);
-	if (r == -EEXIST)
-		r = http_error(
-		    res, 409,
-		    "Conflict occurred attempting to store role - Duplicate entry found with name %s.",
-		    json_str(ro, "name"));
-	if (r > 0 && json_str(ro, "name"))
-		r = revoke_role_holders(st, id);
+	r = role_update(st, &req->caller, id, json_str(ro, "name"), json_str(ro, "description"));
+	if (r < 0)
+		r = role_error(req, res, r, json_str(ro, "name"), id);
 	if (write_end(req, res, st, r, "role") < 0)
 		return -1;
-	r = store_query(st, &q, GET_ROLE, "s", id);
-	return reply_row(req, res, 200, "role", render_role, r, q, "role", id);
+	return reply_role(req, res, 200, st, id);
 }
 
 int h_role_delete(struct http_request *req, struct http_response *res)
@@ -174,11 +139,9 @@ int h_role_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = revoke_role_holders(st, id);
-	if (r >= 0)
-		r = store_exec(st, "DELETE FROM role WHERE id = ?", "s", id);
-	if (r == 0)
-		r = http_error(res, 404, "Could not find role: %s.", id);
+	r = role_delete(st, &req->caller, id);
+	if (r < 0)
+		r = role_error(req, res, r, NULL, id);
 	if (write_end(req, res, st, r, "role") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);
@@ -186,104 +149,73 @@ int h_role_delete(struct http_request *req, struct http_response *res)
 
 /* --- grants --- */
 
-static bool on_project(const struct http_request *req)
+/* The grant the path names. */
+static struct grant grant_of(const struct http_request *req)
 {
-	return strncmp(req->path, "/v3/projects/", 13) == 0;
+	return (struct grant){ strncmp(req->path, "/v3/projects/", 13) == 0,
+			       http_param(req, "target_id"), http_param(req, "user_id"),
+			       http_param(req, "role_id") };
 }
 
-/* Check that target, user and (when given) role exist; fills a 404. */
-static int grant_targets(struct http_request *req, struct http_response *res, struct store *st)
+static int grant_error(struct http_request *req, struct http_response *res, int r,
+		       const struct grant *g, const char *missing)
 {
-	const char *target = http_param(req, "target_id");
-	const char *user = http_param(req, "user_id");
-	const char *role = http_param(req, "role_id");
-	int r;
-
-	r = identity_exists(st,
-			    on_project(req) ? "SELECT 1 FROM project WHERE id = ?"
-					    : "SELECT 1 FROM domain WHERE id = ?",
-			    target);
-	if (r == 0)
-		return http_error(res, 404, "Could not find %s: %s.",
-				  on_project(req) ? "project" : "domain", target);
-	if (r > 0)
-		r = identity_exists(st, "SELECT 1 FROM users WHERE id = ?", user);
-	if (r == 0)
-		return http_error(res, 404, "Could not find user: %s.", user);
-	if (r > 0 && role)
-		r = identity_exists(st, "SELECT 1 FROM role WHERE id = ?", role);
-	if (r == 0)
-		return http_error(res, 404, "Could not find role: %s.", role);
-	return r < 0 ? http_error_errno(res, r, "grant") : 0;
+	if (r != -ENOENT || !missing)
+		return reply_error(req, res, r, "grant", NULL);
+	if (strcmp(missing, "role assignment") == 0)
+		return http_error(res, 404, "Could not find role assignment.");
+	return http_error(res, 404, "Could not find %s: %s.", missing,
+			  strcmp(missing, "user") == 0   ? g->user_id
+			  : strcmp(missing, "role") == 0 ? g->role_id
+							 : g->target_id);
 }
 
 int h_grant_list(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
+	struct grant g = grant_of(req);
+	struct render_list l = { req, NULL };
+	const char *missing;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (grant_targets(req, res, st) < 0)
-		return -1;
-	r = store_query(st, &q,
-			on_project(req)
-			    ? "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
-			      " project_role WHERE project_id = ? AND user_id = ?) ORDER BY name"
-			    : "SELECT " ROLE_COLS " FROM role WHERE id IN (SELECT role_id FROM"
-			      " domain_role WHERE domain_id = ? AND user_id = ?) ORDER BY name",
-			"ss", http_param(req, "target_id"), http_param(req, "user_id"));
-	return reply_rows(req, res, "roles", render_role, r, q);
+	l.items = json_array();
+	r = grant_list(st, &req->caller, &g, render_add_role, &l, &missing);
+	if (r < 0) {
+		json_decref(l.items);
+		return grant_error(req, res, r, &g, missing);
+	}
+	return reply_items(req, res, "roles", l.items, 0);
 }
 
 int h_grant_check(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
-	struct store_stmt *q = NULL;
+	struct grant g = grant_of(req);
+	const char *missing;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (grant_targets(req, res, st) < 0)
-		return -1;
-	r = store_query(st, &q,
-			on_project(req) ? "SELECT 1 FROM project_role WHERE project_id = ? AND"
-					  " user_id = ? AND role_id = ?"
-					: "SELECT 1 FROM domain_role WHERE domain_id = ? AND"
-					  " user_id = ? AND role_id = ?",
-			"sss", http_param(req, "target_id"), http_param(req, "user_id"),
-			http_param(req, "role_id"));
-	if (r == 0) {
-		r = store_next(q);
-		store_done(q);
-	}
+	r = grant_check(st, &req->caller, &g, &missing);
 	if (r < 0)
-		return http_error_errno(res, r, "grant");
-	if (r == 0)
-		return http_error(res, 404, "Could not find role assignment.");
+		return grant_error(req, res, r, &g, missing);
 	return http_reply(res, 204, NULL);
 }
 
 int h_grant_put(struct http_request *req, struct http_response *res)
 {
 	struct store *st = api_write_begin(req, res);
+	struct grant g = grant_of(req);
+	const char *missing;
 	int r;
 
 	if (!st)
 		return -1;
-	r = grant_targets(req, res, st);
-	if (r >= 0) {
-		r = store_exec(st,
-			       on_project(req) ? "INSERT INTO project_role (project_id, user_id,"
-						 " role_id, revision) VALUES (?, ?, ?, ?)"
-					       : "INSERT INTO domain_role (domain_id, user_id,"
-						 " role_id, revision) VALUES (?, ?, ?, ?)",
-			       "sssi", http_param(req, "target_id"), http_param(req, "user_id"),
-			       http_param(req, "role_id"), store_txn_revision(st));
-		if (r == -EEXIST) /* granting twice is not an error */
-			r = 0;
-	}
+	r = grant_put(st, &req->caller, &g, &missing);
+	if (r < 0)
+		r = grant_error(req, res, r, &g, missing);
 	if (write_end(req, res, st, r, "grant") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);
@@ -291,27 +223,16 @@ int h_grant_put(struct http_request *req, struct http_response *res)
 
 int h_grant_delete(struct http_request *req, struct http_response *res)
 {
-	const char *target = http_param(req, "target_id");
-	const char *user = http_param(req, "user_id");
 	struct store *st = api_write_begin(req, res);
+	struct grant g = grant_of(req);
+	const char *missing;
 	int r;
 
 	if (!st)
 		return -1;
-	r = grant_targets(req, res, st);
-	if (r >= 0)
-		r = store_exec(st,
-			       on_project(req) ? "DELETE FROM project_role WHERE project_id = ? AND"
-						 " user_id = ? AND role_id = ?"
-					       : "DELETE FROM domain_role WHERE domain_id = ? AND"
-						 " user_id = ? AND role_id = ?",
-			       "sss", target, user, http_param(req, "role_id"));
-	if (r == 0)
-		r = http_error(res, 404, "Could not find role assignment.");
-	/* The user's tokens for that target carry the role: end them. */
-	if (r > 0)
-		r = on_project(req) ? identity_revoke(st, user, target, NULL, NULL)
-				    : identity_revoke(st, user, NULL, target, NULL);
+	r = grant_delete(st, &req->caller, &g, &missing);
+	if (r < 0)
+		r = grant_error(req, res, r, &g, missing);
 	if (write_end(req, res, st, r, "grant") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -97,6 +97,13 @@ int user_get(struct store *st, const struct caller *c, const char *id, user_fn f
 	return r < 0 ? r : n ? 0 : -ENOENT;
 }
 
+int user_exists(struct store *st, const char *id)
+{
+	char domain_id[65];
+
+	return user_domain(st, id, domain_id);
+}
+
 /* The rows user_in names exist: -ESRCH the domain, -ENXIO the default
  * project. */
 static int check_refs(struct store *st, const char *domain_id, const char *project_id)

@@ -1,0 +1,166 @@
+/* role.c - the role table: every statement on it, its invariant (tokens
+ * carry role names, so renaming or deleting a role ends the tokens of
+ * everyone holding it) and the policy checks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "identity/identity.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+#define ROLE_COLS "id, name, description"
+
+static int each_row(struct store_stmt *q, int r, role_fn fn, void *ctx, int *n)
+{
+	struct role ro;
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		ro = (struct role){ store_text(q, 0), store_text(q, 1), store_text(q, 2) };
+		r = fn(ctx, &ro);
+		if (r < 0)
+			break;
+		if (n)
+			(*n)++;
+	}
+	store_done(q);
+	return r;
+}
+
+int role_list(struct store *st, const struct caller *c, const char *name, const char *domain_id,
+	      role_fn fn, void *ctx)
+{
+	struct store_stmt *q = NULL;
+	int r = policy_check(c, "identity:list_roles", NULL);
+
+	if (r < 0)
+		return r;
+	/* Roles are global; a domain_id filter names domain-specific roles,
+	 * of which there are none. */
+	r = store_query(st, &q,
+			"SELECT " ROLE_COLS " FROM role WHERE (?1 IS NULL OR name = ?1)"
+			" AND ?2 IS NULL ORDER BY name",
+			"ss", name, domain_id);
+	return each_row(q, r, fn, ctx, NULL);
+}
+
+int role_get(struct store *st, const struct caller *c, const char *id, role_fn fn, void *ctx)
+{
+	struct store_stmt *q = NULL;
+	int n = 0, r = policy_check(c, "identity:get_role", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_query(st, &q, "SELECT " ROLE_COLS " FROM role WHERE id = ?", "s", id);
+	r = each_row(q, r, fn, ctx, &n);
+	return r < 0 ? r : n ? 0 : -ENOENT;
+}
+
+int role_exists(struct store *st, const char *id)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT 1 FROM role WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	store_done(q);
+	return r;
+}
+
+int role_id_by_name(struct store *st, const char *name, char out[65])
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT id FROM role WHERE name = ?", "s", name);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(out, 65, "%s", store_text(q, 0));
+	store_done(q);
+	return r;
+}
+
+int role_create(struct store *st, const struct caller *c, const char *name,
+		const char *description, char *id_out)
+{
+	int r = policy_check(c, "identity:create_role", NULL);
+
+	if (r < 0)
+		return r;
+	id_new(id_out);
+	r = store_exec(st, "INSERT INTO role (id, name, description, revision) VALUES (?, ?, ?, ?)",
+		       "sssi", id_out, name, description, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}
+
+/* Tokens carry role names, so a renamed or deleted role ends the tokens
+ * of everyone holding it. */
+static int revoke_holders(struct store *st, const char *role_id)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q,
+			    "SELECT DISTINCT user_id FROM project_role WHERE role_id = ?1 UNION"
+			    " SELECT DISTINCT user_id FROM domain_role WHERE role_id = ?1",
+			    "s", role_id);
+	char **users = NULL;
+	int n = 0;
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		char **nu = realloc(users, sizeof(*users) * (size_t)(n + 1));
+		if (!nu || !(nu[n] = strdup(store_text(q, 0)))) {
+			users = nu ? nu : users;
+			r = -ENOMEM;
+			break;
+		}
+		users = nu;
+		n++;
+	}
+	store_done(q);
+	for (int i = 0; i < n; i++) {
+		if (r >= 0)
+			r = identity_revoke(st, users[i], NULL, NULL, NULL);
+		free(users[i]);
+	}
+	free(users);
+	return r;
+}
+
+int role_update(struct store *st, const struct caller *c, const char *id, const char *name,
+		const char *description)
+{
+	int r = policy_check(c, "identity:update_role", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_exec(st,
+		       "UPDATE role SET name = COALESCE(?, name), description = COALESCE(?,"
+		       " description), revision = ? WHERE id = ?",
+		       "ssis", name, description, store_txn_revision(st), id);
+	if (r == 0)
+		return -ENOENT;
+	if (r > 0 && name)
+		r = revoke_holders(st, id);
+	return r < 0 ? r : 0;
+}
+
+int role_delete(struct store *st, const struct caller *c, const char *id)
+{
+	int r = policy_check(c, "identity:delete_role", NULL);
+
+	if (r < 0)
+		return r;
+	r = revoke_holders(st, id);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM role WHERE id = ?", "s", id);
+	if (r == 0)
+		return -ENOENT;
+	return r < 0 ? r : 0;
+}
