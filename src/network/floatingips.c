@@ -17,63 +17,22 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define FIP_COLS                                                                                   \
-	"id, project_id, description, floating_network_id, floating_ip_address,"                 \
-	" floating_port_id, port_id, fixed_ip_address, router_id, status, created_at,"            \
-	" updated_at, revision"
-
-static json_t *text_or_null(struct store_stmt *q, int col)
-{
-	return store_text(q, col) ? json_string(store_text(q, col)) : json_null();
-}
-
-static json_t *render_fip(const struct caller *c, struct store *st, struct store_stmt *q)
-{
-	(void)c;
-	(void)st;
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:[],s:[]}", "id",
-			 store_text(q, 0), "project_id", store_text(q, 1), "tenant_id",
-			 store_text(q, 1), "description", store_text(q, 2), "floating_network_id",
-			 store_text(q, 3), "floating_ip_address", store_text(q, 4), "port_id",
-			 text_or_null(q, 6), "fixed_ip_address", text_or_null(q, 7), "router_id",
-			 text_or_null(q, 8), "status", store_text(q, 9), "created_at",
-			 network_time(store_int(q, 10)), "updated_at", network_time(store_int(q, 11)),
-			 "revision_number", (json_int_t)store_int(q, 12), "tags",
-			 "port_forwardings");
-}
-
-/* What the handlers need of a floating IP. */
-struct fip_row {
-	char id[65], project_id[65], network_id[65], address[65], floating_port_id[65];
-	char port_id[65];
-};
-
-/* Floating IP id as the caller may see it: 0, -ENOENT, or -errno. With
- * out non-NULL, its rendering too (new reference). */
+/* Floating IP id as c may see it: 0, -ENOENT, or -errno. With out
+ * non-NULL, its rendering too (new reference). */
 static int fip_load(const struct caller *c, struct store *st, const char *id,
 		    struct fip_row *f, json_t **out)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT " FIP_COLS " FROM floatingip WHERE id = ?", "s", id);
+	int r = fip_store_get(c, st, id, f, out);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r == 0 || (r > 0 && !policy_allows(c, "get_floatingip",
-					       &(struct target){ .project_id = store_text(q, 1) })))
+	if (r >= 0 && !policy_allows(c, "get_floatingip",
+				     &(struct target){ .project_id = f->project_id })) {
+		if (out) {
+			json_decref(*out);
+			*out = NULL;
+		}
 		r = -ENOENT;
-	if (r > 0) {
-		snprintf(f->id, sizeof(f->id), "%s", store_text(q, 0));
-		snprintf(f->project_id, sizeof(f->project_id), "%s", store_text(q, 1));
-		snprintf(f->network_id, sizeof(f->network_id), "%s", store_text(q, 3));
-		snprintf(f->address, sizeof(f->address), "%s", store_text(q, 4));
-		snprintf(f->floating_port_id, sizeof(f->floating_port_id), "%s", store_text(q, 5));
-		snprintf(f->port_id, sizeof(f->port_id), "%s", store_text(q, 6) ? store_text(q, 6) : "");
-		if (out)
-			*out = render_fip(c, st, q);
 	}
-	store_done(q);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* The association asked for: port_id and fixed_ip_address, and the router
@@ -121,7 +80,6 @@ static int check_assoc(const struct caller *c, struct store *st, const struct fi
 		       struct http_response *res)
 {
 	_cleanup_free_ char *net_project = NULL;
-	struct store_stmt *q;
 	char other[65] = "", other_addr[65] = "";
 	struct port_row p;
 	struct target t;
@@ -148,21 +106,10 @@ static int check_assoc(const struct caller *c, struct store *st, const struct fi
 	if (r == -ENOENT)
 		return http_error(res, 404, "External network %s is not reachable from subnet %s.  Therefore, cannot associate Port %s with a Floating IP.", f->network_id, a->subnet_id, port_id);
 	/* One floating IP per fixed IP on a network. */
-	r = store_query(st, &q,
-			"SELECT id, floating_ip_address FROM floatingip WHERE port_id = ?"
-			" AND fixed_ip_address = ? AND floating_network_id = ? AND id != ?",
-			"ssss", port_id, a->fixed_ip, f->network_id, f->id);
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0) {
-			snprintf(other, sizeof(other), "%s", store_text(q, 0));
-			snprintf(other_addr, sizeof(other_addr), "%s", store_text(q, 1));
-		}
-		store_done(q);
-	}
-	if (r < 0)
+	r = fip_store_find_fixed(st, port_id, a->fixed_ip, f->network_id, f->id, other, other_addr);
+	if (r < 0 && r != -ENOENT)
 		return http_error_errno(res, r, "floating IPs");
-	if (r > 0)
+	if (r == 0)
 		return http_error(res, 409, "Cannot associate floating IP %s (%s) with port %s using fixed IP %s, as that fixed IP already has a floating IP on external network %s.", other_addr, other, port_id, a->fixed_ip, f->network_id);
 	return 0;
 }
@@ -171,11 +118,8 @@ static int check_assoc(const struct caller *c, struct store *st, const struct fi
  * network node carrying the router reports the NAT in place. */
 static int set_assoc(struct store *st, const char *fip_id, const struct assoc *a)
 {
-	return store_exec(st,
-			  "UPDATE floatingip SET port_id = ?, fixed_ip_address = ?, router_id = ?,"
-			  " status = 'DOWN', updated_at = ?, revision = ? WHERE id = ?",
-			  "sssiis", a ? a->port_id : NULL, a ? a->fixed_ip : NULL,
-			  a ? a->router_id : NULL, now_usec(), store_txn_revision(st), fip_id);
+	return fip_store_set_assoc(st, fip_id, a ? a->port_id : NULL, a ? a->fixed_ip : NULL,
+				   a ? a->router_id : NULL);
 }
 
 /* fip_load with its errors in res (404, or the store's): 0 or -1. */
@@ -194,10 +138,9 @@ static int fip_find(const struct caller *c, struct store *st, const char *id,
 int h_fip_list(struct http_request *req, struct http_response *res)
 {
 	static const struct network_lister l = { "floatingips", "floating IPs", "get_floatingip",
-						 network_target_col1, render_fip };
+						 network_target_col1, fip_store_render_row };
 
-	return network_list_sql(req, res, &l,
-				"SELECT " FIP_COLS " FROM floatingip ORDER BY created_at, id", "");
+	return network_list_sql(req, res, &l, fip_store_list_sql, "");
 }
 
 int h_fip_get(struct http_request *req, struct http_response *res)
@@ -246,7 +189,6 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	const char *project, *port_id;
 	char port[UUID_LEN + 1];
 	struct store *st;
-	int64_t now = now_usec();
 	int r;
 
 	if (!body || !(project = l3_body_project(&req->caller, "create_floatingip", o, res)))
@@ -292,17 +234,14 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	}
 	if (r >= 0 && (!(ips = port_fixed_ips(st, port)) || json_array_size(ips) == 0))
 		r = http_error(res, 409, "No more IP addresses available on network %s.", f.network_id);
-	if (r >= 0 && (r = store_exec(st,
-				      "INSERT INTO floatingip (id, project_id, description,"
-				      " floating_network_id, floating_ip_address, floating_port_id,"
-				      " status, created_at, updated_at, revision)"
-				      " VALUES (?, ?, ?, ?, ?, ?, 'DOWN', ?, ?, ?)",
-				      "ssssssiii", f.id, project,
-				      json_str(o, "description") ? json_str(o, "description") : "",
-				      f.network_id,
-				      json_string_value(json_object_get(json_array_get(ips, 0), "ip_address")),
-				      port, now, now, store_txn_revision(st))) < 0)
-		r = http_error_errno(res, r, "floating IP");
+	if (r >= 0) {
+		snprintf(f.project_id, sizeof(f.project_id), "%s", project);
+		snprintf(f.address, sizeof(f.address), "%s",
+			 json_string_value(json_object_get(json_array_get(ips, 0), "ip_address")));
+		snprintf(f.floating_port_id, sizeof(f.floating_port_id), "%s", port);
+		if ((r = fip_store_insert(st, &f, json_str(o, "description"))) < 0)
+			r = http_error_errno(res, r, "floating IP");
+	}
 	if (r >= 0 && port_id && (r = set_assoc(st, f.id, &a)) < 0)
 		r = http_error_errno(res, r, "floating IP");
 	if (r >= 0 && !(out = fip_render(&req->caller, st, f.id)))
@@ -342,12 +281,10 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 		if (r >= 0)
 			r = set_assoc(st, id, &a);
 	}
-	if (r >= 0 && json_object_get(o, "description"))
-		r = store_exec(st, "UPDATE floatingip SET description = ? WHERE id = ?", "ss",
-			       json_str(o, "description") ? json_str(o, "description") : "", id);
 	if (r >= 0)
-		r = store_exec(st, "UPDATE floatingip SET updated_at = ?, revision = ? WHERE id = ?",
-			       "iis", now_usec(), store_txn_revision(st), id);
+		r = fip_store_update(st, id, json_object_get(o, "description")
+						 ? (json_str(o, "description") ? json_str(o, "description") : "")
+						 : NULL);
 	if (r >= 0 && !(out = fip_render(&req->caller, st, id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "floating IP", 200, "floatingip", out);
@@ -366,7 +303,7 @@ int h_fip_delete(struct http_request *req, struct http_response *res)
 	/* The row names its port: the row goes first, then the port and its
 	 * address. */
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM floatingip WHERE id = ?", "s", id);
+		r = fip_store_delete(st, id);
 	if (r >= 0)
 		r = port_delete(st, f.floating_port_id);
 	if (api_write_end(res, st, r, "floating IP") < 0)

@@ -84,6 +84,39 @@ struct l3_router {
 	bool enable_snat;
 };
 
+/* router_store.c: the router table, and only it (no policy) */
+/* Read router id into rt: 0, -ENOENT, or -errno. */
+int router_store_get(struct store *st, const char *id, struct l3_router *rt);
+/* Insert rt (id, project, enable_snat, host; no gateway yet), ACTIVE. */
+int router_store_insert(struct store *st, const struct l3_router *rt, const char *name,
+			const char *description, bool admin_state_up);
+/* Change what is not NULL, bump the revision: 0, -ENOENT, or -errno. */
+int router_store_update(struct store *st, const char *id, const char *name,
+			const char *description, const bool *admin_state_up);
+/* Bump the router's revision (its legs changed). */
+int router_store_touch(struct store *st, const char *id);
+/* Store rt's gateway ("" members: none) and enable_snat. 0 or -errno. */
+int router_store_set_gateway(struct store *st, const struct l3_router *rt);
+/* The status the agent of host reported; 1 changed, 0 not, -errno. */
+int router_store_set_status(struct store *st, const char *host, const char *id,
+			    const char *status);
+/* Place router id on host (scheduling). 0 or -errno. */
+int router_store_set_host(struct store *st, const char *id, const char *host);
+/* Delete the row. 0 or -errno. */
+int router_store_delete(struct store *st, const char *id);
+/* A row of router_store_list_sql (or of id) as the API shows it to c
+ * (distributed and ha by policy); new reference, NULL on error. */
+json_t *router_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
+json_t *router_store_render(const struct caller *c, struct store *st, const char *id);
+/* Every router in the API's order (project in column 2). */
+extern const char router_store_list_sql[];
+/* Routers not on host (one text argument): "id, roles, last_seen" of
+ * their host, as schedule.c's orphans reads them. */
+extern const char router_store_orphans_sql[];
+/* Enabled hosts with "name, roles, last_seen, routers carried", the
+ * least loaded first. */
+extern const char router_store_hosts_sql[];
+
 /* routers.c */
 /* Read router id as the caller may see it into rt: 0, -ENOENT (missing
  * or another project's), or -errno. */
@@ -93,8 +126,6 @@ int l3_router_load(const struct caller *c, struct store *st, const char *id,
  * found", or the store's): 0 or -1. */
 int l3_router_find(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt, struct http_response *res);
-/* Router id as the API shows it (new reference; NULL on error). */
-json_t *l3_router_render(const struct caller *c, struct store *st, const char *id);
 /* 0 when network_id is visible to the caller and router:external; else
  * 404 or 400 (worded for resource "router" or "floatingip") in res, -1. */
 int l3_check_external(const struct caller *c, struct store *st, const char *network_id,
@@ -108,6 +139,46 @@ int h_router_delete(struct http_request *req, struct http_response *res);
 /* router_interfaces.c */
 int h_router_add_interface(struct http_request *req, struct http_response *res);
 int h_router_remove_interface(struct http_request *req, struct http_response *res);
+
+/* What floatingips.c needs of a floating IP. */
+struct fip_row {
+	char id[65], project_id[65], network_id[65], address[65], floating_port_id[65];
+	char port_id[65];
+};
+
+/* fip_store.c: the floatingip table, and only it (no policy) */
+/* Read floating IP id into f (and with out, its rendering for c, a new
+ * reference): 0, -ENOENT, or -errno. */
+int fip_store_get(const struct caller *c, struct store *st, const char *id, struct fip_row *f,
+		  json_t **out);
+/* Insert f (id, project, network, address, its port), DOWN. */
+int fip_store_insert(struct store *st, const struct fip_row *f, const char *description);
+/* Associate id with port_id's fixed_ip through router_id (all NULL:
+ * none); DOWN until the network node reports the NAT. */
+int fip_store_set_assoc(struct store *st, const char *id, const char *port_id,
+			const char *fixed_ip, const char *router_id);
+/* Set the description when not NULL, bump the revision. */
+int fip_store_update(struct store *st, const char *id, const char *description);
+int fip_store_delete(struct store *st, const char *id);
+/* Disassociate every floating IP of port_id (the port goes). */
+int fip_store_release_port(struct store *st, const char *port_id);
+/* How many floating IPs go through router_id / through its leg on
+ * subnet_id. 0 or -errno. */
+int fip_store_count_on_router(struct store *st, const char *router_id, int64_t *n);
+int fip_store_count_via_subnet(struct store *st, const char *router_id, const char *subnet_id,
+			       int64_t *n);
+/* The floating IP (other than except_id) of network_id on port_id's
+ * fixed_ip into id and address: 0, -ENOENT, or -errno. */
+int fip_store_find_fixed(struct store *st, const char *port_id, const char *fixed_ip,
+			 const char *network_id, const char *except_id, char id[65],
+			 char address[65]);
+/* The status the agent of host (carrying its router) reported; 1
+ * changed, 0 not, -errno. */
+int fip_store_set_status(struct store *st, const char *host, const char *id, const char *status);
+/* A row of fip_store_list_sql as the API shows it (new reference). */
+json_t *fip_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
+/* Every floating IP in the API's order (project in column 1). */
+extern const char fip_store_list_sql[];
 
 /* floatingips.c */
 int h_fip_list(struct http_request *req, struct http_response *res);

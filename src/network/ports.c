@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "network/l3.h"
 #include "network/network.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -266,20 +267,17 @@ static bool is_router_interface(const char *device_owner)
 static int check_device_id(const struct caller *c, struct store *st, const char *device_owner,
 			   const char *device_id, struct net_fault *f)
 {
-	struct store_stmt *q;
+	struct l3_router rt;
 	int r;
 
 	if (!is_router_interface(device_owner) || !device_id || !device_id[0])
 		return 0;
-	r = store_query(st, &q, "SELECT project_id FROM router WHERE id = ?", "s", device_id);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0) {
-		struct target t = { .project_id = store_text(q, 0) };
-		r = policy_allows(c, "add_router_interface", &t) ? 0 : -EEXIST;
-	}
-	store_done(q);
+	r = router_store_get(st, device_id, &rt);
+	if (r == -ENOENT)
+		return 0; /* not a router's id: Neutron's check lets it be */
+	if (r >= 0 && !policy_allows(c, "add_router_interface",
+				     &(struct target){ .project_id = rt.project_id }))
+		r = -EEXIST;
 	if (r == -EEXIST)
 		return net_fault(f, r, NF_DEVICE_NOT_OWNED, device_id, NULL);
 	return r < 0 ? r : 0;
@@ -509,10 +507,7 @@ int port_remove(const struct caller *c, struct store *st, const char *id, struct
 
 int port_delete(struct store *st, const char *port_id)
 {
-	int r = store_exec(st,
-			   "UPDATE floatingip SET port_id = NULL, fixed_ip_address = NULL,"
-			   " router_id = NULL, revision = ? WHERE port_id = ?",
-			   "is", store_txn_revision(st), port_id);
+	int r = fip_store_release_port(st, port_id);
 
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM port_security_group WHERE port_id = ?", "s", port_id);

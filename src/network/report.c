@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "network/l3.h"
 #include "network/network.h"
 #include "store/store.h"
 
@@ -35,25 +36,6 @@ static int check_member(const json_t *list, const char *const *statuses)
 	return 0;
 }
 
-/* Apply each {"id","status"} of list with sql (?1 status, ?2 revision,
- * ?3 now, ?4 id, ?5 host). Only changes write: a steady state does not
- * move the revision of every row at every report. */
-static int apply(struct store *st, const char *host, const json_t *list, const char *sql)
-{
-	const json_t *e;
-	size_t i;
-	int r = 0;
-
-	json_array_foreach(list, i, e)
-	{
-		r = store_exec(st, sql, "siiss", json_str(e, "status"), store_txn_revision(st),
-			       now_usec(), json_str(e, "id"), host);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 int network_report(struct store *st, const char *host, const json_t *report)
 {
 	static const char *const port_states[] = { "ACTIVE", "DOWN", "BUILD", "ERROR", NULL };
@@ -72,14 +54,11 @@ int network_report(struct store *st, const char *host, const json_t *report)
 	json_array_foreach(ports, i, e)
 		if (r >= 0)
 			r = port_store_set_status(st, host, json_str(e, "id"), json_str(e, "status"));
-	if (r >= 0)
-		r = apply(st, host, routers,
-			  "UPDATE router SET status = ?1, revision = ?2, updated_at = ?3"
-			  " WHERE id = ?4 AND host = ?5 AND status <> ?1");
-	if (r >= 0)
-		r = apply(st, host, fips,
-			  "UPDATE floatingip SET status = ?1, revision = ?2, updated_at = ?3"
-			  " WHERE id = ?4 AND status <> ?1 AND router_id IN"
-			  " (SELECT id FROM router WHERE host = ?5)");
+	json_array_foreach(routers, i, e)
+		if (r >= 0)
+			r = router_store_set_status(st, host, json_str(e, "id"), json_str(e, "status"));
+	json_array_foreach(fips, i, e)
+		if (r >= 0)
+			r = fip_store_set_status(st, host, json_str(e, "id"), json_str(e, "status"));
 	return r < 0 ? r : 0;
 }

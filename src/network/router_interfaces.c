@@ -105,8 +105,7 @@ static int reply_interface(struct http_response *res, const struct l3_router *rt
 
 static int touch_router(struct store *st, const struct l3_router *rt)
 {
-	return store_exec(st, "UPDATE router SET updated_at = ?, revision = ? WHERE id = ?", "iis",
-			  now_usec(), store_txn_revision(st), rt->id);
+	return router_store_touch(st, rt->id);
 }
 
 /* {"subnet_id": …} or {"port_id": …}, exactly one for add. */
@@ -297,11 +296,7 @@ int h_router_remove_interface(struct http_request *req, struct http_response *re
 		r = find_leg(st, &rt, body, port, &sn, res);
 	/* Floating IPs reach their fixed IPs through this leg. */
 	if (r >= 0) {
-		r = network_count(st, &fips,
-				  "SELECT count(*) FROM floatingip f JOIN ip_allocation a"
-				  " ON a.port_id = f.port_id AND a.ip_address = f.fixed_ip_address"
-				  " WHERE f.router_id = ? AND a.subnet_id = ?",
-				  "ss", rt.id, sn.id);
+		r = fip_store_count_via_subnet(st, rt.id, sn.id, &fips);
 		if (r < 0)
 			r = http_error_errno(res, r, "floating IPs");
 		else if (fips > 0)

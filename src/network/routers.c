@@ -18,10 +18,6 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define ROUTER_COLS                                                                                \
-	"id, name, project_id, description, admin_state_up, status, gw_network_id, gw_port_id,"    \
-	" enable_snat, host, created_at, updated_at, revision"
-
 static void copy(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
@@ -30,28 +26,11 @@ static void copy(char *dst, size_t len, const char *src)
 int l3_router_load(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT id, project_id, gw_network_id, gw_port_id, enable_snat, host"
-			    " FROM router WHERE id = ?",
-			    "s", id);
+	int r = router_store_get(st, id, rt);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r == 0 || (r > 0 && !policy_allows(c, "get_router",
-					       &(struct target){ .project_id = store_text(q, 1) })))
+	if (r >= 0 && !policy_allows(c, "get_router", &(struct target){ .project_id = rt->project_id }))
 		r = -ENOENT;
-	if (r > 0) {
-		copy(rt->id, sizeof(rt->id), store_text(q, 0));
-		copy(rt->project_id, sizeof(rt->project_id), store_text(q, 1));
-		copy(rt->gw_network_id, sizeof(rt->gw_network_id), store_text(q, 2));
-		copy(rt->gw_port_id, sizeof(rt->gw_port_id), store_text(q, 3));
-		rt->enable_snat = store_bool(q, 4);
-		copy(rt->host, sizeof(rt->host), store_text(q, 5));
-	}
-	store_done(q);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 int l3_router_find(const struct caller *c, struct store *st, const char *id,
@@ -66,49 +45,6 @@ int l3_router_find(const struct caller *c, struct store *st, const char *id,
 	return 0;
 }
 
-/* One row of ROUTER_COLS as the API shows it (new reference; NULL on error). */
-static json_t *render_router(const struct caller *c, struct store *st,
-			     struct store_stmt *q)
-{
-	json_t *o, *gw = json_null();
-
-	if (store_text(q, 6) && store_text(q, 7)) {
-		json_t *ips = port_fixed_ips(st, store_text(q, 7));
-		if (!ips)
-			return NULL;
-		gw = json_pack("{s:s,s:b,s:o}", "network_id", store_text(q, 6), "enable_snat",
-			       store_bool(q, 8), "external_fixed_ips", ips);
-	}
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:[],s:[],s:[],s:n,s:[],s:o,s:o,s:I}",
-		      "id", store_text(q, 0), "name", store_text(q, 1), "project_id",
-		      store_text(q, 2), "tenant_id", store_text(q, 2), "description",
-		      store_text(q, 3), "admin_state_up", store_bool(q, 4), "status",
-		      store_text(q, 5), "external_gateway_info", gw, "routes",
-		      "availability_zones", "availability_zone_hints", "flavor_id", "tags",
-		      "created_at", network_time(store_int(q, 10)), "updated_at",
-		      network_time(store_int(q, 11)), "revision_number",
-		      (json_int_t)store_int(q, 12));
-	/* Neutron shows these to admins only (policy). */
-	if (o && policy_allows(c, "get_router:distributed", NULL))
-		json_object_set_new(o, "distributed", json_false());
-	if (o && policy_allows(c, "get_router:ha", NULL))
-		json_object_set_new(o, "ha", json_false());
-	return o;
-}
-
-json_t *l3_router_render(const struct caller *c, struct store *st, const char *id)
-{
-	struct store_stmt *q;
-	json_t *o = NULL;
-
-	if (store_query(st, &q, "SELECT " ROUTER_COLS " FROM router WHERE id = ?", "s", id) < 0)
-		return NULL;
-	if (store_next(q) > 0)
-		o = render_router(c, st, q);
-	store_done(q);
-	return o;
-}
-
 /* ---- the external gateway ---- */
 
 /* Floating IPs go through the router's gateway: it stays while they do. */
@@ -116,8 +52,7 @@ static int gw_check_unused(struct store *st, const struct l3_router *rt,
 			   struct http_response *res)
 {
 	int64_t n = 0;
-	int r = network_count(st, &n, "SELECT count(*) FROM floatingip WHERE router_id = ?",
-				      "s", rt->id);
+	int r = fip_store_count_on_router(st, rt->id, &n);
 
 	if (r < 0)
 		return http_error_errno(res, r, "floating IPs");
@@ -136,13 +71,12 @@ static int gw_clear(struct store *st, struct l3_router *rt, struct http_response
 	if (gw_check_unused(st, rt, res) < 0)
 		return -1;
 	copy(port, sizeof(port), rt->gw_port_id);
-	r = store_exec(st, "UPDATE router SET gw_network_id = NULL, gw_port_id = NULL WHERE id = ?",
-		       "s", rt->id);
+	rt->gw_network_id[0] = rt->gw_port_id[0] = '\0';
+	r = router_store_set_gateway(st, rt);
 	if (r >= 0)
 		r = port_delete(st, port);
 	if (r < 0)
 		return http_error_errno(res, r, "router gateway");
-	rt->gw_network_id[0] = rt->gw_port_id[0] = '\0';
 	return 0;
 }
 
@@ -260,9 +194,12 @@ static int gw_set(struct basalt *b, const struct caller *c, const char *verb, st
 			return -1;
 		/* The old port goes first so that its addresses may be asked again. */
 		if (rt->gw_port_id[0]) {
-			r = store_exec(st, "UPDATE router SET gw_port_id = NULL WHERE id = ?", "s", rt->id);
+			char old[sizeof(rt->gw_port_id)];
+			copy(old, sizeof(old), rt->gw_port_id);
+			rt->gw_port_id[0] = '\0';
+			r = router_store_set_gateway(st, rt);
 			if (r >= 0)
-				r = port_delete(st, rt->gw_port_id);
+				r = port_delete(st, old);
 			if (r < 0)
 				return http_error_errno(res, r, "router gateway");
 		}
@@ -273,9 +210,7 @@ static int gw_set(struct basalt *b, const struct caller *c, const char *verb, st
 		copy(rt->gw_network_id, sizeof(rt->gw_network_id), net);
 	}
 	rt->enable_snat = snat;
-	r = store_exec(st,
-		       "UPDATE router SET gw_network_id = ?, gw_port_id = ?, enable_snat = ? WHERE id = ?",
-		       "ssbs", rt->gw_network_id, rt->gw_port_id, snat, rt->id);
+	r = router_store_set_gateway(st, rt);
 	return r < 0 ? http_error_errno(res, r, "router") : 0;
 }
 
@@ -284,10 +219,9 @@ static int gw_set(struct basalt *b, const struct caller *c, const char *verb, st
 int h_router_list(struct http_request *req, struct http_response *res)
 {
 	static const struct network_lister l = { "routers", "routers", "get_router",
-						 network_target_col2, render_router };
+						 network_target_col2, router_store_render_row };
 
-	return network_list_sql(req, res, &l, "SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id",
-				"");
+	return network_list_sql(req, res, &l, router_store_list_sql, "");
 }
 
 int h_router_get(struct http_request *req, struct http_response *res)
@@ -304,7 +238,7 @@ int h_router_get(struct http_request *req, struct http_response *res)
 	if (r < 0)
 		return http_error_errno(res, r, "router");
 	r = l3_router_find(&req->caller, st, id, &rt, res);
-	if (r >= 0 && !(o = l3_router_render(&req->caller, st, id)))
+	if (r >= 0 && !(o = router_store_render(&req->caller, st, id)))
 		r = http_error_errno(res, -EIO, "router");
 	store_rollback(st);
 	return r < 0 ? -1 : network_show_reply(req, res, 200, "router", o);
@@ -356,7 +290,6 @@ int h_router_create(struct http_request *req, struct http_response *res)
 	struct l3_router rt = { .enable_snat = true };
 	const char *project;
 	struct store *st;
-	int64_t now = now_usec();
 	int r;
 
 	if (!body || check_unsupported(&req->caller, "create", o, res) < 0 ||
@@ -370,19 +303,13 @@ int h_router_create(struct http_request *req, struct http_response *res)
 	r = network_quota_check(req->b, st, project, "router", 1, res);
 	if (r >= 0 && (r = network_host_pick(req->b, st, rt.host)) < 0)
 		r = http_error_errno(res, r, "router scheduling");
-	if (r >= 0 && (r = store_exec(st,
-				      "INSERT INTO router (id, name, project_id, description,"
-				      " admin_state_up, status, enable_snat, host, created_at,"
-				      " updated_at, revision) VALUES (?, ?, ?, ?, ?, 'ACTIVE', 1, ?, ?, ?, ?)",
-				      "ssssbsiii", rt.id, json_str(o, "name") ? json_str(o, "name") : "",
-				      project, json_str(o, "description") ? json_str(o, "description") : "",
-				      !json_is_false(json_object_get(o, "admin_state_up")), rt.host, now,
-				      now, store_txn_revision(st))) < 0)
+	if (r >= 0 && (r = router_store_insert(st, &rt, json_str(o, "name"), json_str(o, "description"),
+					       !json_is_false(json_object_get(o, "admin_state_up")))) < 0)
 		r = http_error_errno(res, r, "router");
 	if (r >= 0)
 		r = gw_set(req->b, &req->caller, "create", st, &rt,
 			   json_object_get(o, "external_gateway_info"), res);
-	if (r >= 0 && !(out = l3_router_render(&req->caller, st, rt.id)))
+	if (r >= 0 && !(out = router_store_render(&req->caller, st, rt.id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "router", 201, "router", out);
 }
@@ -393,6 +320,7 @@ int h_router_update(struct http_request *req, struct http_response *res)
 	json_t *o, *out = NULL;
 	_cleanup_json_ json_t *body =
 		api_body_object(req, res, "router", router_fields, ARRAY_SIZE(router_fields), &o);
+	bool up = json_is_true(json_object_get(o, "admin_state_up"));
 	struct l3_router rt;
 	struct store *st;
 	int r;
@@ -405,22 +333,19 @@ int h_router_update(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	r = l3_router_find(&req->caller, st, id, &rt, res);
-	if (r >= 0 && json_object_get(o, "name"))
-		r = store_exec(st, "UPDATE router SET name = ? WHERE id = ?", "ss",
-			       json_str(o, "name") ? json_str(o, "name") : "", id);
-	if (r >= 0 && json_object_get(o, "description"))
-		r = store_exec(st, "UPDATE router SET description = ? WHERE id = ?", "ss",
-			       json_str(o, "description") ? json_str(o, "description") : "", id);
-	if (r >= 0 && json_object_get(o, "admin_state_up"))
-		r = store_exec(st, "UPDATE router SET admin_state_up = ? WHERE id = ?", "bs",
-			       json_is_true(json_object_get(o, "admin_state_up")), id);
+	if (r >= 0 && !policy_allows(&req->caller, "update_router",
+				     &(struct target){ .project_id = rt.project_id }))
+		r = http_error(res, 403, "(rule:update_router) is disallowed by policy");
 	if (r >= 0 && json_object_get(o, "external_gateway_info"))
 		r = gw_set(req->b, &req->caller, "update", st, &rt,
 			   json_object_get(o, "external_gateway_info"), res);
-	if (r >= 0)
-		r = store_exec(st, "UPDATE router SET updated_at = ?, revision = ? WHERE id = ?",
-			       "iis", now_usec(), store_txn_revision(st), id);
-	if (r >= 0 && !(out = l3_router_render(&req->caller, st, id)))
+	/* A null name or description is the empty string, as Neutron's. */
+	if (r >= 0 && (r = router_store_update(
+			   st, id, json_object_get(o, "name") ? (json_str(o, "name") ? json_str(o, "name") : "") : NULL,
+			   json_object_get(o, "description") ? (json_str(o, "description") ? json_str(o, "description") : "") : NULL,
+			   json_object_get(o, "admin_state_up") ? &up : NULL)) < 0)
+		r = http_error_errno(res, r, "router");
+	if (r >= 0 && !(out = router_store_render(&req->caller, st, id)))
 		r = -EIO;
 	return network_write_reply(req, res, st, r, "router", 200, "router", out);
 }
@@ -436,6 +361,9 @@ int h_router_delete(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	r = l3_router_find(&req->caller, st, id, &rt, res);
+	if (r >= 0 && !policy_allows(&req->caller, "delete_router",
+				     &(struct target){ .project_id = rt.project_id }))
+		r = http_error(res, 403, "(rule:delete_router) is disallowed by policy");
 	if (r >= 0) {
 		json_t *legs = port_store_ids_of_device(st, id, "network:router_interface", &r);
 		n = legs ? (int64_t)json_array_size(legs) : 0;
@@ -446,7 +374,7 @@ int h_router_delete(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = gw_clear(st, &rt, res);
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM router WHERE id = ?", "s", id);
+		r = router_store_delete(st, id);
 	if (api_write_end(res, st, r, "router") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

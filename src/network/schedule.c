@@ -9,6 +9,7 @@
 #include "basalt.h"
 #include "compute/compute.h"
 #include "core/cleanup.h"
+#include "network/l3.h"
 #include "network/network.h"
 #include "store/store.h"
 
@@ -42,11 +43,7 @@ int network_host_pick(struct basalt *b, struct store *st, char host[256])
 
 	host[0] = '\0';
 	/* Ties go to the name, so the choice is stable and testable. */
-	r = store_query(st, &q,
-			"SELECT h.name, h.roles, h.last_seen,"
-			" (SELECT COUNT(*) FROM router r WHERE r.host = h.name) AS n"
-			" FROM host h WHERE h.enabled = 1 ORDER BY n, h.name",
-			"");
+	r = store_query(st, &q, router_store_hosts_sql, "");
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
@@ -89,18 +86,13 @@ static json_t *orphans(struct basalt *b, struct store *st, const char *sql, cons
 
 int network_schedule(struct basalt *b, struct store *st, const char *host)
 {
-	int64_t rev = store_txn_revision(st), now = now_usec();
 	_cleanup_json_ json_t *routers = NULL, *dhcp = NULL;
 	const json_t *id;
 	size_t i;
 	int r = 0;
 
 	/* Columns: 0 id, 1 roles of its host, 2 last_seen (NULL: no host). */
-	routers = orphans(b, st,
-			  "SELECT r.id, h.roles, h.last_seen FROM router r"
-			  " LEFT JOIN host h ON h.name = r.host"
-			  " WHERE r.host IS NULL OR r.host <> ? ORDER BY r.id",
-			  host, &r);
+	routers = orphans(b, st, router_store_orphans_sql, host, &r);
 	if (!routers)
 		return r;
 	dhcp = orphans(b, st, port_store_dhcp_orphans_sql, host, &r);
@@ -108,8 +100,7 @@ int network_schedule(struct basalt *b, struct store *st, const char *host)
 		return r;
 	json_array_foreach(routers, i, id) {
 		const char *rid = json_string_value(id);
-		r = store_exec(st, "UPDATE router SET host = ?, updated_at = ?, revision = ? WHERE id = ?",
-			       "siis", host, now, rev, rid);
+		r = router_store_set_host(st, rid, host);
 		if (r >= 0)
 			r = port_store_set_router_host(st, rid, host);
 		if (r < 0)
