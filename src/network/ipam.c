@@ -203,25 +203,19 @@ static int allocate_any(struct store *st, const char *subnet_id, const char *net
 int ipam_allocate(struct store *st, const char *subnet_id, const char *network_id,
 		  const char *port_id, const char *ip_or_null, char ip[16])
 {
-	struct store_stmt *q;
 	struct cidr4 c;
 	struct pool *pools = NULL;
 	uint32_t *used = NULL, addr;
 	size_t npools = 0, nused = 0;
-	int r = store_query(st, &q, "SELECT cidr, allocation_pools FROM subnet WHERE id = ? AND network_id = ?",
-			    "ss", subnet_id, network_id);
+	char cidr[65], *pools_text = NULL;
+	int r = subnet_store_pools(st, subnet_id, network_id, cidr, &pools_text);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0) {
-		r = cidr4_parse(store_text(q, 0), false, &c) < 0 ? -EIO : 0;
+	if (r >= 0) {
+		r = cidr4_parse(cidr, false, &c) < 0 ? -EIO : 0;
 		if (r == 0 && !ip_or_null)
-			r = pools_parse(store_text(q, 1), &pools, &npools);
-	} else if (r == 0) {
-		r = -ENOENT;
+			r = pools_parse(pools_text, &pools, &npools);
 	}
-	store_done(q);
+	free(pools_text);
 	if (r < 0)
 		return r;
 	if (ip_or_null) {

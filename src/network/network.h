@@ -294,6 +294,44 @@ int port_target(struct store *st, const struct port_row *p, struct target *t, ch
 int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared);
 
+/* ---- subnet_store.c: the subnet table, and only it ---- */
+
+struct subnet_input;
+
+/* A subnet as the store keeps it, with its network's owner and shared
+ * flag (its policy target). */
+struct subnet_row {
+	char id[65], network_id[65], project_id[65], cidr[65], gateway_ip[65];
+	char network_project_id[65];
+	bool shared, enable_dhcp;
+};
+
+/* Read subnet id into sn (and with out, its rendering for c, a new
+ * reference): 0, -ENOENT, or -errno. No policy. */
+int subnet_store_get(const struct caller *c, struct store *st, const char *id,
+		     struct subnet_row *sn, json_t **out);
+/* The CIDR (into cidr) and allocation pools (JSON text, strdup'ed into
+ * *pools, the caller frees) of subnet id on network_id: 0, -ENOENT, or
+ * -errno. */
+int subnet_store_pools(struct store *st, const char *id, const char *network_id, char cidr[65],
+		       char **pools);
+/* The ids of network_id's IPv4 subnets (only DHCP-enabled ones when
+ * dhcp_only), oldest first: a new array, NULL with *err on error. */
+json_t *subnet_store_ids(struct store *st, const char *network_id, bool dhcp_only, int *err);
+/* [{id, cidr}] of every subnet of network_id, oldest first. */
+json_t *subnet_store_cidrs(struct store *st, const char *network_id, int *err);
+/* Insert in as subnet id / store in as subnet id's new values. */
+int subnet_store_insert(struct store *st, const struct subnet_input *in, const char *id);
+int subnet_store_update(struct store *st, const struct subnet_input *in, const char *id);
+int subnet_store_delete(struct store *st, const char *id);
+int subnet_store_delete_on_network(struct store *st, const char *network_id);
+/* A row of subnet_store_list_sql as the API shows it (new reference),
+ * and its policy target. */
+json_t *subnet_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
+void subnet_store_target(struct store_stmt *q, struct target *t);
+/* Every subnet in the API's order, with its network's owner. */
+extern const char subnet_store_list_sql[];
+
 /* ---- subnets.c ---- */
 
 /* Make the DHCP port of network_id match its DHCP-enabled subnets: one

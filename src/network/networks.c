@@ -56,8 +56,13 @@ int network_lookup(const struct caller *c, struct store *st, const char *network
 
 static json_t *network_subnet_ids(struct store *st, const char *id)
 {
-	return network_ids(st, NULL, "SELECT id FROM subnet WHERE network_id = ? ORDER BY created_at, id",
-			   "s", id);
+	json_t *cidrs = subnet_store_cidrs(st, id, NULL), *ids = cidrs ? json_array() : NULL, *e;
+	size_t i;
+
+	json_array_foreach(cidrs, i, e)
+		json_array_append(ids, json_object_get(e, "id"));
+	json_decref(cidrs);
+	return ids;
 }
 
 static json_t *render_network(const struct caller *c, struct store *st, struct store_stmt *q)
@@ -355,7 +360,7 @@ int h_network_delete(struct http_request *req, struct http_response *res)
 		json_decref(ids);
 	}
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM subnet WHERE network_id = ?", "s", id);
+		r = subnet_store_delete_on_network(st, id);
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM network WHERE id = ?", "s", id);
 	if (api_write_end(res, st, r, "network") < 0)

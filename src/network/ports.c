@@ -71,27 +71,25 @@ json_t *port_group_ids(struct store *st, const char *port_id)
 /* The id of the subnet of network_id whose CIDR holds ip into id. */
 static int subnet_of_ip(struct store *st, const char *network_id, const char *ip, char id[65])
 {
-	struct store_stmt *q;
 	uint32_t addr;
+	size_t i;
+	json_t *sn;
 	int r;
+	_cleanup_json_ json_t *cidrs = NULL;
 
 	if (ip4_parse(ip, &addr) < 0)
 		return -EINVAL;
-	r = store_query(st, &q, "SELECT id, cidr FROM subnet WHERE network_id = ? ORDER BY created_at, id",
-			"s", network_id);
-	if (r < 0)
+	cidrs = subnet_store_cidrs(st, network_id, &r);
+	if (!cidrs)
 		return r;
-	r = -ENOENT;
-	while (store_next(q) > 0) {
+	json_array_foreach(cidrs, i, sn) {
 		struct cidr4 c;
-		if (cidr4_parse(store_text(q, 1), false, &c) == 0 && cidr4_contains(&c, addr)) {
-			snprintf(id, 65, "%s", store_text(q, 0));
-			r = 0;
-			break;
+		if (cidr4_parse(json_str(sn, "cidr"), false, &c) == 0 && cidr4_contains(&c, addr)) {
+			snprintf(id, 65, "%s", json_str(sn, "id"));
+			return 0;
 		}
 	}
-	store_done(q);
-	return r;
+	return -ENOENT;
 }
 
 int port_fixed_ips_add(struct store *st, const char *network_id, const char *port_id,
@@ -104,9 +102,7 @@ int port_fixed_ips_add(struct store *st, const char *network_id, const char *por
 
 	if (!fixed_ips) {
 		/* One address from the first subnet with room. */
-		json_t *ids = network_ids(st, &r, "SELECT id FROM subnet WHERE network_id = ?"
-						  " AND ip_version = 4 ORDER BY created_at, id",
-					  "s", network_id);
+		json_t *ids = subnet_store_ids(st, network_id, false, &r);
 		if (!ids)
 			return r;
 		r = json_array_size(ids) ? -ENOSPC : 0;

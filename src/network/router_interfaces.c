@@ -20,42 +20,19 @@
 
 #define IFACE_OWNER "network:router_interface"
 
-struct subnet_row {
-	char id[65], network_id[65], project_id[65], cidr[65], gateway_ip[65];
-};
-
 /* Subnet id as c may use it (get_subnet: own, its network's owner, or
  * on a shared network). 0, -ENOENT, or -errno. */
 static int subnet_load(const struct caller *c, struct store *st, const char *id,
 		       struct subnet_row *sn)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT s.id, s.network_id, s.project_id, s.cidr, s.gateway_ip, n.shared,"
-			    " n.project_id FROM subnet s JOIN network n ON n.id = s.network_id"
-			    " WHERE s.id = ?",
-			    "s", id);
+	int r = subnet_store_get(c, st, id, sn, NULL);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0) {
-		struct target t = { .project_id = store_text(q, 2),
-				    .network_project_id = store_text(q, 6),
-				    .shared = store_bool(q, 5) };
-		snprintf(sn->id, sizeof(sn->id), "%s", store_text(q, 0));
-		snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 1));
-		snprintf(sn->project_id, sizeof(sn->project_id), "%s", store_text(q, 2));
-		snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 3));
-		snprintf(sn->gateway_ip, sizeof(sn->gateway_ip), "%s",
-			 store_text(q, 4) ? store_text(q, 4) : "");
-		if (!policy_allows(c, "get_subnet", &t))
-			r = -ENOENT;
-	} else if (r == 0) {
+	if (r >= 0 && !policy_allows(c, "get_subnet",
+				     &(struct target){ .project_id = sn->project_id,
+						       .network_project_id = sn->network_project_id,
+						       .shared = sn->shared }))
 		r = -ENOENT;
-	}
-	store_done(q);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* A new leg on sn: not a subnet the router has already, nor one that
@@ -236,7 +213,6 @@ static int find_leg(struct store *st, const struct l3_router *rt,
 		    struct http_response *res)
 {
 	const char *pid = json_str(body, "port_id"), *sid = json_str(body, "subnet_id");
-	struct store_stmt *q;
 	int r;
 	_cleanup_json_ json_t *legs = port_store_router_legs(st, rt->id, &r);
 	const json_t *leg = NULL, *l;
@@ -257,19 +233,9 @@ static int find_leg(struct store *st, const struct l3_router *rt,
 		return http_error(res, 404, "Router %s has no interface on subnet %s", rt->id, sid);
 	snprintf(port, UUID_LEN + 1, "%s", json_str(leg, "port_id"));
 	/* The leg's subnet may be another project's shared one: read it as is. */
-	r = store_query(st, &q, "SELECT network_id, cidr FROM subnet WHERE id = ?", "s",
-			json_str(leg, "subnet_id"));
-	if (r >= 0) {
-		r = store_next(q);
-		if (r > 0) {
-			snprintf(sn->id, sizeof(sn->id), "%s", json_str(leg, "subnet_id"));
-			snprintf(sn->network_id, sizeof(sn->network_id), "%s", store_text(q, 0));
-			snprintf(sn->cidr, sizeof(sn->cidr), "%s", store_text(q, 1));
-		}
-		store_done(q);
-	}
-	if (r <= 0)
-		return http_error_errno(res, r < 0 ? r : -EIO, "subnet");
+	r = subnet_store_get(NULL, st, json_str(leg, "subnet_id"), sn, NULL);
+	if (r < 0)
+		return http_error_errno(res, r == -ENOENT ? -EIO : r, "subnet");
 	return 0;
 }
 

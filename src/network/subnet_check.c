@@ -282,7 +282,10 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 		       const struct subnet_input *in, const char *subnet_id)
 {
 	_cleanup_free_ char *owner = NULL;
+	_cleanup_json_ json_t *cidrs = NULL;
 	struct store_stmt *q;
+	size_t i;
+	json_t *sn;
 	bool shared;
 	int r = network_lookup(c, st, in->network_id, &owner, &shared);
 
@@ -293,21 +296,16 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 	/* create_subnet's target is the network (Neutron's admin_or_network_owner). */
 	if (!subnet_id && !policy_allows(c, "create_subnet", &(struct target){ .project_id = owner }))
 		return http_error(res, 403, "(rule:create_subnet) is disallowed by policy");
-	r = store_query(st, &q, "SELECT id, cidr FROM subnet WHERE network_id = ?", "s", in->network_id);
-	if (r < 0)
+	cidrs = subnet_store_cidrs(st, in->network_id, &r);
+	if (!cidrs)
 		return http_error_errno(res, r, "subnet");
-	while ((r = store_next(q)) > 0) {
+	json_array_foreach(cidrs, i, sn) {
 		struct cidr4 have;
-		if (subnet_id && strcmp(store_text(q, 0), subnet_id) == 0)
+		if (subnet_id && strcmp(json_str(sn, "id"), subnet_id) == 0)
 			continue;
-		if (cidr4_parse(store_text(q, 1), false, &have) == 0 && cidr4_overlap(&have, &in->c)) {
-			store_done(q);
+		if (cidr4_parse(json_str(sn, "cidr"), false, &have) == 0 && cidr4_overlap(&have, &in->c))
 			return http_error(res, 400, "Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.", in->cidr, in->network_id);
-		}
 	}
-	store_done(q);
-	if (r < 0)
-		return http_error_errno(res, r, "subnet");
 	if (!subnet_id || !in->pools_given)
 		return 0;
 	/* New pools must keep every address handed out (the gateway's

@@ -19,71 +19,30 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define SUBNET_COLS                                                                                \
-	"s.id, s.network_id, s.project_id, s.name, s.description, s.ip_version, s.cidr,"           \
-	" s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, s.allocation_pools,"      \
-	" s.created_at, s.updated_at, s.revision"
-/* With the network's project and shared flag: the policy target. */
-#define SUBNET_FROM " , n.project_id, n.shared FROM subnet s JOIN network n ON n.id = s.network_id"
-
-/* A subnet is seen by admins, its project, the network's project, and
- * everyone when the network is shared (Neutron's get_subnet policy). */
-static void subnet_target(struct store_stmt *q, struct target *t)
-{
-	t->project_id = store_text(q, 2);
-	t->network_project_id = store_text(q, 15);
-	t->shared = store_bool(q, 16);
-}
-
-static json_t *json_text(const char *text)
-{
-	json_t *v = json_loads(text ? text : "[]", 0, NULL);
-
-	return v ? v : json_array();
-}
-
-static json_t *render_subnet(const struct caller *c, struct store *st, struct store_stmt *q)
-{
-	const char *gw = store_text(q, 7);
-
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:[],s:o,s:o,s:I,"
-			 "s:n,s:n,s:n,s:[],s:n}",
-			 "id", store_text(q, 0), "network_id", store_text(q, 1), "project_id",
-			 store_text(q, 2), "tenant_id", store_text(q, 2), "name", store_text(q, 3),
-			 "description", store_text(q, 4), "ip_version", (json_int_t)store_int(q, 5),
-			 "cidr", store_text(q, 6), "gateway_ip", gw ? json_string(gw) : json_null(),
-			 "enable_dhcp", store_bool(q, 8), "dns_nameservers", json_text(store_text(q, 9)),
-			 "host_routes", json_text(store_text(q, 10)), "allocation_pools",
-			 json_text(store_text(q, 11)), "tags", "created_at",
-			 network_time(store_int(q, 12)), "updated_at", network_time(store_int(q, 13)),
-			 "revision_number", (json_int_t)store_int(q, 14), "ipv6_address_mode",
-			 "ipv6_ra_mode", "subnetpool_id", "service_types", "segment_id");
-}
-
+/* Subnet id as c may see it (get_subnet: its project, its network's
+ * owner, or on a shared network): a new reference, or NULL. */
 static json_t *subnet_get(const struct caller *c, struct store *st, const char *id)
 {
-	struct store_stmt *q;
-	struct target t = { 0 };
+	struct subnet_row sn;
 	json_t *s = NULL;
+	int r = subnet_store_get(c, st, id, &sn, &s);
 
-	if (store_query(st, &q, "SELECT " SUBNET_COLS SUBNET_FROM " WHERE s.id = ?", "s", id) < 0)
-		return NULL;
-	if (store_next(q) > 0) {
-		subnet_target(q, &t);
-		if (policy_allows(c, "get_subnet", &t))
-			s = render_subnet(c, st, q);
+	if (r >= 0 && !policy_allows(c, "get_subnet",
+				     &(struct target){ .project_id = sn.project_id,
+						       .network_project_id = sn.network_project_id,
+						       .shared = sn.shared })) {
+		json_decref(s);
+		s = NULL;
 	}
-	store_done(q);
 	return s;
 }
 
 int h_subnet_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "subnets", "subnet", "get_subnet", subnet_target,
-						 render_subnet };
+	static const struct network_lister l = { "subnets", "subnet", "get_subnet",
+						 subnet_store_target, subnet_store_render_row };
 
-	return network_list_sql(req, res, &l,
-				"SELECT " SUBNET_COLS SUBNET_FROM " ORDER BY s.created_at, s.id", "");
+	return network_list_sql(req, res, &l, subnet_store_list_sql, "");
 }
 
 int h_subnet_get(struct http_request *req, struct http_response *res)
@@ -152,9 +111,7 @@ static int dhcp_port_sync(struct store *st, const char *network_id, const char *
 int network_dhcp_sync(struct basalt *b, struct store *st, const char *network_id,
 		      struct net_fault *f)
 {
-	_cleanup_json_ json_t *subnets = network_ids(
-		st, NULL, "SELECT id FROM subnet WHERE network_id = ? AND enable_dhcp = 1"
-			  " ORDER BY created_at, id", "s", network_id);
+	_cleanup_json_ json_t *subnets = subnet_store_ids(st, network_id, true, NULL);
 	_cleanup_json_ json_t *ports = port_store_ids_on_network(st, network_id, "network:dhcp", NULL);
 	_cleanup_json_ json_t *fixed = NULL;
 	_cleanup_free_ char *project = NULL;
@@ -207,7 +164,6 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 	struct subnet_input in;
 	struct net_fault f = { 0 };
 	char id[UUID_LEN + 1];
-	int64_t now = now_usec();
 	struct store *st;
 	int r;
 
@@ -226,19 +182,8 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = network_quota_check(req->b, st, in.project_id, "subnet", 1, res);
 	if (r >= 0) {
-		_cleanup_free_ char *dns = json_dumps(in.dns, JSON_COMPACT);
-		_cleanup_free_ char *routes = json_dumps(in.routes, JSON_COMPACT);
-		_cleanup_free_ char *pools = json_dumps(in.pools, JSON_COMPACT);
 		uuid_new(id);
-		r = store_exec(st,
-			       "INSERT INTO subnet (id, network_id, project_id, name, description,"
-			       " ip_version, cidr, gateway_ip, enable_dhcp, dns_nameservers,"
-			       " host_routes, allocation_pools, created_at, updated_at, revision)"
-			       " VALUES (?, ?, ?, ?, ?, 4, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       "sssssssbsssiii", id, in.network_id, in.project_id, in.name,
-			       in.description, in.cidr, in.gateway[0] ? in.gateway : NULL, in.enable_dhcp,
-			       dns, routes, pools, now, now, store_txn_revision(st));
-		if (r < 0)
+		if ((r = subnet_store_insert(st, &in, id)) < 0)
 			r = http_error_errno(res, r, "subnet");
 	}
 	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
@@ -271,19 +216,8 @@ int h_subnet_update(struct http_request *req, struct http_response *res)
 		r = subnet_input_parse(&req->caller, res, s, cur, &in);
 	if (r >= 0)
 		r = subnet_input_check(&req->caller, st, res, &in, id);
-	if (r >= 0) {
-		_cleanup_free_ char *dns = json_dumps(in.dns, JSON_COMPACT);
-		_cleanup_free_ char *routes = json_dumps(in.routes, JSON_COMPACT);
-		_cleanup_free_ char *pools = json_dumps(in.pools, JSON_COMPACT);
-		r = store_exec(st,
-			       "UPDATE subnet SET name = ?, description = ?, gateway_ip = ?,"
-			       " enable_dhcp = ?, dns_nameservers = ?, host_routes = ?,"
-			       " allocation_pools = ?, updated_at = ?, revision = ? WHERE id = ?",
-			       "sssbsssiis", in.name, in.description, in.gateway[0] ? in.gateway : NULL,
-			       in.enable_dhcp, dns, routes, pools, now_usec(), store_txn_revision(st), id);
-		if (r < 0)
-			r = http_error_errno(res, r, "subnet");
-	}
+	if (r >= 0 && (r = subnet_store_update(st, &in, id)) < 0)
+		r = http_error_errno(res, r, "subnet");
 	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
 		network_fault_reply(res, r, &f, "DHCP port");
 	if (r >= 0)
@@ -318,7 +252,7 @@ int h_subnet_delete(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM ip_allocation WHERE subnet_id = ?", "s", id);
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM subnet WHERE id = ?", "s", id);
+		r = subnet_store_delete(st, id);
 	if (r < 0 && res->status < 400)
 		http_error_errno(res, r, "subnet");
 	if (r >= 0 && (r = network_dhcp_sync(req->b, st, network_id, &f)) < 0)
