@@ -193,6 +193,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	char *d;
 
+	/* A safety net only: the controller pages the desired state (256 KiB
+	 * pages, one entry more at most: hosts.c), so no answer comes near it. */
 	if (b->len + n > (64u << 20))
 		return 0;
 	d = realloc(b->data, b->len + n + 1);
@@ -212,19 +214,18 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 	return atomic_load(&a->stop) ? 1 : 0;
 }
 
-/* GET the desired state, held by the controller until it changes from
- * a->etag or wait_s pass. 0 with an owned *doc, 1 when it is still
- * a->etag (HTTP 304: no copy of what the agent has), -EACCES on 401. */
-static int poll_desired(struct agent *a, json_t **doc, int wait_s)
+/* GET url (a path under the agent's controller URL and query) with the
+ * token; *doc owned on 200. Returns the HTTP status, or -EIO when the
+ * controller could not be reached, -EACCES without a token. */
+static int get_doc(struct agent *a, const char *url, json_t **doc)
 {
-	_cleanup_free_ char *tok = NULL, *url = NULL, *hdr = NULL;
+	_cleanup_free_ char *tok = NULL, *hdr = NULL;
 	struct body body = { 0 };
 	struct curl_slist *h = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
 	long status = 0;
 	CURL *c;
 	CURLcode cr;
-	int r = 0;
 
 	*doc = NULL;
 	pthread_mutex_lock(&a->lock);
@@ -232,11 +233,7 @@ static int poll_desired(struct agent *a, json_t **doc, int wait_s)
 	pthread_mutex_unlock(&a->lock);
 	if (!tok)
 		return -EACCES;
-	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d%s", a->url, a->host,
-		     a->etag[0] ? "?after=" : "?", a->etag,
-		     a->etag[0] ? "&wait=" : "wait=", wait_s,
-		     a->etag[0] ? "&not_modified=1" : "") < 0 ||
-	    asprintf(&hdr, "X-Auth-Token: %s", tok) < 0)
+	if (asprintf(&hdr, "X-Auth-Token: %s", tok) < 0)
 		return -ENOMEM;
 	c = curl_easy_init();
 	if (!c)
@@ -260,24 +257,78 @@ static int poll_desired(struct agent *a, json_t **doc, int wait_s)
 	curl_slist_free_all(h);
 	if (cr != CURLE_OK) {
 		if (!atomic_load(&a->stop))
-			log_warn("agent: desired state: %s",
-				 cerr[0] ? cerr : curl_easy_strerror(cr));
-		r = -EIO;
-	} else if (status == 401) {
-		r = -EACCES;
-	} else if (status == 404) {
-		r = -ENOENT; /* not registered (any more) */
-	} else if (status == 304) {
-		r = 1;
-	} else if (status != 200 || !body.data || !(*doc = json_loads(body.data, 0, NULL)) ||
-		   !json_is_object(*doc)) {
-		log_warn("agent: desired state: HTTP %ld, unusable body", status);
+			log_warn("agent: desired state: %s", cerr[0] ? cerr : curl_easy_strerror(cr));
+		free(body.data);
+		return -EIO;
+	}
+	if (status == 200 && (!body.data || !(*doc = json_loads(body.data, 0, NULL)) ||
+			      !json_is_object(*doc))) {
 		json_decref(*doc);
 		*doc = NULL;
-		r = -EPROTO;
+		status = 0; /* unusable */
 	}
 	free(body.data);
-	return r;
+	return (int)status;
+}
+
+/* GET the desired state, held by the controller until it changes from
+ * a->etag or wait_s pass, and its further pages (page=K&etag=E) when it
+ * has more than one (hosts.c: each page is bounded, whatever the node
+ * carries). 0 with an owned *doc, 1 when it is still a->etag (HTTP 304:
+ * no copy of what the agent has), -EAGAIN when it changed between pages
+ * (ask again), -EACCES on 401, -ENOENT when not registered. */
+static int poll_desired(struct agent *a, json_t **doc, int wait_s)
+{
+	_cleanup_free_ char *url = NULL;
+	json_t *d = NULL;
+	int st;
+
+	*doc = NULL;
+	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d%s", a->url, a->host,
+		     a->etag[0] ? "?after=" : "?", a->etag, a->etag[0] ? "&wait=" : "wait=", wait_s,
+		     a->etag[0] ? "&not_modified=1" : "") < 0)
+		return -ENOMEM;
+	st = get_doc(a, url, &d);
+	if (st < 0)
+		return st;
+	if (st == 401)
+		return -EACCES;
+	if (st == 404)
+		return -ENOENT; /* not registered (any more) */
+	if (st == 304)
+		return 1;
+	if (st != 200 || !d) {
+		log_warn("agent: desired state: HTTP %d, unusable body", st);
+		return -EPROTO;
+	}
+	long pages = (long)json_integer_value(json_object_get(d, "pages"));
+	const char *etag = json_string_value(json_object_get(d, "etag"));
+	for (long k = 1; k < pages && etag; k++) {
+		_cleanup_free_ char *purl = NULL;
+		_cleanup_json_ json_t *p = NULL;
+		const char *key;
+		json_t *v;
+		if (asprintf(&purl, "%s/agent/v1/hosts/%s/desired?page=%ld&etag=%s", a->url, a->host, k,
+			     etag) < 0) {
+			json_decref(d);
+			return -ENOMEM;
+		}
+		st = get_doc(a, purl, &p);
+		if (st != 200 || !p) {
+			json_decref(d);
+			if (st == 409)
+				return -EAGAIN;
+			log_warn("agent: desired state, page %ld of %ld: HTTP %d", k, pages, st);
+			return st < 0 ? st : st == 401 ? -EACCES : -EPROTO;
+		}
+		json_object_foreach(p, key, v)
+			if (json_is_array(v) && json_is_array(json_object_get(d, key)))
+				json_array_extend(json_object_get(d, key), v);
+	}
+	json_object_del(d, "page");
+	json_object_del(d, "pages");
+	*doc = d;
+	return 0;
 }
 
 /* One round: every role reconciles toward doc in order (L2 before QEMU
@@ -355,6 +406,8 @@ static void *poll_main(void *arg)
 			registered = false;
 			continue;
 		}
+		if (r == -EAGAIN && !agent_sleep(a, 100))
+			continue; /* changed between its pages: again */
 		if (r < 0) {
 			agent_sleep(a, backoff);
 			backoff = backoff < 16000 ? backoff * 2 : 30000;

@@ -275,6 +275,73 @@ static json_t *desired(struct basalt *b, struct store *st, const char *host, con
 	return doc;
 }
 
+/* The desired state goes in pages of at most DESIRED_PAGE_MAX bytes of
+ * array entries (servers, deleting, networks, ports, security groups,
+ * DHCP, routers), so no answer grows with what the host carries: page 0
+ * has every member (arrays cut to their first entries) and says how many
+ * pages there are; the agent asks for the others by number with the etag
+ * (docs/agent-protocol.md, "Desired state"). The cut is a pure function
+ * of the document, so every page of one etag fits with the others. One
+ * entry larger than a page (a server with 64 KiB of user data, a network's
+ * DHCP hosts) makes a page of its own. */
+#define DESIRED_PAGE_MAX (256 * 1024)
+
+/* Page k of doc (a new document) and *pages, the number of pages. */
+static json_t *desired_page(const json_t *doc, long k, long *pages)
+{
+	json_t *out = json_object(), *v;
+	const char *key;
+	long page = 0;
+	size_t used = 0;
+
+	if (!out)
+		return NULL;
+	/* Members in the order of their names: the same cut every time. */
+	json_object_foreach((json_t *)doc, key, v)
+		if (!json_is_array(v))
+			json_object_set(out, key, v);
+	const char **keys = NULL;
+	size_t nk = 0;
+	json_object_foreach((json_t *)doc, key, v) {
+		if (!json_is_array(v))
+			continue;
+		const char **nkeys = realloc(keys, (nk + 1) * sizeof(*keys));
+		if (!nkeys) {
+			free(keys);
+			json_decref(out);
+			return NULL;
+		}
+		keys = nkeys;
+		keys[nk++] = key;
+	}
+	for (size_t i = 1; i < nk; i++)
+		for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+			const char *t = keys[j];
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+		}
+	for (size_t i = 0; i < nk; i++) {
+		json_t *arr = json_object_get(doc, keys[i]), *mine = json_array(), *e;
+		size_t j;
+		json_array_foreach(arr, j, e) {
+			char *t = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+			size_t n = t ? strlen(t) + 1 : 1;
+			free(t);
+			if (used > 0 && used + n > DESIRED_PAGE_MAX) {
+				page++;
+				used = 0;
+			}
+			used += n;
+			if (page == k)
+				json_array_append(mine, e);
+		}
+		json_object_set_new(out, keys[i], mine);
+	}
+	free(keys);
+	*pages = page + 1;
+	return out;
+}
+
 int h_agent_desired(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
@@ -292,6 +359,15 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 		return http_error_errno(res, -EIO, "store");
 	if (wait_s < 0 || wait_s > 30)
 		return http_error(res, 400, "wait is 0 to 30 seconds.");
+	/* page=K&etag=E: page K of the document whose etag is E (409 once it
+	 * changed: the agent starts again from page 0). */
+	const char *page_q = http_query(req, "page"), *etag_q = http_query(req, "etag");
+	char *endp = NULL;
+	long page = page_q ? strtol(page_q, &endp, 10) : 0;
+	if (page_q && (!*page_q || *endp || page < 0 || page > 1000000))
+		return http_error(res, 400, "page is a page number.");
+	if (page > 0 && !etag_q)
+		return http_error(res, 400, "page needs the etag of the document.");
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
@@ -304,6 +380,11 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 		return http_error(res, 404, "Host %s is not registered.", host);
 	if (!doc)
 		return http_error_errno(res, r, "desired state");
+	if (etag_q && strcmp(etag_q, json_string_value(json_object_get(doc, "etag"))) != 0) {
+		json_decref(doc);
+		return http_error(res, 409, "The desired state of %s changed: start again from page 0.",
+				  host);
+	}
 	bool same = after && strcmp(after, json_string_value(json_object_get(doc, "etag"))) == 0;
 	/* A long poll: nothing new for this host yet, so wait for a write. */
 	if (same && wait_s > 0 && !req->wait_expired) {
@@ -322,7 +403,19 @@ int h_agent_desired(struct http_request *req, struct http_response *res)
 	 * changes only with the content): the agent reports it back as
 	 * applied_revision once it has carried the document out. */
 	json_object_set_new(doc, "revision", json_integer(rev));
-	return http_reply(res, 200, doc);
+	long pages = 1;
+	json_t *pg = desired_page(doc, page, &pages);
+	json_decref(doc);
+	if (!pg)
+		return http_error_errno(res, -ENOMEM, "desired state");
+	if (page >= pages) {
+		json_decref(pg);
+		return http_error(res, 404, "Page %ld of the desired state of %s: it has %ld.", page,
+				  host, pages);
+	}
+	json_object_set_new(pg, "page", json_integer(page));
+	json_object_set_new(pg, "pages", json_integer(pages));
+	return http_reply(res, 200, pg);
 }
 
 static int power_state_code(const char *s)
@@ -454,9 +547,9 @@ static int server_drop(struct store *st, const char *id)
 	return r;
 }
 
-/* A report lists every server present on the host: a 'deleting' server
- * it does not list is gone, whether the agent destroyed it or never got
- * to make it. */
+/* A whole report (no "partial": older agents, tests) lists every server
+ * present on the host: a 'deleting' server it does not list is gone,
+ * whether the agent destroyed it or never got to make it. */
 static int drop_deleted(struct store *st, const char *host, const json_t *present)
 {
 	struct store_stmt *q;
@@ -516,6 +609,12 @@ static int drop_gone(struct store *st, const char *host, const json_t *gone)
 	return 0;
 }
 
+/* A report's size is bounded by the agents' body limit ([api]
+ * max_agent_request_body_size, src/http/server.c); agents page below
+ * [agent] report_max_bytes and send only what changed (src/agent/report.c),
+ * so a node's size never meets it. A page is taken whole or refused whole
+ * (400 names what is wrong); the agent splits a refused page and sends the
+ * rest. */
 int h_agent_report(struct http_request *req, struct http_response *res)
 {
 	static const struct jfield fields[] = {

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 N=10 # the ten guests
-plan 15
+plan 16
 AGENT_PID=
 cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
@@ -144,9 +144,13 @@ if cmd == "create":
     st, fl = call("POST", "/compute/v2.1/flavors", {"flavor": {"name": "t", "vcpus": 1, "ram": 16, "disk": 1}})
     assert st == 200, (st, fl)
     out = []
+    # 40,000 bytes of user data each: the desired state (which carries it)
+    # is over 256 KiB and goes in pages
+    import base64
+    ud = base64.b64encode(("#!/bin/sh\n" + "# padding\n" * 4000)[:40000].encode()).decode()
     for k in range(n):
         st, s = call("POST", "/compute/v2.1/servers", {"server": {"name": "r%d" % k, "imageRef": img["id"],
-                     "flavorRef": fl["flavor"]["id"], "networks": "none"}})
+                     "flavorRef": fl["flavor"]["id"], "networks": "none", "user_data": ud}})
         assert st == 202, (st, s)
         out.append(s["server"]["id"])
     open(STATE + "/ids", "w").write("\n".join(out) + "\n")
@@ -157,6 +161,26 @@ if cmd == "create":
             sys.exit(0)
         time.sleep(0.3)
     print("statuses:", sts); sys.exit(1)
+elif cmd == "pages":
+    st, d = call("GET", "/agent/v1/hosts/h1/desired")
+    assert st == 200, st
+    pages, etag, sizes, got = d["pages"], d["etag"], [], list(d["servers"])
+    assert pages >= 2, "one page of %d bytes" % len(json.dumps(d))
+    sizes.append(len(json.dumps(d)))
+    for k in range(1, pages):
+        st, p = call("GET", "/agent/v1/hosts/h1/desired?page=%d&etag=%s" % (k, etag))
+        assert st == 200 and p["page"] == k and p["etag"] == etag, (st, k)
+        sizes.append(len(json.dumps(p)))
+        got += p["servers"]
+    assert sorted(s["id"] for s in got) == sorted(ids()), "the pages do not add up to the servers"
+    assert max(sizes) < 256 * 1024 + 60000, sizes
+    st, b = call("GET", "/agent/v1/hosts/h1/desired?page=1&etag=0123")
+    assert st == 409 and b"changed" in b, (st, b)
+    st, b = call("GET", "/agent/v1/hosts/h1/desired?page=%d&etag=%s" % (pages, etag))
+    assert st == 404, st
+    st, b = call("GET", "/agent/v1/hosts/h1/desired?page=1")
+    assert st == 400, st
+    print("# desired state: %d pages of %s bytes" % (pages, sizes))
 elif cmd == "write":  # write TAG NBYTES [truncate]
     for i in ids():
         write(i, sys.argv[2], int(sys.argv[3]), "w" if len(sys.argv) > 4 else "a")
@@ -177,7 +201,8 @@ PY
 export URL TOKEN INST STATE
 t() { python3 "$STATE/t.py" "$@"; }
 
-check "$N servers on the fake agent reach ACTIVE" t create "$N"
+check "$N servers (40,000 bytes of user data each) on the fake agent reach ACTIVE" t create "$N"
+check "desired state in pages of at most 256 KiB (+ one entry); a page of a changed state 409, past the last 404, without etag 400" t pages
 # pages: the largest report the agent sent, and how many were refused
 largest() { sed -n 's/.*agent: report page: [0-9]* entries, \([0-9]*\) bytes: HTTP.*/\1/p' "$STATE/agent.log" | sort -n | tail -1; }
 pages() { grep -c 'agent: report page: ' "$STATE/agent.log"; }
