@@ -285,6 +285,47 @@ int port_remove(const struct caller *c, struct store *st, const char *id, struct
  * -errno; *net_project (strdup'ed, the caller frees) backs t. */
 int port_target(struct store *st, const struct port_row *p, struct target *t, char **net_project);
 
+/* ---- network_store.c: the network table, and only it ---- */
+
+struct segment;
+
+/* What the API and its callers read of a network. */
+struct network_row {
+	char id[65], project_id[65], network_type[16];
+	bool shared, external;
+};
+/* A new network's values (network_store_insert). */
+struct network_new {
+	const char *id, *name, *project_id, *description;
+	bool admin_state_up, shared, external;
+	const struct segment *seg;
+	int64_t mtu;
+};
+/* What network_store_update changes: NULL members keep the stored value. */
+struct network_change {
+	const char *name, *description;
+	const bool *admin_state_up, *shared, *external;
+	const int64_t *mtu;
+};
+
+/* Read network id into n (and with out, its rendering for c, provider:*
+ * by policy; a new reference): 0, -ENOENT, or -errno. No policy. */
+int network_store_get(const struct caller *c, struct store *st, const char *id,
+		      struct network_row *n, json_t **out);
+/* 0, -EEXIST (the segment is taken), or -errno. */
+int network_store_insert(struct store *st, const struct network_new *n);
+/* 0, -ENOENT, or -errno. */
+int network_store_update(struct store *st, const char *id, const struct network_change *ch);
+int network_store_delete(struct store *st, const char *id);
+/* 1 when a network has segment key, 0 when none, or -errno. */
+int network_store_segment_taken(struct store *st, const char *key);
+/* A row of network_store_list_sql as the API shows it to c, and its
+ * policy target (its project; shared when shared or external). */
+json_t *network_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
+void network_store_target(struct store_stmt *q, struct target *t);
+/* Every network in the API's order. */
+extern const char network_store_list_sql[];
+
 /* ---- networks.c ---- */
 
 /* Read network_id as c may see it (get_network: own, shared, external,
@@ -293,6 +334,10 @@ int port_target(struct store *st, const struct port_row *p, struct target *t, ch
  * not external), -ENOENT when missing or invisible, or -errno. */
 int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared);
+/* network_id as c may see it (get_network; c NULL: the service) into n:
+ * 0, -ENOENT (missing or invisible), or -errno. */
+int network_get_row(const struct caller *c, struct store *st, const char *network_id,
+		    struct network_row *n);
 
 /* ---- subnet_store.c: the subnet table, and only it ---- */
 

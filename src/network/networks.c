@@ -16,110 +16,58 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define NET_COLS                                                                                   \
-	"id, name, project_id, description, admin_state_up, status, shared, external,"             \
-	" network_type, physical_network, segmentation_id, mtu, created_at, updated_at, revision"
-
-/* The policy target of a row of NET_COLS: its project, and whether every
- * project sees it (shared or external). */
-static void net_target(struct store_stmt *q, struct target *t)
+/* get_network on n: its project's, and every project's when shared or
+ * external. */
+static bool network_visible(const struct caller *c, const struct network_row *n)
 {
-	t->project_id = store_text(q, 2);
-	t->shared = store_bool(q, 6) || store_bool(q, 7);
+	const struct target t = { .project_id = n->project_id, .shared = n->shared || n->external };
+
+	return policy_allows(c, "get_network", &t);
+}
+
+int network_get_row(const struct caller *c, struct store *st, const char *network_id,
+		    struct network_row *n)
+{
+	int r = network_store_get(c, st, network_id, n, NULL);
+
+	if (r >= 0 && c && !network_visible(c, n))
+		r = -ENOENT;
+	return r;
 }
 
 int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared)
 {
-	struct store_stmt *q;
-	struct target t = { 0 };
-	int r = store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?", "s", network_id);
+	struct network_row n;
+	int r = network_get_row(c, st, network_id, &n);
 
 	if (r < 0)
 		return r;
-	r = store_next(q);
-	if (r > 0) {
-		net_target(q, &t);
-		if (c && !policy_allows(c, "get_network", &t)) {
-			r = -ENOENT;
-		} else {
-			*project = strdup(store_text(q, 2));
-			*shared = store_bool(q, 6);
-			r = *project ? 0 : -ENOMEM;
-		}
-	} else if (r == 0) {
-		r = -ENOENT;
-	}
-	store_done(q);
-	return r;
-}
-
-static json_t *network_subnet_ids(struct store *st, const char *id)
-{
-	json_t *cidrs = subnet_store_cidrs(st, id, NULL), *ids = cidrs ? json_array() : NULL, *e;
-	size_t i;
-
-	json_array_foreach(cidrs, i, e)
-		json_array_append(ids, json_object_get(e, "id"));
-	json_decref(cidrs);
-	return ids;
-}
-
-static json_t *render_network(const struct caller *c, struct store *st, struct store_stmt *q)
-{
-	const char *id = store_text(q, 0), *phys = store_text(q, 9);
-	json_t *subnets = network_subnet_ids(st, id);
-	json_t *n;
-
-	if (!subnets)
-		return NULL;
-	n = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:b,s:I,s:o,s:[],s:o,s:o,s:I,s:b,"
-		      "s:[],s:[s],s:n,s:n,s:b}",
-		      "id", id, "name", store_text(q, 1), "project_id", store_text(q, 2), "tenant_id",
-		      store_text(q, 2), "description", store_text(q, 3), "admin_state_up",
-		      store_bool(q, 4), "status", store_text(q, 5), "shared", store_bool(q, 6),
-		      "router:external", store_bool(q, 7), "mtu", (json_int_t)store_int(q, 11),
-		      "subnets", subnets, "tags", "created_at", network_time(store_int(q, 12)),
-		      "updated_at", network_time(store_int(q, 13)), "revision_number",
-		      (json_int_t)store_int(q, 14), "port_security_enabled", 1,
-		      "availability_zone_hints", "availability_zones", "nova", "ipv4_address_scope",
-		      "ipv6_address_scope", "l2_adjacency", 1);
-	/* The segment is the operator's business (Neutron's policy). */
-	if (n && policy_allows(c, "get_network:provider:network_type", NULL))
-		json_object_set_new(n, "provider:network_type", json_string(store_text(q, 8)));
-	if (n && policy_allows(c, "get_network:provider:physical_network", NULL))
-		json_object_set_new(n, "provider:physical_network", phys ? json_string(phys) : json_null());
-	if (n && policy_allows(c, "get_network:provider:segmentation_id", NULL))
-		json_object_set_new(n, "provider:segmentation_id",
-				    store_text(q, 10) ? json_integer(store_int(q, 10)) : json_null());
-	return n;
+	*project = strdup(n.project_id);
+	*shared = n.shared;
+	return *project ? 0 : -ENOMEM;
 }
 
 /* The network id as c may see it (get_network); NULL when it cannot. */
 static json_t *network_get(const struct caller *c, struct store *st, const char *id)
 {
-	struct store_stmt *q;
-	struct target t = { 0 };
-	json_t *n = NULL;
+	struct network_row n;
+	json_t *out = NULL;
+	int r = network_store_get(c, st, id, &n, &out);
 
-	if (store_query(st, &q, "SELECT " NET_COLS " FROM network WHERE id = ?", "s", id) < 0)
-		return NULL;
-	if (store_next(q) > 0) {
-		net_target(q, &t);
-		if (policy_allows(c, "get_network", &t))
-			n = render_network(c, st, q);
+	if (r >= 0 && !network_visible(c, &n)) {
+		json_decref(out);
+		out = NULL;
 	}
-	store_done(q);
-	return n;
+	return out;
 }
 
 int h_network_list(struct http_request *req, struct http_response *res)
 {
-	static const struct network_lister l = { "networks", "network", "get_network", net_target,
-						 render_network };
+	static const struct network_lister l = { "networks", "network", "get_network",
+						 network_store_target, network_store_render_row };
 
-	return network_list_sql(req, res, &l,
-				"SELECT " NET_COLS " FROM network ORDER BY created_at, id", "");
+	return network_list_sql(req, res, &l, network_store_list_sql, "");
 }
 
 int h_network_get(struct http_request *req, struct http_response *res)
@@ -216,7 +164,7 @@ int h_network_create(struct http_request *req, struct http_response *res)
 	const json_t *segid;
 	const char *project = NULL;
 	char id[UUID_LEN + 1];
-	int64_t mtu, now = now_usec();
+	int64_t mtu;
 	struct store *st;
 	json_t *out;
 	int r, max;
@@ -250,18 +198,18 @@ int h_network_create(struct http_request *req, struct http_response *res)
 		r = segment_pick(req->b, st, &seg, res);
 	if (r >= 0) {
 		uuid_new(id);
-		r = store_exec(st,
-			       "INSERT INTO network (id, name, project_id, description, admin_state_up,"
-			       " status, shared, external, network_type, physical_network,"
-			       " segmentation_id, segment_key, mtu, created_at, updated_at, revision)"
-			       " VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       "ssssbbbsspsiiii", id, json_str(n, "name") ? json_str(n, "name") : "",
-			       project, json_str(n, "description") ? json_str(n, "description") : "",
-			       !json_is_false(json_object_get(n, "admin_state_up")),
-			       json_is_true(json_object_get(n, "shared")),
-			       json_is_true(json_object_get(n, "router:external")), seg.type,
-			       seg.physnet[0] ? seg.physnet : NULL, seg.id >= 0 ? &seg.id : NULL,
-			       seg.key, mtu, now, now, store_txn_revision(st));
+		const struct network_new nn = {
+			.id = id,
+			.name = json_str(n, "name"),
+			.project_id = project,
+			.description = json_str(n, "description"),
+			.admin_state_up = !json_is_false(json_object_get(n, "admin_state_up")),
+			.shared = json_is_true(json_object_get(n, "shared")),
+			.external = json_is_true(json_object_get(n, "router:external")),
+			.seg = &seg,
+			.mtu = mtu,
+		};
+		r = network_store_insert(st, &nn);
 		if (r == -EEXIST)
 			r = http_error(res, 409, "Unable to create the network. The segment %s is in use.", seg.key);
 	}
@@ -301,31 +249,30 @@ int h_network_update(struct http_request *req, struct http_response *res)
 	r = network_may_change(&req->caller, res, cur, NULL, "Network", id, "update_network");
 	if (r >= 0) {
 		/* The segment is kept; read its type to bound the MTU. */
-		struct store_stmt *q;
-		r = store_query(st, &q, "SELECT network_type FROM network WHERE id = ?", "s", id);
+		struct network_row row;
+		r = network_store_get(NULL, st, id, &row, NULL);
 		max = req->b->cfg.global_physnet_mtu;
-		if (r >= 0) {
-			if (store_next(q) > 0 && strcmp(store_text(q, 0), "vxlan") == 0)
-				max -= 50;
-			store_done(q);
-		}
+		if (r >= 0 && strcmp(row.network_type, "vxlan") == 0)
+			max -= 50;
 		v = json_object_get(n, "mtu");
 		if (r >= 0 && v && mtu_check(req, res, v, max, &mtu) < 0)
 			r = -1;
 	}
 	if (r >= 0) {
+		bool up = json_is_true(json_object_get(n, "admin_state_up"));
+		bool shared = json_is_true(json_object_get(n, "shared"));
+		bool external = json_is_true(json_object_get(n, "router:external"));
+		const struct network_change ch = {
+			.name = json_str(n, "name"),
+			.description = json_str(n, "description"),
+			.admin_state_up = json_object_get(n, "admin_state_up") ? &up : NULL,
+			.shared = json_object_get(n, "shared") ? &shared : NULL,
+			.external = json_object_get(n, "router:external") ? &external : NULL,
+		};
+		struct network_change chm = ch;
 		v = json_object_get(n, "mtu");
-		r = store_exec(st,
-			       "UPDATE network SET name = COALESCE(?, name),"
-			       " description = COALESCE(?, description),"
-			       " admin_state_up = COALESCE(?, admin_state_up), shared = COALESCE(?, shared),"
-			       " external = COALESCE(?, external), mtu = COALESCE(?, mtu),"
-			       " updated_at = ?, revision = ? WHERE id = ?",
-			       "sspppp" "iis", json_str(n, "name"), json_str(n, "description"),
-			       json_object_get(n, "admin_state_up") ? &(int64_t){ json_is_true(json_object_get(n, "admin_state_up")) } : NULL,
-			       json_object_get(n, "shared") ? &(int64_t){ json_is_true(json_object_get(n, "shared")) } : NULL,
-			       json_object_get(n, "router:external") ? &(int64_t){ json_is_true(json_object_get(n, "router:external")) } : NULL,
-			       v && !json_is_null(v) ? &mtu : NULL, now_usec(), store_txn_revision(st), id);
+		chm.mtu = v && !json_is_null(v) ? &mtu : NULL;
+		r = network_store_update(st, id, &chm);
 	}
 	json_decref(cur);
 	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
@@ -362,7 +309,7 @@ int h_network_delete(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = subnet_store_delete_on_network(st, id);
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM network WHERE id = ?", "s", id);
+		r = network_store_delete(st, id);
 	if (api_write_end(res, st, r, "network") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);

@@ -109,23 +109,14 @@ static int gw_check_shape(const json_t *info, struct http_response *res)
 int l3_check_external(const struct caller *c, struct store *st, const char *network_id,
 		      const char *resource, struct http_response *res)
 {
-	_cleanup_free_ char *owner = NULL;
-	struct store_stmt *q;
-	bool shared, external = false;
-	int r = network_lookup(c, st, network_id, &owner, &shared);
+	struct network_row n;
+	int r = network_get_row(c, st, network_id, &n);
 
 	if (r == -ENOENT)
 		return http_error(res, 404, "Network %s could not be found.", network_id);
-	if (r >= 0)
-		r = store_query(st, &q, "SELECT external FROM network WHERE id = ?", "s", network_id);
-	if (r >= 0) {
-		r = store_next(q);
-		external = r > 0 && store_bool(q, 0);
-		store_done(q);
-	}
 	if (r < 0)
 		return http_error_errno(res, r, "network");
-	if (!external) {
+	if (!n.external) {
 		if (strcmp(resource, "floatingip") == 0)
 			return http_error(res, 400, "Bad floatingip request: Network %s is not a valid external network.", network_id);
 		return http_error(res, 400, "Bad router request: Network %s is not an external network.", network_id);

@@ -16,14 +16,7 @@
 /* Is key taken? 1 yes, 0 no, -errno. */
 static int key_taken(struct store *st, const char *key)
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT 1 FROM network WHERE segment_key = ?", "s", key);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return network_store_segment_taken(st, key);
 }
 
 /* For each "MIN:MAX" in ranges (after an optional "PHYSNET:" prefix that
