@@ -1,6 +1,7 @@
-/* catalog.c - regions, services and endpoints, and the catalog built from
- * them that tokens carry. */
+/* catalog.c - /v3/regions, /v3/services and /v3/endpoints: parse, call the
+ * table's module (region.c, service.c, endpoint.c), render. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -10,56 +11,106 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
-#include "store/store.h"
 
-#define REGION_COLS   "id, description, parent_region_id"
-#define SERVICE_COLS  "id, type, name, description, enabled"
-#define ENDPOINT_COLS "id, service_id, interface, url, region_id, enabled"
-
-static json_t *render_region(const struct http_request *req, struct store_stmt *q)
+static json_t *null_or(const char *s)
 {
-	const char *id = store_text(q, 0), *parent = store_text(q, 2);
-
-	return json_pack("{s:s,s:s,s:o,s:o}", "id", id, "description", store_text(q, 1),
-			 "parent_region_id", parent ? json_string(parent) : json_null(), "links",
-			 render_links(req, "regions", id));
+	return s ? json_string(s) : json_null();
 }
 
-static json_t *render_service(const struct http_request *req, struct store_stmt *q)
+static int add_region(void *ctx, const struct region *rg)
 {
-	const char *id = store_text(q, 0);
+	struct render_list *l = ctx;
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:o}", "id", id, "type", store_text(q, 1), "name",
-			 store_text(q, 2), "description", store_text(q, 3), "enabled",
-			 store_bool(q, 4), "links", render_links(req, "services", id));
+	return json_array_append_new(
+		   l->items, json_pack("{s:s,s:s,s:o,s:o}", "id", rg->id, "description",
+				       rg->description ? rg->description : "", "parent_region_id",
+				       null_or(rg->parent_region_id), "links",
+				       render_links(l->req, "regions", rg->id)))
+		   ? -ENOMEM
+		   : 0;
 }
 
-static json_t *render_endpoint(const struct http_request *req, struct store_stmt *q)
+static int add_service(void *ctx, const struct catalog_service *sv)
 {
-	const char *id = store_text(q, 0), *region = store_text(q, 4);
-	json_t *jr = region ? json_string(region) : json_null();
+	struct render_list *l = ctx;
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b,s:o}", "id", id, "service_id",
-			 store_text(q, 1), "interface", store_text(q, 2), "url", store_text(q, 3),
-			 "region_id", jr, "region", jr, "enabled", store_bool(q, 5), "links",
-			 render_links(req, "endpoints", id));
+	return json_array_append_new(
+		   l->items,
+		   json_pack("{s:s,s:s,s:s,s:s,s:b,s:o}", "id", sv->id, "type", sv->type, "name",
+			     sv->name ? sv->name : "", "description",
+			     sv->description ? sv->description : "", "enabled", sv->enabled,
+			     "links", render_links(l->req, "services", sv->id)))
+		   ? -ENOMEM
+		   : 0;
+}
+
+static int add_endpoint(void *ctx, const struct endpoint *ep)
+{
+	struct render_list *l = ctx;
+	json_t *jr = null_or(ep->region_id);
+
+	return json_array_append_new(
+		   l->items,
+		   json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b,s:o}", "id", ep->id, "service_id",
+			     ep->service_id, "interface", ep->interface, "url", ep->url,
+			     "region_id", jr, "region", jr, "enabled", ep->enabled, "links",
+			     render_links(l->req, "endpoints", ep->id)))
+		   ? -ENOMEM
+		   : 0;
+}
+
+/* GET one of a table by the path's param, with get (region_get, ...). */
+#define REPLY_GET(req, res, status, st, key, id, get, add)                                         \
+	({                                                                                         \
+		struct render_list l_ = { (req), json_array() };                                   \
+		int r_ = get((st), &(req)->caller, (id), (add), &l_);                              \
+		reply_one((req), (res), (status), (key), l_.items, r_, (key), (id));               \
+	})
+
+/* DELETE one by the path's param with del (region_delete, ...): 204. */
+static int reply_deleted(struct http_request *req, struct http_response *res, const char *param,
+			 const char *what,
+			 int (*del)(struct store *, const struct caller *, const char *))
+{
+	const char *id = http_param(req, param);
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = del(st, &req->caller, id);
+	if (r == -ENOLINK)
+		r = http_error(res, 409, "Cannot delete %s %s: it is still in use.", what, id);
+	else if (r < 0)
+		r = reply_error(req, res, r, what, id);
+	if (write_end(req, res, st, r, what) < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
 }
 
 /* --- regions --- */
 
 int h_region_list(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "regions", render_region,
-			  "SELECT " REGION_COLS
-			  " FROM region WHERE (?1 IS NULL OR parent_region_id = ?1)"
-			  " ORDER BY id",
-			  "s", http_query(req, "parent_region_id"));
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, NULL };
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	l.items = json_array();
+	return reply_items(req, res, "regions", l.items,
+			   region_list(st, &req->caller, http_query(req, "parent_region_id"),
+				       add_region, &l));
 }
 
 int h_region_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, "SELECT " REGION_COLS " FROM region WHERE id = ?", "region_id",
-			 "region", render_region);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return REPLY_GET(req, res, 200, st, "region", http_param(req, "region_id"), region_get,
+			 add_region);
 }
 
 int h_region_create(struct http_request *req, struct http_response *res)
@@ -72,10 +123,9 @@ int h_region_create(struct http_request *req, struct http_response *res)
 	json_t *rg;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
-	char id[256];
-	struct store_stmt *q = NULL;
+	const char *parent;
 	struct store *st;
-	const char *desc;
+	char id[256];
 	int r;
 
 	if (!body)
@@ -86,48 +136,52 @@ int h_region_create(struct http_request *req, struct http_response *res)
 		snprintf(id, sizeof(id), "%s", json_str(rg, "id"));
 	else
 		id_new(id);
-	desc = json_str(rg, "description");
+	parent = json_str(rg, "parent_region_id");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st,
-		       "INSERT INTO region (id, description, parent_region_id, revision)"
-		       " VALUES (?, ?, ?, ?)",
-		       "sssi", id, desc ? desc : "", json_str(rg, "parent_region_id"),
-		       store_txn_revision(st));
+	r = region_create(st, &req->caller, id, json_str(rg, "description"), parent);
 	if (r == -EEXIST)
 		r = http_error(res, 409,
 			       "Conflict occurred attempting to store region - Duplicate ID, %s.",
 			       id);
-	if (r == -ENOLINK)
-		r = http_error(res, 404, "Could not find region: %s.",
-			       json_str(rg, "parent_region_id"));
+	else if (r == -ESRCH)
+		r = http_error(res, 404, "Could not find region: %s.", parent);
+	else if (r < 0)
+		r = reply_error(req, res, r, "region", id);
 	if (write_end(req, res, st, r, "region") < 0)
 		return -1;
-	r = store_query(st, &q, "SELECT " REGION_COLS " FROM region WHERE id = ?", "s", id);
-	return reply_row(req, res, 201, "region", render_region, r, q, "region", id);
+	return REPLY_GET(req, res, 201, st, "region", id, region_get, add_region);
 }
 
 int h_region_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM region WHERE id = ?", "region_id", "region",
-			    NULL);
+	return reply_deleted(req, res, "region_id", "region", region_delete);
 }
 
 /* --- services --- */
 
 int h_service_list(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "services", render_service,
-			  "SELECT " SERVICE_COLS " FROM service WHERE (?1 IS NULL OR type = ?1)"
-			  " AND (?2 IS NULL OR name = ?2) ORDER BY type",
-			  "ss", http_query(req, "type"), http_query(req, "name"));
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, NULL };
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	l.items = json_array();
+	return reply_items(req, res, "services", l.items,
+			   service_list(st, &req->caller, http_query(req, "type"),
+					http_query(req, "name"), add_service, &l));
 }
 
 int h_service_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, "SELECT " SERVICE_COLS " FROM service WHERE id = ?",
-			 "service_id", "service", render_service);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return REPLY_GET(req, res, 200, st, "service", http_param(req, "service_id"),
+			 service_get, add_service);
 }
 
 int h_service_create(struct http_request *req, struct http_response *res)
@@ -142,55 +196,55 @@ int h_service_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
 	char id[ID_HEX_LEN + 1];
-	struct store_stmt *q = NULL;
 	struct store *st;
-	const char *name, *desc;
 	int r;
 
 	if (!body)
 		return -1;
 	if (!json_str(sv, "type")[0])
 		return http_error(res, 400, "Invalid input for field 'type': must not be empty.");
-	name = json_str(sv, "name");
-	desc = json_str(sv, "description");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	id_new(id);
-	r = store_exec(st,
-		       "INSERT INTO service (id, type, name, description, enabled, revision)"
-		       " VALUES (?, ?, ?, ?, ?, ?)",
-		       "ssssbi", id, json_str(sv, "type"), name ? name : "", desc ? desc : "",
-		       !json_is_false(json_object_get(sv, "enabled")), store_txn_revision(st));
+	r = service_create(st, &req->caller, json_str(sv, "type"), json_str(sv, "name"),
+			   json_str(sv, "description"),
+			   !json_is_false(json_object_get(sv, "enabled")), id);
+	if (r < 0)
+		r = reply_error(req, res, r, "service", NULL);
 	if (write_end(req, res, st, r, "service") < 0)
 		return -1;
-	r = store_query(st, &q, "SELECT " SERVICE_COLS " FROM service WHERE id = ?", "s", id);
-	return reply_row(req, res, 201, "service", render_service, r, q, "service", id);
+	return REPLY_GET(req, res, 201, st, "service", id, service_get, add_service);
 }
 
 int h_service_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM service WHERE id = ?", "service_id", "service",
-			    NULL);
+	return reply_deleted(req, res, "service_id", "service", service_delete);
 }
 
 /* --- endpoints --- */
 
 int h_endpoint_list(struct http_request *req, struct http_response *res)
 {
-	return reply_list(req, res, "endpoints", render_endpoint,
-			  "SELECT " ENDPOINT_COLS
-			  " FROM endpoint WHERE (?1 IS NULL OR service_id = ?1)"
-			  " AND (?2 IS NULL OR interface = ?2) AND (?3 IS NULL OR region_id = ?3)"
-			  " ORDER BY service_id, interface",
-			  "sss", http_query(req, "service_id"), http_query(req, "interface"),
-			  http_query(req, "region_id"));
+	struct store *st = basalt_store(req->b);
+	struct render_list l = { req, NULL };
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	l.items = json_array();
+	return reply_items(req, res, "endpoints", l.items,
+			   endpoint_list(st, &req->caller, http_query(req, "service_id"),
+					 http_query(req, "interface"),
+					 http_query(req, "region_id"), add_endpoint, &l));
 }
 
 int h_endpoint_get(struct http_request *req, struct http_response *res)
 {
-	return reply_get(req, res, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?",
-			 "endpoint_id", "endpoint", render_endpoint);
+	struct store *st = basalt_store(req->b);
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	return REPLY_GET(req, res, 200, st, "endpoint", http_param(req, "endpoint_id"),
+			 endpoint_get, add_endpoint);
 }
 
 int h_endpoint_create(struct http_request *req, struct http_response *res)
@@ -203,97 +257,45 @@ int h_endpoint_create(struct http_request *req, struct http_response *res)
 	json_t *ep;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
-	const char *iface, *region, *url;
 	char id[ID_HEX_LEN + 1];
-	struct store_stmt *q = NULL;
+	struct endpoint in;
 	struct store *st;
 	int r;
 
 	if (!body)
 		return -1;
-	iface = json_str(ep, "interface");
-	url = json_str(ep, "url");
-	region = json_str(ep, "region_id") ? json_str(ep, "region_id") : json_str(ep, "region");
-	if (strcmp(iface, "public") != 0 && strcmp(iface, "internal") != 0 &&
-	    strcmp(iface, "admin") != 0)
+	in = (struct endpoint){
+		.service_id = json_str(ep, "service_id"),
+		.interface = json_str(ep, "interface"),
+		.url = json_str(ep, "url"),
+		.region_id = json_str(ep, "region_id") ? json_str(ep, "region_id")
+						       : json_str(ep, "region"),
+		.enabled = !json_is_false(json_object_get(ep, "enabled")),
+	};
+	if (strcmp(in.interface, "public") != 0 && strcmp(in.interface, "internal") != 0 &&
+	    strcmp(in.interface, "admin") != 0)
 		return http_error(
 		    res, 400,
 		    "Invalid input for field 'interface': must be one of public, internal, admin.");
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+	if (strncmp(in.url, "http://", 7) != 0 && strncmp(in.url, "https://", 8) != 0)
 		return http_error(res, 400,
 				  "Invalid input for field 'url': must be an http(s) URL.");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	id_new(id);
-	r = identity_exists(st, "SELECT 1 FROM service WHERE id = ?", json_str(ep, "service_id"));
-	if (r == 0)
-		r = http_error(res, 400, "Could not find service: %s.", json_str(ep, "service_id"));
-	if (r > 0 && region) {
-		r = identity_exists(st, "SELECT 1 FROM region WHERE id = ?", region);
-		if (r == 0)
-			r = http_error(res, 400, "Could not find region: %s.", region);
-	}
-	if (r > 0)
-		r = store_exec(st,
-			       "INSERT INTO endpoint (id, service_id, interface, url, region_id,"
-			       " enabled, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			       "sssssbi", id, json_str(ep, "service_id"), iface, url, region,
-			       !json_is_false(json_object_get(ep, "enabled")),
-			       store_txn_revision(st));
+	r = endpoint_create(st, &req->caller, &in, id);
+	if (r == -ESRCH)
+		r = http_error(res, 400, "Could not find service: %s.", in.service_id);
+	else if (r == -ENXIO)
+		r = http_error(res, 400, "Could not find region: %s.", in.region_id);
+	else if (r < 0)
+		r = reply_error(req, res, r, "endpoint", NULL);
 	if (write_end(req, res, st, r, "endpoint") < 0)
 		return -1;
-	r = store_query(st, &q, "SELECT " ENDPOINT_COLS " FROM endpoint WHERE id = ?", "s", id);
-	return reply_row(req, res, 201, "endpoint", render_endpoint, r, q, "endpoint", id);
+	return REPLY_GET(req, res, 201, st, "endpoint", id, endpoint_get, add_endpoint);
 }
 
 int h_endpoint_delete(struct http_request *req, struct http_response *res)
 {
-	return reply_delete(req, res, "DELETE FROM endpoint WHERE id = ?", "endpoint_id",
-			    "endpoint", NULL);
-}
-
-/* --- the catalog in tokens --- */
-
-json_t *catalog_load(struct store *st)
-{
-	struct store_stmt *q;
-	json_t *cat = json_array(), *svc = NULL;
-	const char *cur = NULL;
-	int r;
-
-	r = store_query(
-	    st, &q,
-	    "SELECT s.id, s.type, s.name, e.id, e.interface, e.url, e.region_id"
-	    " FROM service s LEFT JOIN endpoint e ON e.service_id = s.id AND e.enabled = 1"
-	    " WHERE s.enabled = 1 ORDER BY s.type, s.id, e.interface",
-	    "");
-	if (r < 0) {
-		json_decref(cat);
-		return NULL;
-	}
-	while ((r = store_next(q)) > 0) {
-		const char *sid = store_text(q, 0);
-		if (!cur || strcmp(cur, sid) != 0) {
-			svc = json_pack("{s:[],s:s,s:s,s:s}", "endpoints", "id", sid, "type",
-					store_text(q, 1), "name", store_text(q, 2));
-			json_array_append_new(cat, svc);
-			cur = json_string_value(json_object_get(svc, "id"));
-		}
-		if (store_text(q, 3)) {
-			const char *region = store_text(q, 6);
-			json_t *jr = region ? json_string(region) : json_null();
-			json_array_append_new(json_object_get(svc, "endpoints"),
-					      json_pack("{s:s,s:s,s:O,s:o,s:s}", "id",
-							store_text(q, 3), "interface",
-							store_text(q, 4), "region_id", jr, "region",
-							jr, "url", store_text(q, 5)));
-		}
-	}
-	store_done(q);
-	if (r < 0) {
-		json_decref(cat);
-		return NULL;
-	}
-	return cat;
+	return reply_deleted(req, res, "endpoint_id", "endpoint", endpoint_delete);
 }

@@ -18,8 +18,6 @@ struct store_stmt;
 struct http_request;
 struct http_response;
 
-typedef json_t *(*render_fn)(const struct http_request *req, struct store_stmt *q);
-
 struct revocation {
 	char *user_id, *project_id, *domain_id, *audit_id; /* NULL: any */
 	int64_t issued_before;
@@ -261,6 +259,56 @@ int assignments_for_token(struct store *st, const char *user_id, const char *pro
  * condition), 0 when not, -errno. */
 int grant_admin_anywhere(struct store *st, const char *user_id);
 
+struct region {
+	const char *id, *description, *parent_region_id;
+};
+typedef int (*region_fn)(void *ctx, const struct region *rg);
+struct catalog_service {
+	const char *id, *type, *name, *description;
+	bool enabled;
+};
+typedef int (*service_fn)(void *ctx, const struct catalog_service *sv);
+struct endpoint {
+	const char *id, *service_id, *interface, *url, *region_id;
+	bool enabled;
+};
+typedef int (*endpoint_fn)(void *ctx, const struct endpoint *ep);
+
+/* region.c */
+int region_list(struct store *st, const struct caller *c, const char *parent_id, region_fn fn,
+		void *ctx);
+int region_get(struct store *st, const struct caller *c, const char *id, region_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int region_exists(struct store *st, const char *id);
+/* -ESRCH: no such parent region. */
+int region_create(struct store *st, const struct caller *c, const char *id,
+		  const char *description, const char *parent_id);
+int region_delete(struct store *st, const struct caller *c, const char *id);
+
+/* service.c */
+int service_list(struct store *st, const struct caller *c, const char *type, const char *name,
+		 service_fn fn, void *ctx);
+int service_get(struct store *st, const struct caller *c, const char *id, service_fn fn,
+		void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int service_exists(struct store *st, const char *id);
+int service_create(struct store *st, const struct caller *c, const char *type, const char *name,
+		   const char *description, bool enabled, char *id_out);
+int service_delete(struct store *st, const struct caller *c, const char *id);
+/* The token catalog: every enabled service with its enabled endpoints
+ * (new reference, NULL on error). */
+json_t *catalog_load(struct store *st);
+
+/* endpoint.c */
+int endpoint_list(struct store *st, const struct caller *c, const char *service_id,
+		  const char *interface, const char *region_id, endpoint_fn fn, void *ctx);
+int endpoint_get(struct store *st, const struct caller *c, const char *id, endpoint_fn fn,
+		 void *ctx);
+/* in->id is ignored. -ESRCH: no such service; -ENXIO: no such region. */
+int endpoint_create(struct store *st, const struct caller *c, const struct endpoint *in,
+		    char *id_out);
+int endpoint_delete(struct store *st, const struct caller *c, const char *id);
+
 /* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);
 json_t *render_list(const struct http_request *req, const char *collection, json_t *items);
@@ -292,33 +340,10 @@ int reply_items(struct http_request *req, struct http_response *res, const char 
 int reply_one(struct http_request *req, struct http_response *res, int status, const char *key,
 	      json_t *items, int r, const char *what, const char *id);
 
-/* Reply 200 with every row of q (the statement store_query made, with its
- * return value r) rendered into a Keystone list. Consumes q. */
-int reply_rows(struct http_request *req, struct http_response *res, const char *collection,
-	       render_fn render, int r, struct store_stmt *q);
-/* Reply status with q's first row as {key: object}, or 404 naming what
- * (with id) when there is none. Consumes q. */
-int reply_row(struct http_request *req, struct http_response *res, int status, const char *key,
-	      render_fn render, int r, struct store_stmt *q, const char *what, const char *id);
-/* 1 and fills out when the row exists, 0 when not, -errno. */
-int identity_exists(struct store *st, const char *sql, const char *id);
-
 /* handler.c */
 /* api_write_end (http/api.h), then invalidate the identity cache. */
 int write_end(struct http_request *req, struct http_response *res, struct store *st, int r,
 	      const char *what);
-/* Reply with every row of sql (arguments as for store_query) rendered
- * into a Keystone list. */
-int reply_list(struct http_request *req, struct http_response *res, const char *collection,
-	       render_fn render, const char *sql, const char *fmt, ...);
-/* GET one row by the route placeholder param: 200 {key: ...} or 404. */
-int reply_get(struct http_request *req, struct http_response *res, const char *sql,
-	      const char *param, const char *key, render_fn render);
-/* DELETE the row named by param (sql has one '?'), then run after (may be
- * NULL) in the same transaction: 204, 404, or 409 when still referenced. */
-int reply_delete(struct http_request *req, struct http_response *res, const char *sql,
-		 const char *param, const char *what,
-		 int (*after)(struct store *st, const char *id));
 /* Boolean query filter name: *ptr is NULL when absent, else points at
  * *val. A value that is not a boolean fills a 400. */
 int query_bool(struct http_request *req, struct http_response *res, const char *name,
@@ -384,8 +409,6 @@ int h_endpoint_list(struct http_request *req, struct http_response *res);
 int h_endpoint_create(struct http_request *req, struct http_response *res);
 int h_endpoint_get(struct http_request *req, struct http_response *res);
 int h_endpoint_delete(struct http_request *req, struct http_response *res);
-/* Build the token catalog from the store (new reference, NULL on error). */
-json_t *catalog_load(struct store *st);
 
 /* bootstrap.c */
 struct bootstrap_opts {

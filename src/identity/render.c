@@ -6,7 +6,6 @@
 #include "basalt.h"
 #include "http/http.h"
 #include "identity/identity.h"
-#include "store/store.h"
 
 json_t *render_links(const struct http_request *req, const char *collection, const char *id)
 {
@@ -133,53 +132,5 @@ int reply_one(struct http_request *req, struct http_response *res, int status, c
 	}
 	json_incref(obj);
 	json_decref(items);
-	return http_reply(res, status, json_pack("{s:o}", key, obj));
-}
-
-int identity_exists(struct store *st, const char *sql, const char *id)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q, sql, "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
-}
-
-int reply_rows(struct http_request *req, struct http_response *res, const char *collection,
-	       render_fn render, int r, struct store_stmt *q)
-{
-	json_t *items;
-
-	if (r < 0)
-		return http_error_errno(res, r, collection);
-	items = json_array();
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(items, render(req, q));
-	store_done(q);
-	if (r < 0) {
-		json_decref(items);
-		return http_error_errno(res, r, collection);
-	}
-	return http_reply(res, 200, render_list(req, collection, items));
-}
-
-int reply_row(struct http_request *req, struct http_response *res, int status, const char *key,
-	      render_fn render, int r, struct store_stmt *q, const char *what, const char *id)
-{
-	json_t *obj = NULL;
-
-	if (r < 0)
-		return http_error_errno(res, r, what);
-	r = store_next(q);
-	if (r > 0)
-		obj = render(req, q);
-	store_done(q);
-	if (r < 0)
-		return http_error_errno(res, r, what);
-	if (r == 0)
-		return http_error(res, 404, "Could not find %s: %s.", what, id);
 	return http_reply(res, status, json_pack("{s:o}", key, obj));
 }

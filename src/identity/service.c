@@ -1,0 +1,138 @@
+/* service.c - the service table, and the catalog (each enabled service
+ * with its enabled endpoints) that tokens carry. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "identity/identity.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+#define SERVICE_COLS "id, type, name, description, enabled"
+
+static int each_row(struct store_stmt *q, int r, service_fn fn, void *ctx, int *n)
+{
+	struct catalog_service sv;
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		sv = (struct catalog_service){ store_text(q, 0), store_text(q, 1), store_text(q, 2),
+				       store_text(q, 3), store_bool(q, 4) };
+		if ((r = fn(ctx, &sv)) < 0)
+			break;
+		if (n)
+			(*n)++;
+	}
+	store_done(q);
+	return r;
+}
+
+int service_list(struct store *st, const struct caller *c, const char *type, const char *name,
+		 service_fn fn, void *ctx)
+{
+	struct store_stmt *q = NULL;
+	int r = policy_check(c, "identity:list_services", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_query(st, &q,
+			"SELECT " SERVICE_COLS " FROM service WHERE (?1 IS NULL OR type = ?1)"
+			" AND (?2 IS NULL OR name = ?2) ORDER BY type",
+			"ss", type, name);
+	return each_row(q, r, fn, ctx, NULL);
+}
+
+int service_get(struct store *st, const struct caller *c, const char *id, service_fn fn,
+		void *ctx)
+{
+	struct store_stmt *q = NULL;
+	int n = 0, r = policy_check(c, "identity:get_service", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_query(st, &q, "SELECT " SERVICE_COLS " FROM service WHERE id = ?", "s", id);
+	r = each_row(q, r, fn, ctx, &n);
+	return r < 0 ? r : n ? 0 : -ENOENT;
+}
+
+int service_exists(struct store *st, const char *id)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT 1 FROM service WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	store_done(q);
+	return r;
+}
+
+int service_create(struct store *st, const struct caller *c, const char *type, const char *name,
+		   const char *description, bool enabled, char *id_out)
+{
+	int r = policy_check(c, "identity:create_service", NULL);
+
+	if (r < 0)
+		return r;
+	id_new(id_out);
+	r = store_exec(st,
+		       "INSERT INTO service (id, type, name, description, enabled, revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?)",
+		       "ssssbi", id_out, type, name ? name : "", description ? description : "",
+		       enabled, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}
+
+int service_delete(struct store *st, const struct caller *c, const char *id)
+{
+	int r = policy_check(c, "identity:delete_service", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_exec(st, "DELETE FROM service WHERE id = ?", "s", id);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+json_t *catalog_load(struct store *st)
+{
+	struct store_stmt *q;
+	json_t *cat = json_array(), *svc = NULL;
+	const char *cur = NULL;
+	int r;
+
+	r = store_query(
+	    st, &q,
+	    "SELECT s.id, s.type, s.name, e.id, e.interface, e.url, e.region_id"
+	    " FROM service s LEFT JOIN endpoint e ON e.service_id = s.id AND e.enabled = 1"
+	    " WHERE s.enabled = 1 ORDER BY s.type, s.id, e.interface",
+	    "");
+	if (r < 0) {
+		json_decref(cat);
+		return NULL;
+	}
+	while ((r = store_next(q)) > 0) {
+		const char *sid = store_text(q, 0);
+		if (!cur || strcmp(cur, sid) != 0) {
+			svc = json_pack("{s:[],s:s,s:s,s:s}", "endpoints", "id", sid, "type",
+					store_text(q, 1), "name", store_text(q, 2));
+			json_array_append_new(cat, svc);
+			cur = json_string_value(json_object_get(svc, "id"));
+		}
+		if (store_text(q, 3)) {
+			const char *region = store_text(q, 6);
+			json_t *jr = region ? json_string(region) : json_null();
+			json_array_append_new(json_object_get(svc, "endpoints"),
+					      json_pack("{s:s,s:s,s:O,s:o,s:s}", "id",
+							store_text(q, 3), "interface",
+							store_text(q, 4), "region_id", jr, "region",
+							jr, "url", store_text(q, 5)));
+		}
+	}
+	store_done(q);
+	if (r < 0) {
+		json_decref(cat);
+		return NULL;
+	}
+	return cat;
+}
