@@ -9,50 +9,24 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
 #define AUTH_FAILED "The request you have made requires authentication."
 
-/* Verified against when the user does not exist, so an unknown user costs
- * the same time as a wrong password. Computed once per process. */
-static char dummy_hash[crypto_pwhash_STRBYTES];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static struct basalt *dummy_b;
+/* --- parsing the request into a struct login (400s here; the rest is
+ * login.c's) --- */
 
-static void dummy_init(void)
+/* A {"id"} or {"name"} object: the domain of a user or scope. */
+static bool domain_obj_ok(const json_t *d)
 {
-	if (password_hash(dummy_b, "basalt-dummy-password", dummy_hash) < 0)
-		dummy_hash[0] = '\0';
+	return json_is_object(d) && (json_str(d, "id") || json_str(d, "name"));
 }
 
-/* --- resolving names from the request --- */
-
-/* Resolve {"id": ...} or {"name": ..., "domain": {"id"|"name"}} of a
- * user or project into its id. Returns 1 found, 0 not found, -errno. */
-static int domain_ref(struct store *st, const json_t *d, char *id_out, size_t idlen)
-{
-	struct store_stmt *q;
-	const char *id = json_str(d, "id"), *name = json_str(d, "name");
-	int r;
-
-	if (!json_is_object(d) || (!id && !name))
-		return -EINVAL;
-	r = store_query(st, &q, "SELECT id FROM domain WHERE id = ?1 OR (?1 IS NULL AND name = ?2)",
-			"ss", id, name);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(id_out, idlen, "%s", store_text(q, 0));
-	store_done(q);
-	return r;
-}
-
-/* The password method: returns 0 with u filled, or fills a 400/401. */
-static int auth_password(struct basalt *b, struct http_response *res, struct store *st,
-			 const json_t *pw, struct user_login *u)
+/* The password method's object pw into in: 0, or a 400. */
+static int parse_password(struct http_response *res, const json_t *pw, struct login *in)
 {
 	static const struct jfield pw_fields[] = { { "user", J_OBJECT, true, 0 } };
 	static const struct jfield user_fields[] = {
@@ -61,179 +35,90 @@ static int auth_password(struct basalt *b, struct http_response *res, struct sto
 		{ "domain", J_OBJECT, false, 0 },
 		{ "password", J_STRING, true, 4096 },
 	};
-	const json_t *ju;
-	char domain_id[65] = "", err[256];
-	int r;
+	const json_t *ju, *jd;
+	char err[256];
 
 	if (json_check(pw, pw_fields, ARRAY_SIZE(pw_fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
 	ju = json_object_get(pw, "user");
 	if (json_check(ju, user_fields, ARRAY_SIZE(user_fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
-	if (!json_str(ju, "id")) {
-		if (!json_str(ju, "name") || !json_object_get(ju, "domain"))
-			return http_error(
-			    res, 400, "Invalid input: a user needs an id, or a name and a domain.");
-		r = domain_ref(st, json_object_get(ju, "domain"), domain_id, sizeof(domain_id));
-		if (r == -EINVAL)
-			return http_error(res, 400,
-					  "Invalid input: a domain needs an id or a name.");
-		if (r < 0)
-			return http_error_errno(res, r, "domain");
-	}
-	r = user_login_load(st, json_str(ju, "id"), json_str(ju, "name"), domain_id, u);
-	if (r < 0)
-		return http_error_errno(res, r, "user");
-	dummy_b = b;
-	pthread_once(&dummy_once, dummy_init);
-	/* Always verify, so the answer's timing does not tell whether the
-	 * user exists; and the same message either way. */
-	bool good =
-	    password_verify(r > 0 && u->hash[0] ? u->hash : dummy_hash, json_str(ju, "password"));
-	if (r == 0 || !good || !u->enabled || !u->domain_enabled)
-		return http_error(res, 401, AUTH_FAILED);
+	in->user_id = json_str(ju, "id");
+	in->user_name = json_str(ju, "name");
+	in->password = json_str(ju, "password");
+	if (in->user_id)
+		return 0;
+	jd = json_object_get(ju, "domain");
+	if (!in->user_name || !jd)
+		return http_error(res, 400,
+				  "Invalid input: a user needs an id, or a name and a domain.");
+	if (!domain_obj_ok(jd))
+		return http_error(res, 400, "Invalid input: a domain needs an id or a name.");
+	in->user_domain_id = json_str(jd, "id");
+	in->user_domain_name = json_str(jd, "name");
 	return 0;
 }
 
-/* The token method: the new token keeps the old one's user, expiry and
- * audit chain. */
-static int auth_token(struct http_response *res, struct store *st,
-		      struct user_login *u, struct token *old)
-{
-	int r;
-
-	/* The old token was validated (b->authenticate) before the store
-	 * transaction began: validation may refresh the cache, which reads
-	 * the store in a transaction of its own. */
-	r = user_login_load(st, old->user_id, NULL, NULL, u);
-	if (r < 0)
-		return http_error_errno(res, r, "user");
-	if (r == 0 || !u->enabled || !u->domain_enabled)
-		return http_error(res, 401, AUTH_FAILED);
-	return 0;
-}
-
-/* Scope t to the project, domain or system the request asks for (or the
- * user's default project). Fills 400/401 on failure. */
-static int apply_scope(struct http_response *res, struct store *st, const json_t *scope,
-		       const struct user_login *u, struct token *t)
+/* The request's scope into in: 0, or a 400. */
+static int parse_scope(struct http_response *res, const json_t *scope, struct login *in)
 {
 	const json_t *jp = json_object_get(scope, "project");
 	const json_t *jd = json_object_get(scope, "domain");
 	const json_t *js = json_object_get(scope, "system");
-	struct store_stmt *q;
-	int r;
 
-	if (scope && !json_is_object(scope) &&
+	if (!scope)
+		return 0;
+	if (!json_is_object(scope) &&
 	    !(json_is_string(scope) && strcmp(json_string_value(scope), "unscoped") == 0))
 		return http_error(res, 400, "Invalid input for field 'scope'.");
+	in->scope_given = true;
+	in->scope = SCOPE_NONE;
 	if (json_is_string(scope))
 		return 0;
-	if (scope && json_object_size(scope) != 1)
+	if (json_object_size(scope) != 1)
 		return http_error(
 		    res, 400,
 		    "Invalid input for field 'scope': give exactly one of project, domain, system.");
-	if (jp || (!scope && u->default_project[0])) {
-		char domain_id[65] = "";
-		const char *pid = jp ? json_str(jp, "id") : u->default_project;
-		const char *pname = jp ? json_str(jp, "name") : NULL;
-		if (jp && (!json_is_object(jp) || (!pid && !pname)))
+	if (jp) {
+		in->scope = SCOPE_PROJECT;
+		in->scope_id = json_str(jp, "id");
+		in->scope_name = json_str(jp, "name");
+		if (!json_is_object(jp) || (!in->scope_id && !in->scope_name) ||
+		    (!in->scope_id && !domain_obj_ok(json_object_get(jp, "domain"))))
 			return http_error(
 			    res, 400,
 			    "Invalid input: a project needs an id, or a name and a domain.");
-		if (!pid) {
-			r = domain_ref(st, json_object_get(jp, "domain"), domain_id,
-				       sizeof(domain_id));
-			if (r == -EINVAL)
-				return http_error(
-				    res, 400,
-				    "Invalid input: a project needs an id, or a name and a domain.");
-			if (r <= 0)
-				return r < 0 ? http_error_errno(res, r, "domain")
-					     : http_error(res, 401, AUTH_FAILED);
-		}
-		r = store_query(
-		    st, &q,
-		    "SELECT p.id, p.name, p.domain_id, d.name, p.enabled, d.enabled"
-		    " FROM project p JOIN domain d ON d.id = p.domain_id WHERE p.id = ?1"
-		    " OR (?1 IS NULL AND p.name = ?2 AND p.domain_id = ?3)",
-		    "sss", pid, pname, domain_id);
-		if (r < 0)
-			return http_error_errno(res, r, "project");
-		r = store_next(q);
-		if (r > 0 && store_bool(q, 4) && store_bool(q, 5)) {
-			t->scope = SCOPE_PROJECT;
-			t->scope_id = token_str(t, store_text(q, 0));
-			t->scope_name = token_str(t, store_text(q, 1));
-			t->scope_domain_id = token_str(t, store_text(q, 2));
-			t->scope_domain_name = token_str(t, store_text(q, 3));
-		}
-		store_done(q);
-		if (r < 0)
-			return http_error_errno(res, r, "project");
-		if (t->scope != SCOPE_PROJECT) {
-			if (!jp) /* an unusable default project: stay unscoped */
-				return 0;
-			return http_error(res, 401, AUTH_FAILED);
-		}
-		r = assignments_for_token(st, u->id, t->scope_id, NULL, t);
-		if (r < 0)
-			return http_error_errno(res, r, "role assignment");
-		if (t->nroles == 0) {
-			if (!jp) {
-				t->scope = SCOPE_NONE;
-				return 0;
-			}
-			return http_error(res, 401, "User %s has no access to project %s.", u->id,
-					  t->scope_id);
-		}
-		return 0;
-	}
-	if (jd) {
-		char did[65];
-		r = domain_ref(st, jd, did, sizeof(did));
-		if (r == -EINVAL)
+		in->scope_domain_id = json_str(json_object_get(jp, "domain"), "id");
+		in->scope_domain_name = json_str(json_object_get(jp, "domain"), "name");
+	} else if (jd) {
+		if (!domain_obj_ok(jd))
 			return http_error(res, 400,
 					  "Invalid input: a domain needs an id or a name.");
-		if (r <= 0)
-			return r < 0 ? http_error_errno(res, r, "domain")
-				     : http_error(res, 401, AUTH_FAILED);
-		r = store_query(st, &q, "SELECT id, name, enabled FROM domain WHERE id = ?", "s",
-				did);
-		if (r < 0)
-			return http_error_errno(res, r, "domain");
-		if (store_next(q) > 0 && store_bool(q, 2)) {
-			t->scope = SCOPE_DOMAIN;
-			t->scope_id = token_str(t, store_text(q, 0));
-			t->scope_name = token_str(t, store_text(q, 1));
-		}
-		store_done(q);
-		if (t->scope != SCOPE_DOMAIN)
-			return http_error(res, 401, AUTH_FAILED);
-		r = assignments_for_token(st, u->id, NULL, t->scope_id, t);
-		if (r < 0)
-			return http_error_errno(res, r, "role assignment");
-		if (t->nroles == 0)
-			return http_error(res, 401, "User %s has no access to domain %s.", u->id,
-					  did);
-		return 0;
-	}
-	if (js) {
+		in->scope = SCOPE_DOMAIN;
+		in->scope_id = json_str(jd, "id");
+		in->scope_name = json_str(jd, "name");
+	} else if (js) {
 		if (!json_is_object(js) || !json_is_true(json_object_get(js, "all")))
 			return http_error(
 			    res, 400,
 			    "Invalid input for field 'system': expected {\"all\": true}.");
-		r = grant_admin_anywhere(st, u->id);
-		if (r < 0)
-			return http_error_errno(res, r, "role assignment");
-		if (r == 0)
-			return http_error(res, 401, "User %s has no access to the system.", u->id);
-		t->scope = SCOPE_SYSTEM;
-		return assignments_for_token(st, u->id, NULL, NULL, t) < 0
-			   ? http_error(res, 500, "role lookup failed")
-			   : 0;
+		in->scope = SCOPE_SYSTEM;
 	}
 	return 0;
+}
+
+/* login_issue's error as Keystone answers it. */
+static int login_error(struct http_response *res, int r, const struct token *t)
+{
+	if (r == -EACCES)
+		return http_error(res, 401, AUTH_FAILED);
+	if (r == -ENOKEY)
+		return t->scope == SCOPE_SYSTEM
+			   ? http_error(res, 401, "User %s has no access to the system.",
+					t->user_id)
+			   : http_error(res, 401, "User %s has no access to %s %s.", t->user_id,
+					t->scope == SCOPE_DOMAIN ? "domain" : "project", t->scope_id);
+	return http_error_errno(res, r, "user");
 }
 
 /* The Keystone token body for t, without its catalog. New reference. */
@@ -305,10 +190,9 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	struct store *st = basalt_store(req->b);
 	const json_t *auth, *ident, *methods, *m;
-	struct user_login u;
-	struct token *old = NULL;
+	struct login in = { 0 };
 	char err[256], tokbuf[TOKEN_MAX_LEN + 1];
-	struct token t;
+	struct token t, oldtok;
 	size_t i;
 	int r, want = 0;
 
@@ -344,43 +228,30 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 				  want == TOKEN_M_PASSWORD ? "password" : "token",
 				  want == TOKEN_M_PASSWORD ? "password" : "token");
 
-	struct token oldtok;
 	if (want == TOKEN_M_TOKEN) {
 		static const struct jfield tk_fields[] = { { "id", J_STRING, true,
 							     TOKEN_MAX_LEN } };
 		const json_t *tk = json_object_get(ident, "token");
 		if (json_check(tk, tk_fields, ARRAY_SIZE(tk_fields), err, sizeof(err)) < 0)
 			return http_error(res, 400, "%s", err);
-		if (req->b->authenticate(req->b, json_str(tk, "id"), &oldtok) < 0)
+	} else if (parse_password(res, json_object_get(ident, "password"), &in) < 0) {
+		return -1;
+	}
+	if (parse_scope(res, json_object_get(auth, "scope"), &in) < 0)
+		return -1;
+	if (want == TOKEN_M_TOKEN) {
+		if (req->b->authenticate(req->b, json_str(json_object_get(ident, "token"), "id"),
+					 &oldtok) < 0)
 			return http_error(res, 401, AUTH_FAILED);
-		old = &oldtok;
+		in.old = &oldtok;
 	}
 	r = store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
-	if (want == TOKEN_M_PASSWORD)
-		r = auth_password(req->b, res, st, json_object_get(ident, "password"), &u);
-	else
-		r = auth_token(res, st, &u, old);
-	token_init(&t);
-	if (r == 0) {
-		t.methods = (uint8_t)want;
-		t.issued_at = now_usec();
-		t.expires_at = old ? old->expires_at
-				   : t.issued_at + (int64_t)req->b->cfg.token_expiration * 1000000;
-		token_new_audit_id(t.audit_id);
-		if (old)
-			snprintf(t.parent_audit_id, sizeof(t.parent_audit_id), "%s",
-				 old->parent_audit_id[0] ? old->parent_audit_id : old->audit_id);
-		t.user_id = token_str(&t, u.id);
-		t.user_name = token_str(&t, u.name);
-		t.user_domain_id = token_str(&t, u.domain_id);
-		t.user_domain_name = token_str(&t, u.domain_name);
-		r = apply_scope(res, st, json_object_get(auth, "scope"), &u, &t);
-	}
+	r = login_issue(req->b, st, &in, &t);
 	store_rollback(st);
 	if (r < 0)
-		return r;
+		return login_error(res, r, &t);
 	r = identity_encode(req->b, &t, tokbuf, sizeof(tokbuf));
 	if (r < 0)
 		return http_error(res, 500, "Could not issue the token.");
@@ -430,24 +301,18 @@ int h_auth_validate(struct http_request *req, struct http_response *res)
 
 int h_auth_revoke(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
+	struct store *st;
 	struct token t;
 	int r;
 
 	if (subject_reply(req, res, &t) < 0)
 		return -1;
+	st = api_write_begin(req, res);
 	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = store_begin_write(st);
-	if (r == 0)
-		r = identity_revoke(st, NULL, NULL, NULL, t.audit_id);
-	if (r >= 0)
-		r = store_commit(st);
-	else
-		store_rollback(st);
-	if (r < 0)
-		return http_error_errno(res, r, "revocation event");
-	identity_cache_invalidate(req->b);
+		return -1;
+	r = identity_revoke(st, NULL, NULL, NULL, t.audit_id);
+	if (write_end(req, res, st, r, "revocation event") < 0)
+		return -1;
 	return http_reply(res, 204, NULL);
 }
 

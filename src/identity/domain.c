@@ -99,6 +99,24 @@ int domain_resolve(struct store *st, const char *id, const char *name, char *out
 	return r;
 }
 
+int domain_scope_load(struct store *st, const char *id, struct scope_row *out)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT id, name, enabled FROM domain WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(out->id, sizeof(out->id), "%s", store_text(q, 0));
+		snprintf(out->name, sizeof(out->name), "%s", store_text(q, 1));
+		out->domain_id[0] = out->domain_name[0] = '\0';
+		out->enabled = store_bool(q, 2);
+	}
+	store_done(q);
+	return r;
+}
+
 int domain_create(struct store *st, const struct caller *c, const char *name,
 		  const char *description, bool enabled, char *id)
 {

@@ -80,6 +80,13 @@ bool password_verify(const char *hash, const char *password);
  * stops the iteration and is returned. A create writes the new id to id_out
  * (ID_HEX_LEN + 1 bytes, core/util.h). */
 
+/* A project or domain as a token's scope (login.c): enabled when it and
+ * its domain are. */
+struct scope_row {
+	char id[65], name[256], domain_id[65], domain_name[256];
+	bool enabled;
+};
+
 struct domain {
 	const char *id, *name, *description;
 	bool enabled;
@@ -103,6 +110,8 @@ int domain_create(struct store *st, const struct caller *c, const char *name,
 /* NULL / enabled < 0: unchanged. Disabling ends the domain's tokens. */
 int domain_update(struct store *st, const struct caller *c, const char *id, const char *name,
 		  const char *description, int enabled);
+/* Load domain id as a scope: 1, 0 when none, -errno. */
+int domain_scope_load(struct store *st, const char *id, struct scope_row *out);
 /* -EACCES while the domain is enabled, -ENOLINK while it owns projects or
  * users. */
 int domain_delete(struct store *st, const struct caller *c, const char *id);
@@ -134,6 +143,10 @@ int project_get(struct store *st, const struct caller *c, const char *id, projec
 		void *ctx);
 /* 1 when it exists, 0 when not, -errno. */
 int project_exists(struct store *st, const char *id);
+/* Load the project id (or called name in domain_id) with its domain as a
+ * scope: 1, 0 when none, -errno. */
+int project_scope_load(struct store *st, const char *id, const char *name, const char *domain_id,
+		       struct scope_row *out);
 /* -ESRCH: in->domain_id does not exist. */
 int project_create(struct store *st, const struct caller *c, const struct project_in *in,
 		   char *id_out);
@@ -308,6 +321,28 @@ int endpoint_get(struct store *st, const struct caller *c, const char *id, endpo
 int endpoint_create(struct store *st, const struct caller *c, const struct endpoint *in,
 		    char *id_out);
 int endpoint_delete(struct store *st, const struct caller *c, const char *id);
+
+/* What a token request asks for (auth.c parses it). */
+struct login {
+	/* The password method: the user by id, or by name in the domain given
+	 * by id or name; or the token method: old, already validated. */
+	const char *user_id, *user_name, *user_domain_id, *user_domain_name, *password;
+	const struct token *old;
+	/* The scope: SCOPE_PROJECT by scope_id, or scope_name in the domain
+	 * scope_domain_id/_name; SCOPE_DOMAIN by scope_id or scope_name;
+	 * SCOPE_SYSTEM; SCOPE_NONE. Not scope_given: the user's default
+	 * project when it can be used, else unscoped. */
+	bool scope_given;
+	enum token_scope scope;
+	const char *scope_id, *scope_name, *scope_domain_id, *scope_domain_name;
+};
+
+/* login.c */
+/* Authenticate in and fill t (issued now; the token method keeps the old
+ * token's expiry and audit chain). -EACCES: not authenticated (no reason
+ * told apart); -ENOKEY: the user holds no role on the scope (t names the
+ * user and the scope); -errno. */
+int login_issue(struct basalt *b, struct store *st, const struct login *in, struct token *t);
 
 /* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);

@@ -90,6 +90,30 @@ int project_exists(struct store *st, const char *id)
 	return r;
 }
 
+int project_scope_load(struct store *st, const char *id, const char *name, const char *domain_id,
+		       struct scope_row *out)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q,
+			    "SELECT p.id, p.name, p.domain_id, d.name, p.enabled, d.enabled"
+			    " FROM project p JOIN domain d ON d.id = p.domain_id WHERE p.id = ?1"
+			    " OR (?1 IS NULL AND p.name = ?2 AND p.domain_id = ?3)",
+			    "sss", id, name, domain_id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(out->id, sizeof(out->id), "%s", store_text(q, 0));
+		snprintf(out->name, sizeof(out->name), "%s", store_text(q, 1));
+		snprintf(out->domain_id, sizeof(out->domain_id), "%s", store_text(q, 2));
+		snprintf(out->domain_name, sizeof(out->domain_name), "%s", store_text(q, 3));
+		out->enabled = store_bool(q, 4) && store_bool(q, 5);
+	}
+	store_done(q);
+	return r;
+}
+
 int project_create(struct store *st, const struct caller *c, const struct project_in *in,
 		   char *id)
 {
