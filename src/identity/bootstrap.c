@@ -25,141 +25,35 @@ static const struct {
 	{ "network", "neutron", "Basalt networking (Neutron v2.0)", "/network" },
 };
 
-/* Id of the row the SELECT finds (by name) into id, or insert one with a
- * fresh id. */
-static int ensure(struct store *st, const char *select_sql, const char *key, char id[65],
-		  int (*insert)(struct store *st, const char *id, void *ctx), void *ctx)
-{
-	struct store_stmt *q;
-	int r = store_query(st, &q, select_sql, "s", key);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(id, 65, "%s", store_text(q, 0));
-	store_done(q);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	id_new(id);
-	return insert(st, id, ctx);
-}
-
-static int insert_role(struct store *st, const char *id, void *name)
-{
-	return store_exec(st, "INSERT INTO role (id, name, revision) VALUES (?, ?, ?)", "ssi", id,
-			  (const char *)name, store_txn_revision(st));
-}
-
-static int insert_project(struct store *st, const char *id, void *name)
-{
-	return store_exec(
-	    st,
-	    "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
-	    " VALUES (?, ?, 'default', 'Bootstrap project for the cloud admin', 1, ?)",
-	    "ssi", id, (const char *)name, store_txn_revision(st));
-}
-
-static int insert_user(struct store *st, const char *id, void *ctx)
-{
-	const char **a = ctx; /* name, hash, default project */
-
-	return store_exec(st,
-			  "INSERT INTO users (id, name, domain_id, enabled, password_hash,"
-			  " default_project_id, revision) VALUES (?, ?, 'default', 1, ?, ?, ?)",
-			  "ssssi", id, a[0], a[1], a[2], store_txn_revision(st));
-}
-
-static int insert_service(struct store *st, const char *id, void *ctx)
-{
-	const int *i = ctx;
-
-	return store_exec(st,
-			  "INSERT INTO service (id, type, name, description, enabled, revision)"
-			  " VALUES (?, ?, ?, ?, 1, ?)",
-			  "ssssi", id, services[*i].type, services[*i].name,
-			  services[*i].description, store_txn_revision(st));
-}
-
-static int ensure_endpoints(struct store *st, const char *service_id, const char *region,
-			    const char *url)
-{
-	static const char *const ifaces[] = { "public", "internal", "admin" };
-	int r = 0;
-
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(ifaces); i++) {
-		char id[ID_HEX_LEN + 1];
-		/* An existing endpoint of this interface is updated to the
-		 * current public URL (re-running bootstrap moves the cloud). */
-		r = store_exec(st,
-			       "UPDATE endpoint SET url = ?, region_id = ?, revision = ?"
-			       " WHERE service_id = ? AND interface = ?",
-			       "ssiss", url, region, store_txn_revision(st), service_id, ifaces[i]);
-		if (r != 0)
-			continue;
-		id_new(id);
-		r = store_exec(st,
-			       "INSERT INTO endpoint (id, service_id, interface, url, region_id,"
-			       " enabled, revision) VALUES (?, ?, ?, ?, ?, 1, ?)",
-			       "sssssi", id, service_id, ifaces[i], url, region,
-			       store_txn_revision(st));
-	}
-	return r;
-}
-
 static int run(struct store *st, const struct bootstrap_opts *o, const char *hash)
 {
 	static const char *const roles[] = { "admin", "member", "reader" };
+	static const char *const ifaces[] = { "public", "internal", "admin" };
 	char admin_role[65], role_id[65], project_id[65], user_id[65];
-	struct store_stmt *q;
-	int r;
+	int r = domain_ensure_default(st);
 
-	r = store_exec(st,
-		       "INSERT INTO domain (id, name, description, enabled, revision)"
-		       " SELECT 'default', 'Default', 'The default domain', 1, ?"
-		       " WHERE NOT EXISTS (SELECT 1 FROM domain WHERE id = 'default')",
-		       "i", store_txn_revision(st));
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(roles); i++) {
-		r = ensure(st, "SELECT id FROM role WHERE name = ?", roles[i], role_id, insert_role,
-			   (void *)roles[i]);
+		r = role_ensure(st, roles[i], role_id);
 		if (i == 0)
 			memcpy(admin_role, role_id, sizeof(role_id));
 	}
 	if (r >= 0)
-		r = ensure(st, "SELECT id FROM project WHERE domain_id = 'default' AND name = ?",
-			   o->admin_project, project_id, insert_project, (void *)o->admin_project);
-	if (r >= 0) {
-		const char *args[] = { o->admin_username, hash, project_id };
-		r = ensure(st, "SELECT id FROM users WHERE domain_id = 'default' AND name = ?",
-			   o->admin_username, user_id, insert_user, args);
-	}
-	/* Like keystone-manage bootstrap: the given password becomes the
-	 * admin's password, and the admin is enabled. */
+		r = project_ensure(st, "default", o->admin_project,
+				   "Bootstrap project for the cloud admin", project_id);
 	if (r >= 0)
-		r = store_exec(st,
-			       "UPDATE users SET password_hash = ?, enabled = 1, revision = ?"
-			       " WHERE id = ?",
-			       "sis", hash, store_txn_revision(st), user_id);
+		r = user_ensure(st, "default", o->admin_username, hash, project_id, user_id);
 	if (r >= 0)
-		r = store_exec(st,
-			       "INSERT INTO project_role (user_id, project_id, role_id, revision)"
-			       " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM project_role"
-			       " WHERE user_id = ?1 AND project_id = ?2 AND role_id = ?3)",
-			       "sssi", user_id, project_id, admin_role, store_txn_revision(st));
+		r = grant_ensure(st, user_id, project_id, admin_role);
 	if (r >= 0)
-		r = store_exec(st,
-			       "INSERT INTO region (id, description, revision) SELECT ?1, '', ?2"
-			       " WHERE NOT EXISTS (SELECT 1 FROM region WHERE id = ?1)",
-			       "si", o->region, store_txn_revision(st));
-	for (int i = 0; r >= 0 && i < (int)ARRAY_SIZE(services); i++) {
+		r = region_ensure(st, o->region);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(services); i++) {
 		char svc_id[65], url[1024];
-		r = ensure(st, "SELECT id FROM service WHERE type = ?", services[i].type, svc_id,
-			   insert_service, &i);
+		r = service_ensure(st, services[i].type, services[i].name, services[i].description,
+				   svc_id);
 		snprintf(url, sizeof(url), "%s%s", o->public_url, services[i].path);
-		if (r >= 0)
-			r = ensure_endpoints(st, svc_id, o->region, url);
+		for (size_t j = 0; r >= 0 && j < ARRAY_SIZE(ifaces); j++)
+			r = endpoint_ensure(st, svc_id, ifaces[j], url, o->region);
 	}
-	(void)q;
 	return r;
 }
 

@@ -174,3 +174,14 @@ int domain_delete(struct store *st, const struct caller *c, const char *id)
 	r = store_exec(st, "DELETE FROM domain WHERE id = ?", "s", id);
 	return r < 0 ? r : 0;
 }
+
+int domain_ensure_default(struct store *st)
+{
+	int r = store_exec(st,
+			   "INSERT INTO domain (id, name, description, enabled, revision)"
+			   " SELECT 'default', 'Default', 'The default domain', 1, ?"
+			   " WHERE NOT EXISTS (SELECT 1 FROM domain WHERE id = 'default')",
+			   "i", store_txn_revision(st));
+
+	return r < 0 ? r : 0;
+}

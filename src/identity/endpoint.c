@@ -89,3 +89,24 @@ int endpoint_delete(struct store *st, const struct caller *c, const char *id)
 	r = store_exec(st, "DELETE FROM endpoint WHERE id = ?", "s", id);
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
+
+int endpoint_ensure(struct store *st, const char *service_id, const char *interface,
+		    const char *url, const char *region_id)
+{
+	char id[ID_HEX_LEN + 1];
+	/* An existing endpoint of this interface is updated to the current
+	 * URL (re-running bootstrap moves the cloud). */
+	int r = store_exec(st,
+			   "UPDATE endpoint SET url = ?, region_id = ?, revision = ?"
+			   " WHERE service_id = ? AND interface = ?",
+			   "ssiss", url, region_id, store_txn_revision(st), service_id, interface);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	id_new(id);
+	r = store_exec(st,
+		       "INSERT INTO endpoint (id, service_id, interface, url, region_id,"
+		       " enabled, revision) VALUES (?, ?, ?, ?, ?, 1, ?)",
+		       "sssssi", id, service_id, interface, url, region_id, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}

@@ -293,3 +293,15 @@ int grant_admin_anywhere(struct store *st, const char *user_id)
 	store_done(q);
 	return r;
 }
+
+int grant_ensure(struct store *st, const char *user_id, const char *project_id,
+		 const char *role_id)
+{
+	int r = store_exec(st,
+			   "INSERT INTO project_role (user_id, project_id, role_id, revision)"
+			   " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM project_role"
+			   " WHERE user_id = ?1 AND project_id = ?2 AND role_id = ?3)",
+			   "sssi", user_id, project_id, role_id, store_txn_revision(st));
+
+	return r < 0 ? r : 0;
+}

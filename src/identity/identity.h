@@ -445,6 +445,33 @@ int h_endpoint_create(struct http_request *req, struct http_response *res);
 int h_endpoint_get(struct http_request *req, struct http_response *res);
 int h_endpoint_delete(struct http_request *req, struct http_response *res);
 
+/* Bootstrap's idempotent makers (no policy: the operator runs bootstrap).
+ * Each keeps what exists, fills the id of the row it found or made into
+ * out (65 bytes), and returns 0 or -errno. */
+/* domain.c: the domain "default" ("Default"). */
+int domain_ensure_default(struct store *st);
+/* role.c: the role called name. */
+int role_ensure(struct store *st, const char *name, char out[65]);
+/* project.c: the project called name in domain_id. */
+int project_ensure(struct store *st, const char *domain_id, const char *name,
+		   const char *description, char out[65]);
+/* user.c: the user called name in domain_id, enabled, with password hash
+ * (also when it already exists, as keystone-manage bootstrap does). */
+int user_ensure(struct store *st, const char *domain_id, const char *name, const char *hash,
+		const char *default_project_id, char out[65]);
+/* grant.c: role_id for user_id on project_id. */
+int grant_ensure(struct store *st, const char *user_id, const char *project_id,
+		 const char *role_id);
+/* region.c: the region id. */
+int region_ensure(struct store *st, const char *id);
+/* service.c: the service of type. */
+int service_ensure(struct store *st, const char *type, const char *name, const char *description,
+		   char out[65]);
+/* endpoint.c: service_id's endpoint of interface, at url in region_id
+ * (an existing one moves there). */
+int endpoint_ensure(struct store *st, const char *service_id, const char *interface,
+		    const char *url, const char *region_id);
+
 /* bootstrap.c */
 struct bootstrap_opts {
 	const char *admin_password;

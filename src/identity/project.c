@@ -185,3 +185,26 @@ int project_delete(struct store *st, const struct caller *c, const char *id)
 		r = identity_revoke(st, NULL, id, NULL, NULL);
 	return r < 0 ? r : 0;
 }
+
+int project_ensure(struct store *st, const char *domain_id, const char *name,
+		   const char *description, char out[65])
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT id FROM project WHERE domain_id = ? AND name = ?", "ss",
+			    domain_id, name);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(out, 65, "%s", store_text(q, 0));
+	store_done(q);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	id_new(out);
+	r = store_exec(st,
+		       "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
+		       " VALUES (?, ?, ?, ?, 1, ?)",
+		       "ssssi", out, name, domain_id, description, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}

@@ -1,5 +1,6 @@
 /* region.c - the region table: every statement on it and the policy checks. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "identity/identity.h"
 #include "policy/policy.h"
@@ -88,4 +89,14 @@ int region_delete(struct store *st, const struct caller *c, const char *id)
 		return r;
 	r = store_exec(st, "DELETE FROM region WHERE id = ?", "s", id);
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int region_ensure(struct store *st, const char *id)
+{
+	int r = store_exec(st,
+			   "INSERT INTO region (id, description, revision) SELECT ?1, '', ?2"
+			   " WHERE NOT EXISTS (SELECT 1 FROM region WHERE id = ?1)",
+			   "si", id, store_txn_revision(st));
+
+	return r < 0 ? r : 0;
 }

@@ -164,3 +164,15 @@ int role_delete(struct store *st, const struct caller *c, const char *id)
 		return -ENOENT;
 	return r < 0 ? r : 0;
 }
+
+int role_ensure(struct store *st, const char *name, char out[65])
+{
+	int r = role_id_by_name(st, name, out);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	id_new(out);
+	r = store_exec(st, "INSERT INTO role (id, name, revision) VALUES (?, ?, ?)", "ssi", out,
+		       name, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}

@@ -1,6 +1,7 @@
 /* service.c - the service table, and the catalog (each enabled service
  * with its enabled endpoints) that tokens carry. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -135,4 +136,26 @@ json_t *catalog_load(struct store *st)
 		return NULL;
 	}
 	return cat;
+}
+
+int service_ensure(struct store *st, const char *type, const char *name, const char *description,
+		   char out[65])
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT id FROM service WHERE type = ?", "s", type);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(out, 65, "%s", store_text(q, 0));
+	store_done(q);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	id_new(out);
+	r = store_exec(st,
+		       "INSERT INTO service (id, type, name, description, enabled, revision)"
+		       " VALUES (?, ?, ?, ?, 1, ?)",
+		       "ssssi", out, type, name, description, store_txn_revision(st));
+	return r < 0 ? r : 0;
 }

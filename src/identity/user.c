@@ -254,3 +254,34 @@ int user_login_load(struct store *st, const char *id, const char *name, const ch
 	store_done(q);
 	return r;
 }
+
+int user_ensure(struct store *st, const char *domain_id, const char *name, const char *hash,
+		const char *default_project_id, char out[65])
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q, "SELECT id FROM users WHERE domain_id = ? AND name = ?", "ss",
+			    domain_id, name);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(out, 65, "%s", store_text(q, 0));
+	store_done(q);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		id_new(out);
+		r = store_exec(st,
+			       "INSERT INTO users (id, name, domain_id, enabled, password_hash,"
+			       " default_project_id, revision) VALUES (?, ?, ?, 1, ?, ?, ?)",
+			       "sssssi", out, name, domain_id, hash, default_project_id,
+			       store_txn_revision(st));
+		return r < 0 ? r : 0;
+	}
+	/* Like keystone-manage bootstrap: the given password becomes the
+	 * user's, and the user is enabled. */
+	r = store_exec(st, "UPDATE users SET password_hash = ?, enabled = 1, revision = ? WHERE id = ?",
+		       "sis", hash, store_txn_revision(st), out);
+	return r < 0 ? r : 0;
+}
