@@ -48,9 +48,9 @@ check() {
 # (RESP: >= 400) must be STATUS, and its message (the output without the
 # debug lines that echo the request) must match the extended REGEX.
 #   STATUS  an HTTP status: the last response >= 400 was that one;
-#           "-": the CLI refused by itself with no error response (e.g.
-#           a name that no list has);  "usage": a usage error (exit 1
-#           or 2), no error response.
+#           "-": the CLI refused by itself: the last response it got (if
+#           any) was a success (e.g. --wait saw the server go to ERROR);
+#           "usage": a usage error (exit 1 or 2), no error response.
 # A crash is not a refusal: a signal, a timeout, a sanitizer report, or an
 # openstack CLI that ended on a Python error (the exception before cliff's
 # clean_up is not one of the clients' API or command errors) fails it.
@@ -58,7 +58,11 @@ refused() {
 	local want=$1 re=$2 cli=$3 out rc=0 got msg exc; shift 3
 	case " $* " in *" --debug "*) out=$("$cli" "$@" 2>&1) || rc=$? ;;
 	*) out=$("$cli" --debug "$@" 2>&1) || rc=$? ;; esac
-	got=$(sed -nE 's/^RESP: \[?([0-9]{3})[] ].*/\1/p' <<<"$out" | awk '$1 >= 400' | tail -n 1)
+	local all last
+	# responses: "RESP: [409] ..." (openstack), "RESP: 409 (...)" (basalt),
+	# and keystoneauth's own "Request returned failure status: 401"
+	all=$(sed -nE 's/^RESP: \[?([0-9]{3})[] ].*/\1/p; s/^Request returned failure status: ([0-9]{3})$/\1/p' <<<"$out")
+	got=$(awk '$1 >= 400' <<<"$all" | tail -n 1) last=$(tail -n 1 <<<"$all")
 	msg=$(grep -vE '^(REQ: |START with options|Using parameters|command: )|curl -g -i' <<<"$out")
 	exc=$(grep -B1 '^clean_up ' <<<"$out" | head -n 1)
 	local why=""
@@ -66,7 +70,7 @@ refused() {
 	usage) [ "$rc" = 1 ] || [ "$rc" = 2 ] || why="exit status $rc, expected 1 or 2 (usage)"
 		[ -z "$got" ] || why+="${why:+; }got HTTP $got, expected no error response" ;;
 	-) [ "$rc" = 1 ] || why="exit status $rc, expected 1"
-		[ -z "$got" ] || why+="${why:+; }got HTTP $got, expected no error response" ;;
+		[ -z "$last" ] || [ "$last" -lt 400 ] || why+="${why:+; }the last response was HTTP $last, expected none or a success" ;;
 	*) [ "$rc" = 1 ] || why="exit status $rc, expected 1"
 		[ "$got" = "$want" ] || why+="${why:+; }last error response HTTP ${got:-none}, expected $want" ;;
 	esac

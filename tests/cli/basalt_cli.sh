@@ -17,12 +17,6 @@ json_has() {
 	local expr=$1; shift
 	"$@" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($expr) else 1)"
 }
-# fails_with TEXT CMD...: CMD exits non-zero and says TEXT on stderr.
-fails_with() {
-	local text=$1 err=$WORK/err; shift
-	if "$@" >/dev/null 2>"$err"; then echo "unexpected success"; return 1; fi
-	grep -q -- "$text" "$err" || { echo "stderr:"; cat "$err"; return 1; }
-}
 # lists NAME CMD...: CMD's table output has a row whose Name column is NAME.
 lists() {
 	local name=$1; shift
@@ -41,8 +35,8 @@ check "help lists every command" bash -c "
 		grep -q \"^  \$c\" <<<\"\$out\" || { echo \"missing: \$c\"; exit 1; }
 	done"
 check "unknown command exits 2" bash -c "'$B' frobnicate >/dev/null 2>&1; [ \$? -eq 2 ]"
-check "missing argument is a usage error" fails_with "missing argument" "$B" project create
-check "unknown option is a usage error" fails_with "unknown option" "$B" role list --bogus
+check_refused "missing argument is a usage error" usage "missing argument" "$B" project create
+check_refused "unknown option is a usage error" usage "unknown option" "$B" role list --bogus
 
 # --- tokens and catalog ---
 check "token issue shows a table" bash -c "'$B' token issue | grep -q '^| id  *| [A-Za-z0-9_-]\{20,\}'"
@@ -55,15 +49,15 @@ check "catalog show identity" bash -c "'$B' catalog show identity | grep -q 'pub
 TOKEN=$("$B" token issue -f value -c id)
 check "OS_TOKEN authenticates" env -u OS_PASSWORD -u OS_USERNAME OS_TOKEN="$TOKEN" "$B" project list
 check "token revoke" "$B" token revoke "$TOKEN"
-check "revoked token is refused" fails_with "HTTP 401" env -u OS_PASSWORD -u OS_USERNAME \
-	OS_TOKEN="$TOKEN" "$B" project list
+check_refused "revoked token is refused: 401" 401 "The request you have made requires authentication" \
+	env -u OS_PASSWORD -u OS_USERNAME OS_TOKEN="$TOKEN" "$B" --debug project list
 
 # --- projects ---
 check "project list has admin" lists admin "$B" project list
 check "project list -f json" json_has "any(p['Name'] == 'admin' and len(p['ID']) == 32 for p in d)" "$B" project list -f json
 check "project create" bash -c "'$B' project create cli-proj --description 'made by basalt' | grep -q '| name  *| cli-proj  *|'"
 check "project create -f json" json_has "d['name'] == 'cli-proj2' and d['enabled'] is False" "$B" project create cli-proj2 --disable -f json
-check "project create duplicate fails" fails_with "HTTP 409" "$B" project create cli-proj
+check_refused "project create duplicate: 409" 409 "Duplicate entry found with name cli-proj" "$B" project create cli-proj
 check "project create --or-show" json_has "d['name'] == 'cli-proj'" "$B" project create cli-proj --or-show -f json
 check "project list has the new one" lists cli-proj "$B" project list
 PROJ_ID=$("$B" project show cli-proj -f value -c id)
@@ -73,7 +67,7 @@ check "project show --domain" json_has "d['id'] == '$PROJ_ID'" "$B" project show
 check "project show -c" bash -c "[ \"\$('$B' project show cli-proj -f value -c name)\" = cli-proj ]"
 check "project set" bash -c "'$B' project set cli-proj2 --enable --description changed &&
 	'$B' project show cli-proj2 -f json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"enabled\"] and d[\"description\"] == \"changed\"'"
-check "project show missing fails" fails_with "No project with a name or ID of 'nope' exists" "$B" project show nope
+check_refused "project show missing: 404" 404 "No project with a name or ID of 'nope' exists" "$B" project show nope
 
 # --- users and roles ---
 check "user list has admin" lists admin "$B" user list
@@ -92,17 +86,17 @@ check "role show" json_has "d['name'] == 'cli-role'" "$B" role show cli-role -f 
 as_user() {
 	env OS_USERNAME=cli-user OS_PASSWORD=cli-pw-1 OS_PROJECT_NAME=cli-proj "$@"
 }
-check "no token without a role" fails_with "HTTP 401" as_user "$B" token issue
+check_refused "no token without a role: 401" 401 "User [0-9a-f]{32} has no access to project [0-9a-f]{32}" as_user "$B" --debug token issue
 check "role add" "$B" role add --project cli-proj --user cli-user member
 check "role assignment list shows it" bash -c "'$B' role assignment list --project cli-proj --names | grep -q '| member *| cli-user@Default *|'"
 check "user list --project" lists cli-user "$B" user list --project cli-proj
 check "token issue as the new user" json_has "d['project_id'] == '$PROJ_ID'" as_user "$B" token issue -f json
 check "project list --user" lists cli-proj "$B" project list --user cli-user
-check "wrong password exits non-zero with an error" \
-	fails_with "requires authentication" env OS_PASSWORD=wrong "$B" token issue
+check_refused "wrong password: 401" 401 "requires authentication" \
+	env OS_PASSWORD=wrong "$B" --debug token issue
 check "role remove" "$B" role remove --project cli-proj --user cli-user member
-check "no token after role remove" fails_with "HTTP 401" as_user "$B" token issue
-check "role add unknown role fails" fails_with "No role with a name or ID of 'nope'" \
+check_refused "no token after role remove: 401" 401 "User [0-9a-f]{32} has no access to project [0-9a-f]{32}" as_user "$B" --debug token issue
+check_refused "role add unknown role: 404" 404 "No role with a name or ID of 'nope'" \
 	"$B" role add --project cli-proj --user cli-user nope
 
 # --- clouds.yaml via OS_CLOUD in a temporary HOME ---
@@ -134,9 +128,9 @@ cloud_env() {
 }
 check "OS_CLOUD from ~/.config/openstack/clouds.yaml" cloud_env OS_CLOUD=basalt-test "$B" project list
 check "--os-cloud" lists cli-proj cloud_env "$B" --os-cloud basalt-test project list
-check "clouds.yaml with wrong password fails" fails_with "HTTP 401" cloud_env OS_CLOUD=broken "$B" token issue
+check_refused "clouds.yaml with wrong password: 401" 401 "requires authentication" cloud_env OS_CLOUD=broken "$B" --debug token issue
 check "flags override clouds.yaml" cloud_env OS_CLOUD=broken "$B" --os-password "$ADMIN_PASSWORD" token issue
-check "unknown cloud fails" fails_with "not found" cloud_env OS_CLOUD=nope "$B" token issue
+check_refused "unknown cloud: refused before any request" - "not found" cloud_env OS_CLOUD=nope "$B" --debug token issue
 cat >"$WORK/home/.config/openstack/secure.yaml" <<EOY
 clouds:
   broken:
@@ -147,16 +141,18 @@ check "secure.yaml supplies the password" cloud_env OS_CLOUD=broken "$B" token i
 rm "$WORK/home/.config/openstack/secure.yaml"
 cp "$WORK/home/.config/openstack/clouds.yaml" "$WORK/clouds.yaml"
 check "./clouds.yaml" cloud_env HOME=/nonexistent OS_CLOUD=basalt-test "$B" token issue
-check "no credentials fails" fails_with "auth_url" cloud_env "$B" token issue
+check_refused "no credentials: refused before any request" - "auth_url" cloud_env "$B" --debug token issue
 
 # --- deletes ---
-check "user delete" bash -c "'$B' user delete cli-user cli-user2 && ! '$B' user show cli-user >/dev/null 2>&1"
+t_user_delete() { "$B" user delete cli-user cli-user2 && refused 404 "No user with a name or ID of 'cli-user'" "$B" user show cli-user; }
+check "user delete (then show: 404)" t_user_delete
 check "user list no longer has it" not lists cli-user "$B" user list
-check "role delete" bash -c "'$B' role delete cli-role && ! '$B' role show cli-role >/dev/null 2>&1"
-check "project delete goes on past a failure" fails_with "1 of 2 projects failed" \
+t_role_delete() { "$B" role delete cli-role && refused 404 "No role with a name or ID of 'cli-role'" "$B" role show cli-role; }
+check "role delete (then show: 404)" t_role_delete
+check_refused "project delete goes on past a failure (404 for the missing one)" 404 "1 of 2 projects failed" \
 	"$B" project delete nope-not-there cli-proj
 check "project delete by id" "$B" project delete "$("$B" project show cli-proj2 -f value -c id)"
 check "project list no longer has them" bash -c "! '$B' project list | grep -q cli-proj"
-check "project delete missing fails" fails_with "No project with a name or ID" "$B" project delete cli-proj
-check "unreachable endpoint fails cleanly" fails_with "cannot reach" \
-	env OS_AUTH_URL=http://127.0.0.1:1/v3 "$B" token issue
+check_refused "project delete missing: 404" 404 "No project with a name or ID of 'cli-proj'" "$B" project delete cli-proj
+check_refused "unreachable endpoint fails cleanly (no response)" - "cannot reach" \
+	env OS_AUTH_URL=http://127.0.0.1:1/v3 "$B" --debug token issue

@@ -37,12 +37,6 @@ json_has() {
 	local expr=$1; shift
 	"$@" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($expr) else 1)"
 }
-# fails_with TEXT CMD...: CMD exits non-zero and says TEXT on stderr.
-fails_with() {
-	local text=$1 err=$WORK/err; shift
-	if "$@" >/dev/null 2>"$err"; then echo "unexpected success"; return 1; fi
-	grep -q -- "$text" "$err" || { echo "stderr:"; cat "$err"; return 1; }
-}
 # has_line LINE CMD...: CMD succeeds and prints LINE exactly.
 has_line() {
 	local line=$1 out; shift
@@ -73,12 +67,13 @@ check "flavor list hides private ones unless --all" bash -c "
 check "flavor show by name" has_line 1 "$B" flavor show m1.cli -f value -c disk
 check "flavor set --property" bash -c "'$B' flavor set m1.cli --property hw:mem=large &&
 	'$B' flavor show m1.cli -f value -c properties | grep -qx \"hw:cpu_policy='shared', hw:mem='large'\""
-check "flavor create with a bad --property fails" fails_with "KEY=VALUE" \
+check "flavor create with a bad --property fails" refused usage "KEY=VALUE" \
 	"$B" flavor create m1.bad --vcpus 1 --ram 64 --property novalue
-check "flavor create duplicate fails with the server's message" fails_with "already exists" \
+check "flavor create duplicate fails with the server's message" refused 409 "already exists" \
 	"$B" flavor create m1.cli --vcpus 1 --ram 256
-check "flavor delete by id" bash -c "'$B' flavor delete cli-2 && ! '$B' flavor show cli-2 >/dev/null 2>&1"
-check "flavor show missing fails" fails_with "No flavor with a name or ID of 'nope' exists" \
+t_flavor_delete() { "$B" flavor delete cli-2 && refused 404 "No flavor with a name or ID of 'cli-2' exists" "$B" flavor show cli-2; }
+check "flavor delete by id (then show: 404)" t_flavor_delete
+check "flavor show missing fails" refused 404 "No flavor with a name or ID of 'nope' exists" \
 	"$B" flavor show nope
 "$B" flavor create m1.huge --vcpus 1 --ram 40000 --disk 1 >/dev/null
 
@@ -100,9 +95,10 @@ check "keypair create --public-key imports" bash -c "
 	'$B' keypair create k-imp --public-key '$WORK/imp.pub' -f json |
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"name\"] == \"k-imp\" and d[\"fingerprint\"]'"
 check "keypair list" bash -c "[ \"\$('$B' keypair list -f value -c Name | LC_ALL=C sort | tr '\n' ' ')\" = 'k-imp k1 ' ]"
-check "keypair create duplicate fails" fails_with "already exists" "$B" keypair create k1
-check "keypair delete" bash -c "'$B' keypair delete k-imp && ! '$B' keypair show k-imp >/dev/null 2>&1"
-check "keypair delete missing fails" fails_with "No keypair with a name or ID of 'k-imp'" \
+check "keypair create duplicate fails" refused 409 "already exists" "$B" keypair create k1
+t_keypair_delete() { "$B" keypair delete k-imp && refused 404 "No keypair with a name or ID of 'k-imp'" "$B" keypair show k-imp; }
+check "keypair delete (then show: 404)" t_keypair_delete
+check "keypair delete missing fails" refused 404 "No keypair with a name or ID of 'k-imp'" \
 	"$B" keypair delete k-imp
 
 # --- a compute host, registered by hand ---
@@ -116,7 +112,7 @@ api PUT /agent/v1/hosts/h1 '{"host":{"roles":["compute"],"local_ip":"198.51.100.
 check "hypervisor list shows h1" has_line "h1 up" "$B" hypervisor list -f value -c "Hypervisor Hostname" -c State
 check "hypervisor show h1" json_has "d['vcpus'] == 4 and d['memory_mb'] == 8192 and d['service_host'] == 'h1'" \
 	"$B" hypervisor show h1 -f json
-check "hypervisor show missing fails" fails_with "No hypervisor" "$B" hypervisor show nope
+check "hypervisor show missing fails" refused 404 "No hypervisor" "$B" hypervisor show nope
 check "compute service list shows h1 up" has_line "nova-compute h1 enabled up" \
 	"$B" compute service list -f value -c Binary -c Host -c Status -c State
 
@@ -220,25 +216,29 @@ check "server create --wait on a terminal" bash -c "
 check "server reboot --hard --wait" bash -c "
 	'$B' server reboot --hard vm1 --wait | tail -n 1 | grep -q '^server vm1: ACTIVE after'"
 check "server start of an active server fails with the server's message" \
-	fails_with "Cannot 'start' instance .* while it is in vm_state active" "$B" server start vm1
+	refused 409 "Cannot 'start' instance .* while it is in vm_state active" "$B" server start vm1
 check "server create with an unknown flavor fails with the server's message" \
-	fails_with "Flavor nope could not be found" "$B" server create vm2 --nic none --image "$IMAGE" --flavor nope
+	refused 400 "Flavor nope could not be found" "$B" server create vm2 --nic none --image "$IMAGE" --flavor nope
 check "server create with an unknown key fails" \
-	fails_with "Invalid key_name provided" "$B" server create vm2 --nic none --image "$IMAGE" --flavor m1.cli --key-name nokey
+	refused 400 "Invalid key_name provided" "$B" server create vm2 --nic none --image "$IMAGE" --flavor m1.cli --key-name nokey
 check "server create --wait exits non-zero with the fault when it goes to ERROR" \
-	fails_with "server vm-big went to ERROR: No valid host was found" \
+	refused - "server vm-big went to ERROR: No valid host was found" \
 	"$B" server create vm-big --nic none --image "$IMAGE" --flavor m1.huge --wait
 check "server delete of an ERROR server" bash -c "'$B' server delete vm-big --wait | tail -n 1 | grep -q 'server vm-big: deleted after'"
-check "server show missing fails" fails_with "No server with a name or ID of 'nope' exists" "$B" server show nope
-check "server delete --wait ends with the server gone" bash -c "
-	out=\$('$B' server delete vm1 --wait) || exit 1
-	tail -n 1 <<<\"\$out\" | grep -q '^server vm1: deleted after' || { echo \"\$out\"; exit 1; }
-	! '$B' server show vm1 >/dev/null 2>&1 && [ -z \"\$('$B' server list -f value)\" ]"
-check "--wait with a bad --timeout is refused" fails_with "positive number" \
+check "server show missing fails" refused 404 "No server with a name or ID of 'nope' exists" "$B" server show nope
+t_server_gone() {
+	local out
+	out=$("$B" server delete vm1 --wait) || return 1
+	tail -n 1 <<<"$out" | grep -q '^server vm1: deleted after' || { echo "$out"; return 1; }
+	refused 404 "No server with a name or ID of 'vm1' exists" "$B" server show vm1 &&
+		expect_eq "server list" "$("$B" server list -f value)" ""
+}
+check "server delete --wait ends with the server gone (show: 404, list empty)" t_server_gone
+check "--wait with a bad --timeout is refused" refused usage "positive number" \
 	"$B" server delete nope --wait --timeout abc
 # A host that stopped reporting: the server stays BUILD and --wait gives up.
 stop_agent
-check "server create --wait --timeout gives up" fails_with "timed out after 1s waiting for server vm3" \
+check "server create --wait --timeout gives up" refused - "timed out after 1s waiting for server vm3" \
 	"$B" server create vm3 --nic none --image "$IMAGE" --flavor m1.cli --wait --timeout 1
 check "fake agent had no errors" bash -c "[ ! -s '$WORK/agent.err' ] || { cat '$WORK/agent.err'; exit 1; }"
 check "basalt ran free of sanitizer reports" bash -c "

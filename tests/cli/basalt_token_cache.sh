@@ -27,8 +27,8 @@ check "three commands, one password login" t_reuse
 check "the cache is private (0700 directory, 0600 files)" bash -c "
 	[ \"\$(stat -c %a '$XDG_CACHE_HOME/basalt')\" = 700 ] &&
 	! find '$XDG_CACHE_HOME/basalt' -type f ! -perm 600 | grep -q ."
-check "a wrong password does not find the right one's token" bash -c "
-	! OS_PASSWORD=wrong '$B' project list >/dev/null 2>&1"
+check_refused "a wrong password does not find the right one's token: 401" 401 "requires authentication" \
+	env OS_PASSWORD=wrong "$B" --debug project list
 t_revoked() {
 	local tok before
 	tok=$(python3 -c 'import json,glob,sys; print(json.load(open(glob.glob(sys.argv[1] + "/basalt/token-*.json")[0]))["token"])' "$XDG_CACHE_HOME") || return 1

@@ -25,7 +25,7 @@ t_flavor() {
 	expect_eq disk "$(os flavor show m1.test -f value -c disk)" 3 || return 1
 	os flavor show m1.test -f value -c properties | grep -q "hw:cpu_policy.*shared" || return 1
 	os flavor delete m1.test || return 1
-	! os flavor show m1.test >/dev/null 2>&1
+	refused 404 "No Flavor found for m1.test" os flavor show m1.test
 }
 check "flavor create (with property), list, show by name, delete" t_flavor
 

@@ -93,16 +93,10 @@ other() { OS_USERNAME=other-user OS_PASSWORD=other-pw-1 OS_PROJECT_NAME=other-pr
 t_private() {
 	local out; out=$(other image list -f value -c Name) || return 1
 	expect_no_line "other project's list" "$out" cli-img-2 || return 1
-	if other image show cli-img-2 >/dev/null 2>&1; then
-		echo "other project can show a private image"; return 1
-	fi
+	refused 404 "No Image found for cli-img-2" other image show cli-img-2 || return 1
 	local id; id=$(os image show cli-img-2 -f value -c id) || return 1
-	if other image show "$id" >/dev/null 2>&1; then
-		echo "other project can show a private image by id"; return 1
-	fi
-	if other image delete "$id" >/dev/null 2>&1; then
-		echo "other project deleted a private image"; return 1
-	fi
+	refused 404 "No image found with ID $id" other image show "$id" || return 1
+	refused 404 "No image found with ID $id" other image delete "$id" || return 1
 	os image show cli-img-2 >/dev/null
 }
 check "a second project cannot see, show or delete a private image" t_private
@@ -111,9 +105,7 @@ t_public() {
 	os image set --public cli-img-2 || return 1
 	local out; out=$(other image list -f value -c Name) || return 1
 	expect_line "other project's list" "$out" cli-img-2 || return 1
-	if other image set --name stolen cli-img-2 >/dev/null 2>&1; then
-		echo "other project renamed a public image it does not own"; return 1
-	fi
+	refused 403 "You are not permitted to modify image [0-9a-f-]{36}\\." other image set --name stolen cli-img-2 || return 1
 	other image save --file "$WORK/other.qcow2" cli-img-2 && cmp "$IMG" "$WORK/other.qcow2"
 }
 check "a public image: others list and download it, but cannot change it" t_public
@@ -162,7 +154,7 @@ check "image delete removes the images and their files" t_delete
 
 t_protected() {
 	os image create --protected prot-img >/dev/null || return 1
-	if os image delete prot-img >/dev/null 2>&1; then echo "deleted a protected image"; return 1; fi
+	refused 403 "Image [0-9a-f-]{36} is protected and cannot be deleted\\." os image delete prot-img || return 1
 	os image set --unprotected prot-img && os image delete prot-img
 }
 check "a protected image is not deleted until unprotected" t_protected

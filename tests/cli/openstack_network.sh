@@ -40,12 +40,10 @@ check "the DHCP port takes the first free address" bash -c '
 check "subnet create --no-dhcp" bash -c '
 	[ "$(timeout 60 openstack subnet create cli-sub2 --network cli-net --subnet-range 203.0.113.0/24 --no-dhcp -f value -c enable_dhcp)" = False ]'
 before=$(count subnet)
-check "overlapping subnet is 400 and writes nothing" bash -c '
-	out=$(timeout 60 openstack subnet create bad --network cli-net --subnet-range 192.0.2.128/25 2>&1) && exit 1
-	grep -q "overlaps with another subnet" <<<"$out" || { echo "$out"; exit 1; }'
-check "gateway outside the CIDR is 400 and writes nothing" bash -c '
-	out=$(timeout 60 openstack subnet create bad --network cli-net --subnet-range 198.51.100.0/24 --gateway 203.0.113.1 2>&1) && exit 1
-	grep -q "BadRequest\|400\|Gateway" <<<"$out" || { echo "$out"; exit 1; }'
+check_refused "overlapping subnet is 400" 400 "overlaps with another subnet" \
+	os subnet create bad --network cli-net --subnet-range 192.0.2.128/25
+check_refused "gateway outside the CIDR is 400" 400 "Gateway is not valid on subnet: 203\\.0\\.113\\.1 is not a host address of 198\\.51\\.100\\.0/24" \
+	os subnet create bad --network cli-net --subnet-range 198.51.100.0/24 --gateway 203.0.113.1
 check "no subnet was half-written" expect_eq "subnet count" "$(count subnet)" "$before"
 check "port create with fixed IP and MAC" bash -c '
 	j=$(timeout 60 openstack port create cli-port --network cli-net --fixed-ip subnet=cli-sub,ip-address=192.0.2.50 \
@@ -57,18 +55,17 @@ assert [f[\"ip_address\"] for f in p[\"fixed_ips\"]]==[\"192.0.2.50\"], p
 assert p[\"status\"]==\"DOWN\" and p[\"port_security_enabled\"] is True, p" "$j"'
 check "port show by name" bash -c '[ "$(timeout 60 openstack port show cli-port -f value -c mac_address)" = fa:16:3e:12:34:56 ]'
 before=$(count port)
-check "fixed IP in use is 409 and writes nothing" bash -c '
-	out=$(timeout 60 openstack port create dup --network cli-net --fixed-ip subnet=cli-sub,ip-address=192.0.2.50 2>&1) && exit 1
-	grep -q "already allocated" <<<"$out" || { echo "$out"; exit 1; }'
-check "MAC in use is 409" bash -c '
-	out=$(timeout 60 openstack port create dup --network cli-net --mac-address fa:16:3e:12:34:56 2>&1) && exit 1
-	grep -q "mac address" <<<"$out" || { echo "$out"; exit 1; }'
+check_refused "fixed IP in use is 409" 409 "IP address 192\.0\.2\.50 already allocated" \
+	os port create dup --network cli-net --fixed-ip subnet=cli-sub,ip-address=192.0.2.50
+check_refused "MAC in use is 409" 409 "The mac address fa:16:3e:12:34:56 is in use" \
+	os port create dup --network cli-net --mac-address fa:16:3e:12:34:56
 check "no port was half-written" expect_eq "port count" "$(count port)" "$before"
-check "delete network with ports is 409 and keeps it" bash -c '
-	out=$(timeout 60 openstack network delete cli-net 2>&1) && exit 1
-	grep -q "ports still in use" <<<"$out" || { echo "$out"; exit 1; }
-	timeout 60 openstack network show cli-net -f value -c id >/dev/null &&
-	[ "$(timeout 60 openstack subnet list --network cli-net -f value -c ID | wc -l)" = 2 ]'
+t_delete_in_use() {
+	refused 409 "There are one or more ports still in use on the network" os network delete cli-net || return 1
+	os network show cli-net -f value -c id >/dev/null &&
+		expect_eq "subnets of cli-net" "$(os subnet list --network cli-net -f value -c ID | wc -l)" 2
+}
+check "delete network with ports is 409 and keeps it" t_delete_in_use
 check "network agent list shows a network node's agents" bash -c '
 	tok=$(curl -si -H "Content-Type: application/json" "$URL/v3/auth/tokens" -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},\"password\":\"$ADMIN_PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"}}}}}" | tr -d "\r" | awk -F": " "tolower(\$1)==\"x-subject-token\"{print \$2}")
 	curl -sf -X PUT -H "X-Auth-Token: $tok" -H "Content-Type: application/json" "$URL/agent/v1/hosts/netapi-nn1" \

@@ -38,7 +38,8 @@ t_add_subnet() {
 	local owners; owners=$(os port list --router cli-r1 -f value -c "Fixed IP Addresses")
 	grep -q "198.51.100.1'" <<<"$owners" || { echo "no leg on the gateway IP: $owners"; return 1; }
 	# twice is refused
-	! os router add subnet cli-r1 cli-int-sub 2>/dev/null
+	refused 400 "Bad router request: Router already has a port on subnet [0-9a-f-]{36}\\." \
+		os router add subnet cli-r1 cli-int-sub
 }
 check "router add subnet (refused twice)" t_add_subnet
 
@@ -52,7 +53,8 @@ t_fip() {
 		"$(os port show cli-vm-port -f json | jfield fixed_ips | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ip_address"])')" || return 1
 	expect_eq router "$(jfield router_id <<<"$j")" "$(os router show cli-r1 -f value -c id)" || return 1
 	# the subnet cannot go while the floating IP needs it
-	! os router remove subnet cli-r1 cli-int-sub 2>/dev/null || { echo "removed a needed subnet"; return 1; }
+	refused 409 "Router interface for subnet [0-9a-f-]{36} on router [0-9a-f-]{36} cannot be deleted, as it is required by one or more floating IPs\\." \
+		os router remove subnet cli-r1 cli-int-sub || return 1
 	os floating ip unset --port "$fip" || return 1
 	expect_eq port "$(os floating ip show "$fip" -f value -c port_id)" None || return 1
 	os floating ip delete "$fip" || return 1
@@ -79,7 +81,7 @@ t_remove() {
 	[ -z "$(os port list --router cli-r1 --device-owner network:router_interface -f value -c ID)" ] || return 1
 	os router unset --external-gateway cli-r1 || return 1
 	os router delete cli-r1 || return 1
-	! os router show cli-r1 >/dev/null 2>&1
+	refused 404 "No Router found for cli-r1" os router show cli-r1
 }
 check "router remove subnet, unset gateway, delete" t_remove
 
@@ -89,10 +91,10 @@ t_rules() {
 	j=$(os security group rule show "$id" -f json) || return 1
 	expect_eq min "$(jfield port_range_min <<<"$j")" 22 || return 1
 	expect_eq proto "$(jfield protocol <<<"$j")" tcp || return 1
-	! os security group rule create --protocol tcp --dst-port 22 default 2>/dev/null || { echo "duplicate accepted"; return 1; }
+	refused 409 "Security group rule already exists\\. Rule id is [0-9a-f-]{36}\\." os security group rule create --protocol tcp --dst-port 22 default || return 1
 	os security group rule create --protocol icmp default >/dev/null || return 1
 	os security group rule delete "$id" || return 1
-	! os security group rule show "$id" >/dev/null 2>&1 || return 1
+	refused 404 "No SecurityGroupRule found for $id" os security group rule show "$id" || return 1
 	j=$(os security group show default -f json) || return 1
 	[ "$(jfield rules <<<"$j" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 5 ]
 }

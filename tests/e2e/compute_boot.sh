@@ -129,7 +129,7 @@ check "server metadata: from create, set, unset" t_metadata
 t_delete() {
 	local id; id=$(os server show vm1 -f value -c id) || return 1
 	os server delete --wait vm1 || return 1
-	! os server show vm1 >/dev/null 2>&1 || { echo "server still shown"; return 1; }
+	refused 404 "No server with a name or ID of 'vm1' exists" os server show vm1 || return 1
 	[ -z "$(qemu_pid "$id")" ] || { echo "qemu left running"; return 1; }
 	[ ! -e "$STATE/compute0/instances/$id" ] || { echo "instance directory left"; return 1; }
 	expect_eq vcpus_used "$(os hypervisor show compute0 -f value -c vcpus_used)" 0

@@ -230,7 +230,7 @@ t_delete_all() {
 	for v in vm1 vm2 vm3; do ids+=("$(sid "$v")"); done
 	os server delete --wait vm1 vm2 vm3 || return 1
 	for v in vm1 vm2 vm3; do
-		! os server show "$v" >/dev/null 2>&1 || { echo "$v still shown"; return 1; }
+		refused 404 "No server with a name or ID of '$v' exists" os server show "$v" || return 1
 	done
 	for v in "${ids[@]}"; do
 		[ -z "$(guest_pids "$v")" ] || { echo "QEMU left for $v"; return 1; }
