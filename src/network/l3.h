@@ -67,9 +67,48 @@ json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *i
 			 struct http_response *res);
 json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 		       int *err);
+
+/* secgroup_store.c: the security_group, security_group_rule and
+ * port_security_group tables, and only it (no policy) */
+/* Read group id into project_id (and with out, its rendering with its
+ * rules, a new reference): 0, -ENOENT, or -errno. */
+int secgroup_store_get(const struct caller *c, struct store *st, const char *id,
+		       char project_id[65], json_t **out);
+/* Read rule id likewise. */
+int sgrule_store_get(struct store *st, const char *id, char project_id[65], json_t **out);
+/* The rules of group_id as the API shows them, oldest first (a new
+ * array, NULL on error with *err set). */
+json_t *sgrule_store_of_group(struct store *st, const char *group_id, int *err);
 /* Insert rule w of group_id (owned by project_id); fills id. -errno. */
-int l3_sgrule_insert(struct store *st, const char *group_id, const char *project_id,
-		     const struct l3_rule *w, char id[UUID_LEN + 1]);
+int sgrule_store_insert(struct store *st, const char *group_id, const char *project_id,
+			const struct l3_rule *w, char id[UUID_LEN + 1]);
+/* Insert a group and Neutron's rules for a new one (egress anywhere for
+ * both ethertypes; for the default group ingress from itself too);
+ * fills id. 0 or -errno. */
+int secgroup_store_insert(struct store *st, const char *project_id, const char *name,
+			  const char *description, bool stateful, bool is_default,
+			  char id[UUID_LEN + 1]);
+/* The id of project_id's oldest "default" group: 0, -ENOENT, -errno. */
+int secgroup_store_default_id(struct store *st, const char *project_id, char id[UUID_LEN + 1]);
+/* Change what is not NULL and bump the revision (a rule changed when
+ * all are NULL). 0 or -errno. */
+int secgroup_store_update(struct store *st, const char *id, const char *name,
+			  const char *description, const bool *stateful);
+/* Delete a group, its rules and the rules naming it as remote. */
+int secgroup_store_delete(struct store *st, const char *id);
+int sgrule_store_delete(struct store *st, const char *id);
+/* The groups of port_id, sorted ids (a new array, NULL on error). */
+json_t *secgroup_store_port_groups(struct store *st, const char *port_id);
+/* Bind port_id to group_id: 0, -EEXIST (bound already), or -errno. */
+int secgroup_store_bind(struct store *st, const char *port_id, const char *group_id);
+/* Unbind port_id from every group. */
+int secgroup_store_unbind_port(struct store *st, const char *port_id);
+/* How many ports group_id has. */
+int secgroup_store_count_ports(struct store *st, const char *group_id, int64_t *n);
+/* A row of secgroup_store_list_sql as the API shows it (with its rules). */
+json_t *secgroup_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
+/* Every group / every rule in the API's order (project in column 2). */
+extern const char secgroup_store_list_sql[], sgrule_store_list_sql[];
 
 /* secgroup_rules.c */
 int h_sgrule_list(struct http_request *req, struct http_response *res);

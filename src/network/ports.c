@@ -62,10 +62,7 @@ json_t *port_fixed_ips(struct store *st, const char *port_id)
 
 json_t *port_group_ids(struct store *st, const char *port_id)
 {
-	return network_ids(st, NULL,
-			   "SELECT security_group_id FROM port_security_group WHERE port_id = ?"
-			   " ORDER BY security_group_id",
-			   "s", port_id);
+	return secgroup_store_port_groups(st, port_id);
 }
 
 /* The id of the subnet of network_id whose CIDR holds ip into id. */
@@ -195,7 +192,7 @@ int port_groups_set(const struct caller *c, struct store *st, const char *port_i
 	char def[UUID_LEN + 1];
 	size_t i;
 	json_t *g;
-	int r = store_exec(st, "DELETE FROM port_security_group WHERE port_id = ?", "s", port_id);
+	int r = secgroup_store_unbind_port(st, port_id);
 
 	if (r < 0)
 		return r;
@@ -204,32 +201,27 @@ int port_groups_set(const struct caller *c, struct store *st, const char *port_i
 			return 0;
 		r = secgroup_default(st, project_id, def);
 		if (r >= 0)
-			r = store_exec(st, "INSERT INTO port_security_group (port_id, security_group_id, revision)"
-					   " VALUES (?, ?, ?)", "ssi", port_id, def, store_txn_revision(st));
+			r = secgroup_store_bind(st, port_id, def);
 		return r < 0 ? r : 0;
 	}
 	if (!json_is_array(groups))
 		return net_fault(f, -EINVAL, NF_SG_NOT_LIST, NULL, NULL);
 	json_array_foreach(groups, i, g) {
-		struct store_stmt *q;
 		const char *id = json_string_value(g);
-		bool ok = false;
+		char owner[65];
+		bool ok;
 		if (!id)
 			return net_fault(f, -EINVAL, NF_SG_NOT_STRING, NULL, NULL);
-		r = store_query(st, &q, "SELECT project_id FROM security_group WHERE id = ?", "s", id);
-		if (r < 0)
+		r = secgroup_store_get(NULL, st, id, owner, NULL);
+		if (r < 0 && r != -ENOENT)
 			return r;
 		/* The port's project's groups, or any c may see (admins: all). */
-		if (store_next(q) > 0) {
-			struct target t = { .project_id = store_text(q, 0) };
-			ok = strcmp(store_text(q, 0), project_id) == 0 ||
-			     (c && policy_allows(c, "get_security_group", &t));
-		}
-		store_done(q);
+		ok = r >= 0 && (strcmp(owner, project_id) == 0 ||
+				(c && policy_allows(c, "get_security_group",
+						    &(struct target){ .project_id = owner })));
 		if (!ok)
 			return net_fault(f, -ENOENT, NF_SG_NOT_FOUND, id, NULL);
-		r = store_exec(st, "INSERT INTO port_security_group (port_id, security_group_id, revision)"
-				   " VALUES (?, ?, ?)", "ssi", port_id, id, store_txn_revision(st));
+		r = secgroup_store_bind(st, port_id, id);
 		if (r == -EEXIST)
 			continue; /* listed twice: one binding */
 		if (r < 0)
@@ -506,7 +498,7 @@ int port_delete(struct store *st, const char *port_id)
 	int r = fip_store_release_port(st, port_id);
 
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM port_security_group WHERE port_id = ?", "s", port_id);
+		r = secgroup_store_unbind_port(st, port_id);
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ?", "s", port_id);
 	if (r >= 0)

@@ -35,9 +35,7 @@ int h_sgrule_list(struct http_request *req, struct http_response *res)
 						 "get_security_group_rule", network_target_col2,
 						 render_rule };
 
-	return network_list_sql(req, res, &l,
-				"SELECT " RULE_COLS " FROM security_group_rule ORDER BY created_at, id",
-				"");
+	return network_list_sql(req, res, &l, sgrule_store_list_sql, "");
 }
 
 int h_sgrule_get(struct http_request *req, struct http_response *res)
@@ -71,7 +69,7 @@ int h_sgrule_delete(struct http_request *req, struct http_response *res)
 	if (r == -ENOENT)
 		r = http_error(res, 404, "Security group rule %s does not exist", id);
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM security_group_rule WHERE id = ?", "s", id);
+		r = sgrule_store_delete(st, id);
 	json_decref(rule);
 	if (api_write_end(res, st, r, "security group rule") < 0)
 		return -1;
@@ -243,34 +241,34 @@ static bool same_text(const char *a, const char *b)
 static int find_duplicate(struct store *st, const char *group_id, const struct l3_rule *w,
 			  char dup[UUID_LEN + 1])
 {
-	struct store_stmt *q;
 	char want[64], have[64];
-	int r = store_query(st, &q,
-			    "SELECT id, direction, ethertype, protocol, port_range_min, port_range_max,"
-			    " remote_ip_prefix, remote_group_id FROM security_group_rule"
-			    " WHERE security_group_id = ?",
-			    "s", group_id);
+	int r = 0;
+	_cleanup_json_ json_t *rules = sgrule_store_of_group(st, group_id, &r);
+	const json_t *e;
+	size_t i;
 
 	dup[0] = '\0';
-	if (r < 0)
+	if (!rules)
 		return r;
 	prefix_key(w->remote_ip_prefix, want);
-	while ((r = store_next(q)) > 0) {
-		prefix_key(store_text(q, 6), have);
-		if (strcmp(store_text(q, 1), w->direction) == 0 &&
-		    strcmp(store_text(q, 2), w->ethertype) == 0 &&
-		    proto_number(store_text(q, 3)) == proto_number(w->protocol) &&
-		    (store_text(q, 4) != NULL) == w->has_min &&
-		    (!w->has_min || store_int(q, 4) == w->port_min) &&
-		    (store_text(q, 5) != NULL) == w->has_max &&
-		    (!w->has_max || store_int(q, 5) == w->port_max) && strcmp(want, have) == 0 &&
-		    same_text(store_text(q, 7), w->remote_group_id)) {
-			snprintf(dup, UUID_LEN + 1, "%s", store_text(q, 0));
+	json_array_foreach(rules, i, e) {
+		const json_t *min = json_object_get(e, "port_range_min");
+		const json_t *max = json_object_get(e, "port_range_max");
+		prefix_key(json_str(e, "remote_ip_prefix"), have);
+		if (strcmp(json_str(e, "direction"), w->direction) == 0 &&
+		    strcmp(json_str(e, "ethertype"), w->ethertype) == 0 &&
+		    proto_number(json_str(e, "protocol")) == proto_number(w->protocol) &&
+		    json_is_integer(min) == w->has_min &&
+		    (!w->has_min || json_integer_value(min) == w->port_min) &&
+		    json_is_integer(max) == w->has_max &&
+		    (!w->has_max || json_integer_value(max) == w->port_max) &&
+		    strcmp(want, have) == 0 &&
+		    same_text(json_str(e, "remote_group_id"), w->remote_group_id)) {
+			snprintf(dup, UUID_LEN + 1, "%s", json_str(e, "id"));
 			break;
 		}
 	}
-	store_done(q);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 /* Validate everything that needs no store; fills w (pointing into rule
@@ -362,10 +360,9 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = network_quota_check(req->b, st, project, "security_group_rule", 1, res);
 	if (r >= 0)
-		r = l3_sgrule_insert(st, gid, project, &w, id);
+		r = sgrule_store_insert(st, gid, project, &w, id);
 	if (r >= 0)
-		r = store_exec(st, "UPDATE security_group SET updated_at = ?, revision = ? WHERE id = ?",
-			       "iis", now_usec(), store_txn_revision(st), gid);
+		r = secgroup_store_update(st, gid, NULL, NULL, NULL);
 	if (r >= 0 && !(out = l3_sgrule_load(&req->caller, st, id, &err)))
 		r = err ? err : -EIO;
 	json_decref(g);

@@ -19,7 +19,6 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define SG_COLS "id, name, project_id, description, stateful, created_at, updated_at, revision"
 
 /* ---- helpers shared with routers.c and floatingips.c ---- */
 
@@ -98,101 +97,20 @@ bool l3_prefix_overlap(const struct l3_prefix *a, const struct l3_prefix *b)
 
 /* ---- rendering ---- */
 
-static json_t *int_or_null(struct store_stmt *q, int col)
-{
-	return store_text(q, col) ? json_integer(store_int(q, col)) : json_null();
-}
-
-static json_t *text_or_null(struct store_stmt *q, int col)
-{
-	return store_text(q, col) ? json_string(store_text(q, col)) : json_null();
-}
-
-/* One row of RULE_COLS as the API shows it (new reference). */
-json_t *l3_sgrule_render(struct store_stmt *q)
-{
-	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", store_text(q, 0),
-			      "security_group_id", store_text(q, 1), "project_id", store_text(q, 2),
-			      "tenant_id", store_text(q, 2), "description", store_text(q, 3),
-			      "direction", store_text(q, 4), "ethertype", store_text(q, 5));
-	struct l3_prefix p;
-	char norm[64];
-
-	json_object_set_new(r, "protocol", text_or_null(q, 6));
-	json_object_set_new(r, "port_range_min", int_or_null(q, 7));
-	json_object_set_new(r, "port_range_max", int_or_null(q, 8));
-	json_object_set_new(r, "remote_ip_prefix", text_or_null(q, 9));
-	json_object_set_new(r, "remote_group_id", text_or_null(q, 10));
-	json_object_set_new(r, "remote_address_group_id", json_null());
-	if (store_text(q, 9) && l3_prefix_parse(store_text(q, 9), &p) == 0) {
-		l3_prefix_format(&p, norm);
-		json_object_set_new(r, "normalized_cidr", json_string(norm));
-	} else {
-		json_object_set_new(r, "normalized_cidr", json_null());
-	}
-	json_object_set_new(r, "created_at", network_time(store_int(q, 11)));
-	json_object_set_new(r, "updated_at", network_time(store_int(q, 12)));
-	json_object_set_new(r, "revision_number", json_integer(store_int(q, 13)));
-	json_object_set_new(r, "tags", json_array());
-	return r;
-}
-
-/* The rules of group_id (new reference, NULL on error). */
-static json_t *group_rules(struct store *st, const char *group_id)
-{
-	struct store_stmt *q;
-	json_t *list;
-	int r = store_query(st, &q,
-			    "SELECT " RULE_COLS " FROM security_group_rule WHERE security_group_id = ?"
-			    " ORDER BY created_at, id",
-			    "s", group_id);
-
-	if (r < 0)
-		return NULL;
-	list = json_array();
-	while ((r = store_next(q)) > 0)
-		json_array_append_new(list, l3_sgrule_render(q));
-	store_done(q);
-	if (r < 0) {
-		json_decref(list);
-		return NULL;
-	}
-	return list;
-}
-
-/* One row of SG_COLS with its rules (new reference, NULL on error). */
-static json_t *render_group(const struct caller *c, struct store *st,
-			    struct store_stmt *q)
-{
-	json_t *rules = group_rules(st, store_text(q, 0));
-
-	if (!rules)
-		return NULL;
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:I,s:[],s:b}", "id",
-			 store_text(q, 0), "name", store_text(q, 1), "project_id", store_text(q, 2),
-			 "tenant_id", store_text(q, 2), "description", store_text(q, 3), "stateful",
-			 store_bool(q, 4), "security_group_rules", rules, "created_at",
-			 network_time(store_int(q, 5)), "updated_at", network_time(store_int(q, 6)),
-			 "revision_number", (json_int_t)store_int(q, 7), "tags", "shared", 0);
-}
-
 /* The group id as the caller may see it (new reference; NULL with *err
  * -ENOENT when missing or not the caller's, or another -errno). */
 json_t *l3_secgroup_load(const struct caller *c, struct store *st, const char *id,
 			  int *err)
 {
-	struct store_stmt *q;
+	char project[65];
 	json_t *g = NULL;
-	int r = store_query(st, &q, "SELECT " SG_COLS " FROM security_group WHERE id = ?", "s", id);
+	int r = secgroup_store_get(c, st, id, project, &g);
 
-	if (r >= 0) {
-		r = store_next(q);
-		if (r == 0 || (r > 0 && !policy_allows(c, "get_security_group",
-						       &(struct target){ .project_id = store_text(q, 2) })))
-			r = -ENOENT;
-		else if (r > 0 && !(g = render_group(c, st, q)))
-			r = -EIO;
-		store_done(q);
+	if (r >= 0 && !policy_allows(c, "get_security_group",
+				     &(struct target){ .project_id = project })) {
+		json_decref(g);
+		g = NULL;
+		r = -ENOENT;
 	}
 	*err = r < 0 ? r : 0;
 	return g;
@@ -215,19 +133,15 @@ json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *i
 json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 			 int *err)
 {
-	struct store_stmt *q;
+	char project[65];
 	json_t *rule = NULL;
-	int r = store_query(st, &q, "SELECT " RULE_COLS " FROM security_group_rule WHERE id = ?",
-			    "s", id);
+	int r = sgrule_store_get(st, id, project, &rule);
 
-	if (r >= 0) {
-		r = store_next(q);
-		if (r == 0 || (r > 0 && !policy_allows(c, "get_security_group_rule",
-						       &(struct target){ .project_id = store_text(q, 2) })))
-			r = -ENOENT;
-		else if (r > 0)
-			rule = l3_sgrule_render(q);
-		store_done(q);
+	if (r >= 0 && !policy_allows(c, "get_security_group_rule",
+				     &(struct target){ .project_id = project })) {
+		json_decref(rule);
+		rule = NULL;
+		r = -ENOENT;
 	}
 	*err = r < 0 ? r : 0;
 	return rule;
@@ -236,70 +150,14 @@ json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 /* ---- the default group ---- */
 
 
-int l3_sgrule_insert(struct store *st, const char *group_id, const char *project_id,
-		       const struct l3_rule *w, char id[UUID_LEN + 1])
-{
-	int64_t now = now_usec();
-
-	uuid_new(id);
-	return store_exec(st,
-			  "INSERT INTO security_group_rule (id, security_group_id, project_id,"
-			  " description, direction, ethertype, protocol, port_range_min,"
-			  " port_range_max, remote_ip_prefix, remote_group_id, created_at,"
-			  " updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			  "sssssssppssiii", id, group_id, project_id,
-			  w->description ? w->description : "", w->direction, w->ethertype,
-			  w->protocol, w->has_min ? &w->port_min : NULL,
-			  w->has_max ? &w->port_max : NULL, w->remote_ip_prefix, w->remote_group_id,
-			  now, now, store_txn_revision(st));
-}
-
-/* Insert a group and Neutron's rules for a new one: egress anywhere for
- * both ethertypes, and for the default group ingress from itself too. */
-static int group_insert(struct store *st, const char *project_id, const char *name,
-			const char *description, bool stateful, bool is_default,
-			char id[UUID_LEN + 1])
-{
-	static const char *const types[] = { "IPv4", "IPv6" };
-	int64_t now = now_usec();
-	char rid[UUID_LEN + 1];
-	int r;
-
-	uuid_new(id);
-	r = store_exec(st,
-		       "INSERT INTO security_group (id, name, project_id, description, stateful,"
-		       " created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		       "ssssbiii", id, name, project_id, description, stateful, now, now,
-		       store_txn_revision(st));
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(types); i++) {
-		struct l3_rule w = { .direction = "egress", .ethertype = types[i] };
-		r = l3_sgrule_insert(st, id, project_id, &w, rid);
-		if (r >= 0 && is_default) {
-			w.direction = "ingress";
-			w.remote_group_id = id;
-			r = l3_sgrule_insert(st, id, project_id, &w, rid);
-		}
-	}
-	return r < 0 ? r : 0;
-}
-
 int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN + 1])
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q,
-			    "SELECT id FROM security_group WHERE project_id = ? AND name = 'default'"
-			    " ORDER BY created_at, id LIMIT 1",
-			    "s", project_id);
+	int r = secgroup_store_default_id(st, project_id, id);
 
-	if (r < 0)
+	if (r != -ENOENT)
 		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(id, UUID_LEN + 1, "%s", store_text(q, 0));
-	store_done(q);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	return group_insert(st, project_id, "default", "Default security group", true, true, id);
+	return secgroup_store_insert(st, project_id, "default", "Default security group", true,
+				     true, id);
 }
 
 /* ---- groups ---- */
@@ -308,7 +166,7 @@ int h_secgroup_list(struct http_request *req, struct http_response *res)
 {
 	static const struct network_lister l = { "security_groups", "security groups",
 						 "get_security_group", network_target_col2,
-						 render_group };
+						 secgroup_store_render_row };
 	const char *project = network_caller_project(&req->caller);
 	struct store *st = api_write_begin(req, res);
 	json_t *rows = NULL;
@@ -320,9 +178,7 @@ int h_secgroup_list(struct http_request *req, struct http_response *res)
 	/* Neutron makes the caller's default group the first time it looks. */
 	r = project[0] ? secgroup_default(st, project, def) : 0;
 	if (r >= 0)
-		rows = network_list_rows(&req->caller, st, &l, &r,
-					 "SELECT " SG_COLS " FROM security_group ORDER BY created_at, id",
-					 "");
+		rows = network_list_rows(&req->caller, st, &l, &r, secgroup_store_list_sql, "");
 	if (api_write_end(res, st, r, "security groups") < 0) {
 		json_decref(rows);
 		return -1;
@@ -381,8 +237,8 @@ int h_secgroup_create(struct http_request *req, struct http_response *res)
 	if (r >= 0)
 		r = network_quota_check(req->b, st, project, "security_group", 1, res);
 	if (r >= 0)
-		r = group_insert(st, project, name, desc,
-				 !json_is_false(json_object_get(sg, "stateful")), false, id);
+		r = secgroup_store_insert(st, project, name, desc,
+					  !json_is_false(json_object_get(sg, "stateful")), false, id);
 	out = r >= 0 ? l3_secgroup_load(&req->caller, st, id, &err) : NULL;
 	if (r >= 0 && !out)
 		r = -EIO;
@@ -400,6 +256,7 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	json_t *sg, *g = NULL, *out = NULL;
 	_cleanup_json_ json_t *body = api_body_object(req, res, "security_group", fields,
 						      ARRAY_SIZE(fields), &sg);
+	bool stateful = json_is_true(json_object_get(sg, "stateful"));
 	struct store *st;
 	int r, err;
 
@@ -413,18 +270,14 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
 		 json_str(sg, "name"))
 		r = http_error(res, 409, "Updating default security group not allowed.");
-	if (r >= 0 && json_object_get(sg, "name"))
-		r = store_exec(st, "UPDATE security_group SET name = ? WHERE id = ?", "ss",
-			       json_str(sg, "name") ? json_str(sg, "name") : "", id);
-	if (r >= 0 && json_object_get(sg, "description"))
-		r = store_exec(st, "UPDATE security_group SET description = ? WHERE id = ?", "ss",
-			       json_str(sg, "description") ? json_str(sg, "description") : "", id);
-	if (r >= 0 && json_object_get(sg, "stateful"))
-		r = store_exec(st, "UPDATE security_group SET stateful = ? WHERE id = ?", "bs",
-			       json_is_true(json_object_get(sg, "stateful")), id);
 	if (r >= 0)
-		r = store_exec(st, "UPDATE security_group SET updated_at = ?, revision = ? WHERE id = ?",
-			       "iis", now_usec(), store_txn_revision(st), id);
+		r = secgroup_store_update(
+			st, id,
+			json_object_get(sg, "name") ? (json_str(sg, "name") ? json_str(sg, "name") : "") : NULL,
+			json_object_get(sg, "description")
+				? (json_str(sg, "description") ? json_str(sg, "description") : "")
+				: NULL,
+			json_object_get(sg, "stateful") ? &stateful : NULL);
 	if (r >= 0 && !(out = l3_secgroup_load(&req->caller, st, id, &err)))
 		r = err ? err : -EIO;
 	json_decref(g);
@@ -447,19 +300,11 @@ int h_secgroup_delete(struct http_request *req, struct http_response *res)
 		 !policy_allows(&req->caller, "delete_security_group:default", NULL))
 		r = http_error(res, 409, "Insufficient rights for removing default security group.");
 	if (r >= 0)
-		r = network_count(st, &ports,
-				  "SELECT count(*) FROM port_security_group WHERE security_group_id = ?",
-				  "s", id);
+		r = secgroup_store_count_ports(st, id, &ports);
 	if (r >= 0 && ports > 0)
 		r = http_error(res, 409, "Security Group %s in use.", id);
-	/* Rules of other groups naming this one as their remote go with it,
-	 * as Neutron's foreign key cascades. */
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM security_group_rule WHERE remote_group_id = ?", "s", id);
-	if (r >= 0)
-		r = store_exec(st, "DELETE FROM security_group_rule WHERE security_group_id = ?", "s", id);
-	if (r >= 0)
-		r = store_exec(st, "DELETE FROM security_group WHERE id = ?", "s", id);
+		r = secgroup_store_delete(st, id);
 	json_decref(g);
 	if (api_write_end(res, st, r, "security group") < 0)
 		return -1;
