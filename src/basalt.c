@@ -1,14 +1,32 @@
-/* basalt.c - the daemon's context: configuration and per-thread store. */
+/* basalt.c - the composition root: the daemon's context (configuration,
+ * per-thread store, the authentication hook) and the route tables of
+ * every service, wired together here so that http/ depends on none. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentapi/agentapi.h"
 #include "basalt.h"
+#include "compute/compute.h"
+#include "http/http.h"
+#include "identity/identity.h"
+#include "image/image.h"
+#include "metadata/metadata.h"
+#include "network/network.h"
 #include "policy/policy.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/store.h"
+
+/* Every service's routing table, in the order they are matched
+ * (dispatch.c walks them; policy_selftest checks their actions). */
+const struct route_table *const http_route_tables[] = {
+	&identity_routes, &image_routes,   &compute_routes,	&agent_routes,
+	&network_routes,  &network_l3_routes, &metadata_routes,
+};
+
+const size_t http_route_tables_count = ARRAY_SIZE(http_route_tables);
 
 static char *strfmt(const char *fmt, const char *a)
 {

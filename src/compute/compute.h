@@ -1,6 +1,6 @@
 /* compute.h - Nova v2.1 in the controller: flavors, keypairs, servers,
- * the scheduler and placement accounting, compute hosts and the agent
- * endpoints they talk to (docs/agent-protocol.md). Prototypes grouped by
+ * the scheduler and placement accounting, compute hosts, and the domain
+ * functions the agents' API (src/agentapi/) calls. Prototypes grouped by
  * the file that defines them. */
 #ifndef BASALT_COMPUTE_H
 #define BASALT_COMPUTE_H
@@ -26,7 +26,6 @@ struct nova_fault {
 
 /* routes.c */
 extern const struct route_table compute_routes;
-extern const struct route_table agent_routes;
 
 /* render.c - Nova's shapes */
 /* {"rel": "self"...} links of a resource under /compute/v2.1/COLLECTION/ID. */
@@ -94,11 +93,8 @@ int h_keypair_delete(struct http_request *req, struct http_response *res);
  * -ENOENT or -errno. */
 int keypair_public_key(struct store *st, const char *user_id, const char *name, char **key);
 
-/* hosts.c - compute hosts: the agent endpoints, os-services, os-hypervisors */
-int h_agent_register(struct http_request *req, struct http_response *res);
-int h_agent_heartbeat(struct http_request *req, struct http_response *res);
-int h_agent_desired(struct http_request *req, struct http_response *res);
-int h_agent_report(struct http_request *req, struct http_response *res);
+/* hosts.c - the compute host resource (the host table) and Nova's
+ * os-services, os-hypervisors, os-aggregates and availability zones */
 int h_service_list_nova(struct http_request *req, struct http_response *res);
 int h_service_update_nova(struct http_request *req, struct http_response *res);
 int h_hypervisor_list(struct http_request *req, struct http_response *res);
@@ -108,6 +104,24 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res);
 int h_hypervisor_uptime(struct http_request *req, struct http_response *res);
 int h_aggregate_list(struct http_request *req, struct http_response *res);
 int h_availability_zones(struct http_request *req, struct http_response *res);
+/* What a host registers with (strings may be NULL but name and roles). */
+struct host_info {
+	const char *name, *roles; /* roles: a comma list of compute, network */
+	const char *local_ip, *virt_type, *hypervisor_type;
+	int64_t hypervisor_version, vcpus, memory_mb, disk_gb;
+};
+/* Record (or update) a host, seen now, enabled when new, in the caller's
+ * write transaction: 0, -EINVAL (a bad name) or -errno. */
+int host_register(struct store *st, const struct host_info *h);
+/* A host was heard from at now: 1, 0 when it is not registered, -errno. */
+int host_seen(struct store *st, const char *name, int64_t now);
+/* The host has carried out the desired state of revision (it only grows). */
+int host_applied(struct store *st, const char *name, int64_t revision);
+/* 1 with the host's roles (comma list) in roles[256], 0 when it is not
+ * registered, or -errno. */
+int host_roles(struct store *st, const char *host, char roles[256]);
+/* 1 when host name is registered and alive, 0 when not, or -errno. */
+int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
 
@@ -124,6 +138,19 @@ bool host_alive(const struct basalt *b, int64_t last_seen);
  * negative offset, -ENOMEM. */
 int console_merge(const char *tail, int64_t end, int64_t off, const char *data, size_t len,
 		  bool reset, char **out, int64_t *out_end);
+
+/* server_agent.c - the server resource as the agents see it */
+/* Add "servers" (what host should run) and "deleting" (its servers being
+ * deleted) to doc, the host's desired state; *offsets (new reference) is
+ * each server's console_offset, in the order of "servers", kept out of
+ * the document's etag. 0 or -errno. */
+int compute_desired(struct basalt *b, struct store *st, const char *host, json_t *doc,
+		    json_t **offsets);
+/* Apply a host's report ("servers", "gone", "partial") to its servers in
+ * the caller's write transaction: 0, -EINVAL with the reason in f, or
+ * -errno. */
+int compute_report(struct store *st, const char *host, const json_t *body, int64_t now,
+		   struct nova_fault *f);
 
 /* scheduler.c */
 struct sched_request {

@@ -5,6 +5,7 @@
 
 #include "basalt.h"
 #include "compute/compute.h"
+#include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/util.h"
 #include "http/api.h"
@@ -37,20 +38,7 @@ int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	store_done(q);
 	if (r < 0 || !used)
 		return r;
-	r = store_query(st, &q,
-			"SELECT COUNT(*), COALESCE(SUM(vcpus), 0), COALESCE(SUM(ram), 0)"
-			" FROM server WHERE project_id = ?",
-			"s", project_id);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0) {
-		used->instances = store_int(q, 0);
-		used->cores = store_int(q, 1);
-		used->ram = store_int(q, 2);
-	}
-	store_done(q);
-	return r < 0 ? r : 0;
+	return server_usage(st, project_id, used);
 }
 
 static json_t *quota_set(const char *id, const struct quota_usage *l, const struct quota_usage *u)

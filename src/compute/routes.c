@@ -1,4 +1,4 @@
-/* routes.c (compute) - Nova's routes and the agents' (docs/agent-protocol.md). */
+/* routes.c (compute) - Nova's routes. */
 #include "compute/compute.h"
 #include "core/util.h"
 #include "http/http.h"
@@ -60,12 +60,3 @@ static const struct route routes[] = {
 };
 
 const struct route_table compute_routes = { routes, ARRAY_SIZE(routes) };
-
-static const struct route agent[] = {
-	R("agent:register", "PUT", "/agent/v1/hosts/{host}", h_agent_register),
-	R("agent:heartbeat", "POST", "/agent/v1/hosts/{host}/heartbeat", h_agent_heartbeat),
-	R("agent:desired", "GET", "/agent/v1/hosts/{host}/desired", h_agent_desired),
-	R("agent:report", "POST", "/agent/v1/hosts/{host}/report", h_agent_report),
-};
-
-const struct route_table agent_routes = { agent, ARRAY_SIZE(agent) };

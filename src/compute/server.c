@@ -129,6 +129,26 @@ int server_row_query(struct store *st, const char *id, struct store_stmt **q)
 	return 0;
 }
 
+int server_usage(struct store *st, const char *project_id, struct quota_usage *used)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT COUNT(*), COALESCE(SUM(vcpus), 0), COALESCE(SUM(ram), 0)"
+			    " FROM server WHERE project_id = ?",
+			    "s", project_id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		used->instances = store_int(q, 0);
+		used->cores = store_int(q, 1);
+		used->ram = store_int(q, 2);
+	}
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
 /* --- metadata --- */
 
 json_t *server_metadata(struct store *st, const char *id)
@@ -489,17 +509,18 @@ int server_delete(struct basalt *b, struct store *st, const struct caller *c, co
 	if (r < 0)
 		return r;
 	server_ref_free(&s);
-	r = store_query(st, &q,
-			"SELECT CASE WHEN s.vm_state = 'error' THEN NULL ELSE h.last_seen END"
-			" FROM server s LEFT JOIN host h ON h.name = s.host WHERE s.id = ?",
-			"s", id);
+	r = store_query(st, &q, "SELECT host, vm_state FROM server WHERE id = ?", "s", id);
 	if (r == 0) {
 		r = store_next(q);
 		/* On a live host the agent destroys the VM, then the row goes;
 		 * with no host, a dead one, or in ERROR (which hosts never keep:
 		 * it is not desired), the row goes now (Nova's local delete). */
-		if (r > 0 && store_text(q, 0) && host_alive(b, store_int(q, 0)))
-			local = false;
+		if (r > 0 && store_text(q, 0) && strcmp(store_text(q, 1), "error") != 0) {
+			int a = host_up(b, st, store_text(q, 0));
+			if (a < 0)
+				r = a;
+			local = a == 0;
+		}
 		store_done(q);
 	}
 	if (r < 0)

@@ -81,6 +81,10 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
  * -errno. No policy: call server_find first. */
 int server_row_query(struct store *st, const char *id, struct store_stmt **q);
 
+struct quota_usage;
+/* What project_id's servers use (instances, cores, ram): 0 or -errno. */
+int server_usage(struct store *st, const char *project_id, struct quota_usage *used);
+
 /* What the metadata service tells a guest about its server. Strings ""
  * for NULL; the owned ones NULL. */
 struct server_guest {

@@ -1,0 +1,339 @@
+/* server_agent.c - the server resource as the compute agents see it (the
+ * agents' API, src/agentapi/, calls these): the servers a host should
+ * run, and what its reports say of them applied to the server table. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basalt.h"
+#include "compute/compute.h"
+#include "compute/servers.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "store/store.h"
+
+/* Columns: 0 id, 1 name, 2 project, 3 user, 4 power, 5 reboot_seq,
+ * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
+ * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
+ * 17 user_data, 18 availability_zone, 19 created_at, 20 config_drive
+ * (21 console_end: kept out of the document, see compute_desired). */
+static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
+{
+	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
+	bool waited = now_usec() - store_int(q, 19) >
+		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
+	char file[128];
+	const char *id = store_text(q, 0), *image = store_text(q, 14);
+	json_t *keys = json_object(), *meta = server_metadata(st, id), *s;
+
+	if (store_text(q, 15) && store_text(q, 16))
+		json_object_set_new(keys, store_text(q, 15), json_string(store_text(q, 16)));
+	snprintf(file, sizeof(file), "/image/v2/images/%s/file", image ? image : "");
+	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:I,s:s},s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},"
+		      "s:o,s:o,s:o,s:o,s:s}",
+		      "id", id, "name", store_text(q, 1), "hostname", store_text(q, 1), "project_id",
+		      store_text(q, 2), "user_id", store_text(q, 3), "power", store_text(q, 4),
+		      "reboot", "seq", store_int(q, 5), "type",
+		      store_text(q, 6) ? store_text(q, 6) : "SOFT", "flavor", "id", store_text(q, 7),
+		      "name", store_text(q, 8), "vcpus", store_int(q, 9), "ram", store_int(q, 10),
+		      "disk", store_int(q, 11), "ephemeral", store_int(q, 12), "swap",
+		      store_int(q, 13), "public_keys", keys, "metadata", meta, "user_data",
+		      store_text(q, 17) ? json_string(store_text(q, 17)) : json_null(), "key_name",
+		      store_text(q, 15) ? json_string(store_text(q, 15)) : json_null(),
+		      "availability_zone", store_text(q, 18));
+	/* The image as the image service holds it (its checksum, size and
+	 * declared format: the agent fetches, checks and uses it as such). */
+	if (image) {
+		struct image im = { 0 };
+		bool have = image_load(st, image, &im) == 0;
+		json_object_set_new(s, "image",
+				    json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
+					      have && im.checksum[0] ? im.checksum : NULL, "size",
+					      (json_int_t)(have && im.size > 0 ? im.size : 0),
+					      "disk_format",
+					      have && im.disk_format[0] ? im.disk_format : NULL, "file",
+					      file));
+		image_free(&im);
+	}
+	json_object_set_new(s, "config_drive", json_boolean(store_int(q, 20)));
+	/* The NICs in the order the guest sees them, on the taps the data
+	 * plane makes for their ports. */
+	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
+	return s;
+}
+
+int compute_desired(struct basalt *b, struct store *st, const char *host, json_t *doc,
+		    json_t **offsets)
+{
+	struct store_stmt *q;
+	json_t *servers = json_array(), *deleting = json_array();
+	int r;
+
+	*offsets = json_array();
+	if (!servers || !deleting || !*offsets) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* 'error' and 'deleting' servers are absent: the agent removes them. */
+	r = store_query(st, &q,
+			"SELECT s.id, s.name, s.project_id, s.user_id, s.power, s.reboot_seq,"
+			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
+			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
+			" s.availability_zone, s.created_at,"
+			" s.config_drive, s.console_end"
+			" FROM server s"
+			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
+			" ORDER BY s.id",
+			"s", host);
+	if (r < 0)
+		goto fail;
+	while ((r = store_next(q)) > 0) {
+		json_array_append_new(servers, desired_server(b, st, q));
+		json_array_append_new(*offsets, json_integer(store_int(q, 21)));
+	}
+	store_done(q);
+	if (r >= 0 && json_array_size(*offsets) != json_array_size(servers))
+		r = -ENOMEM;
+	if (r < 0)
+		goto fail;
+	/* Servers being deleted are listed apart: not desired, but naming
+	 * them changes the etag, so the agent wakes, destroys what it has and
+	 * reports, and the rows go at once rather than at its next poll. */
+	r = store_query(st, &q,
+			"SELECT id FROM server WHERE host = ? AND vm_state = 'deleting' ORDER BY id",
+			"s", host);
+	if (r == 0) {
+		while ((r = store_next(q)) > 0)
+			json_array_append_new(deleting, json_string(store_text(q, 0)));
+		store_done(q);
+	}
+	if (r < 0)
+		goto fail;
+	if (json_object_set_new(doc, "servers", servers) < 0 ||
+	    json_object_set_new(doc, "deleting", deleting) < 0) {
+		json_decref(*offsets);
+		*offsets = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+fail:
+	json_decref(servers);
+	json_decref(deleting);
+	json_decref(*offsets);
+	*offsets = NULL;
+	return r;
+}
+
+static int power_state_code(const char *s)
+{
+	if (!s)
+		return 0;
+	if (strcmp(s, "running") == 0)
+		return 1;
+	if (strcmp(s, "shutdown") == 0)
+		return 4;
+	if (strcmp(s, "crashed") == 0)
+		return 6;
+	return 0;
+}
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; s && *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+/* A console delta of a server entry: {"offset": N, "data": "...",
+ * "reset": bool}. Merged into the stored tail (console.c) in the caller's
+ * write transaction; a duplicate writes nothing. */
+static int report_console(struct store *st, const char *host, const char *id,
+			  const json_t *con)
+{
+	const json_t *off = json_object_get(con, "offset"), *data = json_object_get(con, "data");
+	const json_t *reset = json_object_get(con, "reset");
+	_cleanup_free_ char *tail = NULL, *merged = NULL;
+	struct store_stmt *q;
+	int64_t end = 0, new_end;
+	int r;
+
+	if (!json_is_object(con) || !json_is_integer(off) || !json_is_string(data) ||
+	    (reset && !json_is_boolean(reset)))
+		return -EINVAL;
+	r = store_query(st, &q,
+			"SELECT console, console_end FROM server WHERE id = ? AND host = ?"
+			" AND vm_state <> 'deleting'",
+			"ss", id, host);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		tail = store_text(q, 0) ? strdup(store_text(q, 0)) : NULL;
+		end = store_int(q, 1);
+		if (store_text(q, 0) && !tail)
+			r = -ENOMEM;
+	}
+	store_done(q);
+	if (r <= 0)
+		return r; /* a server not (any more) here: ignored */
+	r = console_merge(tail, end, json_integer_value(off), json_string_value(data),
+			  json_string_length(data), json_is_true(reset), &merged, &new_end);
+	if (r <= 0)
+		return r;
+	return store_exec(st, "UPDATE server SET console = ?, console_end = ? WHERE id = ?", "sis",
+			  merged, new_end, id);
+}
+
+static int report_server(struct store *st, const char *host, const json_t *s, int64_t now)
+{
+	static const char *const vm_states[] = { "building", "active", "stopped", "error", NULL };
+	const char *id = json_str(s, "id"), *vm = json_str(s, "vm_state");
+	const json_t *fault = json_object_get(s, "fault"), *con = json_object_get(s, "console");
+	const char *console = json_str(s, "console_tail");
+	int r;
+
+	if (!id || !one_of(vm, vm_states) || (con && !json_is_object(con)))
+		return -EINVAL;
+	/* console_tail (a whole tail, as first agents sent it) replaces;
+	 * agents now send "console" deltas. Either way at most the last
+	 * CONSOLE_TAIL_MAX bytes are kept. */
+	if (console && strlen(console) > CONSOLE_TAIL_MAX)
+		console += strlen(console) - CONSOLE_TAIL_MAX;
+	/* A server being deleted keeps that state whatever the agent says. */
+	r = store_exec(st,
+			  "UPDATE server SET vm_state = ?1,"
+			  /* A report read before the latest request must not end that
+			   * request's task: keep it while a reboot is still owed or the
+			   * power differs from what was asked. */
+			  " task_state = CASE WHEN ?1 = 'error' THEN ?2"
+			  "  WHEN reboot_seq > ?4 THEN task_state"
+			  "  WHEN power = 'off' AND ?3 = 1 THEN task_state"
+			  "  WHEN power = 'on' AND ?3 <> 1 AND task_state IN ('powering-on', 'spawning')"
+			  "  THEN task_state ELSE ?2 END,"
+			  " power_state = ?3, reboot_done = ?4, fault_code = COALESCE(?5, fault_code),"
+			  " fault_message = COALESCE(?6, fault_message),"
+			  " fault_details = COALESCE(?7, fault_details),"
+			  " fault_at = CASE WHEN ?8 = 1 THEN ?9 ELSE fault_at END,"
+			  " console = COALESCE(?10, console),"
+			  " launched_at = CASE WHEN ?11 = 'active' AND launched_at IS NULL THEN ?12"
+			  " ELSE launched_at END, updated_at = ?13, revision = ?14"
+			  " WHERE id = ?15 AND host = ?16 AND vm_state <> 'deleting'",
+			  "ssiipssbissiiiss", vm, json_str(s, "task_state"),
+			  (int64_t)power_state_code(json_str(s, "power_state")),
+			  (int64_t)json_integer_value(json_object_get(s, "reboot_seq")),
+			  fault ? &(int64_t){ json_integer_value(json_object_get(fault, "code")) } : NULL,
+			  json_str(fault, "message"), json_str(fault, "details"), fault != NULL, now,
+			  console, vm, now, now, store_txn_revision(st), id, host);
+	if (r > 0 && con)
+		r = report_console(st, host, id, con);
+	return r;
+}
+
+static bool listed(const json_t *servers, const char *id)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(servers, i, s)
+		if (json_str(s, "id") && strcmp(json_str(s, "id"), id) == 0)
+			return true;
+	return false;
+}
+
+/* A whole report (no "partial": older agents, tests) lists every server
+ * present on the host: a 'deleting' server it does not list is gone,
+ * whether the agent destroyed it or never got to make it. */
+static int drop_deleted(struct store *st, const char *host, const json_t *present)
+{
+	struct store_stmt *q;
+	char (*gone)[ID_HEX_LEN + 1] = NULL;
+	int n = 0, r;
+
+	r = store_query(st, &q, "SELECT id FROM server WHERE host = ? AND vm_state = 'deleting'",
+			"s", host);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		const char *id = store_text(q, 0);
+		if (listed(present, id) || strlen(id) > ID_HEX_LEN)
+			continue;
+		void *ng = realloc(gone, sizeof(*gone) * (size_t)(n + 1));
+		if (!ng) {
+			r = -ENOMEM;
+			break;
+		}
+		gone = ng;
+		snprintf(gone[n++], ID_HEX_LEN + 1, "%s", id);
+	}
+	store_done(q);
+	for (int i = 0; r >= 0 && i < n; i++)
+		r = server_row_delete(st, gone[i]);
+	free(gone);
+	return r;
+}
+
+/* Drop the servers being deleted on host that gone names. */
+static int drop_gone(struct store *st, const char *host, const json_t *gone)
+{
+	const json_t *v;
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(gone, i, v) {
+		const char *id = json_string_value(v);
+		if (!id || strlen(id) > 64)
+			return -EINVAL;
+	}
+	json_array_foreach(gone, i, v) {
+		const char *id = json_string_value(v);
+		struct store_stmt *q;
+		r = store_query(st, &q,
+				"SELECT 1 FROM server WHERE id = ? AND host = ? AND vm_state = 'deleting'",
+				"ss", id, host);
+		if (r < 0)
+			return r;
+		r = store_next(q);
+		store_done(q);
+		if (r > 0)
+			r = server_row_delete(st, id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int compute_report(struct store *st, const char *host, const json_t *body, int64_t now,
+		   struct nova_fault *f)
+{
+	const json_t *s, *servers = json_object_get(body, "servers");
+	const json_t *gone = json_object_get(body, "gone");
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(servers, i, s) {
+		r = report_server(st, host, s, now);
+		if (r == -EINVAL)
+			return nova_fail(f, r, "Invalid server report.");
+		if (r < 0)
+			return r;
+	}
+	/* Servers being deleted that the host no longer has (destroyed, or
+	 * never made) go now, with their allocations: those the report names
+	 * gone, and, for a whole report (one that lists every server the
+	 * host has), those it leaves out. A partial report (a page, or
+	 * deltas: what agents send) says nothing of the servers it omits. */
+	if (json_array_size(gone)) {
+		r = drop_gone(st, host, gone);
+		if (r == -EINVAL)
+			return nova_fail(f, r, "Invalid gone: a list of server ids.");
+		if (r < 0)
+			return r;
+	}
+	if (servers && !json_is_true(json_object_get(body, "partial")))
+		r = drop_deleted(st, host, servers);
+	return r < 0 ? r : 0;
+}
