@@ -74,6 +74,17 @@ bool image_container_format_valid(const char *s);
  * it is one the API never lets a caller set. */
 bool image_attr_is_core(const char *name);
 bool image_attr_is_readonly(const char *name);
+/* The domain calls, in the caller's write transaction; each returns 0 or
+ * -errno with Glance's words in err: -EINVAL (400), -EPERM (403: the
+ * caller may not, or the image is protected), -ENOENT (404: no image the
+ * caller sees), -EEXIST or -ENODATA (409: the id is taken; a property to
+ * replace is absent). create and update fill im (image_free it) on 0. */
+int image_create(struct store *st, const struct caller *c, const json_t *body, struct image *im,
+		 char *err, size_t errlen);
+int image_update(struct store *st, const struct caller *c, const char *id, const json_t *ops,
+		 struct image *im, char *err, size_t errlen);
+int image_delete(struct store *st, const struct caller *c, const char *id, char *err,
+		 size_t errlen);
 int h_image_create(struct http_request *req, struct http_response *res);
 int h_image_list(struct http_request *req, struct http_response *res);
 int h_image_get(struct http_request *req, struct http_response *res);

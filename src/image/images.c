@@ -1,6 +1,10 @@
-/* images.c - /image/v2/images: the image record in the store, its Glance
- * rendering, and create / list / show / update / delete. */
+/* images.c - the image resource: the image, image_property and image_tag
+ * tables, Glance's rendering, who may see and change an image (judged
+ * against its owner), the domain calls create / update / delete (caller
+ * in, -errno and Glance's words out), and the handlers of /image/v2/images
+ * (parse, call, render). */
 #include <errno.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,50 +331,73 @@ int image_find(struct store *st, const struct caller *c, const char *id, struct 
 	return r;
 }
 
-/* --- create --- */
+/* --- create, update, delete: the domain calls --- */
 
-/* Validate one member of a create body into im. Returns 0 or fills res. */
-static int create_member(const struct caller *c, struct http_response *res, struct image *im,
-			 const char *k, json_t *v)
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Apply a patch for the caller: the patch's -ENOENT (a property to replace
+ * or remove is absent: Glance's 409) becomes -ENODATA, so that -ENOENT
+ * always means "no such image". */
+static int patch_for(const struct caller *c, struct image *im, const json_t *ops, char *err,
+		     size_t errlen)
+{
+	int r = image_patch_apply(im, ops, c, err, errlen);
+
+	return r == -ENOENT ? -ENODATA : r;
+}
+
+/* Validate one member of a create body into im. 0 or -errno with err. */
+static int create_member(const struct caller *c, struct image *im, const char *k, json_t *v,
+			 char *err, size_t errlen)
 {
 	if (strcmp(k, "id") == 0) {
 		if (!json_is_string(v) || !uuid_valid(json_string_value(v)))
-			return http_error(res, 400, "Invalid image id: must be a UUID.");
+			return fail(err, errlen, -EINVAL, "Invalid image id: must be a UUID.");
 		copy_text(im->id, sizeof(im->id), json_string_value(v));
 		for (char *p = im->id; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
 		return 0;
 	}
 	if (image_attr_is_readonly(k))
-		return http_error(res, 403, "Attribute '%s' is read-only.", k);
+		return fail(err, errlen, -EPERM, "Attribute '%s' is read-only.", k);
 	if (strcmp(k, "tags") == 0) {
 		json_t *patch =
 		    json_pack("[{s:s,s:s,s:O}]", "op", "replace", "path", "/tags", "value", v);
-		char err[256];
-		int r = image_patch_apply(im, patch, c, err, sizeof(err));
+		int r = patch_for(c, im, patch, err, errlen);
 		json_decref(patch);
-		return r < 0 ? http_error(res, r == -EPERM ? 403 : 400, "%s", err) : 0;
+		return r;
 	}
 	if (strcmp(k, "owner") == 0) {
 		if (!json_is_string(v) || json_string_length(v) > 64)
-			return http_error(res, 400, "Invalid value for owner.");
+			return fail(err, errlen, -EINVAL, "Invalid value for owner.");
 		if (strcmp(json_string_value(v), im->owner) != 0 &&
 		    !policy_allows(c, "image:set_image_owner", NULL))
-			return http_error(res, 403,
-					  "You are not permitted to create images owned by '%s'.",
-					  json_string_value(v));
+			return fail(err, errlen, -EPERM,
+				    "You are not permitted to create images owned by '%s'.",
+				    json_string_value(v));
 		copy_text(im->owner, sizeof(im->owner), json_string_value(v));
 		return 0;
 	}
 	/* Everything else goes through the patch rules: one source of truth
 	 * for types, ranges and formats. */
 	{
-		char path[600], err[256];
+		char path[600];
 		json_t *patch;
 		int r;
 
 		if (strlen(k) > 255)
-			return http_error(res, 400, "Property name too long (at most 255).");
+			return fail(err, errlen, -EINVAL, "Property name too long (at most 255).");
 		snprintf(path, sizeof(path), "/%s", k);
 		/* JSON pointer escapes: '~' -> "~0", '/' -> "~1". */
 		if (strchr(k, '/') || strchr(k, '~')) {
@@ -386,56 +413,134 @@ static int create_member(const struct caller *c, struct http_response *res, stru
 			*o = '\0';
 		}
 		patch = json_pack("[{s:s,s:s,s:O}]", "op", "add", "path", path, "value", v);
-		r = image_patch_apply(im, patch, c, err, sizeof(err));
+		r = patch_for(c, im, patch, err, errlen);
 		json_decref(patch);
+		return r;
+	}
+}
+
+int image_create(struct store *st, const struct caller *c, const json_t *body, struct image *im,
+		 char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	memset(im, 0, sizeof(*im));
+	if (!c->project_id)
+		return fail(err, errlen, -EINVAL, "An image is created in a project: use a project-scoped token.");
+	uuid_new(im->id);
+	copy_text(im->status, sizeof(im->status), "queued");
+	copy_text(im->visibility, sizeof(im->visibility), "shared");
+	copy_text(im->owner, sizeof(im->owner), c->project_id);
+	im->size = im->virtual_size = -1;
+	im->created_at = im->updated_at = now_usec();
+	im->props = json_object();
+	im->tags = json_array();
+	if (!im->props || !im->tags)
+		r = -ENOMEM;
+	json_object_foreach((json_t *)body, k, v) {
 		if (r < 0)
-			return http_error(res, r == -EPERM ? 403 : 400, "%s", err);
+			break;
+		r = create_member(c, im, k, v, err, errlen);
+	}
+	if (r >= 0)
+		r = image_insert(st, im);
+	if (r == -EEXIST)
+		r = fail(err, errlen, -EEXIST, "Image with identifier %s already exists!", im->id);
+	if (r < 0)
+		image_free(im);
+	return r;
+}
+
+/* Load image id for a write by the caller: -ENOENT when it does not see
+ * it, -EPERM when it may not modify it. */
+static int find_writable(struct store *st, const struct caller *c, const char *id,
+			 struct image *im, char *err, size_t errlen)
+{
+	int r = image_find(st, c, id, im);
+
+	if (r == -ENOENT)
+		return fail(err, errlen, r, "No image found with ID %s", id);
+	if (r < 0)
+		return r;
+	if (!image_writable(c, im)) {
+		image_free(im);
+		return fail(err, errlen, -EPERM, "You are not permitted to modify image %s.", id);
 	}
 	return 0;
+}
+
+int image_update(struct store *st, const struct caller *c, const char *id, const json_t *ops,
+		 struct image *im, char *err, size_t errlen)
+{
+	int r = find_writable(st, c, id, im, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = patch_for(c, im, ops, err, errlen);
+	if (r >= 0) {
+		im->updated_at = now_usec();
+		r = image_save(st, im);
+	}
+	if (r < 0)
+		image_free(im);
+	return r;
+}
+
+int image_delete(struct store *st, const struct caller *c, const char *id, char *err,
+		 size_t errlen)
+{
+	struct image im;
+	int r = find_writable(st, c, id, &im, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (im.protected_)
+		r = fail(err, errlen, -EPERM, "Image %s is protected and cannot be deleted.", im.id);
+	else
+		r = store_exec(st, "DELETE FROM image WHERE id = ?", "s", im.id);
+	image_free(&im);
+	return r < 0 ? r : 0;
+}
+
+/* --- the handlers: parse, call, render --- */
+
+/* Glance's status for a domain call's error, with its message. -1. */
+static int glance_error(struct http_response *res, int r, const char *err, const char *what)
+{
+	int status = r == -EINVAL			 ? 400
+		     : r == -EPERM			 ? 403
+		     : r == -ENOENT			 ? 404
+		     : r == -EEXIST || r == -ENODATA ? 409
+							 : 0;
+
+	if (status && err[0])
+		return http_error(res, status, "%s", err);
+	return http_error_errno(res, r, what);
 }
 
 int h_image_create(struct http_request *req, struct http_response *res)
 {
 	_cleanup_json_ json_t *body = http_body_json(req, res);
-	struct image im = { 0 };
+	struct image im;
 	struct store *st;
-	const char *k;
-	json_t *v;
-	int r = 0;
+	char err[300] = "";
+	int r;
 
 	if (!body)
 		return -1;
 	if (!json_is_object(body))
 		return http_error(res, 400, "Invalid input: the body must be a JSON object.");
-	uuid_new(im.id);
-	copy_text(im.status, sizeof(im.status), "queued");
-	copy_text(im.visibility, sizeof(im.visibility), "shared");
-	copy_text(im.owner, sizeof(im.owner), req->caller.project_id);
-	im.size = im.virtual_size = -1;
-	im.created_at = im.updated_at = now_usec();
-	im.props = json_object();
-	im.tags = json_array();
-	if (!im.props || !im.tags) {
-		image_free(&im);
-		return http_error_errno(res, -ENOMEM, "image");
-	}
-	json_object_foreach(body, k, v)
-	{
-		if (create_member(&req->caller, res, &im, k, v) < 0) {
-			image_free(&im);
-			return -1;
-		}
-	}
 	st = api_write_begin(req, res);
-	if (!st) {
-		image_free(&im);
+	if (!st)
 		return -1;
-	}
-	r = image_insert(st, &im);
-	if (r == -EEXIST)
-		r = http_error(res, 409, "Image with identifier %s already exists!", im.id);
+	r = image_create(st, &req->caller, body, &im, err, sizeof(err));
+	if (r < 0)
+		glance_error(res, r, err, "image");
 	if (api_write_end(res, st, r, "image") < 0) {
-		image_free(&im);
+		if (r >= 0)
+			image_free(&im);
 		return -1;
 	}
 	r = http_reply(res, 201, image_render(&im));
@@ -443,38 +548,20 @@ int h_image_create(struct http_request *req, struct http_response *res)
 	return r;
 }
 
-/* --- show, delete, update --- */
-
-/* Load the image named by the {image_id} placeholder for the caller:
- * 404 when absent or not visible, 403 when write and the caller may not
- * modify it. Returns 0, or -1 with res filled. */
-static int image_get_for(struct http_request *req, struct http_response *res, struct store *st,
-			 struct image *im, bool write)
-{
-	const char *id = http_param(req, "image_id");
-	int r = image_find(st, &req->caller, id, im);
-
-	if (r == -ENOENT)
-		return http_error(res, 404, "No image found with ID %s", id);
-	if (r < 0)
-		return http_error_errno(res, r, "image");
-	if (write && !image_writable(&req->caller, im)) {
-		image_free(im);
-		return http_error(res, 403, "You are not permitted to modify image %s.", id);
-	}
-	return 0;
-}
-
 int h_image_get(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
+	const char *id = http_param(req, "image_id");
 	struct image im;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (image_get_for(req, res, st, &im, false) < 0)
-		return -1;
+	r = image_find(st, &req->caller, id, &im);
+	if (r == -ENOENT)
+		return http_error(res, 404, "No image found with ID %s", id);
+	if (r < 0)
+		return http_error_errno(res, r, "image");
 	r = http_reply(res, 200, image_render(&im));
 	image_free(&im);
 	return r;
@@ -482,33 +569,26 @@ int h_image_get(struct http_request *req, struct http_response *res)
 
 int h_image_delete(struct http_request *req, struct http_response *res)
 {
+	const char *id = http_param(req, "image_id");
 	struct store *st = api_write_begin(req, res);
 	_cleanup_free_ char *dir = NULL, *path = NULL;
-	struct image im;
+	char err[300] = "";
 	int r;
 
 	if (!st)
 		return -1;
-	if (image_get_for(req, res, st, &im, true) < 0) {
-		store_rollback(st);
+	r = image_delete(st, &req->caller, id, err, sizeof(err));
+	if (r < 0)
+		glance_error(res, r, err, "image");
+	if (api_write_end(res, st, r, "image") < 0)
 		return -1;
-	}
-	if (im.protected_)
-		r = http_error(res, 403, "Image %s is protected and cannot be deleted.", im.id);
-	else
-		r = store_exec(st, "DELETE FROM image WHERE id = ?", "s", im.id);
-	if (api_write_end(res, st, r, "image") < 0) {
-		image_free(&im);
-		return -1;
-	}
 	/* The row is gone: the file follows (image_recover removes it should
 	 * we die right here). An upload in flight finds the row gone and
 	 * removes its own file. */
 	dir = image_store_dir(req->b);
-	if (dir && asprintf(&path, "%s/%s", dir, im.id) >= 0 && unlink(path) < 0 && errno != ENOENT)
-		log_error("%s image %s: cannot remove %s: %s", req->request_id, im.id, path,
+	if (dir && asprintf(&path, "%s/%s", dir, id) >= 0 && unlink(path) < 0 && errno != ENOENT)
+		log_error("%s image %s: cannot remove %s: %s", req->request_id, id, path,
 			  strerror(errno));
-	image_free(&im);
 	return http_reply(res, 204, NULL);
 }
 
@@ -528,7 +608,7 @@ int h_image_update(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *ops = NULL;
 	struct image im;
 	struct store *st;
-	char err[300];
+	char err[300] = "";
 	int r;
 
 	if (!is_patch_type(req->content_type))
@@ -541,19 +621,13 @@ int h_image_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	if (image_get_for(req, res, st, &im, true) < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	r = image_patch_apply(&im, ops, &req->caller, err, sizeof(err));
-	if (r < 0) {
-		r = http_error(res, r == -EPERM ? 403 : r == -ENOENT ? 409 : 400, "%s", err);
-	} else {
-		im.updated_at = now_usec();
-		r = image_save(st, &im);
-	}
+	r = image_update(st, &req->caller, http_param(req, "image_id"), ops, &im, err,
+			 sizeof(err));
+	if (r < 0)
+		glance_error(res, r, err, "image");
 	if (api_write_end(res, st, r, "image") < 0) {
-		image_free(&im);
+		if (r >= 0)
+			image_free(&im);
 		return -1;
 	}
 	r = http_reply(res, 200, image_render(&im));
