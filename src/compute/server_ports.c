@@ -39,13 +39,13 @@ void nic_plan_free(struct nic_plan *p)
 	*p = (struct nic_plan){ 0 };
 }
 
-static int plan_add(struct nic_plan *p, struct http_response *res, const char *net,
+static int plan_add(struct nic_plan *p, struct nova_fault *f, const char *net,
 		    const char *port, const char *ip, const char *tag)
 {
 	struct nic_req *n = realloc(p->nics, sizeof(*n) * (p->n + 1));
 
 	if (!n)
-		return http_error_errno(res, -ENOMEM, "networks");
+		return -ENOMEM;
 	p->nics = n;
 	n += p->n++;
 	*n = (struct nic_req){ 0 };
@@ -60,7 +60,7 @@ static int plan_add(struct nic_plan *p, struct http_response *res, const char *n
  * and the shared ones, as Nova's _get_available_networks (external ones
  * only when shared). Adds the only one to p; 0 with none, 409 with
  * several, 400 with none when auto was asked. */
-static int plan_default(struct http_request *req, struct http_response *res, struct store *st,
+static int plan_default(const struct caller *c, struct nova_fault *f, struct store *st,
 			struct nic_plan *p, bool want_auto)
 {
 	struct store_stmt *q;
@@ -70,76 +70,76 @@ static int plan_default(struct http_request *req, struct http_response *res, str
 	r = store_query(st, &q,
 			"SELECT id FROM network WHERE shared = 1 OR (project_id = ? AND external = 0)"
 			" ORDER BY created_at, id",
-			"s", req->caller.project_id);
+			"s", c->project_id);
 	if (r < 0)
-		return http_error_errno(res, r, "networks");
+		return r;
 	while ((r = store_next(q)) > 0)
 		if (n++ == 0)
 			snprintf(id, sizeof(id), "%s", store_text(q, 0));
 	store_done(q);
 	if (r < 0)
-		return http_error_errno(res, r, "networks");
+		return r;
 	if (n > 1)
-		return http_error(res, 409,
+		return nova_fail(f, -EEXIST,
 				  "More than one possible network found. Specify network ID(s) to "
 				  "select which one(s) to connect to.");
 	if (n == 0)
-		return want_auto ? http_error(res, 400,
+		return want_auto ? nova_fail(f, -EINVAL,
 					      "Unable to automatically allocate a network for project %s",
-					      req->caller.project_id)
+					      c->project_id)
 				 : 0;
-	return plan_add(p, res, id, NULL, NULL, NULL);
+	return plan_add(p, f, id, NULL, NULL, NULL);
 }
 
 /* Syntax of one item of a networks list, as Nova's schema. */
-static int plan_item(struct http_response *res, struct nic_plan *p, const json_t *it)
+static int plan_item(struct nova_fault *f, struct nic_plan *p, const json_t *it)
 {
 	const char *k, *net, *port, *ip, *tag;
 	const json_t *v;
 	unsigned char a[16];
 
 	if (!json_is_object(it))
-		return http_error(res, 400, "Invalid input for field/attribute networks. Value: an item is not an object.");
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute networks. Value: an item is not an object.");
 	json_object_foreach((json_t *)it, k, v) {
 		if (strcmp(k, "uuid") && strcmp(k, "port") && strcmp(k, "fixed_ip") && strcmp(k, "tag"))
-			return http_error(res, 400, "Invalid input for field/attribute networks. Additional properties are not allowed ('%s' was unexpected)", k);
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute networks. Additional properties are not allowed ('%s' was unexpected)", k);
 		if (!json_is_string(v) && !(json_is_null(v) && strcmp(k, "port") == 0))
-			return http_error(res, 400, "Invalid input for field/attribute %s. Value: not a string.", k);
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute %s. Value: not a string.", k);
 	}
 	net = json_str(it, "uuid");
 	port = json_str(it, "port");
 	ip = json_str(it, "fixed_ip");
 	tag = json_str(it, "tag");
 	if (!net && !port)
-		return http_error(res, 400, "Bad network format: missing 'uuid'");
+		return nova_fail(f, -EINVAL, "Bad network format: missing 'uuid'");
 	/* Longer than an id: it names nothing (and must not be cut to one). */
 	if (port && strlen(port) != UUID_LEN)
-		return http_error(res, 400, "Port id %s could not be found.", port);
+		return nova_fail(f, -EINVAL, "Port id %s could not be found.", port);
 	if (!port && strlen(net) != UUID_LEN)
-		return http_error(res, 400, "Network %s could not be found.", net);
+		return nova_fail(f, -EINVAL, "Network %s could not be found.", net);
 	if (ip && inet_pton(AF_INET, ip, a) != 1)
-		return http_error(res, 400, "Invalid input for field/attribute fixed_ip. Value: %s. '%s' is not a 'ipv4'", ip, ip);
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute fixed_ip. Value: %s. '%s' is not a 'ipv4'", ip, ip);
 	if (tag && strlen(tag) > 60)
-		return http_error(res, 400, "Invalid input for field/attribute tag. Value: %s. is too long", tag);
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute tag. Value: %s. is too long", tag);
 	if (port)
-		return plan_add(p, res, NULL, port, NULL, tag);
-	return plan_add(p, res, net, NULL, ip, tag);
+		return plan_add(p, f, NULL, port, NULL, tag);
+	return plan_add(p, f, net, NULL, ip, tag);
 }
 
 /* The network must be visible and usable; a fixed IP must be free. */
-static int check_network(struct http_request *req, struct http_response *res, struct store *st,
+static int check_network(const struct caller *c, struct nova_fault *f, struct store *st,
 			 const struct nic_req *n)
 {
 	struct store_stmt *q;
 	char *owner = NULL;
 	bool shared = false, external = false;
 	int64_t subnets = 0;
-	int r = network_lookup(&req->caller, st, n->net_id, &owner, &shared);
+	int r = network_lookup(c, st, n->net_id, &owner, &shared);
 
 	if (r == -ENOENT)
-		return http_error(res, 400, "Network %s could not be found.", n->net_id);
+		return nova_fail(f, -EINVAL, "Network %s could not be found.", n->net_id);
 	if (r < 0)
-		return http_error_errno(res, r, "network");
+		return r;
 	r = store_query(st, &q,
 			"SELECT n.external, (SELECT COUNT(*) FROM subnet s WHERE s.network_id = n.id)"
 			" FROM network n WHERE n.id = ?",
@@ -154,16 +154,14 @@ static int check_network(struct http_request *req, struct http_response *res, st
 	/* An external network that is not shared: its project's or an
 	 * admin's (Neutron refuses others a port on it). */
 	if (r >= 0 && external && !shared &&
-	    !policy_allows(&req->caller, "os_compute_api:servers:create:attach_network",
+	    !policy_allows(c, "os_compute_api:servers:create:attach_network",
 			   &(struct target){ .project_id = owner ? owner : "" }))
-		r = http_error(res, 403, "It is not allowed to create an interface on external network %s", n->net_id);
+		r = nova_fail(f, -EPERM, "It is not allowed to create an interface on external network %s", n->net_id);
 	else if (r >= 0 && subnets == 0)
-		r = http_error(res, 400, "Network %s requires a subnet in order to boot instances on.", n->net_id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "network");
+		r = nova_fail(f, -EINVAL, "Network %s requires a subnet in order to boot instances on.", n->net_id);
 	free(owner);
 	if (r < 0 || !n->fixed_ip[0])
-		return r < 0 ? -1 : 0;
+		return r < 0 ? r : 0;
 	/* Nova asks Neutron for a port holding the address before it makes
 	 * anything, and names the instance that has it. */
 	r = store_query(st, &q,
@@ -171,17 +169,17 @@ static int check_network(struct http_request *req, struct http_response *res, st
 			" WHERE a.network_id = ? AND a.ip_address = ?",
 			"ss", n->net_id, n->fixed_ip);
 	if (r < 0)
-		return http_error_errno(res, r, "fixed IP");
+		return r;
 	r = store_next(q);
 	if (r > 0)
-		r = http_error(res, 400, "Fixed IP address %s is already in use on instance %s.",
+		r = nova_fail(f, -EINVAL, "Fixed IP address %s is already in use on instance %s.",
 			       n->fixed_ip, store_text(q, 0));
 	store_done(q);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? r : 0;
 }
 
 /* An existing port must be the caller's, free, and have an address. */
-static int check_port(struct http_request *req, struct http_response *res, struct store *st,
+static int check_port(const struct caller *c, struct nova_fault *f, struct store *st,
 		      const struct nic_plan *p, size_t i)
 {
 	const struct nic_req *n = &p->nics[i];
@@ -190,33 +188,31 @@ static int check_port(struct http_request *req, struct http_response *res, struc
 
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(p->nics[j].port_id, n->port_id) == 0)
-			return http_error(res, 409, "Port %s is still in use.", n->port_id);
+			return nova_fail(f, -EEXIST, "Port %s is still in use.", n->port_id);
 	r = store_query(st, &q,
 			"SELECT project_id, device_id, device_owner,"
 			" (SELECT COUNT(*) FROM ip_allocation a WHERE a.port_id = p.id)"
 			" FROM port p WHERE id = ?",
 			"s", n->port_id);
 	if (r < 0)
-		return http_error_errno(res, r, "port");
+		return r;
 	r = store_next(q);
-	if (r > 0 && !policy_allows(&req->caller, "update_port",
+	if (r > 0 && !policy_allows(c, "update_port",
 				   &(struct target){ .project_id = store_text(q, 0) }))
 		r = 0;
 	if (r == 0)
-		r = http_error(res, 400, "Port id %s could not be found.", n->port_id);
+		r = nova_fail(f, -EINVAL, "Port id %s could not be found.", n->port_id);
 	else if (r > 0 && (store_text(q, 1)[0] || store_text(q, 2)[0]))
-		r = http_error(res, 409, "Port %s is still in use.", n->port_id);
+		r = nova_fail(f, -EEXIST, "Port %s is still in use.", n->port_id);
 	else if (r > 0 && store_int(q, 3) == 0)
-		r = http_error(res, 400, "Port %s requires a FixedIP in order to be used.", n->port_id);
-	else if (r < 0)
-		r = http_error_errno(res, r, "port");
+		r = nova_fail(f, -EINVAL, "Port %s requires a FixedIP in order to be used.", n->port_id);
 	store_done(q);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? r : 0;
 }
 
 /* "security_groups": [{"name": N}] names groups of the caller's project
  * by name or id; "default" is made on first use by port_create. */
-static int check_groups(struct http_request *req, struct http_response *res, struct store *st,
+static int check_groups(const struct caller *c, struct nova_fault *f, struct store *st,
 			const json_t *groups)
 {
 	const json_t *g;
@@ -228,75 +224,78 @@ static int check_groups(struct http_request *req, struct http_response *res, str
 		int r, n = 0;
 
 		if (!name || !name[0])
-			return http_error(res, 400, "Invalid input for field/attribute security_groups. Value: each item is {\"name\": NAME}.");
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute security_groups. Value: each item is {\"name\": NAME}.");
 		if (strcmp(name, "default") == 0)
 			continue;
 		r = store_query(st, &q,
 				"SELECT id FROM security_group WHERE project_id = ? AND (name = ? OR id = ?)",
-				"sss", req->caller.project_id, name, name);
+				"sss", c->project_id, name, name);
 		if (r < 0)
-			return http_error_errno(res, r, "security group");
+			return r;
 		while ((r = store_next(q)) > 0)
 			n++;
 		store_done(q);
 		if (r < 0)
-			return http_error_errno(res, r, "security group");
+			return r;
 		if (n == 0)
-			return http_error(res, 400, "Security group %s not found for project %s.", name, req->caller.project_id);
+			return nova_fail(f, -EINVAL, "Security group %s not found for project %s.", name, c->project_id);
 		if (n > 1)
-			return http_error(res, 409, "Multiple security groups found matching '%s'. Use an ID to be more specific.", name);
+			return nova_fail(f, -EEXIST, "Multiple security groups found matching '%s'. Use an ID to be more specific.", name);
 	}
 	return 0;
 }
 
-int server_nics_plan(struct http_request *req, struct http_response *res, struct store *st,
-		     const json_t *networks, const json_t *groups, struct nic_plan *p)
+int server_nics_plan(struct basalt *b, const struct caller *c, struct store *st,
+		     const json_t *networks, const json_t *groups, bool v2_37, struct nic_plan *p,
+		     struct nova_fault *f)
 {
 	const json_t *it;
 	size_t i, nova_ports = 0;
+	int r;
 
 	*p = (struct nic_plan){ 0 };
 	if (groups && !json_is_array(groups))
-		return http_error(res, 400, "Invalid input for field/attribute security_groups.");
-	if (check_groups(req, res, st, groups) < 0)
-		return -1;
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute security_groups.");
+	r = check_groups(c, f, st, groups);
+	if (r < 0)
+		return r;
 	p->sg_names = groups ? json_incref((json_t *)groups) : NULL;
 	if (!networks) {
-		if (microversion_at_least(req, 2, 37))
-			return http_error(res, 400, "Invalid input for field/attribute server. Value: networks is a required property.");
-		if (plan_default(req, res, st, p, false) < 0)
-			return -1;
-	} else if (json_is_string(networks) && microversion_at_least(req, 2, 37) &&
+		if (v2_37)
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute server. Value: networks is a required property.");
+		r = plan_default(c, f, st, p, false);
+	} else if (json_is_string(networks) && v2_37 &&
 		   strcmp(json_string_value(networks), "none") == 0) {
 		return 0;
-	} else if (json_is_string(networks) && microversion_at_least(req, 2, 37) &&
+	} else if (json_is_string(networks) && v2_37 &&
 		   strcmp(json_string_value(networks), "auto") == 0) {
-		if (plan_default(req, res, st, p, true) < 0)
-			return -1;
+		r = plan_default(c, f, st, p, true);
 	} else if (json_is_array(networks)) {
 		json_array_foreach(networks, i, it)
-			if (plan_item(res, p, it) < 0)
-				return -1;
+			if ((r = plan_item(f, p, it)) < 0)
+				return r;
 	} else {
-		return http_error(res, 400, "Invalid input for field/attribute networks.");
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute networks.");
 	}
+	if (r < 0)
+		return r;
 	/* Everything is checked before anything is made. */
 	for (i = 0; i < p->n; i++) {
-		int r = p->nics[i].port_id[0] ? check_port(req, res, st, p, i)
-					      : check_network(req, res, st, &p->nics[i]);
+		r = p->nics[i].port_id[0] ? check_port(c, f, st, p, i)
+					  : check_network(c, f, st, &p->nics[i]);
 		if (r < 0)
-			return -1;
+			return r;
 		nova_ports += !p->nics[i].port_id[0];
 	}
-	if (nova_ports && network_quota_check(req->b, st, req->caller.project_id, "port",
-					      (int)nova_ports, res) < 0)
-		return http_error(res, 403, "Maximum number of ports exceeded");
-	return 0;
+	r = nova_ports ? network_quota_allows(b, st, c->project_id, "port", (int)nova_ports) : 0;
+	if (r == -EDQUOT)
+		return nova_fail(f, -EPERM, "Maximum number of ports exceeded");
+	return r < 0 ? r : 0;
 }
 
 /* The ids of the groups the request named, "default" made when missing:
  * a new array, or NULL (port_create's default) when none were named. */
-static int group_ids(struct http_request *req, struct store *st, const json_t *names,
+static int group_ids(const struct caller *c, struct store *st, const json_t *names,
 		     json_t **out)
 {
 	const json_t *g;
@@ -313,12 +312,12 @@ static int group_ids(struct http_request *req, struct store *st, const json_t *n
 		int r;
 
 		if (strcmp(name, "default") == 0) {
-			r = secgroup_default(st, req->caller.project_id, id);
+			r = secgroup_default(st, c->project_id, id);
 		} else {
 			r = store_query(st, &q,
 					"SELECT id FROM security_group WHERE project_id = ?"
 					" AND (name = ? OR id = ?)",
-					"sss", req->caller.project_id, name, name);
+					"sss", c->project_id, name, name);
 			if (r == 0) {
 				r = store_next(q);
 				if (r > 0)
@@ -337,14 +336,28 @@ static int group_ids(struct http_request *req, struct store *st, const json_t *n
 	return 0;
 }
 
-int server_nics_make(struct http_request *req, struct http_response *res, struct store *st,
-		     const char *server_id, const char *host, const struct nic_plan *p)
+/* Nova's errno for the status of a network fault (compute's handlers
+ * map it back, with the network's message). */
+static int fault_from_network(int r, const struct net_fault *nf, struct nova_fault *f)
+{
+	int status = network_fault_text(nf, f->msg, sizeof(f->msg));
+
+	return status == 400   ? -EINVAL
+	       : status == 403 ? -EPERM
+	       : status == 404 ? -ENOENT
+	       : status == 409 ? -EEXIST
+			       : r;
+}
+
+int server_nics_make(struct basalt *b, const struct caller *c, struct store *st,
+		     const char *server_id, const char *host, const struct nic_plan *p,
+		     struct nova_fault *f)
 {
 	json_t *groups = NULL;
-	int r = group_ids(req, st, p->sg_names, &groups);
+	int r = group_ids(c, st, p->sg_names, &groups);
 
-	if (r < 0)
-		return http_error_errno(res, r, "security group");
+	if (r == -ENOENT)
+		nova_fail(f, r, "Could not find security group.");
 	for (size_t i = 0; r >= 0 && i < p->n; i++) {
 		const struct nic_req *n = &p->nics[i];
 		char id[UUID_LEN + 1];
@@ -355,7 +368,7 @@ int server_nics_make(struct http_request *req, struct http_response *res, struct
 						     : NULL;
 			struct port_spec spec = {
 				.network_id = n->net_id,
-				.project_id = req->caller.project_id,
+				.project_id = c->project_id,
 				.device_owner = NOVA_AZ_OWNER,
 				.device_id = server_id,
 				.fixed_ips = ips,
@@ -363,10 +376,10 @@ int server_nics_make(struct http_request *req, struct http_response *res, struct
 				.port_security_enabled = -1,
 			};
 			struct net_fault nf = { 0 };
-			r = port_create(req->b, &req->caller, st, &spec, id, &nf);
+			r = port_create(b, c, st, &spec, id, &nf);
 			json_decref(ips);
 			if (r < 0) {
-				network_fault_reply(res, r, &nf, "port");
+				r = fault_from_network(r, &nf, f);
 				break;
 			}
 		} else {
@@ -374,20 +387,15 @@ int server_nics_make(struct http_request *req, struct http_response *res, struct
 		}
 		/* Nova binds the port to the host (as Neutron's service user). */
 		r = port_bind(st, id, server_id, NOVA_AZ_OWNER, host);
-		if (r < 0) {
-			http_error_errno(res, r, "port");
-			break;
-		}
-		r = store_exec(st,
-			       "INSERT INTO server_port (server_id, port_id, created_by_nova, ord, tag,"
-			       " revision) VALUES (?, ?, ?, ?, ?, ?)",
-			       "ssbisi", server_id, id, made, (int64_t)i, n->tag[0] ? n->tag : NULL,
-			       store_txn_revision(st));
-		if (r < 0)
-			http_error_errno(res, r, "server port");
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO server_port (server_id, port_id, created_by_nova, ord,"
+				       " tag, revision) VALUES (?, ?, ?, ?, ?, ?)",
+				       "ssbisi", server_id, id, made, (int64_t)i,
+				       n->tag[0] ? n->tag : NULL, store_txn_revision(st));
 	}
 	json_decref(groups);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? r : 0;
 }
 
 int server_ports_release(struct store *st, const char *server_id)

@@ -334,16 +334,17 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	 * the ports on the chosen host; a failure anywhere leaves nothing (no
 	 * server, no port, no allocation). */
 	r = server_prepare(req->b, st, &req->caller, &spec, &f);
-	if (r < 0)
-		nova_error(res, r, &f, "server");
-	else if (server_nics_plan(req, res, st, json_object_get(s, "networks"),
-				  json_object_get(s, "security_groups"), &nics) < 0)
-		r = -1;
+	if (r >= 0)
+		r = server_nics_plan(req->b, &req->caller, st, json_object_get(s, "networks"),
+				     json_object_get(s, "security_groups"),
+				     microversion_at_least(req, 2, 37), &nics, &f);
 	if (r >= 0)
 		r = server_insert(req->b, st, &req->caller, &spec, host);
 	/* Nova makes the ports once the host is chosen: binding:host_id is it. */
-	if (r > 0 && server_nics_make(req, res, st, spec.id, host, &nics) < 0)
-		r = -1;
+	if (r > 0)
+		r = server_nics_make(req->b, &req->caller, st, spec.id, host, &nics, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
 	free(spec.public_key);
 	nic_plan_free(&nics);
 	if (api_write_end(res, st, r, "server") < 0)

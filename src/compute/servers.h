@@ -151,20 +151,22 @@ struct nic_plan {
 	size_t n;
 	json_t *sg_names; /* the request's "security_groups" (a reference) or NULL */
 };
-/* Parse and check "networks" and "security_groups" of a create in the
- * caller's write transaction, making nothing: networks visible and with a
- * subnet, fixed IPs free, ports free, groups known, port quota. Fills p
- * (free it with nic_plan_free, also on error); 0, or -1 with the error in
- * res. It takes the request because the network calls it makes
- * (network_lookup, port_create) still do. */
-int server_nics_plan(struct http_request *req, struct http_response *res, struct store *st,
-		     const json_t *networks, const json_t *groups, struct nic_plan *p);
+/* Parse and check "networks" and "security_groups" of a create for the
+ * caller in its write transaction, making nothing: networks visible and
+ * with a subnet, fixed IPs free, ports the caller's and free, groups
+ * known, port quota (v2_37: microversion 2.37's networks "auto"/"none" and
+ * required). Fills p (free it with nic_plan_free, also on error); 0, or
+ * -errno with Nova's words in f. */
+int server_nics_plan(struct basalt *b, const struct caller *c, struct store *st,
+		     const json_t *networks, const json_t *groups, bool v2_37, struct nic_plan *p,
+		     struct nova_fault *f);
 void nic_plan_free(struct nic_plan *p);
-/* Make (port_create) or bind (port_bind) the planned ports for server_id
+/* Make (port_create) or take the planned ports for server_id, bind them
  * on host and record them in order, in the caller's write transaction.
- * 0, or -1 with the error in res (the caller rolls back). */
-int server_nics_make(struct http_request *req, struct http_response *res, struct store *st,
-		     const char *server_id, const char *host, const struct nic_plan *p);
+ * 0, or -errno with the network's words in f (the caller rolls back). */
+int server_nics_make(struct basalt *b, const struct caller *c, struct store *st,
+		     const char *server_id, const char *host, const struct nic_plan *p,
+		     struct nova_fault *f);
 /* Delete the ports Nova made for server_id and unbind those the user
  * passed, in the write transaction that drops the server. 0 or -errno. */
 int server_ports_release(struct store *st, const char *server_id);

@@ -59,3 +59,18 @@ int network_fault_reply(struct http_response *res, int r, const struct net_fault
 	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b);
 #pragma GCC diagnostic pop
 }
+
+int network_fault_text(const struct net_fault *f, char *buf, size_t n)
+{
+	if (!f || f->kind <= NF_NONE || (size_t)f->kind >= ARRAY_SIZE(faults) ||
+	    !faults[f->kind].fmt) {
+		if (n)
+			buf[0] = '\0';
+		return 0;
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(buf, n, faults[f->kind].fmt, f->a, f->b);
+#pragma GCC diagnostic pop
+	return faults[f->kind].status;
+}

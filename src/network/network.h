@@ -106,6 +106,10 @@ int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *
  * Returns -1. */
 int network_fault_reply(struct http_response *res, int r, const struct net_fault *f,
 			const char *what);
+/* For a caller in another service (compute making ports): Neutron's
+ * message of f into buf[n] and its status, or 0 (buf "") when f names
+ * none. */
+int network_fault_text(const struct net_fault *f, char *buf, size_t n);
 
 /* ---- port_store.c: the port table, and only it ---- */
 
