@@ -46,6 +46,19 @@ static const struct {
 	[NF_SG_NOT_FOUND] = { 404, "Security group %1$s does not exist" },
 	[NF_QUOTA] = { 409, "Quota exceeded for resources: ['%1$s']." },
 	[NF_PORT_L3_OWNED] = { 409, "Port %1$s has owner %2$s and therefore cannot be deleted directly via the port API." },
+	[NF_ROUTER_NOT_FOUND] = { 404, "Router %1$s could not be found" },
+	[NF_GW_IN_USE] = { 409, "Gateway cannot be updated for router %1$s, since a gateway to external network %2$s is required by one or more floating IPs." },
+	[NF_NOT_EXTERNAL] = { 400, "Bad router request: Network %1$s is not an external network." },
+	[NF_NOT_EXTERNAL_FIP] = { 400, "Bad floatingip request: Network %1$s is not a valid external network." },
+	[NF_ROUTER_IN_USE] = { 409, "Router %1$s still has ports" },
+	[NF_LEG_EXISTS] = { 400, "Bad router request: Router already has a port on subnet %1$s." },
+	[NF_LEG_OVERLAP] = { 400, "Bad router request: Cidr %1$s of subnet %2$s overlaps with cidr %3$s of subnet %4$s." },
+	[NF_SUBNET_NO_GATEWAY] = { 400, "Bad router request: Subnet for router interface must have a gateway IP." },
+	[NF_PORT_IN_USE] = { 409, "Unable to complete operation on port %1$s for network %2$s. Port already has an attached device %3$s." },
+	[NF_ROUTER_PORT_ONE_IP] = { 400, "Bad router request: Router port must have exactly one fixed IP." },
+	[NF_NO_LEG_PORT] = { 404, "Router %1$s does not have an interface with id %2$s" },
+	[NF_NO_LEG_SUBNET] = { 404, "Router %1$s has no interface on subnet %2$s" },
+	[NF_LEG_HAS_FIPS] = { 409, "Router interface for subnet %1$s on router %2$s cannot be deleted, as it is required by one or more floating IPs." },
 };
 
 int network_fault_reply(struct http_response *res, int r, const struct net_fault *f,
@@ -56,7 +69,7 @@ int network_fault_reply(struct http_response *res, int r, const struct net_fault
 		return http_error_errno(res, r < 0 ? r : -EIO, what);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b);
+	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b, f->c, f->d);
 #pragma GCC diagnostic pop
 }
 

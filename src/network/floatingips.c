@@ -186,6 +186,7 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *want = NULL, *ips = NULL;
 	struct fip_row f = { .id = "" };
 	struct assoc a;
+	struct net_fault nf0 = { 0 };
 	const char *project, *port_id;
 	char port[UUID_LEN + 1];
 	struct store *st;
@@ -212,7 +213,9 @@ int h_fip_create(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	/* Validate everything before the address is taken. */
-	r = l3_check_external(&req->caller, st, f.network_id, "floatingip", res);
+	r = l3_check_external(&req->caller, st, f.network_id, true, &nf0);
+	if (r < 0)
+		network_fault_reply(res, r, &nf0, "floating IP");
 	if (r >= 0)
 		r = network_quota_check(req->b, st, project, "floatingip", 1, res);
 	if (r >= 0 && port_id)

@@ -10,8 +10,10 @@
 
 #include "core/util.h"
 
+struct basalt;
 struct caller;
 struct http_request;
+struct net_fault;
 struct http_response;
 struct store;
 struct store_stmt;
@@ -156,28 +158,70 @@ extern const char router_store_orphans_sql[];
  * least loaded first. */
 extern const char router_store_hosts_sql[];
 
-/* routers.c */
-/* Read router id as the caller may see it into rt: 0, -ENOENT (missing
- * or another project's), or -errno. */
+/* routers.c: routers as Neutron makes them (0 or -errno with f) */
+/* Read router id as c may see it (get_router) into rt: 0, -ENOENT
+ * (missing or another project's), or -errno. */
 int l3_router_load(const struct caller *c, struct store *st, const char *id,
 		   struct l3_router *rt);
-/* l3_router_load with its errors in res (404 "Router … could not be
- * found", or the store's): 0 or -1. */
-int l3_router_find(const struct caller *c, struct store *st, const char *id,
-		   struct l3_router *rt, struct http_response *res);
-/* 0 when network_id is visible to the caller and router:external; else
- * 404 or 400 (worded for resource "router" or "floatingip") in res, -1. */
+/* l3_router_load, then action's rule on the router: 0, -ENOENT
+ * (NF_ROUTER_NOT_FOUND), -EPERM (NF_POLICY), or -errno. */
+int router_for(const struct caller *c, struct store *st, const char *id, const char *action,
+	       struct l3_router *rt, struct net_fault *f);
+/* 0 when network_id is visible to c and router:external; else -ENOENT
+ * (NF_NETWORK_NOT_FOUND) or -EINVAL (NF_NOT_EXTERNAL, NF_NOT_EXTERNAL_FIP
+ * when for_fip). */
 int l3_check_external(const struct caller *c, struct store *st, const char *network_id,
-		      const char *resource, struct http_response *res);
+		      bool for_fip, struct net_fault *f);
+/* What a new router is. gateway: external_gateway_info as the API takes
+ * it, its shape checked (NULL: none). */
+struct router_spec {
+	const char *project_id, *name, *description;
+	bool admin_state_up;
+	const json_t *gateway;
+};
+/* What an update changes: NULL members (and gateway when !gateway_given)
+ * are kept. */
+struct router_change {
+	const char *name, *description;
+	const bool *admin_state_up;
+	const json_t *gateway;
+	bool gateway_given;
+};
+/* Create router s for c (create_router; the gateway options by their
+ * rules), placed on a network node; fills id. */
+int router_create(struct basalt *b, const struct caller *c, struct store *st,
+		  const struct router_spec *s, char id[UUID_LEN + 1], struct net_fault *f);
+/* Update router id for c (update_router; gateway options by rule). */
+int router_update(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		  const struct router_change *u, struct net_fault *f);
+/* Delete router id for c (delete_router): refused while it has legs
+ * (-EBUSY, NF_ROUTER_IN_USE) or floating IPs use its gateway. */
+int router_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f);
+
+/* router_api.c */
 int h_router_list(struct http_request *req, struct http_response *res);
 int h_router_get(struct http_request *req, struct http_response *res);
 int h_router_create(struct http_request *req, struct http_response *res);
 int h_router_update(struct http_request *req, struct http_response *res);
 int h_router_delete(struct http_request *req, struct http_response *res);
-
-/* router_interfaces.c */
 int h_router_add_interface(struct http_request *req, struct http_response *res);
 int h_router_remove_interface(struct http_request *req, struct http_response *res);
+
+/* router_interfaces.c: legs (0 or -errno with f) */
+/* A leg as the interface calls answer it. */
+struct router_leg {
+	char router_id[65], project_id[65], port_id[65], subnet_id[65], network_id[65];
+};
+/* Add a leg to router id for c (add_router_interface): on subnet_id's
+ * gateway address, or the free port port_id of the router's project. */
+int router_interface_add(struct basalt *b, const struct caller *c, struct store *st,
+			 const char *id, const char *subnet_id, const char *port_id,
+			 struct router_leg *leg, struct net_fault *f);
+/* Remove the leg of router id named by port_id and/or subnet_id for c
+ * (remove_router_interface); refused while floating IPs use it. */
+int router_interface_remove(const struct caller *c, struct store *st, const char *id,
+			    const char *subnet_id, const char *port_id, struct router_leg *leg,
+			    struct net_fault *f);
 
 /* What floatingips.c needs of a floating IP. */
 struct fip_row {

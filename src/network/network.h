@@ -92,15 +92,30 @@ enum net_fault_kind {
 	NF_SG_NOT_FOUND,	/* 404: group a */
 	NF_QUOTA,		/* 409: over quota for resource a */
 	NF_PORT_L3_OWNED,	/* 409: port a has owner b (deleted by its router) */
+	NF_ROUTER_NOT_FOUND,	/* 404: router a */
+	NF_GW_IN_USE,		/* 409: router a's gateway on b carries floating IPs */
+	NF_NOT_EXTERNAL,	/* 400: network a is not external (router) */
+	NF_NOT_EXTERNAL_FIP,	/* 400: network a is not external (floating IP) */
+	NF_ROUTER_IN_USE,	/* 409: router a still has legs */
+	NF_LEG_EXISTS,		/* 400: the router has a leg on subnet a */
+	NF_LEG_OVERLAP,		/* 400: cidr a of subnet b overlaps cidr c of subnet d */
+	NF_SUBNET_NO_GATEWAY,	/* 400: a leg's subnet needs a gateway */
+	NF_PORT_IN_USE,		/* 409: port a on network b has device c */
+	NF_ROUTER_PORT_ONE_IP,	/* 400: a leg's port has exactly one address */
+	NF_NO_LEG_PORT,		/* 404: router a has no leg port b */
+	NF_NO_LEG_SUBNET,	/* 404: router a has no leg on subnet b */
+	NF_LEG_HAS_FIPS,	/* 409: the leg on subnet a of router b carries floating IPs */
 };
 
 struct net_fault {
 	enum net_fault_kind kind;
-	char a[256], b[256];
+	char a[256], b[256], c[256], d[256];
 };
 
 /* Set f (when not NULL) and return r. */
 int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b);
+/* (net_fault leaves c and d as they were; set them after for the kinds
+ * that name four things.) */
 /* The handler's reply to a domain call that returned r < 0 with f: the
  * status and Neutron's message; what names the resource for store errors.
  * Returns -1. */
