@@ -409,8 +409,8 @@ int report_send(struct agent *a, struct http_client *c, const json_t *desired, j
 		}
 		used += sz;
 	}
-	if (r >= 0 && (first < n || applied >= 0))
-		r = send_page(a, c, items + first, n - first, applied);
+	if (r >= 0 && (first < n || applied >= 0)) /* items is NULL when n is 0 */
+		r = send_page(a, c, n ? items + first : NULL, n - first, applied);
 out:
 	for (i = 0; i < n; i++)
 		free(items[i].data);
