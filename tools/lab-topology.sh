@@ -149,12 +149,17 @@ host_access_up() {
 
 # The namespaces an agent of this lab made (qdhcp-…, qrouter-…): their
 # veths lead into one of the lab's node namespaces (ip prints that as
-# "link-netns NAME"), or their ids are in the lab's store.
+# "link-netns NAME"), or their ids are in the lab's store, or the agent
+# recorded them (state/network/netns: it does before it makes one).
 child_namespaces() {
 	local ns ids="" db=$LAB/controller/state/basalt.db
 	if [ -f "$db" ]; then
 		ids=$(timeout 5 sqlite3 -readonly "$db" \
 			"SELECT 'qdhcp-' || id FROM network; SELECT 'qrouter-' || id FROM router;" 2>/dev/null)
+	fi
+	if [ -n "$LAB" ] && [ -d "$LAB" ]; then
+		ids="$ids
+$(ls "$LAB"/*/state/network/netns/ 2>/dev/null | grep -E '^(qdhcp|qrouter)-')"
 	fi
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $ns in qdhcp-*|qrouter-*) ;; *) continue ;; esac

@@ -317,14 +317,57 @@ static const char **str_array(const json_t *arr, size_t *n)
 	return v;
 }
 
+/* The hosts of one "dhcp" entry (MAC, address, name): a malloc'd array of
+ * borrowed strings in *out, or NULL on ENOMEM. */
+static struct dp_dhcp_host *dhcp_hosts(const json_t *d, size_t *n)
+{
+	const json_t *hosts = json_object_get(d, "hosts"), *e;
+	struct dp_dhcp_host *hv = calloc(json_array_size(hosts) + 1, sizeof(*hv));
+	size_t i;
+
+	*n = 0;
+	if (!hv)
+		return NULL;
+	json_array_foreach(hosts, i, e) {
+		if (!json_str(e, "mac_address") || !json_str(e, "ip_address"))
+			continue;
+		hv[*n].mac = json_str(e, "mac_address");
+		hv[*n].ip = json_str(e, "ip_address");
+		hv[(*n)++].hostname = json_str(e, "hostname");
+	}
+	return hv;
+}
+
+/* Forget the ARP entries of dev in ns that point an address of network_id
+ * at a MAC no port has it with any more (a deleted port's): a new port
+ * with the address is reached at once. Best effort: the kernel would
+ * find out by itself, later. */
+static void neigh_prune(const json_t *desired, const char *network_id, const char *ns,
+			const char *dev)
+{
+	const json_t *d;
+	size_t i, n;
+
+	json_array_foreach(json_object_get(desired, "dhcp"), i, d) {
+		struct dp_dhcp_host *hv;
+		if (!json_str(d, "network_id") || strcmp(json_str(d, "network_id"), network_id) != 0)
+			continue;
+		hv = dhcp_hosts(d, &n);
+		if (hv)
+			dp_neigh_prune(ns, dev, hv, n, NULL, NULL);
+		free(hv);
+		return;
+	}
+}
+
 /* Start dnsmasq for one "dhcp" entry with its subnets and hosts. */
 static int dhcp_server(const struct netnode *nn, const struct agent *a, const json_t *d,
 		       const char *ns, const char *dev, const char *dir)
 {
-	const json_t *subnets = json_object_get(d, "subnets"), *hosts = json_object_get(d, "hosts");
-	size_t nsub = json_array_size(subnets), nh = json_array_size(hosts), nhosts = 0;
+	const json_t *subnets = json_object_get(d, "subnets");
+	size_t nsub = json_array_size(subnets), nhosts = 0;
 	struct dp_dhcp_subnet *sv = calloc(nsub + 1, sizeof(*sv));
-	struct dp_dhcp_host *hv = calloc(nh + 1, sizeof(*hv));
+	struct dp_dhcp_host *hv = dhcp_hosts(d, &nhosts);
 	struct strv *routes = calloc(nsub + 1, sizeof(*routes));
 	const json_t *e;
 	size_t i;
@@ -349,14 +392,6 @@ static int dhcp_server(const struct netnode *nn, const struct agent *a, const js
 		sv[i].nroutes = routes[i].n;
 		if (!sv[i].cidr || !sv[i].dns)
 			r = r ? r : (sv[i].cidr ? -ENOMEM : -EINVAL);
-	}
-	json_array_foreach(hosts, i, e) {
-		if (!json_str(e, "mac_address") || !json_str(e, "ip_address"))
-			continue;
-		hv[nhosts].mac = json_str(e, "mac_address");
-		hv[nhosts].ip = json_str(e, "ip_address");
-		hv[nhosts].hostname = json_str(e, "hostname");
-		nhosts++;
 	}
 	if (r == 0) {
 		struct dp_dhcp cfg = { .ns = ns, .dev = dev, .dir = dir,
@@ -414,6 +449,13 @@ static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
 			       mtu > 0 ? mtu : DEFAULT_MTU, &addrs);
 	if (r == 0)
 		r = dhcp_server(nn, a, d, ns, dev, dir);
+	if (r == 0) {
+		size_t n;
+		struct dp_dhcp_host *hv = dhcp_hosts(d, &n);
+		if (hv)
+			dp_neigh_prune(ns, dev, hv, n, NULL, NULL);
+		free(hv);
+	}
 	if (r < 0)
 		log_warn("netnode: DHCP of network %s: %s", net, strerror(-r));
 	strv_free(&keep);
@@ -603,6 +645,11 @@ static int router_ensure(struct netnode *nn, const json_t *desired, const json_t
 			r = leg_ensure(ns, "qr-", json_str(iface, "port_id"),
 				       json_str(iface, "mac_address"), net, network_mtu(desired, net),
 				       &addrs);
+		if (r == 0) {
+			char dev[DP_IFNAMSIZ];
+			dp_port_dev("qr-", json_str(iface, "port_id"), dev);
+			neigh_prune(desired, net, ns, dev);
+		}
 		strv_free(&addrs);
 	}
 	if (r == 0 && gw_dev[0]) {

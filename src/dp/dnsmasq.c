@@ -516,6 +516,77 @@ static int start(const struct dp_dhcp *d, struct args *a)
 	return -EIO;
 }
 
+/* Release the stale leases (dp_dhcp_leases_stale) of the dnsmasq running
+ * for d, as Neutron's DHCP agent does: dhcp_release, then the lease file
+ * (dnsmasq rewrites it after each change) must show them gone. 0 when no
+ * stale lease is left, -EAGAIN when some stay (dhcp_release missing, its
+ * packet lost), other -errno on errors. */
+static int leases_release(const struct dp_dhcp *d)
+{
+	struct dp_dhcp_lease *stale = NULL;
+	char path[4200], *text;
+	size_t n = 0, len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/leases", d->dir);
+	for (int attempt = 0;; attempt++) {
+		r = read_all(path, &text, &len);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+		r = dp_dhcp_leases_stale(text, d->hosts, d->nhosts, &stale, &n);
+		free(text);
+		if (r < 0)
+			return r;
+		if (n == 0)
+			return 0;
+		/* dhcp_release sends to the server's own address: through lo. */
+		if (attempt == 0 && (r = dp_link_up(d->ns, "lo", 0, NULL)) < 0)
+			log_warn("dhcp %s: lo up in %s: %s", d->dir, d->ns, strerror(-r));
+		/* Sent twice at most (a datagram may be lost), 2 s in all. */
+		for (size_t i = 0; (attempt == 0 || attempt == 10) && i < n; i++) {
+			log_info("dhcp %s: releasing the lease of %s to %s", d->dir, stale[i].ip,
+				 stale[i].mac);
+			r = dp_dhcp_lease_release(d->ns, d->dev, &stale[i]);
+			if (r == -ENOENT) {
+				log_warn("dhcp %s: dhcp_release (dnsmasq-utils) is not installed",
+					 d->dir);
+				attempt = 20;
+				break;
+			}
+		}
+		free(stale);
+		if (attempt >= 20)
+			return -EAGAIN;
+		sleep_ms(100);
+	}
+}
+
+/* With no dnsmasq running for d: drop the stale leases from the lease
+ * file, which dnsmasq reads when it starts. */
+static int leases_drop(const struct dp_dhcp *d)
+{
+	char path[4200], *text, *kept = NULL;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/leases", d->dir);
+	r = read_all(path, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = dp_dhcp_leases_filter(text, d->hosts, d->nhosts, &kept);
+	if (r == 0 && strcmp(kept, text) != 0) {
+		log_info("dhcp %s: dropping stale leases from the lease file", d->dir);
+		r = file_write_atomic(path, kept, strlen(kept), 0644);
+	}
+	free(kept);
+	free(text);
+	return r;
+}
+
 int dp_dhcp_ensure(const struct dp_dhcp *d)
 {
 	char path[4200], *hosts = NULL, *opts = NULL, *cmd = NULL;
@@ -577,17 +648,32 @@ int dp_dhcp_ensure(const struct dp_dhcp *d)
 		if (changed && kill(pid, SIGHUP) < 0) {
 			r = -errno;
 			log_error("dhcp %s: SIGHUP dnsmasq %d: %s", d->dir, (int)pid, strerror(-r));
+			goto out;
 		}
-		goto out;
-	}
-	if (pid > 0) {
+		/* A lease outlives its host entry in dnsmasq's memory: a
+		 * deleted port's address stays taken until it is released. */
+		r = leases_release(d);
+		if (r != -EAGAIN) {
+			if (r < 0)
+				log_error("dhcp %s: leases: %s", d->dir, strerror(-r));
+			goto out;
+		}
+		log_warn("dhcp %s: dnsmasq %d kept stale leases: restarting it without them",
+			 d->dir, (int)pid);
+	} else if (pid > 0)
 		log_info("dhcp %s: dnsmasq %d runs with other arguments, restarting it", d->dir,
 			 (int)pid);
+	if (pid > 0) {
 		r = stop_pid(d->dir, pid);
 		if (r < 0) {
 			log_error("dhcp %s: stop dnsmasq %d: %s", d->dir, (int)pid, strerror(-r));
 			goto out;
 		}
+	}
+	r = leases_drop(d);
+	if (r < 0) {
+		log_error("dhcp %s: lease file: %s", d->dir, strerror(-r));
+		goto out;
 	}
 	r = start(d, &a);
 out:

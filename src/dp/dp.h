@@ -136,7 +136,10 @@ struct dp_dhcp {
  * runs in ns with them: started when not running (pid file checked against
  * /proc), sent SIGHUP when the hosts or options files changed (dnsmasq
  * re-reads both), restarted when its command line would differ (device,
- * subnets, domain). Everything is validated before anything is written.
+ * subnets, domain). Leases no host holds any more (a deleted port's, an
+ * address now another MAC's) are released (dhcp_release; failing that,
+ * dnsmasq restarts without them) before this returns 0: the address can
+ * go to a new MAC at once. Everything is validated before anything is written.
  * dnsmasq drops root to nobody when dir and its parents are searchable by
  * others; otherwise (a private state_dir) it keeps root to read its files.
  * It runs in a session of its own and outlives the caller. */
@@ -144,5 +147,34 @@ int dp_dhcp_ensure(const struct dp_dhcp *d);
 /* Stop the dnsmasq whose state is in dir (SIGTERM, then SIGKILL) and
  * remove dir. */
 int dp_dhcp_stop(const char *dir);
+
+/* ---- neigh.c: ARP entries ---- */
+/* Delete the IPv4 neighbour entries of dev in ns (NULL: ours) that point
+ * an address at a MAC no host has it with (a deleted port's, or the
+ * address's previous owner); permanent entries and unresolved ones stay.
+ * When gone is non-NULL, the addresses whose entries went are added to it
+ * (dp_names_free). */
+int dp_neigh_prune(const char *ns, const char *dev, const struct dp_dhcp_host *hosts, size_t n,
+		   char ***gone, size_t *ngone);
+
+/* ---- dhcp_leases.c: dnsmasq's lease file ---- */
+struct dp_dhcp_lease {
+	char mac[18];
+	char ip[16];
+	char client_id[768]; /* as dnsmasq prints it (hex with colons); "" or "*": none */
+};
+/* The IPv4 leases of the lease file text that no host holds (the same MAC
+ * with the same address): a malloc'd array in *out (NULL when none).
+ * -ENOMEM with nothing allocated. */
+int dp_dhcp_leases_stale(const char *text, const struct dp_dhcp_host *hosts, size_t nhosts,
+			 struct dp_dhcp_lease **out, size_t *n);
+/* The lease file text without its stale leases (malloc'd in *out); other
+ * lines (IPv6, duid) are kept. */
+int dp_dhcp_leases_filter(const char *text, const struct dp_dhcp_host *hosts, size_t nhosts,
+			  char **out);
+/* Run dhcp_release (dnsmasq-utils) in ns: a DHCPRELEASE for l on dev, the
+ * device dnsmasq serves. -ENOENT when dhcp_release is not installed. That
+ * it exited 0 does not prove dnsmasq dropped the lease: read the file. */
+int dp_dhcp_lease_release(const char *ns, const char *dev, const struct dp_dhcp_lease *l);
 
 #endif

@@ -112,6 +112,18 @@ static void has(const char *name, const char *cmd, ...)
 	free(o);
 }
 
+/* Check that cmd's output lacks needle. */
+static void hasnt(const char *name, const char *cmd, const char *needle)
+{
+	char *o = out("%s 2>&1", cmd);
+	bool ok = !strstr(o, needle);
+
+	tap(ok, "%s", name);
+	if (!ok)
+		printf("# %s:\n# %s\n", cmd, o);
+	free(o);
+}
+
 static void lacks(const char *name, const char *cmd, const char *needle)
 {
 	char *o = out("%s 2>&1", cmd);
@@ -561,6 +573,43 @@ static void test_dhcp(void)
 	cat = malloc(strlen(lease2) + 8);
 	sprintf(cat, "cat %s", lease2);
 	has("client 2 address", cat, "ip=10.88.0.12\n", NULL);
+
+	/* Port 2 deleted, its address at once to a new port (a new MAC): the
+	 * old lease is released, the new MAC gets the address at once. */
+	char *lcat = malloc(strlen(dhcp_dir) + 64);
+	sprintf(lcat, "cat %s/leases", dhcp_dir);
+	has("dnsmasq leased 10.88.0.12 to client 2", lcat, "02:00:00:00:88:02 10.88.0.12", NULL);
+	hosts[1] = (struct dp_dhcp_host){ "02:00:00:00:88:03", "10.88.0.12", "host-c3" };
+	r = dp_dhcp_ensure(&d);
+	tap(r == 0 && dnsmasq_pid() == pid, "address reused by a new MAC: released by the same dnsmasq");
+	if (r != 0 || dnsmasq_pid() != pid) {
+		char *log = out("sed 's/^/# /' %s/log", dhcp_dir);
+		printf("%s", log);
+		free(log);
+	}
+	hasnt("the old lease is released", lcat, "02:00:00:00:88:02");
+	tap(dp_link_up("dpt-c2", "dpt-c2", 0, hosts[1].mac) == 0 &&
+		dhcp_client("dpt-c2", "dpt-c2", lease2, 2) == 0,
+	    "the new MAC gets a lease at once");
+	has("the new MAC has the old address", cat, "ip=10.88.0.12\n", NULL);
+	sprintf(lcat, "cat %s/log", dhcp_dir);
+	hasnt("dnsmasq never said the address was leased to another", lcat, "not using configured");
+
+	/* The same after a kill -9 of dnsmasq (and of the agent): the lease
+	 * file it leaves is cleaned before a new dnsmasq reads it. */
+	hosts[1] = (struct dp_dhcp_host){ "02:00:00:00:88:04", "10.88.0.12", "host-c4" };
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 50 && alive(pid); i++)
+		usleep(100000);
+	tap(dp_dhcp_ensure(&d) == 0 && alive(dnsmasq_pid()), "dnsmasq killed: ensure starts it");
+	pid = dnsmasq_pid();
+	sprintf(lcat, "cat %s/leases", dhcp_dir);
+	hasnt("the killed one's stale lease is gone", lcat, "02:00:00:00:88:03");
+	tap(dp_link_up("dpt-c2", "dpt-c2", 0, hosts[1].mac) == 0 &&
+		dhcp_client("dpt-c2", "dpt-c2", lease2, 2) == 0,
+	    "the next new MAC gets the address at once");
+	has("its address", cat, "ip=10.88.0.12\n", NULL);
+	free(lcat);
 	free(cat);
 
 	d.nsubnets = 2;
