@@ -137,6 +137,18 @@ static int plug_vxlan(struct agent *a, const json_t *n, const char *br, int mtu,
 		nf++;
 	}
 	r = dp_fdb_sync(NULL, dev, fdb, nf);
+	/* What the bridge learned behind the tunnel of a remote port that is
+	 * gone (a deleted guest) goes now, not after the ageing time. Best
+	 * effort: the bridge would forget it by itself. */
+	if (r >= 0 && json_is_array(pports)) {
+		const char **keep_macs = calloc(nf + 1, sizeof(*keep_macs));
+		size_t nk = 0;
+		for (size_t k = np; keep_macs && k < nf; k++)
+			keep_macs[nk++] = fdb[k].mac;
+		if (keep_macs)
+			dp_fdb_learned_prune(NULL, dev, keep_macs, nk);
+		free(keep_macs);
+	}
 	free(addrs);
 	free(macs);
 	free(fdb);

@@ -148,6 +148,11 @@ int dp_dhcp_ensure(const struct dp_dhcp *d);
  * remove dir. */
 int dp_dhcp_stop(const char *dir);
 
+/* ---- fdb_learned.c: a bridge's learned entries ---- */
+/* Delete what the bridge has learned (dynamic entries) behind its port
+ * `port` in ns (NULL: ours) for MACs not in macs[] (any case). */
+int dp_fdb_learned_prune(const char *ns, const char *port, const char *const *macs, size_t n);
+
 /* ---- neigh.c: ARP entries ---- */
 /* Delete the IPv4 neighbour entries of dev in ns (NULL: ours) that point
  * an address at a MAC no host has it with (a deleted port's, or the

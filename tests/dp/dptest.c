@@ -595,6 +595,21 @@ static void test_dhcp(void)
 	sprintf(lcat, "cat %s/log", dhcp_dir);
 	hasnt("dnsmasq never said the address was leased to another", lcat, "not using configured");
 
+	/* An ARP entry of the address pointing at the deleted port's MAC goes;
+	 * the new owner's stays. */
+	sh("ip -n dpt-dq neigh replace 10.88.0.12 lladdr 02:00:00:00:88:02 dev dpt-dns nud reachable");
+	sh("ip -n dpt-dq neigh replace 10.88.0.11 lladdr 02:00:00:00:88:01 dev dpt-dns nud reachable");
+	char **gone = NULL;
+	size_t ngone = 0;
+	tap(dp_neigh_prune("dpt-dq", "dpt-dns", hosts, 2, &gone, &ngone) == 0 && ngone == 1 &&
+		    strcmp(gone[0], "10.88.0.12") == 0,
+	    "neigh prune: the stale ARP entry of 10.88.0.12 goes (%zu)", ngone);
+	dp_names_free(gone, ngone);
+	hasnt("no ARP entry to the deleted MAC", "ip -n dpt-dq neigh show dev dpt-dns",
+	      "02:00:00:00:88:02");
+	has("the live port's ARP entry stays", "ip -n dpt-dq neigh show dev dpt-dns",
+	    "10.88.0.11 lladdr 02:00:00:00:88:01", NULL);
+
 	/* The same after a kill -9 of dnsmasq (and of the agent): the lease
 	 * file it leaves is cleaned before a new dnsmasq reads it. */
 	hosts[1] = (struct dp_dhcp_host){ "02:00:00:00:88:04", "10.88.0.12", "host-c4" };
