@@ -338,10 +338,11 @@ static struct dp_dhcp_host *dhcp_hosts(const json_t *d, size_t *n)
 	return hv;
 }
 
-/* Forget the ARP entries of dev in ns that point an address of network_id
- * at a MAC no port has it with any more (a deleted port's): a new port
- * with the address is reached at once. Best effort: the kernel would
- * find out by itself, later. */
+/* Forget the ARP entries of a router's leg dev in ns that point an address
+ * of network_id at a MAC no port has it with any more (a deleted port's),
+ * and the router's connections of those addresses (NAT state): a new port
+ * given the address is reached at once and inherits nothing. Best effort:
+ * the kernel would find out by itself, later. */
 static void neigh_prune(const json_t *desired, const char *network_id, const char *ns,
 			const char *dev)
 {
@@ -350,11 +351,16 @@ static void neigh_prune(const json_t *desired, const char *network_id, const cha
 
 	json_array_foreach(json_object_get(desired, "dhcp"), i, d) {
 		struct dp_dhcp_host *hv;
+		char **gone = NULL;
+		size_t ngone = 0, nct = 0;
 		if (!json_str(d, "network_id") || strcmp(json_str(d, "network_id"), network_id) != 0)
 			continue;
 		hv = dhcp_hosts(d, &n);
-		if (hv)
-			dp_neigh_prune(ns, dev, hv, n, NULL, NULL);
+		if (hv && dp_neigh_prune(ns, dev, hv, n, &gone, &ngone) == 0 && ngone > 0 &&
+		    dp_conntrack_flush_addrs(ns, (const char *const *)gone, ngone, &nct) == 0 && nct)
+			log_info("netnode: %s: forgot %zu connections of %zu addresses gone", ns, nct,
+				 ngone);
+		dp_names_free(gone, ngone);
 		free(hv);
 		return;
 	}

@@ -153,6 +153,12 @@ int dp_dhcp_stop(const char *dir);
  * `port` in ns (NULL: ours) for MACs not in macs[] (any case). */
 int dp_fdb_learned_prune(const char *ns, const char *port, const char *const *macs, size_t n);
 
+/* ---- conntrack.c ---- */
+/* Delete the IPv4 connections tracked in ns (NULL: ours) whose original
+ * or reply direction has one of ips as source or destination; *deleted
+ * (when non-NULL) counts them. A kernel without conntrack: 0. */
+int dp_conntrack_flush_addrs(const char *ns, const char *const *ips, size_t n, size_t *deleted);
+
 /* ---- neigh.c: ARP entries ---- */
 /* Delete the IPv4 neighbour entries of dev in ns (NULL: ours) that point
  * an address at a MAC no host has it with (a deleted port's, or the

@@ -610,6 +610,24 @@ static void test_dhcp(void)
 	has("the live port's ARP entry stays", "ip -n dpt-dq neigh show dev dpt-dns",
 	    "10.88.0.11 lladdr 02:00:00:00:88:01", NULL);
 
+	/* The connections of an address that changed hands are forgotten. */
+	char nfterr[256] = "";
+	size_t nct = 0;
+	tap(dp_nft_table_replace("dpt-dq", "ip", "dpt-ct",
+				 "chain out { type filter hook output priority 0; ct state new counter; }",
+				 nfterr, sizeof(nfterr)) == 0,
+	    "conntrack on in dpt-dq (%s)", nfterr);
+	sh("ip netns exec dpt-dq bash -c 'echo x >/dev/udp/10.88.0.12/9; echo x >/dev/udp/10.88.0.11/9'");
+	const char *ctips[] = { "10.88.0.12" };
+	tap(dp_conntrack_flush_addrs("dpt-dq", ctips, 1, &nct) == 0 && nct == 1,
+	    "conntrack: the one connection to 10.88.0.12 is forgotten (%zu)", nct);
+	tap(dp_conntrack_flush_addrs("dpt-dq", ctips, 1, &nct) == 0 && nct == 0,
+	    "conntrack: none left for it");
+	const char *ctips2[] = { "10.88.0.11" };
+	tap(dp_conntrack_flush_addrs("dpt-dq", ctips2, 1, &nct) == 0 && nct == 1,
+	    "conntrack: the other address's connection was left alone (%zu)", nct);
+	dp_nft_table_del("dpt-dq", "ip", "dpt-ct");
+
 	/* The same after a kill -9 of dnsmasq (and of the agent): the lease
 	 * file it leaves is cleaned before a new dnsmasq reads it. */
 	hosts[1] = (struct dp_dhcp_host){ "02:00:00:00:88:04", "10.88.0.12", "host-c4" };
