@@ -457,6 +457,27 @@ static void test_overlay(void)
 	tap(dp_fdb_sync("dpt-u1", "dpt-ovx", to2, 1) == 0 &&
 		sh("ip netns exec dpt-h1 %s -c 2 -i 0.2 -w 5 10.77.0.2", ping()) == 0,
 	    "FDB back: traffic back");
+
+	/* What the bridge learned behind the vxlan port: kept for a MAC still
+	 * wanted, forgotten for one that is not. */
+	const char *learned_cmd = "bridge -n dpt-u1 fdb show dev dpt-ovx master dpt-obr | "
+				  "awk '!/permanent|static/ {print $1; exit}'";
+	char *mac = out("%s", learned_cmd);
+	mac[strcspn(mac, "\n")] = '\0';
+	tap(strlen(mac) == 17, "the bridge learned the remote MAC behind the vxlan port (%s)", mac);
+	const char *keep[] = { mac };
+	char *after = NULL;
+	tap(dp_fdb_learned_prune("dpt-u1", "dpt-ovx", keep, 1) == 0 &&
+		    strstr((after = out("%s", learned_cmd)), mac),
+	    "learned entry of a wanted MAC kept");
+	free(after);
+	tap(dp_fdb_learned_prune("dpt-u1", "dpt-ovx", NULL, 0) == 0 &&
+		    !strstr((after = out("%s", learned_cmd)), mac),
+	    "learned entry of a MAC gone is forgotten");
+	free(after);
+	has("the pinned (static) entries stay", "bridge -n dpt-u1 fdb show dev dpt-ovx",
+	    "dst 198.51.100.2", NULL);
+	free(mac);
 }
 
 static const char *const script = "#!/bin/sh\n[ \"$1\" = bound ] && env > \"$OUT\"\nexit 0\n";
