@@ -36,32 +36,6 @@ struct ct_dump {
 	int r;
 };
 
-static int ct_open(const char *ns, struct nl_sock **out)
-{
-	struct nl_sock *sk;
-	int saved, r, l;
-
-	*out = NULL;
-	r = dp_netns_enter(ns, &saved);
-	if (r < 0)
-		return r;
-	sk = nl_socket_alloc();
-	if (!sk)
-		r = -ENOMEM;
-	else if ((r = nl_connect(sk, NETLINK_NETFILTER)) < 0) {
-		r = dp_nl_err(r);
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	l = dp_netns_leave(saved);
-	if (l < 0 && sk) {
-		nl_socket_free(sk);
-		return l;
-	}
-	*out = sk;
-	return r;
-}
-
 /* Whether the tuple attribute t (CTA_TUPLE_ORIG or _REPLY) names one of
  * the addresses as source or destination. */
 static bool tuple_has(struct nlattr *t, const struct in_addr *ips, size_t n)
@@ -120,20 +94,9 @@ static int on_ct(struct nl_msg *msg, void *arg)
 static int ct_dump(struct nl_sock *sk, struct ct_dump *d)
 {
 	struct nfgenmsg g = { .nfgen_family = AF_INET, .version = NFNETLINK_V0 };
-	struct nl_cb *base, *cb;
-	int r = nl_send_simple(sk, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET, NLM_F_DUMP, &g,
-			       sizeof(g));
+	int r = dp_nl_dump(sk, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET, &g, sizeof(g), on_ct,
+			   d);
 
-	if (r < 0)
-		return dp_nl_err(r);
-	base = nl_socket_get_cb(sk);
-	cb = nl_cb_clone(base);
-	nl_cb_put(base);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_ct, d);
-	r = dp_nl_err(nl_recvmsgs(sk, cb));
-	nl_cb_put(cb);
 	return d->r < 0 ? d->r : r;
 }
 
@@ -173,7 +136,7 @@ int dp_conntrack_flush_addrs(const char *ns, const char *const *ips, size_t n, s
 			k++;
 	d.ips = v;
 	d.nips = k;
-	r = k ? ct_open(ns, &sk) : 0;
+	r = k ? dp_nl_open_proto(ns, NETLINK_NETFILTER, &sk) : 0;
 	if (r == 0 && k)
 		r = ct_dump(sk, &d);
 	for (size_t i = 0; i < d.n; i++) {

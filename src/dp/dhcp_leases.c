@@ -13,14 +13,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,9 +138,7 @@ int dp_dhcp_lease_release(const char *ns, const char *dev, const struct dp_dhcp_
 {
 	const char *bin = dhcp_release_path();
 	char *argv[6];
-	int nsfd, devnull, st = 0;
-	sigset_t none;
-	pid_t pid;
+	int st = 0, r;
 
 	if (!bin)
 		return -ENOENT;
@@ -156,37 +150,9 @@ int dp_dhcp_lease_release(const char *ns, const char *dev, const struct dp_dhcp_
 	argv[3] = (char *)l->mac;
 	argv[4] = l->client_id[0] && strcmp(l->client_id, "*") != 0 ? (char *)l->client_id : NULL;
 	argv[5] = NULL;
-	nsfd = dp_ns_open(ns);
-	if (nsfd < 0)
-		return nsfd;
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0) {
-		close(nsfd);
-		return -errno;
-	}
-	sigemptyset(&none);
-	pid = fork();
-	if (pid == 0) {
-		/* Only async-signal-safe calls between fork and exec. */
-		if (setns(nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		syscall(SYS_close_range, 3U, ~0U, 0U);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(nsfd);
-	close(devnull);
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return 0; /* ECHILD: SIGCHLD ignored; the lease file tells */
-	}
+	r = dp_ns_run(ns, argv, &st);
+	if (r < 0)
+		return r;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		log_warn("dhcp %s: dhcp_release %s %s %s failed (status %d)", ns, dev, l->ip, l->mac,
 			 st);

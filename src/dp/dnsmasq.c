@@ -447,16 +447,13 @@ static int stop_pid(const char *dir, pid_t pid)
 	return -ETIMEDOUT;
 }
 
-/* Fork a child that enters ns and execs dnsmasq, which daemonizes (its
- * daemon is reparented away from us, in a session of its own) and exits
- * with its startup status once the daemon is ready or has failed. */
-static int start(const struct dp_dhcp *d, struct args *a)
+int dp_ns_run(const char *ns, char *const argv[], int *status)
 {
 	int nsfd, devnull, st = 0;
 	sigset_t none;
 	pid_t pid;
 
-	nsfd = dp_ns_open(d->ns);
+	nsfd = dp_ns_open(ns);
 	if (nsfd < 0)
 		return nsfd;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -480,7 +477,7 @@ static int start(const struct dp_dhcp *d, struct args *a)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		execv(a->v[0], a->v);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(nsfd);
@@ -490,9 +487,22 @@ static int start(const struct dp_dhcp *d, struct args *a)
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno == EINTR)
 			continue;
-		st = 0; /* ECHILD: SIGCHLD ignored by the process; the pid file tells */
+		st = 0; /* ECHILD: SIGCHLD ignored by the process */
 		break;
 	}
+	*status = st;
+	return 0;
+}
+
+/* dnsmasq in ns: it daemonizes (its daemon is reparented away from us, in
+ * a session of its own) and exits with its startup status once the daemon
+ * is ready or has failed; with SIGCHLD ignored, the pid file tells. */
+static int start(const struct dp_dhcp *d, struct args *a)
+{
+	int st = 0, r = dp_ns_run(d->ns, a->v, &st);
+
+	if (r < 0)
+		return r;
 	if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
 		log_error("dhcp %s: dnsmasq exited with %d at start (see %s/log)", d->dir,
 			  WEXITSTATUS(st), d->dir);

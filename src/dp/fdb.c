@@ -81,20 +81,8 @@ static int on_neigh(struct nl_msg *msg, void *arg)
 static int fdb_read(struct nl_sock *sk, struct fdb_dump *d)
 {
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = d->ifindex };
-	struct nl_cb *base, *cb;
-	int r;
+	int r = dp_nl_dump(sk, RTM_GETNEIGH, &ndm, sizeof(ndm), on_neigh, d);
 
-	r = nl_send_simple(sk, RTM_GETNEIGH, NLM_F_DUMP, &ndm, sizeof(ndm));
-	if (r < 0)
-		return dp_nl_err(r);
-	base = nl_socket_get_cb(sk);
-	cb = nl_cb_clone(base);
-	nl_cb_put(base);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_neigh, d);
-	r = dp_nl_err(nl_recvmsgs(sk, cb));
-	nl_cb_put(cb);
 	return d->r < 0 ? d->r : r;
 }
 

@@ -17,10 +17,22 @@ int dp_ns_open(const char *ns);
 /* Append name to a growing malloc'd array (for the *_list calls). */
 int dp_names_push(char ***names, size_t *n, const char *name);
 
+/* dnsmasq.c */
+/* Run argv[0] (a path) in the network namespace ns with stdio on
+ * /dev/null, in a session of its own, and wait for it: 0 with its wait
+ * status in *status (0 when unknown: SIGCHLD ignored), or -errno. */
+int dp_ns_run(const char *ns, char *const argv[], int *status);
+
 /* nl.c */
 /* A NETLINK_ROUTE socket living in ns: it is created inside ns and keeps
  * talking to ns after the thread has come back. Free with nl_socket_free. */
 int dp_nl_open(const char *ns, struct nl_sock **sk);
+/* The same for another netlink protocol (NETLINK_NETFILTER...). */
+int dp_nl_open_proto(const char *ns, int proto, struct nl_sock **sk);
+/* Send a dump request of type with the family header hdr (len bytes) and
+ * call fn (libnl's NL_CB_VALID callback) on each answer: 0 or -errno. */
+int dp_nl_dump(struct nl_sock *sk, int type, const void *hdr, size_t len,
+	       int (*fn)(struct nl_msg *msg, void *arg), void *arg);
 /* -errno for a (negative) libnl error code. */
 int dp_nl_err(int nlerr);
 /* ifindex of name (> 0), or -ENODEV. */

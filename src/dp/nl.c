@@ -69,6 +69,30 @@ bool dp_ifname_valid(const char *name)
 
 int dp_nl_open(const char *ns, struct nl_sock **out)
 {
+	return dp_nl_open_proto(ns, NETLINK_ROUTE, out);
+}
+
+int dp_nl_dump(struct nl_sock *sk, int type, const void *hdr, size_t len,
+	       int (*fn)(struct nl_msg *msg, void *arg), void *arg)
+{
+	struct nl_cb *base, *cb;
+	int r = nl_send_simple(sk, type, NLM_F_DUMP, (void *)hdr, len);
+
+	if (r < 0)
+		return dp_nl_err(r);
+	base = nl_socket_get_cb(sk); /* takes a reference */
+	cb = nl_cb_clone(base);
+	nl_cb_put(base);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	r = dp_nl_err(nl_recvmsgs(sk, cb));
+	nl_cb_put(cb);
+	return r;
+}
+
+int dp_nl_open_proto(const char *ns, int proto, struct nl_sock **out)
+{
 	struct nl_sock *sk;
 	int saved, r, l;
 
@@ -79,7 +103,7 @@ int dp_nl_open(const char *ns, struct nl_sock **out)
 	sk = nl_socket_alloc();
 	if (!sk)
 		r = -ENOMEM;
-	else if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+	else if ((r = nl_connect(sk, proto)) < 0) {
 		r = dp_nl_err(r);
 		nl_socket_free(sk);
 		sk = NULL;
