@@ -83,6 +83,14 @@ struct flavor {
  * those os-flavor-access allows: Basalt keeps no access lists): 0,
  * -ENOENT or -errno. */
 int flavor_find(struct store *st, const struct caller *c, const char *id, struct flavor *out);
+/* The writes, in the caller's write transaction (admins only: the routes'
+ * rules): 0, -EEXIST (id or name taken), -ENOENT (no flavor, no key), or
+ * -errno. specs_set sets every key of specs (strings). */
+int flavor_insert(struct store *st, const struct flavor *fl, const char *description,
+		  struct nova_fault *f);
+int flavor_delete(struct store *st, const char *id, struct nova_fault *f);
+int flavor_specs_set(struct store *st, const char *id, const json_t *specs);
+int flavor_spec_delete(struct store *st, const char *id, const char *key, struct nova_fault *f);
 
 /* keypairs.c */
 int h_keypair_list(struct http_request *req, struct http_response *res);
@@ -92,6 +100,14 @@ int h_keypair_delete(struct http_request *req, struct http_response *res);
 /* The public key of user_id's key pair name into *key (malloc'd): 0,
  * -ENOENT or -errno. */
 int keypair_public_key(struct store *st, const char *user_id, const char *name, char **key);
+/* Open the query of user_id's key pairs (only name, when not NULL), rows
+ * of name, public_key, fingerprint, key_type, user_id, created_at. */
+int keypair_query(struct store *st, const char *user_id, const char *name, struct store_stmt **q);
+/* In the caller's write transaction: 0, -EEXIST (the user has one by that
+ * name), -ENOENT (delete: none), or -errno. */
+int keypair_insert(struct store *st, const char *user_id, const char *name, const char *type,
+		   const char *public_key, const char *fingerprint);
+int keypair_delete(struct store *st, const char *user_id, const char *name);
 
 /* hosts.c - the compute host resource (the host table) and Nova's
  * os-services, os-hypervisors, os-aggregates and availability zones */
@@ -120,6 +136,11 @@ int host_applied(struct store *st, const char *name, int64_t revision);
 /* 1 with the host's roles (comma list) in roles[256], 0 when it is not
  * registered, or -errno. */
 int host_roles(struct store *st, const char *host, char roles[256]);
+/* os-services update: enable or disable (status "enabled"/"disabled", NULL:
+ * unchanged; reason kept only when disabled) the host of service_id, in
+ * the caller's write transaction: 0, -ENOENT or -errno. */
+int host_service_update(struct store *st, const char *service_id, const char *status,
+			const char *reason);
 /* 1 when host name is registered and alive, 0 when not, or -errno. */
 int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
@@ -195,5 +216,10 @@ struct quota_usage {
 /* The project's limits (-1: unlimited) and current usage. */
 int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	      struct quota_usage *limit, struct quota_usage *used);
+/* Set the limits qs names ({"instances"|"cores"|"ram": N >= -1}, "force"
+ * ignored; checked by the handler) for project_id in the caller's write
+ * transaction, and read back its limits. 0 or -errno. */
+int quota_update(struct basalt *b, struct store *st, const char *project_id, const json_t *qs,
+		 struct quota_usage *limit);
 
 #endif

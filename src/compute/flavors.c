@@ -1,4 +1,6 @@
-/* flavors.c - /compute/v2.1/flavors and their extra specs. */
+/* flavors.c - the flavor resource (the flavor and flavor_extra_spec
+ * tables; private flavors only for those os-flavor-access allows) and the
+ * handlers of /compute/v2.1/flavors and their extra specs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +75,16 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 			return http_error(res, 400, "Invalid filter value %s.", args[i]);
 		p[i] = &v[i];
 	}
-	return nova_reply_list(req, res, "flavors", render, LIST_FLAVORS, "bppp", all, p[0],
-			       p[1], p[2]);
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = store_query(st, &q, LIST_FLAVORS, "bppp", all, p[0], p[1], p[2]);
+	if (r < 0)
+		return http_error_errno(res, r, "flavors");
+	return nova_reply_rows(req, res, "flavors", render, q);
 }
 
 int h_flavor_list(struct http_request *req, struct http_response *res)
@@ -178,6 +188,8 @@ int h_flavor_create(struct http_request *req, struct http_response *res)
 	const json_t *jid;
 	char id[256];
 	int64_t ram, vcpus, disk, eph, swap;
+	struct nova_fault nf = { "" };
+	struct flavor fl;
 	struct store *st;
 	int r;
 
@@ -203,18 +215,17 @@ int h_flavor_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Invalid input for field/attribute id.");
 	if (strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ") != strlen(id))
 		return http_error(res, 400, "Invalid input for field/attribute id: only letters, digits, '-', '_', '.' and spaces.");
+	fl = (struct flavor){ .vcpus = vcpus, .ram = ram, .disk = disk, .ephemeral = eph,
+			      .swap = swap,
+			      .is_public = !json_is_false(json_object_get(f, "os-flavor-access:is_public")) };
+	snprintf(fl.id, sizeof(fl.id), "%s", id);
+	snprintf(fl.name, sizeof(fl.name), "%s", json_str(f, "name"));
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st,
-		       "INSERT INTO flavor (id, name, vcpus, ram, disk, ephemeral, swap, is_public,"
-		       " description, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "ssiiiiibsi", id, json_str(f, "name"), vcpus, ram, disk, eph, swap,
-		       !json_is_false(json_object_get(f, "os-flavor-access:is_public")),
-		       json_str(f, "description"), store_txn_revision(st));
-	if (r == -EEXIST)
-		r = http_error(res, 409, "Flavor with name %s or ID %s already exists.",
-			       json_str(f, "name"), id);
+	r = flavor_insert(st, &fl, json_str(f, "description"), &nf);
+	if (r < 0)
+		nova_error(res, r, &nf, "flavor");
 	if (api_write_end(res, st, r, "flavor") < 0)
 		return -1;
 	return nova_reply_one(req, res, 200, "flavor", render_flavor, "Flavor", id, GET_FLAVOR,
@@ -225,17 +236,72 @@ int h_flavor_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "flavor_id");
 	struct store *st = api_write_begin(req, res);
+	struct nova_fault f = { "" };
 	int r;
 
 	if (!st)
 		return -1;
-	/* Servers keep a copy of their flavor: deleting one never breaks them. */
-	r = store_exec(st, "DELETE FROM flavor WHERE id = ?", "s", id);
-	if (r == 0)
-		r = http_error(res, 404, "Flavor %s could not be found.", id);
+	r = flavor_delete(st, id, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "flavor");
 	if (api_write_end(res, st, r, "flavor") < 0)
 		return -1;
 	return http_reply(res, 202, NULL);
+}
+
+int flavor_insert(struct store *st, const struct flavor *fl, const char *description,
+		  struct nova_fault *f)
+{
+	int r = store_exec(st,
+			   "INSERT INTO flavor (id, name, vcpus, ram, disk, ephemeral, swap, is_public,"
+			   " description, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   "ssiiiiibsi", fl->id, fl->name, fl->vcpus, fl->ram, fl->disk, fl->ephemeral,
+			   fl->swap, fl->is_public, description, store_txn_revision(st));
+
+	if (r == -EEXIST)
+		return nova_fail(f, r, "Flavor with name %s or ID %s already exists.", fl->name,
+				 fl->id);
+	return r < 0 ? r : 0;
+}
+
+int flavor_delete(struct store *st, const char *id, struct nova_fault *f)
+{
+	/* Servers keep a copy of their flavor: deleting one never breaks them. */
+	int r = store_exec(st, "DELETE FROM flavor WHERE id = ?", "s", id);
+
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Flavor %s could not be found.", id);
+	return r < 0 ? r : 0;
+}
+
+int flavor_specs_set(struct store *st, const char *id, const json_t *specs)
+{
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	json_object_foreach((json_t *)specs, k, v) {
+		r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?",
+			       "ss", id, k);
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO flavor_extra_spec (flavor_id, spec_key, spec_value,"
+				       " revision) VALUES (?, ?, ?, ?)",
+				       "sssi", id, k, json_string_value(v), store_txn_revision(st));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int flavor_spec_delete(struct store *st, const char *id, const char *key, struct nova_fault *f)
+{
+	int r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?",
+			   "ss", id, key);
+
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Flavor %s has no extra specs with key %s.", id, key);
+	return r < 0 ? r : 0;
 }
 
 json_t *flavor_extra_specs(struct store *st, const char *id)
@@ -284,17 +350,8 @@ int h_flavor_specs_set(struct http_request *req, struct http_response *res)
 	if (!st)
 		return -1;
 	r = flavor_visible(req, res, st, id);
-	json_object_foreach(specs, k, v) {
-		if (r < 0)
-			break;
-		r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?",
-			       "ss", id, k);
-		if (r >= 0)
-			r = store_exec(st,
-				       "INSERT INTO flavor_extra_spec (flavor_id, spec_key, spec_value,"
-				       " revision) VALUES (?, ?, ?, ?)",
-				       "sssi", id, k, json_string_value(v), store_txn_revision(st));
-	}
+	if (r >= 0)
+		r = flavor_specs_set(st, id, specs);
 	if (api_write_end(res, st, r, "extra spec") < 0)
 		return -1;
 	return http_reply(res, 200, json_pack("{s:O}", "extra_specs", specs));
@@ -322,14 +379,14 @@ int h_flavor_spec_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "flavor_id"), *key = http_param(req, "key");
 	struct store *st = api_write_begin(req, res);
+	struct nova_fault f = { "" };
 	int r;
 
 	if (!st)
 		return -1;
-	r = store_exec(st, "DELETE FROM flavor_extra_spec WHERE flavor_id = ? AND spec_key = ?", "ss",
-		       id, key);
-	if (r == 0)
-		r = http_error(res, 404, "Flavor %s has no extra specs with key %s.", id, key);
+	r = flavor_spec_delete(st, id, key, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "extra spec");
 	if (api_write_end(res, st, r, "extra spec") < 0)
 		return -1;
 	return http_reply(res, 202, NULL);

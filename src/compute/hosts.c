@@ -101,6 +101,19 @@ int host_roles(struct store *st, const char *host, char roles[256])
 	return r;
 }
 
+int host_service_update(struct store *st, const char *service_id, const char *status,
+			const char *reason)
+{
+	int r = store_exec(st,
+			   "UPDATE host SET enabled = COALESCE(?, enabled), disabled_reason = ?,"
+			   " revision = ? WHERE service_id = ?",
+			   "psis", status ? &(int64_t){ strcmp(status, "enabled") == 0 } : NULL,
+			   status && strcmp(status, "disabled") == 0 ? reason : NULL,
+			   store_txn_revision(st), service_id);
+
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
 /* --- os-services and os-hypervisors --- */
 
 #define HOST_COLS                                                                                  \
@@ -162,14 +175,8 @@ int h_service_update_nova(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st,
-		       "UPDATE host SET enabled = COALESCE(?, enabled), disabled_reason = ?,"
-		       " revision = ? WHERE service_id = ?",
-		       "psis", status ? &(int64_t){ strcmp(status, "enabled") == 0 } : NULL,
-		       status && strcmp(status, "disabled") == 0 ? json_str(body, "disabled_reason")
-								 : NULL,
-		       store_txn_revision(st), id);
-	if (r == 0)
+	r = host_service_update(st, id, status, json_str(body, "disabled_reason"));
+	if (r == -ENOENT)
 		r = http_error(res, 404, "Service %s could not be found.", id);
 	if (api_write_end(res, st, r, "service") < 0)
 		return -1;

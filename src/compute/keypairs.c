@@ -1,5 +1,7 @@
-/* keypairs.c - /compute/v2.1/os-keypairs: import a public key, or create
- * one (ed25519, the private key returned once in OpenSSH's format). */
+/* keypairs.c - the key pair resource (the keypair table: a user's keys)
+ * and the handlers of /compute/v2.1/os-keypairs: import a public key, or
+ * create one (ed25519, the private key returned once in OpenSSH's
+ * format). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -62,6 +64,38 @@ static const char *key_owner(struct http_request *req, struct http_response *res
 	return u;
 }
 
+/* --- the key pair resource: the keypair table --- */
+
+int keypair_query(struct store *st, const char *user_id, const char *name, struct store_stmt **q)
+{
+	return store_query(st, q,
+			   "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ?1"
+			   " AND (?2 IS NULL OR name = ?2) ORDER BY name",
+			   "ss", user_id, name);
+}
+
+int keypair_insert(struct store *st, const char *user_id, const char *name, const char *type,
+		   const char *public_key, const char *fingerprint)
+{
+	int r = store_exec(st,
+			   "INSERT INTO keypair (user_id, name, key_type, public_key, fingerprint,"
+			   " created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			   "sssssii", user_id, name, type, public_key, fingerprint, now_usec(),
+			   store_txn_revision(st));
+
+	return r < 0 ? r : 0;
+}
+
+int keypair_delete(struct store *st, const char *user_id, const char *name)
+{
+	int r = store_exec(st, "DELETE FROM keypair WHERE user_id = ? AND name = ?", "ss", user_id,
+			   name);
+
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+/* --- the handlers --- */
+
 static const char *query_user(const struct http_request *req)
 {
 	return microversion_at_least(req, 2, 10) ? http_query(req, "user_id") : NULL;
@@ -88,11 +122,18 @@ int h_keypair_list(struct http_request *req, struct http_response *res)
 	const char *u = key_owner(req, res, query_user(req),
 				  "os_compute_api:os-keypairs:index");
 
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	int r;
+
 	if (!u)
 		return -1;
-	return nova_reply_list(req, res, "keypairs", render_keypair_item,
-			       "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? ORDER BY name",
-			       "s", u);
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = keypair_query(st, u, NULL, &q);
+	if (r < 0)
+		return http_error_errno(res, r, "keypairs");
+	return nova_reply_rows(req, res, "keypairs", render_keypair_item, q);
 }
 
 int h_keypair_get(struct http_request *req, struct http_response *res)
@@ -101,11 +142,26 @@ int h_keypair_get(struct http_request *req, struct http_response *res)
 	const char *u = key_owner(req, res, query_user(req),
 				  "os_compute_api:os-keypairs:show");
 
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	json_t *k;
+	int r;
+
 	if (!u)
 		return -1;
-	return nova_reply_one(req, res, 200, "keypair", render_keypair_full, "Keypair", name,
-			      "SELECT " KEYPAIR_COLS " FROM keypair WHERE user_id = ? AND name = ?",
-			      "ss", u, name);
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = keypair_query(st, u, name, &q);
+	if (r < 0)
+		return http_error_errno(res, r, "keypair");
+	r = store_next(q);
+	k = r > 0 ? render_keypair_full(req, q) : NULL;
+	store_done(q);
+	if (r < 0)
+		return http_error_errno(res, r, "keypair");
+	if (!k)
+		return http_error(res, 404, "Keypair %s could not be found.", name);
+	return http_reply(res, 200, json_pack("{s:o}", "keypair", k));
 }
 
 /* --- SSH wire format --- */
@@ -269,10 +325,7 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st,
-		       "INSERT INTO keypair (user_id, name, key_type, public_key, fingerprint,"
-		       " created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		       "sssssii", user, name, type, pub, fp, now_usec(), store_txn_revision(st));
+	r = keypair_insert(st, user, name, type, pub, fp);
 	if (r == -EEXIST)
 		r = http_error(res, 409, "Key pair '%s' already exists.", name);
 	if (api_write_end(res, st, r, "keypair") < 0)
@@ -302,8 +355,8 @@ int h_keypair_delete(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = store_exec(st, "DELETE FROM keypair WHERE user_id = ? AND name = ?", "ss", u, name);
-	if (r == 0)
+	r = keypair_delete(st, u, name);
+	if (r == -ENOENT)
 		r = http_error(res, 404, "Keypair %s not found for user %s", name, u);
 	if (api_write_end(res, st, r, "keypair") < 0)
 		return -1;

@@ -41,6 +41,30 @@ int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	return server_usage(st, project_id, used);
 }
 
+int quota_update(struct basalt *b, struct store *st, const char *project_id, const json_t *qs,
+		 struct quota_usage *limit)
+{
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	json_object_foreach((json_t *)qs, k, v) {
+		if (strcmp(k, "force") == 0)
+			continue;
+		r = store_exec(st, "DELETE FROM quota WHERE project_id = ? AND resource = ?", "ss",
+			       project_id, k);
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO quota (project_id, resource, hard_limit, revision)"
+				       " VALUES (?, ?, ?, ?)",
+				       "ssii", project_id, k, (int64_t)json_integer_value(v),
+				       store_txn_revision(st));
+		if (r < 0)
+			return r;
+	}
+	return quota_get(b, st, project_id, limit, NULL);
+}
+
 static json_t *quota_set(const char *id, const struct quota_usage *l, const struct quota_usage *u)
 {
 	json_t *q = json_pack("{s:s}", "id", id);
@@ -101,7 +125,7 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 	struct quota_usage l;
 	struct store *st;
 	const char *k;
-	int r = 0;
+	int r;
 
 	if (!body)
 		return -1;
@@ -118,19 +142,7 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	json_object_foreach(qs, k, v) {
-		if (r < 0 || strcmp(k, "force") == 0)
-			continue;
-		r = store_exec(st, "DELETE FROM quota WHERE project_id = ? AND resource = ?", "ss", p, k);
-		if (r >= 0)
-			r = store_exec(st,
-				       "INSERT INTO quota (project_id, resource, hard_limit, revision)"
-				       " VALUES (?, ?, ?, ?)",
-				       "ssii", p, k, (int64_t)json_integer_value(v),
-				       store_txn_revision(st));
-	}
-	if (r >= 0)
-		r = quota_get(req->b, st, p, &l, NULL);
+	r = quota_update(req->b, st, p, qs, &l);
 	if (api_write_end(res, st, r, "quota") < 0)
 		return -1;
 	json_t *set = quota_set(p, &l, NULL);

@@ -53,6 +53,11 @@ extern const struct route_table image_routes;
 /* Load image id with its properties and tags into im (which the caller
  * later passes to image_free). Returns 0, -ENOENT or -errno. */
 int image_load(struct store *st, const char *id, struct image *im);
+/* The core columns of every image (props and tags not loaded) into *out
+ * (malloc'd array of *n; image_free each, then free it). 0 or -errno. */
+int image_load_all(struct store *st, struct image **out, size_t *n);
+/* Load im's properties and tags. Returns 0 or -errno. */
+int image_load_extras(struct store *st, struct image *im);
 /* Release what im owns. */
 void image_free(struct image *im);
 /* Write every column, property and tag of im (row must exist) at the
@@ -86,10 +91,12 @@ int image_update(struct store *st, const struct caller *c, const char *id, const
 int image_delete(struct store *st, const struct caller *c, const char *id, char *err,
 		 size_t errlen);
 int h_image_create(struct http_request *req, struct http_response *res);
-int h_image_list(struct http_request *req, struct http_response *res);
 int h_image_get(struct http_request *req, struct http_response *res);
 int h_image_delete(struct http_request *req, struct http_response *res);
 int h_image_update(struct http_request *req, struct http_response *res);
+
+/* image_list.c */
+int h_image_list(struct http_request *req, struct http_response *res);
 
 /* patch.c */
 /* Apply a Glance v2.1 JSON patch (a list of {op, path, value}) to im for
