@@ -59,6 +59,13 @@ static const struct {
 	[NF_NO_LEG_PORT] = { 404, "Router %1$s does not have an interface with id %2$s" },
 	[NF_NO_LEG_SUBNET] = { 404, "Router %1$s has no interface on subnet %2$s" },
 	[NF_LEG_HAS_FIPS] = { 409, "Router interface for subnet %1$s on router %2$s cannot be deleted, as it is required by one or more floating IPs." },
+	[NF_FIP_NOT_FOUND] = { 404, "Floating IP %1$s could not be found" },
+	[NF_FIP_NO_FIXED_IP] = { 400, "Bad floatingip request: Port %1$s does not have fixed ip %2$s." },
+	[NF_FIP_NO_V4] = { 400, "Bad floatingip request: Port %1$s does not have any IPv4 address to associate with a floating IP." },
+	[NF_FIP_MANY_V4] = { 400, "Bad floatingip request: Port %1$s has multiple fixed IPv4 addresses. Must provide a specific IPv4 address when assigning a floating IP." },
+	[NF_FIP_PORT_OWNER] = { 400, "Bad floatingip request: Port %1$s has owner %2$s and therefore cannot be assigned a floating IP." },
+	[NF_FIP_UNREACHABLE] = { 404, "External network %1$s is not reachable from subnet %2$s.  Therefore, cannot associate Port %3$s with a Floating IP." },
+	[NF_FIP_FIXED_TAKEN] = { 409, "Cannot associate floating IP %1$s (%2$s) with port %3$s using fixed IP %4$s, as that fixed IP already has a floating IP on external network %5$s." },
 };
 
 int network_fault_reply(struct http_response *res, int r, const struct net_fault *f,
@@ -69,7 +76,8 @@ int network_fault_reply(struct http_response *res, int r, const struct net_fault
 		return http_error_errno(res, r < 0 ? r : -EIO, what);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b, f->c, f->d);
+	return http_error(res, faults[f->kind].status, faults[f->kind].fmt, f->a, f->b, f->c, f->d,
+			  f->e);
 #pragma GCC diagnostic pop
 }
 

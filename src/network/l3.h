@@ -263,7 +263,31 @@ json_t *fip_store_render_row(const struct caller *c, struct store *st, struct st
 /* Every floating IP in the API's order (project in column 1). */
 extern const char fip_store_list_sql[];
 
-/* floatingips.c */
+/* floatingips.c: floating IPs as Neutron makes them (0 or -errno with f) */
+/* Floating IP id as c may see it (get_floatingip) into f, and with out
+ * its rendering (a new reference): 0, -ENOENT (NF_FIP_NOT_FOUND), -errno. */
+int fip_load(const struct caller *c, struct store *st, const char *id, struct fip_row *f,
+	     json_t **out, struct net_fault *nf);
+/* What a new floating IP is (NULL: not asked). */
+struct fip_spec {
+	const char *project_id, *network_id, *address, *subnet_id, *port_id, *fixed_ip;
+	const char *description;
+};
+/* What an update asks: port_id (or disassociate), fixed_ip, description
+ * (NULL: kept). */
+struct fip_change {
+	const char *port_id, *fixed_ip, *description;
+	bool disassociate;
+};
+/* Create floating IP s for c (create_floatingip; an explicit address by
+ * its rule, admins); fills id. */
+int fip_create(struct basalt *b, const struct caller *c, struct store *st,
+	       const struct fip_spec *s, char id[UUID_LEN + 1], struct net_fault *nf);
+int fip_update(const struct caller *c, struct store *st, const char *id,
+	       const struct fip_change *u, struct net_fault *nf);
+int fip_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *nf);
+
+/* fip_api.c */
 int h_fip_list(struct http_request *req, struct http_response *res);
 int h_fip_get(struct http_request *req, struct http_response *res);
 int h_fip_create(struct http_request *req, struct http_response *res);

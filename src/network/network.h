@@ -105,17 +105,24 @@ enum net_fault_kind {
 	NF_NO_LEG_PORT,		/* 404: router a has no leg port b */
 	NF_NO_LEG_SUBNET,	/* 404: router a has no leg on subnet b */
 	NF_LEG_HAS_FIPS,	/* 409: the leg on subnet a of router b carries floating IPs */
+	NF_FIP_NOT_FOUND,	/* 404: floating IP a */
+	NF_FIP_NO_FIXED_IP,	/* 400: port a has no fixed IP b */
+	NF_FIP_NO_V4,		/* 400: port a has no IPv4 address */
+	NF_FIP_MANY_V4,		/* 400: port a has several: one must be named */
+	NF_FIP_PORT_OWNER,	/* 400: port a has owner b */
+	NF_FIP_UNREACHABLE,	/* 404: network a not reachable from subnet b for port c */
+	NF_FIP_FIXED_TAKEN,	/* 409: floating IP a (b) holds port c's fixed IP d on e */
 };
 
 struct net_fault {
 	enum net_fault_kind kind;
-	char a[256], b[256], c[256], d[256];
+	char a[256], b[256], c[256], d[256], e[256];
 };
 
 /* Set f (when not NULL) and return r. */
 int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b);
-/* (net_fault leaves c and d as they were; set them after for the kinds
- * that name four things.) */
+/* (net_fault leaves c, d and e as they were; set them after for the
+ * kinds that name more than two things.) */
 /* The handler's reply to a domain call that returned r < 0 with f: the
  * status and Neutron's message; what names the resource for store errors.
  * Returns -1. */
