@@ -197,21 +197,6 @@ const char *http_base_url(const struct http_request *req)
 	return req->b->public_url;
 }
 
-bool http_has_role(const struct http_request *req, const char *role)
-{
-	if (!req->has_token)
-		return false;
-	for (int i = 0; i < req->tok.nroles; i++)
-		if (strcmp(req->tok.role_name[i], role) == 0)
-			return true;
-	return false;
-}
-
-bool http_is_admin(const struct http_request *req)
-{
-	return http_has_role(req, "admin");
-}
-
 /* Match path against a route template; fills params into req. */
 static bool match(const char *tmpl, char *path, struct http_request *req)
 {

@@ -151,9 +151,6 @@ const char *http_query(const struct http_request *req, const char *key);
 json_t *http_body_json(const struct http_request *req, struct http_response *res);
 /* The public base URL (no trailing slash) for links. */
 const char *http_base_url(const struct http_request *req);
-/* True when the caller holds role name in its token. */
-bool http_has_role(const struct http_request *req, const char *role);
-bool http_is_admin(const struct http_request *req);
 
 /* Print every route of every table as "METHOD PATH ACTION" lines, in the
  * order they are matched (basaltd routes; the access matrix's listing). */
