@@ -320,6 +320,8 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 	const char *file = json_str(image, "file");
 	long long seq = json_integer_value(json_object_get(json_object_get(s, "reboot"), "seq"));
 	char base[4096], err[HV_ERR_MAX], *url = NULL;
+	const char *base_format = NULL;
+	uint64_t base_size = 0;
 	struct hv_nic nics[SERVER_NICS_MAX];
 	int r, nnics;
 
@@ -344,11 +346,14 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		return;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		_cleanup_free_ char *tok = agent_token(a, c);
+		json_int_t root_gb = json_integer_value(json_object_get(flavor, "disk"));
 		struct image_fetch f = { .url = url,
 					 .token = tok,
 					 .image_id = json_str(image, "id"),
-					 .checksum = json_str(image, "checksum") };
-		r = hv_image_ensure(a->hv, &f, base, err, sizeof(err));
+					 .checksum = json_str(image, "checksum"),
+					 .disk_format = json_str(image, "disk_format"),
+					 .max_size = root_gb > 0 ? (uint64_t)root_gb << 30 : 0 };
+		r = hv_image_ensure(a->hv, &f, base, &base_format, &base_size, err, sizeof(err));
 		if (r != -EACCES || agent_login(a, c) < 0)
 			break;
 	}
@@ -373,6 +378,8 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 	struct hv_spec spec = {
 		.id = id,
 		.base = base,
+		.base_format = base_format,
+		.base_size = base_size,
 		.meta_data = meta,
 		.user_data = user_data,
 		.user_data_len = ud_len,

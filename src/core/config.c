@@ -76,6 +76,8 @@ static const struct option options[] = {
 	    "Where image files live (default: STATE_DIR/images), like Glance's file store."),
 	I64("image", "image_size_cap", image_size_cap, "1099511627776",
 	    "Largest image accepted, in bytes (Glance's default: 1 TiB)."),
+	I64("image", "virtual_size_cap", image_virtual_size_cap, "1099511627776",
+	    "Largest virtual disk size an uploaded image may declare (qcow2 header), in bytes; 0: no limit."),
 	STR("compute", "virt_type", virt_type, "auto",
 	    "kvm, qemu (TCG), fake (no VMs: load tests only) or auto (kvm where a guest really boots)."),
 	DBL("compute", "cpu_allocation_ratio", cpu_allocation_ratio, "16.0",

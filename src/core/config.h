@@ -30,6 +30,7 @@ struct config {
 	/* [image] */
 	char *image_store_dir;
 	long long image_size_cap;
+	long long image_virtual_size_cap;
 	/* [compute] */
 	char *virt_type;
 	double cpu_allocation_ratio;

@@ -34,7 +34,9 @@ struct hv_nic {
 /* What to launch. Strings are borrowed by the calls that take a spec. */
 struct hv_spec {
 	const char *id;
-	const char *base; /* cached base image (absolute path) */
+	const char *base;	 /* cached base image (absolute path) */
+	const char *base_format; /* its declared disk_format: "raw" or "qcow2" */
+	uint64_t base_size;	 /* its virtual size in bytes */
 	int vcpus;
 	int ram_mb;
 	int disk_gb; /* overlay size when larger than the base's virtual size */
@@ -165,13 +167,22 @@ struct image_fetch {
 	const char *token;    /* X-Auth-Token */
 	const char *image_id; /* names the cache entry */
 	const char *checksum; /* md5 hex the bytes must have (NULL: not checked) */
+	const char *disk_format; /* the image's declared disk_format */
+	uint64_t max_size;	 /* largest virtual size allowed (the flavor's root disk; 0: any) */
 };
-/* Ensure INSTANCES/_base/<image id> exists and matches checksum: download
- * it into a temp file when absent, verifying md5 while streaming; rename
- * only on a match. path (PATH_MAX) receives the cached file. -EBADMSG on a
- * checksum mismatch, -EIO on a transfer error (err says which), -EACCES on
- * 401/403 (the caller logs in again), -ENOENT on 404. */
-int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path, char *err,
-		    size_t errlen);
+/* Ensure INSTANCES/_base/<image id> exists, matches checksum and is what
+ * disk_format declares: download it into a temp file when absent,
+ * verifying md5 while streaming; rename only on a match. Every call (a
+ * cached entry too) vets the base (core/diskimg.h): a qcow2 with a backing
+ * file or an external data file, content that is not the declared format,
+ * a format QEMU is never told here (only raw and qcow2, and iso/ami as
+ * raw), or a virtual size over max_size is refused with -EMEDIUMTYPE (err
+ * says why). path (PATH_MAX) receives the cached file, *format the format
+ * QEMU is to be told ("raw" or "qcow2", static) and *vsize its virtual
+ * size. -EBADMSG on a checksum mismatch, -EIO on a transfer error (err
+ * says which), -EACCES on 401/403 (the caller logs in again), -ENOENT on
+ * 404. */
+int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path,
+		    const char **format, uint64_t *vsize, char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,10 @@
 /* image_cache.c - base images under INSTANCES/_base/<image id>: downloaded
  * once from the controller's image API, md5-verified while streaming into a
  * temp file, renamed into place only when the checksum matches. Shared by
- * every server of that image; a present entry is trusted (it was verified
- * before the rename made it visible). */
+ * every server of that image. Its bytes are trusted to be the image's (they
+ * were verified before the rename made them visible), its content is not:
+ * every use vets it against the declared disk_format again, so an entry
+ * cached before a check existed is refused too. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/diskimg.h"
 #include "core/log.h"
 #include "core/md5.h"
 #include "core/util.h"
@@ -101,8 +104,53 @@ static int download(const struct image_fetch *f, int fd, char *md5hex, long *sta
 	return 0;
 }
 
-int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path, char *err,
-		    size_t errlen)
+/* The format QEMU is told for a declared disk_format, or NULL. */
+static const char *qemu_format(const char *declared)
+{
+	if (!declared)
+		return NULL;
+	if (strcmp(declared, "qcow2") == 0)
+		return "qcow2";
+	if (strcmp(declared, "raw") == 0 || strcmp(declared, "iso") == 0 ||
+	    strcmp(declared, "ami") == 0)
+		return "raw";
+	return NULL;
+}
+
+/* Vet the file at path as f declares it; 0 or -EMEDIUMTYPE (err says why). */
+static int vet(const struct image_fetch *f, const char *path, uint64_t *vsize, char *err,
+	       size_t errlen)
+{
+	char why[DISKIMG_ERR_MAX];
+	struct diskimg_info info;
+	int r;
+
+	if (!qemu_format(f->disk_format)) {
+		snprintf(err, errlen,
+			 "image %s: disk_format %s cannot be booted here (raw or qcow2)",
+			 f->image_id, f->disk_format ? f->disk_format : "(none)");
+		return -EMEDIUMTYPE;
+	}
+	r = diskimg_vet_file(path, f->disk_format, 0, &info, why, sizeof(why));
+	if (r == 0 && f->max_size && info.virtual_size > f->max_size) {
+		/* Nova's FlavorDiskSmallerThanImage */
+		snprintf(err, errlen,
+			 "image %s: Flavor's disk is too small for requested image. Flavor disk "
+			 "is %llu bytes, image is %llu bytes.",
+			 f->image_id, (unsigned long long)f->max_size,
+			 (unsigned long long)info.virtual_size);
+		return -EMEDIUMTYPE;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "image %s is refused: %s", f->image_id, why);
+		return r == -EMEDIUMTYPE || r == -EFBIG ? -EMEDIUMTYPE : r;
+	}
+	*vsize = info.virtual_size;
+	return 0;
+}
+
+int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path,
+		    const char **format, uint64_t *vsize, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX + 32], lockp[PATH_MAX + 32], md5hex[33];
 	long status = 0;
@@ -113,9 +161,14 @@ int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char
 		snprintf(err, errlen, "invalid image id");
 		return -EINVAL;
 	}
+	*format = qemu_format(f->disk_format);
 	snprintf(path, PATH_MAX, "%s/_base/%s", d->instances, f->image_id);
-	if (access(path, F_OK) == 0)
-		return 0;
+	if (access(path, F_OK) == 0) {
+		r = vet(f, path, vsize, err, errlen);
+		if (r < 0)
+			log_warn("%s", err);
+		return r;
+	}
 	/* One download per image at a time, whoever asks. */
 	snprintf(lockp, sizeof(lockp), "%s/_base/.%s.lock", d->instances, f->image_id);
 	lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -127,7 +180,7 @@ int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char
 		return r;
 	}
 	if (access(path, F_OK) == 0) {
-		r = 0;
+		r = vet(f, path, vsize, err, errlen);
 		goto out;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/_base/.%s.part", d->instances, f->image_id);
@@ -154,6 +207,9 @@ int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char
 		snprintf(err, errlen, "image %s: checksum mismatch (got md5 %s, expected %s)",
 			 f->image_id, md5hex, f->checksum);
 	}
+	/* Refused content never becomes a cache entry. */
+	if (r == 0)
+		r = vet(f, tmp, vsize, err, errlen);
 	if (r == 0 && rename(tmp, path) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "rename %.300s: %s", tmp, strerror(errno));

@@ -54,43 +54,15 @@ static void unlink_in(struct hv_driver *d, const char *id, const char *file)
 		unlink(p);
 }
 
-/* Format ("qcow2" or "raw") and virtual size of a base image. */
-static int base_info(const char *path, const char **fmt, uint64_t *vsize)
-{
-	unsigned char h[32];
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, h, sizeof(h));
-	if (fstat(fd, &st) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	close(fd);
-	if (n == (ssize_t)sizeof(h) && memcmp(h, "QFI\xfb", 4) == 0) {
-		*fmt = "qcow2";
-		*vsize = 0;
-		for (int i = 24; i < 32; i++)
-			*vsize = *vsize << 8 | h[i];
-		return 0;
-	}
-	*fmt = "raw";
-	*vsize = (uint64_t)st.st_size;
-	return 0;
-}
-
 /* Make disk.qcow2 on the base through a temp file: a crash leaves only the
- * temp file, which the next attempt removes. */
-static int overlay_ensure(struct hv_driver *d, const char *id, const char *base, int disk_gb,
-			  char *err)
+ * temp file, which the next attempt removes. The overlay names the base's
+ * declared format (-F), so QEMU never probes the base. */
+static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *err)
 {
 	char disk[4096], tmp[4096], size[32] = "";
-	const char *fmt = "raw";
-	uint64_t vsize = 0;
+	const char *id = s->id, *base = s->base, *fmt = s->base_format;
+	int disk_gb = s->disk_gb;
+	uint64_t vsize = s->base_size;
 	int r;
 
 	if (hv_path(d, id, "disk.qcow2", disk, sizeof(disk)) < 0 ||
@@ -99,9 +71,13 @@ static int overlay_ensure(struct hv_driver *d, const char *id, const char *base,
 	if (access(disk, F_OK) == 0)
 		return 0;
 	unlink(tmp);
-	r = base_info(base, &fmt, &vsize);
-	if (r < 0) {
-		snprintf(err, HV_ERR_MAX, "base image %s: %s", base, strerror(-r));
+	if (!fmt || (strcmp(fmt, "raw") != 0 && strcmp(fmt, "qcow2") != 0)) {
+		snprintf(err, HV_ERR_MAX, "base image %s: no declared format (raw or qcow2)", base);
+		return -EINVAL;
+	}
+	if (access(base, R_OK) < 0) {
+		r = -errno;
+		snprintf(err, HV_ERR_MAX, "base image %s: %s", base, strerror(errno));
 		return r;
 	}
 	if (disk_gb > 0 && (uint64_t)disk_gb << 30 > vsize)
@@ -181,7 +157,8 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	ARG("-drive"), ARG(drive);
 	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
 	if (access(cfg, F_OK) == 0) {
-		snprintf(cfgdrive, sizeof(cfgdrive), "file=%s,if=virtio,format=raw,readonly=on", cfg);
+		snprintf(cfgdrive, sizeof(cfgdrive), "file=%s,if=virtio,format=raw,readonly=on",
+			 cfg);
 		ARG("-drive"), ARG(cfgdrive);
 	}
 	/* NICs on taps the data plane made: {tap, mac} in spec.json. */
@@ -277,9 +254,10 @@ static int q_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		for (size_t i = 0; i < s->nnics; i++)
 			json_array_append_new(nics, json_pack("{s:s,s:s}", "tap", s->nics[i].tap,
 							      "mac", s->nics[i].mac));
-		spec = json_pack("{s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:b}", "id", s->id, "base", s->base,
-				 "vcpus", s->vcpus, "ram_mb", s->ram_mb, "disk_gb", s->disk_gb,
-				 "nics", nics, "accel", d->accel, "launched", 0);
+		spec = json_pack("{s:s,s:s,s:s?,s:i,s:i,s:i,s:o,s:s,s:b}", "id", s->id, "base",
+				 s->base, "base_format", s->base_format, "vcpus", s->vcpus,
+				 "ram_mb", s->ram_mb, "disk_gb", s->disk_gb, "nics", nics, "accel",
+				 d->accel, "launched", 0);
 		if (!spec)
 			return -ENOMEM;
 		r = hv_file_write(d, s->id, "spec.json", spec);
@@ -287,7 +265,7 @@ static int q_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 			snprintf(err, HV_ERR_MAX, "spec.json: %s", strerror(-r));
 			goto fail;
 		}
-		r = overlay_ensure(d, s->id, s->base, s->disk_gb, err);
+		r = overlay_ensure(d, s, err);
 		if (r >= 0)
 			r = hv_config_drive_make(d, s, err);
 		if (r < 0)

@@ -1,6 +1,6 @@
 /* file.c - the image file store: streamed uploads (temp file, md5 and
- * sha512 as the bytes pass, fsync, rename), downloads, qcow2 headers,
- * and recovery after a crash. */
+ * sha512 as the bytes pass, vetting of the content against the declared
+ * disk_format, fsync, rename), downloads, and recovery after a crash. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "basalt.h"
+#include "core/diskimg.h"
 #include "core/log.h"
 #include "core/md5.h"
 #include "core/util.h"
@@ -31,18 +32,6 @@ char *image_store_dir(const struct basalt *b)
 	return dir;
 }
 
-int qcow2_virtual_size(const unsigned char *hdr, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (len < 32 || memcmp(hdr, "QFI\xfb", 4) != 0)
-		return -EINVAL;
-	for (int i = 24; i < 32; i++)
-		v = v << 8 | hdr[i];
-	*out = v;
-	return 0;
-}
-
 /* One upload in flight: owned by the stream from begin to end. */
 struct upload {
 	struct basalt *b;
@@ -51,7 +40,8 @@ struct upload {
 	char *tmp, *final, *dir; /* owned paths */
 	int fd;
 	uint64_t size, cap;
-	unsigned char head[32]; /* the first bytes: the qcow2 header */
+	uint64_t vsize_cap;	       /* [image] virtual_size_cap (0: none) */
+	char refused[DISKIMG_ERR_MAX]; /* why the content was refused */
 	struct md5 md5;
 	crypto_hash_sha512_state sha;
 };
@@ -120,6 +110,9 @@ static int upload_begin(struct http_request *req, struct http_response *res, voi
 	u->fd = -1;
 	u->b = req->b;
 	u->cap = req->b->cfg.image_size_cap > 0 ? (uint64_t)req->b->cfg.image_size_cap : UINT64_MAX;
+	u->vsize_cap = req->b->cfg.image_virtual_size_cap > 0
+			   ? (uint64_t)req->b->cfg.image_virtual_size_cap
+			   : 0;
 	snprintf(u->id, sizeof(u->id), "%s", http_param(req, "image_id"));
 	u->dir = image_store_dir(req->b);
 	if (!u->dir || asprintf(&u->tmp, "%s/%s.tmp", u->dir, u->id) < 0 ||
@@ -189,10 +182,6 @@ static int upload_write(void *state, const char *data, size_t len)
 
 	if (len > u->cap || u->size > u->cap - len)
 		return -EFBIG;
-	if (u->size < sizeof(u->head)) {
-		size_t n = sizeof(u->head) - (size_t)u->size;
-		memcpy(u->head + u->size, data, n < len ? n : len);
-	}
 	while (off < len) {
 		ssize_t w = write(u->fd, data + off, len - off);
 		if (w < 0) {
@@ -239,6 +228,26 @@ static int upload_commit_file(struct upload *u)
 	return fsync_dir(u->dir);
 }
 
+/* Vet the bytes received against the declared disk_format before they
+ * become the image: the same checks the compute node makes again
+ * (core/diskimg.h). 0 with the virtual size in *vsize, -EMEDIUMTYPE with
+ * the reason in u->refused, or -errno. */
+static int upload_vet(struct upload *u, uint64_t *vsize)
+{
+	struct diskimg_info info;
+	int r = diskimg_vet_file(u->tmp, u->disk_format, u->vsize_cap, &info, u->refused,
+				 sizeof(u->refused));
+
+	if (r == -EFBIG)
+		r = -EMEDIUMTYPE; /* a virtual size over the cap: 400, not 413 */
+	/* Glance's virtual_size: the header's for qcow2, the bytes' else. */
+	if (r == 0 && strcmp(info.format, "qcow2") == 0)
+		*vsize = info.virtual_size;
+	else if (r < 0 && r != -EMEDIUMTYPE)
+		log_error("image %s: cannot inspect %s: %s", u->id, u->tmp, u->refused);
+	return r;
+}
+
 static void upload_end(void *state, struct http_request *req, struct http_response *res, int err)
 {
 	struct upload *u = state;
@@ -248,9 +257,8 @@ static void upload_end(void *state, struct http_request *req, struct http_respon
 	bool renamed = false;
 	int r;
 
-	if (err == 0 && strcmp(u->disk_format, "qcow2") == 0 &&
-	    qcow2_virtual_size(u->head, u->size < 32 ? (size_t)u->size : 32, &vsize) < 0)
-		err = -EBADMSG;
+	if (err == 0)
+		err = upload_vet(u, &vsize);
 	if (err == 0) {
 		err = upload_commit_file(u);
 		renamed = err == 0;
@@ -294,9 +302,8 @@ static void upload_end(void *state, struct http_request *req, struct http_respon
 	case -EDQUOT:
 		http_error(res, 413, "Image storage media is full.");
 		break;
-	case -EBADMSG:
-		http_error(res, 400,
-			   "Image data does not match its disk_format qcow2: no qcow2 header.");
+	case -EMEDIUMTYPE:
+		http_error(res, 400, "Image %s is refused: %s.", u->id, u->refused);
 		break;
 	case -ESTALE:
 		http_error(res, 409, "Image %s was deleted or changed during the upload.", u->id);

@@ -111,9 +111,6 @@ int image_patch_apply(struct image *im, const json_t *ops, const struct caller *
 /* file.c */
 /* The store dir (owned string) of b. */
 char *image_store_dir(const struct basalt *b);
-/* The virtual size of a qcow2 image from its first bytes (at least 32):
- * 0 and *out, or -EINVAL when hdr is not a qcow2 header. */
-int qcow2_virtual_size(const unsigned char *hdr, size_t len, uint64_t *out);
 /* On controller start: images left 'saving' by a crash become 'killed',
  * and temporary files (and files of images no longer in the store) are
  * removed. Returns 0 or -errno. */

@@ -1,12 +1,17 @@
 /* hvctl.c - a command line over the hv drivers, for tests:
- *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB | state ID | stop ID | start ID
+ *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB [FORMAT] | state ID | stop ID | start ID
  *         | reboot ID [hard] | destroy ID | list | console ID
+ *         | inspect FILE FORMAT [MAX_BYTES]
+ * inspect prints what core/diskimg.c sees in FILE and its verdict for FORMAT
+ * as one JSON object (tests/image/vet.sh compares it with qemu-img info).
  * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
- * HV_SHUTDOWN_TIMEOUT (seconds, default 10). Exit 0 on success. */
+ * HV_SHUTDOWN_TIMEOUT (seconds, default 10). spawn vets BASE as FORMAT
+ * (default qcow2) as the agent does. Exit 0 on success. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/diskimg.h"
 #include "core/log.h"
 #include "hv/hv.h"
 
@@ -29,18 +34,35 @@ int main(int argc, char **argv)
 				"destroy|list|console ...\n");
 		return 2;
 	}
+	if (strcmp(cmd, "inspect") == 0)
+		cfg.virt_type = "fake"; /* no instances touched */
 	r = hv_driver_new(&cfg, &d);
 	if (r < 0) {
 		fprintf(stderr, "hvctl: driver: %s\n", strerror(-r));
 		return 1;
 	}
-	if (strcmp(cmd, "spawn") == 0 && argc == 7) {
+	if (strcmp(cmd, "spawn") == 0 && (argc == 7 || argc == 8)) {
+		struct diskimg_info info = { 0 };
 		struct hv_spec s = { .id = id,
 				     .base = argv[3],
+				     .base_format = argc == 8 ? argv[7] : "qcow2",
 				     .vcpus = atoi(argv[4]),
 				     .ram_mb = atoi(argv[5]),
 				     .disk_gb = atoi(argv[6]) };
-		r = d->spawn(d, &s, err);
+		r = diskimg_vet_file(s.base, s.base_format, 0, &info, err, sizeof(err));
+		s.base_size = info.virtual_size;
+		if (r == 0)
+			r = d->spawn(d, &s, err);
+	} else if (strcmp(cmd, "inspect") == 0 && (argc == 4 || argc == 5)) {
+		struct diskimg_info info = { 0 };
+		r = diskimg_vet_file(argv[2], argv[3], argc == 5 ? strtoull(argv[4], NULL, 10) : 0,
+				     &info, err, sizeof(err));
+		printf("{\"format\": \"%s\", \"virtual_size\": %llu, \"backing\": %s, "
+		       "\"data_file\": %s, \"verdict\": \"%s\"}\n",
+		       info.format ? info.format : "", (unsigned long long)info.virtual_size,
+		       info.backing_file_offset ? "true" : "false",
+		       info.data_file ? "true" : "false", r == 0 ? "ok" : err);
+		r = 0;
 	} else if (strcmp(cmd, "state") == 0 && argc == 3) {
 		printf("%s\n", hv_power_name(d->state(d, id)));
 		r = 0;

@@ -27,7 +27,7 @@ HVCTL=$BUILD/tests/hvctl
 if [ ! -x "$HVCTL" ]; then
 	HVCTL=$WORK/hvctl
 	gcc -std=gnu11 -D_GNU_SOURCE -O1 -Isrc -o "$HVCTL" tests/hv/hvctl.c src/hv/*.c \
-		src/core/log.c src/core/util.c src/core/md5.c -ljansson -lcurl -lsodium -lpthread \
+		src/core/log.c src/core/util.c src/core/md5.c src/core/diskimg.c -ljansson -lcurl -lsodium -lpthread \
 		>"$WORK/cc.log" 2>&1 || { not_ok "build hvctl"; sed 's/^/#   /' "$WORK/cc.log"; exit 1; }
 fi
 

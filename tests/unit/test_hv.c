@@ -237,7 +237,13 @@ static void qcow2_overlay_and_adoption(void **state)
 	assert_int_equal(system(cmd), 0);
 
 	/* flavor disk 1 GB > 64 MiB base: the overlay grows to 1 GiB */
-	struct hv_spec s = { .id = "q1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	struct hv_spec s = { .id = "q1",
+			     .base = base,
+			     .base_format = "qcow2",
+			     .base_size = 64 << 20,
+			     .vcpus = 1,
+			     .ram_mb = 64,
+			     .disk_gb = 1 };
 	assert_int_equal(d->spawn(d, &s, err), 0);
 	snprintf(disk, sizeof(disk), "%s/q1/disk.qcow2", dir);
 	char *text = qemu_img_info(disk);
@@ -265,7 +271,13 @@ static void qcow2_overlay_and_adoption(void **state)
 	assert_int_equal(hv_pid_alive(pidfile, "guest=other"), 0); /* not ours */
 
 	/* flavor disk 0: the overlay keeps the base's size */
-	struct hv_spec s2 = { .id = "q2", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 0 };
+	struct hv_spec s2 = { .id = "q2",
+			      .base = base,
+			      .base_format = "qcow2",
+			      .base_size = 64 << 20,
+			      .vcpus = 1,
+			      .ram_mb = 64,
+			      .disk_gb = 0 };
 	assert_int_equal(d->spawn(d, &s2, err), 0);
 	snprintf(disk, sizeof(disk), "%s/q2/disk.qcow2", dir);
 	text = qemu_img_info(disk);
@@ -306,13 +318,23 @@ static void start_failure_leaves_nothing(void **state)
 	d = driver("qemu");
 	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f raw '%s' 1M", base);
 	assert_int_equal(system(cmd), 0);
-	struct hv_spec s = { .id = "bad1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	struct hv_spec s = { .id = "bad1",
+			     .base = base,
+			     .base_format = "raw",
+			     .base_size = 1 << 20,
+			     .vcpus = 1,
+			     .ram_mb = 64,
+			     .disk_gb = 1 };
 	assert_int_equal(d->spawn(d, &s, err), -EIO);
 	assert_non_null(strstr(err, "boom"));
 	snprintf(cmd, sizeof(cmd), "%s/bad1", dir);
 	assert_false(exists(cmd));
 	/* a missing base image: an error, nothing left */
-	struct hv_spec s2 = { .id = "bad2", .base = "/nonexistent/base", .vcpus = 1, .ram_mb = 64 };
+	struct hv_spec s2 = { .id = "bad2",
+			      .base = "/nonexistent/base",
+			      .base_format = "raw",
+			      .vcpus = 1,
+			      .ram_mb = 64 };
 	assert_true(d->spawn(d, &s2, err) < 0);
 	assert_non_null(strstr(err, "/nonexistent/base"));
 	snprintf(cmd, sizeof(cmd), "%s/bad2", dir);
@@ -338,7 +360,13 @@ static void half_made_server_is_finished(void **state)
 	snprintf(p, sizeof(p), "%s/h1/disk.qcow2.tmp", dir);
 	write_file(p, "half", 0600);
 	assert_int_equal(d->state(d, "h1"), HV_NOSTATE); /* listed, not yet a server */
-	struct hv_spec s = { .id = "h1", .base = base, .vcpus = 1, .ram_mb = 64, .disk_gb = 1 };
+	struct hv_spec s = { .id = "h1",
+			     .base = base,
+			     .base_format = "qcow2",
+			     .base_size = 64 << 20,
+			     .vcpus = 1,
+			     .ram_mb = 64,
+			     .disk_gb = 1 };
 	assert_int_equal(d->spawn(d, &s, err), 0);
 	assert_false(exists(p));
 	assert_int_equal(d->state(d, "h1"), HV_RUNNING);
@@ -351,8 +379,10 @@ static void half_made_server_is_finished(void **state)
 
 static void image_cache_verifies_md5(void **state)
 {
-	char src[PATH_MAX], url[PATH_MAX + 16], path[PATH_MAX], err[256], sum[33];
+	char src[PATH_MAX], url[PATH_MAX + 16], path[PATH_MAX], err[512], sum[33];
 	struct hv_driver *d = driver("fake");
+	const char *fmt = NULL;
+	uint64_t vsize = 0;
 
 	snprintf(src, sizeof(src), "%s/source.img", dir);
 	write_file(src, "not really a disk image\n", 0600);
@@ -361,25 +391,88 @@ static void image_cache_verifies_md5(void **state)
 
 	struct image_fetch bad = { .url = url,
 				   .image_id = "img-a",
+				   .disk_format = "raw",
 				   .checksum = "0123456789abcdef0123456789abcdef" };
-	assert_int_equal(hv_image_ensure(d, &bad, path, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(hv_image_ensure(d, &bad, path, &fmt, &vsize, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "checksum"));
 	snprintf(path, sizeof(path), "%s/_base/img-a", dir);
 	assert_false(exists(path));
 	snprintf(path, sizeof(path), "%s/_base/.img-a.part", dir);
 	assert_false(exists(path));
 
-	struct image_fetch good = { .url = url, .image_id = "img-a", .checksum = sum };
-	assert_int_equal(hv_image_ensure(d, &good, path, err, sizeof(err)), 0);
+	struct image_fetch good = {
+		.url = url, .image_id = "img-a", .checksum = sum, .disk_format = "raw"
+	};
+	assert_int_equal(hv_image_ensure(d, &good, path, &fmt, &vsize, err, sizeof(err)), 0);
 	assert_true(exists(path));
+	assert_string_equal(fmt, "raw");
+	assert_int_equal(vsize, 512);
 	/* Present and verified: never fetched again (the source may vanish). */
 	unlink(src);
-	assert_int_equal(hv_image_ensure(d, &good, path, err, sizeof(err)), 0);
+	assert_int_equal(hv_image_ensure(d, &good, path, &fmt, &vsize, err, sizeof(err)), 0);
+	/* ...but vetted again at every use: the same entry declared qcow2. */
+	struct image_fetch lie = {
+		.url = url, .image_id = "img-a", .checksum = sum, .disk_format = "qcow2"
+	};
+	assert_int_equal(hv_image_ensure(d, &lie, path, &fmt, &vsize, err, sizeof(err)),
+			 -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "not the declared disk_format qcow2"));
 
-	struct image_fetch missing = { .url = url, .image_id = "img-b", .checksum = sum };
-	assert_true(hv_image_ensure(d, &missing, path, err, sizeof(err)) < 0);
-	struct image_fetch evil = { .url = url, .image_id = "../x", .checksum = sum };
-	assert_int_equal(hv_image_ensure(d, &evil, path, err, sizeof(err)), -EINVAL);
+	struct image_fetch missing = {
+		.url = url, .image_id = "img-b", .checksum = sum, .disk_format = "raw"
+	};
+	assert_true(hv_image_ensure(d, &missing, path, &fmt, &vsize, err, sizeof(err)) < 0);
+	struct image_fetch evil = {
+		.url = url, .image_id = "../x", .checksum = sum, .disk_format = "raw"
+	};
+	assert_int_equal(hv_image_ensure(d, &evil, path, &fmt, &vsize, err, sizeof(err)), -EINVAL);
+	hv_driver_free(d);
+}
+
+/* A refused download never becomes a cache entry: a qcow2 with a backing
+ * file, one declared raw, and one larger than the flavor's root disk. */
+static void image_cache_refuses_unsafe(void **state)
+{
+	char src[PATH_MAX], url[PATH_MAX + 16], path[PATH_MAX], err[512], cmd[3 * PATH_MAX];
+	struct hv_driver *d = driver("fake");
+	const char *fmt = NULL;
+	uint64_t vsize = 0;
+
+	need_qemu_img();
+	snprintf(src, sizeof(src), "%s/evil.qcow2", dir);
+	snprintf(url, sizeof(url), "file://%s", src);
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 -b /etc/shadow -F raw '%s' 1M",
+		 src);
+	assert_int_equal(system(cmd), 0);
+	struct image_fetch evil = { .url = url, .image_id = "evil", .disk_format = "qcow2" };
+	assert_int_equal(hv_image_ensure(d, &evil, path, &fmt, &vsize, err, sizeof(err)),
+			 -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "backing file"));
+	snprintf(path, sizeof(path), "%s/_base/evil", dir);
+	assert_false(exists(path));
+	snprintf(path, sizeof(path), "%s/_base/.evil.part", dir);
+	assert_false(exists(path));
+
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 '%s' 2G", src);
+	assert_int_equal(system(cmd), 0);
+	struct image_fetch asraw = { .url = url, .image_id = "q-raw", .disk_format = "raw" };
+	assert_int_equal(hv_image_ensure(d, &asraw, path, &fmt, &vsize, err, sizeof(err)),
+			 -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "qcow2, not the declared disk_format raw"));
+	struct image_fetch big = {
+		.url = url, .image_id = "big", .disk_format = "qcow2", .max_size = 1ull << 30
+	};
+	assert_int_equal(hv_image_ensure(d, &big, path, &fmt, &vsize, err, sizeof(err)),
+			 -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "Flavor's disk is too small"));
+	big.max_size = 2ull << 30;
+	assert_int_equal(hv_image_ensure(d, &big, path, &fmt, &vsize, err, sizeof(err)), 0);
+	assert_string_equal(fmt, "qcow2");
+	assert_true(vsize == 2ull << 30);
+	struct image_fetch vmdk = { .url = url, .image_id = "vm", .disk_format = "vmdk" };
+	assert_int_equal(hv_image_ensure(d, &vmdk, path, &fmt, &vsize, err, sizeof(err)),
+			 -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "cannot be booted here"));
 	hv_driver_free(d);
 }
 
@@ -394,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(start_failure_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(half_made_server_is_finished, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_cache_verifies_md5, setup, teardown),
+		cmocka_unit_test_setup_teardown(image_cache_refuses_unsafe, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("hv", tests, NULL, NULL);
 }

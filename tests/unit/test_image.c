@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/diskimg.h"
 #include "core/md5.h"
 #include "harness.h"
 #include "image/image.h"
@@ -46,23 +47,132 @@ static void md5_rfc1321(void **state)
 	}
 }
 
-/* --- qcow2 --- */
+/* --- disk image inspection (core/diskimg.c) --- */
 
-static void qcow2_header(void **state)
+static void put32(unsigned char *p, uint32_t v)
 {
-	unsigned char h[72] = { 'Q', 'F', 'I', 0xfb, 0, 0, 0, 3 };
-	uint64_t size = 0;
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (24 - 8 * i));
+}
 
-	/* 64 MiB, as qemu-img create -f qcow2 x 64M writes it. */
-	h[24 + 4] = 0x04;
-	assert_int_equal(qcow2_virtual_size(h, sizeof(h), &size), 0);
-	assert_true(size == 64ULL << 20);
-	h[24] = 0x01; /* the top byte too: big-endian all the way */
-	assert_int_equal(qcow2_virtual_size(h, sizeof(h), &size), 0);
-	assert_true(size == ((1ULL << 56) | (64ULL << 20)));
-	assert_int_equal(qcow2_virtual_size(h, 31, &size), -EINVAL);
-	h[3] = 0xfa;
-	assert_int_equal(qcow2_virtual_size(h, sizeof(h), &size), -EINVAL);
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+/* A qcow2 v3 header as qemu-img writes it: 64 KiB clusters, 104 bytes. */
+static void qcow2_v3(unsigned char *h, size_t len, uint64_t vsize)
+{
+	memset(h, 0, len);
+	memcpy(h, "QFI\xfb", 4);
+	put32(h + 4, 3);
+	put32(h + 20, 16);
+	put64(h + 24, vsize);
+	put32(h + 96, 4);
+	put32(h + 100, 104);
+}
+
+static int vet(const unsigned char *h, size_t len, const char *declared, uint64_t max, char *err)
+{
+	struct diskimg_info info;
+	int r = diskimg_inspect(h, len, len, &info, err, DISKIMG_ERR_MAX);
+
+	return r < 0 ? r : diskimg_vet(&info, declared, max, err, DISKIMG_ERR_MAX);
+}
+
+static void diskimg_headers(void **state)
+{
+	unsigned char h[512];
+	char err[DISKIMG_ERR_MAX];
+	struct diskimg_info info;
+
+	/* 64 MiB, big-endian all the way */
+	qcow2_v3(h, sizeof(h), (1ULL << 56) | (64ULL << 20));
+	assert_int_equal(diskimg_inspect(h, sizeof(h), sizeof(h), &info, err, sizeof(err)), 0);
+	assert_string_equal(info.format, "qcow2");
+	assert_true(info.virtual_size == ((1ULL << 56) | (64ULL << 20)));
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), 0);
+	/* a virtual size over the cap */
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 1 << 30, err), -EFBIG);
+	assert_non_null(strstr(err, "exceeds"));
+	/* declared raw (or iso, ami): refused; a qcow2 declared vmdk too */
+	assert_int_equal(vet(h, sizeof(h), "raw", 0, err), -EMEDIUMTYPE);
+	assert_string_equal(err, "the image data is qcow2, not the declared disk_format raw");
+	assert_int_equal(vet(h, sizeof(h), "iso", 0, err), -EMEDIUMTYPE);
+	assert_int_equal(vet(h, sizeof(h), "vmdk", 0, err), -EMEDIUMTYPE);
+	/* truncated: a v3 header needs 104 bytes */
+	assert_int_equal(vet(h, 103, "qcow2", 0, err), -EBADMSG);
+	/* unknown version, bad cluster size */
+	put32(h + 4, 4);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EBADMSG);
+	put32(h + 4, 3);
+	put32(h + 20, 22);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EBADMSG);
+	put32(h + 20, 16);
+	/* a backing file, named in the message */
+	put64(h + 8, 200);
+	put32(h + 16, 11);
+	memcpy(h + 200, "/etc/shadow", 11);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	assert_string_equal(err, "qcow2 images with a backing file are refused (/etc/shadow)");
+	put64(h + 8, 0);
+	put32(h + 16, 0);
+	/* an external data file: the incompatible bit ... */
+	put64(h + 72, 1 << 2);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "external data file"));
+	/* ... or only its name extension */
+	put64(h + 72, 0);
+	put32(h + 104, 0x44415441);
+	put32(h + 108, 9);
+	memcpy(h + 112, "data.raw", 9);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "external data file"));
+	/* an extension running past the bytes there are */
+	put32(h + 104, 0xE2792ACA);
+	put32(h + 108, 0x7fffffff);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EBADMSG);
+	put32(h + 104, 0);
+	put32(h + 108, 0);
+	/* unknown incompatible features, encryption */
+	put64(h + 72, 1ULL << 40);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	put64(h + 72, 0);
+	put32(h + 32, 1);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	put32(h + 32, 0);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), 0);
+
+	/* raw: anything without a known magic, sized by the file */
+	memset(h, 'x', sizeof(h));
+	assert_int_equal(vet(h, sizeof(h), "raw", 0, err), 0);
+	assert_int_equal(vet(h, sizeof(h), "qcow2", 0, err), -EMEDIUMTYPE);
+	assert_string_equal(
+	    err,
+	    "the image data is not a recognised image format, not the declared disk_format qcow2");
+	assert_int_equal(vet(h, 3, "qcow2", 0, err), -EMEDIUMTYPE);
+	/* other formats' magics are refused as raw; QED always */
+	static const char *const magics[][2] = { { "KDMV", "vmdk" },
+						 { "conectix", "vhd" },
+						 { "vhdxfile", "vhdx" },
+						 { "QED", "qed" },
+						 { "LUKS\xba\xbe", "luks" } };
+	for (size_t i = 0; i < ARRAY_SIZE(magics); i++) {
+		memset(h, 0, sizeof(h));
+		memcpy(h, magics[i][0], strlen(magics[i][0]));
+		assert_int_equal(diskimg_inspect(h, sizeof(h), sizeof(h), &info, err, sizeof(err)),
+				 0);
+		assert_string_equal(info.format, magics[i][1]);
+		assert_int_equal(vet(h, sizeof(h), "raw", 0, err), -EMEDIUMTYPE);
+	}
+	assert_int_equal(vet(h, sizeof(h), "luks", 0, err), 0);
+	memcpy(h, "QED", 4);
+	assert_int_equal(vet(h, sizeof(h), "qed", 0, err), -EMEDIUMTYPE);
+	memset(h, 0, sizeof(h));
+	h[0x40] = 0x7f, h[0x41] = 0x10, h[0x42] = 0xda, h[0x43] = 0xbe;
+	assert_int_equal(vet(h, sizeof(h), "ami", 0, err), -EMEDIUMTYPE);
+	assert_int_equal(vet(h, sizeof(h), "vdi", 0, err), 0);
 }
 
 /* --- JSON patch --- */
@@ -294,7 +404,7 @@ static int count_files(const char *suffix)
 
 static void failed_uploads_leave_nothing(void **state)
 {
-	unsigned char q[64] = { 'Q', 'F', 'I', 0xfb, 0, 0, 0, 3 };
+	unsigned char q[128];
 	struct http_response res;
 	char path[128];
 	char *id = create_image("qcow2");
@@ -315,14 +425,14 @@ static void failed_uploads_leave_nothing(void **state)
 	assert_int_equal(count_files(id), 0);
 
 	/* A real qcow2 header: the virtual size comes from bytes 24..31. */
-	q[24 + 5] = 0x10; /* 1 MiB */
+	qcow2_v3(q, sizeof(q), 1 << 20);
 	snprintf(path, sizeof(path), "/image/v2/images/%s/file", id2);
 	request("PUT", path, NULL, (const char *)q, sizeof(q), &res);
 	assert_int_equal(res.status, 204);
 	http_response_clear(&res);
 	j = show(id2);
 	assert_int_equal(json_integer_value(json_object_get(j, "virtual_size")), 1 << 20);
-	assert_int_equal(json_integer_value(json_object_get(j, "size")), 64);
+	assert_int_equal(json_integer_value(json_object_get(j, "size")), 128);
 	json_decref(j);
 
 	/* Over the size cap: 413, killed, no temp file left. */
@@ -415,7 +525,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(md5_rfc1321),
-		cmocka_unit_test(qcow2_header),
+		cmocka_unit_test(diskimg_headers),
 		cmocka_unit_test(json_patch),
 		cmocka_unit_test(upload_and_download),
 		cmocka_unit_test(failed_uploads_leave_nothing),
