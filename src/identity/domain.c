@@ -71,32 +71,16 @@ int domain_get(struct store *st, const struct caller *c, const char *id, domain_
 
 int domain_exists(struct store *st, const char *id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT 1 FROM domain WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0, "SELECT 1 FROM domain WHERE id = ?", "s", id);
 }
 
 int domain_resolve(struct store *st, const char *id, const char *name, char *out, size_t outlen)
 {
-	struct store_stmt *q = NULL;
-	int r;
-
 	if (!id && !name)
 		return -EINVAL;
-	r = store_query(st, &q, "SELECT id FROM domain WHERE id = ?1 OR (?1 IS NULL AND name = ?2)",
-			"ss", id, name);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, outlen, "%s", store_text(q, 0));
-	store_done(q);
-	return r;
+	return rows_first(st, out, outlen,
+			  "SELECT id FROM domain WHERE id = ?1 OR (?1 IS NULL AND name = ?2)", "ss",
+			  id, name);
 }
 
 int domain_scope_load(struct store *st, const char *id, struct scope_row *out)

@@ -37,18 +37,25 @@ static struct target grant_target(const struct grant *g)
 				.user_id = g->user_id };
 }
 
+/* What every grant call does first: the caller may do action to g, and
+ * g's rows exist. */
+static int grant_begin(struct store *st, const struct caller *c, const char *action,
+		       const struct grant *g, const char **missing)
+{
+	struct target t = grant_target(g);
+	int r = policy_check(c, action, &t);
+
+	*missing = NULL;
+	return r < 0 ? r : check_grant(st, g, missing);
+}
+
 int grant_list(struct store *st, const struct caller *c, const struct grant *g, role_fn fn,
 	       void *ctx, const char **missing)
 {
-	struct target t = grant_target(g);
 	struct store_stmt *q = NULL;
 	struct role ro;
-	int r = policy_check(c, "identity:list_grants", &t);
+	int r = grant_begin(st, c, "identity:list_grants", g, missing);
 
-	*missing = NULL;
-	if (r < 0)
-		return r;
-	r = check_grant(st, g, missing);
 	if (r < 0)
 		return r;
 	r = store_query(st, &q,
@@ -72,40 +79,25 @@ int grant_list(struct store *st, const struct caller *c, const struct grant *g, 
 int grant_check(struct store *st, const struct caller *c, const struct grant *g,
 		const char **missing)
 {
-	struct target t = grant_target(g);
-	struct store_stmt *q = NULL;
-	int r = policy_check(c, "identity:check_grant", &t);
+	int r = grant_begin(st, c, "identity:check_grant", g, missing);
 
-	*missing = NULL;
-	if (r < 0)
-		return r;
-	r = check_grant(st, g, missing);
 	if (r < 0)
 		return r;
 	*missing = "role assignment";
-	r = store_query(st, &q,
-			g->on_project ? "SELECT 1 FROM project_role WHERE project_id = ? AND"
-					" user_id = ? AND role_id = ?"
-				      : "SELECT 1 FROM domain_role WHERE domain_id = ? AND"
-					" user_id = ? AND role_id = ?",
-			"sss", g->target_id, g->user_id, g->role_id);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
+	r = rows_first(st, NULL, 0,
+		       g->on_project ? "SELECT 1 FROM project_role WHERE project_id = ? AND"
+				       " user_id = ? AND role_id = ?"
+				     : "SELECT 1 FROM domain_role WHERE domain_id = ? AND"
+				       " user_id = ? AND role_id = ?",
+		       "sss", g->target_id, g->user_id, g->role_id);
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int grant_put(struct store *st, const struct caller *c, const struct grant *g,
 	      const char **missing)
 {
-	struct target t = grant_target(g);
-	int r = policy_check(c, "identity:create_grant", &t);
+	int r = grant_begin(st, c, "identity:create_grant", g, missing);
 
-	*missing = NULL;
-	if (r < 0)
-		return r;
-	r = check_grant(st, g, missing);
 	if (r < 0)
 		return r;
 	r = store_exec(st,
@@ -122,13 +114,8 @@ int grant_put(struct store *st, const struct caller *c, const struct grant *g,
 int grant_delete(struct store *st, const struct caller *c, const struct grant *g,
 		 const char **missing)
 {
-	struct target t = grant_target(g);
-	int r = policy_check(c, "identity:revoke_grant", &t);
+	int r = grant_begin(st, c, "identity:revoke_grant", g, missing);
 
-	*missing = NULL;
-	if (r < 0)
-		return r;
-	r = check_grant(st, g, missing);
 	if (r < 0)
 		return r;
 	*missing = "role assignment";
@@ -279,19 +266,12 @@ int assignments_for_token(struct store *st, const char *user_id, const char *pro
 
 int grant_admin_anywhere(struct store *st, const char *user_id)
 {
-	struct store_stmt *q = NULL;
 	/* System scope goes to holders of the admin role anywhere, the role
 	 * bootstrap grants. */
-	int r = store_query(st, &q,
-			    "SELECT 1 FROM project_role a JOIN role r ON r.id = a.role_id"
-			    " WHERE a.user_id = ? AND r.name = 'admin'",
-			    "s", user_id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0,
+			  "SELECT 1 FROM project_role a JOIN role r ON r.id = a.role_id"
+			  " WHERE a.user_id = ? AND r.name = 'admin'",
+			  "s", user_id);
 }
 
 int grant_ensure(struct store *st, const char *user_id, const char *project_id,

@@ -93,6 +93,12 @@ struct domain {
 };
 typedef int (*domain_fn)(void *ctx, const struct domain *d);
 
+/* rows.c */
+/* Run sql (arguments as store_query) and copy the first column of its
+ * first row into out (when out is not NULL): 1 when there is a row, 0
+ * when not, -errno. */
+int rows_first(struct store *st, char *out, size_t outlen, const char *sql, const char *fmt, ...);
+
 /* domain.c */
 /* enabled NULL: any. */
 int domain_list(struct store *st, const struct caller *c, const char *name, const int64_t *enabled,

@@ -80,14 +80,7 @@ int project_get(struct store *st, const struct caller *c, const char *id, projec
 
 int project_exists(struct store *st, const char *id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT 1 FROM project WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0, "SELECT 1 FROM project WHERE id = ?", "s", id);
 }
 
 int project_scope_load(struct store *st, const char *id, const char *name, const char *domain_id,
@@ -189,16 +182,9 @@ int project_delete(struct store *st, const struct caller *c, const char *id)
 int project_ensure(struct store *st, const char *domain_id, const char *name,
 		   const char *description, char out[65])
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT id FROM project WHERE domain_id = ? AND name = ?", "ss",
-			    domain_id, name);
+	int r = rows_first(st, out, 65, "SELECT id FROM project WHERE domain_id = ? AND name = ?",
+			   "ss", domain_id, name);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, 65, "%s", store_text(q, 0));
-	store_done(q);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	id_new(out);

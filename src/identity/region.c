@@ -54,14 +54,7 @@ int region_get(struct store *st, const struct caller *c, const char *id, region_
 
 int region_exists(struct store *st, const char *id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT 1 FROM region WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0, "SELECT 1 FROM region WHERE id = ?", "s", id);
 }
 
 int region_create(struct store *st, const struct caller *c, const char *id,

@@ -62,28 +62,12 @@ int role_get(struct store *st, const struct caller *c, const char *id, role_fn f
 
 int role_exists(struct store *st, const char *id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT 1 FROM role WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0, "SELECT 1 FROM role WHERE id = ?", "s", id);
 }
 
 int role_id_by_name(struct store *st, const char *name, char out[65])
 {
-	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT id FROM role WHERE name = ?", "s", name);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, 65, "%s", store_text(q, 0));
-	store_done(q);
-	return r;
+	return rows_first(st, out, 65, "SELECT id FROM role WHERE name = ?", "s", name);
 }
 
 int role_create(struct store *st, const struct caller *c, const char *name,

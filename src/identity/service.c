@@ -59,14 +59,7 @@ int service_get(struct store *st, const struct caller *c, const char *id, servic
 
 int service_exists(struct store *st, const char *id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT 1 FROM service WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	store_done(q);
-	return r;
+	return rows_first(st, NULL, 0, "SELECT 1 FROM service WHERE id = ?", "s", id);
 }
 
 int service_create(struct store *st, const struct caller *c, const char *type, const char *name,
@@ -141,15 +134,8 @@ json_t *catalog_load(struct store *st)
 int service_ensure(struct store *st, const char *type, const char *name, const char *description,
 		   char out[65])
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT id FROM service WHERE type = ?", "s", type);
+	int r = rows_first(st, out, 65, "SELECT id FROM service WHERE type = ?", "s", type);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, 65, "%s", store_text(q, 0));
-	store_done(q);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	id_new(out);

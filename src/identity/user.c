@@ -56,16 +56,7 @@ int user_list(struct store *st, const struct caller *c, const char *name, const 
 /* The domain of user id into out (65 bytes): 1, 0 when no such user, -errno. */
 static int user_domain(struct store *st, const char *id, char *out)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT domain_id FROM users WHERE id = ?", "s", id);
-
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, 65, "%s", store_text(q, 0));
-	store_done(q);
-	return r;
+	return rows_first(st, out, 65, "SELECT domain_id FROM users WHERE id = ?", "s", id);
 }
 
 /* The caller may do action to user id (loaded: its domain is the target's).
@@ -258,16 +249,9 @@ int user_login_load(struct store *st, const char *id, const char *name, const ch
 int user_ensure(struct store *st, const char *domain_id, const char *name, const char *hash,
 		const char *default_project_id, char out[65])
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q, "SELECT id FROM users WHERE domain_id = ? AND name = ?", "ss",
-			    domain_id, name);
+	int r = rows_first(st, out, 65, "SELECT id FROM users WHERE domain_id = ? AND name = ?",
+			   "ss", domain_id, name);
 
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		snprintf(out, 65, "%s", store_text(q, 0));
-	store_done(q);
 	if (r < 0)
 		return r;
 	if (r == 0) {
