@@ -43,6 +43,10 @@ int nova_reply_rows(struct http_request *req, struct http_response *res, const c
 int nova_reply_one(struct http_request *req, struct http_response *res, int status,
 		   const char *key, nova_render_fn render, const char *what, const char *id,
 		   const char *sql, const char *fmt, ...);
+/* The same for the first row of the open query q (done here). */
+int nova_reply_first(struct http_request *req, struct http_response *res, int status,
+		     const char *key, nova_render_fn render, const char *what, const char *id,
+		     struct store_stmt *q);
 
 /* Fill f with Nova's message; returns err (a -errno). */
 int nova_fail(struct nova_fault *f, int err, const char *fmt, ...)
@@ -136,6 +140,12 @@ int host_applied(struct store *st, const char *name, int64_t revision);
 /* 1 with the host's roles (comma list) in roles[256], 0 when it is not
  * registered, or -errno. */
 int host_roles(struct store *st, const char *host, char roles[256]);
+/* Open the query of the compute hosts with their usage (the columns
+ * os-services and os-hypervisors show), by name: all, or those named name,
+ * those of service_id, those whose service id or name is id (NULL: no
+ * such filter). */
+int host_query(struct store *st, const char *name, const char *service_id, const char *id,
+	       struct store_stmt **q);
 /* os-services update: enable or disable (status "enabled"/"disabled", NULL:
  * unchanged; reason kept only when disabled) the host of service_id, in
  * the caller's write transaction: 0, -ENOENT or -errno. */

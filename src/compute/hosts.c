@@ -114,8 +114,10 @@ int host_service_update(struct store *st, const char *service_id, const char *st
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
-/* --- os-services and os-hypervisors --- */
-
+/* Columns of host_query: 0 name, 1 service_id, 2 enabled, 3
+ * disabled_reason, 4 last_seen, 5 vcpus, 6 memory_mb, 7 disk_gb, 8
+ * hypervisor_type, 9 hypervisor_version, 10 local_ip, 11-13 vcpus,
+ * memory and disk allocated, 14 servers. */
 #define HOST_COLS                                                                                  \
 	"h.name, h.service_id, h.enabled, h.disabled_reason, h.last_seen, h.vcpus, h.memory_mb,"   \
 	" h.disk_gb, h.hypervisor_type, h.hypervisor_version, h.local_ip,"                        \
@@ -124,6 +126,39 @@ int host_service_update(struct store *st, const char *service_id, const char *st
 #define HOST_FROM                                                                                  \
 	" FROM host h LEFT JOIN allocation a ON a.host = h.name"                                   \
 	" WHERE h.roles LIKE '%compute%'"
+
+int host_query(struct store *st, const char *name, const char *service_id, const char *id,
+	       struct store_stmt **q)
+{
+	return store_query(st, q,
+			   "SELECT " HOST_COLS HOST_FROM " AND (?1 IS NULL OR h.name = ?1)"
+			   " AND (?2 IS NULL OR h.service_id = ?2)"
+			   " AND (?3 IS NULL OR h.service_id = ?3 OR h.name = ?3)"
+			   " GROUP BY h.name ORDER BY h.name",
+			   "sss", name, service_id, id);
+}
+
+/* --- os-services and os-hypervisors: the handlers --- */
+
+/* Reply with every host of host_query rendered (a list), or the first
+ * (one, 404 "what ID could not be found." when none). */
+static int reply_hosts(struct http_request *req, struct http_response *res, const char *key,
+		       nova_render_fn render, const char *what, const char *name,
+		       const char *service_id, const char *id)
+{
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = host_query(st, name, service_id, id, &q);
+	if (r < 0)
+		return http_error_errno(res, r, key);
+	if (!what)
+		return nova_reply_rows(req, res, key, render, q);
+	return nova_reply_first(req, res, 200, key, render, what, service_id ? service_id : id, q);
+}
 
 static json_t *render_service(const struct http_request *req, struct store_stmt *q)
 {
@@ -143,10 +178,8 @@ int h_service_list_nova(struct http_request *req, struct http_response *res)
 
 	if (binary && strcmp(binary, "nova-compute") != 0)
 		return http_reply(res, 200, json_pack("{s:[]}", "services"));
-	return nova_reply_list(req, res, "services", render_service,
-			       "SELECT " HOST_COLS HOST_FROM " AND (?1 IS NULL OR h.name = ?1)"
-			       " GROUP BY h.name ORDER BY h.name",
-			       "s", http_query(req, "host"));
+	return reply_hosts(req, res, "services", render_service, NULL, http_query(req, "host"),
+			   NULL, NULL);
 }
 
 int h_service_update_nova(struct http_request *req, struct http_response *res)
@@ -180,9 +213,7 @@ int h_service_update_nova(struct http_request *req, struct http_response *res)
 		r = http_error(res, 404, "Service %s could not be found.", id);
 	if (api_write_end(res, st, r, "service") < 0)
 		return -1;
-	return nova_reply_one(req, res, 200, "service", render_service, "Service", id,
-			      "SELECT " HOST_COLS HOST_FROM " AND h.service_id = ? GROUP BY h.name",
-			      "s", id);
+	return reply_hosts(req, res, "service", render_service, "Service", NULL, id, NULL);
 }
 
 static json_t *render_hypervisor_brief(const struct http_request *req, struct store_stmt *q)
@@ -220,24 +251,20 @@ static json_t *render_hypervisor(const struct http_request *req, struct store_st
 
 int h_hypervisor_list(struct http_request *req, struct http_response *res)
 {
-	return nova_reply_list(req, res, "hypervisors", render_hypervisor_brief,
-			       "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name ORDER BY h.name", "");
+	return reply_hosts(req, res, "hypervisors", render_hypervisor_brief, NULL, NULL, NULL,
+			   NULL);
 }
 
 int h_hypervisor_detail(struct http_request *req, struct http_response *res)
 {
-	return nova_reply_list(req, res, "hypervisors", render_hypervisor,
-			       "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name ORDER BY h.name", "");
+	return reply_hosts(req, res, "hypervisors", render_hypervisor, NULL, NULL, NULL, NULL);
 }
 
 int h_hypervisor_get(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "hypervisor_id");
 
-	return nova_reply_one(req, res, 200, "hypervisor", render_hypervisor, "Hypervisor", id,
-			      "SELECT " HOST_COLS HOST_FROM " AND (h.service_id = ?1 OR h.name = ?1)"
-			      " GROUP BY h.name",
-			      "s", id);
+	return reply_hosts(req, res, "hypervisor", render_hypervisor, "Hypervisor", NULL, NULL, id);
 }
 
 int h_hypervisor_stats(struct http_request *req, struct http_response *res)
@@ -249,7 +276,7 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, "SELECT " HOST_COLS HOST_FROM " GROUP BY h.name", "");
+	r = host_query(st, NULL, NULL, NULL, &q);
 	if (r < 0)
 		return http_error_errno(res, r, "hypervisors");
 	while ((r = store_next(q)) > 0) {
@@ -294,20 +321,19 @@ int h_availability_zones(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q,
-			"SELECT name, last_seen, enabled FROM host WHERE roles LIKE '%compute%'", "");
+	r = host_query(st, NULL, NULL, NULL, &q);
 	if (r < 0) {
 		json_decref(hosts);
 		return http_error_errno(res, r, "hosts");
 	}
 	while ((r = store_next(q)) > 0) {
-		bool alive = host_alive(req->b, store_int(q, 1)), enabled = store_bool(q, 2);
+		bool alive = host_alive(req->b, store_int(q, 4)), enabled = store_bool(q, 2);
 		up = up || (alive && enabled);
 		if (detail)
 			json_object_set_new(hosts, store_text(q, 0),
 					    json_pack("{s:{s:b,s:b,s:o}}", "nova-compute", "available",
 						      alive, "active", enabled, "updated_at",
-						      nova_time(store_int(q, 1))));
+						      nova_time(store_int(q, 4))));
 	}
 	store_done(q);
 	return http_reply(res, 200,
@@ -320,11 +346,8 @@ int h_availability_zones(struct http_request *req, struct http_response *res)
 int h_hypervisor_uptime(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "hypervisor_id");
-	int r = nova_reply_one(req, res, 200, "hypervisor", render_hypervisor_brief, "Hypervisor",
-			       id,
-			       "SELECT " HOST_COLS HOST_FROM " AND (h.service_id = ?1 OR h.name = ?1)"
-			       " GROUP BY h.name",
-			       "s", id);
+	int r = reply_hosts(req, res, "hypervisor", render_hypervisor_brief, "Hypervisor", NULL,
+			    NULL, id);
 
 	if (r == 0)
 		json_object_set_new(json_object_get(res->body, "hypervisor"), "uptime",

@@ -70,7 +70,6 @@ int nova_reply_one(struct http_request *req, struct http_response *res, int stat
 {
 	struct store *st = basalt_store(req->b);
 	struct store_stmt *q = NULL;
-	json_t *obj = NULL;
 	va_list ap;
 	int r;
 
@@ -81,7 +80,16 @@ int nova_reply_one(struct http_request *req, struct http_response *res, int stat
 	va_end(ap);
 	if (r < 0)
 		return http_error_errno(res, r, what);
-	r = store_next(q);
+	return nova_reply_first(req, res, status, key, render, what, id, q);
+}
+
+int nova_reply_first(struct http_request *req, struct http_response *res, int status,
+		     const char *key, nova_render_fn render, const char *what, const char *id,
+		     struct store_stmt *q)
+{
+	json_t *obj = NULL;
+	int r = store_next(q);
+
 	if (r > 0)
 		obj = render(req, q);
 	store_done(q);
