@@ -62,7 +62,7 @@ check "flavor create --id --private" json_has "d['id'] == 'cli-2' and d['os-flav
 	"$B" flavor create m1.cli2 --id cli-2 --vcpus 2 --ram 512 --private -f json
 check "flavor list shows it (table)" bash -c "'$B' flavor list | grep -q '| m1.cli *| 256 *| 1 *| 0 *| 1 *| True *|$'"
 check "flavor list hides private ones unless --all" bash -c "
-	! '$B' flavor list -f value -c Name | grep -qx m1.cli2 &&
+	out=\$('$B' flavor list -f value -c Name) && ! grep -qx m1.cli2 <<<\"\$out\" &&
 	'$B' flavor list --all -f value -c Name | grep -qx m1.cli2"
 check "flavor show by name" has_line 1 "$B" flavor show m1.cli -f value -c disk
 check "flavor set --property" bash -c "'$B' flavor set m1.cli --property hw:mem=large &&

@@ -84,7 +84,7 @@ check "the project's default group is found by name" bash -c "
 check "security group rule delete" bash -c "
 	id=\$('$B' security group rule list web -f value -c ID -c 'IP Protocol' | awk '\$2==\"icmp\"{print \$1}') &&
 	'$B' security group rule delete \"\$id\" &&
-	! '$B' security group rule list web -f value -c 'IP Protocol' | grep -q icmp"
+	out=\$('$B' security group rule list web -f value -c 'IP Protocol') && ! grep -q icmp <<<\"\$out\""
 
 check "router create with the external gateway, add subnet" bash -c "
 	'$B' router create r1 --external-gateway public >/dev/null &&

@@ -79,7 +79,8 @@ check "image set --property, --name, --tag, --min-disk" t_set
 
 t_unset() {
 	os image unset --property hw_disk_bus cli-img-2 || return 1
-	! os image show cli-img-2 -f json | grep -q hw_disk_bus
+	local j; j=$(os image show cli-img-2 -f json) || return 1
+	! grep -q hw_disk_bus <<<"$j" || { echo "$j"; return 1; }
 }
 check "image unset --property" t_unset
 
@@ -175,6 +176,6 @@ t_basalt_cli() {
 	script -qec "$BASALT image save basalt-img --file $WORK/basalt.tty" /dev/null >"$WORK/tty.txt" || return 1
 	grep -q "download \[##############################\] 100%" "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; return 1; }
 	"$BASALT" image delete basalt-img || return 1
-	! "$BASALT" image show "$id" >/dev/null 2>&1
+	refused 404 "No image with a name or ID of '$id'" "$BASALT" image show "$id"
 }
 check "basalt image create --file, list, show, save (with progress), delete" t_basalt_cli

@@ -122,7 +122,8 @@ t_metadata() {
 	local p; p=$(os server show vm1 -f value -c properties) || return 1
 	grep -q "'color': 'blue'" <<<"$p" && grep -q "'role': 'e2e'" <<<"$p" || { echo "$p"; return 1; }
 	os server unset --property color vm1 || return 1
-	! os server show vm1 -f value -c properties | grep -q color
+	p=$(os server show vm1 -f value -c properties) || return 1
+	! grep -q color <<<"$p" || { echo "$p"; return 1; }
 }
 check "server metadata: from create, set, unset" t_metadata
 

@@ -240,7 +240,8 @@ t_quota() {
 	case $msg in "Quota exceeded for instances"*) ;; *) echo "message: '$msg'"; return 1 ;; esac
 	echo "# $msg"
 	# Nothing was recorded for the refused create.
-	! openstack server list --all-projects -f value -c Name | grep -x sched-9 >/dev/null ||
+	local names; names=$(os server list --all-projects -f value -c Name) || return 1
+	! grep -x sched-9 <<<"$names" >/dev/null ||
 		{ echo "refused server listed"; return 1; }
 }
 check "instances quota below the count: create answers 403 'Quota exceeded for instances ...'" t_quota
