@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 8
+plan 13
 trap 'cleanup_controller' EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
@@ -107,3 +107,68 @@ t_groups() {
 	os security group delete cli-web
 }
 check "security group create, show, list, delete" t_groups
+
+# ---- two member users of two projects, as a hostile tenant would try ----
+# (issue 9: router hijack, anti-spoofing off on a shared network, gateway
+# options; the API cases in tests/api/cases/48-network-policy-holes.json
+# hold the same and more.)
+asA() { env OS_USERNAME=np-ua OS_PASSWORD=np-pw-a OS_PROJECT_NAME=np-a timeout 60 openstack "$@"; }
+asB() { env OS_USERNAME=np-ub OS_PASSWORD=np-pw-b OS_PROJECT_NAME=np-b timeout 60 openstack "$@"; }
+
+t_members() {
+	local p
+	for p in a b; do
+		os project create "np-$p" >/dev/null &&
+			os user create --password "np-pw-$p" "np-u$p" >/dev/null &&
+			os role add --project "np-$p" --user "np-u$p" member || return 1
+	done
+	# A's shared network (made for A by the admin), A's router; B's network
+	os network create --project np-a --share np-shared >/dev/null &&
+		os subnet create --project np-a --network np-shared --subnet-range 10.66.0.0/24 np-shared-sub >/dev/null &&
+		asA router create np-ra >/dev/null &&
+		asB network create np-bnet >/dev/null &&
+		asB subnet create --network np-bnet --subnet-range 10.67.0.0/24 --no-dhcp np-bsub >/dev/null
+}
+check "two member users: A's shared network and router, B's network" t_members
+
+t_hijack() {
+	local ra; ra=$(asA router show np-ra -f value -c id) || return 1
+	refused 409 "The following device_id $ra is not owned by your tenant or matches another tenants router\\." \
+		asB port create --network np-bnet --device-owner network:router_interface --device "$ra" \
+		--fixed-ip subnet=np-bsub,ip-address=10.67.0.1 hijack || return 1
+	expect_eq "ports naming A's router" "$(os port list --device-id "$ra" -f value -c ID)" ""
+}
+check "router hijack: B's port naming A's router as its interface is refused, no port made" t_hijack
+
+t_shared_security() {
+	local net; net=$(os network show np-shared -f value -c id) || return 1
+	refused 403 "\\(rule:create_port:port_security_enabled\\) is disallowed by policy" \
+		asB port create --network "$net" --disable-port-security b-nosec || return 1
+	refused 403 "\\(rule:create_port:device_owner\\) is disallowed by policy" \
+		asB port create --network "$net" --device-owner network:dhcp b-dhcp || return 1
+	# an ordinary port there is fine, with port security on
+	expect_eq port_security "$(asB port create --network "$net" b-ok -f value -c port_security_enabled)" True
+}
+check "anti-spoofing stays on for B on A's shared network (port security off, network:dhcp refused)" t_shared_security
+
+t_gateway_options() {
+	refused 403 "\\(rule:update_router:external_gateway_info:enable_snat\\) is disallowed by policy" \
+		asA router set --external-gateway cli-ext --disable-snat np-ra || return 1
+	refused 403 "\\(rule:update_router:external_gateway_info:external_fixed_ips\\) is disallowed by policy" \
+		asA router set --external-gateway cli-ext --fixed-ip ip-address=203.0.113.77 np-ra || return 1
+	# the gateway itself is the member's to set; SNAT is on
+	asA router set --external-gateway cli-ext np-ra || return 1
+	expect_eq enable_snat "$(asA router show np-ra -f json | jfield external_gateway_info | jfield enable_snat)" true
+}
+check "gateway options: enable_snat and external_fixed_ips are refused to a member" t_gateway_options
+
+t_member_normal() {
+	asA network create np-anet >/dev/null &&
+		asA subnet create --network np-anet --subnet-range 10.68.0.0/24 np-asub >/dev/null &&
+		asA router add subnet np-ra np-asub &&
+		asA port create --network np-anet --fixed-ip subnet=np-asub,ip-address=10.68.0.20 np-aport >/dev/null &&
+		asA router remove subnet np-ra np-asub &&
+		asA router unset --external-gateway np-ra &&
+		asA router delete np-ra
+}
+check "a member still does the normal things (network, subnet, interface, fixed address on its own network)" t_member_normal
