@@ -31,6 +31,9 @@
 # 3-4 minutes each on 2 CPUs). Its own lab (LAB_PREFIX=lacc-, a temporary
 # LAB_DIR) beside a developer's; bounded waits; the lab goes down whatever
 # happens. Prints TAP; the time of each size as a comment.
+# LAB_SHARED=1 (tests/run): the 3-node lab of LAB_PREFIX/LAB_DIR is up
+# already: only size 3, on that lab; instead of up and down, the checks
+# that it is up and that the demo project's resources are all deleted.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
@@ -41,15 +44,18 @@ for c in busybox ssh ssh-keygen openstack sqlite3; do
 	command -v $c >/dev/null || { echo "not ok - lab_acceptance needs $c (tools/deps --test)"; exit 1; }
 done
 SIZES=${LAB_SIZES:-3 2 1}
+[ "${LAB_SHARED:-}" = 1 ] && SIZES=3
 # The plan: 16 checks per size plus one fault check per node of that size.
 n=0; for s in $SIZES; do n=$((n + 16 + s)); done; plan $n
-export LAB_PREFIX=lacc- LAB_DIR BUILD
+[ "${LAB_SHARED:-}" = 1 ] ||
+	LAB_PREFIX=lacc- LAB_DIR=
+export LAB_PREFIX LAB_DIR BUILD
 P=$LAB_PREFIX
 NS_EXT=${P}external
 EXT_GW=203.0.113.1
 WORK=$(mktemp -d /tmp/basalt-labacc.XXXXXX)
 chmod 711 "$WORK" # the agents' dnsmasq (nobody) reaches its files in the lab
-LAB_DIR=$WORK/lab
+[ "${LAB_SHARED:-}" = 1 ] || LAB_DIR=$WORK/lab
 KEY=$WORK/key
 ssh-keygen -q -t ed25519 -N '' -C lacc@basalt-acceptance -f "$KEY"
 
@@ -62,7 +68,8 @@ not_ok() { TAPN=$((TAPN + 1)); echo "not ok $TAPN - $*"; }
 PINGER=
 cleanup() {
 	[ -n "$PINGER" ] && kill "$PINGER" 2>/dev/null
-	tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
+	[ "${LAB_SHARED:-}" = 1 ] ||
+		tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -173,12 +180,17 @@ run_size() {
 	echo "# --- lab of $N node(s): $nodes"
 
 	t_up() {
+		if [ "${LAB_SHARED:-}" = 1 ]; then
+			[ "$(cat "$LAB_DIR/nodes" 2>/dev/null)" = "$N" ] || { echo "no $N-node lab in $LAB_DIR"; return 1; }
+			tools/lab status
+			return
+		fi
 		timeout 300 tools/lab up --nodes "$N" >"$WORK/up-$N.log" 2>&1 || { tail -25 "$WORK/up-$N.log"; return 1; }
 	}
-	check "[$N] tools/lab up --nodes $N" t_up
+	check "[$N] tools/lab up --nodes $N${LAB_SHARED:+ (the shared lab)}" t_up
 	if [ ! -f "$LAB_DIR/admin-openrc" ]; then
 		not_ok "[$N] the lab is up (no admin-openrc: skipping this size)"
-		tools/lab down >/dev/null 2>&1
+		[ "${LAB_SHARED:-}" = 1 ] || tools/lab down >/dev/null 2>&1
 		return
 	fi
 
@@ -339,9 +351,10 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' busybox ping -i 0.2 -w 600 "${FIP:-203.0.113.250}" >"$WORK/ping-$N.log" 2>&1 &
 	PINGER=$!
 	services_up() {
+		local agents
 		aos compute service list -f value -c Host -c State | grep -x "$cnode up" >/dev/null &&
-			! aos network agent list -f value -c Host -c Alive | grep "^$nnode False" >/dev/null &&
-			aos network agent list -f value -c Host -c Alive | grep "^$nnode True" >/dev/null
+			agents=$(aos network agent list -f value -c Host -c Alive) &&
+			! grep "^$nnode False" <<<"$agents" >/dev/null && grep "^$nnode True" <<<"$agents" >/dev/null
 	}
 	t_fault() {
 		local node=$1 pid
@@ -399,7 +412,23 @@ os.execvp(sys.argv[1], sys.argv[1:])' busybox ping -i 0.2 -w 600 "${FIP:-203.0.1
 	local children=""
 	for v in $(lab_ids); do children+=" qdhcp-$v qrouter-$v"; done
 	t_down() { timeout 120 tools/lab down >"$WORK/down-$N.log" 2>&1 || { cat "$WORK/down-$N.log"; return 1; }; nothing_left $children; }
-	check "[$N] tools/lab down leaves no namespace, link, process, mount or file" t_down
+	# On the shared lab: delete what the demo project made (tests/lab/
+	# lab_down.sh takes the lab down at the end of the run and checks it).
+	t_release() {
+		local fip
+		dos server delete --wait vm1 vm2 || return 1
+		for fip in $(dos floating ip list -f value -c ID); do dos floating ip delete "$fip" || return 1; done
+		dos router remove subnet rtr1 sub1 && dos router unset --external-gateway rtr1 &&
+			dos router delete rtr1 && dos network delete net1 && dos keypair delete key1 || return 1
+		aos user delete demo && aos project delete demo || return 1
+		expect_eq "vm1, vm2 left" "$(aos server list --all-projects -f value -c Name | grep -cx 'vm[12]')" 0 &&
+			expect_eq "net1, rtr1 left" "$(aos network list -f value -c Name | grep -cx net1)$(aos router list -f value -c Name | grep -cx rtr1)" 00
+	}
+	if [ "${LAB_SHARED:-}" = 1 ]; then
+		check "[$N] the demo project's servers, floating IP, router, network, keypair, user and project are deleted" t_release
+	else
+		check "[$N] tools/lab down leaves no namespace, link, process, mount or file" t_down
+	fi
 	echo "# lab of $N node(s): $((SECONDS - t0)) s"
 }
 

@@ -4,7 +4,9 @@
 # the agents' dnsmasq and their qdhcp-/qrouter- namespaces exist), and
 # after an 'up' killed half-way. Checks namespaces, links, processes,
 # mounts and files. Runs its own lab (LAB_PREFIX, LAB_DIR) beside any
-# developer's lab.
+# developer's lab. LAB_SHARED=1 (tests/run, last of the whole-cloud
+# tiers): the lab the others shared is up; this test loads it, takes it
+# down (the one down of the run) and checks it.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
@@ -12,9 +14,14 @@ cd "$(dirname "$0")/../.." || exit 1
 
 [ "$(id -u)" = 0 ] || skip_tier "lab_down needs root (network namespaces)"
 plan 4
-export LAB_PREFIX=ld- LAB_DIR
-LAB_DIR=$(mktemp -d /tmp/basalt-labdown.XXXXXX)/lab
-chmod 711 "$(dirname "$LAB_DIR")" # the agents' dnsmasq (nobody) reaches its files
+if [ "${LAB_SHARED:-}" = 1 ]; then
+	: "${LAB_PREFIX?LAB_SHARED needs LAB_PREFIX}" "${LAB_DIR:?LAB_SHARED needs LAB_DIR}"
+else
+	LAB_PREFIX=ld- LAB_DIR=$(mktemp -d /tmp/basalt-labdown.XXXXXX)/lab
+	chmod 711 "$(dirname "$LAB_DIR")" # the agents' dnsmasq (nobody) reaches its files
+fi
+export LAB_PREFIX LAB_DIR
+P=$LAB_PREFIX
 export BUILD
 trap 'tools/lab down >/dev/null 2>&1; rm -rf "$(dirname "$LAB_DIR")"' EXIT
 
@@ -24,13 +31,13 @@ lab_os() { timeout 90 tools/lab exec controller openstack "$@"; }
 # nothing_left [NAMESPACES...]: no trace of the lab on the machine.
 nothing_left() {
 	local left="" ns
-	left+=$(ip netns list | awk '{print $1}' | grep '^ld-' | sed 's/^/namespace /')
+	left+=$(ip netns list | awk '{print $1}' | grep "^$P" | sed 's/^/namespace /')
 	for ns in "$@"; do [ -e "/run/netns/$ns" ] && left+=$'\n'"namespace $ns"; done
-	left+=$(ip -o link show | awk -F': ' '{print $2}' | grep '^ld-' | sed 's/^/link /')
-	left+=$(grep -E ' /run/netns/(ld-|qdhcp-|qrouter-)' /proc/self/mountinfo | awk '{print $5}' |
+	left+=$(ip -o link show | awk -F': ' '{print $2}' | grep "^$P" | sed 's/^/link /')
+	left+=$(grep -E " /run/netns/($P|qdhcp-|qrouter-)" /proc/self/mountinfo | awk '{print $5}' |
 		while read -r m; do
 			for ns in "$@"; do [ "$m" = "/run/netns/$ns" ] && echo "mount $m"; done
-			case $m in /run/netns/ld-*) echo "mount $m" ;; esac
+			case $m in "/run/netns/$P"*) echo "mount $m" ;; esac
 		done)
 	left+=$(pgrep -af -- "$LAB_DIR" | sed 's/^/process /')
 	[ -e "$LAB_DIR" ] && left+=$'\n'"file $LAB_DIR"
@@ -38,8 +45,15 @@ nothing_left() {
 	[ -z "$left" ] || { echo "left behind:"; echo "$left"; return 1; }
 }
 
-t_up() { timeout 300 tools/lab up --nodes 3 >"$LAB_DIR.up.log" 2>&1 || { tail -20 "$LAB_DIR.up.log"; return 1; }; }
-check "tools/lab up --nodes 3" t_up
+t_up() {
+	if [ "${LAB_SHARED:-}" = 1 ]; then
+		[ "$(cat "$LAB_DIR/nodes" 2>/dev/null)" = 3 ] || { echo "no 3-node lab in $LAB_DIR"; return 1; }
+		tools/lab status
+		return
+	fi
+	timeout 300 tools/lab up --nodes 3 >"$LAB_DIR.up.log" 2>&1 || { tail -20 "$LAB_DIR.up.log"; return 1; }
+}
+check "tools/lab up --nodes 3${LAB_SHARED:+ (the shared lab)}" t_up
 
 # Things the agents make, so down has them to remove (whatever of this
 # works; the check below is only about what is left afterwards).
@@ -82,7 +96,7 @@ t_half() {
 	sleep 1
 	kill -9 -- "-$up" 2>/dev/null
 	wait "$up" 2>/dev/null
-	[ -e /run/netns/ld-controller ] || { echo "the killed up made no namespace yet"; return 1; }
+	[ -e "/run/netns/${P}controller" ] || { echo "the killed up made no namespace yet"; return 1; }
 	timeout 120 tools/lab down || return 1
 	nothing_left
 }
