@@ -234,3 +234,43 @@ int ipam_allocate(struct store *st, const char *subnet_id, const char *network_i
 	free(pools);
 	return r;
 }
+
+static int address_row(struct store_stmt *q, json_t *out, void *ctx)
+{
+	(void)ctx;
+	return json_array_append_new(out, json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0),
+						    "ip_address", store_text(q, 1))) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+json_t *ipam_port_addresses(struct store *st, const char *port_id)
+{
+	return network_rows(st, address_row, NULL, NULL,
+			    "SELECT subnet_id, ip_address FROM ip_allocation WHERE port_id = ?"
+			    " ORDER BY revision, subnet_id, ip_address",
+			    "s", port_id);
+}
+
+json_t *ipam_subnet_addresses(struct store *st, const char *subnet_id, int *err)
+{
+	return network_ids(st, err, "SELECT ip_address FROM ip_allocation WHERE subnet_id = ?"
+			   " ORDER BY ip_address", "s", subnet_id);
+}
+
+int ipam_release(struct store *st, const char *port_id, const char *subnet_id, const char *ip)
+{
+	int r = store_exec(st,
+			   "DELETE FROM ip_allocation WHERE port_id = ?1 AND (?2 IS NULL OR subnet_id = ?2)"
+			   " AND (?3 IS NULL OR ip_address = ?3)",
+			   "sss", port_id, subnet_id, ip);
+
+	return r < 0 ? r : 0;
+}
+
+int ipam_release_subnet(struct store *st, const char *subnet_id)
+{
+	int r = store_exec(st, "DELETE FROM ip_allocation WHERE subnet_id = ?", "s", subnet_id);
+
+	return r < 0 ? r : 0;
+}

@@ -60,6 +60,18 @@ bool cidr4_overlap(const struct cidr4 *a, const struct cidr4 *b);
 int ipam_allocate(struct store *st, const char *subnet_id, const char *network_id,
 		  const char *port_id, const char *ip_or_null, char ip[16]);
 
+/* The addresses port_id holds, [{subnet_id, ip_address}] in the order
+ * they were handed out (a new array, NULL on error). */
+json_t *ipam_port_addresses(struct store *st, const char *port_id);
+/* The addresses handed out in subnet_id, strings (a new array, NULL on
+ * error with *err set). */
+json_t *ipam_subnet_addresses(struct store *st, const char *subnet_id, int *err);
+/* Give back port_id's addresses (only of subnet_id / only ip when not
+ * NULL). 0 or -errno. */
+int ipam_release(struct store *st, const char *port_id, const char *subnet_id, const char *ip);
+/* Give back every address of subnet_id (the subnet goes). */
+int ipam_release_subnet(struct store *st, const char *subnet_id);
+
 /* ---- fault.c: what a domain call refused, and its reply ---- */
 
 /* Domain functions (they take a const struct caller *) return -errno and,

@@ -45,19 +45,9 @@ static bool mac_valid(const char *s, char out[18])
 	return true;
 }
 
-static int fixed_ip_row(struct store_stmt *q, json_t *out, void *ctx)
-{
-	json_array_append_new(out, json_pack("{s:s,s:s}", "subnet_id", store_text(q, 0),
-					     "ip_address", store_text(q, 1)));
-	return 0;
-}
-
 json_t *port_fixed_ips(struct store *st, const char *port_id)
 {
-	return network_rows(st, fixed_ip_row, NULL, NULL,
-			    "SELECT subnet_id, ip_address FROM ip_allocation WHERE port_id = ?"
-			    " ORDER BY revision, subnet_id, ip_address",
-			    "s", port_id);
+	return ipam_port_addresses(st, port_id);
 }
 
 json_t *port_group_ids(struct store *st, const char *port_id)
@@ -165,9 +155,8 @@ int port_fixed_ips_replace(struct store *st, const struct port_row *p, const jso
 			keep |= ip && strcmp(ip, json_str(h, "ip_address")) == 0 &&
 				(!sub || strcmp(sub, json_str(h, "subnet_id")) == 0);
 		}
-		if (!keep && (r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ? AND subnet_id = ?"
-					     " AND ip_address = ?", "sss", p->id, json_str(h, "subnet_id"),
-					     json_str(h, "ip_address"))) < 0)
+		if (!keep && (r = ipam_release(st, p->id, json_str(h, "subnet_id"),
+					       json_str(h, "ip_address"))) < 0)
 			break;
 	}
 	add = json_array();
@@ -500,7 +489,7 @@ int port_delete(struct store *st, const char *port_id)
 	if (r >= 0)
 		r = secgroup_store_unbind_port(st, port_id);
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ?", "s", port_id);
+		r = ipam_release(st, port_id, NULL, NULL);
 	if (r >= 0)
 		r = port_store_delete(st, port_id);
 	return r < 0 ? r : 0;

@@ -283,7 +283,6 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 {
 	_cleanup_free_ char *owner = NULL;
 	_cleanup_json_ json_t *cidrs = NULL;
-	struct store_stmt *q;
 	size_t i;
 	json_t *sn;
 	bool shared;
@@ -310,18 +309,15 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 		return 0;
 	/* New pools must keep every address handed out (the gateway's
 	 * router port may sit outside them). */
-	r = store_query(st, &q, "SELECT ip_address FROM ip_allocation WHERE subnet_id = ?", "s", subnet_id);
-	if (r < 0)
+	json_decref(cidrs);
+	cidrs = ipam_subnet_addresses(st, subnet_id, &r);
+	if (!cidrs)
 		return http_error_errno(res, r, "subnet");
-	while ((r = store_next(q)) > 0) {
+	json_array_foreach(cidrs, i, sn) {
+		const char *ip = json_string_value(sn);
 		uint32_t a;
-		if (ip4_parse(store_text(q, 0), &a) == 0 && !in_pools(in->pools, a) &&
-		    strcmp(store_text(q, 0), in->gateway)) {
-			http_error(res, 409, "Unable to complete operation on subnet %s: the address %s in use is outside the new allocation pools.", subnet_id, store_text(q, 0));
-			store_done(q);
-			return -1;
-		}
+		if (ip4_parse(ip, &a) == 0 && !in_pools(in->pools, a) && strcmp(ip, in->gateway))
+			return http_error(res, 409, "Unable to complete operation on subnet %s: the address %s in use is outside the new allocation pools.", subnet_id, ip);
 	}
-	store_done(q);
-	return r < 0 ? http_error_errno(res, r, "subnet") : 0;
+	return 0;
 }

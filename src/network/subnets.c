@@ -87,8 +87,7 @@ static int dhcp_port_sync(struct store *st, const char *network_id, const char *
 	json_array_foreach(held, i, v) {
 		const char *sid = json_str(v, "subnet_id");
 		if (!in_list(dhcp_subnets, sid) &&
-		    (r = store_exec(st, "DELETE FROM ip_allocation WHERE port_id = ? AND subnet_id = ?",
-				    "ss", port_id, sid)) < 0)
+		    (r = ipam_release(st, port_id, sid, NULL)) < 0)
 			return r;
 	}
 	json_array_foreach(dhcp_subnets, i, v) {
@@ -250,7 +249,7 @@ int h_subnet_delete(struct http_request *req, struct http_response *res)
 		r = http_error(res, 409, "Unable to complete operation on subnet %s: One or more ports have an IP allocation from this subnet.", id);
 	/* The DHCP port gives its address back first, then the subnet goes. */
 	if (r >= 0)
-		r = store_exec(st, "DELETE FROM ip_allocation WHERE subnet_id = ?", "s", id);
+		r = ipam_release_subnet(st, id);
 	if (r >= 0)
 		r = subnet_store_delete(st, id);
 	if (r < 0 && res->status < 400)
