@@ -130,52 +130,40 @@ static int plan_item(struct nova_fault *f, struct nic_plan *p, const json_t *it)
 static int check_network(const struct caller *c, struct nova_fault *f, struct store *st,
 			 const struct nic_req *n)
 {
-	struct store_stmt *q;
-	char *owner = NULL;
-	bool shared = false, external = false;
-	int64_t subnets = 0;
-	int r = network_lookup(c, st, n->net_id, &owner, &shared);
+	struct network_row net;
+	bool shared, external;
+	size_t subnets = 0;
+	json_t *cidrs;
+	char device[256];
+	int r = network_get_row(c, st, n->net_id, &net);
 
 	if (r == -ENOENT)
 		return nova_fail(f, -EINVAL, "Network %s could not be found.", n->net_id);
 	if (r < 0)
 		return r;
-	r = store_query(st, &q,
-			"SELECT n.external, (SELECT COUNT(*) FROM subnet s WHERE s.network_id = n.id)"
-			" FROM network n WHERE n.id = ?",
-			"s", n->net_id);
-	if (r == 0) {
-		if ((r = store_next(q)) > 0) {
-			external = store_bool(q, 0);
-			subnets = store_int(q, 1);
-		}
-		store_done(q);
-	}
+	shared = net.shared;
+	external = net.external;
+	cidrs = subnet_store_cidrs(st, n->net_id, &r);
+	if (cidrs)
+		subnets = json_array_size(cidrs);
+	json_decref(cidrs);
 	/* An external network that is not shared: its project's or an
 	 * admin's (Neutron refuses others a port on it). */
 	if (r >= 0 && external && !shared &&
 	    !policy_allows(c, "os_compute_api:servers:create:attach_network",
-			   &(struct target){ .project_id = owner ? owner : "" }))
+			   &(struct target){ .project_id = net.project_id }))
 		r = nova_fail(f, -EPERM, "It is not allowed to create an interface on external network %s", n->net_id);
 	else if (r >= 0 && subnets == 0)
 		r = nova_fail(f, -EINVAL, "Network %s requires a subnet in order to boot instances on.", n->net_id);
-	free(owner);
 	if (r < 0 || !n->fixed_ip[0])
 		return r < 0 ? r : 0;
 	/* Nova asks Neutron for a port holding the address before it makes
 	 * anything, and names the instance that has it. */
-	r = store_query(st, &q,
-			"SELECT p.device_id FROM ip_allocation a JOIN port p ON p.id = a.port_id"
-			" WHERE a.network_id = ? AND a.ip_address = ?",
-			"ss", n->net_id, n->fixed_ip);
-	if (r < 0)
-		return r;
-	r = store_next(q);
-	if (r > 0)
-		r = nova_fail(f, -EINVAL, "Fixed IP address %s is already in use on instance %s.",
-			       n->fixed_ip, store_text(q, 0));
-	store_done(q);
-	return r < 0 ? r : 0;
+	r = port_store_device_holding(st, n->net_id, n->fixed_ip, device);
+	if (r == 0)
+		return nova_fail(f, -EINVAL, "Fixed IP address %s is already in use on instance %s.",
+				 n->fixed_ip, device);
+	return r == -ENOENT ? 0 : r;
 }
 
 /* An existing port must be the caller's, free, and have an address. */
@@ -183,31 +171,32 @@ static int check_port(const struct caller *c, struct nova_fault *f, struct store
 		      const struct nic_plan *p, size_t i)
 {
 	const struct nic_req *n = &p->nics[i];
-	struct store_stmt *q;
+	struct port_row port;
+	json_t *ips;
+	size_t held;
 	int r;
 
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(p->nics[j].port_id, n->port_id) == 0)
 			return nova_fail(f, -EEXIST, "Port %s is still in use.", n->port_id);
-	r = store_query(st, &q,
-			"SELECT project_id, device_id, device_owner,"
-			" (SELECT COUNT(*) FROM ip_allocation a WHERE a.port_id = p.id)"
-			" FROM port p WHERE id = ?",
-			"s", n->port_id);
+	r = port_store_get(st, n->port_id, &port);
+	if (r >= 0 && !policy_allows(c, "update_port",
+				     &(struct target){ .project_id = port.project_id }))
+		r = -ENOENT;
+	if (r == -ENOENT)
+		return nova_fail(f, -EINVAL, "Port id %s could not be found.", n->port_id);
 	if (r < 0)
 		return r;
-	r = store_next(q);
-	if (r > 0 && !policy_allows(c, "update_port",
-				   &(struct target){ .project_id = store_text(q, 0) }))
-		r = 0;
-	if (r == 0)
-		r = nova_fail(f, -EINVAL, "Port id %s could not be found.", n->port_id);
-	else if (r > 0 && (store_text(q, 1)[0] || store_text(q, 2)[0]))
-		r = nova_fail(f, -EEXIST, "Port %s is still in use.", n->port_id);
-	else if (r > 0 && store_int(q, 3) == 0)
-		r = nova_fail(f, -EINVAL, "Port %s requires a FixedIP in order to be used.", n->port_id);
-	store_done(q);
-	return r < 0 ? r : 0;
+	if (port.device_id[0] || port.device_owner[0])
+		return nova_fail(f, -EEXIST, "Port %s is still in use.", n->port_id);
+	ips = port_fixed_ips(st, n->port_id);
+	if (!ips)
+		return -EIO;
+	held = json_array_size(ips);
+	json_decref(ips);
+	if (held == 0)
+		return nova_fail(f, -EINVAL, "Port %s requires a FixedIP in order to be used.", n->port_id);
+	return 0;
 }
 
 /* "security_groups": [{"name": N}] names groups of the caller's project

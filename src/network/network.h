@@ -208,6 +208,10 @@ json_t *port_store_router_legs(struct store *st, const char *router_id, int *err
  * on subnet_id into router_id: 0, -ENOENT, or -errno. */
 int port_store_router_on_subnet(struct store *st, const char *gw_network_id,
 				const char *subnet_id, char router_id[65]);
+/* The device_id of the port holding ip on network_id into device_id:
+ * 0, -ENOENT (nobody holds it), or -errno. */
+int port_store_device_holding(struct store *st, const char *network_id, const char *ip,
+			      char device_id[256]);
 /* Every port, as rows "port id, its project, its network's project" in
  * the API's order: what network_lister reads for GET /ports. */
 extern const char port_store_list_sql[];

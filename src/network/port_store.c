@@ -270,3 +270,21 @@ int port_store_router_on_subnet(struct store *st, const char *gw_network_id,
 	store_done(q);
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
+
+int port_store_device_holding(struct store *st, const char *network_id, const char *ip,
+			      char device_id[256])
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT p.device_id FROM ip_allocation a JOIN port p ON p.id = a.port_id"
+			    " WHERE a.network_id = ? AND a.ip_address = ?",
+			    "ss", network_id, ip);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		copy(device_id, 256, store_text(q, 0));
+	store_done(q);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
