@@ -1,5 +1,13 @@
-/* identity.h - Keystone v3: the identity cache, token validation, the
- * request handlers (grouped by the file that defines them) and bootstrap. */
+/* identity.h - Keystone v3, grouped by the file that defines each part:
+ * the identity cache and token validation (cache.c; the API server calls
+ * identity_validate only through struct basalt.authenticate, which
+ * basalt_init installs); the resource layer, one module per table
+ * (domain.c, project.c, user.c, role.c, grant.c, region.c, service.c,
+ * endpoint.c: the only files with identity SQL, each checking the caller
+ * against the row it loaded) and login.c; the handlers (domains.c,
+ * projects.c, users.c, roles.c, assignments.c, catalog.c, auth.c:
+ * parse, call, render, and the one mapping of -errno to Keystone's
+ * answers); bootstrap. */
 #ifndef BASALT_IDENTITY_H
 #define BASALT_IDENTITY_H
 
