@@ -124,6 +124,20 @@ enum net_fault_kind {
 	NF_FIP_PORT_OWNER,	/* 400: port a has owner b */
 	NF_FIP_UNREACHABLE,	/* 404: network a not reachable from subnet b for port c */
 	NF_FIP_FIXED_TAKEN,	/* 409: floating IP a (b) holds port c's fixed IP d on e */
+	NF_SEG_VXLAN_PHYSNET,	/* 400: a physical network for vxlan */
+	NF_SEG_VNI_RANGE,	/* 400: VNI a out of range */
+	NF_SEG_VNI_TAKEN,	/* 409: VNI a in use */
+	NF_SEG_NONE_LEFT,	/* 503: no segment left */
+	NF_SEG_FLAT_NO_PHYSNET, /* 400 */
+	NF_SEG_FLAT_ID,		/* 400: a segmentation id for flat */
+	NF_SEG_FLAT_UNKNOWN,	/* 400: physical network a unknown (flat) */
+	NF_SEG_FLAT_TAKEN,	/* 409: physical network a in use (flat) */
+	NF_SEG_VLAN_NO_PHYSNET, /* 400 */
+	NF_SEG_VLAN_UNKNOWN,	/* 400: physical network a unknown (vlan) */
+	NF_SEG_VLAN_RANGE,	/* 400: VLAN a out of range on b */
+	NF_SEG_VLAN_TAKEN,	/* 409: VLAN a on b in use */
+	NF_SEG_TYPE,		/* 400: network type a unsupported */
+	NF_SEGMENT_IN_USE,	/* 409: segment key a in use */
 };
 
 struct net_fault {
@@ -376,6 +390,12 @@ extern const char network_store_list_sql[];
  * not external), -ENOENT when missing or invisible, or -errno. */
 int network_lookup(const struct caller *c, struct store *st, const char *network_id,
 		   char **project, bool *shared);
+/* Make network nn (its id and segment left to this call) in the caller's
+ * write transaction: the project's quota, a segment picked for seg (see
+ * segment_pick), the row; fills id. 0, or -EDQUOT (NF_QUOTA), -EEXIST
+ * (NF_SEGMENT_IN_USE, NF_SEG_*_TAKEN), -EINVAL, -ENOSPC (NF_SEG_*), -errno. */
+int network_make(struct basalt *b, struct store *st, const struct network_new *nn,
+		 struct segment *seg, char id[UUID_LEN + 1], struct net_fault *f);
 /* network_id as c may see it (get_network; c NULL: the service) into n:
  * 0, -ENOENT (missing or invisible), or -errno. */
 int network_get_row(const struct caller *c, struct store *st, const char *network_id,
@@ -460,15 +480,15 @@ int network_schedule(struct basalt *b, struct store *st, const char *host);
 
 /* ---- quotas.c ---- */
 
-/* 0 when project_id may have `adding` more of resource (see below),
- * -EDQUOT when not, or -errno. */
-int network_quota_allows(struct basalt *b, struct store *st, const char *project_id,
-			 const char *resource, int adding);
 /* 0 when project_id may have `adding` more of resource ("network",
  * "subnet", "port", "router", "floatingip", "security_group",
- * "security_group_rule"); else 409 OverQuota in res and -1. */
-int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
-			const char *resource, int adding, struct http_response *res);
+ * "security_group_rule"), -EDQUOT when not (NF_QUOTA), or -errno. */
+int network_quota_allows(struct basalt *b, struct store *st, const char *project_id,
+			 const char *resource, int adding);
+/* For handlers: network_quota_allows for one more, its refusal (409
+ * OverQuota) or error in res. 0 or -1. */
+int network_quota_reply(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, struct http_response *res);
 
 /* ---- list.c: the one way every collection is listed ---- */
 

@@ -48,6 +48,27 @@ int network_lookup(const struct caller *c, struct store *st, const char *network
 	return *project ? 0 : -ENOMEM;
 }
 
+int network_make(struct basalt *b, struct store *st, const struct network_new *nn,
+		 struct segment *seg, char id[UUID_LEN + 1], struct net_fault *f)
+{
+	struct network_new row = *nn;
+	int r = network_quota_allows(b, st, nn->project_id, "network", 1);
+
+	if (r == -EDQUOT)
+		return net_fault(f, r, NF_QUOTA, "network", NULL);
+	if (r >= 0)
+		r = segment_pick(b, st, seg, f);
+	if (r < 0)
+		return r;
+	uuid_new(id);
+	row.id = id;
+	row.seg = seg;
+	r = network_store_insert(st, &row);
+	if (r == -EEXIST)
+		return net_fault(f, r, NF_SEGMENT_IN_USE, seg->key, NULL);
+	return r;
+}
+
 /* The network id as c may see it (get_network); NULL when it cannot. */
 static json_t *network_get(const struct caller *c, struct store *st, const char *id)
 {
@@ -161,6 +182,7 @@ int h_network_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "network", net_fields,
 						      ARRAY_SIZE(net_fields), &n);
 	struct segment seg = { .id = -1 };
+	struct net_fault f = { 0 };
 	const json_t *segid;
 	const char *project = NULL;
 	char id[UUID_LEN + 1];
@@ -193,25 +215,19 @@ int h_network_create(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = network_quota_check(req->b, st, project, "network", 1, res);
-	if (r >= 0)
-		r = segment_pick(req->b, st, &seg, res);
-	if (r >= 0) {
-		uuid_new(id);
+	{
 		const struct network_new nn = {
-			.id = id,
 			.name = json_str(n, "name"),
 			.project_id = project,
 			.description = json_str(n, "description"),
 			.admin_state_up = !json_is_false(json_object_get(n, "admin_state_up")),
 			.shared = json_is_true(json_object_get(n, "shared")),
 			.external = json_is_true(json_object_get(n, "router:external")),
-			.seg = &seg,
 			.mtu = mtu,
 		};
-		r = network_store_insert(st, &nn);
-		if (r == -EEXIST)
-			r = http_error(res, 409, "Unable to create the network. The segment %s is in use.", seg.key);
+		r = network_make(req->b, st, &nn, &seg, id, &f);
+		if (r < 0)
+			network_fault_reply(res, r, &f, "network");
 	}
 	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
 	return network_write_reply(req, res, st, r, "network", 201, "network", out);

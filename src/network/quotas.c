@@ -86,14 +86,15 @@ int network_quota_allows(struct basalt *b, struct store *st, const char *project
 	return limit >= 0 && used + adding > limit ? -EDQUOT : 0;
 }
 
-int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
-			const char *resource, int adding, struct http_response *res)
+int network_quota_reply(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, struct http_response *res)
 {
-	int r = network_quota_allows(b, st, project_id, resource, adding);
+	struct net_fault f = { 0 };
+	int r = network_quota_allows(b, st, project_id, resource, 1);
 
 	if (r == -EDQUOT)
-		return http_error(res, 409, "Quota exceeded for resources: ['%s'].", resource);
-	return r < 0 ? http_error_errno(res, r, "quota") : 0;
+		net_fault(&f, r, NF_QUOTA, resource, NULL);
+	return r < 0 ? network_fault_reply(res, r, &f, "quota") : 0;
 }
 
 /* {"network": L, ...} (or with details {"network": {"limit","used","reserved"}}). */

@@ -358,7 +358,7 @@ int h_sgrule_create(struct http_request *req, struct http_response *res)
 	if (r >= 0 && dup[0])
 		r = http_error(res, 409, "Security group rule already exists. Rule id is %s.", dup);
 	if (r >= 0)
-		r = network_quota_check(req->b, st, project, "security_group_rule", 1, res);
+		r = network_quota_reply(req->b, st, project, "security_group_rule", res);
 	if (r >= 0)
 		r = sgrule_store_insert(st, gid, project, &w, id);
 	if (r >= 0)

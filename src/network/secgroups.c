@@ -235,7 +235,7 @@ int h_secgroup_create(struct http_request *req, struct http_response *res)
 		return -1;
 	r = secgroup_default(st, project, def);
 	if (r >= 0)
-		r = network_quota_check(req->b, st, project, "security_group", 1, res);
+		r = network_quota_reply(req->b, st, project, "security_group", res);
 	if (r >= 0)
 		r = secgroup_store_insert(st, project, name, desc,
 					  !json_is_false(json_object_get(sg, "stateful")), false, id);

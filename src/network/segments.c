@@ -95,61 +95,70 @@ static bool vlan_in_range(const char *list, const char *physnet, int64_t id)
 	return !ranged;
 }
 
-int segment_pick(struct basalt *b, struct store *st, struct segment *seg, struct http_response *res)
+/* f for kind about a number n (and b). */
+static int fault_n(struct net_fault *f, int r, enum net_fault_kind kind, int64_t n, const char *b)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)n);
+	return net_fault(f, r, kind, num, b);
+}
+
+int segment_pick(struct basalt *b, struct store *st, struct segment *seg, struct net_fault *f)
 {
 	int r;
 
 	if (strcmp(seg->type, "vxlan") == 0) {
 		if (seg->physnet[0])
-			return http_error(res, 400, "Invalid input for operation: provider:physical_network specified for vxlan network.");
+			return net_fault(f, -EINVAL, NF_SEG_VXLAN_PHYSNET, NULL, NULL);
 		if (seg->id >= 0) {
 			if (seg->id < 1 || seg->id > 16777215)
-				return http_error(res, 400, "Invalid input for operation: provider:segmentation_id %lld out of range (1 through 16777215).", (long long)seg->id);
+				return fault_n(f, -EINVAL, NF_SEG_VNI_RANGE, seg->id, NULL);
 			snprintf(seg->key, sizeof(seg->key), "vxlan:%lld", (long long)seg->id);
 			r = key_taken(st, seg->key);
 			if (r > 0)
-				return http_error(res, 409, "Unable to create the network. The tunnel ID %lld is in use.", (long long)seg->id);
-			return r < 0 ? http_error_errno(res, r, "network") : 0;
+				return fault_n(f, -EEXIST, NF_SEG_VNI_TAKEN, seg->id, NULL);
+			return r < 0 ? r : 0;
 		}
 		r = lowest_free(st, b->cfg.vni_ranges, NULL, "vxlan:", &seg->id, seg->key);
 		if (r == -ENOSPC)
-			return http_error(res, 503, "Unable to create the network. No tenant network is available for allocation.");
-		return r < 0 ? http_error_errno(res, r, "network") : 0;
+			return net_fault(f, r, NF_SEG_NONE_LEFT, NULL, NULL);
+		return r < 0 ? r : 0;
 	}
 	if (strcmp(seg->type, "flat") == 0) {
 		if (!seg->physnet[0])
-			return http_error(res, 400, "Invalid input for operation: physical_network required for flat provider network.");
+			return net_fault(f, -EINVAL, NF_SEG_FLAT_NO_PHYSNET, NULL, NULL);
 		if (seg->id >= 0)
-			return http_error(res, 400, "Invalid input for operation: segmentation_id specified for flat provider network.");
+			return net_fault(f, -EINVAL, NF_SEG_FLAT_ID, NULL, NULL);
 		if (!physnet_listed(b->cfg.flat_networks, seg->physnet, true))
-			return http_error(res, 400, "Invalid input for operation: physical_network '%s' unknown for flat provider network.", seg->physnet);
+			return net_fault(f, -EINVAL, NF_SEG_FLAT_UNKNOWN, seg->physnet, NULL);
 		snprintf(seg->key, sizeof(seg->key), "flat:%s", seg->physnet);
 		r = key_taken(st, seg->key);
 		if (r > 0)
-			return http_error(res, 409, "Unable to create the flat network. Physical network %s is in use.", seg->physnet);
-		return r < 0 ? http_error_errno(res, r, "network") : 0;
+			return net_fault(f, -EEXIST, NF_SEG_FLAT_TAKEN, seg->physnet, NULL);
+		return r < 0 ? r : 0;
 	}
 	if (strcmp(seg->type, "vlan") == 0) {
 		if (!seg->physnet[0])
-			return http_error(res, 400, "Invalid input for operation: physical_network required for vlan provider network.");
+			return net_fault(f, -EINVAL, NF_SEG_VLAN_NO_PHYSNET, NULL, NULL);
 		if (!physnet_listed(b->cfg.network_vlan_ranges, seg->physnet, false))
-			return http_error(res, 400, "Invalid input for operation: physical_network '%s' unknown for VLAN provider network.", seg->physnet);
+			return net_fault(f, -EINVAL, NF_SEG_VLAN_UNKNOWN, seg->physnet, NULL);
 		if (seg->id < 0) {
 			char prefix[80];
 			snprintf(prefix, sizeof(prefix), "vlan:%s:", seg->physnet);
 			r = lowest_free(st, b->cfg.network_vlan_ranges, seg->physnet, prefix, &seg->id, seg->key);
 			if (r == -ENOSPC)
-				return http_error(res, 503, "Unable to create the network. No tenant network is available for allocation.");
-			return r < 0 ? http_error_errno(res, r, "network") : 0;
+				return net_fault(f, r, NF_SEG_NONE_LEFT, NULL, NULL);
+			return r < 0 ? r : 0;
 		}
 		if (seg->id < 1 || seg->id > 4094 ||
 		    !vlan_in_range(b->cfg.network_vlan_ranges, seg->physnet, seg->id))
-			return http_error(res, 400, "Invalid input for operation: segmentation_id %lld out of range for physical network %s.", (long long)seg->id, seg->physnet);
+			return fault_n(f, -EINVAL, NF_SEG_VLAN_RANGE, seg->id, seg->physnet);
 		snprintf(seg->key, sizeof(seg->key), "vlan:%s:%lld", seg->physnet, (long long)seg->id);
 		r = key_taken(st, seg->key);
 		if (r > 0)
-			return http_error(res, 409, "Unable to create the network. The VLAN %lld on physical network %s is in use.", (long long)seg->id, seg->physnet);
-		return r < 0 ? http_error_errno(res, r, "network") : 0;
+			return fault_n(f, -EEXIST, NF_SEG_VLAN_TAKEN, seg->id, seg->physnet);
+		return r < 0 ? r : 0;
 	}
-	return http_error(res, 400, "Invalid input for operation: network_type value '%s' not supported.", seg->type);
+	return net_fault(f, -EINVAL, NF_SEG_TYPE, seg->type, NULL);
 }

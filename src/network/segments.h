@@ -6,7 +6,7 @@
 
 struct basalt;
 struct store;
-struct http_response;
+struct net_fault;
 
 #define SEGMENT_KEY_LEN 128
 
@@ -19,8 +19,9 @@ struct segment {
 
 /* segments.c */
 /* Validate seg against the [network] options and pick a free id when none
- * was asked, in the caller's write transaction. Errors (400 bad segment,
- * 409 in use, 503 none left) go to res; returns 0 or -1. */
-int segment_pick(struct basalt *b, struct store *st, struct segment *seg, struct http_response *res);
+ * was asked, in the caller's write transaction. 0, or -EINVAL (a bad
+ * segment), -EEXIST (in use), -ENOSPC (none left) with f (NF_SEG_*), or
+ * -errno. */
+int segment_pick(struct basalt *b, struct store *st, struct segment *seg, struct net_fault *f);
 
 #endif

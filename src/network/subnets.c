@@ -179,7 +179,7 @@ int h_subnet_create(struct http_request *req, struct http_response *res)
 	}
 	r = subnet_input_check(&req->caller, st, res, &in, NULL);
 	if (r >= 0)
-		r = network_quota_check(req->b, st, in.project_id, "subnet", 1, res);
+		r = network_quota_reply(req->b, st, in.project_id, "subnet", res);
 	if (r >= 0) {
 		uuid_new(id);
 		if ((r = subnet_store_insert(st, &in, id)) < 0)
