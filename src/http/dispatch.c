@@ -400,6 +400,31 @@ static void render_error(struct http_request *req, struct http_response *res)
 	res->body = error_body(req, res);
 }
 
+/* The route-level refusal, in the words of the service the path names:
+ * oslo.policy's PolicyNotAuthorized as each project words it. */
+static void policy_refused(struct http_request *req, struct http_response *res,
+			   const char *action)
+{
+	switch (service_of(req->path)) {
+	case SVC_COMPUTE:
+		http_error(res, 403, "Policy doesn't allow %s to be performed.", action);
+		break;
+	case SVC_NETWORK:
+		http_error(res, 403, "(rule:%s) is disallowed by policy", action);
+		break;
+	case SVC_IMAGE:
+		http_error(res, 403, "You are not authorized to complete %s action.", action);
+		break;
+	case SVC_PLACEMENT:
+		http_error(res, 403, "Policy does not allow %s to be performed.", action);
+		break;
+	default: /* Keystone's words (and the metadata proxy's) */
+		http_error(res, 403,
+			   "You are not authorized to perform the requested action: %s.", action);
+		break;
+	}
+}
+
 const struct route *http_prepare(struct http_request *req, struct http_response *res)
 {
 	const struct policy_rule *rule;
@@ -428,8 +453,7 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 		goto fail;
 	rule = policy_rule(rt->rule);
 	if (!rule) { /* policy_selftest refuses to start with such a route */
-		http_error(res, 403, "You are not authorized to perform the requested action: %s.",
-			   rt->rule);
+		policy_refused(req, res, rt->rule);
 		goto fail;
 	}
 	if (!(rule->allow & P_PUBLIC)) {
@@ -443,9 +467,7 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 		caller_from_token(&req->caller, &req->tok);
 		struct target t = path_target(req);
 		if (!policy_allows(&req->caller, rt->rule, &t)) {
-			http_error(res, 403,
-				   "You are not authorized to perform the requested action: %s.",
-				   rt->rule);
+			policy_refused(req, res, rt->rule);
 			goto fail;
 		}
 	}
