@@ -32,7 +32,7 @@ struct learned_dump {
 	int r;
 };
 
-/* The bridge's own (NTF_MASTER) learned entries on our port. */
+/* The bridge's learned entries on our port. */
 static int on_entry(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
@@ -44,9 +44,12 @@ static int on_entry(struct nl_msg *msg, void *arg)
 	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(*ndm), tb, NDA_MAX, NULL) < 0)
 		return NL_SKIP;
 	ndm = nlmsg_data(h);
+	/* The bridge's entries name it (NDA_MASTER); the port's own (NTF_SELF,
+	 * the vxlan driver's table) do not. */
 	if (ndm->ndm_family != AF_BRIDGE || ndm->ndm_ifindex != d->ifindex ||
-	    !(ndm->ndm_flags & NTF_MASTER) || (ndm->ndm_state & (NUD_PERMANENT | NUD_NOARP)) ||
-	    !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6)
+	    (ndm->ndm_flags & NTF_SELF) || !(tb[NDA_MASTER] || (ndm->ndm_flags & NTF_MASTER)) ||
+	    (ndm->ndm_state & (NUD_PERMANENT | NUD_NOARP)) || !tb[NDA_LLADDR] ||
+	    nla_len(tb[NDA_LLADDR]) != 6)
 		return NL_SKIP;
 	grown = realloc(d->v, (d->n + 1) * sizeof(*d->v));
 	if (!grown) {

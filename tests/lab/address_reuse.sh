@@ -93,8 +93,9 @@ check "a tenant network whose DHCP runs on the network node" t_net
 
 # port_of SERVER: "MAC IP" of its port.
 port_of() {
-	aos port list --server "$1" -f value -c 'MAC Address' -c 'Fixed IP Addresses' |
-		sed -E "s/^([0-9a-f:]+) .*ip_address='([0-9.]+)'.*/\1 \2/"
+	local line
+	line=$(aos port list --server "$1" -f value -c 'MAC Address' -c 'Fixed IP Addresses') || return 1
+	echo "$(grep -oE '^[0-9a-f:]{17}' <<<"$line") $(grep -oE '[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+' <<<"$line" | head -1)"
 }
 
 ADDR="" MAC=""
