@@ -79,6 +79,12 @@ static const struct {
 	[NF_SEG_VLAN_TAKEN] = { 409, "Unable to create the network. The VLAN %1$s on physical network %2$s is in use." },
 	[NF_SEG_TYPE] = { 400, "Invalid input for operation: network_type value '%1$s' not supported." },
 	[NF_SEGMENT_IN_USE] = { 409, "Unable to create the network. The segment %1$s is in use." },
+	[NF_PROJECT_MISMATCH] = { 400, "Invalid input: tenant_id and project_id differ." },
+	[NF_NET_PORT_SECURITY] = { 400, "Invalid input for operation: port_security_enabled false is not supported on networks." },
+	[NF_SEGID_INVALID] = { 400, "Invalid input for provider:segmentation_id. Reason: %1$s." },
+	[NF_MTU_INVALID] = { 400, "Invalid input for mtu. Reason: 'mtu' must be an integer of at least 68." },
+	[NF_MTU_TOO_BIG] = { 400, "Invalid input for operation: Requested MTU is too big, maximum is %1$s." },
+	[NF_NETWORK_IN_USE] = { 409, "Unable to complete operation on network %1$s. There are one or more ports still in use on the network." },
 	[NF_FIP_FIXED_TAKEN] = { 409, "Cannot associate floating IP %1$s (%2$s) with port %3$s using fixed IP %4$s, as that fixed IP already has a floating IP on external network %5$s." },
 };
 

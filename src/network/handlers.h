@@ -14,7 +14,7 @@ int h_net_version(struct http_request *req, struct http_response *res);
 int h_net_extension_list(struct http_request *req, struct http_response *res);
 int h_net_extension_get(struct http_request *req, struct http_response *res);
 
-/* networks.c */
+/* network_api.c */
 int h_network_list(struct http_request *req, struct http_response *res);
 int h_network_get(struct http_request *req, struct http_response *res);
 int h_network_create(struct http_request *req, struct http_response *res);

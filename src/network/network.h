@@ -138,6 +138,12 @@ enum net_fault_kind {
 	NF_SEG_VLAN_TAKEN,	/* 409: VLAN a on b in use */
 	NF_SEG_TYPE,		/* 400: network type a unsupported */
 	NF_SEGMENT_IN_USE,	/* 409: segment key a in use */
+	NF_PROJECT_MISMATCH,	/* 400: tenant_id and project_id differ */
+	NF_NET_PORT_SECURITY,	/* 400: port security off asked of a network */
+	NF_SEGID_INVALID,	/* 400: provider:segmentation_id, reason a */
+	NF_MTU_INVALID,		/* 400: the MTU is no integer of at least 68 */
+	NF_MTU_TOO_BIG,		/* 400: the MTU is above the largest, a */
+	NF_NETWORK_IN_USE,	/* 409: network a still has ports in use */
 };
 
 struct net_fault {
@@ -400,6 +406,44 @@ int network_make(struct basalt *b, struct store *st, const struct network_new *n
  * 0, -ENOENT (missing or invisible), or -errno. */
 int network_get_row(const struct caller *c, struct store *st, const char *network_id,
 		    struct network_row *n);
+/* Network id as c may see it (get_network), rendered (a new reference);
+ * NULL when missing, invisible or on error. */
+json_t *network_render(const struct caller *c, struct store *st, const char *id);
+
+/* The admin-only attributes a create or update may name (Neutron's
+ * ACTION_network:ATTR rules). */
+enum network_attr { NA_SHARED, NA_EXTERNAL, NA_TYPE, NA_PHYSNET, NA_SEGID, NA_COUNT };
+extern const char *const network_attr_names[NA_COUNT]; /* their keys */
+/* A network create as the request asks it. */
+struct network_spec {
+	const char *name, *description;
+	const char *tenant_id, *project_id; /* both NULL: the caller's project */
+	bool admin_state_up, shared, external;
+	bool port_security_off;	       /* port_security_enabled false asked */
+	const char *network_type, *physnet; /* NULL: vxlan, none */
+	const json_t *segmentation_id, *mtu; /* NULL or null: picked, the largest */
+	bool named[NA_COUNT];
+};
+/* A network update: ch's members (its mtu is set from mtu here). */
+struct network_update {
+	struct network_change ch;
+	const json_t *mtu; /* NULL: kept; null: the largest */
+	bool port_security_off;
+	bool named[NA_COUNT];
+};
+/* Create, update, delete (with its DHCP port and subnets) a network in
+ * the caller's write transaction, as c may (create_network, the
+ * ACTION_network:ATTR rules, update_network, delete_network against the
+ * network's project). 0, or -EPERM (NF_POLICY), -ENOENT
+ * (NF_NETWORK_NOT_FOUND), -EINVAL (NF_PROJECT_MISMATCH,
+ * NF_NET_PORT_SECURITY, NF_SEGID_INVALID, NF_MTU_*), -EBUSY
+ * (NF_NETWORK_IN_USE), network_make's, or -errno. */
+int network_create(struct basalt *b, const struct caller *c, struct store *st,
+		   const struct network_spec *s, char id[UUID_LEN + 1], struct net_fault *f);
+int network_update(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		   const struct network_update *u, struct net_fault *f);
+int network_remove(const struct caller *c, struct store *st, const char *id,
+		   struct net_fault *f);
 
 /* ---- subnet_store.c: the subnet table, and only it ---- */
 

@@ -1,16 +1,16 @@
-/* networks.c - /network/v2.0/networks: tenant (vxlan) and provider
- * (flat, vlan) networks, shared and external ones. */
+/* networks.c - networks as Neutron makes them: tenant (vxlan) and provider
+ * (flat, vlan) networks, shared and external ones; create, update and
+ * delete with Neutron's policy checked against the network's real project.
+ * The table is network_store.c's, the HTTP side network_api.c's. Every
+ * call works in the caller's write transaction and returns 0 or -errno
+ * with a net_fault. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basalt.h"
-#include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "http/api.h"
-#include "http/http.h"
-#include "network/handlers.h"
 #include "network/network.h"
 #include "network/segments.h"
 #include "policy/policy.h"
@@ -69,8 +69,7 @@ int network_make(struct basalt *b, struct store *st, const struct network_new *n
 	return r;
 }
 
-/* The network id as c may see it (get_network); NULL when it cannot. */
-static json_t *network_get(const struct caller *c, struct store *st, const char *id)
+json_t *network_render(const struct caller *c, struct store *st, const char *id)
 {
 	struct network_row n;
 	json_t *out = NULL;
@@ -83,250 +82,163 @@ static json_t *network_get(const struct caller *c, struct store *st, const char 
 	return out;
 }
 
-int h_network_list(struct http_request *req, struct http_response *res)
-{
-	static const struct network_lister l = { "networks", "network", "get_network",
-						 network_store_target, network_store_render_row };
-
-	return network_list_sql(req, res, &l, network_store_list_sql, "");
-}
-
-int h_network_get(struct http_request *req, struct http_response *res)
-{
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "network_id");
-	json_t *n;
-
-	if (!st || store_begin_read(st) < 0)
-		return http_error_errno(res, -EIO, "store");
-	n = network_get(&req->caller, st, id);
-	store_rollback(st);
-	if (!n)
-		return http_error(res, 404, "Network %s could not be found.", id);
-	return network_show_reply(req, res, 200, "network", n);
-}
-
-static const struct jfield net_fields[] = {
-	{ "name", J_STRING_NULL, false, 255 },
-	{ "description", J_STRING_NULL, false, 255 },
-	{ "admin_state_up", J_BOOL, false, 0 },
-	{ "shared", J_BOOL, false, 0 },
-	{ "router:external", J_BOOL, false, 0 },
-	{ "provider:network_type", J_STRING, false, 16 },
-	{ "provider:physical_network", J_STRING_NULL, false, 63 },
-	{ "provider:segmentation_id", J_ANY, false, 0 },
-	{ "mtu", J_ANY, false, 0 },
-	{ "port_security_enabled", J_BOOL, false, 0 },
-	{ "tenant_id", J_STRING, false, 64 },
-	{ "project_id", J_STRING, false, 64 },
-	{ "availability_zone_hints", J_ARRAY, false, 0 },
-	{ "is_default", J_BOOL, false, 0 },
-	{ "dns_domain", J_STRING_NULL, false, 255 },
+const char *const network_attr_names[NA_COUNT] = {
+	[NA_SHARED] = "shared",
+	[NA_EXTERNAL] = "router:external",
+	[NA_TYPE] = "provider:network_type",
+	[NA_PHYSNET] = "provider:physical_network",
+	[NA_SEGID] = "provider:segmentation_id",
 };
 
 /* Attributes only admins may set (Neutron's default policy: the rules
- * ACTION_network:ATTR). A value equal to the default (shared false) is
- * not "set", as Neutron's _is_attribute_explicitly_set. */
-static int attr_policy(const struct caller *c, struct http_response *res, const json_t *n,
-		       const char *action)
+ * ACTION_network:ATTR). A value equal to the default (shared false on
+ * create) is not "set", as Neutron's _is_attribute_explicitly_set. */
+static int attr_policy(const struct caller *c, const bool named[NA_COUNT], bool shared,
+		       const char *action, struct net_fault *f)
 {
-	static const char *const attrs[] = { "shared", "router:external", "provider:network_type",
-					     "provider:physical_network", "provider:segmentation_id" };
 	char rule[96];
 
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-		const json_t *v = json_object_get(n, attrs[i]);
-		if (!v || (strcmp(action, "create") == 0 && i == 0 && json_is_false(v)))
+	for (size_t i = 0; i < NA_COUNT; i++) {
+		if (!named[i] || (strcmp(action, "create") == 0 && i == NA_SHARED && !shared))
 			continue;
-		snprintf(rule, sizeof(rule), "%s_network:%s", action, attrs[i]);
+		snprintf(rule, sizeof(rule), "%s_network:%s", action, network_attr_names[i]);
 		if (!policy_allows(c, rule, NULL))
-			return http_error(res, 403, "(rule:%s) is disallowed by policy", rule);
+			return net_fault(f, -EPERM, NF_POLICY, rule, NULL);
 	}
 	return 0;
 }
 
-static int mtu_check(const struct http_request *req, struct http_response *res, const json_t *v,
-		     int max, int64_t *mtu)
+/* An MTU asked (NULL or null: the largest, max). */
+static int mtu_check(const json_t *v, int max, int64_t *mtu, struct net_fault *f)
 {
-	(void)req;
+	char n[24];
+
 	if (!v || json_is_null(v)) {
 		*mtu = max;
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 68)
-		return http_error(res, 400, "Invalid input for mtu. Reason: '%s' must be an integer of at least 68.", "mtu");
-	if (json_integer_value(v) > max)
-		return http_error(res, 400, "Invalid input for operation: Requested MTU is too big, maximum is %d.", max);
+		return net_fault(f, -EINVAL, NF_MTU_INVALID, "mtu", NULL);
+	if (json_integer_value(v) > max) {
+		snprintf(n, sizeof(n), "%d", max);
+		return net_fault(f, -EINVAL, NF_MTU_TOO_BIG, n, NULL);
+	}
 	*mtu = json_integer_value(v);
 	return 0;
 }
 
 /* The owner a create names: the caller's project, or any the create rule
  * allows (admins). */
-static int owner_of(const struct caller *c, struct http_response *res, const json_t *o,
-		    const char **project)
+static int owner_of(const struct caller *c, const struct network_spec *s, const char **project,
+		    struct net_fault *f)
 {
-	const char *t = json_str(o, "tenant_id"), *p = json_str(o, "project_id");
+	const char *t = s->tenant_id, *p = s->project_id;
 
 	if (t && p && strcmp(t, p))
-		return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
+		return net_fault(f, -EINVAL, NF_PROJECT_MISMATCH, NULL, NULL);
 	*project = p ? p : t ? t : network_caller_project(c);
 	if (!policy_allows(c, "create_network", &(struct target){ .project_id = *project }))
-		return http_error(res, 403, "(rule:create_network) is disallowed by policy");
+		return net_fault(f, -EPERM, NF_POLICY, "create_network", NULL);
 	return 0;
 }
 
-int h_network_create(struct http_request *req, struct http_response *res)
+int network_create(struct basalt *b, const struct caller *c, struct store *st,
+		   const struct network_spec *s, char id[UUID_LEN + 1], struct net_fault *f)
 {
-	json_t *n;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "network", net_fields,
-						      ARRAY_SIZE(net_fields), &n);
 	struct segment seg = { .id = -1 };
-	struct net_fault f = { 0 };
-	const json_t *segid;
 	const char *project = NULL;
-	char id[UUID_LEN + 1];
 	int64_t mtu;
-	struct store *st;
-	json_t *out;
 	int r, max;
 
-	if (!body)
-		return -1;
-	if (attr_policy(&req->caller, res, n, "create") < 0 || owner_of(&req->caller, res, n, &project) < 0)
-		return -1;
-	if (json_is_false(json_object_get(n, "port_security_enabled")))
-		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
-	snprintf(seg.type, sizeof(seg.type), "%s",
-		 json_str(n, "provider:network_type") ? json_str(n, "provider:network_type") : "vxlan");
-	snprintf(seg.physnet, sizeof(seg.physnet), "%s",
-		 json_str(n, "provider:physical_network") ? json_str(n, "provider:physical_network") : "");
-	segid = json_object_get(n, "provider:segmentation_id");
-	if (segid && !json_is_null(segid)) {
-		if (!json_is_integer(segid))
-			return http_error(res, 400, "Invalid input for provider:segmentation_id. Reason: not an integer.");
-		seg.id = json_integer_value(segid);
+	if ((r = attr_policy(c, s->named, s->shared, "create", f)) < 0 ||
+	    (r = owner_of(c, s, &project, f)) < 0)
+		return r;
+	if (s->port_security_off)
+		return net_fault(f, -EINVAL, NF_NET_PORT_SECURITY, NULL, NULL);
+	snprintf(seg.type, sizeof(seg.type), "%s", s->network_type ? s->network_type : "vxlan");
+	snprintf(seg.physnet, sizeof(seg.physnet), "%s", s->physnet ? s->physnet : "");
+	if (s->segmentation_id && !json_is_null(s->segmentation_id)) {
+		if (!json_is_integer(s->segmentation_id))
+			return net_fault(f, -EINVAL, NF_SEGID_INVALID, "not an integer", NULL);
+		seg.id = json_integer_value(s->segmentation_id);
 		if (seg.id < 0)
-			return http_error(res, 400, "Invalid input for provider:segmentation_id. Reason: negative.");
+			return net_fault(f, -EINVAL, NF_SEGID_INVALID, "negative", NULL);
 	}
-	max = req->b->cfg.global_physnet_mtu - (strcmp(seg.type, "vxlan") == 0 ? 50 : 0);
-	if (mtu_check(req, res, json_object_get(n, "mtu"), max, &mtu) < 0)
-		return -1;
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	{
-		const struct network_new nn = {
-			.name = json_str(n, "name"),
-			.project_id = project,
-			.description = json_str(n, "description"),
-			.admin_state_up = !json_is_false(json_object_get(n, "admin_state_up")),
-			.shared = json_is_true(json_object_get(n, "shared")),
-			.external = json_is_true(json_object_get(n, "router:external")),
-			.mtu = mtu,
-		};
-		r = network_make(req->b, st, &nn, &seg, id, &f);
-		if (r < 0)
-			network_fault_reply(res, r, &f, "network");
-	}
-	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
-	return network_write_reply(req, res, st, r, "network", 201, "network", out);
+	max = b->cfg.global_physnet_mtu - (strcmp(seg.type, "vxlan") == 0 ? 50 : 0);
+	if ((r = mtu_check(s->mtu, max, &mtu, f)) < 0)
+		return r;
+	const struct network_new nn = {
+		.name = s->name,
+		.project_id = project,
+		.description = s->description,
+		.admin_state_up = s->admin_state_up,
+		.shared = s->shared,
+		.external = s->external,
+		.mtu = mtu,
+	};
+	return network_make(b, st, &nn, &seg, id, f);
 }
 
-int h_network_update(struct http_request *req, struct http_response *res)
+/* network_id for action: 0 with n, -ENOENT (NF_NETWORK_NOT_FOUND: missing
+ * or invisible), -EPERM (NF_POLICY). */
+static int network_for(const struct caller *c, struct store *st, const char *id,
+		       const char *action, struct network_row *n, struct net_fault *f)
 {
-	static const struct jfield fields[] = {
-		{ "name", J_STRING_NULL, false, 255 },
-		{ "description", J_STRING_NULL, false, 255 },
-		{ "admin_state_up", J_BOOL, false, 0 },
-		{ "shared", J_BOOL, false, 0 },
-		{ "router:external", J_BOOL, false, 0 },
-		{ "mtu", J_ANY, false, 0 },
-		{ "port_security_enabled", J_BOOL, false, 0 },
-	};
-	const char *id = http_param(req, "network_id");
-	json_t *n, *cur = NULL, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "network", fields, ARRAY_SIZE(fields), &n);
-	struct store *st;
+	int r = network_get_row(c, st, id, n);
+
+	if (r == -ENOENT)
+		return net_fault(f, r, NF_NETWORK_NOT_FOUND, id, NULL);
+	if (r >= 0 && !policy_allows(c, action, &(struct target){ .project_id = n->project_id }))
+		return net_fault(f, -EPERM, NF_POLICY, action, NULL);
+	return r;
+}
+
+int network_update(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		   const struct network_update *u, struct net_fault *f)
+{
+	struct network_change ch = u->ch;
+	struct network_row n;
 	int64_t mtu = 0;
-	const json_t *v;
 	int r, max;
 
-	if (!body)
-		return -1;
-	if (attr_policy(&req->caller, res, n, "update") < 0)
-		return -1;
-	if (json_is_false(json_object_get(n, "port_security_enabled")))
-		return http_error(res, 400, "Invalid input for operation: port_security_enabled false is not supported on networks.");
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	cur = network_get(&req->caller, st, id);
-	r = network_may_change(&req->caller, res, cur, NULL, "Network", id, "update_network");
-	if (r >= 0) {
-		/* The segment is kept; read its type to bound the MTU. */
-		struct network_row row;
-		r = network_store_get(NULL, st, id, &row, NULL);
-		max = req->b->cfg.global_physnet_mtu;
-		if (r >= 0 && strcmp(row.network_type, "vxlan") == 0)
-			max -= 50;
-		v = json_object_get(n, "mtu");
-		if (r >= 0 && v && mtu_check(req, res, v, max, &mtu) < 0)
-			r = -1;
-	}
-	if (r >= 0) {
-		bool up = json_is_true(json_object_get(n, "admin_state_up"));
-		bool shared = json_is_true(json_object_get(n, "shared"));
-		bool external = json_is_true(json_object_get(n, "router:external"));
-		const struct network_change ch = {
-			.name = json_str(n, "name"),
-			.description = json_str(n, "description"),
-			.admin_state_up = json_object_get(n, "admin_state_up") ? &up : NULL,
-			.shared = json_object_get(n, "shared") ? &shared : NULL,
-			.external = json_object_get(n, "router:external") ? &external : NULL,
-		};
-		struct network_change chm = ch;
-		v = json_object_get(n, "mtu");
-		chm.mtu = v && !json_is_null(v) ? &mtu : NULL;
-		r = network_store_update(st, id, &chm);
-	}
-	json_decref(cur);
-	out = r >= 0 ? network_get(&req->caller, st, id) : NULL;
-	return network_write_reply(req, res, st, r, "network", 200, "network", out);
+	if ((r = attr_policy(c, u->named, false, "update", f)) < 0)
+		return r;
+	if (u->port_security_off)
+		return net_fault(f, -EINVAL, NF_NET_PORT_SECURITY, NULL, NULL);
+	if ((r = network_for(c, st, id, "update_network", &n, f)) < 0)
+		return r;
+	/* The segment is kept; its type bounds the MTU. */
+	max = b->cfg.global_physnet_mtu - (strcmp(n.network_type, "vxlan") == 0 ? 50 : 0);
+	if (u->mtu && (r = mtu_check(u->mtu, max, &mtu, f)) < 0)
+		return r;
+	ch.mtu = u->mtu && !json_is_null(u->mtu) ? &mtu : NULL;
+	return network_store_update(st, id, &ch);
 }
 
-int h_network_delete(struct http_request *req, struct http_response *res)
+int network_remove(const struct caller *c, struct store *st, const char *id,
+		   struct net_fault *f)
 {
-	const char *id = http_param(req, "network_id");
-	struct store *st = api_write_begin(req, res);
+	struct network_row n;
 	int64_t used = 0;
-	json_t *cur;
-	int r;
+	json_t *ids, *p;
+	size_t i;
+	int r = network_for(c, st, id, "delete_network", &n, f);
 
-	if (!st)
-		return -1;
-	cur = network_get(&req->caller, st, id);
-	r = network_may_change(&req->caller, res, cur, NULL, "Network", id, "delete_network");
 	if (r >= 0)
 		r = port_store_count_used(st, id, &used);
-	json_decref(cur);
 	if (r >= 0 && used > 0)
-		r = http_error(res, 409, "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id);
+		return net_fault(f, -EBUSY, NF_NETWORK_IN_USE, id, NULL);
+	if (r < 0)
+		return r;
 	/* What Neutron deletes with the network: its DHCP port, subnets. */
-	if (r >= 0) {
-		json_t *ids = port_store_ids_on_network(st, id, NULL, &r);
-		size_t i;
-		json_t *p;
-		json_array_foreach(ids, i, p)
-			if (r >= 0)
-				r = port_delete(st, json_string_value(p));
-		json_decref(ids);
-	}
+	ids = port_store_ids_on_network(st, id, NULL, &r);
+	json_array_foreach(ids, i, p)
+		if (r >= 0)
+			r = port_delete(st, json_string_value(p));
+	json_decref(ids);
 	if (r >= 0)
 		r = subnet_store_delete_on_network(st, id);
 	if (r >= 0)
 		r = network_store_delete(st, id);
-	if (api_write_end(res, st, r, "network") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return r;
 }
