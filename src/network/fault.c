@@ -7,14 +7,23 @@
 #include "http/http.h"
 #include "network/network.h"
 
-int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b)
+int net_fault_more(struct net_fault *f, int r, enum net_fault_kind kind, const char *a,
+		   const char *b, const char *c, const char *d, const char *e)
 {
 	if (f) {
 		f->kind = kind;
 		snprintf(f->a, sizeof(f->a), "%s", a ? a : "");
 		snprintf(f->b, sizeof(f->b), "%s", b ? b : "");
+		snprintf(f->c, sizeof(f->c), "%s", c ? c : "");
+		snprintf(f->d, sizeof(f->d), "%s", d ? d : "");
+		snprintf(f->e, sizeof(f->e), "%s", e ? e : "");
 	}
 	return r;
+}
+
+int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b)
+{
+	return net_fault_more(f, r, kind, a, b, NULL, NULL, NULL);
 }
 
 /* Status and message format of each kind; %1$s is a, %2$s is b. */
@@ -85,6 +94,29 @@ static const struct {
 	[NF_MTU_INVALID] = { 400, "Invalid input for mtu. Reason: 'mtu' must be an integer of at least 68." },
 	[NF_MTU_TOO_BIG] = { 400, "Invalid input for operation: Requested MTU is too big, maximum is %1$s." },
 	[NF_NETWORK_IN_USE] = { 409, "Unable to complete operation on network %1$s. There are one or more ports still in use on the network." },
+	[NF_UNSUPPORTED] = { 400, "Invalid input for operation: %1$s is not supported." },
+	[NF_SUBNET_IN_USE] = { 409, "Unable to complete operation on subnet %1$s: One or more ports have an IP allocation from this subnet." },
+	[NF_SN_POOLS_MANY] = { 400, "Invalid input for allocation_pools. Reason: too many pools." },
+	[NF_SN_POOL_SHAPE] = { 400, "Invalid input for allocation_pools. Reason: each pool is {\"start\": IP, \"end\": IP}." },
+	[NF_SN_POOL_REVERSED] = { 400, "Invalid input for operation: The allocation pool %1$s-%2$s is not valid: its start is after its end." },
+	[NF_SN_POOL_OUTSIDE] = { 400, "The allocation pool %1$s-%2$s spans beyond the subnet cidr %3$s." },
+	[NF_SN_GW_IN_POOL] = { 400, "Invalid input for operation: Gateway ip %1$s conflicts with allocation pool %2$s-%3$s." },
+	[NF_SN_POOLS_OVERLAP] = { 400, "Found overlapping allocation pools: %1$s-%2$s and %3$s-%4$s for subnet %5$s." },
+	[NF_SN_DNS_MANY] = { 400, "Number of DNS nameservers exceeds the limit %1$s." },
+	[NF_SN_DNS_BAD] = { 400, "Invalid input for dns_nameservers. Reason: '%1$s' is not a valid nameserver." },
+	[NF_SN_DNS_DUP] = { 400, "Invalid input for dns_nameservers. Reason: Duplicate nameserver '%1$s'." },
+	[NF_SN_ROUTES_MANY] = { 400, "Unable to complete operation: the number of host routes exceeds the limit %1$s." },
+	[NF_SN_ROUTE_SHAPE] = { 400, "Invalid input for host_routes. Reason: each route is {\"destination\": CIDR, \"nexthop\": IP}." },
+	[NF_SN_ROUTE_DUP] = { 400, "Invalid input for host_routes. Reason: Duplicate hostroute '%1$s'." },
+	[NF_SN_POOLS_UNSUPPORTED] = { 400, "Invalid input for operation: subnet pools and service types are not supported." },
+	[NF_SN_IPV6] = { 400, "Invalid input for operation: IPv6 subnets are not supported; ip_version must be 4." },
+	[NF_SN_IP_VERSION] = { 400, "Invalid input for ip_version. Reason: must be 4." },
+	[NF_SN_CIDR_LOOSE] = { 400, "Invalid input for cidr. Reason: '%1$s' isn't a recognized IP subnet cidr, '%2$s' is recommended." },
+	[NF_SN_CIDR_BAD] = { 400, "Invalid input for cidr. Reason: '%1$s' is not a valid IP subnet." },
+	[NF_SN_PREFIX] = { 400, "Invalid input for operation: the prefix length of %1$s must be between 1 and 30." },
+	[NF_SN_GW_BAD] = { 400, "Invalid input for operation: Gateway is not valid on subnet: %1$s is not a host address of %2$s." },
+	[NF_SN_OVERLAP] = { 400, "Invalid input for operation: Requested subnet with cidr: %1$s for network: %2$s overlaps with another subnet." },
+	[NF_SN_ADDR_OUTSIDE] = { 409, "Unable to complete operation on subnet %1$s: the address %2$s in use is outside the new allocation pools." },
 	[NF_FIP_FIXED_TAKEN] = { 409, "Cannot associate floating IP %1$s (%2$s) with port %3$s using fixed IP %4$s, as that fixed IP already has a floating IP on external network %5$s." },
 };
 

@@ -21,7 +21,7 @@ int h_network_create(struct http_request *req, struct http_response *res);
 int h_network_update(struct http_request *req, struct http_response *res);
 int h_network_delete(struct http_request *req, struct http_response *res);
 
-/* subnets.c */
+/* subnet_api.c */
 int h_subnet_list(struct http_request *req, struct http_response *res);
 int h_subnet_get(struct http_request *req, struct http_response *res);
 int h_subnet_create(struct http_request *req, struct http_response *res);

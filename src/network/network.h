@@ -144,6 +144,29 @@ enum net_fault_kind {
 	NF_MTU_INVALID,		/* 400: the MTU is no integer of at least 68 */
 	NF_MTU_TOO_BIG,		/* 400: the MTU is above the largest, a */
 	NF_NETWORK_IN_USE,	/* 409: network a still has ports in use */
+	NF_UNSUPPORTED,		/* 400: attribute a is not supported */
+	NF_SUBNET_IN_USE,	/* 409: subnet a has addresses of ports */
+	NF_SN_POOLS_MANY,	/* 400: too many allocation pools */
+	NF_SN_POOL_SHAPE,	/* 400: a pool is not {start, end} */
+	NF_SN_POOL_REVERSED,	/* 400: pool a-b starts after its end */
+	NF_SN_POOL_OUTSIDE,	/* 400: pool a-b beyond cidr c */
+	NF_SN_GW_IN_POOL,	/* 400: gateway a inside pool b-c */
+	NF_SN_POOLS_OVERLAP,	/* 400: pools a-b and c-d overlap in subnet e */
+	NF_SN_DNS_MANY,		/* 400: more DNS servers than a */
+	NF_SN_DNS_BAD,		/* 400: a is no nameserver */
+	NF_SN_DNS_DUP,		/* 400: nameserver a twice */
+	NF_SN_ROUTES_MANY,	/* 400: more host routes than a */
+	NF_SN_ROUTE_SHAPE,	/* 400: a route is not {destination, nexthop} */
+	NF_SN_ROUTE_DUP,	/* 400: host route to a twice */
+	NF_SN_POOLS_UNSUPPORTED, /* 400: subnet pools, service types */
+	NF_SN_IPV6,		/* 400: IPv6 asked */
+	NF_SN_IP_VERSION,	/* 400: ip_version not 4 */
+	NF_SN_CIDR_LOOSE,	/* 400: cidr a has host bits; b is meant */
+	NF_SN_CIDR_BAD,		/* 400: a is no cidr */
+	NF_SN_PREFIX,		/* 400: cidr a's prefix not within 1..30 */
+	NF_SN_GW_BAD,		/* 400: gateway a is no host of cidr b */
+	NF_SN_OVERLAP,		/* 400: cidr a overlaps another subnet of network b */
+	NF_SN_ADDR_OUTSIDE,	/* 409: subnet a's address b in use outside the new pools */
 };
 
 struct net_fault {
@@ -153,8 +176,9 @@ struct net_fault {
 
 /* Set f (when not NULL) and return r. */
 int net_fault(struct net_fault *f, int r, enum net_fault_kind kind, const char *a, const char *b);
-/* (net_fault leaves c, d and e as they were; set them after for the
- * kinds that name more than two things.) */
+/* The same for the kinds that name more than two things (NULL: ""). */
+int net_fault_more(struct net_fault *f, int r, enum net_fault_kind kind, const char *a,
+		   const char *b, const char *c, const char *d, const char *e);
 /* The handler's reply to a domain call that returned r < 0 with f: the
  * status and Neutron's message; what names the resource for store errors.
  * Returns -1. */
@@ -491,6 +515,22 @@ extern const char subnet_store_list_sql[];
  * transaction; 0 or -errno with f. */
 int network_dhcp_sync(struct basalt *b, struct store *st, const char *network_id,
 		      struct net_fault *f);
+/* Subnet id as c may see it (get_subnet: its project, its network's
+ * owner, or on a shared network), rendered: a new reference, or NULL. */
+json_t *subnet_render(const struct caller *c, struct store *st, const char *id);
+/* Create (from body, the request's subnet object; fills id), update and
+ * delete a subnet in the caller's write transaction, as c may
+ * (create_subnet against the project named and the network's owner,
+ * update_subnet, delete_subnet against the subnet's project), keeping the
+ * network's DHCP port in step. 0, or -errno with f: subnet_input_parse's
+ * and subnet_input_check's, -ENOENT (NF_SUBNET_NOT_FOUND), -EDQUOT
+ * (NF_QUOTA), -EBUSY (NF_SUBNET_IN_USE), network_dhcp_sync's. */
+int subnet_create(struct basalt *b, const struct caller *c, struct store *st, const json_t *body,
+		  char id[UUID_LEN + 1], struct net_fault *f);
+int subnet_update(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		  const json_t *body, struct net_fault *f);
+int subnet_remove(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		  struct net_fault *f);
 
 /* ---- secgroups.c ---- */
 
@@ -529,6 +569,9 @@ int network_schedule(struct basalt *b, struct store *st, const char *host);
  * "security_group_rule"), -EDQUOT when not (NF_QUOTA), or -errno. */
 int network_quota_allows(struct basalt *b, struct store *st, const char *project_id,
 			 const char *resource, int adding);
+/* network_quota_allows for one more, with its fault (NF_QUOTA). */
+int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, struct net_fault *f);
 /* For handlers: network_quota_allows for one more, its refusal (409
  * OverQuota) or error in res. 0 or -1. */
 int network_quota_reply(struct basalt *b, struct store *st, const char *project_id,

@@ -52,10 +52,8 @@ int network_make(struct basalt *b, struct store *st, const struct network_new *n
 		 struct segment *seg, char id[UUID_LEN + 1], struct net_fault *f)
 {
 	struct network_new row = *nn;
-	int r = network_quota_allows(b, st, nn->project_id, "network", 1);
+	int r = network_quota_check(b, st, nn->project_id, "network", f);
 
-	if (r == -EDQUOT)
-		return net_fault(f, r, NF_QUOTA, "network", NULL);
 	if (r >= 0)
 		r = segment_pick(b, st, seg, f);
 	if (r < 0)

@@ -86,14 +86,20 @@ int network_quota_allows(struct basalt *b, struct store *st, const char *project
 	return limit >= 0 && used + adding > limit ? -EDQUOT : 0;
 }
 
+int network_quota_check(struct basalt *b, struct store *st, const char *project_id,
+			const char *resource, struct net_fault *f)
+{
+	int r = network_quota_allows(b, st, project_id, resource, 1);
+
+	return r == -EDQUOT ? net_fault(f, r, NF_QUOTA, resource, NULL) : r;
+}
+
 int network_quota_reply(struct basalt *b, struct store *st, const char *project_id,
 			const char *resource, struct http_response *res)
 {
 	struct net_fault f = { 0 };
-	int r = network_quota_allows(b, st, project_id, resource, 1);
+	int r = network_quota_check(b, st, project_id, resource, &f);
 
-	if (r == -EDQUOT)
-		net_fault(&f, r, NF_QUOTA, resource, NULL);
 	return r < 0 ? network_fault_reply(res, r, &f, "quota") : 0;
 }
 

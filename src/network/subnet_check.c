@@ -18,6 +18,8 @@
 
 #define MAX_DNS	   5  /* Neutron's max_dns_nameservers */
 #define MAX_ROUTES 20 /* Neutron's max_subnet_host_routes */
+#define STR_(x)	   #x
+#define STR(x)	   STR_(x) /* a limit in a fault */
 
 const struct jfield subnet_create_fields[] = {
 	{ "network_id", J_STRING, true, 64 },
@@ -93,7 +95,7 @@ static json_t *pools_default(const struct cidr4 *c, uint32_t gw)
 
 /* Explicit pools: inside the hosts of c, start <= end, disjoint, without
  * the gateway. Normalised copy into *out. */
-static int pools_check(struct http_response *res, const json_t *pools, const struct cidr4 *c,
+static int pools_check(struct net_fault *f, const json_t *pools, const struct cidr4 *c,
 		       const char *cidr, uint32_t gw, json_t **out)
 {
 	uint32_t s[256], e[256];
@@ -101,56 +103,58 @@ static int pools_check(struct http_response *res, const json_t *pools, const str
 	json_t *p;
 
 	if (n > ARRAY_SIZE(s))
-		return http_error(res, 400, "Invalid input for allocation_pools. Reason: too many pools.");
+		return net_fault(f, -EINVAL, NF_SN_POOLS_MANY, NULL, NULL);
 	json_array_foreach(pools, i, p) {
 		const char *a = json_str(p, "start"), *b = json_str(p, "end");
 		if (!json_is_object(p) || json_object_size(p) != 2 || ip4_parse(a, &s[i]) < 0 ||
 		    ip4_parse(b, &e[i]) < 0)
-			return http_error(res, 400, "Invalid input for allocation_pools. Reason: each pool is {\"start\": IP, \"end\": IP}.");
+			return net_fault(f, -EINVAL, NF_SN_POOL_SHAPE, NULL, NULL);
 		if (s[i] > e[i])
-			return http_error(res, 400, "Invalid input for operation: The allocation pool %s-%s is not valid: its start is after its end.", a, b);
+			return net_fault(f, -EINVAL, NF_SN_POOL_REVERSED, a, b);
 		if (!cidr4_contains(c, s[i]) || !cidr4_contains(c, e[i]) || s[i] <= c->addr ||
 		    e[i] > last_host(c))
-			return http_error(res, 400, "The allocation pool %s-%s spans beyond the subnet cidr %s.", a, b, cidr);
+			return net_fault_more(f, -EINVAL, NF_SN_POOL_OUTSIDE, a, b, cidr, NULL, NULL);
 		if (gw && gw >= s[i] && gw <= e[i]) {
 			char g[16];
 			ip4_format(gw, g);
-			return http_error(res, 400, "Invalid input for operation: Gateway ip %s conflicts with allocation pool %s-%s.", g, a, b);
+			return net_fault_more(f, -EINVAL, NF_SN_GW_IN_POOL, g, a, b, NULL, NULL);
 		}
 	}
 	for (i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (s[i] <= e[j] && s[j] <= e[i])
-				return http_error(res, 400, "Found overlapping allocation pools: %s-%s and %s-%s for subnet %s.",
-						  json_str(json_array_get(pools, i), "start"), json_str(json_array_get(pools, i), "end"),
-						  json_str(json_array_get(pools, j), "start"), json_str(json_array_get(pools, j), "end"), cidr);
+				return net_fault_more(f, -EINVAL, NF_SN_POOLS_OVERLAP,
+						      json_str(json_array_get(pools, i), "start"),
+						      json_str(json_array_get(pools, i), "end"),
+						      json_str(json_array_get(pools, j), "start"),
+						      json_str(json_array_get(pools, j), "end"), cidr);
 	*out = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(*out, pool_json(s[i], e[i]));
 	return 0;
 }
 
-static int dns_check(struct http_response *res, const json_t *dns, json_t **out)
+static int dns_check(struct net_fault *f, const json_t *dns, json_t **out)
 {
 	size_t i, j;
 	json_t *v;
 	uint32_t a;
 
 	if (json_array_size(dns) > MAX_DNS)
-		return http_error(res, 400, "Number of DNS nameservers exceeds the limit %d.", MAX_DNS);
+		return net_fault(f, -EINVAL, NF_SN_DNS_MANY, STR(MAX_DNS), NULL);
 	json_array_foreach(dns, i, v) {
 		if (!json_is_string(v) || ip4_parse(json_string_value(v), &a) < 0)
-			return http_error(res, 400, "Invalid input for dns_nameservers. Reason: '%s' is not a valid nameserver.",
-					  json_is_string(v) ? json_string_value(v) : "?");
+			return net_fault(f, -EINVAL, NF_SN_DNS_BAD,
+					 json_is_string(v) ? json_string_value(v) : "?", NULL);
 		for (j = 0; j < i; j++)
 			if (json_equal(v, json_array_get(dns, j)))
-				return http_error(res, 400, "Invalid input for dns_nameservers. Reason: Duplicate nameserver '%s'.", json_string_value(v));
+				return net_fault(f, -EINVAL, NF_SN_DNS_DUP, json_string_value(v), NULL);
 	}
 	*out = json_deep_copy(dns);
 	return 0;
 }
 
-static int routes_check(struct http_response *res, const json_t *routes, json_t **out)
+static int routes_check(struct net_fault *f, const json_t *routes, json_t **out)
 {
 	size_t i, j;
 	json_t *v;
@@ -158,15 +162,15 @@ static int routes_check(struct http_response *res, const json_t *routes, json_t 
 	uint32_t a;
 
 	if (json_array_size(routes) > MAX_ROUTES)
-		return http_error(res, 400, "Unable to complete operation: the number of host routes exceeds the limit %d.", MAX_ROUTES);
+		return net_fault(f, -EINVAL, NF_SN_ROUTES_MANY, STR(MAX_ROUTES), NULL);
 	json_array_foreach(routes, i, v) {
 		if (!json_is_object(v) || json_object_size(v) != 2 ||
 		    cidr4_parse(json_str(v, "destination"), false, &c) < 0 ||
 		    ip4_parse(json_str(v, "nexthop"), &a) < 0)
-			return http_error(res, 400, "Invalid input for host_routes. Reason: each route is {\"destination\": CIDR, \"nexthop\": IP}.");
+			return net_fault(f, -EINVAL, NF_SN_ROUTE_SHAPE, NULL, NULL);
 		for (j = 0; j < i; j++)
 			if (json_equal(v, json_array_get(routes, j)))
-				return http_error(res, 400, "Invalid input for host_routes. Reason: Duplicate hostroute '%s'.", json_str(v, "destination"));
+				return net_fault(f, -EINVAL, NF_SN_ROUTE_DUP, json_str(v, "destination"), NULL);
 	}
 	*out = json_deep_copy(routes);
 	return 0;
@@ -181,34 +185,35 @@ static const char *str_or(const json_t *o, const char *k, const json_t *cur, con
 	return cur && json_str(cur, k) ? json_str(cur, k) : def;
 }
 
-int subnet_input_parse(const struct caller *c, struct http_response *res, const json_t *s,
-		       const json_t *cur, struct subnet_input *in)
+int subnet_input_parse(const struct caller *c, const json_t *s, const json_t *cur,
+		       struct subnet_input *in, struct net_fault *f)
 {
 	const json_t *ipv = json_object_get(s, "ip_version"), *gw = json_object_get(s, "gateway_ip");
 	const char *t = json_str(s, "tenant_id"), *p = json_str(s, "project_id");
 	uint32_t g = 0;
+	int r;
 
 	memset(in, 0, sizeof(*in));
 	for (const char *const *k = (const char *const[]){ "ipv6_address_mode", "ipv6_ra_mode", "subnetpool_id", "segment_id", NULL }; *k; k++)
 		if (json_object_get(s, *k) && !json_is_null(json_object_get(s, *k)))
-			return http_error(res, 400, "Invalid input for operation: %s is not supported.", *k);
+			return net_fault(f, -EINVAL, NF_UNSUPPORTED, *k, NULL);
 	if (json_is_true(json_object_get(s, "use_default_subnetpool")) ||
 	    json_array_size(json_object_get(s, "service_types")))
-		return http_error(res, 400, "Invalid input for operation: subnet pools and service types are not supported.");
+		return net_fault(f, -EINVAL, NF_SN_POOLS_UNSUPPORTED, NULL, NULL);
 	if (ipv && !(json_is_integer(ipv) && json_integer_value(ipv) == 4)) {
 		if (json_is_integer(ipv) && json_integer_value(ipv) == 6)
-			return http_error(res, 400, "Invalid input for operation: IPv6 subnets are not supported; ip_version must be 4.");
-		return http_error(res, 400, "Invalid input for ip_version. Reason: must be 4.");
+			return net_fault(f, -EINVAL, NF_SN_IPV6, NULL, NULL);
+		return net_fault(f, -EINVAL, NF_SN_IP_VERSION, NULL, NULL);
 	}
 	in->network_id = cur ? json_str(cur, "network_id") : json_str(s, "network_id");
 	if (cur) {
 		in->project_id = json_str(cur, "project_id");
 	} else {
 		if (t && p && strcmp(t, p))
-			return http_error(res, 400, "Invalid input: tenant_id and project_id differ.");
+			return net_fault(f, -EINVAL, NF_PROJECT_MISMATCH, NULL, NULL);
 		in->project_id = p ? p : t ? t : network_caller_project(c);
 		if (!policy_allows(c, "create_subnet", &(struct target){ .project_id = in->project_id }))
-			return http_error(res, 403, "(rule:create_subnet) is disallowed by policy");
+			return net_fault(f, -EPERM, NF_POLICY, "create_subnet", NULL);
 	}
 	in->name = str_or(s, "name", cur, "");
 	in->description = str_or(s, "description", cur, "");
@@ -216,14 +221,15 @@ int subnet_input_parse(const struct caller *c, struct http_response *res, const 
 	if (cidr4_parse(in->cidr, false, &in->c) < 0) {
 		struct cidr4 loose;
 		if (cidr4_parse(in->cidr, true, &loose) == 0) {
-			char net[16];
+			char net[16], want[24];
 			ip4_format(loose.addr, net);
-			return http_error(res, 400, "Invalid input for cidr. Reason: '%s' isn't a recognized IP subnet cidr, '%s/%d' is recommended.", in->cidr, net, loose.len);
+			snprintf(want, sizeof(want), "%s/%d", net, loose.len);
+			return net_fault(f, -EINVAL, NF_SN_CIDR_LOOSE, in->cidr, want);
 		}
-		return http_error(res, 400, "Invalid input for cidr. Reason: '%s' is not a valid IP subnet.", in->cidr);
+		return net_fault(f, -EINVAL, NF_SN_CIDR_BAD, in->cidr, NULL);
 	}
 	if (in->c.len < 1 || in->c.len > 30)
-		return http_error(res, 400, "Invalid input for operation: the prefix length of %s must be between 1 and 30.", in->cidr);
+		return net_fault(f, -EINVAL, NF_SN_PREFIX, in->cidr, NULL);
 	in->enable_dhcp = json_object_get(s, "enable_dhcp")
 				  ? json_is_true(json_object_get(s, "enable_dhcp"))
 				  : cur ? json_is_true(json_object_get(cur, "enable_dhcp")) : true;
@@ -237,26 +243,25 @@ int subnet_input_parse(const struct caller *c, struct http_response *res, const 
 	} else if (json_is_string(gw)) {
 		if (ip4_parse(json_string_value(gw), &g) < 0 || !cidr4_contains(&in->c, g) ||
 		    g == in->c.addr || g > last_host(&in->c))
-			return http_error(res, 400, "Invalid input for operation: Gateway is not valid on subnet: %s is not a host address of %s.",
-					  json_string_value(gw), in->cidr);
+			return net_fault(f, -EINVAL, NF_SN_GW_BAD, json_string_value(gw), in->cidr);
 		ip4_format(g, in->gateway);
 	}
 	if (json_object_get(s, "allocation_pools")) {
 		in->pools_given = true;
-		if (pools_check(res, json_object_get(s, "allocation_pools"), &in->c, in->cidr, g, &in->pools) < 0)
-			return -1;
+		if ((r = pools_check(f, json_object_get(s, "allocation_pools"), &in->c, in->cidr, g, &in->pools)) < 0)
+			return r;
 	} else if (cur) {
-		if (pools_check(res, json_object_get(cur, "allocation_pools"), &in->c, in->cidr, g, &in->pools) < 0)
-			return -1;
+		if ((r = pools_check(f, json_object_get(cur, "allocation_pools"), &in->c, in->cidr, g, &in->pools)) < 0)
+			return r;
 	} else {
 		in->pools = pools_default(&in->c, g);
 	}
-	if (dns_check(res, json_object_get(s, "dns_nameservers") ? json_object_get(s, "dns_nameservers")
-				 : cur ? json_object_get(cur, "dns_nameservers") : NULL, &in->dns) < 0)
-		return -1;
-	if (routes_check(res, json_object_get(s, "host_routes") ? json_object_get(s, "host_routes")
-				 : cur ? json_object_get(cur, "host_routes") : NULL, &in->routes) < 0)
-		return -1;
+	if ((r = dns_check(f, json_object_get(s, "dns_nameservers") ? json_object_get(s, "dns_nameservers")
+				 : cur ? json_object_get(cur, "dns_nameservers") : NULL, &in->dns)) < 0)
+		return r;
+	if ((r = routes_check(f, json_object_get(s, "host_routes") ? json_object_get(s, "host_routes")
+				 : cur ? json_object_get(cur, "host_routes") : NULL, &in->routes)) < 0)
+		return r;
 	if (!in->dns)
 		in->dns = json_array();
 	if (!in->routes)
@@ -278,8 +283,8 @@ static bool in_pools(const json_t *pools, uint32_t addr)
 	return false;
 }
 
-int subnet_input_check(const struct caller *c, struct store *st, struct http_response *res,
-		       const struct subnet_input *in, const char *subnet_id)
+int subnet_input_check(const struct caller *c, struct store *st, const struct subnet_input *in,
+		       const char *subnet_id, struct net_fault *f)
 {
 	_cleanup_free_ char *owner = NULL;
 	_cleanup_json_ json_t *cidrs = NULL;
@@ -289,21 +294,21 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 	int r = network_lookup(c, st, in->network_id, &owner, &shared);
 
 	if (r == -ENOENT)
-		return http_error(res, 404, "Network %s could not be found.", in->network_id);
+		return net_fault(f, r, NF_NETWORK_NOT_FOUND, in->network_id, NULL);
 	if (r < 0)
-		return http_error_errno(res, r, "network");
+		return r;
 	/* create_subnet's target is the network (Neutron's admin_or_network_owner). */
 	if (!subnet_id && !policy_allows(c, "create_subnet", &(struct target){ .project_id = owner }))
-		return http_error(res, 403, "(rule:create_subnet) is disallowed by policy");
+		return net_fault(f, -EPERM, NF_POLICY, "create_subnet", NULL);
 	cidrs = subnet_store_cidrs(st, in->network_id, &r);
 	if (!cidrs)
-		return http_error_errno(res, r, "subnet");
+		return r < 0 ? r : -EIO;
 	json_array_foreach(cidrs, i, sn) {
 		struct cidr4 have;
 		if (subnet_id && strcmp(json_str(sn, "id"), subnet_id) == 0)
 			continue;
 		if (cidr4_parse(json_str(sn, "cidr"), false, &have) == 0 && cidr4_overlap(&have, &in->c))
-			return http_error(res, 400, "Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.", in->cidr, in->network_id);
+			return net_fault(f, -EINVAL, NF_SN_OVERLAP, in->cidr, in->network_id);
 	}
 	if (!subnet_id || !in->pools_given)
 		return 0;
@@ -312,12 +317,12 @@ int subnet_input_check(const struct caller *c, struct store *st, struct http_res
 	json_decref(cidrs);
 	cidrs = ipam_subnet_addresses(st, subnet_id, &r);
 	if (!cidrs)
-		return http_error_errno(res, r, "subnet");
+		return r < 0 ? r : -EIO;
 	json_array_foreach(cidrs, i, sn) {
 		const char *ip = json_string_value(sn);
 		uint32_t a;
 		if (ip4_parse(ip, &a) == 0 && !in_pools(in->pools, a) && strcmp(ip, in->gateway))
-			return http_error(res, 409, "Unable to complete operation on subnet %s: the address %s in use is outside the new allocation pools.", subnet_id, ip);
+			return net_fault(f, -EBUSY, NF_SN_ADDR_OUTSIDE, subnet_id, ip);
 	}
 	return 0;
 }

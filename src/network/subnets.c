@@ -1,7 +1,9 @@
-/* subnets.c - /network/v2.0/subnets: IPv4 subnets with their allocation
- * pools, gateway, DNS servers and host routes, and the network's DHCP port
- * that follows its DHCP-enabled subnets. Validation lives in
- * subnet_check.c; this file acts. */
+/* subnets.c - IPv4 subnets with their allocation pools, gateway, DNS
+ * servers and host routes, and the network's DHCP port that follows its
+ * DHCP-enabled subnets: create, update and delete with Neutron's policy.
+ * Validation lives in subnet_check.c, the table in subnet_store.c, the
+ * HTTP side in subnet_api.c; this file acts. Every call works in the
+ * caller's write transaction and returns 0 or -errno with a net_fault. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +13,12 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "http/api.h"
-#include "http/http.h"
-#include "network/handlers.h"
 #include "network/network.h"
 #include "network/subnet_check.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
-/* Subnet id as c may see it (get_subnet: its project, its network's
- * owner, or on a shared network): a new reference, or NULL. */
-static json_t *subnet_get(const struct caller *c, struct store *st, const char *id)
+json_t *subnet_render(const struct caller *c, struct store *st, const char *id)
 {
 	struct subnet_row sn;
 	json_t *s = NULL;
@@ -35,29 +32,6 @@ static json_t *subnet_get(const struct caller *c, struct store *st, const char *
 		s = NULL;
 	}
 	return s;
-}
-
-int h_subnet_list(struct http_request *req, struct http_response *res)
-{
-	static const struct network_lister l = { "subnets", "subnet", "get_subnet",
-						 subnet_store_target, subnet_store_render_row };
-
-	return network_list_sql(req, res, &l, subnet_store_list_sql, "");
-}
-
-int h_subnet_get(struct http_request *req, struct http_response *res)
-{
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "subnet_id");
-	json_t *s;
-
-	if (!st || store_begin_read(st) < 0)
-		return http_error_errno(res, -EIO, "store");
-	s = subnet_get(&req->caller, st, id);
-	store_rollback(st);
-	if (!s)
-		return http_error(res, 404, "Subnet %s could not be found.", id);
-	return network_show_reply(req, res, 200, "subnet", s);
 }
 
 static bool in_list(const json_t *list, const char *s)
@@ -155,108 +129,76 @@ int network_dhcp_sync(struct basalt *b, struct store *st, const char *network_id
 	return port_make(b, st, &spec, id, f);
 }
 
-int h_subnet_create(struct http_request *req, struct http_response *res)
+int subnet_create(struct basalt *b, const struct caller *c, struct store *st, const json_t *body,
+		  char id[UUID_LEN + 1], struct net_fault *f)
 {
-	json_t *s, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "subnet", subnet_create_fields,
-						      subnet_create_nfields, &s);
 	struct subnet_input in;
-	struct net_fault f = { 0 };
-	char id[UUID_LEN + 1];
-	struct store *st;
-	int r;
+	int r = subnet_input_parse(c, body, NULL, &in, f);
 
-	if (!body)
-		return -1;
-	if (subnet_input_parse(&req->caller, res, s, NULL, &in) < 0) {
-		subnet_input_free(&in);
-		return -1;
-	}
-	st = api_write_begin(req, res);
-	if (!st) {
-		subnet_input_free(&in);
-		return -1;
-	}
-	r = subnet_input_check(&req->caller, st, res, &in, NULL);
 	if (r >= 0)
-		r = network_quota_reply(req->b, st, in.project_id, "subnet", res);
+		r = subnet_input_check(c, st, &in, NULL, f);
+	if (r >= 0)
+		r = network_quota_check(b, st, in.project_id, "subnet", f);
 	if (r >= 0) {
 		uuid_new(id);
-		if ((r = subnet_store_insert(st, &in, id)) < 0)
-			r = http_error_errno(res, r, "subnet");
+		r = subnet_store_insert(st, &in, id);
 	}
-	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
-		network_fault_reply(res, r, &f, "DHCP port");
 	if (r >= 0)
-		out = subnet_get(&req->caller, st, id);
+		r = network_dhcp_sync(b, st, in.network_id, f);
 	subnet_input_free(&in);
-	return network_write_reply(req, res, st, r, "subnet", 201, "subnet", out);
+	return r;
 }
 
-int h_subnet_update(struct http_request *req, struct http_response *res)
+/* Subnet id for action, rendered as c may see it (*cur, a new reference):
+ * 0, -ENOENT (NF_SUBNET_NOT_FOUND), -EPERM (NF_POLICY). */
+static int subnet_for(const struct caller *c, struct store *st, const char *id,
+		      const char *action, json_t **cur, struct net_fault *f)
 {
-	const char *id = http_param(req, "subnet_id");
-	json_t *s, *cur = NULL, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "subnet", subnet_update_fields,
-						      subnet_update_nfields, &s);
+	*cur = subnet_render(c, st, id);
+	if (!*cur)
+		return net_fault(f, -ENOENT, NF_SUBNET_NOT_FOUND, id, NULL);
+	if (!policy_allows(c, action, &(struct target){ .project_id = json_str(*cur, "project_id") }))
+		return net_fault(f, -EPERM, NF_POLICY, action, NULL);
+	return 0;
+}
+
+int subnet_update(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		  const json_t *body, struct net_fault *f)
+{
+	_cleanup_json_ json_t *cur = NULL;
 	struct subnet_input in = { 0 };
-	struct net_fault f = { 0 };
-	struct store *st;
-	int r;
+	int r = subnet_for(c, st, id, "update_subnet", &cur, f);
 
-	if (!body)
-		return -1;
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	cur = subnet_get(&req->caller, st, id);
-	r = network_may_change(&req->caller, res, cur, NULL, "Subnet", id, "update_subnet");
 	if (r >= 0)
-		r = subnet_input_parse(&req->caller, res, s, cur, &in);
+		r = subnet_input_parse(c, body, cur, &in, f);
 	if (r >= 0)
-		r = subnet_input_check(&req->caller, st, res, &in, id);
-	if (r >= 0 && (r = subnet_store_update(st, &in, id)) < 0)
-		r = http_error_errno(res, r, "subnet");
-	if (r >= 0 && (r = network_dhcp_sync(req->b, st, in.network_id, &f)) < 0)
-		network_fault_reply(res, r, &f, "DHCP port");
+		r = subnet_input_check(c, st, &in, id, f);
 	if (r >= 0)
-		out = subnet_get(&req->caller, st, id);
-	json_decref(cur);
+		r = subnet_store_update(st, &in, id);
+	if (r >= 0)
+		r = network_dhcp_sync(b, st, in.network_id, f);
 	subnet_input_free(&in);
-	return network_write_reply(req, res, st, r, "subnet", 200, "subnet", out);
+	return r;
 }
 
-int h_subnet_delete(struct http_request *req, struct http_response *res)
+int subnet_remove(struct basalt *b, const struct caller *c, struct store *st, const char *id,
+		  struct net_fault *f)
 {
-	const char *id = http_param(req, "subnet_id");
-	struct store *st = api_write_begin(req, res);
-	char network_id[65] = "";
-	struct net_fault f = { 0 };
+	_cleanup_json_ json_t *cur = NULL;
+	char network_id[65];
 	int64_t used = 0;
-	json_t *cur;
-	int r;
+	int r = subnet_for(c, st, id, "delete_subnet", &cur, f);
 
-	if (!st)
-		return -1;
-	cur = subnet_get(&req->caller, st, id);
-	r = network_may_change(&req->caller, res, cur, NULL, "Subnet", id, "delete_subnet");
-	if (r >= 0)
-		r = port_store_count_on_subnet(st, id, &used);
-	if (cur)
-		snprintf(network_id, sizeof(network_id), "%s", json_str(cur, "network_id"));
-	json_decref(cur);
-	if (r >= 0 && used > 0)
-		r = http_error(res, 409, "Unable to complete operation on subnet %s: One or more ports have an IP allocation from this subnet.", id);
+	if (r < 0 || (r = port_store_count_on_subnet(st, id, &used)) < 0)
+		return r;
+	if (used > 0)
+		return net_fault(f, -EBUSY, NF_SUBNET_IN_USE, id, NULL);
+	snprintf(network_id, sizeof(network_id), "%s", json_str(cur, "network_id"));
 	/* The DHCP port gives its address back first, then the subnet goes. */
-	if (r >= 0)
-		r = ipam_release_subnet(st, id);
+	r = ipam_release_subnet(st, id);
 	if (r >= 0)
 		r = subnet_store_delete(st, id);
-	if (r < 0 && res->status < 400)
-		http_error_errno(res, r, "subnet");
-	if (r >= 0 && (r = network_dhcp_sync(req->b, st, network_id, &f)) < 0)
-		network_fault_reply(res, r, &f, "DHCP port");
-	if (api_write_end(res, st, r, "subnet") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	if (r >= 0)
+		r = network_dhcp_sync(b, st, network_id, f);
+	return r;
 }
