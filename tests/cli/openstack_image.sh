@@ -176,6 +176,6 @@ t_basalt_cli() {
 	script -qec "$BASALT image save basalt-img --file $WORK/basalt.tty" /dev/null >"$WORK/tty.txt" || return 1
 	grep -q "download \[##############################\] 100%" "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; return 1; }
 	"$BASALT" image delete basalt-img || return 1
-	refused 404 "No image with a name or ID of '$id'" "$BASALT" image show "$id"
+	refused 404 "No Image found for $id" "$BASALT" image show "$id"
 }
 check "basalt image create --file, list, show, save (with progress), delete" t_basalt_cli
