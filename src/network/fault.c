@@ -117,6 +117,13 @@ static const struct {
 	[NF_SN_GW_BAD] = { 400, "Invalid input for operation: Gateway is not valid on subnet: %1$s is not a host address of %2$s." },
 	[NF_SN_OVERLAP] = { 400, "Invalid input for operation: Requested subnet with cidr: %1$s for network: %2$s overlaps with another subnet." },
 	[NF_SN_ADDR_OUTSIDE] = { 409, "Unable to complete operation on subnet %1$s: the address %2$s in use is outside the new allocation pools." },
+	[NF_PROJECTS_DISAGREE] = { 400, "Invalid input: project_id and tenant_id do not match." },
+	[NF_OTHER_PROJECT] = { 403, "Policy doesn't allow the creation of a resource for another project." },
+	[NF_SG_DEFAULT_EXISTS] = { 409, "Default security group already exists." },
+	[NF_SG_NEEDS_PROJECT] = { 400, "Invalid input: a security group needs a project." },
+	[NF_SG_DEFAULT_UPDATE] = { 409, "Updating default security group not allowed." },
+	[NF_SG_DEFAULT_DELETE] = { 409, "Insufficient rights for removing default security group." },
+	[NF_SG_IN_USE] = { 409, "Security Group %1$s in use." },
 	[NF_FIP_FIXED_TAKEN] = { 409, "Cannot associate floating IP %1$s (%2$s) with port %3$s using fixed IP %4$s, as that fixed IP already has a floating IP on external network %5$s." },
 };
 

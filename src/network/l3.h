@@ -39,16 +39,21 @@ struct l3_rule {
 	bool has_min, has_max;
 };
 
-/* secgroups.c */
+/* secgroup_api.c */
 int h_secgroup_list(struct http_request *req, struct http_response *res);
 int h_secgroup_get(struct http_request *req, struct http_response *res);
 int h_secgroup_create(struct http_request *req, struct http_response *res);
 int h_secgroup_update(struct http_request *req, struct http_response *res);
 int h_secgroup_delete(struct http_request *req, struct http_response *res);
 
-/* The project a create body names ("project_id" or "tenant_id"), or the
- * caller's. Another project only when action's rule allows it (admins;
- * else 403); the two keys must agree (400). Returns the borrowed id, or NULL with res filled. */
+/* The project a create names (project_id or tenant_id), or the caller's,
+ * into *project (borrowed). Another project only when action's rule
+ * allows it (admins; else -EPERM, NF_OTHER_PROJECT); the two must agree
+ * (-EINVAL, NF_PROJECTS_DISAGREE). 0 or -errno. */
+int l3_project_of(const struct caller *c, const char *action, const char *project_id,
+		  const char *tenant_id, const char **project, struct net_fault *f);
+/* For handlers (secgroup_api.c): l3_project_of of a create body, or NULL
+ * with res filled. */
 const char *l3_body_project(const struct caller *c, const char *action, const json_t *obj,
 			    struct http_response *res);
 /* Parse "addr/len" or a bare address (a host prefix) of either family
@@ -69,6 +74,33 @@ json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *i
 			 struct http_response *res);
 json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 		       int *err);
+/* Group id as c may see it into *g (a new reference): 0, -ENOENT
+ * (NF_SG_NOT_FOUND), or -errno. */
+int l3_secgroup_for(const struct caller *c, struct store *st, const char *id, json_t **g,
+		    struct net_fault *f);
+/* A security group create as the request asks it. */
+struct secgroup_spec {
+	const char *name, *description;	    /* NULL: "" */
+	const char *project_id, *tenant_id; /* NULL: the caller's project */
+	bool stateful;
+};
+/* An update: NULL members are kept; a JSON null name is "" (name_null). */
+struct secgroup_change {
+	const char *name, *description;
+	bool name_null;
+	const bool *stateful;
+};
+/* Create (with the project's default group first), update and delete a
+ * group in the caller's write transaction. 0, or -errno with f: -EEXIST
+ * (NF_SG_DEFAULT_EXISTS: the name "default"), l3_project_of's, -EINVAL
+ * (NF_SG_NEEDS_PROJECT), -EDQUOT (NF_QUOTA), -ENOENT (NF_SG_NOT_FOUND),
+ * -EPERM (NF_SG_DEFAULT_UPDATE, NF_SG_DEFAULT_DELETE), -EBUSY (NF_SG_IN_USE). */
+int secgroup_create(struct basalt *b, const struct caller *c, struct store *st,
+		    const struct secgroup_spec *s, char id[UUID_LEN + 1], struct net_fault *f);
+int secgroup_update(const struct caller *c, struct store *st, const char *id,
+		    const struct secgroup_change *ch, struct net_fault *f);
+int secgroup_remove(const struct caller *c, struct store *st, const char *id,
+		    struct net_fault *f);
 
 /* secgroup_store.c: the security_group, security_group_rule and
  * port_security_group tables, and only it (no policy) */

@@ -315,16 +315,11 @@ int network_show_reply(struct http_request *req, struct http_response *res, int 
 	return http_reply(res, status, json_pack("{s:o}", key, obj));
 }
 
-int network_may_change(const struct caller *c, struct http_response *res, const json_t *cur,
-		       const struct target *t, const char *kind, const char *id, const char *action)
+const char *network_text_or_empty(const json_t *o, const char *key)
 {
-	struct target own = { .project_id = json_str(cur, "project_id") };
-
-	if (!cur)
-		return http_error(res, 404, "%s %s could not be found.", kind, id);
-	if (!policy_allows(c, action, t ? t : &own))
-		return http_error(res, 403, "(rule:%s) is disallowed by policy", action);
-	return 0;
+	if (!json_object_get(o, key))
+		return NULL;
+	return json_str(o, key) ? json_str(o, key) : "";
 }
 
 int network_write_reply(struct http_request *req, struct http_response *res, struct store *st,

@@ -167,6 +167,13 @@ enum net_fault_kind {
 	NF_SN_GW_BAD,		/* 400: gateway a is no host of cidr b */
 	NF_SN_OVERLAP,		/* 400: cidr a overlaps another subnet of network b */
 	NF_SN_ADDR_OUTSIDE,	/* 409: subnet a's address b in use outside the new pools */
+	NF_PROJECTS_DISAGREE,	/* 400: project_id and tenant_id differ (L3, groups) */
+	NF_OTHER_PROJECT,	/* 403: a create for another project */
+	NF_SG_DEFAULT_EXISTS,	/* 409: the name "default" asked */
+	NF_SG_NEEDS_PROJECT,	/* 400 */
+	NF_SG_DEFAULT_UPDATE,	/* 409: renaming a default group */
+	NF_SG_DEFAULT_DELETE,	/* 409: deleting a default group */
+	NF_SG_IN_USE,		/* 409: group a still on ports */
 };
 
 struct net_fault {
@@ -630,12 +637,9 @@ json_t *network_list_rows(const struct caller *c, struct store *st,
  * transaction; store errors in res. */
 int network_list_sql(struct http_request *req, struct http_response *res,
 		     const struct network_lister *l, const char *sql, const char *fmt, ...);
-/* 0 when c may do action to cur (a row as the API shows it; NULL:
- * missing or invisible) with target t (NULL: cur's project): else 404
- * "KIND ID could not be found." or 403 "(rule:ACTION) is disallowed by
- * policy" in res, and -1. */
-int network_may_change(const struct caller *c, struct http_response *res, const json_t *cur,
-		       const struct target *t, const char *kind, const char *id, const char *action);
+/* An update's name or description: NULL when absent, "" for a JSON null
+ * (as Neutron's). */
+const char *network_text_or_empty(const json_t *o, const char *key);
 /* End the caller's write transaction (api_write_end: commit when r >= 0,
  * else roll back with the error in res, naming what), then reply status
  * {"KEY": obj} as network_show_reply. obj is stolen, even on error. */

@@ -113,14 +113,6 @@ static int gw_check_shape(const json_t *info, struct http_response *res)
 	return 0;
 }
 
-/* A null name or description is the empty string, as Neutron's. */
-static const char *text_or_empty(const json_t *o, const char *key)
-{
-	if (!json_object_get(o, key))
-		return NULL;
-	return json_str(o, key) ? json_str(o, key) : "";
-}
-
 int h_router_create(struct http_request *req, struct http_response *res)
 {
 	json_t *o, *out = NULL;
@@ -168,8 +160,8 @@ int h_router_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (json_object_get(o, "project_id") || json_object_get(o, "tenant_id"))
 		return http_error(res, 400, "Cannot update read-only attribute project_id");
-	u.name = text_or_empty(o, "name");
-	u.description = text_or_empty(o, "description");
+	u.name = network_text_or_empty(o, "name");
+	u.description = network_text_or_empty(o, "description");
 	u.admin_state_up = json_object_get(o, "admin_state_up") ? &up : NULL;
 	u.gateway = json_object_get(o, "external_gateway_info");
 	u.gateway_given = u.gateway != NULL;

@@ -1,5 +1,7 @@
-/* secgroups.c - /network/v2.0/security-groups: groups with their rules,
- * each project's "default" group; and the prefix helpers of l3.h. */
+/* secgroups.c - security groups with their rules, each project's
+ * "default" group: create, update and delete as Neutron does them, with
+ * -errno and a net_fault (the HTTP side is secgroup_api.c's, the tables
+ * secgroup_store.c's); and the prefix helpers of l3.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +14,6 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "http/api.h"
-#include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
 #include "policy/policy.h"
@@ -22,24 +22,23 @@
 
 /* ---- helpers shared with routers.c and floatingips.c ---- */
 
-const char *l3_body_project(const struct caller *c, const char *action, const json_t *obj,
-			    struct http_response *res)
+int l3_project_of(const struct caller *c, const char *action, const char *project_id,
+		  const char *tenant_id, const char **project, struct net_fault *f)
 {
-	const char *p = json_str(obj, "project_id"), *t = json_str(obj, "tenant_id");
+	const char *p = project_id;
 
-	if (p && t && strcmp(p, t) != 0) {
-		http_error(res, 400, "Invalid input: project_id and tenant_id do not match.");
-		return NULL;
-	}
+	if (p && tenant_id && strcmp(p, tenant_id) != 0)
+		return net_fault(f, -EINVAL, NF_PROJECTS_DISAGREE, NULL, NULL);
 	if (!p)
-		p = t;
-	if (!p || !p[0])
-		return network_caller_project(c);
-	if (!policy_allows(c, action, &(struct target){ .project_id = p })) {
-		http_error(res, 403, "Policy doesn't allow the creation of a resource for another project.");
-		return NULL;
+		p = tenant_id;
+	if (!p || !p[0]) {
+		*project = network_caller_project(c);
+		return 0;
 	}
-	return p;
+	if (!policy_allows(c, action, &(struct target){ .project_id = p }))
+		return net_fault(f, -EPERM, NF_OTHER_PROJECT, NULL, NULL);
+	*project = p;
+	return 0;
 }
 
 int l3_prefix_parse(const char *s, struct l3_prefix *p)
@@ -116,17 +115,15 @@ json_t *l3_secgroup_load(const struct caller *c, struct store *st, const char *i
 	return g;
 }
 
-json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *id,
-			 struct http_response *res)
+int l3_secgroup_for(const struct caller *c, struct store *st, const char *id, json_t **g,
+		    struct net_fault *f)
 {
 	int err;
-	json_t *g = l3_secgroup_load(c, st, id, &err);
 
+	*g = l3_secgroup_load(c, st, id, &err);
 	if (err == -ENOENT)
-		http_error(res, 404, "Security group %s does not exist", id);
-	else if (!g)
-		http_error_errno(res, err ? err : -EIO, "security group");
-	return g;
+		return net_fault(f, err, NF_SG_NOT_FOUND, id, NULL);
+	return *g ? 0 : err ? err : -EIO;
 }
 
 /* The rule id as the caller may see it (new reference; NULL, *err set). */
@@ -162,152 +159,61 @@ int secgroup_default(struct store *st, const char *project_id, char id[UUID_LEN 
 
 /* ---- groups ---- */
 
-int h_secgroup_list(struct http_request *req, struct http_response *res)
+int secgroup_create(struct basalt *b, const struct caller *c, struct store *st,
+		    const struct secgroup_spec *s, char id[UUID_LEN + 1], struct net_fault *f)
 {
-	static const struct network_lister l = { "security_groups", "security groups",
-						 "get_security_group", network_target_col2,
-						 secgroup_store_render_row };
-	const char *project = network_caller_project(&req->caller);
-	struct store *st = api_write_begin(req, res);
-	json_t *rows = NULL;
 	char def[UUID_LEN + 1];
+	const char *project;
 	int r;
 
-	if (!st)
-		return -1;
-	/* Neutron makes the caller's default group the first time it looks. */
-	r = project[0] ? secgroup_default(st, project, def) : 0;
-	if (r >= 0)
-		rows = network_list_rows(&req->caller, st, &l, &r, secgroup_store_list_sql, "");
-	if (api_write_end(res, st, r, "security groups") < 0) {
-		json_decref(rows);
-		return -1;
-	}
-	return network_list_reply(req, res, "security_groups", rows);
-}
-
-int h_secgroup_get(struct http_request *req, struct http_response *res)
-{
-	const char *id = http_param(req, "id");
-	struct store *st = basalt_store(req->b);
-	json_t *g;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	g = l3_secgroup_find(&req->caller, st, id, res);
-	return g ? network_show_reply(req, res, 200, "security_group", g) : -1;
-}
-
-/* Neutron keeps the name "default" for the group it makes itself. */
-static int name_not_default(const json_t *sg, struct http_response *res)
-{
-	const char *name = json_str(sg, "name");
-
-	if (name && strcmp(name, "default") == 0)
-		return http_error(res, 409, "Default security group already exists.");
-	return 0;
-}
-
-int h_secgroup_create(struct http_request *req, struct http_response *res)
-{
-	static const struct jfield fields[] = {
-		{ "name", J_STRING_NULL, false, 255 },	   { "description", J_STRING_NULL, false, 255 },
-		{ "stateful", J_BOOL, false, 0 },	   { "project_id", J_STRING, false, 64 },
-		{ "tenant_id", J_STRING, false, 64 },
-	};
-	json_t *sg;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "security_group", fields,
-						      ARRAY_SIZE(fields), &sg);
-	const char *project, *name, *desc;
-	char id[UUID_LEN + 1], def[UUID_LEN + 1];
-	struct store *st;
-	json_t *out;
-	int r, err;
-
-	if (!body || name_not_default(sg, res) < 0 || !(project = l3_body_project(&req->caller, "create_security_group", sg, res)))
-		return -1;
+	/* Neutron keeps the name "default" for the group it makes itself. */
+	if (s->name && strcmp(s->name, "default") == 0)
+		return net_fault(f, -EEXIST, NF_SG_DEFAULT_EXISTS, NULL, NULL);
+	r = l3_project_of(c, "create_security_group", s->project_id, s->tenant_id, &project, f);
+	if (r < 0)
+		return r;
 	if (!project[0])
-		return http_error(res, 400, "Invalid input: a security group needs a project.");
-	name = json_str(sg, "name") ? json_str(sg, "name") : "";
-	desc = json_str(sg, "description") ? json_str(sg, "description") : "";
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
+		return net_fault(f, -EINVAL, NF_SG_NEEDS_PROJECT, NULL, NULL);
 	r = secgroup_default(st, project, def);
 	if (r >= 0)
-		r = network_quota_reply(req->b, st, project, "security_group", res);
+		r = network_quota_check(b, st, project, "security_group", f);
 	if (r >= 0)
-		r = secgroup_store_insert(st, project, name, desc,
-					  !json_is_false(json_object_get(sg, "stateful")), false, id);
-	out = r >= 0 ? l3_secgroup_load(&req->caller, st, id, &err) : NULL;
-	if (r >= 0 && !out)
-		r = -EIO;
-	return network_write_reply(req, res, st, r, "security group", 201, "security_group", out);
+		r = secgroup_store_insert(st, project, s->name ? s->name : "",
+					  s->description ? s->description : "", s->stateful, false,
+					  id);
+	return r;
 }
 
-int h_secgroup_update(struct http_request *req, struct http_response *res)
+int secgroup_update(const struct caller *c, struct store *st, const char *id,
+		    const struct secgroup_change *ch, struct net_fault *f)
 {
-	static const struct jfield fields[] = {
-		{ "name", J_STRING_NULL, false, 255 },
-		{ "description", J_STRING_NULL, false, 255 },
-		{ "stateful", J_BOOL, false, 0 },
-	};
-	const char *id = http_param(req, "id");
-	json_t *sg, *g = NULL, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "security_group", fields,
-						      ARRAY_SIZE(fields), &sg);
-	bool stateful = json_is_true(json_object_get(sg, "stateful"));
-	struct store *st;
-	int r, err;
-
-	if (!body || name_not_default(sg, res) < 0)
-		return -1;
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	g = l3_secgroup_find(&req->caller, st, id, res);
-	r = g ? 0 : -1;
-	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
-		 json_str(sg, "name"))
-		r = http_error(res, 409, "Updating default security group not allowed.");
-	if (r >= 0)
-		r = secgroup_store_update(
-			st, id,
-			json_object_get(sg, "name") ? (json_str(sg, "name") ? json_str(sg, "name") : "") : NULL,
-			json_object_get(sg, "description")
-				? (json_str(sg, "description") ? json_str(sg, "description") : "")
-				: NULL,
-			json_object_get(sg, "stateful") ? &stateful : NULL);
-	if (r >= 0 && !(out = l3_secgroup_load(&req->caller, st, id, &err)))
-		r = err ? err : -EIO;
-	json_decref(g);
-	return network_write_reply(req, res, st, r, "security group", 200, "security_group", out);
-}
-
-int h_secgroup_delete(struct http_request *req, struct http_response *res)
-{
-	const char *id = http_param(req, "id");
-	struct store *st = api_write_begin(req, res);
-	json_t *g;
-	int64_t ports = 0;
+	_cleanup_json_ json_t *g = NULL;
 	int r;
 
-	if (!st)
-		return -1;
-	g = l3_secgroup_find(&req->caller, st, id, res);
-	r = g ? 0 : -1;
-	if (r >= 0 && strcmp(json_string_value(json_object_get(g, "name")), "default") == 0 &&
-		 !policy_allows(&req->caller, "delete_security_group:default", NULL))
-		r = http_error(res, 409, "Insufficient rights for removing default security group.");
-	if (r >= 0)
-		r = secgroup_store_count_ports(st, id, &ports);
-	if (r >= 0 && ports > 0)
-		r = http_error(res, 409, "Security Group %s in use.", id);
-	if (r >= 0)
-		r = secgroup_store_delete(st, id);
-	json_decref(g);
-	if (api_write_end(res, st, r, "security group") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	if (ch->name && strcmp(ch->name, "default") == 0)
+		return net_fault(f, -EEXIST, NF_SG_DEFAULT_EXISTS, NULL, NULL);
+	if ((r = l3_secgroup_for(c, st, id, &g, f)) < 0)
+		return r;
+	if (strcmp(json_str(g, "name"), "default") == 0 && ch->name && !ch->name_null)
+		return net_fault(f, -EPERM, NF_SG_DEFAULT_UPDATE, NULL, NULL);
+	return secgroup_store_update(st, id, ch->name, ch->description, ch->stateful);
 }
 
+int secgroup_remove(const struct caller *c, struct store *st, const char *id,
+		    struct net_fault *f)
+{
+	_cleanup_json_ json_t *g = NULL;
+	int64_t ports = 0;
+	int r = l3_secgroup_for(c, st, id, &g, f);
+
+	if (r < 0)
+		return r;
+	if (strcmp(json_str(g, "name"), "default") == 0 &&
+	    !policy_allows(c, "delete_security_group:default", NULL))
+		return net_fault(f, -EPERM, NF_SG_DEFAULT_DELETE, NULL, NULL);
+	if ((r = secgroup_store_count_ports(st, id, &ports)) < 0)
+		return r;
+	if (ports > 0)
+		return net_fault(f, -EBUSY, NF_SG_IN_USE, id, NULL);
+	return secgroup_store_delete(st, id);
+}
