@@ -438,7 +438,7 @@ static void *poll_main(void *arg)
 static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 {
 	const struct config *cfg = &b->cfg;
-	struct hv_config hc = { .virt_type = cfg->virt_type };
+	struct hv_config hc = { .virt_type = cfg->virt_type, .qemu_user = cfg->qemu_user };
 	size_t n;
 	int r;
 

@@ -80,6 +80,8 @@ static const struct option options[] = {
 	    "Largest virtual disk size an uploaded image may declare (qcow2 header), in bytes; 0: no limit."),
 	STR("compute", "virt_type", virt_type, "auto",
 	    "kvm, qemu (TCG), fake (no VMs: load tests only) or auto (kvm where a guest really boots)."),
+	STR("compute", "qemu_user", qemu_user, "basalt-qemu",
+	    "Unprivileged user QEMU runs as (sandboxed); must exist on compute nodes (docs/install.md)."),
 	DBL("compute", "cpu_allocation_ratio", cpu_allocation_ratio, "16.0",
 	    "Virtual CPUs scheduled per physical CPU, as in Nova."),
 	DBL("compute", "ram_allocation_ratio", ram_allocation_ratio, "1.5",

@@ -33,6 +33,7 @@ struct config {
 	long long image_virtual_size_cap;
 	/* [compute] */
 	char *virt_type;
+	char *qemu_user;
 	double cpu_allocation_ratio;
 	double ram_allocation_ratio;
 	double disk_allocation_ratio;

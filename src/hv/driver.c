@@ -36,18 +36,20 @@ int hv_driver_new(const struct hv_config *cfg, struct hv_driver **out)
 		return -ENOMEM;
 	}
 	d->shutdown_timeout = cfg->shutdown_timeout > 0 ? cfg->shutdown_timeout : 10;
+	d->run_uid = d->run_gid = d->kvm_gid = -1;
 	if (strcmp(vt, "fake") == 0)
 		r = hv_fake_new(d);
 	else if (strcmp(vt, "qemu") == 0 || strcmp(vt, "tcg") == 0)
-		r = hv_qemu_new(d, "tcg");
+		r = hv_qemu_new(d, "tcg", cfg);
 	else if (strcmp(vt, "kvm") == 0)
-		r = hv_qemu_new(d, "kvm");
+		r = hv_qemu_new(d, "kvm", cfg);
 	else if (strcmp(vt, "auto") == 0)
-		r = hv_qemu_new(d, hv_probe_accel(cfg->instances_path));
+		r = hv_qemu_new(d, hv_probe_accel(cfg->instances_path), cfg);
 	else
 		r = -EINVAL;
 	if (r < 0) {
-		log_error("virt_type '%s': not one of kvm, qemu, fake, auto", vt);
+		if (r == -EINVAL)
+			log_error("virt_type '%s': not one of kvm, qemu, fake, auto", vt);
 		hv_driver_free(d);
 		return r;
 	}

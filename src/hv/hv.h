@@ -53,6 +53,10 @@ struct hv_config {
 	const char *instances_path; /* absolute; created when missing */
 	const char *virt_type;	    /* kvm, qemu, fake or auto */
 	int shutdown_timeout;	    /* seconds an ACPI powerdown may take (default 10) */
+	/* The unprivileged user QEMU runs as ([compute] qemu_user). Must
+	 * exist when the driver is qemu and the agent is root; NULL or "":
+	 * QEMU runs as the agent's own user (tests without root). */
+	const char *qemu_user;
 };
 
 /* A driver. Every call that names a server takes that server's directory
@@ -63,6 +67,12 @@ struct hv_driver {
 	const char *accel; /* "kvm", "tcg" or "none" */
 	char *instances;   /* owned copy of instances_path */
 	int shutdown_timeout;
+	/* Confinement (qemu driver, agent root): QEMU runs as run_uid:run_gid
+	 * (plus the kvm group) in a seccomp sandbox; base images are
+	 * root:run_gid 0440 and instance directories root:run_gid 0710, so QEMU
+	 * reads what it needs and changes nothing but its own disk and console.
+	 * -1: not confined (QEMU runs as the agent's user). */
+	int run_uid, run_gid, kvm_gid;
 	void *priv;
 
 	/* Create the server (overlay, files) and start it. Idempotent: finishes
@@ -126,6 +136,18 @@ json_t *hv_file_read(const struct hv_driver *d, const char *id, const char *file
 int hv_file_write(const struct hv_driver *d, const char *id, const char *file, const json_t *obj);
 
 /* proc.c - child processes and pid files */
+/* A long-lived process (QEMU) started detached from the agent. */
+struct hv_proc {
+	char *const *argv; /* argv[0] looked up in PATH */
+	const char *cwd;   /* its working directory (relative paths start there) */
+	int log_fd;	   /* its stdout and stderr */
+	const int *fds;	   /* passed on as fds 3, 4, ... in this order */
+	size_t nfds;
+	int uid, gid, kvm_gid; /* run as (uid -1: as the caller) */
+};
+/* Start p in its own session, reparented away from the agent (VMs outlive
+ * it), with nothing else inherited. Returns its pid or -errno. */
+int hv_proc_start(const struct hv_proc *p);
 /* Run argv (argv[0] looked up in PATH) to completion with stdin from
  * /dev/null, stdout and stderr captured into err (truncated). Returns 0
  * when it exited 0, -EIO otherwise (err says why). */
@@ -154,7 +176,13 @@ void qmp_close(struct qmp *q);
 int qmp_command(const char *path, const char *cmd, int timeout_ms, char *err, size_t errlen);
 
 /* qemu.c */
-int hv_qemu_new(struct hv_driver *d, const char *accel);
+/* Set d up as the QEMU driver; resolves cfg->qemu_user (-ENOENT with a
+ * logged explanation when the agent is root and the user is missing). */
+int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *cfg);
+/* Make a file the agent created QEMU's (owner run_uid, mode) or, for a
+ * base image, readable by QEMU's group only (owner root, group run_gid,
+ * mode). No-op when the driver is not confined. 0 or -errno. */
+int hv_confine_file(const struct hv_driver *d, const char *path, bool qemu_owns, unsigned mode);
 /* probe.c - does a KVM guest really boot here? */
 /* "kvm" or "tcg" for virt_type auto; cached in INSTANCES/.virt_type. */
 const char *hv_probe_accel(const char *instances_path);

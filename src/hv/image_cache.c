@@ -149,6 +149,22 @@ static int vet(const struct image_fetch *f, const char *path, uint64_t *vsize, c
 	return 0;
 }
 
+/* A base QEMU may read and never write: root:qemu 0440 (confined driver;
+ * entries cached before confinement are fixed up here). */
+static int base_confine(const struct hv_driver *d, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int r;
+
+	if (d->run_uid < 0 || (stat(path, &st) == 0 && st.st_uid == 0 &&
+			       st.st_gid == (gid_t)d->run_gid && (st.st_mode & 07777) == 0440))
+		return 0;
+	r = hv_confine_file(d, path, false, 0440);
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+	return r;
+}
+
 int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char *path,
 		    const char **format, uint64_t *vsize, char *err, size_t errlen)
 {
@@ -167,6 +183,8 @@ int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char
 		r = vet(f, path, vsize, err, errlen);
 		if (r < 0)
 			log_warn("%s", err);
+		else
+			r = base_confine(d, path, err, errlen);
 		return r;
 	}
 	/* One download per image at a time, whoever asks. */
@@ -216,8 +234,10 @@ int hv_image_ensure(const struct hv_driver *d, const struct image_fetch *f, char
 	}
 	if (r < 0)
 		unlink(tmp);
-	else
+	else if (d->run_uid < 0)
 		chmod(path, 0400);
+	if (r == 0)
+		r = base_confine(d, path, err, errlen);
 out:
 	close(lock);
 	if (r < 0)

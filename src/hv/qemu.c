@@ -1,15 +1,35 @@
 /* qemu.c - the QEMU driver (KVM or TCG): a qcow2 overlay per server on a
- * cached base, QEMU daemonized with a pidfile, QMP for power operations.
- * QEMU processes outlive the agent; a restarted agent adopts them through
- * their pidfiles (a live pid whose command line names the server). */
+ * cached base, QEMU started detached with a pidfile, QMP for power
+ * operations. QEMU processes outlive the agent; a restarted agent adopts
+ * them through their pidfiles (a live pid whose command line names the
+ * server).
+ *
+ * Guests are confined. QEMU runs as [compute] qemu_user, never root, under
+ * -sandbox on (seccomp: no obsolete calls, no privilege change, no fork or
+ * exec, no resource control), with no_new_privs. The agent keeps what
+ * needs root: it opens the taps and the QMP listening socket and passes
+ * them as fds, writes the pidfile itself, and owns the instance directory
+ * (root:qemu 0710) so QEMU can open its disk, config drive and console
+ * (files it owns, 0600/0400) but create, rename or remove nothing there.
+ * QEMU starts in that directory and names its files relatively (the
+ * overlay's backing file too: ../_base/<image>), so no directory above
+ * INSTANCES needs to be open to it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -20,6 +40,10 @@
 #define QMP_TIMEOUT_MS 5000
 #define QUIT_WAIT_MS   5000
 #define KILL_WAIT_MS   5000
+#define START_WAIT_MS  30000 /* until QMP answers: QEMU is up */
+
+/* The seccomp sandbox every QEMU runs in. */
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 static const char *qemu_binary(void)
 {
@@ -82,6 +106,19 @@ static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *er
 	}
 	if (disk_gb > 0 && (uint64_t)disk_gb << 30 > vsize)
 		snprintf(size, sizeof(size), "%dG", disk_gb);
+	/* A base in the cache is named relative to the overlay: QEMU opens
+	 * it from the server's directory without walking INSTANCES' parents. */
+	char rel[300];
+	size_t blen = strlen(d->instances);
+	if (strncmp(base, d->instances, blen) == 0 && strncmp(base + blen, "/_base/", 7) == 0 &&
+	    !strchr(base + blen + 7, '/') && strlen(base + blen) < sizeof(rel) - 2)
+		snprintf(rel, sizeof(rel), "..%s", base + blen);
+	else
+		snprintf(rel, sizeof(rel), "%s", base);
+	if (strlen(rel) >= sizeof(rel) - 1) {
+		snprintf(err, HV_ERR_MAX, "base image path too long");
+		return -ENAMETOOLONG;
+	}
 	char *argv[] = { "qemu-img",
 			 "create",
 			 "-q",
@@ -90,7 +127,7 @@ static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *er
 			 "-F",
 			 (char *)fmt,
 			 "-b",
-			 (char *)base,
+			 rel,
 			 tmp,
 			 size[0] ? size : NULL,
 			 NULL };
@@ -109,14 +146,124 @@ static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *er
 }
 
 #define ARGV_MAX 64
+#define NICS_MAX 8
+
+int hv_confine_file(const struct hv_driver *d, const char *path, bool qemu_owns, unsigned mode)
+{
+	if (d->run_uid < 0)
+		return 0;
+	if (chown(path, qemu_owns ? (uid_t)d->run_uid : 0, (gid_t)d->run_gid) < 0 ||
+	    chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A listening unix socket at path (replacing what is there), root's 0600:
+ * QEMU gets the fd, so only the agent can connect. Returns the fd. */
+static int qmp_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 4) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The persistent tap the data plane made, opened for QEMU (which, not
+ * root, could not attach to it). Returns the fd. */
+static int tap_open(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The last bytes of QEMU's own log (its stderr), for a failed start. */
+static void log_tail(const char *path, char *err)
+{
+	char buf[HV_ERR_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+	off_t end;
+
+	if (fd >= 0) {
+		end = lseek(fd, 0, SEEK_END);
+		if (end > (off_t)sizeof(buf) - 1)
+			lseek(fd, end - (off_t)sizeof(buf) + 1, SEEK_SET);
+		else
+			lseek(fd, 0, SEEK_SET);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	snprintf(err, HV_ERR_MAX, "%s", n ? buf : "QEMU exited right after starting");
+}
+
+/* Make the server's files QEMU's (confined driver): the directory root's
+ * with QEMU's group, the disk and console QEMU's, the config drive QEMU's
+ * read-only. A console log is created here so QEMU need not create it. */
+static int confine_dir(struct hv_driver *d, const char *dir, char *err)
+{
+	static const struct {
+		const char *file;
+		unsigned mode;
+		bool create;
+	} files[] = { { "disk.qcow2", 0600, false },
+		      { "config.img", 0400, false },
+		      { "console.log", 0600, true } };
+	char p[4200];
+	int r;
+
+	if (d->run_uid < 0)
+		return 0;
+	r = hv_confine_file(d, dir, false, 0710);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i].file);
+		if (files[i].create) {
+			int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (access(p, F_OK) == 0)
+			r = hv_confine_file(d, p, true, files[i].mode);
+	}
+	if (r < 0)
+		snprintf(err, HV_ERR_MAX, "giving %.300s to the QEMU user: %s", dir, strerror(-r));
+	return r;
+}
 
 /* Start QEMU for the server described by spec.json. Caller holds the lock. */
 static int launch(struct hv_driver *d, const char *id, const json_t *spec, char *err)
 {
-	char dir[4096], pidfile[4096], qmp[4200], serial[4200], drive[4200], name[HV_ID_MAX + 32];
-	char cfg[4200], cfgdrive[4300];
-	char mem[32], smp[32], nicbuf[8][2][160];
+	char dir[4096], pidfile[4096], sock[4200], logp[4200], name[HV_ID_MAX + 32];
+	char cfg[4200], mem[32], smp[32], qmp[64], nicbuf[NICS_MAX][2][160], pidtxt[24];
 	char *argv[ARGV_MAX];
+	int fds[1 + NICS_MAX], nfds = 0, logfd = -1, pid;
 	const json_t *nic;
 	size_t i, n = 0;
 	int r;
@@ -128,20 +275,32 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 		snprintf(err, HV_ERR_MAX, "instances_path too long for a QMP socket path");
 		return -ENAMETOOLONG;
 	}
-	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server=on,wait=off", dir);
-	snprintf(serial, sizeof(serial), "file,id=serial0,path=%s/console.log,append=on", dir);
-	snprintf(drive, sizeof(drive), "file=%s/disk.qcow2,if=virtio,format=qcow2,discard=unmap",
-		 dir);
+	snprintf(sock, sizeof(sock), "%s/qmp.sock", dir);
+	snprintf(logp, sizeof(logp), "%s/qemu.log", dir);
+	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
 	snprintf(name, sizeof(name), "guest=%s,debug-threads=on", id);
 	snprintf(mem, sizeof(mem), "%d", (int)json_integer_value(json_object_get(spec, "ram_mb")));
 	snprintf(smp, sizeof(smp), "%d", (int)json_integer_value(json_object_get(spec, "vcpus")));
 	unlink(pidfile);
-	unlink_in(d, id, "qmp.sock");
+	r = confine_dir(d, dir, err);
+	if (r < 0)
+		return r;
+
+	/* fd 3: QMP; 4...: the taps. */
+	fds[nfds] = qmp_listen(sock);
+	if (fds[nfds] < 0) {
+		r = fds[nfds];
+		snprintf(err, HV_ERR_MAX, "QMP socket %.300s: %s", sock, strerror(-r));
+		return r;
+	}
+	nfds++;
+	snprintf(qmp, sizeof(qmp), "socket,id=qmp,fd=3,server=on,wait=off");
 
 #define ARG(s) (argv[n++] = (char *)(s))
 	ARG(qemu_binary());
 	ARG("-name"), ARG(name);
 	ARG("-no-user-config"), ARG("-nodefaults");
+	ARG("-sandbox"), ARG(QEMU_SANDBOX);
 	ARG("-machine"), ARG("q35");
 	ARG("-accel"), ARG(strcmp(d->accel, "kvm") == 0 ? "kvm" : "tcg");
 	if (strcmp(d->accel, "kvm") == 0)
@@ -149,26 +308,28 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	ARG("-m"), ARG(mem);
 	ARG("-smp"), ARG(smp);
 	ARG("-display"), ARG("none");
-	ARG("-daemonize");
-	ARG("-pidfile"), ARG(pidfile);
-	ARG("-qmp"), ARG(qmp);
-	ARG("-chardev"), ARG(serial);
+	ARG("-chardev"), ARG(qmp);
+	ARG("-mon"), ARG("chardev=qmp,mode=control");
+	ARG("-chardev"), ARG("file,id=serial0,path=console.log,append=on");
 	ARG("-serial"), ARG("chardev:serial0");
-	ARG("-drive"), ARG(drive);
-	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
-	if (access(cfg, F_OK) == 0) {
-		snprintf(cfgdrive, sizeof(cfgdrive), "file=%s,if=virtio,format=raw,readonly=on",
-			 cfg);
-		ARG("-drive"), ARG(cfgdrive);
-	}
+	ARG("-drive"), ARG("file=disk.qcow2,if=virtio,format=qcow2,discard=unmap");
+	if (access(cfg, F_OK) == 0)
+		ARG("-drive"), ARG("file=config.img,if=virtio,format=raw,readonly=on");
 	/* NICs on taps the data plane made: {tap, mac} in spec.json. */
 	json_array_foreach(json_object_get(spec, "nics"), i, nic)
 	{
-		if (i >= ARRAY_SIZE(nicbuf))
+		const char *tap = json_string_value(json_object_get(nic, "tap"));
+		if (i >= NICS_MAX)
 			break;
-		snprintf(nicbuf[i][0], sizeof(nicbuf[i][0]),
-			 "tap,id=net%zu,ifname=%s,script=no,downscript=no", i,
-			 json_string_value(json_object_get(nic, "tap")) ?: "");
+		int fd = tap_open(tap ? tap : "");
+		if (fd < 0) {
+			r = fd;
+			snprintf(err, HV_ERR_MAX, "tap %s: %s", tap ? tap : "", strerror(-r));
+			goto out;
+		}
+		fds[nfds] = fd;
+		snprintf(nicbuf[i][0], sizeof(nicbuf[i][0]), "tap,id=net%zu,fd=%d", i, 3 + nfds);
+		nfds++;
 		snprintf(nicbuf[i][1], sizeof(nicbuf[i][1]), "virtio-net-pci,netdev=net%zu,mac=%s",
 			 i, json_string_value(json_object_get(nic, "mac")) ?: "");
 		ARG("-netdev"), ARG(nicbuf[i][0]);
@@ -179,17 +340,69 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	argv[n] = NULL;
 #undef ARG
 
-	r = hv_run(argv, err, HV_ERR_MAX);
+	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0) {
+		r = -errno;
+		snprintf(err, HV_ERR_MAX, "%.300s: %s", logp, strerror(errno));
+		goto out;
+	}
+	struct hv_proc p = { .argv = argv,
+			     .cwd = dir,
+			     .log_fd = logfd,
+			     .fds = fds,
+			     .nfds = (size_t)nfds,
+			     .uid = d->run_uid,
+			     .gid = d->run_gid,
+			     .kvm_gid = d->kvm_gid };
+	pid = hv_proc_start(&p);
+	if (pid < 0) {
+		r = pid;
+		snprintf(err, HV_ERR_MAX, "starting QEMU: %s", strerror(-r));
+		goto out;
+	}
+	snprintf(pidtxt, sizeof(pidtxt), "%d\n", pid);
+	r = file_write_atomic(pidfile, pidtxt, strlen(pidtxt), 0600);
 	if (r < 0) {
+		kill(pid, SIGKILL);
+		snprintf(err, HV_ERR_MAX, "%.300s: %s", pidfile, strerror(-r));
+		goto out;
+	}
+	/* Up when QMP answers (QEMU serves it once its devices are made);
+	 * a QEMU that exits first failed: its log says why. */
+	r = -ETIMEDOUT;
+	for (int waited = 0; waited < START_WAIT_MS; waited += 100) {
+		char qerr[128];
+		/* (not running_pid: until its exec, the child's command line is ours) */
+		if (hv_pid_wait_gone(pid, 0)) {
+			r = -EIO;
+			break;
+		}
+		if (qmp_command(sock, "query-status", 500, qerr, sizeof(qerr)) == 0) {
+			r = 0;
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+	}
+	if (r < 0) {
+		if (r == -ETIMEDOUT)
+			snprintf(err, HV_ERR_MAX, "QEMU did not answer QMP within %d s",
+				 START_WAIT_MS / 1000);
+		else
+			log_tail(logp, err);
+		kill(pid, SIGKILL);
+		hv_pid_wait_gone(pid, KILL_WAIT_MS);
+		unlink(pidfile);
 		log_warn("server %s: QEMU failed to start: %s", id, err);
-		return r;
+		goto out;
 	}
-	if (running_pid(d, id) == 0) {
-		snprintf(err, HV_ERR_MAX, "QEMU exited right after starting");
-		return -EIO;
-	}
-	log_info("server %s: QEMU started (%s)", id, d->accel);
-	return 0;
+	log_info("server %s: QEMU %d started (%s, %s)", id, pid, d->accel,
+		 d->run_uid >= 0 ? "confined" : "as the agent's user");
+out:
+	for (int k = 0; k < nfds; k++)
+		close(fds[k]);
+	if (logfd >= 0)
+		close(logfd);
+	return r;
 }
 
 static void spec_set_launched(struct hv_driver *d, const char *id, json_t *spec)
@@ -378,8 +591,43 @@ static enum hv_power q_state(struct hv_driver *d, const char *id)
 	return spec && json_is_true(json_object_get(spec, "launched")) ? HV_SHUTDOWN : HV_NOSTATE;
 }
 
-int hv_qemu_new(struct hv_driver *d, const char *accel)
+int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *cfg)
 {
+	const char *user = cfg->qemu_user;
+	char base[4200];
+
+	if (user && user[0] && geteuid() == 0) {
+		struct passwd *pw = getpwnam(user);
+		struct group *kvm = getgrnam("kvm");
+		if (!pw) {
+			log_error(
+			    "compute: the QEMU user '%s' does not exist: create it "
+			    "(useradd --system --no-create-home --shell /usr/sbin/nologin "
+			    "--user-group %s; see docs/install.md) or set [compute] qemu_user",
+			    user, user);
+			return -ENOENT;
+		}
+		if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+			log_error("compute: [compute] qemu_user '%s' is root: QEMU must run "
+				  "unprivileged",
+				  user);
+			return -EPERM;
+		}
+		d->run_uid = (int)pw->pw_uid;
+		d->run_gid = (int)pw->pw_gid;
+		d->kvm_gid = kvm ? (int)kvm->gr_gid : -1;
+		/* QEMU may pass through INSTANCES and _base, and read bases. */
+		snprintf(base, sizeof(base), "%s/_base", d->instances);
+		if (hv_confine_file(d, d->instances, false, 0710) < 0 ||
+		    hv_confine_file(d, base, false, 0710) < 0) {
+			log_error("compute: cannot give %s to the QEMU user: %s", d->instances,
+				  strerror(errno));
+			return -errno;
+		}
+		log_info("compute: QEMU runs as %s (uid %d), sandboxed", user, d->run_uid);
+	} else if (user && user[0]) {
+		log_warn("compute: not root: QEMU runs as the agent's own user, not %s", user);
+	}
 	d->name = "qemu";
 	d->accel = strcmp(accel, "kvm") == 0 ? "kvm" : "tcg";
 	d->spawn = q_spawn;

@@ -5,7 +5,10 @@
  * inspect prints what core/diskimg.c sees in FILE and its verdict for FORMAT
  * as one JSON object (tests/image/vet.sh compares it with qemu-img info).
  * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
- * HV_SHUTDOWN_TIMEOUT (seconds, default 10). spawn vets BASE as FORMAT
+ * HV_SHUTDOWN_TIMEOUT (seconds, default 10), HV_QEMU_USER (run QEMU as
+ * that user, as the agent's [compute] qemu_user), HV_NICS (spawn: NICs on
+ * existing taps, "TAP=MAC[,TAP=MAC...]"), HV_META (spawn: a config drive
+ * with this meta_data.json). spawn vets BASE as FORMAT
  * (default qcow2) as the agent does. Exit 0 on success. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +25,23 @@ int main(int argc, char **argv)
 		.virt_type = getenv("HV_VIRT_TYPE") ? getenv("HV_VIRT_TYPE") : "qemu",
 		.shutdown_timeout =
 		    getenv("HV_SHUTDOWN_TIMEOUT") ? atoi(getenv("HV_SHUTDOWN_TIMEOUT")) : 10,
+		.qemu_user = getenv("HV_QEMU_USER"),
 	};
+	struct hv_nic nics[8];
+	size_t nnics = 0;
+	char *spec_nics = getenv("HV_NICS") ? strdup(getenv("HV_NICS")) : NULL, *save = NULL;
+
+	for (char *t = spec_nics ? strtok_r(spec_nics, ",", &save) : NULL; t && nnics < 8;
+	     t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		snprintf(nics[nnics].tap, sizeof(nics[nnics].tap), "%s", t);
+		snprintf(nics[nnics].mac, sizeof(nics[nnics].mac), "%s", eq + 1);
+		nnics++;
+	}
+	free(spec_nics);
 	struct hv_driver *d;
 	char err[HV_ERR_MAX] = "";
 	const char *cmd = argc > 1 ? argv[1] : "", *id = argc > 2 ? argv[2] : "";
@@ -48,7 +67,10 @@ int main(int argc, char **argv)
 				     .base_format = argc == 8 ? argv[7] : "qcow2",
 				     .vcpus = atoi(argv[4]),
 				     .ram_mb = atoi(argv[5]),
-				     .disk_gb = atoi(argv[6]) };
+				     .disk_gb = atoi(argv[6]),
+				     .nics = nics,
+				     .nnics = nnics,
+				     .meta_data = getenv("HV_META") };
 		r = diskimg_vet_file(s.base, s.base_format, 0, &info, err, sizeof(err));
 		s.base_size = info.virtual_size;
 		if (r == 0)

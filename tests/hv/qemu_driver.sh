@@ -14,7 +14,8 @@ command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 install
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
 
 WORK=$(mktemp -d /tmp/basalt-hv.XXXXXX)
-export HV_INSTANCES=$WORK/instances HV_VIRT_TYPE=qemu HV_SHUTDOWN_TIMEOUT=3
+# QEMU confined as the agent runs it (the user tools/deps --test makes).
+export HV_INSTANCES=$WORK/instances HV_VIRT_TYPE=qemu HV_SHUTDOWN_TIMEOUT=3 HV_QEMU_USER=basalt-qemu
 cleanup() {
 	for d in "$HV_INSTANCES"/*/; do
 		[ -f "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
@@ -63,7 +64,7 @@ guest_check() { if [ "$REAL" = 1 ]; then check "$@"; else skip "$1" "no bootable
 state_is() { local s; s=$("$HVCTL" state "$ID"); expect_eq "state" "$s" "$1"; }
 
 t0=$(date +%s.%N)
-check "spawn a server (overlay on the cached base, QEMU daemonized)" "$HVCTL" spawn "$ID" "$BASE" 1 256 1
+check "spawn a server (overlay on the cached base, QEMU detached, confined)" "$HVCTL" spawn "$ID" "$BASE" 1 256 1
 check "state is running" state_is running
 check "console log appears" test -f "$CONSOLE"
 check "list shows the server" expect_eq list "$("$HVCTL" list)" "$ID"
