@@ -41,6 +41,12 @@ struct agent {
 	 * so marks stay put across restarts; the ruleset texts last loaded. */
 	json_t *sg_index;
 	char *sg_bridge_text, *sg_inet_text;
+	/* Fail closed: the taps whose filtering is in the kernel (rules
+	 * loaded, or none wanted) -> true; every other tap of a port is
+	 * blocked by the guard table (its text last loaded) and no guest
+	 * starts on it. */
+	json_t *sg_ready;
+	char *sg_guard_text;
 
 	pthread_mutex_t lock; /* guards token; stop_cond wakes sleepers */
 	pthread_cond_t stop_cond;
@@ -132,6 +138,16 @@ int l2_reconcile(struct agent *a, const json_t *desired, json_t *report);
  * atomically, and only when its text changed); with no port to filter,
  * both tables go. Returns 0 or -errno. */
 int secgroup_reconcile(struct agent *a, const json_t *desired);
+/* Load `bridge basalt-guard`, which drops every frame from or to the tap
+ * of a filtered port in desired whose rules are not loaded yet. Called
+ * before taps join their bridges: a tap forwards nothing until its rules
+ * are in place (secgroup_reconcile lifts the block once they are, and
+ * keeps it when loading fails). Returns 0 or -errno (then no filtered tap
+ * may be plugged). */
+int secgroup_guard(struct agent *a, const json_t *desired);
+/* Whether tap's filtering is in place (its rules loaded, or none wanted):
+ * the compute role starts no guest on a tap before. */
+bool secgroup_tap_ready(const struct agent *a, const char *tap);
 /* Free what secgroup.c keeps in a. */
 void secgroup_fini(struct agent *a);
 

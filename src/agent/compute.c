@@ -278,7 +278,7 @@ static int user_data_decode(const json_t *s, unsigned char **out, size_t *len)
  * Returns how many, -EAGAIN (with the tap named in err) when a tap is not
  * there yet: the data plane makes it before this pass, so it comes on a
  * later one; -E2BIG or -EINVAL (err says why) for what never will. */
-static int server_nics(const json_t *s, struct hv_nic *nics, char *err)
+static int server_nics(const struct agent *a, const json_t *s, struct hv_nic *nics, char *err)
 {
 	const json_t *nic;
 	size_t i;
@@ -296,6 +296,12 @@ static int server_nics(const json_t *s, struct hv_nic *nics, char *err)
 		}
 		if (!dp_link_exists(NULL, tap)) {
 			snprintf(err, HV_ERR_MAX, "%s", tap);
+			return -EAGAIN;
+		}
+		/* Fail closed: never on a tap whose security group rules are
+		 * not loaded (secgroup.c). */
+		if (!secgroup_tap_ready(a, tap)) {
+			snprintf(err, HV_ERR_MAX, "the security group rules of %s", tap);
 			return -EAGAIN;
 		}
 		/* Not before the network's DHCP server knows the port (or the
@@ -327,7 +333,7 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 
 	/* QEMU opens the taps by name: a server waits, building, for its
 	 * taps rather than start without its network. */
-	nnics = server_nics(s, nics, err);
+	nnics = server_nics(a, s, nics, err);
 	if (nnics == -EAGAIN) {
 		log_info("server %s: waiting for %s", id, err);
 		watch_console(a); /* poll again soon rather than after a long poll */

@@ -334,8 +334,16 @@ int l2_reconcile(struct agent *a, const json_t *desired, json_t *report)
 		if (r < 0 && !first)
 			first = r;
 	}
+	/* Fail closed: filtered taps are blocked before they join a bridge;
+	 * without the block, they are not plugged at all. */
+	int guard = secgroup_guard(a, desired);
 	json_array_foreach(json_object_get(desired, "ports"), i, p)
 	{
+		if (guard < 0 && json_is_true(json_object_get(p, "port_security_enabled"))) {
+			if (!first)
+				first = guard;
+			continue;
+		}
 		r = plug_port(p, ready, keep);
 		if (r < 0 && !first)
 			first = r;

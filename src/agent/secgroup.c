@@ -2,7 +2,15 @@
  * filtered port and the conntrack zone of every network stable (on disk,
  * so a restarted agent reloads the same numbers), has sg_rules.c build the
  * rulesets, and loads each table through dp_nft_table_replace only when
- * its text changed. */
+ * its text changed.
+ *
+ * Fail closed: a filtered port's tap is blocked (table `bridge
+ * basalt-guard`: every frame from or to it dropped at prerouting and
+ * postrouting, ahead of everything else) from before it joins its bridge
+ * until a load of the rules that include it succeeded; a failed load
+ * keeps it blocked, reports the port DOWN (l2.c) and holds its guest
+ * back (compute.c asks secgroup_tap_ready). A restarted agent blocks
+ * every filtered tap again until its first load succeeds. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +23,8 @@
 #include "core/util.h"
 #include "dp/dp.h"
 
-#define SG_TABLE "basalt-sg"
+#define SG_TABLE    "basalt-sg"
+#define GUARD_TABLE "basalt-guard"
 
 static int index_path(struct agent *a, char *out, size_t len)
 {
@@ -111,7 +120,7 @@ static int index_sync(struct agent *a, const json_t *want)
 
 /* Load one table when its text differs from what we loaded last; a NULL
  * body removes it. *last follows what the kernel holds ("" for no table). */
-static int table_apply(const char *family, const char *body, char **last)
+static int table_apply_named(const char *family, const char *table, const char *body, char **last)
 {
 	char err[1024] = "";
 	int r;
@@ -119,22 +128,118 @@ static int table_apply(const char *family, const char *body, char **last)
 	if (*last && strcmp(*last, body ? body : "") == 0)
 		return 0;
 	if (body)
-		r = dp_nft_table_replace(NULL, family, SG_TABLE, body, err, sizeof(err));
+		r = dp_nft_table_replace(NULL, family, table, body, err, sizeof(err));
 	else
-		r = dp_nft_table_del(NULL, family, SG_TABLE);
+		r = dp_nft_table_del(NULL, family, table);
 	if (r < 0) {
 		log_error("security groups: %s %s %s: %s", body ? "loading" : "removing", family,
-			  SG_TABLE, err[0] ? err : strerror(-r));
+			  table, err[0] ? err : strerror(-r));
 		return r;
 	}
 	free(*last);
 	*last = strdup(body ? body : "");
 	if (body)
-		log_info("security groups: loaded table %s %s", family, SG_TABLE);
+		log_info("security groups: loaded table %s %s", family, table);
 	return *last ? 0 : -ENOMEM;
 }
 
+static int table_apply(const char *family, const char *body, char **last)
+{
+	return table_apply_named(family, SG_TABLE, body, last);
+}
+
+static bool filtered(const json_t *p)
+{
+	return json_is_true(json_object_get(p, "port_security_enabled"));
+}
+
+bool secgroup_tap_ready(const struct agent *a, const char *tap)
+{
+	return a->sg_ready && tap && json_object_get(a->sg_ready, tap) != NULL;
+}
+
+int secgroup_guard(struct agent *a, const json_t *desired)
+{
+	const json_t *p;
+	char tap[DP_IFNAMSIZ], *body = NULL;
+	size_t i, len = 0, n = 0;
+	FILE *f;
+	int r;
+
+	if (!a->sg_ready && !(a->sg_ready = json_object()))
+		return -ENOMEM;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return -ENOMEM;
+	json_array_foreach(json_object_get(desired, "ports"), i, p)
+	{
+		const char *id = json_str(p, "id");
+		if (!sg_id_valid(id) || !filtered(p))
+			continue;
+		dp_port_dev("tap", id, tap);
+		if (secgroup_tap_ready(a, tap))
+			continue;
+		fprintf(f, "%s\"%s\"", n++ ? ", " : "", tap);
+	}
+	fclose(f);
+	if (!body)
+		return -ENOMEM;
+	_cleanup_free_ char *set = body, *text = NULL;
+	if (n && asprintf(&text,
+			  "\tchain pre {\n\t\ttype filter hook prerouting priority -300; policy "
+			  "accept;\n\t\tiifname { %s } drop\n\t}\n"
+			  "\tchain post {\n\t\ttype filter hook postrouting priority -300; policy "
+			  "accept;\n\t\toifname { %s } drop\n\t}\n",
+			  set, set) < 0)
+		return -ENOMEM;
+	r = table_apply_named("bridge", GUARD_TABLE, text, &a->sg_guard_text);
+	if (r < 0)
+		log_error("security groups: cannot block the taps whose rules are not loaded: %s",
+			  strerror(-r));
+	return r;
+}
+
+/* After a load (ok: it succeeded): the taps of desired's ports whose
+ * filtering is now in place, then the guard again to unblock them. */
+static int ready_update(struct agent *a, const json_t *desired, bool ok)
+{
+	_cleanup_json_ json_t *now = json_object();
+	const json_t *p;
+	char tap[DP_IFNAMSIZ];
+	size_t i;
+
+	if (!now)
+		return -ENOMEM;
+	json_array_foreach(json_object_get(desired, "ports"), i, p)
+	{
+		const char *id = json_str(p, "id");
+		if (!sg_id_valid(id))
+			continue;
+		dp_port_dev("tap", id, tap);
+		/* A failed load leaves loaded what was: those taps stay ready. */
+		if (ok || !filtered(p) || secgroup_tap_ready(a, tap))
+			json_object_set_new(now, tap, json_true());
+	}
+	json_decref(a->sg_ready);
+	a->sg_ready = steal_ptr(now);
+	return secgroup_guard(a, desired);
+}
+
+static int reconcile(struct agent *a, const json_t *desired);
+
 int secgroup_reconcile(struct agent *a, const json_t *desired)
+{
+	int r = reconcile(a, desired), g;
+
+	if (r < 0)
+		log_error("security groups: rules not loaded (%s): new ports stay blocked and "
+			  "their guests wait",
+			  strerror(-r));
+	g = ready_update(a, desired, r >= 0);
+	return r < 0 ? r : g;
+}
+
+static int reconcile(struct agent *a, const json_t *desired)
 {
 	const json_t *ports = json_object_get(desired, "ports");
 	const json_t *groups = json_object_get(desired, "security_groups");
@@ -198,4 +303,8 @@ void secgroup_fini(struct agent *a)
 	free(a->sg_bridge_text);
 	free(a->sg_inet_text);
 	a->sg_bridge_text = a->sg_inet_text = NULL;
+	json_decref(a->sg_ready);
+	a->sg_ready = NULL;
+	free(a->sg_guard_text);
+	a->sg_guard_text = NULL;
 }
