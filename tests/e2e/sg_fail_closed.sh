@@ -89,13 +89,17 @@ wait_for "two more passes" sh -c "[ \$(grep -c 'security groups: rules not loade
 # send SRC_MAC: one broadcast frame into the tap, as the guest's QEMU would.
 send() {
 	python3 - "$TAP" "$1" <<'EOF'
-import fcntl, os, struct, sys
+import fcntl, os, struct, sys, time
 tap, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
 fd = os.open('/dev/net/tun', os.O_RDWR)
 fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', tap.encode(), 0x0002 | 0x1000))  # TUNSETIFF, IFF_TAP|IFF_NO_PI
+# Attached, the tap gets its carrier and its bridge port forwards once the
+# kernel's link watch has run (up to a second): write after that.
+time.sleep(2)
 arp = struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 1, mac, bytes([192, 0, 2, 9]), b'\0' * 6, bytes([192, 0, 2, 1]))
 for _ in range(3):
     os.write(fd, b'\xff' * 6 + mac + b'\x08\x06' + arp)
+    time.sleep(0.1)
 os.close(fd)
 EOF
 }

@@ -82,7 +82,7 @@ check "instance directory root:$QUSER 0710 (QEMU creates and removes nothing)" \
 	expect_eq dir "$(mode "$HV_INSTANCES/$ID")" "root:$QUSER 710"
 check "QMP socket root's 0600" expect_eq qmp.sock "$(mode "$HV_INSTANCES/$ID/qmp.sock")" "root:root 600"
 check "console log $QUSER's 0600" expect_eq console.log "$(mode "$HV_INSTANCES/$ID/console.log")" "$QUSER:$QUSER 600"
-check "base readable, not writable by QEMU" sh -c "runuser -u $QUSER -- test -r '$BASE' && ! runuser -u $QUSER -- test -w '$BASE'"
+check "base root:$QUSER 0440: QEMU reads it, never writes it" expect_eq base "$(mode "$BASE")" "root:$QUSER 440"
 check "another user can read neither console nor QMP" \
 	sh -c "! runuser -u nobody -- cat '$HV_INSTANCES/$ID/console.log' 2>/dev/null && ! runuser -u nobody -- python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect(\"$HV_INSTANCES/$ID/qmp.sock\")' 2>/dev/null"
 check "the agent (root) still talks QMP: stop" "$HVCTL" stop "$ID"
