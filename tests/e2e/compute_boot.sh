@@ -21,6 +21,7 @@ cleanup() {
 		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	[ -n "${STATE:-}" ] && sanitizer_free "$STATE/agent.log" "$STATE/bad.log"
+	[ -n "${BADQ_DIR:-}" ] && rm -rf "$BADQ_DIR"
 	cleanup_controller
 }
 trap cleanup EXIT
@@ -142,11 +143,13 @@ check "server delete --wait leaves no QEMU, no files, no allocation" t_delete
 # hypervisor's message and leaves nothing on the host.
 t_qemu_fails() {
 	local conf="$STATE/bad.conf" pid sid
-	printf '#!/bin/sh\necho "qemu-system-x86_64: cannot set up guest memory" >&2\nexit 1\n' >"$STATE/badqemu"
-	chmod +x "$STATE/badqemu"
+	# QEMU runs as basalt-qemu: its binary must be where that user reaches.
+	BADQ_DIR=$(mktemp -d /tmp/basalt-badqemu.XXXXXX) && chmod 755 "$BADQ_DIR" || return 1
+	printf '#!/bin/sh\necho "qemu-system-x86_64: cannot set up guest memory" >&2\nexit 1\n' >"$BADQ_DIR/badqemu"
+	chmod 755 "$BADQ_DIR/badqemu"
 	sed -e 's/^host = compute0/host = compute-bad/' -e "s|$STATE/compute0|$STATE/compute-bad|" \
 		"$STATE/agent.conf" >"$conf"
-	BASALT_QEMU="$STATE/badqemu" "$BASALTD" --config "$conf" --role compute >>"$STATE/bad.log" 2>&1 &
+	BASALT_QEMU="$BADQ_DIR/badqemu" "$BASALTD" --config "$conf" --role compute >>"$STATE/bad.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 50); do
 		os compute service list -f value -c Host -c State | grep -x "compute-bad up" >/dev/null && break
