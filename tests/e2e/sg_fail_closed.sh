@@ -88,7 +88,7 @@ wait_for "two more passes" sh -c "[ \$(grep -c 'security groups: rules not loade
 t_guard() {
 	local t
 	t=$(nft list table bridge basalt-guard) || return 1
-	grep -q "hook prerouting priority -300; policy accept;" <<<"$t" &&
+	grep -q "hook prerouting priority \(-300\|dstnat\); policy accept;" <<<"$t" &&
 		grep -q "iifname \"$TAP\" drop\|iifname { .*\"$TAP\".* } drop" <<<"$t" &&
 		grep -q "hook postrouting priority -300; policy accept;" <<<"$t" &&
 		grep -q "oifname \"$TAP\" drop\|oifname { .*\"$TAP\".* } drop" <<<"$t" || { echo "$t"; return 1; }
