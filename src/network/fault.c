@@ -124,6 +124,30 @@ static const struct {
 	[NF_SG_DEFAULT_UPDATE] = { 409, "Updating default security group not allowed." },
 	[NF_SG_DEFAULT_DELETE] = { 409, "Insufficient rights for removing default security group." },
 	[NF_SG_IN_USE] = { 409, "Security Group %1$s in use." },
+	[NF_SGR_NOT_FOUND] = { 404, "Security group rule %1$s does not exist" },
+	[NF_SGR_EXISTS] = { 409, "Security group rule already exists. Rule id is %1$s." },
+	[NF_SGR_PROTO_INVALID] = { 400, "Security group rule protocol is invalid." },
+	[NF_SGR_PROTO_UNSUPPORTED] = { 400, "Security group rule protocol %1$s not supported. Only protocol values "
+					    "[None, 'ah', 'dccp', 'egp', 'esp', 'gre', 'hopopt', 'icmp', 'igmp', "
+					    "'ipip', 'ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6', "
+					    "'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', 'ospf', 'pgm', 'rsvp', "
+					    "'sctp', 'tcp', 'udp', 'udplite', 'vrrp'] and integer "
+					    "representations [0 to 255] are supported." },
+	[NF_SGR_PORT_VALUE] = { 400, "Invalid value for port %1$.32s." },
+	[NF_SGR_PORT] = { 400, "Invalid value for port." },
+	[NF_SGR_NEEDS_PROTOCOL] = { 400, "Must also specify protocol if port range is given." },
+	[NF_SGR_PORT_ORDER] = { 400, "For TCP/UDP protocols, port_range_min must be <= port_range_max" },
+	[NF_SGR_ICMP_TYPE] = { 400, "Invalid value for ICMP type (port_range_min) %1$s. It must be 0 to 255." },
+	[NF_SGR_ICMP_CODE] = { 400, "Invalid value for ICMP code (port_range_max) %1$s. It must be 0 to 255." },
+	[NF_SGR_ICMP_NO_TYPE] = { 400, "ICMP code (port-range-max) %1$s is provided but ICMP type (port-range-min) is missing." },
+	[NF_SGR_PROTO_NO_PORTS] = { 400, "Invalid protocol %1$s for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP protocols." },
+	[NF_SGR_PREFIX_BAD] = { 400, "Invalid input for remote_ip_prefix. Reason: '%1$.64s' is not a valid IP subnet." },
+	[NF_SGR_PREFIX_ETHERTYPE] = { 400, "Conflicting value ethertype %1$s for CIDR %2$.64s" },
+	[NF_SGR_DIRECTION] = { 400, "Invalid input for direction. Reason: '%1$.32s' is not in ['ingress', 'egress']." },
+	[NF_SGR_ETHERTYPE] = { 400, "Invalid input for ethertype. Reason: '%1$.32s' is not in ['IPv4', 'IPv6']." },
+	[NF_SGR_PROTO_ETHERTYPE] = { 400, "Invalid ethertype IPv4 for protocol %1$s." },
+	[NF_SGR_ADDRESS_GROUPS] = { 400, "Address groups are not supported." },
+	[NF_SGR_REMOTE_BOTH] = { 400, "Only remote_ip_prefix or remote_group_id may be provided." },
 	[NF_FIP_FIXED_TAKEN] = { 409, "Cannot associate floating IP %1$s (%2$s) with port %3$s using fixed IP %4$s, as that fixed IP already has a floating IP on external network %5$s." },
 };
 

@@ -127,17 +127,5 @@ int h_fip_update(struct http_request *req, struct http_response *res)
 
 int h_fip_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "id");
-	struct store *st = api_write_begin(req, res);
-	struct net_fault f = { 0 };
-	int r;
-
-	if (!st)
-		return -1;
-	r = fip_remove(&req->caller, st, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "floating IP");
-	if (api_write_end(res, st, r, "floating IP") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return network_delete_reply(req, res, "id", "floating IP", fip_remove);
 }

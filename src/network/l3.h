@@ -68,10 +68,6 @@ json_t *l3_sgrule_render(struct store_stmt *q);
  * with *err -ENOENT (missing, or another project's) or another -errno. */
 json_t *l3_secgroup_load(const struct caller *c, struct store *st, const char *id,
 			 int *err);
-/* l3_secgroup_load with its errors in res (404 "Security group … does
- * not exist", or the store's): a new reference, or NULL. */
-json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *id,
-			 struct http_response *res);
 json_t *l3_sgrule_load(const struct caller *c, struct store *st, const char *id,
 		       int *err);
 /* Group id as c may see it into *g (a new reference): 0, -ENOENT
@@ -101,6 +97,15 @@ int secgroup_update(const struct caller *c, struct store *st, const char *id,
 		    const struct secgroup_change *ch, struct net_fault *f);
 int secgroup_remove(const struct caller *c, struct store *st, const char *id,
 		    struct net_fault *f);
+/* Create a rule (body: the request's security_group_rule object; fills
+ * id) in its group's project, or delete one, in the caller's write
+ * transaction. 0, or -errno with f: -EINVAL (NF_SGR_*: Neutron's
+ * validation), l3_project_of's, -ENOENT (NF_SG_NOT_FOUND of the group or
+ * the remote group, NF_SGR_NOT_FOUND), -EEXIST (NF_SGR_EXISTS), -EDQUOT
+ * (NF_QUOTA). */
+int sgrule_create(struct basalt *b, const struct caller *c, struct store *st, const json_t *rule,
+		  char id[UUID_LEN + 1], struct net_fault *f);
+int sgrule_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f);
 
 /* secgroup_store.c: the security_group, security_group_rule and
  * port_security_group tables, and only it (no policy) */
@@ -144,7 +149,7 @@ json_t *secgroup_store_render_row(const struct caller *c, struct store *st, stru
 /* Every group / every rule in the API's order (project in column 2). */
 extern const char secgroup_store_list_sql[], sgrule_store_list_sql[];
 
-/* secgroup_rules.c */
+/* sgrule_api.c */
 int h_sgrule_list(struct http_request *req, struct http_response *res);
 int h_sgrule_get(struct http_request *req, struct http_response *res);
 int h_sgrule_create(struct http_request *req, struct http_response *res);

@@ -322,6 +322,23 @@ const char *network_text_or_empty(const json_t *o, const char *key)
 	return json_str(o, key) ? json_str(o, key) : "";
 }
 
+int network_delete_reply(struct http_request *req, struct http_response *res, const char *param,
+			 const char *what, network_remove_fn *rm)
+{
+	struct store *st = api_write_begin(req, res);
+	struct net_fault f = { 0 };
+	int r;
+
+	if (!st)
+		return -1;
+	r = rm(&req->caller, st, http_param(req, param), &f);
+	if (r < 0)
+		network_fault_reply(res, r, &f, what);
+	if (api_write_end(res, st, r, what) < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
+
 int network_write_reply(struct http_request *req, struct http_response *res, struct store *st,
 			int r, const char *what, int status, const char *key, json_t *obj)
 {

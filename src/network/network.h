@@ -174,6 +174,25 @@ enum net_fault_kind {
 	NF_SG_DEFAULT_UPDATE,	/* 409: renaming a default group */
 	NF_SG_DEFAULT_DELETE,	/* 409: deleting a default group */
 	NF_SG_IN_USE,		/* 409: group a still on ports */
+	NF_SGR_NOT_FOUND,	/* 404: rule a */
+	NF_SGR_EXISTS,		/* 409: the same rule exists: a */
+	NF_SGR_PROTO_INVALID,	/* 400: protocol neither name nor number */
+	NF_SGR_PROTO_UNSUPPORTED, /* 400: protocol a unknown */
+	NF_SGR_PORT_VALUE,	/* 400: port a */
+	NF_SGR_PORT,		/* 400: a port neither integer nor text */
+	NF_SGR_NEEDS_PROTOCOL,	/* 400: a port range without protocol */
+	NF_SGR_PORT_ORDER,	/* 400: min above max */
+	NF_SGR_ICMP_TYPE,	/* 400: ICMP type a above 255 */
+	NF_SGR_ICMP_CODE,	/* 400: ICMP code a above 255 */
+	NF_SGR_ICMP_NO_TYPE,	/* 400: ICMP code a without type */
+	NF_SGR_PROTO_NO_PORTS,	/* 400: protocol a takes no ports */
+	NF_SGR_PREFIX_BAD,	/* 400: a is no prefix */
+	NF_SGR_PREFIX_ETHERTYPE, /* 400: ethertype a against prefix b */
+	NF_SGR_DIRECTION,	/* 400: direction a */
+	NF_SGR_ETHERTYPE,	/* 400: ethertype a */
+	NF_SGR_PROTO_ETHERTYPE, /* 400: IPv6 protocol a with IPv4 */
+	NF_SGR_ADDRESS_GROUPS,	/* 400 */
+	NF_SGR_REMOTE_BOTH,	/* 400: remote prefix and group */
 };
 
 struct net_fault {
@@ -640,6 +659,12 @@ int network_list_sql(struct http_request *req, struct http_response *res,
 /* An update's name or description: NULL when absent, "" for a JSON null
  * (as Neutron's). */
 const char *network_text_or_empty(const json_t *o, const char *key);
+/* A DELETE of the id in path parameter param: rm in a write transaction,
+ * then 204, or Neutron's refusal of f (what names the resource). */
+typedef int network_remove_fn(const struct caller *c, struct store *st, const char *id,
+			      struct net_fault *f);
+int network_delete_reply(struct http_request *req, struct http_response *res, const char *param,
+			 const char *what, network_remove_fn *rm);
 /* End the caller's write transaction (api_write_end: commit when r >= 0,
  * else roll back with the error in res, naming what), then reply status
  * {"KEY": obj} as network_show_reply. obj is stolen, even on error. */

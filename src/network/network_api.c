@@ -144,17 +144,5 @@ int h_network_update(struct http_request *req, struct http_response *res)
 
 int h_network_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "network_id");
-	struct store *st = api_write_begin(req, res);
-	struct net_fault f = { 0 };
-	int r;
-
-	if (!st)
-		return -1;
-	r = network_remove(&req->caller, st, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "network");
-	if (api_write_end(res, st, r, "network") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return network_delete_reply(req, res, "network_id", "network", network_remove);
 }

@@ -205,17 +205,5 @@ int h_port_update(struct http_request *req, struct http_response *res)
 
 int h_port_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "port_id");
-	struct store *st = api_write_begin(req, res);
-	struct net_fault f = { 0 };
-	int r;
-
-	if (!st)
-		return -1;
-	r = port_remove(&req->caller, st, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "port");
-	if (api_write_end(res, st, r, "port") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return network_delete_reply(req, res, "port_id", "port", port_remove);
 }

@@ -28,7 +28,8 @@ const char *l3_body_project(const struct caller *c, const char *action, const js
 	return p;
 }
 
-json_t *l3_secgroup_find(const struct caller *c, struct store *st, const char *id,
+/* The group id as c may see it, or NULL with the refusal in res. */
+static json_t *secgroup_find(const struct caller *c, struct store *st, const char *id,
 			 struct http_response *res)
 {
 	struct net_fault f = { 0 };
@@ -72,7 +73,7 @@ int h_secgroup_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	g = l3_secgroup_find(&req->caller, st, id, res);
+	g = secgroup_find(&req->caller, st, id, res);
 	return g ? network_show_reply(req, res, 200, "security_group", g) : -1;
 }
 
@@ -151,17 +152,5 @@ int h_secgroup_update(struct http_request *req, struct http_response *res)
 
 int h_secgroup_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "id");
-	struct store *st = api_write_begin(req, res);
-	struct net_fault f = { 0 };
-	int r;
-
-	if (!st)
-		return -1;
-	r = secgroup_remove(&req->caller, st, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "security group");
-	if (api_write_end(res, st, r, "security group") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
+	return network_delete_reply(req, res, "id", "security group", secgroup_remove);
 }

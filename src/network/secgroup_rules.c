@@ -1,7 +1,7 @@
-/* secgroup_rules.c - /network/v2.0/security-group-rules: list, show,
- * delete, and create with Neutron's validation (direction, ethertype,
- * protocol, port ranges or ICMP type/code, remote prefix or group) and
- * its duplicate check. */
+/* secgroup_rules.c - security group rules: create with Neutron's
+ * validation (direction, ethertype, protocol, port ranges or ICMP
+ * type/code, remote prefix or group) and its duplicate check, and delete;
+ * -errno with a net_fault (the HTTP side is sgrule_api.c's). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,68 +13,12 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "http/api.h"
-#include "http/http.h"
 #include "network/l3.h"
 #include "network/network.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
 /* ---- rules ---- */
-
-static json_t *render_rule(const struct caller *c, struct store *st, struct store_stmt *q)
-{
-	(void)c;
-	(void)st;
-	return l3_sgrule_render(q);
-}
-
-int h_sgrule_list(struct http_request *req, struct http_response *res)
-{
-	static const struct network_lister l = { "security_group_rules", "security group rules",
-						 "get_security_group_rule", network_target_col2,
-						 render_rule };
-
-	return network_list_sql(req, res, &l, sgrule_store_list_sql, "");
-}
-
-int h_sgrule_get(struct http_request *req, struct http_response *res)
-{
-	const char *id = http_param(req, "id");
-	struct store *st = basalt_store(req->b);
-	json_t *rule;
-	int err;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	rule = l3_sgrule_load(&req->caller, st, id, &err);
-	if (err == -ENOENT)
-		return http_error(res, 404, "Security group rule %s does not exist", id);
-	if (!rule)
-		return http_error_errno(res, err ? err : -EIO, "security group rule");
-	return network_show_reply(req, res, 200, "security_group_rule", rule);
-}
-
-int h_sgrule_delete(struct http_request *req, struct http_response *res)
-{
-	const char *id = http_param(req, "id");
-	struct store *st = api_write_begin(req, res);
-	json_t *rule;
-	int r, err;
-
-	if (!st)
-		return -1;
-	rule = l3_sgrule_load(&req->caller, st, id, &err);
-	r = err;
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Security group rule %s does not exist", id);
-	if (r >= 0)
-		r = sgrule_store_delete(st, id);
-	json_decref(rule);
-	if (api_write_end(res, st, r, "security group rule") < 0)
-		return -1;
-	return http_reply(res, 204, NULL);
-}
 
 /* ---- rule validation, as Neutron's securitygroup extension does it ---- */
 
@@ -116,7 +60,7 @@ static bool proto_has_ports(int n)
 
 /* Normalise the request's protocol into buf: a known name (lower case),
  * a number 0..255 as text, or "" for any. */
-static int check_protocol(const json_t *v, char buf[16], struct http_response *res)
+static int check_protocol(const json_t *v, char buf[16], struct net_fault *f)
 {
 	char text[32];
 	char *end;
@@ -130,7 +74,7 @@ static int check_protocol(const json_t *v, char buf[16], struct http_response *r
 	else if (json_is_string(v) && strlen(json_string_value(v)) < sizeof(text))
 		snprintf(text, sizeof(text), "%s", json_string_value(v));
 	else
-		return http_error(res, 400, "Security group rule protocol is invalid.");
+		return net_fault(f, -EINVAL, NF_SGR_PROTO_INVALID, NULL, NULL);
 	if (strcasecmp(text, "any") == 0)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(protocols); i++)
@@ -140,22 +84,15 @@ static int check_protocol(const json_t *v, char buf[16], struct http_response *r
 		}
 	n = strtol(text, &end, 10);
 	if (!text[0] || *end || n < 0 || n > 255)
-		return http_error(res, 400,
-				  "Security group rule protocol %s not supported. Only protocol values "
-				  "[None, 'ah', 'dccp', 'egp', 'esp', 'gre', 'hopopt', 'icmp', 'igmp', "
-				  "'ipip', 'ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6', "
-				  "'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', 'ospf', 'pgm', 'rsvp', "
-				  "'sctp', 'tcp', 'udp', 'udplite', 'vrrp'] and integer "
-				  "representations [0 to 255] are supported.",
-				  text);
+		return net_fault(f, -EINVAL, NF_SGR_PROTO_UNSUPPORTED, text, NULL);
 	snprintf(buf, 16, "%ld", n);
 	return 0;
 }
 
 /* A port value: null/absent, an integer or its text, 0..65535. */
-static int check_port(const json_t *v, int64_t *out, bool *has, struct http_response *res)
+static int check_port(const json_t *v, int64_t *out, bool *has, struct net_fault *f)
 {
-	char *end;
+	char *end, text[24];
 	long long n;
 
 	*has = false;
@@ -166,55 +103,60 @@ static int check_port(const json_t *v, int64_t *out, bool *has, struct http_resp
 	} else if (json_is_string(v) && json_string_value(v)[0]) {
 		n = strtoll(json_string_value(v), &end, 10);
 		if (*end)
-			return http_error(res, 400, "Invalid value for port %.32s.", json_string_value(v));
+			return net_fault(f, -EINVAL, NF_SGR_PORT_VALUE, json_string_value(v), NULL);
 	} else {
-		return http_error(res, 400, "Invalid value for port.");
+		return net_fault(f, -EINVAL, NF_SGR_PORT, NULL, NULL);
 	}
-	if (n < 0 || n > 65535)
-		return http_error(res, 400, "Invalid value for port %lld.", n);
+	if (n < 0 || n > 65535) {
+		snprintf(text, sizeof(text), "%lld", n);
+		return net_fault(f, -EINVAL, NF_SGR_PORT_VALUE, text, NULL);
+	}
 	*out = n, *has = true;
 	return 0;
 }
 
 /* Neutron's _validate_port_range. */
-static int check_port_range(const struct l3_rule *w, struct http_response *res)
+static int check_port_range(const struct l3_rule *w, struct net_fault *f)
 {
 	int n = proto_number(w->protocol);
+	char v[24];
 
 	if (!w->has_min && !w->has_max)
 		return 0;
 	if (!w->protocol)
-		return http_error(res, 400, "Must also specify protocol if port range is given.");
+		return net_fault(f, -EINVAL, NF_SGR_NEEDS_PROTOCOL, NULL, NULL);
 	if (proto_has_ports(n)) {
 		if ((w->has_min && w->port_min == 0) || (w->has_max && w->port_max == 0))
-			return http_error(res, 400, "Invalid value for port 0.");
+			return net_fault(f, -EINVAL, NF_SGR_PORT_VALUE, "0", NULL);
 		if (w->has_min && w->has_max && w->port_min <= w->port_max)
 			return 0;
-		return http_error(res, 400, "For TCP/UDP protocols, port_range_min must be <= port_range_max");
+		return net_fault(f, -EINVAL, NF_SGR_PORT_ORDER, NULL, NULL);
 	}
 	if (n == 1 || n == 58) {
+		snprintf(v, sizeof(v), "%lld", (long long)w->port_min);
 		if (w->has_min && w->port_min > 255)
-			return http_error(res, 400, "Invalid value for ICMP type (port_range_min) %lld. It must be 0 to 255.", (long long)w->port_min);
+			return net_fault(f, -EINVAL, NF_SGR_ICMP_TYPE, v, NULL);
+		snprintf(v, sizeof(v), "%lld", (long long)w->port_max);
 		if (w->has_max && w->port_max > 255)
-			return http_error(res, 400, "Invalid value for ICMP code (port_range_max) %lld. It must be 0 to 255.", (long long)w->port_max);
+			return net_fault(f, -EINVAL, NF_SGR_ICMP_CODE, v, NULL);
 		if (!w->has_min && w->has_max)
-			return http_error(res, 400, "ICMP code (port-range-max) %lld is provided but ICMP type (port-range-min) is missing.", (long long)w->port_max);
+			return net_fault(f, -EINVAL, NF_SGR_ICMP_NO_TYPE, v, NULL);
 		return 0;
 	}
-	return http_error(res, 400, "Invalid protocol %s for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP protocols.", w->protocol);
+	return net_fault(f, -EINVAL, NF_SGR_PROTO_NO_PORTS, w->protocol, NULL);
 }
 
 /* remote_ip_prefix: a prefix of the rule's ethertype; a bare address
  * becomes a host prefix, as Neutron's convert_ip_prefix_to_cidr. */
 static int check_prefix(const char *s, const char *ethertype, char out[64],
-			struct http_response *res)
+			struct net_fault *f)
 {
 	struct l3_prefix p;
 
 	if (l3_prefix_parse(s, &p) < 0)
-		return http_error(res, 400, "Invalid input for remote_ip_prefix. Reason: '%.64s' is not a valid IP subnet.", s);
+		return net_fault(f, -EINVAL, NF_SGR_PREFIX_BAD, s, NULL);
 	if ((p.family == AF_INET) != (strcmp(ethertype, "IPv4") == 0))
-		return http_error(res, 400, "Conflicting value ethertype %s for CIDR %.64s", ethertype, s);
+		return net_fault(f, -EINVAL, NF_SGR_PREFIX_ETHERTYPE, ethertype, s);
 	if (strchr(s, '/'))
 		snprintf(out, 64, "%s", s);
 	else
@@ -274,99 +216,84 @@ static int find_duplicate(struct store *st, const char *group_id, const struct l
 /* Validate everything that needs no store; fills w (pointing into rule
  * and the caller's buffers). */
 static int check_rule(const json_t *rule, struct l3_rule *w, char proto[16], char prefix[64],
-		      struct http_response *res)
+		      struct net_fault *f)
 {
 	const char *dir = json_str(rule, "direction"), *eth = json_str(rule, "ethertype");
+	int r;
 
 	memset(w, 0, sizeof(*w));
 	if (!dir || (strcmp(dir, "ingress") && strcmp(dir, "egress")))
-		return http_error(res, 400, "Invalid input for direction. Reason: '%.32s' is not in ['ingress', 'egress'].", dir ? dir : "");
+		return net_fault(f, -EINVAL, NF_SGR_DIRECTION, dir, NULL);
 	w->direction = dir;
 	if (!eth || strcasecmp(eth, "IPv4") == 0)
 		w->ethertype = "IPv4";
 	else if (strcasecmp(eth, "IPv6") == 0)
 		w->ethertype = "IPv6";
 	else
-		return http_error(res, 400, "Invalid input for ethertype. Reason: '%.32s' is not in ['IPv4', 'IPv6'].", eth);
-	if (check_protocol(json_object_get(rule, "protocol"), proto, res) < 0)
-		return -1;
+		return net_fault(f, -EINVAL, NF_SGR_ETHERTYPE, eth, NULL);
+	if ((r = check_protocol(json_object_get(rule, "protocol"), proto, f)) < 0)
+		return r;
 	w->protocol = proto[0] ? proto : NULL;
 	for (size_t i = 0; w->protocol && i < ARRAY_SIZE(protocols); i++)
 		if (protocols[i].v6 && strcmp(protocols[i].name, w->protocol) == 0 &&
 		    strcmp(w->ethertype, "IPv4") == 0)
-			return http_error(res, 400, "Invalid ethertype IPv4 for protocol %s.", w->protocol);
-	if (check_port(json_object_get(rule, "port_range_min"), &w->port_min, &w->has_min, res) < 0 ||
-	    check_port(json_object_get(rule, "port_range_max"), &w->port_max, &w->has_max, res) < 0 ||
-	    check_port_range(w, res) < 0)
-		return -1;
+			return net_fault(f, -EINVAL, NF_SGR_PROTO_ETHERTYPE, w->protocol, NULL);
+	if ((r = check_port(json_object_get(rule, "port_range_min"), &w->port_min, &w->has_min, f)) < 0 ||
+	    (r = check_port(json_object_get(rule, "port_range_max"), &w->port_max, &w->has_max, f)) < 0 ||
+	    (r = check_port_range(w, f)) < 0)
+		return r;
 	w->remote_group_id = json_str(rule, "remote_group_id");
 	if (json_str(rule, "remote_address_group_id"))
-		return http_error(res, 400, "Address groups are not supported.");
+		return net_fault(f, -EINVAL, NF_SGR_ADDRESS_GROUPS, NULL, NULL);
 	if (json_str(rule, "remote_ip_prefix")) {
 		if (w->remote_group_id)
-			return http_error(res, 400, "Only remote_ip_prefix or remote_group_id may be provided.");
-		if (check_prefix(json_str(rule, "remote_ip_prefix"), w->ethertype, prefix, res) < 0)
-			return -1;
+			return net_fault(f, -EINVAL, NF_SGR_REMOTE_BOTH, NULL, NULL);
+		if ((r = check_prefix(json_str(rule, "remote_ip_prefix"), w->ethertype, prefix, f)) < 0)
+			return r;
 		w->remote_ip_prefix = prefix;
 	}
 	w->description = json_str(rule, "description");
 	return 0;
 }
 
-int h_sgrule_create(struct http_request *req, struct http_response *res)
+int sgrule_create(struct basalt *b, const struct caller *c, struct store *st, const json_t *rule,
+		  char id[UUID_LEN + 1], struct net_fault *f)
 {
-	static const struct jfield fields[] = {
-		{ "security_group_id", J_STRING, true, 64 },
-		{ "direction", J_STRING, true, 16 },
-		{ "ethertype", J_STRING, false, 16 },
-		{ "protocol", J_ANY, false, 0 },
-		{ "port_range_min", J_ANY, false, 0 },
-		{ "port_range_max", J_ANY, false, 0 },
-		{ "remote_ip_prefix", J_STRING_NULL, false, 64 },
-		{ "remote_group_id", J_STRING_NULL, false, 64 },
-		{ "remote_address_group_id", J_STRING_NULL, false, 64 },
-		{ "description", J_STRING_NULL, false, 255 },
-		{ "project_id", J_STRING, false, 64 },
-		{ "tenant_id", J_STRING, false, 64 },
-	};
-	json_t *rule, *g = NULL, *remote = NULL, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "security_group_rule", fields,
-						      ARRAY_SIZE(fields), &rule);
-	const char *gid, *project;
-	char proto[16], prefix[64], dup[UUID_LEN + 1], id[UUID_LEN + 1];
+	_cleanup_json_ json_t *g = NULL, *remote = NULL;
+	char proto[16], prefix[64], dup[UUID_LEN + 1];
+	const char *gid = json_str(rule, "security_group_id"), *project;
 	struct l3_rule w;
-	struct store *st;
-	int r, err;
+	int r = check_rule(rule, &w, proto, prefix, f);
 
-	if (!body || check_rule(rule, &w, proto, prefix, res) < 0 ||
-	    !l3_body_project(&req->caller, "create_security_group_rule", rule, res))
-		return -1;
-	gid = json_str(rule, "security_group_id");
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	g = l3_secgroup_find(&req->caller, st, gid, res);
-	r = g ? 0 : -1;
-	if (r >= 0 && w.remote_group_id) {
-		remote = l3_secgroup_find(&req->caller, st, w.remote_group_id, res);
-		r = remote ? 0 : -1;
-	}
+	if (r >= 0)
+		r = l3_project_of(c, "create_security_group_rule", json_str(rule, "project_id"),
+				  json_str(rule, "tenant_id"), &project, f);
+	if (r >= 0)
+		r = l3_secgroup_for(c, st, gid, &g, f);
+	if (r >= 0 && w.remote_group_id)
+		r = l3_secgroup_for(c, st, w.remote_group_id, &remote, f);
+	if (r < 0)
+		return r;
 	/* A rule belongs to its group's project, whoever adds it. */
-	project = g ? json_string_value(json_object_get(g, "project_id")) : "";
-	if (r >= 0)
-		r = find_duplicate(st, gid, &w, dup);
-	if (r >= 0 && dup[0])
-		r = http_error(res, 409, "Security group rule already exists. Rule id is %s.", dup);
-	if (r >= 0)
-		r = network_quota_reply(req->b, st, project, "security_group_rule", res);
+	project = json_str(g, "project_id");
+	if ((r = find_duplicate(st, gid, &w, dup)) < 0)
+		return r;
+	if (dup[0])
+		return net_fault(f, -EEXIST, NF_SGR_EXISTS, dup, NULL);
+	r = network_quota_check(b, st, project, "security_group_rule", f);
 	if (r >= 0)
 		r = sgrule_store_insert(st, gid, project, &w, id);
 	if (r >= 0)
 		r = secgroup_store_update(st, gid, NULL, NULL, NULL);
-	if (r >= 0 && !(out = l3_sgrule_load(&req->caller, st, id, &err)))
-		r = err ? err : -EIO;
-	json_decref(g);
-	json_decref(remote);
-	return network_write_reply(req, res, st, r, "security group rule", 201, "security_group_rule",
-				   out);
+	return r;
+}
+
+int sgrule_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f)
+{
+	int err;
+
+	json_decref(l3_sgrule_load(c, st, id, &err));
+	if (err == -ENOENT)
+		return net_fault(f, err, NF_SGR_NOT_FOUND, id, NULL);
+	return err < 0 ? err : sgrule_store_delete(st, id);
 }
