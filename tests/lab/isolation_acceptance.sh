@@ -77,8 +77,9 @@ t_tenants() {
 check "alpha: network, router with a gateway; beta: network, router; a shared network of alpha's" t_tenants
 
 # --- the router hijack ------------------------------------------------------------
-check_refused "beta cannot make a router_interface port naming alpha's router" 403 \
-	"$POLICY_RE|not owned" pb port create --network ia-b-net --device-owner network:router_interface \
+# Neutron's DeviceIDNotOwnedByTenant: a 409.
+check_refused "beta cannot make a router_interface port naming alpha's router" 409 \
+	"not owned by your tenant" pb port create --network ia-b-net --device-owner network:router_interface \
 	--device "$ARTR" --fixed-ip subnet=ia-b-sub,ip-address=10.67.0.1 ia-hijack
 t_no_leg() {
 	local ports addrs
