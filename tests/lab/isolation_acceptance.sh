@@ -20,10 +20,14 @@ cd "$(dirname "$0")/../.." || exit 1
 
 [ "$(id -u)" = 0 ] || skip_tier "isolation_acceptance needs root (network namespaces)"
 plan 15
-export LAB_PREFIX=${LAB_PREFIX:-ia-} LAB_DIR BUILD
 WORK=$(mktemp -d /tmp/basalt-isoacc.XXXXXX)
 chmod 711 "$WORK"
-LAB_DIR=${LAB_DIR:-$WORK/lab}
+if [ "${LAB_SHARED:-}" = 1 ]; then
+	: "${LAB_PREFIX?LAB_SHARED needs LAB_PREFIX}" "${LAB_DIR:?LAB_SHARED needs LAB_DIR}"
+else
+	LAB_PREFIX=ia- LAB_DIR=$WORK/lab
+fi
+export LAB_PREFIX LAB_DIR BUILD
 T0=$SECONDS
 cleanup() {
 	[ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp -r "$LAB_DIR"/. "$KEEP_LOGS"/ 2>/dev/null
