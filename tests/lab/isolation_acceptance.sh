@@ -119,8 +119,10 @@ check "beta's ordinary port on the shared network has port security on" t_shared
 # --- gateway options are the admin's ---------------------------------------------------
 check_refused "a member cannot disable SNAT on its router's gateway" 403 "$POLICY_RE" \
 	pb router set --external-gateway public --disable-snat ia-b-router
+# A member does not see the external network's subnet (not shared): its id.
+PSUB=$(aos subnet show public-subnet -f value -c id)
 check_refused "a member cannot choose its gateway's external fixed IP" 403 "$POLICY_RE" \
-	pb router set --external-gateway public --fixed-ip subnet=public-subnet,ip-address=203.0.113.150 ia-b-router
+	pb router set --external-gateway public --fixed-ip "subnet=$PSUB,ip-address=203.0.113.150" ia-b-router
 
 # --- images that name host files -------------------------------------------------------
 qemu-img create -q -f qcow2 -b /etc/shadow -F raw "$WORK/backing.qcow2" 1M
@@ -157,8 +159,13 @@ t_guest() {
 }
 check "a guest of beta's boots" t_guest
 t_confined() {
-	local pids pid bad=0 uid seccomp path
-	pids=$(pgrep -f "qemu-system.*$LAB_DIR") || { echo "no QEMU of this lab runs"; return 1; }
+	local pids="" pid bad=0 uid seccomp path
+	# A confined QEMU runs in its instance directory with relative paths:
+	# this lab's are those whose working directory is under LAB_DIR.
+	for pid in $(pgrep qemu-system); do
+		case $(readlink "/proc/$pid/cwd") in "$LAB_DIR"/*) pids+=" $pid" ;; esac
+	done
+	[ -n "$pids" ] || { echo "no QEMU of this lab runs"; return 1; }
 	for pid in $pids; do
 		uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 		seccomp=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")
