@@ -119,10 +119,23 @@ check "beta's ordinary port on the shared network has port security on" t_shared
 # --- gateway options are the admin's ---------------------------------------------------
 check_refused "a member cannot disable SNAT on its router's gateway" 403 "$POLICY_RE" \
 	pb router set --external-gateway public --disable-snat ia-b-router
-# A member does not see the external network's subnet (not shared): its id.
-PSUB=$(aos subnet show public-subnet -f value -c id)
-check_refused "a member cannot choose its gateway's external fixed IP" 403 "$POLICY_RE" \
-	pb router set --external-gateway public --fixed-ip "subnet=$PSUB,ip-address=203.0.113.150" ia-b-router
+# A member does not see the external network's subnet (not shared), so the
+# CLI cannot name it: the request as the API gets it, with beta's token.
+t_gw_fixed_ip() {
+	local tok psub pnet brtr out st
+	tok=$(pb token issue -f value -c id) && psub=$(aos subnet show public-subnet -f value -c id) &&
+		pnet=$(aos network show public -f value -c id) &&
+		brtr=$(pb router show ia-b-router -f value -c id) || return 1
+	out=$(timeout 20 tools/lab exec controller curl -s -X PUT -H "X-Auth-Token: $tok" \
+		-H 'Content-Type: application/json' -w '\n%{http_code}' \
+		-d "{\"router\":{\"external_gateway_info\":{\"network_id\":\"$pnet\",\"external_fixed_ips\":[{\"subnet_id\":\"$psub\",\"ip_address\":\"203.0.113.150\"}]}}}" \
+		"$(. "$LAB_DIR/admin-openrc"; echo "${OS_AUTH_URL%/v3}")/network/v2.0/routers/$brtr")
+	st=${out##*$'\n'} out=${out%$'\n'*}
+	expect_eq "status" "$st" 403 || { echo "$out"; return 1; }
+	grep -qE "$POLICY_RE" <<<"$out" || { echo "message: $out"; return 1; }
+	expect_eq "beta's gateway" "$(pb router show ia-b-router -f value -c external_gateway_info)" None
+}
+check "a member cannot choose its gateway's external fixed IP (403, no gateway set)" t_gw_fixed_ip
 
 # --- images that name host files -------------------------------------------------------
 qemu-img create -q -f qcow2 -b /etc/shadow -F raw "$WORK/backing.qcow2" 1M
