@@ -106,6 +106,22 @@ sys.exit(0 if m and re.search(sys.argv[2],m) else "message %r does not match /%s
 		{ echo "body: $out"; return 1; }
 }
 
+# procs_in DIR: "PID COMMAND" of each process that names DIR on its command
+# line or runs in it: a confined QEMU starts in its instance directory with
+# relative paths, so only its working directory tells where it belongs.
+procs_in() {
+	local d=${1%/} p cwd
+	[ -n "$d" ] || return 1
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] || [ "${p#/proc/}" = "$BASHPID" ] && continue
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $cwd/ in "$d"/*) echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" ;; esac
+	done
+	pgrep -af -- "$d/" | grep -v "^$$ "
+}
+# qemu_in DIR: the pids of the QEMUs of DIR (procs_in), sorted.
+qemu_in() { procs_in "$1" | awk '$2 ~ /qemu-system/ {print $1}' | sort -nu; }
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

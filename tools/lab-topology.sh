@@ -223,5 +223,12 @@ leftovers() {
 	# Processes that name the lab directory (daemons, QEMU, dnsmasq, the
 	# external HTTP server) wherever they run.
 	[ -n "$LAB" ] && pgrep -af -- "$LAB/" | grep -v "^$$ " | sed 's/^/process /'
+	# and a confined QEMU, which runs in its instance directory with
+	# relative paths: only its working directory names the lab.
+	local p cwd
+	[ -n "$LAB" ] && for p in $(pgrep qemu-system); do
+		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+		case $cwd/ in "$LAB"/*) echo "process $p qemu (in $cwd)" ;; esac
+	done
 	return 0
 }

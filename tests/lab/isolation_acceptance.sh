@@ -173,11 +173,7 @@ t_guest() {
 check "a guest of beta's boots" t_guest
 t_confined() {
 	local pids="" pid bad=0 uid seccomp path
-	# A confined QEMU runs in its instance directory with relative paths:
-	# this lab's are those whose working directory is under LAB_DIR.
-	for pid in $(pgrep qemu-system); do
-		case $(readlink "/proc/$pid/cwd") in "$LAB_DIR"/*) pids+=" $pid" ;; esac
-	done
+	pids=$(qemu_in "$LAB_DIR")
 	[ -n "$pids" ] || { echo "no QEMU of this lab runs"; return 1; }
 	for pid in $pids; do
 		uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")

@@ -137,7 +137,7 @@ inventory() {
 	ids=$(lab_ids | paste -sd'|')
 	ip netns list | awk '{print $1}' | grep -E "^(qdhcp|qrouter)-($ids)\$" | sort | sed 's/^/namespace /'
 	echo "dnsmasq of the agents: $(pgrep -f "dnsmasq.*$LAB_DIR/" | wc -l)"
-	echo "qemu pids: $(pgrep -f "qemu.*$LAB_DIR/" | sort -n | paste -sd' ')"
+	echo "qemu pids: $(qemu_in "$LAB_DIR" | paste -sd' ')"
 	for n in network compute0 controller; do
 		ns=${P}$n
 		[ -e "/run/netns/$ns" ] || continue

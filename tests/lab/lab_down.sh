@@ -39,7 +39,7 @@ nothing_left() {
 			for ns in "$@"; do [ "$m" = "/run/netns/$ns" ] && echo "mount $m"; done
 			case $m in "/run/netns/$P"*) echo "mount $m" ;; esac
 		done)
-	left+=$(pgrep -af -- "$LAB_DIR" | sed 's/^/process /')
+	left+=$(procs_in "$LAB_DIR" | sed 's/^/process /')
 	[ -e "$LAB_DIR" ] && left+=$'\n'"file $LAB_DIR"
 	left=$(echo "$left" | grep .)
 	[ -z "$left" ] || { echo "left behind:"; echo "$left"; return 1; }
@@ -62,7 +62,7 @@ t_load() {
 	local net router
 	lab_os server create --image basalt-test --flavor m1.nano --nic none --wait ld-vm >/dev/null ||
 		return 1
-	pgrep -f "$LAB_DIR/compute0/state/instances" >/dev/null || { echo "no QEMU running"; return 1; }
+	[ -n "$(qemu_in "$LAB_DIR/compute0/state/instances")" ] || { echo "no QEMU running"; return 1; }
 	net=$(lab_os network create ld-net -f value -c id) &&
 		lab_os subnet create --network ld-net --subnet-range 10.9.0.0/24 ld-sub >/dev/null &&
 		router=$(lab_os router create ld-router -f value -c id) &&

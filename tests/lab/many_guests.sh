@@ -226,7 +226,7 @@ grep '^#' "$WORK/delete.out" 2>/dev/null
 t_nothing_left() {
 	local end=$((SECONDS + 60)) left mac
 	while :; do
-		left=$(pgrep -af qemu | grep -F "$INST" | sed 's/^/process /'
+		left=$(qemu_in "$INST" | sed 's/^/process qemu /'
 			ip -n "$NS_CMP" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^tap' | sed 's/^/link /'
 			find "$INST" -mindepth 1 -maxdepth 1 ! -name '_*' ! -name '.*' | sed 's/^/file /'
 			for mac in $(cat "$WORK/macs"); do

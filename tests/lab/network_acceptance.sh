@@ -383,7 +383,7 @@ t_clean() {
 				[ -e "/run/netns/$n" ] && echo "namespace $n"
 			done
 			pgrep -af dnsmasq | grep -F "$LAB_DIR/network" | sed 's/^/process /'
-			pgrep -af qemu | grep -F "$LAB_DIR" | sed 's/^/process /')
+			qemu_in "$LAB_DIR" | sed 's/^/process qemu /')
 		[ -z "$left" ] && return 0
 		[ $SECONDS -ge $end ] && break
 		sleep 3
