@@ -68,7 +68,16 @@ check "spawn a server (overlay on the cached base, QEMU detached, confined)" "$H
 check "state is running" state_is running
 check "console log appears" test -f "$CONSOLE"
 check "list shows the server" expect_eq list "$("$HVCTL" list)" "$ID"
-check "overlay backs onto the base" sh -c "qemu-img info -U '$HV_INSTANCES/$ID/disk.qcow2' | grep -q 'backing file: $BASE'"
+# The overlay names its base relatively (../_base/ID: a confined QEMU opens
+# it from its instance directory); it must resolve to the cached base.
+t_backing() {
+	local full
+	full=$(qemu-img info -U --output=json "$HV_INSTANCES/$ID/disk.qcow2" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("full-backing-filename", ""))') ||
+		return 1
+	expect_eq "the overlay's backing file" "$(realpath -m "$full")" "$(realpath "$BASE")"
+}
+check "overlay backs onto the base" t_backing
 guest_check "guest prints its ready marker" wait_ready 1
 [ "$REAL" = 1 ] && echo "# boot to ready under TCG: $(echo "$(date +%s.%N) - $t0" | bc) s"
 pid=$(pid_of)
