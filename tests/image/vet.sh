@@ -23,7 +23,7 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-echo "1..26"
+echo "1..25"
 
 export HV_INSTANCES=$W/inst
 mkdir -p "$HV_INSTANCES"
