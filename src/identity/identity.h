@@ -132,6 +132,7 @@ int domain_delete(struct store *st, const struct caller *c, const char *id);
 
 struct project {
 	const char *id, *name, *domain_id, *description;
+	const char *parent_id; /* NULL: top-level, the domain is its parent */
 	bool enabled;
 };
 typedef int (*project_fn)(void *ctx, const struct project *p);
@@ -143,8 +144,12 @@ struct project_filter {
  * (create: enabled defaults to 1, description to ""). */
 struct project_in {
 	const char *name, *domain_id, *description;
+	const char *parent_id; /* create only: NULL or the domain id is top-level */
 	int enabled;
 };
+/* Keystone's default max_project_tree_depth: levels of projects under a
+ * domain. */
+#define PROJECT_MAX_DEPTH 5
 
 /* project.c */
 int project_list(struct store *st, const struct caller *c, const struct project_filter *f,
@@ -161,14 +166,20 @@ int project_exists(struct store *st, const char *id);
  * scope: 1, 0 when none, -errno. */
 int project_scope_load(struct store *st, const char *id, const char *name, const char *domain_id,
 		       struct scope_row *out);
-/* -ESRCH: in->domain_id does not exist. */
+/* -ESRCH: in->domain_id does not exist; -ENXIO: the parent does not
+ * exist; -EISDIR: the parent is another domain; -EXDEV: the parent is in
+ * another domain (id_out then names it);
+ * -ECANCELED: the parent, one of its ancestors or the domain is disabled
+ * (id_out then names it); -ELOOP: the new project would be deeper than
+ * PROJECT_MAX_DEPTH. */
 int project_create(struct store *st, const struct caller *c, const struct project_in *in,
 		   char *id_out);
 /* -EXDEV: in->domain_id is not the project's (a project stays in its
  * domain). Disabling ends the tokens scoped to the project. */
 int project_update(struct store *st, const struct caller *c, const char *id,
 		   const struct project_in *in);
-/* Ends the tokens scoped to it; -ENOLINK while still referenced. */
+/* Ends the tokens scoped to it; -ENOTEMPTY while it has children,
+ * -ENOLINK while still referenced. */
 int project_delete(struct store *st, const struct caller *c, const char *id);
 
 struct user {

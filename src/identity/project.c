@@ -10,7 +10,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define PROJECT_COLS "id, name, domain_id, description, enabled"
+#define PROJECT_COLS "id, name, domain_id, description, enabled, parent_id"
 
 static int each_row(struct store_stmt *q, int r, project_fn fn, void *ctx, int *n)
 {
@@ -19,8 +19,12 @@ static int each_row(struct store_stmt *q, int r, project_fn fn, void *ctx, int *
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
-		p = (struct project){ store_text(q, 0), store_text(q, 1), store_text(q, 2),
-				      store_text(q, 3), store_bool(q, 4) };
+		p = (struct project){ .id = store_text(q, 0),
+				      .name = store_text(q, 1),
+				      .domain_id = store_text(q, 2),
+				      .description = store_text(q, 3),
+				      .enabled = store_bool(q, 4),
+				      .parent_id = store_text(q, 5) };
 		r = fn(ctx, &p);
 		if (r < 0)
 			break;
@@ -41,7 +45,8 @@ int project_list(struct store *st, const struct caller *c, const struct project_
 		return r;
 	r = store_query(st, &q,
 			"SELECT " PROJECT_COLS " FROM project WHERE (?1 IS NULL OR name = ?1)"
-			" AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR domain_id = ?3)"
+			" AND (?2 IS NULL OR domain_id = ?2) AND (?3 IS NULL OR parent_id = ?3"
+			" OR (parent_id IS NULL AND domain_id = ?3))"
 			" AND (?4 IS NULL OR enabled = ?4) ORDER BY name",
 			"sssp", f->name, f->domain_id, f->parent_id, f->enabled);
 	return each_row(q, r, fn, ctx, NULL);
@@ -107,9 +112,82 @@ int project_scope_load(struct store *st, const char *id, const char *name, const
 	return r;
 }
 
+/* The parent of a new project, as Keystone checks it: in->parent_id names
+ * the project's own domain (top-level: *parent stays NULL) or a project of
+ * that domain whose branch, domain included, is enabled and less than
+ * PROJECT_MAX_DEPTH deep. bad (65 bytes) names the parent's domain on
+ * -EXDEV, and on -ECANCELED the disabled one, the nearest above the parent first, then the domain, then the parent
+ * (Keystone's order). */
+static int parent_check(struct store *st, const struct project_in *in, const char **parent,
+			char *bad)
+{
+	struct store_stmt *q = NULL;
+	char domain_id[65] = "", nearest_off[65] = "", parent_off[65] = "";
+	int64_t depth = 0;
+	int r, found = 0;
+
+	*parent = NULL;
+	if (!in->parent_id || strcmp(in->parent_id, in->domain_id) == 0)
+		goto domain;
+	r = domain_exists(st, in->parent_id);
+	if (r != 0)
+		return r < 0 ? r : -EISDIR; /* another domain as the parent */
+	/* The parent (n = 1) and its ancestors, nearest first. */
+	r = store_query(st, &q,
+			"WITH RECURSIVE up (id, parent_id, domain_id, enabled, n) AS ("
+			" SELECT id, parent_id, domain_id, enabled, 1 FROM project WHERE id = ?"
+			" UNION ALL SELECT p.id, p.parent_id, p.domain_id, p.enabled, up.n + 1"
+			" FROM project p JOIN up ON p.id = up.parent_id WHERE up.n < 64)"
+			" SELECT id, domain_id, enabled, n FROM up ORDER BY n",
+			"s", in->parent_id);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		int64_t n = store_int(q, 3);
+
+		found = 1;
+		depth = n;
+		if (n == 1)
+			snprintf(domain_id, sizeof(domain_id), "%s", store_text(q, 1));
+		if (store_bool(q, 2))
+			continue;
+		if (n == 1)
+			snprintf(parent_off, sizeof(parent_off), "%s", store_text(q, 0));
+		else if (!nearest_off[0])
+			snprintf(nearest_off, sizeof(nearest_off), "%s", store_text(q, 0));
+	}
+	store_done(q);
+	if (r < 0)
+		return r;
+	if (!found)
+		return -ENXIO;
+	if (strcmp(domain_id, in->domain_id) != 0) {
+		snprintf(bad, 65, "%s", domain_id);
+		return -EXDEV;
+	}
+	*parent = in->parent_id;
+	if (nearest_off[0]) {
+		snprintf(bad, 65, "%s", nearest_off);
+		return -ECANCELED;
+	}
+domain:
+	r = rows_first(st, NULL, 0, "SELECT 1 FROM domain WHERE id = ? AND enabled = 0", "s",
+		       in->domain_id);
+	if (r != 0) {
+		snprintf(bad, 65, "%s", in->domain_id);
+		return r < 0 ? r : -ECANCELED;
+	}
+	if (parent_off[0]) {
+		snprintf(bad, 65, "%s", parent_off);
+		return -ECANCELED;
+	}
+	return depth >= PROJECT_MAX_DEPTH ? -ELOOP : 0;
+}
+
 int project_create(struct store *st, const struct caller *c, const struct project_in *in,
 		   char *id)
 {
+	const char *parent;
 	int r = policy_check(c, "identity:create_project",
 			     &(struct target){ .domain_id = in->domain_id });
 
@@ -120,12 +198,15 @@ int project_create(struct store *st, const struct caller *c, const struct projec
 		return -ESRCH;
 	if (r < 0)
 		return r;
+	r = parent_check(st, in, &parent, id);
+	if (r < 0)
+		return r;
 	id_new(id);
 	r = store_exec(st,
-		       "INSERT INTO project (id, name, domain_id, description, enabled, revision)"
-		       " VALUES (?, ?, ?, ?, ?, ?)",
-		       "ssssbi", id, in->name, in->domain_id, in->description ? in->description : "",
-		       in->enabled != 0, store_txn_revision(st));
+		       "INSERT INTO project (id, name, domain_id, description, enabled, parent_id,"
+		       " revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       "ssssbsi", id, in->name, in->domain_id, in->description ? in->description : "",
+		       in->enabled != 0, parent, store_txn_revision(st));
 	return r < 0 ? r : 0;
 }
 
@@ -171,6 +252,9 @@ int project_delete(struct store *st, const struct caller *c, const char *id)
 
 	if (r < 0)
 		return r;
+	r = rows_first(st, NULL, 0, "SELECT 1 FROM project WHERE parent_id = ? LIMIT 1", "s", id);
+	if (r != 0)
+		return r < 0 ? r : -ENOTEMPTY; /* only a leaf goes */
 	r = store_exec(st, "DELETE FROM project WHERE id = ?", "s", id);
 	if (r == 0)
 		return -ENOENT;

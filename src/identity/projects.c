@@ -119,8 +119,43 @@ static int project_error(struct http_request *req, struct http_response *res, in
 				 in->name);
 	case -ENOLINK:
 		return http_error(res, 409, "Cannot delete project %s: it is still in use.", id);
+	case -ENOTEMPTY:
+		return http_error(
+		    res, 403,
+		    "Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.",
+		    id);
 	default:
 		return reply_error(req, res, r, "project", id);
+	}
+}
+
+/* A create's error: about its parent in Keystone's words, else as any
+ * write's. bad: what project_create wrote to its id_out. */
+static int create_error(struct http_request *req, struct http_response *res, int r,
+			const struct project_in *in, const char *bad)
+{
+	switch (r) {
+	case -ENXIO:
+		return http_error(res, 400, "Could not find project: %s.", in->parent_id);
+	case -EXDEV:
+		return http_error(
+		    res, 400,
+		    "Cannot create project, since it specifies its domain_id %s, but specifies a parent in a different domain (%s).",
+		    in->domain_id, bad);
+	case -EISDIR:
+		return http_error(
+		    res, 400,
+		    "Cannot create project, the parent (%s) is acting as a domain, but this project's domain id (%s) does not match the parent's id.",
+		    in->parent_id, in->domain_id);
+	case -ECANCELED:
+		return http_error(
+		    res, 400,
+		    "cannot create a project in a branch containing a disabled project: %s", bad);
+	case -ELOOP:
+		return http_error(res, 403, "Max hierarchy depth reached for %s branch.",
+				  in->parent_id);
+	default:
+		return project_error(req, res, r, in, NULL);
 	}
 }
 
@@ -138,26 +173,23 @@ int h_project_create(struct http_request *req, struct http_response *res)
 	    api_body_object(req, res, "project", project_fields, ARRAY_SIZE(project_fields), &p);
 	struct project_in in;
 	char id[ID_HEX_LEN + 1];
-	const char *parent;
 	struct store *st;
 	int r;
 
 	if (!body)
 		return -1;
-	in = (struct project_in){ json_str(p, "name"), json_str(p, "domain_id"),
-				  json_str(p, "description"), enabled_of(p) };
+	in = (struct project_in){ .name = json_str(p, "name"),
+				  .domain_id = json_str(p, "domain_id"),
+				  .description = json_str(p, "description"),
+				  .enabled = enabled_of(p) };
 	if (!in.name)
 		return http_error(res, 400,
 				  "Invalid input for field 'name': 'name' is a required property.");
 	if (name_ok(res, in.name) < 0 || unsupported(res, p) < 0)
 		return -1;
-	parent = json_str(p, "parent_id");
-	if (!in.domain_id)
-		in.domain_id = parent ? parent : caller_domain(&req->caller);
-	if (parent && strcmp(parent, in.domain_id) != 0)
-		return http_error(
-		    res, 400,
-		    "Invalid input for field 'parent_id': nested projects are not supported; the parent must be the domain.");
+	in.parent_id = json_str(p, "parent_id");
+	if (!in.domain_id) /* Keystone: the token's domain, else the default */
+		in.domain_id = caller_domain(&req->caller);
 	if (in.enabled < 0)
 		in.enabled = 1;
 	st = api_write_begin(req, res);
@@ -165,7 +197,7 @@ int h_project_create(struct http_request *req, struct http_response *res)
 		return -1;
 	r = project_create(st, &req->caller, &in, id);
 	if (r < 0)
-		r = project_error(req, res, r, &in, NULL);
+		r = create_error(req, res, r, &in, id);
 	if (write_end(req, res, st, r, "project") < 0)
 		return -1;
 	return reply_project(req, res, 201, st, id);
@@ -185,8 +217,10 @@ int h_project_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (name_ok(res, json_str(p, "name")) < 0 || unsupported(res, p) < 0)
 		return -1;
-	in = (struct project_in){ json_str(p, "name"), json_str(p, "domain_id"),
-				  json_str(p, "description"), enabled_of(p) };
+	in = (struct project_in){ .name = json_str(p, "name"),
+				  .domain_id = json_str(p, "domain_id"),
+				  .description = json_str(p, "description"),
+				  .enabled = enabled_of(p) };
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;

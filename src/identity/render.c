@@ -44,7 +44,7 @@ json_t *render_project(const struct http_request *req, const struct project *p)
 	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", p->id, "name",
 			 p->name, "domain_id", p->domain_id, "description",
 			 p->description ? p->description : "", "enabled", p->enabled, "parent_id",
-			 p->domain_id, "is_domain", 0, "tags", "options", "links",
+			 p->parent_id ? p->parent_id : p->domain_id, "is_domain", 0, "tags", "options", "links",
 			 render_links(req, "projects", p->id));
 }
 
