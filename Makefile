@@ -4,7 +4,7 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps test lab clean fuzz bench
+.PHONY: all deps test lab conformance clean fuzz bench
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -31,6 +31,13 @@ test:
 lab: all
 	tools/lab up --nodes 3
 	tools/lab demo
+
+# tempest (OpenStack's own suite) against the lab, brought up if it is not:
+# every suite; SUITE=identity (or network, a regex ...) for one.
+SUITE ?= all
+conformance: all
+	@tools/lab status >/dev/null 2>&1 || tools/lab up --nodes 3
+	tools/conformance $(SUITE)
 
 bench: all
 	bench/identity $(BUILD)
