@@ -130,26 +130,40 @@ int domain_scope_load(struct store *st, const char *id, struct scope_row *out);
  * users. */
 int domain_delete(struct store *st, const struct caller *c, const char *id);
 
+/* A project, or a domain seen as a project acting as a domain (is_domain:
+ * no domain_id, no parent_id), as Keystone's projects API shows domains. */
 struct project {
 	const char *id, *name, *domain_id, *description;
 	const char *parent_id; /* NULL: top-level, the domain is its parent */
-	bool enabled;
+	const char *tags;      /* comma-joined (a tag holds no ','), NULL: none */
+	bool enabled, is_domain;
 };
 typedef int (*project_fn)(void *ctx, const struct project *p);
+typedef int (*tag_fn)(void *ctx, const char *tag);
 struct project_filter {
 	const char *name, *domain_id, *parent_id; /* NULL: any */
 	const int64_t *enabled;			  /* NULL: any */
+	bool is_domain;				  /* list the domains instead */
+	/* Comma-separated tags: has them all, has any, lacks one, lacks all
+	 * (NULL: any). */
+	const char *tags, *tags_any, *not_tags, *not_tags_any;
 };
 /* What a create or update sets: NULL (enabled < 0) leaves it unchanged
  * (create: enabled defaults to 1, description to ""). */
 struct project_in {
 	const char *name, *domain_id, *description;
 	const char *parent_id; /* create only: NULL or the domain id is top-level */
+	const char *const *tags; /* ntags of them, checked (tag_valid) */
+	int ntags;		 /* < 0: unchanged (create: none) */
 	int enabled;
+	bool is_domain; /* create: a domain */
 };
 /* Keystone's default max_project_tree_depth: levels of projects under a
  * domain. */
 #define PROJECT_MAX_DEPTH 5
+/* Keystone's limits on a project's tags. */
+#define PROJECT_MAX_TAGS 80
+#define PROJECT_TAG_MAX_LEN 255
 
 /* project.c */
 int project_list(struct store *st, const struct caller *c, const struct project_filter *f,
@@ -166,7 +180,8 @@ int project_exists(struct store *st, const char *id);
  * scope: 1, 0 when none, -errno. */
 int project_scope_load(struct store *st, const char *id, const char *name, const char *domain_id,
 		       struct scope_row *out);
-/* -ESRCH: in->domain_id does not exist; -ENXIO: the parent does not
+/* in->is_domain: a domain (domain_create). -ESRCH: in->domain_id does not
+ * exist; -ENXIO: the parent does not
  * exist; -EISDIR: the parent is another domain; -EXDEV: the parent is in
  * another domain (id_out then names it);
  * -ECANCELED: the parent, one of its ancestors or the domain is disabled
@@ -175,11 +190,31 @@ int project_scope_load(struct store *st, const char *id, const char *name, const
 int project_create(struct store *st, const struct caller *c, const struct project_in *in,
 		   char *id_out);
 /* -EXDEV: in->domain_id is not the project's (a project stays in its
- * domain). Disabling ends the tokens scoped to the project. */
+ * domain); -ECANCELED: enabling it under a disabled parent; -ENOTEMPTY:
+ * disabling it above an enabled project. Disabling ends the tokens scoped to
+ * the project. On a domain id, updates the domain. */
 int project_update(struct store *st, const struct caller *c, const char *id,
 		   const struct project_in *in);
+/* The ancestors of id, nearest first (projects, not the domain); or the
+ * projects below it, each after its parent. caller_only: only those the
+ * caller holds a role on (Keystone's parents_as_list/subtree_as_list). */
+int project_parents(struct store *st, const struct caller *c, const char *id, bool caller_only,
+		    project_fn fn, void *ctx);
+int project_subtree(struct store *st, const struct caller *c, const char *id, bool caller_only,
+		    project_fn fn, void *ctx);
+/* The tags of project (or domain) id, by name. -ENOENT: no such project. */
+int project_tags(struct store *st, const struct caller *c, const char *id, tag_fn fn, void *ctx);
+/* Replace them all (n of them, checked, unique). */
+int project_tags_set(struct store *st, const struct caller *c, const char *id,
+		     const char *const *tags, int n);
+/* -ENODATA: the project lacks it. */
+int project_tag_check(struct store *st, const struct caller *c, const char *id, const char *tag);
+/* -EEXIST: it has it; -E2BIG: it has PROJECT_MAX_TAGS already. */
+int project_tag_add(struct store *st, const struct caller *c, const char *id, const char *tag);
+/* -ENODATA: the project lacks it. */
+int project_tag_delete(struct store *st, const struct caller *c, const char *id, const char *tag);
 /* Ends the tokens scoped to it; -ENOTEMPTY while it has children,
- * -ENOLINK while still referenced. */
+ * -ENOLINK while still referenced. On a domain id, deletes the domain. */
 int project_delete(struct store *st, const struct caller *c, const char *id);
 
 struct user {
@@ -437,6 +472,12 @@ int h_project_get(struct http_request *req, struct http_response *res);
 int h_project_update(struct http_request *req, struct http_response *res);
 int h_project_delete(struct http_request *req, struct http_response *res);
 int h_user_projects(struct http_request *req, struct http_response *res);
+int h_project_tags_get(struct http_request *req, struct http_response *res);
+int h_project_tags_put(struct http_request *req, struct http_response *res);
+int h_project_tags_delete(struct http_request *req, struct http_response *res);
+int h_project_tag_get(struct http_request *req, struct http_response *res);
+int h_project_tag_put(struct http_request *req, struct http_response *res);
+int h_project_tag_delete(struct http_request *req, struct http_response *res);
 /* users.c */
 int h_user_list(struct http_request *req, struct http_response *res);
 int h_user_create(struct http_request *req, struct http_response *res);

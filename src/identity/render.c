@@ -38,13 +38,31 @@ json_t *render_domain(const struct http_request *req, const struct domain *d)
 			 render_links(req, "domains", d->id));
 }
 
+/* A comma-joined tag list as a JSON array. */
+static json_t *tags_array(const char *tags)
+{
+	json_t *a = json_array();
+	const char *e;
+
+	for (; tags && *tags; tags = *e ? e + 1 : e) {
+		e = strchr(tags, ',');
+		if (!e)
+			e = tags + strlen(tags);
+		json_array_append_new(a, json_stringn(tags, (size_t)(e - tags)));
+	}
+	return a;
+}
+
 json_t *render_project(const struct http_request *req, const struct project *p)
 {
-	/* Top-level projects have their domain as parent, as in Keystone. */
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:b,s:[],s:{},s:o}", "id", p->id, "name",
-			 p->name, "domain_id", p->domain_id, "description",
+	/* Top-level projects have their domain as parent, as in Keystone; a
+	 * domain acting as a project has neither. */
+	return json_pack("{s:s,s:s,s:o,s:s,s:b,s:o,s:b,s:o,s:{},s:o}", "id", p->id, "name",
+			 p->name, "domain_id", str_or_null(p->domain_id), "description",
 			 p->description ? p->description : "", "enabled", p->enabled, "parent_id",
-			 p->parent_id ? p->parent_id : p->domain_id, "is_domain", 0, "tags", "options", "links",
+			 p->is_domain ? json_null()
+				      : json_string(p->parent_id ? p->parent_id : p->domain_id),
+			 "is_domain", p->is_domain, "tags", tags_array(p->tags), "options", "links",
 			 render_links(req, "projects", p->id));
 }
 
