@@ -597,6 +597,26 @@ static int router_nat(struct netnode *nn, const json_t *rt, const char *ns, cons
 	return r;
 }
 
+/* The router's extra routes, once its legs are up (their nexthops are
+ * on-link through them). */
+static int router_extra_routes(const char *ns, const json_t *routes)
+{
+	size_t n = json_array_size(routes), i;
+	struct dp_route *v = calloc(n ? n : 1, sizeof(*v));
+	const json_t *e;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	json_array_foreach(routes, i, e) {
+		v[i].dst = json_str(e, "destination");
+		v[i].via = json_str(e, "nexthop");
+	}
+	r = dp_route_sync(ns, v, n);
+	free(v);
+	return r;
+}
+
 static int router_ensure(struct netnode *nn, const json_t *desired, const json_t *rt)
 {
 	static const char *const lo_addrs[] = { "127.0.0.1/8", "169.254.169.254/32" };
@@ -678,6 +698,8 @@ static int router_ensure(struct netnode *nn, const json_t *desired, const json_t
 	} else if (r == 0) {
 		r = dp_route_del(ns, "0.0.0.0/0");
 	}
+	if (r == 0)
+		r = router_extra_routes(ns, json_object_get(rt, "routes"));
 	if (r == 0)
 		r = router_nat(nn, rt, ns, gw_dev[0] ? gw_dev : NULL);
 	if (r < 0)

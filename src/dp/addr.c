@@ -295,3 +295,102 @@ int dp_route_del(const char *ns, const char *dst)
 		nl_socket_free(sk);
 	return r;
 }
+
+/* ---- extra routes: the routes of protocol static in ns's main table ---- */
+
+/* A wanted route: dst and via as netlink addresses. */
+struct route_want {
+	struct nl_addr *dst, *via;
+};
+
+static void route_wants_free(struct route_want *w, size_t n)
+{
+	for (size_t i = 0; w && i < n; i++) {
+		if (w[i].dst)
+			nl_addr_put(w[i].dst);
+		if (w[i].via)
+			nl_addr_put(w[i].via);
+	}
+	free(w);
+}
+
+/* Whether the kernel route o is one of want[] (destination and gateway). */
+static bool route_wanted(struct rtnl_route *o, const struct route_want *want, size_t n)
+{
+	struct rtnl_nexthop *nh = rtnl_route_nexthop_n(o, 0);
+	struct nl_addr *gw = nh ? rtnl_route_nh_get_gateway(nh) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (rtnl_route_get_dst(o) && gw && !nl_addr_cmp(rtnl_route_get_dst(o), want[i].dst) &&
+		    !nl_addr_cmp(gw, want[i].via))
+			return true;
+	return false;
+}
+
+int dp_route_sync(const char *ns, const struct dp_route *routes, size_t n)
+{
+	struct route_want *want = calloc(n ? n : 1, sizeof(*want));
+	struct nl_cache *cache = NULL;
+	struct nl_sock *sk = NULL;
+	size_t i;
+	int r = want ? 0 : -ENOMEM;
+
+	for (i = 0; r == 0 && i < n; i++) {
+		struct cidr4 c;
+		if (cidr4_parse(routes[i].dst, &c) < 0 ||
+		    nl_addr_parse(routes[i].via, AF_INET, &want[i].via) < 0 ||
+		    nl_addr_get_prefixlen(want[i].via) != 32) {
+			log_error("route sync in %s: bad route %s via %s", dp_ns_label(ns),
+				  routes[i].dst ? routes[i].dst : "-", routes[i].via ? routes[i].via : "-");
+			r = -EINVAL;
+		} else if (!(want[i].dst = cidr4_nl(&c))) {
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		r = dp_nl_open(ns, &sk);
+	if (r == 0)
+		r = dp_nl_err(rtnl_route_alloc_cache(sk, AF_INET, 0, &cache));
+	/* Ours that are no longer wanted go first. */
+	for (struct nl_object *o = cache ? nl_cache_get_first(cache) : NULL; r == 0 && o;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+		    rtnl_route_get_protocol(rt) != RTPROT_STATIC || route_wanted(rt, want, n))
+			continue;
+		r = dp_nl_err(rtnl_route_delete(sk, rt, 0));
+		if (r == -ENOENT || r == -ESRCH)
+			r = 0;
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		struct rtnl_route *rt = rtnl_route_alloc();
+		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+		if (!rt || !nh) {
+			r = -ENOMEM;
+		} else {
+			rtnl_route_set_family(rt, AF_INET);
+			rtnl_route_set_table(rt, RT_TABLE_MAIN);
+			rtnl_route_set_dst(rt, want[i].dst);
+			rtnl_route_nh_set_gateway(nh, want[i].via);
+			rtnl_route_add_nexthop(rt, nh); /* rt owns nh now */
+			nh = NULL;
+			rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
+			rtnl_route_set_protocol(rt, RTPROT_STATIC);
+			rtnl_route_set_type(rt, RTN_UNICAST);
+			r = dp_nl_err(rtnl_route_add(sk, rt, NLM_F_REPLACE));
+			if (r < 0)
+				log_error("route %s via %s in %s: %s", routes[i].dst, routes[i].via,
+					  dp_ns_label(ns), strerror(-r));
+		}
+		if (nh)
+			rtnl_route_nh_free(nh);
+		if (rt)
+			rtnl_route_put(rt);
+	}
+	if (cache)
+		nl_cache_free(cache);
+	if (sk)
+		nl_socket_free(sk);
+	route_wants_free(want, n);
+	return r;
+}

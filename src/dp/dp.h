@@ -85,6 +85,14 @@ int dp_addr_sync(const char *ns, const char *dev, const char *const *cidrs, size
  * (NULL: on-link) out of dev (NULL: any); replaced when different. */
 int dp_route_ensure(const char *ns, const char *dst, const char *gw, const char *dev);
 int dp_route_del(const char *ns, const char *dst);
+/* The routes of protocol static in ns's main table made exactly routes[]
+ * (a router's extra routes): each "a.b.c.d/len" via a gateway the kernel
+ * reaches on-link; others of that protocol are removed, a changed one is
+ * replaced. 0 or -errno (also for a nexthop not on-link). */
+struct dp_route {
+	const char *dst, *via;
+};
+int dp_route_sync(const char *ns, const struct dp_route *routes, size_t n);
 /* The FDB of a vxlan device: exactly one all-zeros entry per remote VTEP
  * in remotes[] (flooding by unicast, l2population style), plus, when
  * macs is non-NULL, an entry mac -> remote for each pair. Stale entries

@@ -295,11 +295,25 @@ static json_t *router_interfaces(struct store *st, const char *router_id, int *e
 	return out_or_error(out, r, err);
 }
 
+/* The router's extra routes the data plane can carry: IPv4 ones. */
+static json_t *router_routes(const char *text)
+{
+	json_t *all = json_column(text), *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(all, i, v)
+		if (is_ipv4(json_str(v, "destination")) && is_ipv4(json_str(v, "nexthop")))
+			json_array_append(out, v);
+	json_decref(all);
+	return out;
+}
+
 static int router_row(struct store_stmt *q, json_t *out, void *ctx)
 {
-	json_array_append_new(out, json_pack("{s:s,s:b,s:b,s:s?}", "id", store_text(q, 0),
+	json_array_append_new(out, json_pack("{s:s,s:b,s:b,s:s?,s:o}", "id", store_text(q, 0),
 					     "admin_state_up", store_bool(q, 1), "enable_snat",
-					     store_bool(q, 2), "gw_port_id", store_text(q, 3)));
+					     store_bool(q, 2), "gw_port_id", store_text(q, 3),
+					     "routes", router_routes(store_text(q, 4))));
 	return 0;
 }
 
@@ -307,7 +321,8 @@ static json_t *desired_routers(struct store *st, const char *host, int *err)
 {
 	_cleanup_json_ json_t *rows = network_rows(
 		st, router_row, NULL, err,
-		"SELECT id, admin_state_up, enable_snat, gw_port_id FROM router WHERE host = ? ORDER BY id",
+		"SELECT id, admin_state_up, enable_snat, gw_port_id, routes FROM router WHERE host = ?"
+		" ORDER BY id",
 		"s", host);
 	json_t *out, *row;
 	size_t i;
@@ -335,11 +350,11 @@ static json_t *desired_routers(struct store *st, const char *host, int *err)
 			break;
 		}
 		json_array_append_new(
-			out, json_pack("{s:s,s:O,s:O,s:o,s:o,s:o}", "id", id, "admin_state_up",
+			out, json_pack("{s:s,s:O,s:O,s:o,s:o,s:o,s:O}", "id", id, "admin_state_up",
 				       json_object_get(row, "admin_state_up"), "enable_snat",
 				       json_object_get(row, "enable_snat"), "gateway",
 				       gateway ? gateway : json_null(), "interfaces", ifaces,
-				       "floating_ips", fips));
+				       "floating_ips", fips, "routes", json_object_get(row, "routes")));
 	}
 	return out_or_error(out, r, err);
 }

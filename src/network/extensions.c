@@ -12,6 +12,8 @@ static const struct {
 } extensions[] = {
 	{ "agent", "agent", "The agent management extension." },
 	{ "binding", "Port Binding", "Expose port bindings of a virtual port to external application" },
+	{ "extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router" },
+	{ "extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes" },
 	{ "external-net", "Neutron external network", "Adds external network attribute to network resource." },
 	{ "ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway" },
 	{ "net-mtu", "Network MTU", "Provides MTU attribute for a network resource." },

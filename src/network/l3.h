@@ -180,6 +180,12 @@ int router_store_set_status(struct store *st, const char *host, const char *id,
 			    const char *status);
 /* Place router id on host (scheduling). 0 or -errno. */
 int router_store_set_host(struct store *st, const char *id, const char *host);
+/* Store the router's extra routes (an array routers.c checked), bump
+ * its revision: 0, -ENOENT, or -errno. */
+int router_store_set_routes(struct store *st, const char *id, const json_t *routes);
+/* The router's extra routes (a new array; NULL with *err -ENOENT or
+ * -errno). */
+json_t *router_store_routes(struct store *st, const char *id, int *err);
 /* Delete the row. 0 or -errno. */
 int router_store_delete(struct store *st, const char *id);
 /* A row of router_store_list_sql (or of id) as the API shows it to c
@@ -223,6 +229,7 @@ struct router_change {
 	const bool *admin_state_up;
 	const json_t *gateway;
 	bool gateway_given;
+	const json_t *routes; /* the extra routes (JSON null: none); NULL: keep */
 };
 /* Create router s for c (create_router; the gateway options by their
  * rules), placed on a network node; fills id. */
@@ -235,6 +242,30 @@ int router_update(struct basalt *b, const struct caller *c, struct store *st, co
  * (-EBUSY, NF_ROUTER_IN_USE) or floating IPs use its gateway. */
 int router_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f);
 
+/* router_routes.c: extra routes (extraroute, extraroute-atomic) */
+#define ROUTER_MAX_ROUTES 30 /* Neutron's max_routes */
+/* Check routes (the API's list of {destination, nexthop}; JSON null is
+ * none) against router rt as Neutron does: the shape (-EINVAL,
+ * NF_ROUTES_INPUT), at most ROUTER_MAX_ROUTES (NF_ROUTES_EXHAUSTED), each
+ * nexthop on a subnet of the router's ports and none of their addresses
+ * (NF_ROUTES_INVALID). On success *out is a new array of the routes,
+ * canonical ("destination" with host bits cleared) and sorted. */
+int router_routes_check(struct store *st, const struct l3_router *rt, const json_t *routes,
+			json_t **out, struct net_fault *f);
+/* Replace router rt's extra routes by routes (checked as above), in the
+ * caller's write transaction. 0 or -errno with f. */
+int router_routes_set(struct store *st, const struct l3_router *rt, const json_t *routes,
+		      struct net_fault *f);
+/* add_extraroutes / remove_extraroutes (extraroute-atomic): the router's
+ * routes with routes added (duplicates once) or taken away (absent ones
+ * ignored), for c (the action's rule). 0 or -errno with f. */
+int router_routes_change(const struct caller *c, struct store *st, const char *id,
+			 const json_t *routes, bool add, struct net_fault *f);
+/* Refuse removing router_id's leg on subnet sn_id (cidr) while a route's
+ * nexthop is in it: 0, -EBUSY (NF_ROUTE_NEEDS_LEG), or -errno. */
+int router_routes_leg_free(struct store *st, const char *router_id, const char *sn_id,
+			   const char *cidr, struct net_fault *f);
+
 /* router_api.c */
 int h_router_list(struct http_request *req, struct http_response *res);
 int h_router_get(struct http_request *req, struct http_response *res);
@@ -243,6 +274,8 @@ int h_router_update(struct http_request *req, struct http_response *res);
 int h_router_delete(struct http_request *req, struct http_response *res);
 int h_router_add_interface(struct http_request *req, struct http_response *res);
 int h_router_remove_interface(struct http_request *req, struct http_response *res);
+int h_router_add_extraroutes(struct http_request *req, struct http_response *res);
+int h_router_remove_extraroutes(struct http_request *req, struct http_response *res);
 
 /* router_interfaces.c: legs (0 or -errno with f) */
 /* A leg as the interface calls answer it. */

@@ -193,6 +193,10 @@ enum net_fault_kind {
 	NF_SGR_PROTO_ETHERTYPE, /* 400: IPv6 protocol a with IPv4 */
 	NF_SGR_ADDRESS_GROUPS,	/* 400 */
 	NF_SGR_REMOTE_BOTH,	/* 400: remote prefix and group */
+	NF_ROUTES_INPUT,	/* 400: routes malformed, reason a */
+	NF_ROUTES_EXHAUSTED,	/* 400: router a asks more routes than b */
+	NF_ROUTES_INVALID,	/* 400: routes a (as Python shows them), reason b */
+	NF_ROUTE_NEEDS_LEG,	/* 409: a route's nexthop is in subnet a of router b */
 };
 
 struct net_fault {
@@ -274,6 +278,10 @@ int port_store_count_on_subnet(struct store *st, const char *subnet_id, int64_t 
 /* The legs of router_id: [{port_id, subnet_id, cidr}] in the order they
  * were added (a new array, NULL on error with *err set). */
 json_t *port_store_router_legs(struct store *st, const char *router_id, int *err);
+/* The addresses of router_id's ports (legs and gateway):
+ * [{port_id, subnet_id, cidr, ip_address}] (a new array, NULL on error
+ * with *err set). */
+json_t *port_store_router_addresses(struct store *st, const char *router_id, int *err);
 /* The first router (by age) with its gateway on gw_network_id and a leg
  * on subnet_id into router_id: 0, -ENOENT, or -errno. */
 int port_store_router_on_subnet(struct store *st, const char *gw_network_id,

@@ -234,9 +234,10 @@ int port_store_count_on_subnet(struct store *st, const char *subnet_id, int64_t 
 static int leg_row(struct store_stmt *q, json_t *out, void *ctx)
 {
 	(void)ctx;
-	return json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "port_id", store_text(q, 0),
-						    "subnet_id", store_text(q, 1), "cidr",
-						    store_text(q, 2))) < 0
+	return json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "port_id",
+						    store_text(q, 0), "subnet_id", store_text(q, 1),
+						    "cidr", store_text(q, 2), "ip_address",
+						    store_text(q, 3))) < 0
 		       ? -ENOMEM
 		       : 0;
 }
@@ -244,9 +245,20 @@ static int leg_row(struct store_stmt *q, json_t *out, void *ctx)
 json_t *port_store_router_legs(struct store *st, const char *router_id, int *err)
 {
 	return network_rows(st, leg_row, NULL, err,
-			    "SELECT p.id, a.subnet_id, s.cidr FROM port p"
+			    "SELECT p.id, a.subnet_id, s.cidr, a.ip_address FROM port p"
 			    " JOIN ip_allocation a ON a.port_id = p.id JOIN subnet s ON s.id = a.subnet_id"
 			    " WHERE p.device_id = ? AND p.device_owner = 'network:router_interface'"
+			    " ORDER BY a.revision, p.id",
+			    "s", router_id);
+}
+
+json_t *port_store_router_addresses(struct store *st, const char *router_id, int *err)
+{
+	return network_rows(st, leg_row, NULL, err,
+			    "SELECT p.id, a.subnet_id, s.cidr, a.ip_address FROM port p"
+			    " JOIN ip_allocation a ON a.port_id = p.id JOIN subnet s ON s.id = a.subnet_id"
+			    " WHERE p.device_id = ? AND p.device_owner IN"
+			    " ('network:router_interface', 'network:router_gateway')"
 			    " ORDER BY a.revision, p.id",
 			    "s", router_id);
 }

@@ -55,7 +55,7 @@ static const struct jfield router_fields[] = {
 	{ "distributed", J_BOOL, false, 0 },
 	{ "ha", J_BOOL, false, 0 },
 	{ "availability_zone_hints", J_ARRAY, false, 0 },
-	{ "routes", J_ARRAY, false, 0 },
+	{ "routes", J_ANY, false, 0 },
 	{ "flavor_id", J_STRING_NULL, false, 64 },
 };
 
@@ -74,8 +74,6 @@ static int check_unsupported(const struct caller *c, const char *verb, const jso
 	}
 	if (json_is_true(json_object_get(o, "distributed")) || json_is_true(json_object_get(o, "ha")))
 		return http_error(res, 400, "Bad router request: distributed and ha routers are not supported.");
-	if (json_array_size(json_object_get(o, "routes")) > 0)
-		return http_error(res, 400, "Bad router request: extra routes are not supported.");
 	if (json_array_size(json_object_get(o, "availability_zone_hints")) > 0)
 		return http_error(res, 400, "Bad router request: availability zones are not supported.");
 	if (json_str(o, "flavor_id"))
@@ -165,6 +163,7 @@ int h_router_update(struct http_request *req, struct http_response *res)
 	u.admin_state_up = json_object_get(o, "admin_state_up") ? &up : NULL;
 	u.gateway = json_object_get(o, "external_gateway_info");
 	u.gateway_given = u.gateway != NULL;
+	u.routes = json_object_get(o, "routes");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
@@ -253,4 +252,38 @@ int h_router_add_interface(struct http_request *req, struct http_response *res)
 int h_router_remove_interface(struct http_request *req, struct http_response *res)
 {
 	return interface_call(req, res, false);
+}
+
+/* ---- extra routes, atomically (extraroute-atomic) ---- */
+
+/* PUT /routers/{id}/add_extraroutes and remove_extraroutes: body
+ * {"router": {"routes": [...]}}, answer the whole router. */
+static int extraroutes_call(struct http_request *req, struct http_response *res, bool add)
+{
+	static const struct jfield fields[] = { { "routes", J_ANY, true, 0 } };
+	const char *id = http_param(req, "id");
+	json_t *o, *out = NULL;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "router", fields, ARRAY_SIZE(fields), &o);
+	struct net_fault f = { 0 };
+	struct store *st;
+	int r;
+
+	if (!body || !(st = api_write_begin(req, res)))
+		return -1;
+	r = router_routes_change(&req->caller, st, id, json_object_get(o, "routes"), add, &f);
+	if (r < 0)
+		network_fault_reply(res, r, &f, "router");
+	else if (!(out = router_store_render(&req->caller, st, id)))
+		r = -EIO;
+	return network_write_reply(req, res, st, r, "router", 200, "router", out);
+}
+
+int h_router_add_extraroutes(struct http_request *req, struct http_response *res)
+{
+	return extraroutes_call(req, res, true);
+}
+
+int h_router_remove_extraroutes(struct http_request *req, struct http_response *res)
+{
+	return extraroutes_call(req, res, false);
 }

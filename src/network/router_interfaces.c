@@ -212,6 +212,8 @@ int router_interface_remove(const struct caller *c, struct store *st, const char
 	if (r >= 0 && fips > 0)
 		r = net_fault(f, -EBUSY, NF_LEG_HAS_FIPS, sn.id, rt.id);
 	if (r >= 0)
+		r = router_routes_leg_free(st, rt.id, sn.id, sn.cidr, f);
+	if (r >= 0)
 		r = port_delete(st, port);
 	if (r >= 0)
 		r = router_store_touch(st, rt.id);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "core/cleanup.h"
+
 #include "basalt.h"
 #include "core/util.h"
 #include "network/l3.h"
@@ -15,7 +17,7 @@
 
 #define ROUTER_COLS                                                                                \
 	"id, name, project_id, description, admin_state_up, status, gw_network_id, gw_port_id,"    \
-	" enable_snat, host, created_at, updated_at, revision"
+	" enable_snat, host, created_at, updated_at, revision, routes"
 
 const char router_store_list_sql[] =
 	"SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id";
@@ -27,6 +29,17 @@ const char router_store_orphans_sql[] =
 const char router_store_hosts_sql[] =
 	"SELECT h.name, h.roles, h.last_seen, (SELECT COUNT(*) FROM router r WHERE r.host = h.name)"
 	" AS n FROM host h WHERE h.enabled = 1 ORDER BY n, h.name";
+
+/* The routes column as an array (new reference; [] when unreadable). */
+static json_t *routes_column(const char *text)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+
+	if (json_is_array(v))
+		return v;
+	json_decref(v);
+	return json_array();
+}
 
 static void copy(char *dst, size_t len, const char *src)
 {
@@ -123,6 +136,39 @@ int router_store_set_host(struct store *st, const char *id, const char *host)
 	return r < 0 ? r : 0;
 }
 
+int router_store_set_routes(struct store *st, const char *id, const json_t *routes)
+{
+	_cleanup_free_ char *text = json_dumps(routes, JSON_COMPACT);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = store_exec(st, "UPDATE router SET routes = ?, updated_at = ?, revision = ? WHERE id = ?",
+		       "siis", text, now_usec(), store_txn_revision(st), id);
+	if (r < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+json_t *router_store_routes(struct store *st, const char *id, int *err)
+{
+	struct store_stmt *q;
+	json_t *out = NULL;
+	int r = store_query(st, &q, "SELECT routes FROM router WHERE id = ?", "s", id);
+
+	if (r < 0) {
+		*err = r;
+		return NULL;
+	}
+	r = store_next(q);
+	if (r > 0)
+		out = routes_column(store_text(q, 0));
+	store_done(q);
+	if (!out)
+		*err = r < 0 ? r : -ENOENT;
+	return out;
+}
+
 int router_store_delete(struct store *st, const char *id)
 {
 	int r = store_exec(st, "DELETE FROM router WHERE id = ?", "s", id);
@@ -141,12 +187,13 @@ json_t *router_store_render_row(const struct caller *c, struct store *st, struct
 		gw = json_pack("{s:s,s:b,s:o}", "network_id", store_text(q, 6), "enable_snat",
 			       store_bool(q, 8), "external_fixed_ips", ips);
 	}
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:[],s:[],s:[],s:n,s:[],s:o,s:o,s:I}",
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:[],s:[],s:n,s:[],s:o,s:o,s:I}",
 		      "id", store_text(q, 0), "name", store_text(q, 1), "project_id",
 		      store_text(q, 2), "tenant_id", store_text(q, 2), "description",
 		      store_text(q, 3), "admin_state_up", store_bool(q, 4), "status",
 		      store_text(q, 5), "external_gateway_info", gw, "routes",
-		      "availability_zones", "availability_zone_hints", "flavor_id", "tags",
+		      routes_column(store_text(q, 13)), "availability_zones",
+		      "availability_zone_hints", "flavor_id", "tags",
 		      "created_at", network_time(store_int(q, 10)), "updated_at",
 		      network_time(store_int(q, 11)), "revision_number",
 		      (json_int_t)store_int(q, 12));

@@ -201,6 +201,9 @@ int router_update(struct basalt *b, const struct caller *c, struct store *st, co
 
 	if (r >= 0 && u->gateway_given)
 		r = gw_set(b, c, "update", st, &rt, u->gateway, f);
+	/* After the gateway: a nexthop may be on the new external subnet. */
+	if (r >= 0 && u->routes)
+		r = router_routes_set(st, &rt, u->routes, f);
 	if (r >= 0)
 		r = router_store_update(st, id, u->name, u->description, u->admin_state_up);
 	return r < 0 ? r : 0;

@@ -26,6 +26,8 @@ static const struct route routes[] = {
 	R("delete_router", "DELETE", N "/routers/{id}", h_router_delete),
 	R("add_router_interface", "PUT", N "/routers/{id}/add_router_interface", h_router_add_interface),
 	R("remove_router_interface", "PUT", N "/routers/{id}/remove_router_interface", h_router_remove_interface),
+	R("add_extraroutes", "PUT", N "/routers/{id}/add_extraroutes", h_router_add_extraroutes),
+	R("remove_extraroutes", "PUT", N "/routers/{id}/remove_extraroutes", h_router_remove_extraroutes),
 
 	R("get_floatingip", "GET", N "/floatingips", h_fip_list),
 	R("create_floatingip", "POST", N "/floatingips", h_fip_create),

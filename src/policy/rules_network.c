@@ -16,6 +16,7 @@
 #define ADMIN_OR_READER (P_ADMIN | P_READER)
 
 static const struct policy_rule rules[] = {
+	{ "add_extraroutes", ADMIN_OR_OWNER },
 	{ "add_router_interface", ADMIN_OR_OWNER },
 	{ "create_floatingip", ADMIN_OR_OWNER },
 	{ "create_floatingip:floating_ip_address", P_ADMIN },
@@ -80,6 +81,7 @@ static const struct policy_rule rules[] = {
 	{ "get_subnet", ADMIN_OR_READER | P_NET_OWNER | P_SHARED },
 	{ "network:version", P_PUBLIC },
 	{ "network:versions", P_PUBLIC },
+	{ "remove_extraroutes", ADMIN_OR_OWNER },
 	{ "remove_router_interface", ADMIN_OR_OWNER },
 	{ "update_floatingip", ADMIN_OR_OWNER },
 	{ "update_network", ADMIN_OR_OWNER },

@@ -349,6 +349,31 @@ static void test_addr_route(void)
 	tap(dp_route_del("dpt-l", NULL) == 0, "default route del");
 	lacks("default route gone", "ip -n dpt-l route show", "default");
 
+	/* Extra routes: exactly the static ones asked, others of that
+	 * protocol go, the kernel's and the default route stay. */
+	const struct dp_route xr[] = { { "192.0.2.0/25", "10.1.0.7" }, { "198.51.100.0/24", "10.3.0.9" } };
+	const struct dp_route xr2[] = { { "198.51.100.0/24", "10.3.0.8" } };
+	tap(dp_route_ensure("dpt-l", NULL, "10.1.0.254", "dpt-v0") == 0, "default route again");
+	tap(dp_route_sync("dpt-l", xr, 2) == 0 && dp_route_sync("dpt-l", xr, 2) == 0,
+	    "route sync two extra routes (twice)");
+	o = out("ip -n dpt-l route show proto static");
+	tap(strstr(o, "192.0.2.0/25 via 10.1.0.7 dev dpt-v0") &&
+		strstr(o, "198.51.100.0/24 via 10.3.0.9 dev dpt-v0") && count(o, "via") == 2,
+	    "exactly the two extra routes, protocol static");
+	free(o);
+	tap(dp_route_sync("dpt-l", xr2, 1) == 0, "route sync to one, another nexthop");
+	o = out("ip -n dpt-l route show proto static");
+	tap(strstr(o, "198.51.100.0/24 via 10.3.0.8") && count(o, "via") == 1,
+	    "the changed route replaced, the removed one gone");
+	free(o);
+	tap(dp_route_sync("dpt-l", xr2 + 1, 0) == 0, "route sync to none");
+	lacks("no static route left", "ip -n dpt-l route show proto static", "via");
+	has("the default route stays", "ip -n dpt-l route show default", "default via 10.1.0.254", NULL);
+	has("the connected route stays", "ip -n dpt-l route show", "10.1.0.0/24 dev dpt-v0", NULL);
+	const struct dp_route far[] = { { "192.0.2.0/24", "172.31.0.1" } };
+	tap(dp_route_sync("dpt-l", far, 1) < 0, "a nexthop not on-link is refused");
+	tap(dp_route_del("dpt-l", NULL) == 0, "default route del again");
+
 	char *host = out("cat /proc/sys/net/ipv4/ip_forward");
 	tap(dp_sysctl("dpt-l", "net/ipv4/ip_forward", "1") == 0, "sysctl ip_forward=1 in ns");
 	has("ip_forward is 1 inside", "ip netns exec dpt-l cat /proc/sys/net/ipv4/ip_forward", "1",
