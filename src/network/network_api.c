@@ -60,18 +60,15 @@ static void named_attrs(const json_t *n, bool named[NA_COUNT])
 		named[i] = json_object_get(n, network_attr_names[i]) != NULL;
 }
 
-int h_network_create(struct http_request *req, struct http_response *res)
+/* One network of a create (single or bulk) in st. */
+static int network_item_create(struct http_request *req, struct http_response *res,
+			       struct store *st, json_t *n, char id[UUID_LEN + 1])
 {
-	json_t *n, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "network", net_fields,
-						      ARRAY_SIZE(net_fields), &n);
 	struct network_spec s = { 0 };
 	struct net_fault f = { 0 };
-	char id[UUID_LEN + 1];
-	struct store *st;
 	int r;
 
-	if (!body)
+	if (network_item_check(res, n, net_fields, ARRAY_SIZE(net_fields)) < 0)
 		return -1;
 	s.name = json_str(n, "name");
 	s.description = json_str(n, "description");
@@ -86,15 +83,16 @@ int h_network_create(struct http_request *req, struct http_response *res)
 	s.segmentation_id = json_object_get(n, "provider:segmentation_id");
 	s.mtu = json_object_get(n, "mtu");
 	named_attrs(n, s.named);
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
 	r = network_create(req->b, &req->caller, st, &s, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "network");
-	else if (!(out = network_render(&req->caller, st, id)))
-		r = -EIO;
-	return network_write_reply(req, res, st, r, "network", 201, "network", out);
+	return r < 0 ? network_fault_reply(res, r, &f, "network") : 0;
+}
+
+int h_network_create(struct http_request *req, struct http_response *res)
+{
+	static const struct network_creator k = { "network", "networks", network_item_create,
+						  network_render };
+
+	return network_create_reply(req, res, &k);
 }
 
 int h_network_update(struct http_request *req, struct http_response *res)

@@ -79,7 +79,10 @@ static int unsupported(struct http_response *res, const json_t *p)
 	return 0;
 }
 
-int h_port_create(struct http_request *req, struct http_response *res)
+/* One port of a create (single or bulk) in st: create_port and its
+ * attribute rules for each. */
+static int port_item_create(struct http_request *req, struct http_response *res,
+			    struct store *st, json_t *p, char id[UUID_LEN + 1])
 {
 	static const struct jfield fields[] = {
 		{ "network_id", J_STRING, true, 64 },
@@ -101,16 +104,12 @@ int h_port_create(struct http_request *req, struct http_response *res)
 		{ "extra_dhcp_opts", J_ARRAY, false, 0 },
 		{ "dns_name", J_STRING_NULL, false, 255 },
 	};
-	json_t *p, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "port", fields, ARRAY_SIZE(fields), &p);
 	const char *t, *pr;
 	struct port_spec spec = { 0 };
 	struct net_fault f = { 0 };
-	char id[UUID_LEN + 1];
-	struct store *st;
 	int r;
 
-	if (!body || unsupported(res, p) < 0)
+	if (network_item_check(res, p, fields, ARRAY_SIZE(fields)) < 0 || unsupported(res, p) < 0)
 		return -1;
 	t = json_str(p, "tenant_id");
 	pr = json_str(p, "project_id");
@@ -134,15 +133,16 @@ int h_port_create(struct http_request *req, struct http_response *res)
 	spec.admin_state_down = json_is_false(json_object_get(p, "admin_state_up"));
 	spec.binding_profile = json_object_get(p, "binding:profile") != NULL;
 	spec.allowed_address_pairs = json_object_get(p, "allowed_address_pairs") != NULL;
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
 	r = port_create(req->b, &req->caller, st, &spec, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "port");
-	else if (!(out = port_store_render(&req->caller, st, id)))
-		r = -EIO;
-	return network_write_reply(req, res, st, r, "port", 201, "port", out);
+	return r < 0 ? network_fault_reply(res, r, &f, "port") : 0;
+}
+
+int h_port_create(struct http_request *req, struct http_response *res)
+{
+	static const struct network_creator k = { "port", "ports", port_item_create,
+						  port_store_render };
+
+	return network_create_reply(req, res, &k);
 }
 
 int h_port_update(struct http_request *req, struct http_response *res)

@@ -34,24 +34,25 @@ int h_subnet_get(struct http_request *req, struct http_response *res)
 	return network_show_reply(req, res, 200, "subnet", s);
 }
 
-int h_subnet_create(struct http_request *req, struct http_response *res)
+/* One subnet of a create (single or bulk) in st. */
+static int subnet_item_create(struct http_request *req, struct http_response *res,
+			      struct store *st, json_t *s, char id[UUID_LEN + 1])
 {
-	json_t *s, *out = NULL;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "subnet", subnet_create_fields,
-						      subnet_create_nfields, &s);
 	struct net_fault f = { 0 };
-	char id[UUID_LEN + 1];
-	struct store *st;
 	int r;
 
-	if (!body || !(st = api_write_begin(req, res)))
+	if (network_item_check(res, s, subnet_create_fields, subnet_create_nfields) < 0)
 		return -1;
 	r = subnet_create(req->b, &req->caller, st, s, id, &f);
-	if (r < 0)
-		network_fault_reply(res, r, &f, "subnet");
-	else if (!(out = subnet_render(&req->caller, st, id)))
-		r = -EIO;
-	return network_write_reply(req, res, st, r, "subnet", 201, "subnet", out);
+	return r < 0 ? network_fault_reply(res, r, &f, "subnet") : 0;
+}
+
+int h_subnet_create(struct http_request *req, struct http_response *res)
+{
+	static const struct network_creator k = { "subnet", "subnets", subnet_item_create,
+						  subnet_render };
+
+	return network_create_reply(req, res, &k);
 }
 
 int h_subnet_update(struct http_request *req, struct http_response *res)
