@@ -29,18 +29,35 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Load every event still able to match a live token. Caller owns *out. */
-static int revs_load(struct basalt *b, struct store *st, struct revocation **out, int *nout)
+/* Keystone's [revoke] expiration_buffer: events are kept this long past
+ * the token lifetime before they are pruned. */
+#define PRUNE_BUFFER_USEC  (1800LL * 1000000)
+#define PRUNE_INTERVAL_USEC (60LL * 1000000)
+
+/* The prune point: no token issued before it is alive under this
+ * controller's token_expiration (plus the buffer). */
+static int64_t prune_horizon(const struct basalt *b)
 {
-	int64_t horizon = now_usec() - (int64_t)b->cfg.token_expiration * 1000000;
+	return now_usec() - (int64_t)b->cfg.token_expiration * 1000000 - PRUNE_BUFFER_USEC;
+}
+
+/* Index every event in the store: pruning keeps them few, and an event
+ * older than this controller's lifetime still matters to a token issued
+ * under a longer one. *nold counts those revocation_prune would delete.
+ * Caller owns *out. */
+static int revs_load(struct basalt *b, struct store *st, struct revocation_index **out,
+		     int *nold)
+{
+	int64_t horizon = prune_horizon(b);
 	struct revocation *revs = NULL;
 	struct store_stmt *q;
 	int n = 0, cap = 0, r;
 
+	*nold = 0;
 	r = store_query(st, &q,
-			"SELECT user_id, project_id, domain_id, audit_id, issued_before"
-			" FROM revocation_event WHERE issued_before > ?",
-			"i", horizon);
+			"SELECT user_id, project_id, domain_id, audit_id, issued_before, id"
+			" FROM revocation_event",
+			"");
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
@@ -60,16 +77,38 @@ static int revs_load(struct basalt *b, struct store *st, struct revocation **out
 			.audit_id = dup_or_null(store_text(q, 3)),
 			.issued_before = store_int(q, 4),
 		};
+		if (revs[n].issued_before <= horizon && strcmp(store_text(q, 5), "pruned") != 0)
+			(*nold)++;
 		n++;
 	}
 	store_done(q);
-	if (r < 0) {
-		revs_free(revs, n);
-		return r;
+	if (r == 0)
+		r = revocation_index_build(revs, (size_t)n, out);
+	revs_free(revs, n);
+	return r;
+}
+
+/* Delete the events no live token can match, in a write transaction of
+ * its own (the refresh's read has ended). A failure waits for the next
+ * interval: the events stay, and are still checked. */
+static void revs_prune(struct basalt *b, struct store *st)
+{
+	int r = store_begin_write(st);
+
+	if (r == 0) {
+		r = revocation_prune(st, prune_horizon(b));
+		if (r >= 0) {
+			int c = store_commit(st);
+			if (c < 0)
+				r = c;
+		} else {
+			store_rollback(st);
+		}
 	}
-	*out = revs;
-	*nout = n;
-	return 0;
+	if (r < 0)
+		log_warn("identity: cannot prune revocation events: %s", strerror(-r));
+	else
+		log_info("identity: pruned %d revocation events", r);
 }
 
 static int64_t keys_dir_mtime(const char *dir)
@@ -87,12 +126,12 @@ static int refresh(struct basalt *b)
 {
 	struct identity_cache *c = &b->idc;
 	struct store *st = basalt_store(b);
-	struct revocation *revs = NULL;
+	struct revocation_index *revs = NULL;
 	struct token_keys keys;
 	json_t *catalog = NULL;
 	char *text = NULL;
 	int64_t rev, mtime;
-	int nrevs = 0, r;
+	int nold = 0, r;
 	bool have_keys = false;
 
 	if (!st)
@@ -113,7 +152,7 @@ static int refresh(struct basalt *b)
 		goto out;
 	r = store_revision(st, &rev);
 	if (r == 0 && rev != c->revision) {
-		r = revs_load(b, st, &revs, &nrevs);
+		r = revs_load(b, st, &revs, &nold);
 		if (r == 0) {
 			catalog = catalog_load(st);
 			text = catalog ? json_dumps(catalog, JSON_COMPACT) : NULL;
@@ -131,11 +170,9 @@ static int refresh(struct basalt *b)
 		c->keys_mtime = mtime;
 	}
 	if (catalog) {
-		revs_free(c->revs, c->nrevs);
+		revocation_index_free(c->revs);
 		c->revs = revs;
-		c->nrevs = nrevs;
 		revs = NULL;
-		nrevs = 0;
 		json_decref(c->catalog);
 		c->catalog = catalog;
 		free(c->catalog_text);
@@ -146,9 +183,13 @@ static int refresh(struct basalt *b)
 		c->revision = rev;
 	}
 	pthread_rwlock_unlock(&c->lock);
+	if (nold > 0 && now_usec() >= c->next_prune) {
+		c->next_prune = now_usec() + PRUNE_INTERVAL_USEC;
+		revs_prune(b, st);
+	}
 out:
 	sodium_memzero(&keys, sizeof(keys));
-	revs_free(revs, nrevs);
+	revocation_index_free(revs);
 	json_decref(catalog);
 	free(text);
 	return r;
@@ -178,9 +219,8 @@ void identity_cache_fini(struct basalt *b)
 {
 	struct identity_cache *c = &b->idc;
 
-	revs_free(c->revs, c->nrevs);
+	revocation_index_free(c->revs);
 	c->revs = NULL;
-	c->nrevs = 0;
 	json_decref(c->catalog);
 	c->catalog = NULL;
 	free(c->catalog_text);
@@ -217,25 +257,6 @@ void identity_cache_invalidate(struct basalt *b)
 	atomic_store(&b->idc.next_refresh, 0);
 }
 
-static bool matches(const struct revocation *e, const struct token *t)
-{
-	if (t->issued_at >= e->issued_before)
-		return false;
-	if (e->user_id && strcmp(e->user_id, t->user_id) != 0)
-		return false;
-	if (e->project_id &&
-	    !(t->scope == SCOPE_PROJECT && strcmp(e->project_id, t->scope_id) == 0))
-		return false;
-	if (e->domain_id && strcmp(e->domain_id, t->user_domain_id) != 0 &&
-	    !(t->scope_domain_id && strcmp(e->domain_id, t->scope_domain_id) == 0) &&
-	    !(t->scope == SCOPE_DOMAIN && strcmp(e->domain_id, t->scope_id) == 0))
-		return false;
-	if (e->audit_id && strcmp(e->audit_id, t->audit_id) != 0 &&
-	    strcmp(e->audit_id, t->parent_audit_id) != 0)
-		return false;
-	return true;
-}
-
 int identity_validate(struct basalt *b, const char *s, struct token *t)
 {
 	struct identity_cache *c = &b->idc;
@@ -246,9 +267,8 @@ int identity_validate(struct basalt *b, const char *s, struct token *t)
 	r = token_decode(&c->keys, s, t);
 	if (r == 0 && t->expires_at <= now_usec())
 		r = -EINVAL;
-	for (int i = 0; r == 0 && i < c->nrevs; i++)
-		if (matches(&c->revs[i], t))
-			r = -EINVAL;
+	if (r == 0 && revocation_index_revoked(c->revs, t))
+		r = -EINVAL;
 	pthread_rwlock_unlock(&c->lock);
 	return r;
 }

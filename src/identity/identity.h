@@ -30,6 +30,7 @@ struct revocation {
 	char *user_id, *project_id, *domain_id, *audit_id; /* NULL: any */
 	int64_t issued_before;
 };
+struct revocation_index;
 
 /* What validation reads on every request, refreshed from the store when
  * its revision moves (checked at most once a second, and at once after a
@@ -37,8 +38,8 @@ struct revocation {
 struct identity_cache {
 	pthread_rwlock_t lock; /* guards everything below */
 	struct token_keys keys;
-	struct revocation *revs;
-	int nrevs;
+	struct revocation_index *revs; /* every event in the store (revoke.c) */
+	int64_t next_prune;	       /* usec: when refresh may prune again */
 	json_t *catalog;    /* the token catalog, immutable once published */
 	char *catalog_text; /* the same, serialised: spliced into token bodies */
 	size_t catalog_len;
@@ -70,6 +71,26 @@ char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog);
  * as NULL match any token. */
 int identity_revoke(struct store *st, const char *user_id, const char *project_id,
 		    const char *domain_id, const char *audit_id);
+
+/* revoke.c */
+/* The reference check: e revokes t (t issued before it, and every field
+ * e names matches t). */
+bool revocation_matches(const struct revocation *e, const struct token *t);
+/* Index the n events ev (copied; ev stays the caller's). Returns 0 or
+ * -ENOMEM, with *out the caller's to free. */
+int revocation_index_build(const struct revocation *ev, size_t n, struct revocation_index **out);
+void revocation_index_free(struct revocation_index *idx);
+/* True when some indexed event revokes t: the same answer as
+ * revocation_matches over every event, in a few hash lookups. */
+bool revocation_index_revoked(const struct revocation_index *idx, const struct token *t);
+/* How many events idx was built from. */
+size_t revocation_index_count(const struct revocation_index *idx);
+/* In the open write transaction: delete the events issued before before
+ * (no token issued before them is still alive) and leave one event naming
+ * nothing with that issued_before in their place, so a token older than
+ * that is refused even where a longer token lifetime is configured.
+ * Returns the number deleted, or -errno. */
+int revocation_prune(struct store *st, int64_t before);
 
 /* password.c */
 /* Hash password with argon2id; out must hold crypto_pwhash_STRBYTES. */
