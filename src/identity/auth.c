@@ -168,7 +168,8 @@ static int reply_token(struct http_request *req, struct http_response *res, int 
 		       const struct token *t)
 {
 	bool with_catalog = t->scope != SCOPE_NONE && !http_query(req, "nocatalog");
-	char *text = identity_token_text(req->b, render_token(t), with_catalog);
+	char *text = identity_token_text(req->b, render_token(t), with_catalog,
+					 t->scope == SCOPE_PROJECT ? t->scope_id : NULL);
 
 	if (!text)
 		return http_error(res, 500, "Could not render the token.");
@@ -350,7 +351,7 @@ int h_auth_catalog(struct http_request *req, struct http_response *res)
 	if (!req->caller.project_id && !req->caller.domain_id && !req->caller.system)
 		return http_error(res, 403,
 				  "The authenticated token must be scoped to get a catalog.");
-	cat = identity_catalog(req->b);
+	cat = identity_catalog(req->b, req->caller.project_id);
 	return http_reply(res, 200,
 			  json_pack("{s:o,s:o}", "catalog", cat ? cat : json_array(), "links",
 				    render_links(req, "auth/catalog", NULL)));

@@ -128,8 +128,7 @@ static int refresh(struct basalt *b)
 	struct store *st = basalt_store(b);
 	struct revocation_index *revs = NULL;
 	struct token_keys keys;
-	json_t *catalog = NULL;
-	char *text = NULL;
+	struct token_catalogs *catalogs = NULL;
 	int64_t rev, mtime;
 	int nold = 0, r;
 	bool have_keys = false;
@@ -153,12 +152,8 @@ static int refresh(struct basalt *b)
 	r = store_revision(st, &rev);
 	if (r == 0 && rev != c->revision) {
 		r = revs_load(b, st, &revs, &nold);
-		if (r == 0) {
-			catalog = catalog_load(st);
-			text = catalog ? json_dumps(catalog, JSON_COMPACT) : NULL;
-			if (!text)
-				r = -EIO;
-		}
+		if (r == 0)
+			r = token_catalogs_load(st, &catalogs);
 	}
 	store_rollback(st);
 	if (r < 0)
@@ -169,17 +164,13 @@ static int refresh(struct basalt *b)
 		c->keys = keys;
 		c->keys_mtime = mtime;
 	}
-	if (catalog) {
+	if (catalogs) {
 		revocation_index_free(c->revs);
 		c->revs = revs;
 		revs = NULL;
-		json_decref(c->catalog);
-		c->catalog = catalog;
-		free(c->catalog_text);
-		c->catalog_text = text;
-		c->catalog_len = text ? strlen(text) : 0;
-		catalog = NULL;
-		text = NULL;
+		token_catalogs_free(c->catalogs);
+		c->catalogs = catalogs;
+		catalogs = NULL;
 		c->revision = rev;
 	}
 	pthread_rwlock_unlock(&c->lock);
@@ -190,8 +181,7 @@ static int refresh(struct basalt *b)
 out:
 	sodium_memzero(&keys, sizeof(keys));
 	revocation_index_free(revs);
-	json_decref(catalog);
-	free(text);
+	token_catalogs_free(catalogs);
 	return r;
 }
 
@@ -221,10 +211,8 @@ void identity_cache_fini(struct basalt *b)
 
 	revocation_index_free(c->revs);
 	c->revs = NULL;
-	json_decref(c->catalog);
-	c->catalog = NULL;
-	free(c->catalog_text);
-	c->catalog_text = NULL;
+	token_catalogs_free(c->catalogs);
+	c->catalogs = NULL;
 	sodium_memzero(&c->keys, sizeof(c->keys));
 }
 
@@ -285,14 +273,14 @@ int identity_encode(struct basalt *b, const struct token *t, char *out, size_t o
 	return r;
 }
 
-json_t *identity_catalog(struct basalt *b)
+json_t *identity_catalog(struct basalt *b, const char *project_id)
 {
 	struct identity_cache *c = &b->idc;
 	json_t *cat;
 
 	identity_cache_refresh(b);
 	pthread_rwlock_rdlock(&c->lock);
-	cat = json_incref(c->catalog);
+	cat = json_incref(token_catalogs_json(c->catalogs, project_id));
 	pthread_rwlock_unlock(&c->lock);
 	return cat;
 }
@@ -311,12 +299,14 @@ int identity_revoke(struct store *st, const char *user_id, const char *project_i
 			  store_txn_revision(st));
 }
 
-char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog)
+char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog,
+			  const char *project_id)
 {
 	struct identity_cache *c = &b->idc;
 	static const char key[] = ",\"catalog\":";
 	char *text = json_dumps(body, JSON_COMPACT), *out;
-	size_t len;
+	const char *cat;
+	size_t len, cat_len;
 
 	json_decref(body);
 	if (!text || !with_catalog)
@@ -326,15 +316,16 @@ char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog)
 	len = strlen(text);
 	identity_cache_refresh(b);
 	pthread_rwlock_rdlock(&c->lock);
-	out = malloc(len + sizeof(key) + c->catalog_len + 1);
+	cat = token_catalogs_text(c->catalogs, project_id, &cat_len);
+	out = malloc(len + sizeof(key) + cat_len + 1);
 	if (out) {
 		char *p = out;
 		memcpy(p, text, len - 2);
 		p += len - 2;
 		memcpy(p, key, sizeof(key) - 1);
 		p += sizeof(key) - 1;
-		memcpy(p, c->catalog_text, c->catalog_len);
-		p += c->catalog_len;
+		memcpy(p, cat, cat_len);
+		p += cat_len;
 		memcpy(p, "}}", 3);
 	}
 	pthread_rwlock_unlock(&c->lock);

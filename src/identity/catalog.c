@@ -1,5 +1,6 @@
 /* catalog.c - /v3/regions, /v3/services and /v3/endpoints: parse, call the
- * table's module (region.c, service.c, endpoint.c), render. */
+ * table's module (region.c, service.c, endpoint.c), render. Bodies are
+ * checked as Keystone's schemas check them, before anything is written. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,21 +45,6 @@ static int add_service(void *ctx, const struct catalog_service *sv)
 		   : 0;
 }
 
-static int add_endpoint(void *ctx, const struct endpoint *ep)
-{
-	struct render_list *l = ctx;
-	json_t *jr = null_or(ep->region_id);
-
-	return json_array_append_new(
-		   l->items,
-		   json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b,s:o}", "id", ep->id, "service_id",
-			     ep->service_id, "interface", ep->interface, "url", ep->url,
-			     "region_id", jr, "region", jr, "enabled", ep->enabled, "links",
-			     render_links(l->req, "endpoints", ep->id)))
-		   ? -ENOMEM
-		   : 0;
-}
-
 /* GET one of a table by the path's param, with get (region_get, ...). */
 #define REPLY_GET(req, res, status, st, key, id, get, add)                                         \
 	({                                                                                         \
@@ -81,6 +67,11 @@ static int reply_deleted(struct http_request *req, struct http_response *res, co
 	r = del(st, &req->caller, id);
 	if (r == -ENOLINK)
 		r = http_error(res, 409, "Cannot delete %s %s: it is still in use.", what, id);
+	else if (r == -ENOTEMPTY) /* regions: Keystone's RegionDeletionError */
+		r = http_error(res, 403,
+			       "Unable to delete %s %s because it or its child regions have"
+			       " associated endpoints.",
+			       what, id);
 	else if (r < 0)
 		r = reply_error(req, res, r, what, id);
 	if (write_end(req, res, st, r, what) < 0)
@@ -113,27 +104,37 @@ int h_region_get(struct http_request *req, struct http_response *res)
 			 add_region);
 }
 
-int h_region_create(struct http_request *req, struct http_response *res)
+static const struct jfield region_fields[] = {
+	{ "id", J_STRING, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "parent_region_id", J_STRING_NULL, false, 255 },
+};
+
+/* POST (path_id NULL: the body's id, or a new one) or PUT /v3/regions/{id}. */
+static int region_create_reply(struct http_request *req, struct http_response *res,
+			       const char *path_id)
 {
-	static const struct jfield fields[] = {
-		{ "id", J_STRING, false, 255 },
-		{ "description", J_STRING_NULL, false, 255 },
-		{ "parent_region_id", J_STRING_NULL, false, 255 },
-	};
 	json_t *rg;
-	_cleanup_json_ json_t *body =
-	    api_body_object(req, res, "region", fields, ARRAY_SIZE(fields), &rg);
-	const char *parent;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "region", region_fields,
+						      ARRAY_SIZE(region_fields), &rg);
+	const char *given, *parent;
 	struct store *st;
 	char id[256];
 	int r;
 
 	if (!body)
 		return -1;
-	if (json_str(rg, "id") && !json_str(rg, "id")[0])
-		return http_error(res, 400, "Invalid input for field 'id': must not be empty.");
-	if (json_str(rg, "id"))
-		snprintf(id, sizeof(id), "%s", json_str(rg, "id"));
+	given = json_str(rg, "id");
+	if (path_id && given && strcmp(given, path_id) != 0)
+		return http_error(res, 400, "Conflicting region IDs specified: \"%s\" != \"%s\"",
+				  path_id, given);
+	if (path_id && strlen(path_id) >= sizeof(id))
+		return http_error(res, 400,
+				  "Invalid input for field 'id': is too long (at most 255 characters).");
+	if (path_id)
+		snprintf(id, sizeof(id), "%s", path_id);
+	else if (given && given[0]) /* an empty id is a new one, as in Keystone */
+		snprintf(id, sizeof(id), "%s", given);
 	else
 		id_new(id);
 	parent = json_str(rg, "parent_region_id");
@@ -152,6 +153,49 @@ int h_region_create(struct http_request *req, struct http_response *res)
 	if (write_end(req, res, st, r, "region") < 0)
 		return -1;
 	return REPLY_GET(req, res, 201, st, "region", id, region_get, add_region);
+}
+
+int h_region_create(struct http_request *req, struct http_response *res)
+{
+	return region_create_reply(req, res, NULL);
+}
+
+int h_region_put(struct http_request *req, struct http_response *res)
+{
+	return region_create_reply(req, res, http_param(req, "region_id"));
+}
+
+int h_region_update(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "region_id"), *parent;
+	json_t *rg, *desc;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "region", region_fields,
+						      ARRAY_SIZE(region_fields), &rg);
+	struct store *st;
+	int r;
+
+	if (!body || !patch_object(res, rg, "region", id))
+		return -1;
+	desc = json_object_get(rg, "description");
+	parent = json_str(rg, "parent_region_id");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = region_update(st, &req->caller, id,
+			  desc ? (json_is_null(desc) ? "" : json_string_value(desc)) : NULL,
+			  json_object_get(rg, "parent_region_id") != NULL, parent);
+	if (r == -ESRCH)
+		r = http_error(res, 404, "Could not find region: %s.", parent);
+	else if (r == -ELOOP)
+		r = http_error(res, 400,
+			       "The specified parent region %s would create a circular region"
+			       " hierarchy.",
+			       parent);
+	else if (r < 0)
+		r = reply_error(req, res, r, "region", id);
+	if (write_end(req, res, st, r, "region") < 0)
+		return -1;
+	return REPLY_GET(req, res, 200, st, "region", id, region_get, add_region);
 }
 
 int h_region_delete(struct http_request *req, struct http_response *res)
@@ -184,36 +228,83 @@ int h_service_get(struct http_request *req, struct http_response *res)
 			 service_get, add_service);
 }
 
+static const struct jfield service_fields[] = {
+	{ "id", J_STRING, false, 64 },
+	{ "type", J_STRING, false, 255 },
+	{ "name", J_STRING, false, 255 },
+	{ "description", J_STRING_NULL, false, 255 },
+	{ "enabled", J_BOOL, false, 0 },
+};
+
+/* type and name, when given, are not empty (Keystone: minLength 1). */
+static int service_check(struct http_response *res, const json_t *sv)
+{
+	for (const char *const *f = (const char *const[]){ "type", "name", NULL }; *f; f++)
+		if (json_str(sv, *f) && !json_str(sv, *f)[0])
+			return http_error(res, 400, "Invalid input for field '%s': '' is too short.",
+					  *f);
+	return 0;
+}
+
+/* enabled as a create or update takes it: dflt when absent. */
+static int enabled_of(const json_t *obj, int dflt)
+{
+	const json_t *v = json_object_get(obj, "enabled");
+
+	return v ? json_is_true(v) : dflt;
+}
+
 int h_service_create(struct http_request *req, struct http_response *res)
 {
-	static const struct jfield fields[] = {
-		{ "type", J_STRING, true, 255 },
-		{ "name", J_STRING, false, 255 },
-		{ "description", J_STRING_NULL, false, 255 },
-		{ "enabled", J_BOOL, false, 0 },
-	};
 	json_t *sv;
-	_cleanup_json_ json_t *body =
-	    api_body_object(req, res, "service", fields, ARRAY_SIZE(fields), &sv);
+	_cleanup_json_ json_t *body = api_body_object(req, res, "service", service_fields,
+						      ARRAY_SIZE(service_fields), &sv);
 	char id[ID_HEX_LEN + 1];
 	struct store *st;
 	int r;
 
 	if (!body)
 		return -1;
-	if (!json_str(sv, "type")[0])
-		return http_error(res, 400, "Invalid input for field 'type': must not be empty.");
+	if (!json_str(sv, "type"))
+		return http_error(res, 400,
+				  "Invalid input for field 'type': 'type' is a required property.");
+	if (service_check(res, sv) < 0)
+		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = service_create(st, &req->caller, json_str(sv, "type"), json_str(sv, "name"),
-			   json_str(sv, "description"),
-			   !json_is_false(json_object_get(sv, "enabled")), id);
+			   json_str(sv, "description"), enabled_of(sv, 1), id);
 	if (r < 0)
 		r = reply_error(req, res, r, "service", NULL);
 	if (write_end(req, res, st, r, "service") < 0)
 		return -1;
 	return REPLY_GET(req, res, 201, st, "service", id, service_get, add_service);
+}
+
+int h_service_update(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "service_id");
+	json_t *sv, *desc;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "service", service_fields,
+						      ARRAY_SIZE(service_fields), &sv);
+	struct store *st;
+	int r;
+
+	if (!body || !patch_object(res, sv, "service", id) || service_check(res, sv) < 0)
+		return -1;
+	desc = json_object_get(sv, "description");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = service_update(st, &req->caller, id, json_str(sv, "type"), json_str(sv, "name"),
+			   desc ? (json_is_null(desc) ? "" : json_string_value(desc)) : NULL,
+			   enabled_of(sv, -1));
+	if (r < 0)
+		r = reply_error(req, res, r, "service", id);
+	if (write_end(req, res, st, r, "service") < 0)
+		return -1;
+	return REPLY_GET(req, res, 200, st, "service", id, service_get, add_service);
 }
 
 int h_service_delete(struct http_request *req, struct http_response *res)
@@ -234,7 +325,7 @@ int h_endpoint_list(struct http_request *req, struct http_response *res)
 	return reply_items(req, res, "endpoints", l.items,
 			   endpoint_list(st, &req->caller, http_query(req, "service_id"),
 					 http_query(req, "interface"),
-					 http_query(req, "region_id"), add_endpoint, &l));
+					 http_query(req, "region_id"), render_add_endpoint, &l));
 }
 
 int h_endpoint_get(struct http_request *req, struct http_response *res)
@@ -244,55 +335,124 @@ int h_endpoint_get(struct http_request *req, struct http_response *res)
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
 	return REPLY_GET(req, res, 200, st, "endpoint", http_param(req, "endpoint_id"),
-			 endpoint_get, add_endpoint);
+			 endpoint_get, render_add_endpoint);
+}
+
+static const struct jfield endpoint_fields[] = {
+	{ "id", J_STRING, false, 64 },		 { "service_id", J_STRING, false, 64 },
+	{ "interface", J_STRING, false, 255 },	 { "url", J_STRING, false, 225 },
+	{ "region_id", J_STRING_NULL, false, 255 }, { "region", J_STRING_NULL, false, 255 },
+	{ "enabled", J_BOOL, false, 0 },
+};
+
+/* Keystone's pattern for endpoint URLs: a scheme, a colon, something. */
+static bool url_valid(const char *u)
+{
+	size_t n = strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+	return n > 0 && u[n] == ':' && u[n + 1] != '\0';
+}
+
+/* The endpoint of a create or update body, checked as Keystone's schema
+ * does; -1 with the 400 in res. */
+static int endpoint_parse(struct http_response *res, const json_t *ep, struct endpoint_in *in,
+			  bool create)
+{
+	const char *interface = json_str(ep, "interface"), *url = json_str(ep, "url");
+	const char *region_id = json_str(ep, "region_id"), *region = json_str(ep, "region");
+
+	if (create) {
+		for (const char *const *f = (const char *const[]){ "interface", "service_id", "url",
+								   NULL };
+		     *f; f++)
+			if (!json_str(ep, *f))
+				return http_error(
+				    res, 400, "Invalid input for field '%s': '%s' is a required property.",
+				    *f, *f);
+	}
+	if (interface && strcmp(interface, "public") != 0 && strcmp(interface, "internal") != 0 &&
+	    strcmp(interface, "admin") != 0)
+		return http_error(res, 400,
+				  "Invalid input for field 'interface': '%.64s' is not one of"
+				  " ['admin', 'internal', 'public'].",
+				  interface);
+	if (url && !url_valid(url))
+		return http_error(res, 400,
+				  "Invalid input for field 'url': '%.128s' does not match"
+				  " '^[a-zA-Z0-9+.-]+:.+'.",
+				  url);
+	*in = (struct endpoint_in){
+		.service_id = json_str(ep, "service_id"),
+		.interface = interface,
+		.url = url,
+		/* region_id wins; "region" alone is the legacy form */
+		.region_id = region_id ? region_id : region,
+		.region_legacy = !region_id && region,
+		.set_region = json_object_get(ep, "region_id") || region,
+		.enabled = enabled_of(ep, create ? 1 : -1),
+	};
+	return 0;
+}
+
+/* endpoint_create/_update's error as Keystone answers it. */
+static int endpoint_error(struct http_request *req, struct http_response *res, int r,
+			  const char *id)
+{
+	if (r == -ESRCH || r == -ENXIO)
+		return http_error(res, 400,
+				  "Expecting to find endpoint %s in %s table. The server could not"
+				  " comply with the request since it is either malformed or otherwise"
+				  " incorrect. The client is assumed to be in error.",
+				  r == -ESRCH ? "service_id" : "region_id",
+				  r == -ESRCH ? "service" : "region");
+	return reply_error(req, res, r, "endpoint", id);
 }
 
 int h_endpoint_create(struct http_request *req, struct http_response *res)
 {
-	static const struct jfield fields[] = {
-		{ "service_id", J_STRING, true, 64 },	 { "interface", J_STRING, true, 8 },
-		{ "url", J_STRING, true, 1024 },	 { "region_id", J_STRING_NULL, false, 255 },
-		{ "region", J_STRING_NULL, false, 255 }, { "enabled", J_BOOL, false, 0 },
-	};
 	json_t *ep;
-	_cleanup_json_ json_t *body =
-	    api_body_object(req, res, "endpoint", fields, ARRAY_SIZE(fields), &ep);
+	_cleanup_json_ json_t *body = api_body_object(req, res, "endpoint", endpoint_fields,
+						      ARRAY_SIZE(endpoint_fields), &ep);
 	char id[ID_HEX_LEN + 1];
-	struct endpoint in;
+	struct endpoint_in in;
 	struct store *st;
 	int r;
 
-	if (!body)
+	if (!body || endpoint_parse(res, ep, &in, true) < 0)
 		return -1;
-	in = (struct endpoint){
-		.service_id = json_str(ep, "service_id"),
-		.interface = json_str(ep, "interface"),
-		.url = json_str(ep, "url"),
-		.region_id = json_str(ep, "region_id") ? json_str(ep, "region_id")
-						       : json_str(ep, "region"),
-		.enabled = !json_is_false(json_object_get(ep, "enabled")),
-	};
-	if (strcmp(in.interface, "public") != 0 && strcmp(in.interface, "internal") != 0 &&
-	    strcmp(in.interface, "admin") != 0)
-		return http_error(
-		    res, 400,
-		    "Invalid input for field 'interface': must be one of public, internal, admin.");
-	if (strncmp(in.url, "http://", 7) != 0 && strncmp(in.url, "https://", 8) != 0)
-		return http_error(res, 400,
-				  "Invalid input for field 'url': must be an http(s) URL.");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = endpoint_create(st, &req->caller, &in, id);
-	if (r == -ESRCH)
-		r = http_error(res, 400, "Could not find service: %s.", in.service_id);
-	else if (r == -ENXIO)
-		r = http_error(res, 400, "Could not find region: %s.", in.region_id);
-	else if (r < 0)
-		r = reply_error(req, res, r, "endpoint", NULL);
+	if (r < 0)
+		r = endpoint_error(req, res, r, NULL);
 	if (write_end(req, res, st, r, "endpoint") < 0)
 		return -1;
-	return REPLY_GET(req, res, 201, st, "endpoint", id, endpoint_get, add_endpoint);
+	return REPLY_GET(req, res, 201, st, "endpoint", id, endpoint_get, render_add_endpoint);
+}
+
+int h_endpoint_update(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "endpoint_id");
+	json_t *ep;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "endpoint", endpoint_fields,
+						      ARRAY_SIZE(endpoint_fields), &ep);
+	struct endpoint_in in;
+	struct store *st;
+	int r;
+
+	if (!body || !patch_object(res, ep, "endpoint", id) ||
+	    endpoint_parse(res, ep, &in, false) < 0)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = endpoint_update(st, &req->caller, id, &in);
+	if (r < 0)
+		r = endpoint_error(req, res, r, id);
+	if (write_end(req, res, st, r, "endpoint") < 0)
+		return -1;
+	return REPLY_GET(req, res, 200, st, "endpoint", id, endpoint_get, render_add_endpoint);
 }
 
 int h_endpoint_delete(struct http_request *req, struct http_response *res)

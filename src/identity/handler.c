@@ -1,6 +1,7 @@
 /* handler.c - what every identity handler shares: the end of the write
- * transaction and boolean filters. */
+ * transaction, boolean filters and PATCH bodies. */
 #include <errno.h>
+#include <string.h>
 
 #include "basalt.h"
 #include "core/json.h"
@@ -33,4 +34,20 @@ int query_bool(struct http_request *req, struct http_response *res, const char *
 	*val = b;
 	*ptr = val;
 	return 0;
+}
+
+json_t *patch_object(struct http_response *res, json_t *obj, const char *key, const char *path_id)
+{
+	const char *id = json_str(obj, "id");
+
+	if (json_object_size(obj) == 0) {
+		http_error(res, 400,
+			   "Invalid input for field '%s': {} does not have enough properties.", key);
+		return NULL;
+	}
+	if (json_object_get(obj, "id") && (!id || strcmp(id, path_id) != 0)) {
+		http_error(res, 400, "Cannot change ID");
+		return NULL;
+	}
+	return obj;
 }

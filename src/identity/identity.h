@@ -3,9 +3,10 @@
  * identity_validate only through struct basalt.authenticate, which
  * basalt_init installs); the resource layer, one module per table
  * (domain.c, project.c, user.c, role.c, grant.c, region.c, service.c,
- * endpoint.c: the only files with identity SQL, each checking the caller
- * against the row it loaded) and login.c; the handlers (domains.c,
- * projects.c, users.c, roles.c, assignments.c, catalog.c, auth.c:
+ * endpoint.c, endpoint_group.c: the only files with identity SQL, each
+ * checking the caller against the row it loaded), the token catalogs
+ * (token_catalog.c) and login.c; the handlers (domains.c, projects.c,
+ * users.c, roles.c, assignments.c, catalog.c, endpoint_groups.c, auth.c:
  * parse, call, render, and the one mapping of -errno to Keystone's
  * answers); bootstrap. */
 #ifndef BASALT_IDENTITY_H
@@ -40,9 +41,9 @@ struct identity_cache {
 	struct token_keys keys;
 	struct revocation_index *revs; /* every event in the store (revoke.c) */
 	int64_t next_prune;	       /* usec: when refresh may prune again */
-	json_t *catalog;    /* the token catalog, immutable once published */
-	char *catalog_text; /* the same, serialised: spliced into token bodies */
-	size_t catalog_len;
+	/* The token catalogs (token_catalog.c), immutable once published:
+	 * their text is spliced into token bodies. */
+	struct token_catalogs *catalogs;
 	int64_t revision;
 	int64_t keys_mtime;
 	_Atomic int64_t next_refresh; /* usec; 0 forces a refresh */
@@ -61,12 +62,14 @@ void identity_cache_invalidate(struct basalt *b);
 int identity_validate(struct basalt *b, const char *s, struct token *t);
 /* Encrypt t with the current signing key. */
 int identity_encode(struct basalt *b, const struct token *t, char *out, size_t outlen);
-/* The catalog (new reference). */
-json_t *identity_catalog(struct basalt *b);
+/* The catalog of a token scoped to project_id (NULL: not project-scoped),
+ * a new reference. */
+json_t *identity_catalog(struct basalt *b, const char *project_id);
 /* A token body: body (a {"token": {...}} object, consumed) serialised,
- * with the catalog spliced into the token object when with_catalog.
- * Returns malloc'd text or NULL. */
-char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog);
+ * with the catalog of project_id (as identity_catalog) spliced into the
+ * token object when with_catalog. Returns malloc'd text or NULL. */
+char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog,
+			  const char *project_id);
 /* Record a revocation event in the open write transaction. Columns given
  * as NULL match any token. */
 int identity_revoke(struct store *st, const char *user_id, const char *project_id,
@@ -367,6 +370,34 @@ struct endpoint {
 	bool enabled;
 };
 typedef int (*endpoint_fn)(void *ctx, const struct endpoint *ep);
+/* What an endpoint create or update sets. Update: NULL, !set_region and
+ * enabled < 0 leave a field. region_legacy: region_id came as "region",
+ * and the region is made when missing (Keystone's v2 compatibility). */
+struct endpoint_in {
+	const char *service_id, *interface, *url, *region_id;
+	bool set_region, region_legacy;
+	int enabled;
+};
+/* A service with one of its endpoints (endpoint_* NULL for a service that
+ * has none), as the token catalog is made of. */
+struct catalog_row {
+	const char *service_id, *type, *name;
+	bool service_enabled;
+	const char *endpoint_id, *interface, *url, *region_id;
+	bool endpoint_enabled;
+};
+typedef int (*catalog_row_fn)(void *ctx, const struct catalog_row *row);
+/* An OS-EP-FILTER endpoint group: filters is a JSON object's text
+ * (service_id, region_id, interface), description NULL when none. */
+struct endpoint_group {
+	const char *id, *name, *description, *filters;
+};
+typedef int (*endpoint_group_fn)(void *ctx, const struct endpoint_group *g);
+/* An association of a project with an endpoint (endpoint_id) or with an
+ * endpoint group (its filters). */
+typedef int (*endpoint_filter_fn)(void *ctx, const char *project_id, const char *endpoint_id,
+				  const char *filters);
+enum assoc_op { ASSOC_CHECK, ASSOC_ADD, ASSOC_REMOVE };
 
 /* region.c */
 int region_list(struct store *st, const struct caller *c, const char *parent_id, region_fn fn,
@@ -374,9 +405,15 @@ int region_list(struct store *st, const struct caller *c, const char *parent_id,
 int region_get(struct store *st, const struct caller *c, const char *id, region_fn fn, void *ctx);
 /* 1 when it exists, 0 when not, -errno. */
 int region_exists(struct store *st, const char *id);
-/* -ESRCH: no such parent region. */
+/* -ESRCH: no such parent region; -EEXIST: the id is taken. */
 int region_create(struct store *st, const struct caller *c, const char *id,
 		  const char *description, const char *parent_id);
+/* description NULL leaves it; set_parent sets the parent (NULL: none).
+ * -ESRCH: no such parent; -ELOOP: the parent is the region or below it. */
+int region_update(struct store *st, const struct caller *c, const char *id,
+		  const char *description, bool set_parent, const char *parent_id);
+/* Deletes the regions below it too, as Keystone; -ENOTEMPTY while it or
+ * one below it has endpoints. */
 int region_delete(struct store *st, const struct caller *c, const char *id);
 
 /* service.c */
@@ -388,20 +425,90 @@ int service_get(struct store *st, const struct caller *c, const char *id, servic
 int service_exists(struct store *st, const char *id);
 int service_create(struct store *st, const struct caller *c, const char *type, const char *name,
 		   const char *description, bool enabled, char *id_out);
+/* NULL / enabled < 0: unchanged. */
+int service_update(struct store *st, const struct caller *c, const char *id, const char *type,
+		   const char *name, const char *description, int enabled);
+/* Deletes its endpoints too. */
 int service_delete(struct store *st, const struct caller *c, const char *id);
-/* The token catalog: every enabled service with its enabled endpoints
- * (new reference, NULL on error). */
-json_t *catalog_load(struct store *st);
+/* Every service with each of its endpoints, enabled or not, by type,
+ * service and interface (no policy: the token catalog's source). */
+int service_catalog_rows(struct store *st, catalog_row_fn fn, void *ctx);
 
 /* endpoint.c */
 int endpoint_list(struct store *st, const struct caller *c, const char *service_id,
 		  const char *interface, const char *region_id, endpoint_fn fn, void *ctx);
 int endpoint_get(struct store *st, const struct caller *c, const char *id, endpoint_fn fn,
 		 void *ctx);
-/* in->id is ignored. -ESRCH: no such service; -ENXIO: no such region. */
-int endpoint_create(struct store *st, const struct caller *c, const struct endpoint *in,
+/* Every endpoint (no policy: OS-EP-FILTER's listings). */
+int endpoint_all(struct store *st, endpoint_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int endpoint_exists(struct store *st, const char *id);
+/* -ESRCH: no such service; -ENXIO: no such region. */
+int endpoint_create(struct store *st, const struct caller *c, const struct endpoint_in *in,
 		    char *id_out);
+/* As create, and -ENOENT. */
+int endpoint_update(struct store *st, const struct caller *c, const char *id,
+		    const struct endpoint_in *in);
 int endpoint_delete(struct store *st, const struct caller *c, const char *id);
+
+/* endpoint_group.c - OS-EP-FILTER's tables */
+/* name NULL: any. */
+int endpoint_group_list(struct store *st, const struct caller *c, const char *name,
+			endpoint_group_fn fn, void *ctx);
+int endpoint_group_get(struct store *st, const struct caller *c, const char *id,
+		       endpoint_group_fn fn, void *ctx);
+/* filters: a JSON object's text the caller validated. */
+int endpoint_group_create(struct store *st, const struct caller *c, const char *name,
+			  const char *description, const char *filters, char *id_out);
+/* name, filters NULL leave them; set_description sets it (NULL: none). */
+int endpoint_group_update(struct store *st, const struct caller *c, const char *id,
+			  const char *name, bool set_description, const char *description,
+			  const char *filters);
+/* Ends its project associations. */
+int endpoint_group_delete(struct store *st, const struct caller *c, const char *id);
+/* True when an endpoint equals every one of filters' members. */
+bool endpoint_group_matches(const json_t *filters, const char *service_id, const char *interface,
+			    const char *region_id);
+/* The endpoints group id's filters name; -ENOENT: no such group. */
+int endpoint_group_endpoints(struct store *st, const struct caller *c, const char *id,
+			     endpoint_fn fn, void *ctx);
+/* The projects associated with group id (none for an unknown group, as
+ * Keystone). */
+int endpoint_group_projects(struct store *st, const struct caller *c, const char *id,
+			    project_fn fn, void *ctx);
+/* The groups associated with project_id; -ENOENT: no such project. */
+int endpoint_groups_of_project(struct store *st, const struct caller *c, const char *project_id,
+			       endpoint_group_fn fn, void *ctx);
+/* The projects associated with endpoint_id; -ENOENT: no such endpoint. */
+int endpoint_projects(struct store *st, const struct caller *c, const char *endpoint_id,
+		      project_fn fn, void *ctx);
+/* The endpoints project_id is associated with, one by one or through its
+ * groups (enabled or not); -ENOENT: no such project. */
+int project_endpoint_list(struct store *st, const struct caller *c, const char *project_id,
+			  endpoint_fn fn, void *ctx);
+/* Check, add or remove the association of group_id (project_endpoint:
+ * endpoint_id) with project_id: -ENOENT with *missing naming what does
+ * not exist ("project", "endpoint group", "endpoint", "association"),
+ * -EEXIST: added already. */
+int endpoint_group_project(struct store *st, const struct caller *c, enum assoc_op op,
+			   const char *group_id, const char *project_id, const char **missing);
+int project_endpoint(struct store *st, const struct caller *c, enum assoc_op op,
+		     const char *project_id, const char *endpoint_id, const char **missing);
+/* Every association, ordered by project (no policy: the token catalogs'
+ * source). */
+int endpoint_filter_all(struct store *st, endpoint_filter_fn fn, void *ctx);
+
+/* token_catalog.c */
+struct token_catalogs;
+/* Build the catalogs in st's open read transaction; the caller owns *out
+ * (token_catalogs_free). */
+int token_catalogs_load(struct store *st, struct token_catalogs **out);
+void token_catalogs_free(struct token_catalogs *tc);
+/* The catalog of a token scoped to project_id (NULL: any other scope),
+ * serialised (its length in *len) and as JSON; borrowed from tc. */
+const char *token_catalogs_text(const struct token_catalogs *tc, const char *project_id,
+				size_t *len);
+json_t *token_catalogs_json(const struct token_catalogs *tc, const char *project_id);
 
 /* What a token request asks for (auth.c parses it). */
 struct login {
@@ -432,6 +539,7 @@ json_t *render_domain(const struct http_request *req, const struct domain *d);
 json_t *render_project(const struct http_request *req, const struct project *p);
 json_t *render_user(const struct http_request *req, const struct user *u);
 json_t *render_role(const struct http_request *req, const struct role *ro);
+json_t *render_endpoint(const struct http_request *req, const struct endpoint *ep);
 /* Column lists matching the render functions, for SELECTs. */
 
 /* A list being rendered: a callback's context. */
@@ -443,6 +551,7 @@ int render_add_domain(void *ctx, const struct domain *d);
 int render_add_project(void *ctx, const struct project *p);
 int render_add_user(void *ctx, const struct user *u);
 int render_add_role(void *ctx, const struct role *ro);
+int render_add_endpoint(void *ctx, const struct endpoint *ep);
 /* The error reply of a resource function's r: -EPERM names the route's
  * action, -ENOENT what and id; others as http_error_errno. */
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,
@@ -464,6 +573,11 @@ int write_end(struct http_request *req, struct http_response *res, struct store 
  * *val. A value that is not a boolean fills a 400. */
 int query_bool(struct http_request *req, struct http_response *res, const char *name,
 	       int64_t *val, int64_t **ptr);
+/* The inner object obj of a PATCH body (under key): at least one member,
+ * and an "id" member only when it is path_id (Keystone: "Cannot change
+ * ID"). Returns obj, or NULL with the 400 in res. */
+json_t *patch_object(struct http_response *res, json_t *obj, const char *key,
+		     const char *path_id);
 
 /* routes.c */
 struct route_table;
@@ -522,15 +636,36 @@ int h_role_assignments(struct http_request *req, struct http_response *res);
 int h_region_list(struct http_request *req, struct http_response *res);
 int h_region_create(struct http_request *req, struct http_response *res);
 int h_region_get(struct http_request *req, struct http_response *res);
+int h_region_put(struct http_request *req, struct http_response *res);
+int h_region_update(struct http_request *req, struct http_response *res);
 int h_region_delete(struct http_request *req, struct http_response *res);
 int h_service_list(struct http_request *req, struct http_response *res);
 int h_service_create(struct http_request *req, struct http_response *res);
 int h_service_get(struct http_request *req, struct http_response *res);
+int h_service_update(struct http_request *req, struct http_response *res);
 int h_service_delete(struct http_request *req, struct http_response *res);
 int h_endpoint_list(struct http_request *req, struct http_response *res);
 int h_endpoint_create(struct http_request *req, struct http_response *res);
 int h_endpoint_get(struct http_request *req, struct http_response *res);
+int h_endpoint_update(struct http_request *req, struct http_response *res);
 int h_endpoint_delete(struct http_request *req, struct http_response *res);
+/* endpoint_groups.c (/v3/OS-EP-FILTER) */
+int h_endpoint_group_list(struct http_request *req, struct http_response *res);
+int h_endpoint_group_create(struct http_request *req, struct http_response *res);
+int h_endpoint_group_get(struct http_request *req, struct http_response *res);
+int h_endpoint_group_update(struct http_request *req, struct http_response *res);
+int h_endpoint_group_delete(struct http_request *req, struct http_response *res);
+int h_endpoint_group_endpoints(struct http_request *req, struct http_response *res);
+int h_endpoint_group_projects(struct http_request *req, struct http_response *res);
+int h_endpoint_group_project_check(struct http_request *req, struct http_response *res);
+int h_endpoint_group_project_put(struct http_request *req, struct http_response *res);
+int h_endpoint_group_project_delete(struct http_request *req, struct http_response *res);
+int h_project_endpoint_groups(struct http_request *req, struct http_response *res);
+int h_endpoint_projects(struct http_request *req, struct http_response *res);
+int h_project_endpoints(struct http_request *req, struct http_response *res);
+int h_project_endpoint_check(struct http_request *req, struct http_response *res);
+int h_project_endpoint_put(struct http_request *req, struct http_response *res);
+int h_project_endpoint_delete(struct http_request *req, struct http_response *res);
 
 /* Bootstrap's idempotent makers (no policy: the operator runs bootstrap).
  * Each keeps what exists, fills the id of the row it found or made into

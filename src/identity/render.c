@@ -90,6 +90,15 @@ json_t *render_role(const struct http_request *req, const struct role *ro)
 			 "links", render_links(req, "roles", ro->id));
 }
 
+json_t *render_endpoint(const struct http_request *req, const struct endpoint *ep)
+{
+	/* "region" is the legacy name of region_id; Keystone sends both. */
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o}", "id", ep->id, "service_id",
+			 ep->service_id, "interface", ep->interface, "url", ep->url, "region_id",
+			 str_or_null(ep->region_id), "region", str_or_null(ep->region_id),
+			 "enabled", ep->enabled, "links", render_links(req, "endpoints", ep->id));
+}
+
 static int add(void *ctx, json_t *item)
 {
 	struct render_list *l = ctx;
@@ -115,6 +124,11 @@ int render_add_user(void *ctx, const struct user *u)
 int render_add_role(void *ctx, const struct role *ro)
 {
 	return add(ctx, render_role(((struct render_list *)ctx)->req, ro));
+}
+
+int render_add_endpoint(void *ctx, const struct endpoint *ep)
+{
+	return add(ctx, render_endpoint(((struct render_list *)ctx)->req, ep));
 }
 
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,

@@ -1,5 +1,5 @@
-/* service.c - the service table, and the catalog (each enabled service
- * with its enabled endpoints) that tokens carry. */
+/* service.c - the service table, and the rows the token catalog is made
+ * of (token_catalog.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +78,23 @@ int service_create(struct store *st, const struct caller *c, const char *type, c
 	return r < 0 ? r : 0;
 }
 
+int service_update(struct store *st, const struct caller *c, const char *id, const char *type,
+		   const char *name, const char *description, int enabled)
+{
+	int r = policy_check(c, "identity:update_service", NULL);
+
+	if (r < 0)
+		return r;
+	r = store_exec(st,
+		       "UPDATE service SET type = COALESCE(?1, type), name = COALESCE(?2, name),"
+		       " description = COALESCE(?3, description),"
+		       " enabled = CASE WHEN ?4 < 0 THEN enabled ELSE ?4 END, revision = ?5"
+		       " WHERE id = ?6",
+		       "sssiis", type, name, description, (int64_t)enabled, store_txn_revision(st),
+		       id);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
 int service_delete(struct store *st, const struct caller *c, const char *id)
 {
 	int r = policy_check(c, "identity:delete_service", NULL);
@@ -88,47 +105,36 @@ int service_delete(struct store *st, const struct caller *c, const char *id)
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
-json_t *catalog_load(struct store *st)
+int service_catalog_rows(struct store *st, catalog_row_fn fn, void *ctx)
 {
 	struct store_stmt *q;
-	json_t *cat = json_array(), *svc = NULL;
-	const char *cur = NULL;
 	int r;
 
-	r = store_query(
-	    st, &q,
-	    "SELECT s.id, s.type, s.name, e.id, e.interface, e.url, e.region_id"
-	    " FROM service s LEFT JOIN endpoint e ON e.service_id = s.id AND e.enabled = 1"
-	    " WHERE s.enabled = 1 ORDER BY s.type, s.id, e.interface",
-	    "");
-	if (r < 0) {
-		json_decref(cat);
-		return NULL;
-	}
+	r = store_query(st, &q,
+			"SELECT s.id, s.type, s.name, s.enabled, e.id, e.interface, e.url,"
+			" e.region_id, e.enabled"
+			" FROM service s LEFT JOIN endpoint e ON e.service_id = s.id"
+			" ORDER BY s.type, s.id, e.interface, e.id",
+			"");
+	if (r < 0)
+		return r;
 	while ((r = store_next(q)) > 0) {
-		const char *sid = store_text(q, 0);
-		if (!cur || strcmp(cur, sid) != 0) {
-			svc = json_pack("{s:[],s:s,s:s,s:s}", "endpoints", "id", sid, "type",
-					store_text(q, 1), "name", store_text(q, 2));
-			json_array_append_new(cat, svc);
-			cur = json_string_value(json_object_get(svc, "id"));
-		}
-		if (store_text(q, 3)) {
-			const char *region = store_text(q, 6);
-			json_t *jr = region ? json_string(region) : json_null();
-			json_array_append_new(json_object_get(svc, "endpoints"),
-					      json_pack("{s:s,s:s,s:O,s:o,s:s}", "id",
-							store_text(q, 3), "interface",
-							store_text(q, 4), "region_id", jr, "region",
-							jr, "url", store_text(q, 5)));
-		}
+		struct catalog_row row = {
+			.service_id = store_text(q, 0),
+			.type = store_text(q, 1),
+			.name = store_text(q, 2),
+			.service_enabled = store_bool(q, 3),
+			.endpoint_id = store_text(q, 4),
+			.interface = store_text(q, 5),
+			.url = store_text(q, 6),
+			.region_id = store_text(q, 7),
+			.endpoint_enabled = store_bool(q, 8),
+		};
+		if ((r = fn(ctx, &row)) < 0)
+			break;
 	}
 	store_done(q);
-	if (r < 0) {
-		json_decref(cat);
-		return NULL;
-	}
-	return cat;
+	return r;
 }
 
 int service_ensure(struct store *st, const char *type, const char *name, const char *description,
