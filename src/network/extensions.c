@@ -16,6 +16,7 @@ static const struct {
 	{ "extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes" },
 	{ "external-net", "Neutron external network", "Adds external network attribute to network resource." },
 	{ "ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway" },
+	{ "l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents" },
 	{ "net-mtu", "Network MTU", "Provides MTU attribute for a network resource." },
 	{ "network-mtu", "Network MTU", "Provides MTU attribute for a network resource." },
 	{ "port-security", "Port Security", "Provides port security" },

@@ -194,6 +194,8 @@ json_t *router_store_render_row(const struct caller *c, struct store *st, struct
 json_t *router_store_render(const struct caller *c, struct store *st, const char *id);
 /* Every router in the API's order (project in column 2). */
 extern const char router_store_list_sql[];
+/* The routers placed on host, in the API's order (one text argument). */
+extern const char router_store_on_host_sql[];
 /* Routers not on host (one text argument): "id, roles, last_seen" of
  * their host, as schedule.c's orphans reads them. */
 extern const char router_store_orphans_sql[];
@@ -241,6 +243,12 @@ int router_update(struct basalt *b, const struct caller *c, struct store *st, co
 /* Delete router id for c (delete_router): refused while it has legs
  * (-EBUSY, NF_ROUTER_IN_USE) or floating IPs use its gateway. */
 int router_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *f);
+
+/* l3_agents.c: the l3-agent scheduler API (l3_agent_scheduler) */
+int h_l3_agent_router_list(struct http_request *req, struct http_response *res);
+int h_l3_agent_router_add(struct http_request *req, struct http_response *res);
+int h_l3_agent_router_remove(struct http_request *req, struct http_response *res);
+int h_router_l3_agent_list(struct http_request *req, struct http_response *res);
 
 /* router_routes.c: extra routes (extraroute, extraroute-atomic) */
 #define ROUTER_MAX_ROUTES 30 /* Neutron's max_routes */

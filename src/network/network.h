@@ -596,6 +596,29 @@ int network_host_pick(struct basalt *b, struct store *st, char host[256]);
  * DHCP ports that have no alive host (caller's write transaction). */
 int network_schedule(struct basalt *b, struct store *st, const char *host);
 
+/* The l3-agent scheduler (admin): place router_id (its gateway and legs
+ * with it) on host, or take it off (host NULL: no network node builds it
+ * until one is given, as Neutron leaves it). 0 or -errno. */
+int network_router_place(struct store *st, const char *router_id, const char *host);
+
+/* ---- agents.c: Neutron's agents, one set per registered host ---- */
+
+/* An agent as agents.c finds it by id. */
+struct net_agent {
+	char host[256];
+	bool l3, enabled, alive;
+	json_t *json; /* as the API shows it: the caller owns it */
+};
+/* Agent id into a: 0, -ENOENT, or -errno. */
+int network_agent_get(const struct basalt *b, struct store *st, const char *id,
+		      struct net_agent *a);
+/* The L3 agent of host as the API shows it (new reference; NULL with
+ * *err -ENOENT when host has none, or -errno). */
+json_t *network_l3_agent_render(const struct basalt *b, struct store *st, const char *host,
+				int *err);
+/* The id of host's agent of binary into out. */
+void network_agent_id(const char *host, const char *binary, char out[UUID_LEN + 1]);
+
 /* ---- quotas.c ---- */
 
 /* 0 when project_id may have `adding` more of resource ("network",

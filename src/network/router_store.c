@@ -22,6 +22,9 @@
 const char router_store_list_sql[] =
 	"SELECT " ROUTER_COLS " FROM router ORDER BY created_at, id";
 
+const char router_store_on_host_sql[] =
+	"SELECT " ROUTER_COLS " FROM router WHERE host = ? ORDER BY created_at, id";
+
 const char router_store_orphans_sql[] =
 	"SELECT r.id, h.roles, h.last_seen FROM router r LEFT JOIN host h ON h.name = r.host"
 	" WHERE r.host IS NULL OR r.host <> ? ORDER BY r.id";

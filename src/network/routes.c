@@ -4,6 +4,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "network/handlers.h"
+#include "network/l3.h"
 #include "network/network.h"
 
 #define N "/network/v2.0"
@@ -42,6 +43,10 @@ static const struct route routes[] = {
 
 	R("get_agent", "GET", N "/agents", h_net_agent_list),
 	R("get_agent", "GET", N "/agents/{agent_id}", h_net_agent_get),
+	R("get_l3-routers", "GET", N "/agents/{agent_id}/l3-routers", h_l3_agent_router_list),
+	R("create_l3-router", "POST", N "/agents/{agent_id}/l3-routers", h_l3_agent_router_add),
+	R("delete_l3-router", "DELETE", N "/agents/{agent_id}/l3-routers/{router_id}", h_l3_agent_router_remove),
+	R("get_l3-agents", "GET", N "/routers/{id}/l3-agents", h_router_l3_agent_list),
 };
 
 const struct route_table network_routes = { routes, ARRAY_SIZE(routes) };

@@ -113,3 +113,13 @@ int network_schedule(struct basalt *b, struct store *st, const char *host)
 	}
 	return 0;
 }
+
+int network_router_place(struct store *st, const char *router_id, const char *host)
+{
+	int r = router_store_set_host(st, router_id, host);
+
+	/* A port's binding:host_id is "" when unbound. */
+	if (r >= 0)
+		r = port_store_set_router_host(st, router_id, host ? host : "");
+	return r < 0 ? r : 0;
+}

@@ -20,6 +20,7 @@ static const struct policy_rule rules[] = {
 	{ "add_router_interface", ADMIN_OR_OWNER },
 	{ "create_floatingip", ADMIN_OR_OWNER },
 	{ "create_floatingip:floating_ip_address", P_ADMIN },
+	{ "create_l3-router", P_ADMIN },
 	{ "create_network", ADMIN_OR_OWNER },
 	{ "create_network:provider:network_type", P_ADMIN },
 	{ "create_network:provider:physical_network", P_ADMIN },
@@ -47,6 +48,7 @@ static const struct policy_rule rules[] = {
 	/* Its target is the network: the network's owner adds subnets. */
 	{ "create_subnet", ADMIN_OR_OWNER },
 	{ "delete_floatingip", ADMIN_OR_OWNER },
+	{ "delete_l3-router", P_ADMIN },
 	{ "delete_network", ADMIN_OR_OWNER },
 	{ "delete_port", ADMIN_OR_OWNER | P_NET_OWNER },
 	{ "delete_quota", P_ADMIN },
@@ -59,6 +61,8 @@ static const struct policy_rule rules[] = {
 	{ "get_agent", P_ADMIN },
 	{ "get_extension", P_ANY },
 	{ "get_floatingip", ADMIN_OR_READER },
+	{ "get_l3-agents", P_ADMIN },
+	{ "get_l3-routers", P_ADMIN },
 	/* Shared and external networks: every project sees them. */
 	{ "get_network", ADMIN_OR_READER | P_SHARED },
 	{ "get_network:provider:network_type", P_ADMIN },
