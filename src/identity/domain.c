@@ -1,6 +1,7 @@
 /* domain.c - the domain table: every statement on it, its invariants (a
- * domain is disabled before it is deleted, as in Keystone; disabling one
- * ends its tokens) and the policy checks against the loaded domain. */
+ * domain is disabled before it is deleted, and takes what it owns with it,
+ * as in Keystone; disabling one ends its tokens) and the policy checks
+ * against the loaded domain. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -155,7 +156,12 @@ int domain_delete(struct store *st, const struct caller *c, const char *id)
 		return -ENOENT;
 	if (r < 0)
 		return r;
-	r = store_exec(st, "DELETE FROM domain WHERE id = ?", "s", id);
+	/* What the domain owns goes with it, as in Keystone. */
+	r = project_delete_in_domain(st, id);
+	if (r >= 0)
+		r = user_delete_in_domain(st, id);
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM domain WHERE id = ?", "s", id);
 	return r < 0 ? r : 0;
 }
 

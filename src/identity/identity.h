@@ -150,9 +150,35 @@ int domain_update(struct store *st, const struct caller *c, const char *id, cons
 		  const char *description, int enabled);
 /* Load domain id as a scope: 1, 0 when none, -errno. */
 int domain_scope_load(struct store *st, const char *id, struct scope_row *out);
-/* -EACCES while the domain is enabled, -ENOLINK while it owns projects or
- * users. */
+/* -EACCES while the domain is enabled (Keystone's rule). Deletes what it
+ * owns with it: its projects (their grants and tags), its users (their
+ * grants), its own grants, tags and configuration; -ENOLINK while something
+ * else still refers to them. */
 int domain_delete(struct store *st, const struct caller *c, const char *id);
+
+/* An option of a domain's configuration (domain_config.c). */
+struct config_opt {
+	const char *group, *option;
+	const char *value; /* its JSON text */
+	bool sensitive;
+};
+typedef int (*config_fn)(void *ctx, const char *group, const char *option, const char *value);
+
+/* domain_config.c */
+/* The options shown (not sensitive) of domain_id, in group and option
+ * when not NULL. -ENOENT: no such domain. */
+int domain_config_list(struct store *st, const struct caller *c, const char *domain_id,
+		       const char *group, const char *option, config_fn fn, void *ctx);
+/* How many options (sensitive ones too) match; no policy check. */
+int domain_config_count(struct store *st, const char *domain_id, const char *group,
+			const char *option);
+/* Write opts (replace: instead of all the domain has) under action's
+ * policy. -ENOENT: no such domain. */
+int domain_config_set(struct store *st, const struct caller *c, const char *domain_id,
+		      const char *action, bool replace, const struct config_opt *opts, int n);
+/* -ENODATA: nothing matched. */
+int domain_config_delete(struct store *st, const struct caller *c, const char *domain_id,
+			 const char *group, const char *option);
 
 /* A project, or a domain seen as a project acting as a domain (is_domain:
  * no domain_id, no parent_id), as Keystone's projects API shows domains. */
@@ -240,6 +266,9 @@ int project_tag_delete(struct store *st, const struct caller *c, const char *id,
 /* Ends the tokens scoped to it; -ENOTEMPTY while it has children,
  * -ENOLINK while still referenced. On a domain id, deletes the domain. */
 int project_delete(struct store *st, const struct caller *c, const char *id);
+/* domain_delete's part: every project of domain_id, and the tags of them
+ * and of the domain (no policy check: the domain's was made). */
+int project_delete_in_domain(struct store *st, const char *domain_id);
 
 struct user {
 	const char *id, *name, *domain_id, *default_project_id, *description, *email;
@@ -278,6 +307,9 @@ int user_create(struct store *st, const struct caller *c, const struct user_in *
 int user_update(struct store *st, const struct caller *c, const char *id, const struct user_in *in);
 /* Ends the user's tokens. */
 int user_delete(struct store *st, const struct caller *c, const char *id);
+/* domain_delete's part: every user of domain_id, ending their tokens (no
+ * policy check: the domain's was made). */
+int user_delete_in_domain(struct store *st, const char *domain_id);
 /* The user's password hash into out ("" when none or no such user), for
  * identity:change_password. */
 int user_password_hash(struct store *st, const struct caller *c, const char *id, char *out,
@@ -600,6 +632,12 @@ int h_domain_create(struct http_request *req, struct http_response *res);
 int h_domain_get(struct http_request *req, struct http_response *res);
 int h_domain_update(struct http_request *req, struct http_response *res);
 int h_domain_delete(struct http_request *req, struct http_response *res);
+/* domain_configs.c */
+int h_domain_config_get(struct http_request *req, struct http_response *res);
+int h_domain_config_put(struct http_request *req, struct http_response *res);
+int h_domain_config_patch(struct http_request *req, struct http_response *res);
+int h_domain_config_delete(struct http_request *req, struct http_response *res);
+int h_domain_config_default(struct http_request *req, struct http_response *res);
 /* projects.c */
 int h_project_list(struct http_request *req, struct http_response *res);
 int h_project_create(struct http_request *req, struct http_response *res);

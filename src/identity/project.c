@@ -469,6 +469,19 @@ int project_delete(struct store *st, const struct caller *c, const char *id)
 	return r < 0 ? r : 0;
 }
 
+int project_delete_in_domain(struct store *st, const char *domain_id)
+{
+	int r = store_exec(st,
+			   "DELETE FROM project_tag WHERE project_id = ?1 OR project_id IN"
+			   " (SELECT id FROM project WHERE domain_id = ?1)",
+			   "s", domain_id);
+
+	/* The whole tree at once: no parent is left with a child. */
+	if (r >= 0)
+		r = store_exec(st, "DELETE FROM project WHERE domain_id = ?", "s", domain_id);
+	return r < 0 ? r : 0;
+}
+
 /* The caller-only part of the hierarchy queries: the projects the caller
  * holds a role on. */
 #define CALLER_ONLY                                                                                \

@@ -179,6 +179,14 @@ int user_delete(struct store *st, const struct caller *c, const char *id)
 	return r < 0 ? r : 0;
 }
 
+int user_delete_in_domain(struct store *st, const char *domain_id)
+{
+	int r = store_exec(st, "DELETE FROM users WHERE domain_id = ?", "s", domain_id);
+
+	/* Their tokens: a domain's revocation event names its users' too. */
+	return r < 0 ? r : identity_revoke(st, NULL, NULL, domain_id, NULL);
+}
+
 int user_password_hash(struct store *st, const struct caller *c, const char *id, char *out,
 		       size_t outlen)
 {

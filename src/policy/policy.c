@@ -102,6 +102,9 @@ static bool check(const struct caller *c, unsigned allow, const struct target *t
 		return true;
 	if ((allow & P_SCOPED) && c->project_id)
 		return true;
+	if ((allow & P_DOMAIN_USER) &&
+	    (same(t->domain_id, c->domain_id) || same(t->domain_id, c->project_domain_id)))
+		return true;
 	return false;
 }
 

@@ -55,6 +55,7 @@ enum {
 	P_SHARED = 1u << 7,    /* project-scoped reader, the target is shared */
 	P_SCOPED = 1u << 8,    /* any project-scoped token (the handler keeps to
 				* the caller's project) */
+	P_DOMAIN_USER = 1u << 9, /* scoped to the target domain or a project in it */
 };
 
 struct policy_rule {
