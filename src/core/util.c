@@ -32,12 +32,34 @@ void uuid_new(char out[UUID_LEN + 1])
 		 hex + 16, hex + 20);
 }
 
+/* Request ids need to be unique, not secret: their random bytes come
+ * from a per-thread pool refilled 512 bytes at a time, which spares a
+ * getrandom call (and two snprintf) on every request. */
 void request_id_new(char out[41])
 {
-	char uuid[UUID_LEN + 1];
+	static const char hex[] = "0123456789abcdef";
+	static __thread unsigned char pool[512];
+	static __thread size_t used = sizeof(pool);
+	unsigned char raw[16];
+	char *p = out;
 
-	uuid_new(uuid);
-	snprintf(out, 41, "req-%s", uuid);
+	if (used + sizeof(raw) > sizeof(pool)) {
+		randombytes_buf(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(raw, pool + used, sizeof(raw));
+	used += sizeof(raw);
+	raw[6] = (raw[6] & 0x0f) | 0x40; /* uuid version 4 */
+	raw[8] = (raw[8] & 0x3f) | 0x80;
+	memcpy(p, "req-", 4);
+	p += 4;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[raw[i] >> 4];
+		*p++ = hex[raw[i] & 15];
+	}
+	*p = '\0';
 }
 
 int64_t now_usec(void)
@@ -48,8 +70,47 @@ int64_t now_usec(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Write v as n decimal digits, zero-padded. */
+static char *digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 void time_format_iso(int64_t usec, char out[32])
 {
+	/* Every token body carries two of these: the civil date by Howard
+	 * Hinnant's days-to-date arithmetic, not gmtime_r + strftime +
+	 * snprintf. Years 1970-9999 only; others (never a token's) take
+	 * libc's path. */
+	if (usec >= 0 && usec < INT64_C(253402300800) * 1000000) {
+		int64_t secs = usec / 1000000, z = secs / 86400 + 719468;
+		unsigned sod = (unsigned)(secs % 86400);
+		unsigned era = (unsigned)(z / 146097), doe = (unsigned)(z - (int64_t)era * 146097);
+		unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+		unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+		unsigned y = yoe + era * 400 + (m <= 2);
+		char *p = out;
+
+		p = digits(p, y, 4);
+		*p++ = '-';
+		p = digits(p, m, 2);
+		*p++ = '-';
+		p = digits(p, d, 2);
+		*p++ = 'T';
+		p = digits(p, sod / 3600, 2);
+		*p++ = ':';
+		p = digits(p, sod / 60 % 60, 2);
+		*p++ = ':';
+		p = digits(p, sod % 60, 2);
+		*p++ = '.';
+		p = digits(p, (unsigned)(usec % 1000000), 6);
+		*p++ = 'Z';
+		*p = '\0';
+		return;
+	}
 	time_t secs = (time_t)(usec / 1000000);
 	struct tm tm;
 

@@ -121,55 +121,12 @@ static int login_error(struct http_response *res, int r, const struct token *t)
 	return http_error_errno(res, r, "user");
 }
 
-/* The Keystone token body for t, without its catalog. New reference. */
-static json_t *render_token(const struct token *t)
-{
-	char issued[32], expires[32];
-	json_t *tok, *methods = json_array(), *audit = json_array(), *roles;
-
-	time_format_iso(t->issued_at, issued);
-	time_format_iso(t->expires_at, expires);
-	if (t->methods & TOKEN_M_PASSWORD)
-		json_array_append_new(methods, json_string("password"));
-	if (t->methods & TOKEN_M_TOKEN)
-		json_array_append_new(methods, json_string("token"));
-	json_array_append_new(audit, json_string(t->audit_id));
-	if (t->parent_audit_id[0])
-		json_array_append_new(audit, json_string(t->parent_audit_id));
-	tok = json_pack("{s:o,s:{s:{s:s,s:s},s:s,s:s,s:n},s:o,s:s,s:s}", "methods", methods, "user",
-			"domain", "id", t->user_domain_id, "name", t->user_domain_name, "id",
-			t->user_id, "name", t->user_name, "password_expires_at", "audit_ids", audit,
-			"expires_at", expires, "issued_at", issued);
-	if (t->scope == SCOPE_NONE)
-		return json_pack("{s:o}", "token", tok);
-	if (t->scope == SCOPE_PROJECT) {
-		json_object_set_new(tok, "project",
-				    json_pack("{s:{s:s,s:s},s:s,s:s}", "domain", "id",
-					      t->scope_domain_id, "name", t->scope_domain_name,
-					      "id", t->scope_id, "name", t->scope_name));
-		json_object_set_new(tok, "is_domain", json_false());
-	} else if (t->scope == SCOPE_DOMAIN) {
-		json_object_set_new(
-		    tok, "domain",
-		    json_pack("{s:s,s:s}", "id", t->scope_id, "name", t->scope_name));
-	} else {
-		json_object_set_new(tok, "system", json_pack("{s:b}", "all", 1));
-	}
-	roles = json_array();
-	for (int i = 0; i < t->nroles; i++)
-		json_array_append_new(
-		    roles, json_pack("{s:s,s:s}", "id", t->role_id[i], "name", t->role_name[i]));
-	json_object_set_new(tok, "roles", roles);
-	return json_pack("{s:o}", "token", tok);
-}
-
 /* Scoped tokens carry the catalog unless the caller asks ?nocatalog. */
 static int reply_token(struct http_request *req, struct http_response *res, int status,
 		       const struct token *t)
 {
 	bool with_catalog = t->scope != SCOPE_NONE && !http_query(req, "nocatalog");
-	char *text = identity_token_text(req->b, render_token(t), with_catalog,
-					 t->scope == SCOPE_PROJECT ? t->scope_id : NULL);
+	char *text = identity_token_text(req->b, t, with_catalog);
 
 	if (!text)
 		return http_error(res, 500, "Could not render the token.");

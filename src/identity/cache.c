@@ -299,36 +299,20 @@ int identity_revoke(struct store *st, const char *user_id, const char *project_i
 			  store_txn_revision(st));
 }
 
-char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog,
-			  const char *project_id)
+char *identity_token_text(struct basalt *b, const struct token *t, bool with_catalog)
 {
 	struct identity_cache *c = &b->idc;
-	static const char key[] = ",\"catalog\":";
-	char *text = json_dumps(body, JSON_COMPACT), *out;
 	const char *cat;
-	size_t len, cat_len;
+	size_t cat_len;
+	char *text;
 
-	json_decref(body);
-	if (!text || !with_catalog)
-		return text;
-	/* text ends with the "}}" closing the token object and the body:
-	 * put the catalog in before them. */
-	len = strlen(text);
+	if (!with_catalog)
+		return token_body_text(t, NULL, 0);
 	identity_cache_refresh(b);
 	pthread_rwlock_rdlock(&c->lock);
-	cat = token_catalogs_text(c->catalogs, project_id, &cat_len);
-	out = malloc(len + sizeof(key) + cat_len + 1);
-	if (out) {
-		char *p = out;
-		memcpy(p, text, len - 2);
-		p += len - 2;
-		memcpy(p, key, sizeof(key) - 1);
-		p += sizeof(key) - 1;
-		memcpy(p, cat, cat_len);
-		p += cat_len;
-		memcpy(p, "}}", 3);
-	}
+	cat = token_catalogs_text(c->catalogs, t->scope == SCOPE_PROJECT ? t->scope_id : NULL,
+				 &cat_len);
+	text = token_body_text(t, cat, cat_len);
 	pthread_rwlock_unlock(&c->lock);
-	free(text);
-	return out;
+	return text;
 }

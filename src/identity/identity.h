@@ -65,15 +65,20 @@ int identity_encode(struct basalt *b, const struct token *t, char *out, size_t o
 /* The catalog of a token scoped to project_id (NULL: not project-scoped),
  * a new reference. */
 json_t *identity_catalog(struct basalt *b, const char *project_id);
-/* A token body: body (a {"token": {...}} object, consumed) serialised,
- * with the catalog of project_id (as identity_catalog) spliced into the
- * token object when with_catalog. Returns malloc'd text or NULL. */
-char *identity_token_text(struct basalt *b, json_t *body, bool with_catalog,
-			  const char *project_id);
+/* The Keystone token body of t as JSON text, with the catalog of its
+ * project (as identity_catalog) when with_catalog. Returns malloc'd text
+ * or NULL. */
+char *identity_token_text(struct basalt *b, const struct token *t, bool with_catalog);
 /* Record a revocation event in the open write transaction. Columns given
  * as NULL match any token. */
 int identity_revoke(struct store *st, const char *user_id, const char *project_id,
 		    const char *domain_id, const char *audit_id);
+
+/* token_body.c */
+/* {"token": {...}} for t, written directly, with catalog (catalog_len
+ * bytes of JSON text) as its "catalog" unless NULL. Returns malloc'd text
+ * or NULL. */
+char *token_body_text(const struct token *t, const char *catalog, size_t catalog_len);
 
 /* revoke.c */
 /* The reference check: e revokes t (t issued before it, and every field

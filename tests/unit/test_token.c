@@ -3,11 +3,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/util.h"
+#include "identity/identity.h"
 #include "identity/token.h"
 
 static char dir[] = "/tmp/basalt-unit-keys.XXXXXX";
@@ -109,6 +113,122 @@ static void oversize_names_rejected(void **state)
 	assert_null(token_str(&t, big));
 }
 
+/* The body as the first version rendered it: jansson objects, dumped
+ * compact. token_body_text must give the same bytes. */
+static char *jansson_body(const struct token *t, const char *catalog)
+{
+	char issued[32], expires[32], *text;
+	json_t *tok, *methods = json_array(), *audit = json_array(), *roles, *body;
+
+	time_format_iso(t->issued_at, issued);
+	time_format_iso(t->expires_at, expires);
+	if (t->methods & TOKEN_M_PASSWORD)
+		json_array_append_new(methods, json_string("password"));
+	if (t->methods & TOKEN_M_TOKEN)
+		json_array_append_new(methods, json_string("token"));
+	json_array_append_new(audit, json_string(t->audit_id));
+	if (t->parent_audit_id[0])
+		json_array_append_new(audit, json_string(t->parent_audit_id));
+	tok = json_pack("{s:o,s:{s:{s:s,s:s},s:s,s:s,s:n},s:o,s:s,s:s}", "methods", methods, "user",
+			"domain", "id", t->user_domain_id, "name", t->user_domain_name, "id",
+			t->user_id, "name", t->user_name, "password_expires_at", "audit_ids", audit,
+			"expires_at", expires, "issued_at", issued);
+	if (t->scope == SCOPE_PROJECT) {
+		json_object_set_new(tok, "project",
+				    json_pack("{s:{s:s,s:s},s:s,s:s}", "domain", "id",
+					      t->scope_domain_id, "name", t->scope_domain_name,
+					      "id", t->scope_id, "name", t->scope_name));
+		json_object_set_new(tok, "is_domain", json_false());
+	} else if (t->scope == SCOPE_DOMAIN) {
+		json_object_set_new(
+		    tok, "domain",
+		    json_pack("{s:s,s:s}", "id", t->scope_id, "name", t->scope_name));
+	} else if (t->scope == SCOPE_SYSTEM) {
+		json_object_set_new(tok, "system", json_pack("{s:b}", "all", 1));
+	}
+	if (t->scope != SCOPE_NONE) {
+		roles = json_array();
+		for (int i = 0; i < t->nroles; i++)
+			json_array_append_new(roles, json_pack("{s:s,s:s}", "id", t->role_id[i],
+							       "name", t->role_name[i]));
+		json_object_set_new(tok, "roles", roles);
+	}
+	if (catalog)
+		json_object_set_new(tok, "catalog", json_loads(catalog, 0, NULL));
+	body = json_pack("{s:o}", "token", tok);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	return text;
+}
+
+/* Every scope, both methods, a parent audit id, names that need escaping
+ * (quotes, backslashes, control characters, non-ASCII), 0 to 16 roles,
+ * with and without a catalog: the same bytes as jansson's. */
+static void body_as_jansson(void **state)
+{
+	static const char *const names[] = { "plain", "q\"uo\\te", "ctl\x01\x1f\n\t\r\b\f",
+					     "caf\xc3\xa9 \xe2\x80\xa8", "", "sl/ash" };
+	static const char catalog[] = "[{\"endpoints\":[],\"type\":\"identity\",\"id\":\"x\"}]";
+	int n = 0;
+
+	for (int scope = SCOPE_NONE; scope <= SCOPE_SYSTEM; scope++)
+		for (int m = 1; m <= 3; m++)
+			for (int k = 0; k < 6; k++) {
+				struct token t;
+				char *want, *got;
+
+				fill(&t);
+				t.scope = (enum token_scope)scope;
+				t.methods = (uint8_t)m;
+				t.user_name = token_str(&t, names[k]);
+				t.scope_name = token_str(&t, names[(k + 1) % 6]);
+				t.user_domain_name = token_str(&t, names[(k + 2) % 6]);
+				t.nroles = (k * 3 + m) % (TOKEN_MAX_ROLES + 1);
+				for (int i = 0; i < t.nroles; i++) {
+					t.role_id[i] = token_str(&t, "rid");
+					t.role_name[i] = names[(k + i) % 6];
+				}
+				if (k % 2)
+					token_new_audit_id(t.parent_audit_id);
+				for (int c = 0; c < 2; c++) {
+					want = jansson_body(&t, c ? catalog : NULL);
+					got = token_body_text(&t, c ? catalog : NULL,
+							      c ? strlen(catalog) : 0);
+					assert_non_null(want);
+					assert_non_null(got);
+					assert_string_equal(got, want);
+					free(want);
+					free(got);
+					n++;
+				}
+			}
+	assert_int_equal(n, 4 * 3 * 6 * 2);
+}
+
+/* The token times: the same text as gmtime_r + strftime, over 1970-9999
+ * (leap days, centuries, the last microsecond of a day). */
+static void iso_times(void **state)
+{
+	static const int64_t fixed[] = { 0, 951782400999999, 951868799999999, 4107542400000000,
+					 1700000000123456, INT64_C(253402300799) * 1000000 + 999999 };
+
+	for (int i = 0; i < 20000 + (int)ARRAY_SIZE(fixed); i++) {
+		int64_t us = i < (int)ARRAY_SIZE(fixed)
+				     ? fixed[i]
+				     : (int64_t)(randombytes_uniform(2000000000u)) * 126 * 1000000 +
+					   randombytes_uniform(1000000);
+		time_t secs = (time_t)(us / 1000000);
+		char got[32], want[32];
+		struct tm tm;
+
+		gmtime_r(&secs, &tm);
+		strftime(want, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + 19, 13, ".%06dZ", (int)(us % 1000000));
+		time_format_iso(us, got);
+		assert_string_equal(got, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +236,8 @@ int main(void)
 		cmocka_unit_test(tampered_refused),
 		cmocka_unit_test(rotation_keeps_old_keys_valid),
 		cmocka_unit_test(oversize_names_rejected),
+		cmocka_unit_test(body_as_jansson),
+		cmocka_unit_test(iso_times),
 	};
 	int r;
 
