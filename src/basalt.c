@@ -65,11 +65,12 @@ int basalt_init(struct basalt *b, const char *config_path)
 	else
 		b->db_url = strfmt("sqlite://%s/basalt.db", b->cfg.state_dir);
 	b->keys_dir = strfmt("%s/token-keys", b->cfg.state_dir);
+	b->cred_keys_dir = strfmt("%s/credential-keys", b->cfg.state_dir);
 	if (b->cfg.public_url[0])
 		b->public_url = strdup(b->cfg.public_url);
 	else
 		b->public_url = strfmt("http://%s", b->cfg.api_listen);
-	if (!b->db_url || !b->keys_dir || !b->public_url)
+	if (!b->db_url || !b->keys_dir || !b->cred_keys_dir || !b->public_url)
 		return -ENOMEM;
 	size_t n = strlen(b->public_url);
 	while (n > 0 && b->public_url[n - 1] == '/')
@@ -163,6 +164,7 @@ void basalt_fini(struct basalt *b)
 	free(b->config_path);
 	free(b->db_url);
 	free(b->keys_dir);
+	free(b->cred_keys_dir);
 	free(b->public_url);
 	config_free(&b->cfg);
 }

@@ -13,6 +13,7 @@ struct basalt {
 	char *config_path; /* the file cfg came from (NULL: defaults), for SIGHUP */
 	char *db_url;	  /* resolved [database] connection */
 	char *keys_dir;	  /* STATE_DIR/token-keys */
+	char *cred_keys_dir; /* STATE_DIR/credential-keys: credential blobs' keys */
 	char *public_url; /* no trailing slash */
 	pthread_key_t store_key;
 	struct identity_cache idc;

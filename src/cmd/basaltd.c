@@ -1,5 +1,6 @@
 /* basaltd.c - the Basalt daemon: runs a node's roles, or one of the
- * maintenance commands (bootstrap, token-keys rotate, config-sample). */
+ * maintenance commands (bootstrap, token-keys rotate, credential-keys
+ * rotate, config-sample). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 	    "       basaltd --config FILE bootstrap --admin-password PW [--admin-username NAME]\n"
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
+	    "       basaltd --config FILE credential-keys rotate\n"
 	    "       basaltd config-sample\n"
 	    "       basaltd routes              (every API route: METHOD PATH ACTION)\n"
 	    "roles: controller, compute, network, or any comma list of them:\n"
@@ -203,6 +205,12 @@ int main(int argc, char **argv)
 	} else if (argc == 2 && strcmp(argv[0], "token-keys") == 0 &&
 		   strcmp(argv[1], "rotate") == 0) {
 		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
+	} else if (argc == 2 && strcmp(argv[0], "credential-keys") == 0 &&
+		   strcmp(argv[1], "rotate") == 0) {
+		struct store *st = basalt_store(&b);
+		r = st ? store_migrate(st) : -EIO;
+		if (r == 0)
+			r = credential_keys_rotate(&b);
 	} else if (argc == 0 && role) {
 		bool controller;
 		unsigned agent_roles;

@@ -70,6 +70,12 @@ int identity_bootstrap(struct basalt *b, const struct bootstrap_opts *o)
 		log_error("bootstrap: token keys in %s: %s", b->keys_dir, strerror(-r));
 		return r;
 	}
+	/* The credential blobs' keys: their own repository (credential_keys.c). */
+	r = token_keys_ensure(b->cred_keys_dir);
+	if (r < 0) {
+		log_error("bootstrap: credential keys in %s: %s", b->cred_keys_dir, strerror(-r));
+		return r;
+	}
 	r = password_hash(b, o->admin_password, hash);
 	if (r < 0)
 		return r;

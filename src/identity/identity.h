@@ -546,6 +546,105 @@ void token_catalogs_free(struct token_catalogs *tc);
 const char *token_catalogs_text(const struct token_catalogs *tc, const char *project_id,
 				size_t *len);
 json_t *token_catalogs_json(const struct token_catalogs *tc, const char *project_id);
+/* A stored credential (/v3/credentials; type "ec2" also OS-EC2's), its
+ * blob opened. */
+struct credential {
+	const char *id, *user_id, *project_id, *type, *blob;
+};
+typedef int (*credential_fn)(void *ctx, const struct credential *cr);
+/* What a create or update sets. Update: NULL leaves a field, project_id
+ * changes only with set_project (NULL then clears it). */
+struct credential_in {
+	const char *user_id, *project_id, *type, *blob;
+	bool set_project;
+};
+
+/* credential_keys.c - the credential key repository (b->cred_keys_dir) */
+/* Load its keys: 0, -ENOKEY when it has none (logged), -errno. */
+int credential_keys_load(struct basalt *b, struct token_keys *out);
+/* Seal plain for credential id with the primary key: *out (malloc'd
+ * base64) and the key's number. -ENOKEY with no key. */
+int credential_seal(const struct token_keys *keys, const char *id, const char *plain, char **out,
+		    int64_t *key_id);
+/* Open what credential_seal made for id under key key_id: *out malloc'd.
+ * -ENOKEY the key is gone, -EBADMSG it does not open (tampered, moved). */
+int credential_unseal(const struct token_keys *keys, const char *id, int64_t key_id,
+		      const char *sealed, char **out);
+/* `basaltd credential-keys rotate`: a new primary key, every blob sealed
+ * again with it in one transaction, then the keys no row names removed. */
+int credential_keys_rotate(struct basalt *b);
+
+/* credential.c - the credential table. -ESRCH: no such user; -ENXIO: no
+ * such project; -EINVAL: *why is Keystone's message (an ec2 credential's
+ * blob or project); -EEXIST: an ec2 credential with that access key. */
+int credential_list(struct store *st, const struct caller *c, const struct token_keys *keys,
+		    const char *user_id, const char *type, credential_fn fn, void *ctx);
+int credential_get(struct store *st, const struct caller *c, const struct token_keys *keys,
+		   const char *id, credential_fn fn, void *ctx);
+/* id_out: 33 bytes, or 65 for an ec2 credential's SHA-256 id. */
+int credential_create(struct store *st, const struct caller *c, const struct token_keys *keys,
+		      const struct credential_in *in, char id_out[65], const char **why);
+int credential_update(struct store *st, const struct caller *c, const struct token_keys *keys,
+		      const char *id, const struct credential_in *in, const char **why);
+int credential_delete(struct store *st, const struct caller *c, const char *id);
+/* 0 when blob is an ec2 credential's (a JSON object with an "access"
+ * string; *out, when out is not NULL, the parsed object: the caller's),
+ * else -EINVAL with Keystone's message in *why. */
+int credential_ec2_blob_check(const char *blob, json_t **out, const char **why);
+/* The id of the ec2 credential of access key access: hex SHA-256. */
+void credential_ec2_id(const char *access, char out[65]);
+/* OS-EC2: user_id's credentials of type ec2, by access key. -ESRCH: no
+ * such user (list); a credential of another user is -ENOENT. */
+int credential_ec2_create(struct store *st, const struct caller *c, const struct token_keys *keys,
+			  const char *user_id, const char *project_id, const char *access,
+			  const char *secret);
+int credential_ec2_list(struct store *st, const struct caller *c, const struct token_keys *keys,
+			const char *user_id, credential_fn fn, void *ctx);
+int credential_ec2_get(struct store *st, const struct caller *c, const struct token_keys *keys,
+		       const char *user_id, const char *access, credential_fn fn, void *ctx);
+int credential_ec2_delete(struct store *st, const struct caller *c, const char *user_id,
+			  const char *access);
+/* Seal every blob not under the primary key with it (a write
+ * transaction); no policy: the operator's rotation. */
+int credential_rekey(struct store *st, const struct token_keys *keys);
+/* 1 when a row is sealed with key_id, 0 when none, -errno. */
+int credential_key_in_use(struct store *st, int64_t key_id);
+
+/* A Keystone policy blob (/v3/policies: stored, never enforced; Basalt's
+ * own policy is src/policy/). */
+struct policy_blob {
+	const char *id, *type, *blob;
+};
+typedef int (*policy_blob_fn)(void *ctx, const struct policy_blob *pb);
+
+/* policy_blob.c - the policy_blob table. Update: NULL leaves a field. */
+int policy_blob_list(struct store *st, const struct caller *c, const char *type,
+		     policy_blob_fn fn, void *ctx);
+int policy_blob_get(struct store *st, const struct caller *c, const char *id, policy_blob_fn fn,
+		    void *ctx);
+int policy_blob_create(struct store *st, const struct caller *c, const char *type,
+		       const char *blob, char *id_out);
+int policy_blob_update(struct store *st, const struct caller *c, const char *id, const char *type,
+		       const char *blob);
+int policy_blob_delete(struct store *st, const struct caller *c, const char *id);
+
+/* An OS-OAUTH1 consumer. */
+struct consumer {
+	const char *id, *description;
+};
+typedef int (*consumer_fn)(void *ctx, const struct consumer *co);
+
+/* consumer.c - the oauth1_consumer table. Create makes the secret (out:
+ * 33 bytes, shown once) and keeps only its hash. Update sets the
+ * description (NULL clears it). */
+int consumer_list(struct store *st, const struct caller *c, consumer_fn fn, void *ctx);
+int consumer_get(struct store *st, const struct caller *c, const char *id, consumer_fn fn,
+		 void *ctx);
+int consumer_create(struct store *st, const struct caller *c, const char *description,
+		    char *id_out, char secret_out[33]);
+int consumer_update(struct store *st, const struct caller *c, const char *id,
+		    const char *description);
+int consumer_delete(struct store *st, const struct caller *c, const char *id);
 
 /* What a token request asks for (auth.c parses it). */
 struct login {
@@ -709,6 +808,29 @@ int h_project_endpoints(struct http_request *req, struct http_response *res);
 int h_project_endpoint_check(struct http_request *req, struct http_response *res);
 int h_project_endpoint_put(struct http_request *req, struct http_response *res);
 int h_project_endpoint_delete(struct http_request *req, struct http_response *res);
+
+/* credentials.c */
+int h_credential_list(struct http_request *req, struct http_response *res);
+int h_credential_create(struct http_request *req, struct http_response *res);
+int h_credential_get(struct http_request *req, struct http_response *res);
+int h_credential_update(struct http_request *req, struct http_response *res);
+int h_credential_delete(struct http_request *req, struct http_response *res);
+int h_ec2_list(struct http_request *req, struct http_response *res);
+int h_ec2_create(struct http_request *req, struct http_response *res);
+int h_ec2_get(struct http_request *req, struct http_response *res);
+int h_ec2_delete(struct http_request *req, struct http_response *res);
+/* policy_blobs.c */
+int h_policy_blob_list(struct http_request *req, struct http_response *res);
+int h_policy_blob_create(struct http_request *req, struct http_response *res);
+int h_policy_blob_get(struct http_request *req, struct http_response *res);
+int h_policy_blob_update(struct http_request *req, struct http_response *res);
+int h_policy_blob_delete(struct http_request *req, struct http_response *res);
+/* consumers.c */
+int h_consumer_list(struct http_request *req, struct http_response *res);
+int h_consumer_create(struct http_request *req, struct http_response *res);
+int h_consumer_get(struct http_request *req, struct http_response *res);
+int h_consumer_update(struct http_request *req, struct http_response *res);
+int h_consumer_delete(struct http_request *req, struct http_response *res);
 
 /* Bootstrap's idempotent makers (no policy: the operator runs bootstrap).
  * Each keeps what exists, fills the id of the row it found or made into
