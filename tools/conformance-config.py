@@ -171,17 +171,17 @@ if svc["nova"]:
     if v:
         min_mv, max_mv = v.get("min_version") or None, v.get("version") or None
 
-# Compute features Basalt does not have at all (src/compute routes and
-# server actions, as of this file's commit). Keep in step with the code:
-# a feature that lands turns its flag on here.
+# Compute features Basalt does not have at all (src/compute: its routes and
+# the server actions of server_actions.c; it has console output, config
+# drive, OS-DCF:diskConfig, adminPass, the metadata service). Keep in step
+# with the code: a feature that lands comes off this list.
 COMPUTE_ABSENT = {
-    "change_password", "console_output", "resize", "pause", "shelve", "suspend",
-    "rescue", "snapshot", "interface_attach", "serial_console", "vnc_console",
-    "spice_console", "rdp_console", "live_migration", "cold_migration",
-    "block_migration_for_live_migration", "swap_volume", "attach_encrypted_volume",
-    "config_drive", "personality", "volume_multiattach", "shelve_migrate",
-    "hostname_fqdn_sanitization", "stable_rescue", "volume_backed_live_migration",
-    "disk_config", "scheduler_enabled_filters",
+    "change_password", "resize", "pause", "shelve", "shelve_migrate", "suspend",
+    "rescue", "stable_rescue", "snapshot", "interface_attach", "serial_console",
+    "vnc_console", "spice_console", "rdp_console", "live_migration", "cold_migration",
+    "block_migration_for_live_migration", "volume_backed_live_migration",
+    "swap_volume", "attach_encrypted_volume", "volume_multiattach", "personality",
+    "hostname_fqdn_sanitization",
 } if is_basalt else set()
 
 
@@ -241,6 +241,9 @@ if svc["nova"]:
         ("build_timeout", 300), ("build_interval", 1),
     ])
     cfe = [(f, False) for f in sorted(COMPUTE_ABSENT)]
+    if is_basalt:
+        # its scheduler: the zone, a live compute service, and room (no hints)
+        cfe.append(("scheduler_enabled_filters", "AvailabilityZoneFilter,ComputeFilter"))
     section("compute-feature-enabled", cfe)
 if svc["neutron"]:
     section("network", [
@@ -251,7 +254,8 @@ if svc["neutron"]:
     ])
     section("network-feature-enabled", [
         ("api_extensions", ",".join(net_ext)),
-        ("ipv6", True), ("ipv6_subnet_attributes", True),
+        # Basalt's subnets are IPv4 only (an IPv6 one is refused, 400)
+        ("ipv6", not is_basalt), ("ipv6_subnet_attributes", not is_basalt),
     ])
 if svc["glance"]:
     section("image", [("region", region), ("endpoint_type", "publicURL")])
