@@ -1,32 +1,9 @@
 #!/usr/bin/env bash
-# tests/conformance/identity.sh - tempest's identity suite (Debian's tempest
-# through tools/conformance): every test tests/conformance/expected/
-# identity.txt lists passes, and no test passes that it does not list (the
-# list only grows: add the tests your change makes pass). TAP: one check per
-# listed test, then one for "no unlisted pass"; the counts of the whole run
-# and its time as comments.
-# LAB_SHARED=1 (tests/run's shared lab phase): against that lab, through its
-# controller's namespace, as a user of the lab would (root). Alone: against
-# a standalone controller of BUILD (no root, no namespaces), e.g.
-#     BUILD=build tests/conformance/identity.sh
+# tests/conformance/identity.sh - tempest's identity suite against
+# tests/conformance/expected/identity.txt (tests/conformance/suite.bash).
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-
-command -v tempest >/dev/null || skip_tier "tempest is not installed (tools/deps --test)"
-WORK=$(mktemp -d /tmp/basalt-conformance.XXXXXX)
-STATE=
-trap 'stop_controller; rm -rf "$WORK" ${STATE:+"$STATE"}' EXIT
-export CONFORMANCE_DIR=$WORK/workspace
-args=()
-if [ "${LAB_SHARED:-}" = 1 ]; then
-	[ -f "${LAB_DIR:?LAB_SHARED=1 needs LAB_DIR}/admin-openrc" ] || { plan 1; not_ok "the shared lab is up ($LAB_DIR)"; exit 1; }
-	echo "# against the shared lab ($LAB_DIR)"
-else
-	start_controller >/dev/null || { plan 1; not_ok "a standalone controller starts"; exit 1; }
-	for v in "${!OS_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done >"$WORK/openrc"
-	args=(--openrc "$WORK/openrc")
-	echo "# against a standalone controller ($URL)"
-fi
-tools/conformance "${args[@]}" --tap --check tests/conformance/expected/identity.txt identity
+. tests/conformance/suite.bash
+conformance_suite identity
