@@ -41,51 +41,109 @@ static int64_t prune_horizon(const struct basalt *b)
 	return now_usec() - (int64_t)b->cfg.token_expiration * 1000000 - PRUNE_BUFFER_USEC;
 }
 
-/* Index every event in the store: pruning keeps them few, and an event
- * older than this controller's lifetime still matters to a token issued
- * under a longer one. *nold counts those revocation_prune would delete.
- * Caller owns *out. */
-static int revs_load(struct basalt *b, struct store *st, struct revocation_index **out,
-		     int *nold)
-{
-	int64_t horizon = prune_horizon(b);
-	struct revocation *revs = NULL;
-	struct store_stmt *q;
-	int n = 0, cap = 0, r;
+/* The events of the store as the cache holds them: every one (pruning
+ * keeps them few, and an event older than this controller's lifetime
+ * still matters to a token issued under a longer one). Events are only
+ * ever inserted, except by revocation_prune, which deletes and updates
+ * its sentinel: so when the store holds exactly the events loaded plus
+ * those of later revisions, those are added to the index in place (a few
+ * under the write lock) instead of reloading all of them on every write. */
+struct revs_delta {
+	struct revocation *rows;
+	int n;
+	int64_t count, maxrev; /* the store's, in the same snapshot */
+	int64_t min_before;    /* the oldest issued_before of rows (not the sentinel) */
+	struct revocation_index *full; /* a whole new index, or NULL: add rows */
+};
 
-	*nold = 0;
+/* Read the events of revision > since into d->rows. */
+static int revs_read(struct store *st, int64_t since, struct revs_delta *d)
+{
+	struct store_stmt *q;
+	int cap = 0, r;
+
+	d->min_before = INT64_MAX;
 	r = store_query(st, &q,
 			"SELECT user_id, project_id, domain_id, audit_id, issued_before, id"
-			" FROM revocation_event",
-			"");
+			" FROM revocation_event WHERE revision > ?",
+			"i", since);
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
-		if (n == cap) {
+		if (d->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct revocation *nr = realloc(revs, sizeof(*revs) * (size_t)cap);
+			struct revocation *nr = realloc(d->rows, sizeof(*nr) * (size_t)cap);
 			if (!nr) {
 				r = -ENOMEM;
 				break;
 			}
-			revs = nr;
+			d->rows = nr;
 		}
-		revs[n] = (struct revocation){
+		d->rows[d->n] = (struct revocation){
 			.user_id = dup_or_null(store_text(q, 0)),
 			.project_id = dup_or_null(store_text(q, 1)),
 			.domain_id = dup_or_null(store_text(q, 2)),
 			.audit_id = dup_or_null(store_text(q, 3)),
 			.issued_before = store_int(q, 4),
 		};
-		if (revs[n].issued_before <= horizon && strcmp(store_text(q, 5), "pruned") != 0)
-			(*nold)++;
-		n++;
+		if (strcmp(store_text(q, 5), "pruned") != 0 &&
+		    d->rows[d->n].issued_before < d->min_before)
+			d->min_before = d->rows[d->n].issued_before;
+		d->n++;
 	}
 	store_done(q);
-	if (r == 0)
-		r = revocation_index_build(revs, (size_t)n, out);
-	revs_free(revs, n);
 	return r;
+}
+
+/* What changed since the cache's index (c->revs, c->revs_count,
+ * c->revs_rev), read in st's open read transaction. */
+static int revs_load(const struct identity_cache *c, struct store *st, struct revs_delta *d)
+{
+	struct store_stmt *q;
+	int r;
+
+	r = store_query(st, &q,
+			"SELECT COUNT(*), COALESCE(MAX(revision), -1) FROM revocation_event", "");
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		d->count = store_int(q, 0);
+		d->maxrev = store_int(q, 1);
+	}
+	store_done(q);
+	if (r <= 0)
+		return r < 0 ? r : -EIO;
+	if (c->revs) {
+		r = revs_read(st, c->revs_rev, d);
+		if (r < 0 || c->revs_count + d->n == d->count)
+			return r;
+		revs_free(d->rows, d->n); /* some were deleted or changed */
+		d->rows = NULL;
+		d->n = 0;
+	}
+	r = revs_read(st, INT64_MIN, d);
+	if (r == 0)
+		r = revocation_index_build(d->rows, (size_t)d->n, &d->full);
+	return r;
+}
+
+/* Publish d under the write lock. */
+static void revs_apply(struct identity_cache *c, struct revs_delta *d)
+{
+	c->revs_count = d->count;
+	c->revs_rev = d->maxrev;
+	if (d->full) {
+		revocation_index_free(c->revs);
+		c->revs = d->full;
+		d->full = NULL;
+		c->revs_min_before = d->min_before;
+		return;
+	}
+	if (revocation_index_add(c->revs, d->rows, (size_t)d->n) < 0)
+		c->revs_count = -1; /* it refuses every token now: rebuild it */
+	if (d->min_before < c->revs_min_before)
+		c->revs_min_before = d->min_before;
 }
 
 /* Delete the events no live token can match, in a write transaction of
@@ -126,11 +184,11 @@ static int refresh(struct basalt *b)
 {
 	struct identity_cache *c = &b->idc;
 	struct store *st = basalt_store(b);
-	struct revocation_index *revs = NULL;
+	struct revs_delta revs = { 0 };
 	struct token_keys keys;
 	struct token_catalogs *catalogs = NULL;
 	int64_t rev, mtime;
-	int nold = 0, r;
+	int r;
 	bool have_keys = false;
 
 	if (!st)
@@ -151,7 +209,7 @@ static int refresh(struct basalt *b)
 		goto out;
 	r = store_revision(st, &rev);
 	if (r == 0 && rev != c->revision) {
-		r = revs_load(b, st, &revs, &nold);
+		r = revs_load(c, st, &revs);
 		if (r == 0)
 			r = token_catalogs_load(st, &catalogs);
 	}
@@ -165,22 +223,21 @@ static int refresh(struct basalt *b)
 		c->keys_mtime = mtime;
 	}
 	if (catalogs) {
-		revocation_index_free(c->revs);
-		c->revs = revs;
-		revs = NULL;
+		revs_apply(c, &revs);
 		token_catalogs_free(c->catalogs);
 		c->catalogs = catalogs;
 		catalogs = NULL;
 		c->revision = rev;
 	}
 	pthread_rwlock_unlock(&c->lock);
-	if (nold > 0 && now_usec() >= c->next_prune) {
+	if (c->revs_min_before <= prune_horizon(b) && now_usec() >= c->next_prune) {
 		c->next_prune = now_usec() + PRUNE_INTERVAL_USEC;
 		revs_prune(b, st);
 	}
 out:
 	sodium_memzero(&keys, sizeof(keys));
-	revocation_index_free(revs);
+	revocation_index_free(revs.full);
+	revs_free(revs.rows, revs.n);
 	token_catalogs_free(catalogs);
 	return r;
 }

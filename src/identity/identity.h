@@ -40,6 +40,8 @@ struct identity_cache {
 	pthread_rwlock_t lock; /* guards everything below */
 	struct token_keys keys;
 	struct revocation_index *revs; /* every event in the store (revoke.c) */
+	int64_t revs_count, revs_rev;  /* how many, and the latest revision */
+	int64_t revs_min_before;       /* the oldest issued_before (for pruning) */
 	int64_t next_prune;	       /* usec: when refresh may prune again */
 	/* The token catalogs (token_catalog.c), immutable once published:
 	 * their text is spliced into token bodies. */
@@ -87,6 +89,10 @@ bool revocation_matches(const struct revocation *e, const struct token *t);
 /* Index the n events ev (copied; ev stays the caller's). Returns 0 or
  * -ENOMEM, with *out the caller's to free. */
 int revocation_index_build(const struct revocation *ev, size_t n, struct revocation_index **out);
+/* Add the n events ev to idx in place (readers must be kept out: the
+ * cache's write lock). On -ENOMEM idx holds only some of them and
+ * refuses every token until it is rebuilt. */
+int revocation_index_add(struct revocation_index *idx, const struct revocation *ev, size_t n);
 void revocation_index_free(struct revocation_index *idx);
 /* True when some indexed event revokes t: the same answer as
  * revocation_matches over every event, in a few hash lookups. */

@@ -107,24 +107,37 @@ static struct rev_slot *slot_find(const struct revocation_index *idx, const char
 	}
 }
 
-int revocation_index_build(const struct revocation *ev, size_t n, struct revocation_index **out)
+/* Double the table: every key rehomed by its stored hash. */
+static int grow(struct revocation_index *idx)
 {
-	struct revocation_index *idx = calloc(1, sizeof(*idx));
-	size_t cap = 16;
+	size_t cap = (idx->mask + 1) * 2;
+	struct rev_slot *old = idx->slots, *slots = calloc(cap, sizeof(*slots));
+	size_t oldcap = idx->mask + 1;
+
+	if (!slots)
+		return -ENOMEM;
+	idx->slots = slots;
+	idx->mask = cap - 1;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*slot_find(idx, old[i].key, old[i].keylen, old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Out of memory half-way: the index no longer holds every event, so it
+ * refuses every token (an event naming nothing, issued at the end of
+ * time) until it is rebuilt. */
+static int fail_closed(struct revocation_index *idx)
+{
+	idx->all_before = idx->latest_before = INT64_MAX;
+	return -ENOMEM;
+}
+
+int revocation_index_add(struct revocation_index *idx, const struct revocation *ev, size_t n)
+{
 	char key[KEY_MAX];
 
-	if (!idx)
-		return -ENOMEM;
-	while (cap < n * 2)
-		cap *= 2;
-	idx->slots = calloc(cap, sizeof(*idx->slots));
-	if (!idx->slots) {
-		free(idx);
-		return -ENOMEM;
-	}
-	idx->mask = cap - 1;
-	idx->all_before = idx->latest_before = INT64_MIN;
-	crypto_shorthash_keygen(idx->hash_key);
 	for (size_t i = 0; i < n; i++) {
 		const struct revocation *e = &ev[i];
 		const char *f[4] = { e->user_id, e->project_id, e->domain_id, e->audit_id };
@@ -144,6 +157,9 @@ int revocation_index_build(const struct revocation *ev, size_t n, struct revocat
 		}
 		if (!key_make(key, &len, shape, f))
 			continue;
+		/* At most half full, so a probe ends soon. */
+		if ((idx->nkeys + 1) * 2 > idx->mask + 1 && grow(idx) < 0)
+			return fail_closed(idx);
 		uint64_t h = key_hash(idx, key, len);
 		struct rev_slot *s = slot_find(idx, key, len, h);
 		if (s->key) {
@@ -152,16 +168,38 @@ int revocation_index_build(const struct revocation *ev, size_t n, struct revocat
 			continue;
 		}
 		s->key = malloc(len);
-		if (!s->key) {
-			revocation_index_free(idx);
-			return -ENOMEM;
-		}
+		if (!s->key)
+			return fail_closed(idx);
 		memcpy(s->key, key, len);
 		s->keylen = len;
 		s->hash = h;
 		s->issued_before = e->issued_before;
 		idx->nkeys++;
 		idx->shapes |= (uint16_t)(1u << shape);
+	}
+	return 0;
+}
+
+int revocation_index_build(const struct revocation *ev, size_t n, struct revocation_index **out)
+{
+	struct revocation_index *idx = calloc(1, sizeof(*idx));
+	size_t cap = 16;
+
+	if (!idx)
+		return -ENOMEM;
+	while (cap < n * 2)
+		cap *= 2;
+	idx->slots = calloc(cap, sizeof(*idx->slots));
+	if (!idx->slots) {
+		free(idx);
+		return -ENOMEM;
+	}
+	idx->mask = cap - 1;
+	idx->all_before = idx->latest_before = INT64_MIN;
+	crypto_shorthash_keygen(idx->hash_key);
+	if (revocation_index_add(idx, ev, n) < 0) {
+		revocation_index_free(idx);
+		return -ENOMEM;
 	}
 	*out = idx;
 	return 0;
