@@ -4,6 +4,7 @@
  * against the loaded domain. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/util.h"
 #include "identity/identity.h"
@@ -12,16 +13,25 @@
 
 #define DOMAIN_COLS "id, name, description, enabled"
 
-static int each_row(struct store_stmt *q, int r, domain_fn fn, void *ctx, int *n)
+static int each_row(struct store *st, struct store_stmt *q, int r, domain_fn fn, void *ctx,
+		    int *n)
 {
 	struct domain d;
+	char *tags;
 
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
-		d = (struct domain){ store_text(q, 0), store_text(q, 1), store_text(q, 2),
-				     store_bool(q, 3) };
+		r = project_tags_joined(st, store_text(q, 0), &tags);
+		if (r < 0)
+			break;
+		d = (struct domain){ .id = store_text(q, 0),
+				     .name = store_text(q, 1),
+				     .description = store_text(q, 2),
+				     .enabled = store_bool(q, 3),
+				     .tags = tags };
 		r = fn(ctx, &d);
+		free(tags);
 		if (r < 0)
 			break;
 		if (n)
@@ -43,7 +53,7 @@ int domain_list(struct store *st, const struct caller *c, const char *name, cons
 			"SELECT " DOMAIN_COLS " FROM domain WHERE (?1 IS NULL OR name = ?1)"
 			" AND (?2 IS NULL OR enabled = ?2) ORDER BY name",
 			"sp", name, enabled);
-	return each_row(q, r, fn, ctx, NULL);
+	return each_row(st, q, r, fn, ctx, NULL);
 }
 
 int domain_list_of_caller(struct store *st, const struct caller *c, domain_fn fn, void *ctx)
@@ -54,7 +64,7 @@ int domain_list_of_caller(struct store *st, const struct caller *c, domain_fn fn
 			    " (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
 			    "s", c->user_id);
 
-	return each_row(q, r, fn, ctx, NULL);
+	return each_row(st, q, r, fn, ctx, NULL);
 }
 
 int domain_get(struct store *st, const struct caller *c, const char *id, domain_fn fn, void *ctx)
@@ -66,7 +76,7 @@ int domain_get(struct store *st, const struct caller *c, const char *id, domain_
 	if (r < 0)
 		return r;
 	r = store_query(st, &q, "SELECT " DOMAIN_COLS " FROM domain WHERE id = ?", "s", id);
-	r = each_row(q, r, fn, ctx, &n);
+	r = each_row(st, q, r, fn, ctx, &n);
 	return r < 0 ? r : n ? 0 : -ENOENT;
 }
 

@@ -78,10 +78,8 @@ static int check_domain_body(struct http_response *res, const json_t *d)
 
 	if (name && !name[0])
 		return http_error(res, 400, "Invalid input for field 'name': must not be empty.");
-	if (json_array_size(json_object_get(d, "tags")) > 0 ||
-	    json_object_size(json_object_get(d, "options")) > 0)
-		return http_error(res, 400,
-				  "Invalid input: domain tags and options are not supported.");
+	if (json_object_size(json_object_get(d, "options")) > 0)
+		return http_error(res, 400, "Invalid input: no domain options are supported.");
 	return 0;
 }
 
@@ -91,9 +89,10 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
 	char id[ID_HEX_LEN + 1];
-	const char *name;
+	const char *name, *buf[PROJECT_MAX_TAGS];
+	const char *const *tags;
 	struct store *st;
-	int r;
+	int r, ntags;
 
 	if (!body)
 		return -1;
@@ -101,13 +100,16 @@ int h_domain_create(struct http_request *req, struct http_response *res)
 	if (!name)
 		return http_error(res, 400,
 				  "Invalid input for field 'name': 'name' is a required property.");
-	if (check_domain_body(res, d) < 0)
+	if (check_domain_body(res, d) < 0 ||
+	    tags_parse(res, json_object_get(d, "tags"), buf, &tags, &ntags, "tags") < 0)
 		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
 	r = domain_create(st, &req->caller, name, json_str(d, "description"),
 			  !json_is_false(json_object_get(d, "enabled")), id);
+	if (r >= 0 && ntags > 0)
+		r = project_tags_replace(st, id, tags, ntags);
 	if (r < 0)
 		r = domain_error(req, res, r, name, NULL);
 	if (write_end(req, res, st, r, "domain") < 0)
@@ -121,13 +123,16 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 	json_t *d;
 	_cleanup_json_ json_t *body =
 	    api_body_object(req, res, "domain", domain_fields, ARRAY_SIZE(domain_fields), &d);
+	const char *buf[PROJECT_MAX_TAGS];
+	const char *const *tags;
 	const json_t *en;
 	struct store *st;
-	int r;
+	int r, ntags;
 
 	if (!body)
 		return -1;
-	if (check_domain_body(res, d) < 0)
+	if (check_domain_body(res, d) < 0 ||
+	    tags_parse(res, json_object_get(d, "tags"), buf, &tags, &ntags, "tags") < 0)
 		return -1;
 	en = json_object_get(d, "enabled");
 	st = api_write_begin(req, res);
@@ -135,6 +140,8 @@ int h_domain_update(struct http_request *req, struct http_response *res)
 		return -1;
 	r = domain_update(st, &req->caller, id, json_str(d, "name"), json_str(d, "description"),
 			  en ? json_is_true(en) : -1);
+	if (r >= 0 && ntags >= 0)
+		r = project_tags_replace(st, id, tags, ntags);
 	if (r < 0)
 		r = domain_error(req, res, r, json_str(d, "name"), id);
 	if (write_end(req, res, st, r, "domain") < 0)

@@ -132,6 +132,7 @@ struct scope_row {
 
 struct domain {
 	const char *id, *name, *description;
+	const char *tags; /* comma-joined, NULL: none (project.c keeps them) */
 	bool enabled;
 };
 typedef int (*domain_fn)(void *ctx, const struct domain *d);
@@ -277,6 +278,11 @@ int project_tag_delete(struct store *st, const struct caller *c, const char *id,
 /* Ends the tokens scoped to it; -ENOTEMPTY while it has children,
  * -ENOLINK while still referenced. On a domain id, deletes the domain. */
 int project_delete(struct store *st, const struct caller *c, const char *id);
+/* The tags of project or domain id, comma-joined, into *out (malloc'd;
+ * NULL when none); or replace them all (no policy check: the caller's
+ * module made it). */
+int project_tags_joined(struct store *st, const char *id, char **out);
+int project_tags_replace(struct store *st, const char *id, const char *const *tags, int n);
 /* domain_delete's part: every project of domain_id, and the tags of them
  * and of the domain (no policy check: the domain's was made). */
 int project_delete_in_domain(struct store *st, const char *domain_id);
@@ -715,6 +721,14 @@ int write_end(struct http_request *req, struct http_response *res, struct store 
  * *val. A value that is not a boolean fills a 400. */
 int query_bool(struct http_request *req, struct http_response *res, const char *name,
 	       int64_t *val, int64_t **ptr);
+/* A project or domain tag as Keystone's schema takes it (a string of 1 to
+ * PROJECT_TAG_MAX_LEN characters without ',' or '/'); field: its place in
+ * the body ("tags/0"), NULL for a tag in the URL. A 400 when not. */
+int tag_valid(struct http_response *res, const json_t *t, const char *field);
+/* The tag list v (NULL: *ntags -1, unchanged): at most PROJECT_MAX_TAGS
+ * valid, unique tags, borrowed from v into buf (PROJECT_MAX_TAGS long). */
+int tags_parse(struct http_response *res, const json_t *v, const char **buf,
+	       const char *const **tags, int *ntags, const char *field);
 /* The inner object obj of a PATCH body (under key): at least one member,
  * and an "id" member only when it is path_id (Keystone: "Cannot change
  * ID"). Returns obj, or NULL with the 400 in res. */

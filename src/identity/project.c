@@ -17,8 +17,7 @@
 
 #define PROJECT_COLS "id, name, domain_id, description, enabled, parent_id"
 
-/* The tags of id, comma-joined, into *out (malloc'd; NULL when none). */
-static int tags_joined(struct store *st, const char *id, char **out)
+int project_tags_joined(struct store *st, const char *id, char **out)
 {
 	struct store_stmt *q = NULL;
 	size_t len = 0, n;
@@ -115,7 +114,7 @@ static int each_row(struct store *st, struct store_stmt *q, int r, const struct 
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
-		r = tags_joined(st, store_text(q, 0), &tags);
+		r = project_tags_joined(st, store_text(q, 0), &tags);
 		if (r < 0)
 			break;
 		p = (struct project){ .id = store_text(q, 0),
@@ -153,7 +152,7 @@ static int domain_as_project(void *ctx, const struct domain *d)
 			     .enabled = d->enabled,
 			     .is_domain = true };
 	char *tags;
-	int r = tags_joined(a->st, d->id, &tags);
+	int r = project_tags_joined(a->st, d->id, &tags);
 
 	if (r < 0)
 		return r;
@@ -321,8 +320,7 @@ domain:
 	return depth >= PROJECT_MAX_DEPTH ? -ELOOP : 0;
 }
 
-/* Write the n tags of id (its old ones gone first). */
-static int tags_write(struct store *st, const char *id, const char *const *tags, int n)
+int project_tags_replace(struct store *st, const char *id, const char *const *tags, int n)
 {
 	int i, r = store_exec(st, "DELETE FROM project_tag WHERE project_id = ?", "s", id);
 
@@ -343,7 +341,7 @@ int project_create(struct store *st, const struct caller *c, const struct projec
 		return r;
 	if (in->is_domain) {
 		r = domain_create(st, c, in->name, in->description, in->enabled != 0, id);
-		return r < 0 ? r : tags_write(st, id, in->tags, in->ntags > 0 ? in->ntags : 0);
+		return r < 0 ? r : project_tags_replace(st, id, in->tags, in->ntags > 0 ? in->ntags : 0);
 	}
 	r = domain_exists(st, in->domain_id);
 	if (r == 0)
@@ -360,7 +358,7 @@ int project_create(struct store *st, const struct caller *c, const struct projec
 		       "ssssbsi", id, in->name, in->domain_id,
 		       in->description ? in->description : "", in->enabled != 0, parent,
 		       store_txn_revision(st));
-	return r < 0 ? r : tags_write(st, id, in->tags, in->ntags > 0 ? in->ntags : 0);
+	return r < 0 ? r : project_tags_replace(st, id, in->tags, in->ntags > 0 ? in->ntags : 0);
 }
 
 /* 1 when a project above id (its domain included) is disabled, or (below)
@@ -414,7 +412,7 @@ int project_update(struct store *st, const struct caller *c, const char *id,
 		if (in->domain_id || (in->parent_id && in->parent_id[0]))
 			return in->domain_id ? -EXDEV : -EPIPE;
 		r = domain_update(st, c, id, in->name, in->description, in->enabled);
-		return r < 0 || in->ntags < 0 ? r : tags_write(st, id, in->tags, in->ntags);
+		return r < 0 || in->ntags < 0 ? r : project_tags_replace(st, id, in->tags, in->ntags);
 	}
 	if (r == 0)
 		return -ENOENT;
@@ -441,7 +439,7 @@ int project_update(struct store *st, const struct caller *c, const char *id,
 		       "sspis", in->name, in->description, in->enabled >= 0 ? &enabled : NULL,
 		       store_txn_revision(st), id);
 	if (r >= 0 && in->ntags >= 0)
-		r = tags_write(st, id, in->tags, in->ntags);
+		r = project_tags_replace(st, id, in->tags, in->ntags);
 	/* Disabling a project ends every token scoped to it. */
 	if (r >= 0 && in->enabled == 0)
 		r = identity_revoke(st, NULL, id, NULL, NULL);
@@ -564,7 +562,7 @@ int project_tags_set(struct store *st, const struct caller *c, const char *id,
 {
 	int r = tag_target(st, c, "identity:update_project_tags", id);
 
-	return r < 0 ? r : tags_write(st, id, tags, n);
+	return r < 0 ? r : project_tags_replace(st, id, tags, n);
 }
 
 int project_tag_check(struct store *st, const struct caller *c, const char *id, const char *tag)

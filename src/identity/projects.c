@@ -178,60 +178,11 @@ int h_project_get(struct http_request *req, struct http_response *res)
 	return reply_one(req, res, 200, "project", l.items, r, "project", id);
 }
 
-/* A tag as Keystone's schema takes it; field: its place in the body
- * ("tags/0"), NULL for a tag in the URL. */
-static int tag_valid(struct http_response *res, const json_t *t, const char *field)
-{
-	char pre[64] = "";
-	const char *s = json_string_value(t);
-
-	if (field)
-		snprintf(pre, sizeof(pre), "Invalid input for field '%s': ", field);
-	if (!s)
-		return http_error(res, 400, "%s%s is not of type 'string'", pre,
-				  json_is_null(t) ? "None" : "the value");
-	if (!s[0])
-		return http_error(res, 400, "%s'' is too short", pre);
-	if (strlen(s) > PROJECT_TAG_MAX_LEN)
-		return http_error(res, 400, "%s'%.32s...' is too long", pre, s);
-	if (strpbrk(s, ",/"))
-		return http_error(res, 400, "%s'%s' does not match '^[^,/]*$'", pre, s);
-	return 0;
-}
-
-/* in->tags from the list v (NULL: unchanged): at most PROJECT_MAX_TAGS
- * valid, unique tags, borrowed from v into buf. */
+/* in->tags from the list v (NULL: unchanged), as tags_parse checks them. */
 static int tags_in(struct http_response *res, const json_t *v, const char **buf,
 		   struct project_in *in, const char *field)
 {
-	char name[32];
-	size_t i, j;
-
-	in->ntags = -1;
-	if (!v)
-		return 0;
-	if (!json_is_array(v))
-		return http_error(res, 400, "Invalid input for field '%s': not of type 'array'",
-				  field);
-	if (json_array_size(v) > PROJECT_MAX_TAGS)
-		return http_error(res, 400,
-				  "Invalid input for field '%s': is too long (at most %d tags)",
-				  field, PROJECT_MAX_TAGS);
-	for (i = 0; i < json_array_size(v); i++) {
-		snprintf(name, sizeof(name), "%s/%zu", field, i);
-		if (tag_valid(res, json_array_get(v, i), name) < 0)
-			return -1;
-		buf[i] = json_string_value(json_array_get(v, i));
-		for (j = 0; j < i; j++)
-			if (strcmp(buf[j], buf[i]) == 0)
-				return http_error(
-				    res, 400,
-				    "Invalid input for field '%s': has non-unique elements ('%s')",
-				    field, buf[i]);
-	}
-	in->tags = buf;
-	in->ntags = (int)i;
-	return 0;
+	return tags_parse(res, v, buf, &in->tags, &in->ntags, field);
 }
 
 static const struct jfield project_fields[] = {

@@ -30,14 +30,6 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-json_t *render_domain(const struct http_request *req, const struct domain *d)
-{
-	return json_pack("{s:s,s:s,s:s,s:b,s:[],s:{},s:o}", "id", d->id, "name", d->name,
-			 "description", d->description ? d->description : "", "enabled",
-			 d->enabled, "tags", "options", "links",
-			 render_links(req, "domains", d->id));
-}
-
 /* A comma-joined tag list as a JSON array. */
 static json_t *tags_array(const char *tags)
 {
@@ -51,6 +43,14 @@ static json_t *tags_array(const char *tags)
 		json_array_append_new(a, json_stringn(tags, (size_t)(e - tags)));
 	}
 	return a;
+}
+
+json_t *render_domain(const struct http_request *req, const struct domain *d)
+{
+	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:{},s:o}", "id", d->id, "name", d->name,
+			 "description", d->description ? d->description : "", "enabled",
+			 d->enabled, "tags", tags_array(d->tags), "options", "links",
+			 render_links(req, "domains", d->id));
 }
 
 json_t *render_project(const struct http_request *req, const struct project *p)
