@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tests/conformance/identity.sh - tempest's identity suite against
 # tests/conformance/expected/identity.txt (tests/conformance/suite.bash).
+# A tests/run lab tier: it honours LAB_SHARED=1 (suite.bash), so tests/run
+# runs it on the shared lab.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
