@@ -118,6 +118,14 @@ static int login_error(struct http_response *res, int r, const struct token *t)
 					t->user_id)
 			   : http_error(res, 401, "User %s has no access to %s %s.", t->user_id,
 					t->scope == SCOPE_DOMAIN ? "domain" : "project", t->scope_id);
+	/* Basalt's tokens carry the roles, at most TOKEN_MAX_ROLES: rather
+	 * than a token silently missing some, none (the operator trims the
+	 * grants or the implied-role rules). */
+	if (r == -E2BIG)
+		return http_error(res, 403,
+				  "User %s holds more roles on the requested scope than a token "
+				  "carries (at most %d, implied roles included).",
+				  t->user_id, TOKEN_MAX_ROLES);
 	return http_error_errno(res, r, "user");
 }
 

@@ -37,6 +37,11 @@ static int run(struct store *st, const struct bootstrap_opts *o, const char *has
 		if (i == 0)
 			memcpy(admin_role, role_id, sizeof(role_id));
 	}
+	/* Keystone's bootstrap rules: admin implies member, member reader. */
+	if (r >= 0)
+		r = implied_role_ensure(st, "admin", "member");
+	if (r >= 0)
+		r = implied_role_ensure(st, "member", "reader");
 	if (r >= 0)
 		r = project_ensure(st, "default", o->admin_project,
 				   "Bootstrap project for the cloud admin", project_id);

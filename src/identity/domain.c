@@ -61,7 +61,7 @@ int domain_list_of_caller(struct store *st, const struct caller *c, domain_fn fn
 	struct store_stmt *q = NULL;
 	int r = store_query(st, &q,
 			    "SELECT " DOMAIN_COLS " FROM domain WHERE enabled = 1 AND id IN"
-			    " (SELECT domain_id FROM domain_role WHERE user_id = ?) ORDER BY name",
+			    " (SELECT domain_id FROM user_domain_access WHERE user_id = ?) ORDER BY name",
 			    "s", c->user_id);
 
 	return each_row(st, q, r, fn, ctx, NULL);

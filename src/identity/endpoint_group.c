@@ -91,7 +91,7 @@ int endpoint_group_get(struct store *st, const struct caller *c, const char *id,
 	return r < 0 ? r : group_load(st, id, fn, ctx);
 }
 
-static int group_exists(struct store *st, const char *id)
+static int endpoint_group_exists(struct store *st, const char *id)
 {
 	return rows_first(st, NULL, 0, "SELECT 1 FROM endpoint_group WHERE id = ?", "s", id);
 }
@@ -334,7 +334,7 @@ static const struct assoc_table group_project = {
 	"DELETE FROM project_endpoint_group WHERE endpoint_group_id = ? AND project_id = ?",
 	"endpoint group",
 	"project",
-	group_exists,
+	endpoint_group_exists,
 };
 
 static const struct assoc_table endpoint_project = {

@@ -2,13 +2,13 @@
  * the identity cache and token validation (cache.c; the API server calls
  * identity_validate only through struct basalt.authenticate, which
  * basalt_init installs); the resource layer, one module per table
- * (domain.c, project.c, user.c, role.c, grant.c, region.c, service.c,
- * endpoint.c, endpoint_group.c: the only files with identity SQL, each
- * checking the caller against the row it loaded), the token catalogs
- * (token_catalog.c) and login.c; the handlers (domains.c, projects.c,
- * users.c, roles.c, assignments.c, catalog.c, endpoint_groups.c, auth.c:
- * parse, call, render, and the one mapping of -errno to Keystone's
- * answers); bootstrap. */
+ * (domain.c, project.c, user.c, group.c, role.c, implied_role.c, grant.c,
+ * region.c, service.c, endpoint.c, endpoint_group.c: the only files with
+ * identity SQL, each checking the caller against the row it loaded), the
+ * token catalogs (token_catalog.c) and login.c; the handlers (domains.c,
+ * projects.c, users.c, groups.c, roles.c, implied_roles.c, assignments.c,
+ * catalog.c, endpoint_groups.c, auth.c: parse, call, render, and the one
+ * mapping of -errno to Keystone's answers); bootstrap. */
 #ifndef BASALT_IDENTITY_H
 #define BASALT_IDENTITY_H
 
@@ -142,6 +142,11 @@ typedef int (*domain_fn)(void *ctx, const struct domain *d);
  * first row into out (when out is not NULL): 1 when there is a row, 0
  * when not, -errno. */
 int rows_first(struct store *st, char *out, size_t outlen, const char *sql, const char *fmt, ...);
+/* Run sql and call fn with the first column of each row, after the
+ * statement is done (so fn may write): 0, or fn's first negative return
+ * (the rest are not called), or -errno. */
+int rows_each(struct store *st, int (*fn)(void *ctx, const char *value), void *ctx,
+	      const char *sql, const char *fmt, ...);
 
 /* domain.c */
 /* enabled NULL: any. */
@@ -339,9 +344,54 @@ int user_password_set(struct store *st, const struct caller *c, const char *id,
  * this is how a caller comes to be). 1 found, 0 not, -errno. */
 int user_login_load(struct store *st, const char *id, const char *name, const char *domain_id,
 		    struct user_login *u);
+/* The members of group_id (no policy: group.c checked it). */
+int user_list_of_group(struct store *st, const char *group_id, user_fn fn, void *ctx);
+
+struct group {
+	const char *id, *name, *domain_id, *description;
+	const char *extra; /* JSON object text of other attributes, or NULL */
+};
+typedef int (*group_fn)(void *ctx, const struct group *g);
+
+/* group.c - the identity_group and group_member tables. The membership
+ * functions return -ENOENT with *missing naming what does not exist
+ * ("group", "user", "membership"). */
+/* name, domain_id NULL: any. */
+int group_list(struct store *st, const struct caller *c, const char *name, const char *domain_id,
+	       group_fn fn, void *ctx);
+/* The groups user_id is in (identity:list_groups_for_user: admin or the
+ * user); -ENOENT: no such user. */
+int group_list_of_user(struct store *st, const struct caller *c, const char *user_id,
+		       group_fn fn, void *ctx);
+int group_get(struct store *st, const struct caller *c, const char *id, group_fn fn, void *ctx);
+/* 1 when it exists, 0 when not, -errno. */
+int group_exists(struct store *st, const char *id);
+/* extra: JSON object text of other attributes (NULL: none). -ESRCH: no
+ * such domain; -EEXIST: the name is taken in the domain. */
+int group_create(struct store *st, const struct caller *c, const char *name,
+		 const char *domain_id, const char *description, const char *extra,
+		 char *id_out);
+/* NULL leaves a field (extra replaces the stored one); -EXDEV: domain_id
+ * is not the group's. */
+int group_update(struct store *st, const struct caller *c, const char *id, const char *name,
+		 const char *domain_id, const char *description, const char *extra);
+/* Deletes its memberships and grants; ends its members' tokens when it
+ * held grants. */
+int group_delete(struct store *st, const struct caller *c, const char *id);
+/* Adding twice is not an error. */
+int group_member_add(struct store *st, const struct caller *c, const char *group_id,
+		     const char *user_id, const char **missing);
+int group_member_check(struct store *st, const struct caller *c, const char *group_id,
+		       const char *user_id, const char **missing);
+/* Ends the user's tokens when the group holds grants. */
+int group_member_remove(struct store *st, const struct caller *c, const char *group_id,
+			const char *user_id, const char **missing);
+int group_member_list(struct store *st, const struct caller *c, const char *group_id,
+		      user_fn fn, void *ctx, const char **missing);
 
 struct role {
 	const char *id, *name, *description;
+	const char *domain_id; /* a domain-specific role's domain, NULL: global */
 };
 typedef int (*role_fn)(void *ctx, const struct role *ro);
 
@@ -353,35 +403,50 @@ int role_get(struct store *st, const struct caller *c, const char *id, role_fn f
 int role_exists(struct store *st, const char *id);
 /* The id of the role called name into out: 1 found, 0 not, -errno. */
 int role_id_by_name(struct store *st, const char *name, char out[65]);
+/* domain_id: a domain-specific role (-ESRCH: no such domain), NULL: global. */
 int role_create(struct store *st, const struct caller *c, const char *name,
-		const char *description, char *id_out);
+		const char *description, const char *domain_id, char *id_out);
 /* NULL leaves a field. A new name ends the tokens of the role's holders. */
 int role_update(struct store *st, const struct caller *c, const char *id, const char *name,
 		const char *description);
 /* Ends the tokens of the role's holders; -ENOLINK while still granted. */
 int role_delete(struct store *st, const struct caller *c, const char *id);
 
-/* A grant of role_id (NULL: any, for listing) to user_id on a project or
- * a domain. */
+/* A grant of role_id (NULL: any, for listing) to user_id, or to group_id
+ * when set, on a project or a domain (target_id), or on the system. */
 struct grant {
 	bool on_project;
 	const char *target_id, *user_id, *role_id;
+	const char *group_id;
+	bool inherited; /* OS-INHERIT: to the projects under the target */
+	bool system;	/* the system scope; target_id unused */
 };
-/* A row of the assignment listing (names of the user, target and their
- * domains; target_domain_* NULL for domains). */
+/* A row of the assignment listing, with the names of the role, the actor,
+ * the target and their domains (NULL where they do not apply). Effective
+ * rows are a user's: group_id then names the group the role came through,
+ * from_project_id/from_domain_id the inherited grant's target,
+ * granted_role_id the role granted and prior_role_id the role that
+ * implied this one. */
 struct assignment {
-	const char *role_id, *role_name, *user_id, *user_name, *user_domain_id, *user_domain_name;
-	bool on_project;
+	const char *role_id, *role_name, *role_domain_id;
+	const char *user_id, *user_name, *user_domain_id, *user_domain_name;
+	const char *group_id, *group_name, *group_domain_id, *group_domain_name;
+	bool on_project, system, inherited;
 	const char *target_id, *target_name, *target_domain_id, *target_domain_name;
+	const char *from_project_id, *from_domain_id, *granted_role_id, *prior_role_id;
 };
 typedef int (*assignment_fn)(void *ctx, const struct assignment *a);
 struct assignment_filter {
-	const char *user_id, *project_id, *domain_id; /* NULL: any */
+	const char *user_id, *group_id, *project_id, *domain_id, *role_id; /* NULL: any */
+	bool system;	/* only the system's */
+	bool inherited; /* only the inherited ones (not effective) */
+	bool subtree;	/* project_id's subtree too */
+	bool effective; /* through groups, inheritance and implied roles */
 };
 
-/* grant.c - the project_role and domain_role tables */
+/* grant.c - the project_role, domain_role and role_grant tables */
 /* Each grant function returns -ENOENT with *missing naming what does not
- * exist ("project", "domain", "user", "role", "role assignment"). */
+ * exist ("project", "domain", "user", "group", "role", "role assignment"). */
 int grant_list(struct store *st, const struct caller *c, const struct grant *g, role_fn fn,
 	       void *ctx, const char **missing);
 int grant_check(struct store *st, const struct caller *c, const struct grant *g,
@@ -392,18 +457,51 @@ int grant_put(struct store *st, const struct caller *c, const struct grant *g,
 /* Ends the user's tokens for the target. */
 int grant_delete(struct store *st, const struct caller *c, const struct grant *g,
 		 const char **missing);
-/* The roles name implies, strongest first; NULL-terminated. */
-const char *const *role_implied(const char *name);
+/* 1 when group_id holds some grant, 0 when not, -errno. */
+int grant_group_holds_any(struct store *st, const char *group_id);
+/* Call fn for every user who holds role_id, or a role implying it, through
+ * any grant (a group's too): for ending their tokens. */
+int grant_role_holders(struct store *st, const char *role_id,
+		       int (*fn)(void *ctx, const char *user_id), void *ctx);
 int assignment_list(struct store *st, const struct caller *c, const struct assignment_filter *f,
 		    assignment_fn fn, void *ctx);
 /* Effective role (id, name) pairs of user on a project or domain (both
- * NULL: the system scope's admin), with the implications expanded, into
- * t. No policy: this is how a caller comes to hold roles. */
+ * NULL: the system), into t: granted to the user or a group of the user,
+ * inherited from the project's domain or ancestors, and the roles those
+ * imply. -E2BIG: more than TOKEN_MAX_ROLES. No policy: this is how a
+ * caller comes to hold roles. */
 int assignments_for_token(struct store *st, const char *user_id, const char *project_id,
 			  const char *domain_id, struct token *t);
-/* 1 when user_id holds the admin role on some project (system scope's
- * condition), 0 when not, -errno. */
+/* 1 when user_id may take the system scope (holds the admin role on some
+ * project, or a role on the system), 0 when not, -errno. */
 int grant_admin_anywhere(struct store *st, const char *user_id);
+
+struct implied_role {
+	const char *prior_id, *prior_name, *implied_id, *implied_name;
+};
+typedef int (*implied_role_fn)(void *ctx, const struct implied_role *ir);
+
+/* implied_role.c - the implied_role table: holding the prior role gives
+ * the implied one (in tokens and effective assignments). -ENOENT with
+ * *missing naming "prior role", "implied role" or "implied role rule";
+ * -EACCES: a global role cannot imply a domain-specific one; -EINVAL: a
+ * role cannot imply itself, and admin is never implied. */
+int implied_role_put(struct store *st, const struct caller *c, const char *prior_id,
+		     const char *implied_id, const char **missing);
+/* The rule prior -> implied (fn once): identity:get_implied_role or, when
+ * check, identity:check_implied_role. */
+int implied_role_get(struct store *st, const struct caller *c, const char *prior_id,
+		     const char *implied_id, bool check, implied_role_fn fn, void *ctx,
+		     const char **missing);
+/* Ends the tokens of the prior role's holders. */
+int implied_role_delete(struct store *st, const struct caller *c, const char *prior_id,
+			const char *implied_id, const char **missing);
+/* The rules of prior_id (NULL: every rule, identity:list_role_inference_rules),
+ * ordered by prior role. */
+int implied_role_list(struct store *st, const struct caller *c, const char *prior_id,
+		      implied_role_fn fn, void *ctx, const char **missing);
+/* bootstrap: prior implies implied (by name), when both exist. */
+int implied_role_ensure(struct store *st, const char *prior, const char *implied);
 
 struct region {
 	const char *id, *description, *parent_region_id;
@@ -688,6 +786,7 @@ json_t *render_project(const struct http_request *req, const struct project *p);
 json_t *render_user(const struct http_request *req, const struct user *u);
 json_t *render_role(const struct http_request *req, const struct role *ro);
 json_t *render_endpoint(const struct http_request *req, const struct endpoint *ep);
+json_t *render_group(const struct http_request *req, const struct group *g);
 /* Column lists matching the render functions, for SELECTs. */
 
 /* A list being rendered: a callback's context. */
@@ -700,6 +799,7 @@ int render_add_project(void *ctx, const struct project *p);
 int render_add_user(void *ctx, const struct user *u);
 int render_add_role(void *ctx, const struct role *ro);
 int render_add_endpoint(void *ctx, const struct endpoint *ep);
+int render_add_group(void *ctx, const struct group *g);
 /* The error reply of a resource function's r: -EPERM names the route's
  * action, -ENOENT what and id; others as http_error_errno. */
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,
@@ -794,6 +894,23 @@ int h_grant_put(struct http_request *req, struct http_response *res);
 int h_grant_delete(struct http_request *req, struct http_response *res);
 /* assignments.c */
 int h_role_assignments(struct http_request *req, struct http_response *res);
+/* groups.c */
+int h_group_list(struct http_request *req, struct http_response *res);
+int h_group_create(struct http_request *req, struct http_response *res);
+int h_group_get(struct http_request *req, struct http_response *res);
+int h_group_update(struct http_request *req, struct http_response *res);
+int h_group_delete(struct http_request *req, struct http_response *res);
+int h_group_users(struct http_request *req, struct http_response *res);
+int h_group_user_put(struct http_request *req, struct http_response *res);
+int h_group_user_check(struct http_request *req, struct http_response *res);
+int h_group_user_delete(struct http_request *req, struct http_response *res);
+int h_user_groups(struct http_request *req, struct http_response *res);
+/* implied_roles.c */
+int h_implied_role_put(struct http_request *req, struct http_response *res);
+int h_implied_role_get(struct http_request *req, struct http_response *res);
+int h_implied_role_delete(struct http_request *req, struct http_response *res);
+int h_implied_role_list(struct http_request *req, struct http_response *res);
+int h_role_inferences(struct http_request *req, struct http_response *res);
 /* catalog.c */
 int h_region_list(struct http_request *req, struct http_response *res);
 int h_region_create(struct http_request *req, struct http_response *res);

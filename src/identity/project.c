@@ -196,7 +196,7 @@ int project_list_of_user(struct store *st, const struct caller *c, const char *u
 		return r;
 	r = store_query(st, &q,
 			"SELECT " PROJECT_COLS " FROM project WHERE (?2 = 0 OR enabled = 1)"
-			" AND id IN (SELECT project_id FROM project_role WHERE user_id = ?1)"
+			" AND id IN (SELECT project_id FROM user_project_access WHERE user_id = ?1)"
 			" ORDER BY name",
 			"sb", user_id, enabled_only);
 
@@ -483,7 +483,7 @@ int project_delete_in_domain(struct store *st, const char *domain_id)
 /* The caller-only part of the hierarchy queries: the projects the caller
  * holds a role on. */
 #define CALLER_ONLY                                                                                \
-	" AND (?2 = 0 OR p.id IN (SELECT project_id FROM project_role WHERE user_id = ?3))"
+	" AND (?2 = 0 OR p.id IN (SELECT project_id FROM user_project_access WHERE user_id = ?3))"
 
 int project_parents(struct store *st, const struct caller *c, const char *id, bool caller_only,
 		    project_fn fn, void *ctx)

@@ -85,9 +85,24 @@ json_t *render_user(const struct http_request *req, const struct user *u)
 
 json_t *render_role(const struct http_request *req, const struct role *ro)
 {
-	return json_pack("{s:s,s:s,s:n,s:o,s:{},s:o}", "id", ro->id, "name", ro->name,
-			 "domain_id", "description", str_or_null(ro->description), "options",
-			 "links", render_links(req, "roles", ro->id));
+	return json_pack("{s:s,s:s,s:o,s:o,s:{},s:o}", "id", ro->id, "name", ro->name,
+			 "domain_id", str_or_null(ro->domain_id), "description",
+			 str_or_null(ro->description), "options", "links",
+			 render_links(req, "roles", ro->id));
+}
+
+json_t *render_group(const struct http_request *req, const struct group *g)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", g->id, "name", g->name, "domain_id",
+			      g->domain_id, "description", g->description ? g->description : "",
+			      "links", render_links(req, "groups", g->id));
+	json_t *extra = g->extra ? json_loads(g->extra, 0, NULL) : NULL;
+
+	/* The other attributes the group was given, as Keystone answers them. */
+	if (o && json_is_object(extra))
+		json_object_update_missing(o, extra);
+	json_decref(extra);
+	return o;
 }
 
 json_t *render_endpoint(const struct http_request *req, const struct endpoint *ep)
@@ -129,6 +144,11 @@ int render_add_role(void *ctx, const struct role *ro)
 int render_add_endpoint(void *ctx, const struct endpoint *ep)
 {
 	return add(ctx, render_endpoint(((struct render_list *)ctx)->req, ep));
+}
+
+int render_add_group(void *ctx, const struct group *g)
+{
+	return add(ctx, render_group(((struct render_list *)ctx)->req, g));
 }
 
 int reply_error(struct http_request *req, struct http_response *res, int r, const char *what,

@@ -3,7 +3,6 @@
  * everyone holding it) and the policy checks. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -11,7 +10,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define ROLE_COLS "id, name, description"
+#define ROLE_COLS "id, name, description, domain_id"
 
 static int each_row(struct store_stmt *q, int r, role_fn fn, void *ctx, int *n)
 {
@@ -20,7 +19,8 @@ static int each_row(struct store_stmt *q, int r, role_fn fn, void *ctx, int *n)
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0) {
-		ro = (struct role){ store_text(q, 0), store_text(q, 1), store_text(q, 2) };
+		ro = (struct role){ store_text(q, 0), store_text(q, 1), store_text(q, 2),
+				    store_text(q, 3) };
 		r = fn(ctx, &ro);
 		if (r < 0)
 			break;
@@ -39,11 +39,11 @@ int role_list(struct store *st, const struct caller *c, const char *name, const 
 
 	if (r < 0)
 		return r;
-	/* Roles are global; a domain_id filter names domain-specific roles,
-	 * of which there are none. */
+	/* Without a domain_id filter, the global roles (as Keystone lists
+	 * them); with one, that domain's own. */
 	r = store_query(st, &q,
 			"SELECT " ROLE_COLS " FROM role WHERE (?1 IS NULL OR name = ?1)"
-			" AND ?2 IS NULL ORDER BY name",
+			" AND COALESCE(domain_id, '') = COALESCE(?2, '') ORDER BY name",
 			"ss", name, domain_id);
 	return each_row(q, r, fn, ctx, NULL);
 }
@@ -71,50 +71,33 @@ int role_id_by_name(struct store *st, const char *name, char out[65])
 }
 
 int role_create(struct store *st, const struct caller *c, const char *name,
-		const char *description, char *id_out)
+		const char *description, const char *domain_id, char *id_out)
 {
-	int r = policy_check(c, "identity:create_role", NULL);
+	int r = policy_check(c, domain_id ? "identity:create_domain_role" : "identity:create_role",
+			     NULL);
 
 	if (r < 0)
 		return r;
+	if (domain_id && (r = domain_exists(st, domain_id)) <= 0)
+		return r < 0 ? r : -ESRCH;
 	id_new(id_out);
-	r = store_exec(st, "INSERT INTO role (id, name, description, revision) VALUES (?, ?, ?, ?)",
-		       "sssi", id_out, name, description, store_txn_revision(st));
+	r = store_exec(st,
+		       "INSERT INTO role (id, name, description, domain_id, revision)"
+		       " VALUES (?, ?, ?, ?, ?)",
+		       "ssssi", id_out, name, description, domain_id, store_txn_revision(st));
 	return r < 0 ? r : 0;
 }
 
+static int revoke_user(void *ctx, const char *user_id)
+{
+	return identity_revoke(ctx, user_id, NULL, NULL, NULL);
+}
+
 /* Tokens carry role names, so a renamed or deleted role ends the tokens
- * of everyone holding it. */
+ * of everyone holding it, through any grant or implication. */
 static int revoke_holders(struct store *st, const char *role_id)
 {
-	struct store_stmt *q = NULL;
-	int r = store_query(st, &q,
-			    "SELECT DISTINCT user_id FROM project_role WHERE role_id = ?1 UNION"
-			    " SELECT DISTINCT user_id FROM domain_role WHERE role_id = ?1",
-			    "s", role_id);
-	char **users = NULL;
-	int n = 0;
-
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0) {
-		char **nu = realloc(users, sizeof(*users) * (size_t)(n + 1));
-		if (!nu || !(nu[n] = strdup(store_text(q, 0)))) {
-			users = nu ? nu : users;
-			r = -ENOMEM;
-			break;
-		}
-		users = nu;
-		n++;
-	}
-	store_done(q);
-	for (int i = 0; i < n; i++) {
-		if (r >= 0)
-			r = identity_revoke(st, users[i], NULL, NULL, NULL);
-		free(users[i]);
-	}
-	free(users);
-	return r;
+	return grant_role_holders(st, role_id, revoke_user, st);
 }
 
 int role_update(struct store *st, const struct caller *c, const char *id, const char *name,

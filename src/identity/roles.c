@@ -1,5 +1,7 @@
-/* roles.c - /v3/roles and the grants of roles to users on projects and
- * domains (PUT/GET/DELETE .../users/{user_id}/roles/{role_id}). */
+/* roles.c - /v3/roles (domain-specific ones too) and the grants of roles
+ * to users and groups on projects, domains and the system, inherited ones
+ * under /v3/OS-INHERIT (PUT/HEAD/DELETE .../roles/{role_id}, GET
+ * .../roles). */
 #include <errno.h>
 #include <string.h>
 
@@ -37,6 +39,8 @@ static int role_error(struct http_request *req, struct http_response *res, int r
 		    name);
 	if (r == -ENOLINK)
 		return http_error(res, 409, "Cannot delete role %s: it is still in use.", id);
+	if (r == -ESRCH)
+		return http_error(res, 400, "Could not find domain: %s.", id);
 	return reply_error(req, res, r, "role", id);
 }
 
@@ -68,10 +72,6 @@ static int check_role_body(struct http_response *res, const json_t *ro)
 
 	if (name && !name[0])
 		return http_error(res, 400, "Invalid input for field 'name': must not be empty.");
-	if (json_str(ro, "domain_id"))
-		return http_error(
-		    res, 400,
-		    "Invalid input for field 'domain_id': domain-specific roles are not supported.");
 	if (json_object_size(json_object_get(ro, "options")) > 0)
 		return http_error(
 		    res, 400, "Invalid input for field 'options': no role options are supported.");
@@ -99,9 +99,10 @@ int h_role_create(struct http_request *req, struct http_response *res)
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = role_create(st, &req->caller, name, json_str(ro, "description"), id);
+	r = role_create(st, &req->caller, name, json_str(ro, "description"),
+			json_str(ro, "domain_id"), id);
 	if (r < 0)
-		r = role_error(req, res, r, name, NULL);
+		r = role_error(req, res, r, name, r == -ESRCH ? json_str(ro, "domain_id") : NULL);
 	if (write_end(req, res, st, r, "role") < 0)
 		return -1;
 	return reply_role(req, res, 201, st, id);
@@ -120,6 +121,9 @@ int h_role_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (check_role_body(res, ro) < 0)
 		return -1;
+	if (json_object_get(ro, "domain_id"))
+		return http_error(res, 400,
+				  "Invalid input for field 'domain_id': a role stays in its domain.");
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
@@ -149,12 +153,21 @@ int h_role_delete(struct http_request *req, struct http_response *res)
 
 /* --- grants --- */
 
-/* The grant the path names. */
+/* The grant the path names: /v3/{projects|domains}/T/{users|groups}/A/roles,
+ * /v3/OS-INHERIT/{projects|domains}/T/... (inherited to projects),
+ * /v3/system/{users|groups}/A/roles. */
 static struct grant grant_of(const struct http_request *req)
 {
-	return (struct grant){ strncmp(req->path, "/v3/projects/", 13) == 0,
-			       http_param(req, "target_id"), http_param(req, "user_id"),
-			       http_param(req, "role_id") };
+	bool inherited = strncmp(req->path, "/v3/OS-INHERIT/", 15) == 0;
+	const char *rest = req->path + (inherited ? 15 : 4);
+
+	return (struct grant){ .on_project = strncmp(rest, "projects/", 9) == 0,
+			       .target_id = http_param(req, "target_id"),
+			       .user_id = http_param(req, "user_id"),
+			       .role_id = http_param(req, "role_id"),
+			       .group_id = http_param(req, "group_id"),
+			       .inherited = inherited,
+			       .system = strncmp(rest, "system/", 7) == 0 };
 }
 
 static int grant_error(struct http_request *req, struct http_response *res, int r,
@@ -165,9 +178,10 @@ static int grant_error(struct http_request *req, struct http_response *res, int 
 	if (strcmp(missing, "role assignment") == 0)
 		return http_error(res, 404, "Could not find role assignment.");
 	return http_error(res, 404, "Could not find %s: %s.", missing,
-			  strcmp(missing, "user") == 0   ? g->user_id
-			  : strcmp(missing, "role") == 0 ? g->role_id
-							 : g->target_id);
+			  strcmp(missing, "user") == 0	  ? g->user_id
+			  : strcmp(missing, "group") == 0 ? g->group_id
+			  : strcmp(missing, "role") == 0  ? g->role_id
+							  : g->target_id);
 }
 
 int h_grant_list(struct http_request *req, struct http_response *res)

@@ -131,6 +131,59 @@ static const struct route routes[] = {
 	  "/v3/domains/{target_id}/users/{user_id}/roles/{role_id}", h_grant_delete),
 	R("identity:list_role_assignments", "GET", "/v3/role_assignments", h_role_assignments),
 
+	/* groups, their members and their grants; OS-INHERIT; system grants
+	 * (groups.c, roles.c) */
+	R("identity:list_groups", "GET", "/v3/groups", h_group_list),
+	R("identity:create_group", "POST", "/v3/groups", h_group_create),
+	R("identity:get_group", "GET", "/v3/groups/{group_id}", h_group_get),
+	R("identity:update_group", "PATCH", "/v3/groups/{group_id}", h_group_update),
+	R("identity:delete_group", "DELETE", "/v3/groups/{group_id}", h_group_delete),
+	R("identity:list_users_in_group", "GET", "/v3/groups/{group_id}/users", h_group_users),
+	R("identity:add_user_to_group", "PUT", "/v3/groups/{group_id}/users/{user_id}",
+	  h_group_user_put),
+	R("identity:check_user_in_group", "GET", "/v3/groups/{group_id}/users/{user_id}",
+	  h_group_user_check),
+	R("identity:remove_user_from_group", "DELETE", "/v3/groups/{group_id}/users/{user_id}",
+	  h_group_user_delete),
+	R("identity:list_groups_for_user", "GET", "/v3/users/{user_id}/groups", h_user_groups),
+#define GRANT_ROUTES(prefix, actor, suffix)                                                \
+	R("identity:list_grants", "GET", prefix "/{target_id}/" actor "/roles" suffix,     \
+	  h_grant_list),                                                                   \
+	    R("identity:check_grant", "GET",                                               \
+	      prefix "/{target_id}/" actor "/roles/{role_id}" suffix, h_grant_check),      \
+	    R("identity:create_grant", "PUT",                                              \
+	      prefix "/{target_id}/" actor "/roles/{role_id}" suffix, h_grant_put),        \
+	    R("identity:revoke_grant", "DELETE",                                           \
+	      prefix "/{target_id}/" actor "/roles/{role_id}" suffix, h_grant_delete)
+	GRANT_ROUTES("/v3/projects", "groups/{group_id}", ""),
+	GRANT_ROUTES("/v3/domains", "groups/{group_id}", ""),
+	GRANT_ROUTES("/v3/OS-INHERIT/projects", "users/{user_id}", "/inherited_to_projects"),
+	GRANT_ROUTES("/v3/OS-INHERIT/projects", "groups/{group_id}", "/inherited_to_projects"),
+	GRANT_ROUTES("/v3/OS-INHERIT/domains", "users/{user_id}", "/inherited_to_projects"),
+	GRANT_ROUTES("/v3/OS-INHERIT/domains", "groups/{group_id}", "/inherited_to_projects"),
+#define SYSTEM_ROUTES(actor, kind)                                                         \
+	R("identity:list_system_grants_for_" kind, "GET", "/v3/system/" actor "/roles",    \
+	  h_grant_list),                                                                   \
+	    R("identity:check_system_grant_for_" kind, "GET",                              \
+	      "/v3/system/" actor "/roles/{role_id}", h_grant_check),                      \
+	    R("identity:create_system_grant_for_" kind, "PUT",                             \
+	      "/v3/system/" actor "/roles/{role_id}", h_grant_put),                        \
+	    R("identity:revoke_system_grant_for_" kind, "DELETE",                          \
+	      "/v3/system/" actor "/roles/{role_id}", h_grant_delete)
+	SYSTEM_ROUTES("users/{user_id}", "user"),
+	SYSTEM_ROUTES("groups/{group_id}", "group"),
+
+	/* implied roles (implied_roles.c) */
+	R("identity:list_implied_roles", "GET", "/v3/roles/{prior_role_id}/implies",
+	  h_implied_role_list),
+	R("identity:get_implied_role", "GET", "/v3/roles/{prior_role_id}/implies/{implied_role_id}",
+	  h_implied_role_get),
+	R("identity:create_implied_role", "PUT",
+	  "/v3/roles/{prior_role_id}/implies/{implied_role_id}", h_implied_role_put),
+	R("identity:delete_implied_role", "DELETE",
+	  "/v3/roles/{prior_role_id}/implies/{implied_role_id}", h_implied_role_delete),
+	R("identity:list_role_inference_rules", "GET", "/v3/role_inferences", h_role_inferences),
+
 	R("identity:list_regions", "GET", "/v3/regions", h_region_list),
 	R("identity:create_region", "POST", "/v3/regions", h_region_create),
 	R("identity:get_region", "GET", "/v3/regions/{region_id}", h_region_get),

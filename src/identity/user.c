@@ -53,6 +53,17 @@ int user_list(struct store *st, const struct caller *c, const char *name, const 
 	return each_row(q, r, fn, ctx, NULL);
 }
 
+int user_list_of_group(struct store *st, const char *group_id, user_fn fn, void *ctx)
+{
+	struct store_stmt *q = NULL;
+	int r = store_query(st, &q,
+			    "SELECT " USER_COLS " FROM users WHERE id IN"
+			    " (SELECT user_id FROM group_member WHERE group_id = ?) ORDER BY name",
+			    "s", group_id);
+
+	return each_row(q, r, fn, ctx, NULL);
+}
+
 /* The domain of user id into out (65 bytes): 1, 0 when no such user, -errno. */
 static int user_domain(struct store *st, const char *id, char *out)
 {
