@@ -9,6 +9,7 @@
 #include "agentapi/agentapi.h"
 #include "basalt.h"
 #include "compute/compute.h"
+#include "dashboard/dashboard.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "image/image.h"
@@ -23,7 +24,7 @@
  * (dispatch.c walks them; policy_selftest checks their actions). */
 const struct route_table *const http_route_tables[] = {
 	&identity_routes, &image_routes,   &compute_routes,	&agent_routes,
-	&network_routes,  &network_l3_routes, &metadata_routes,
+	&network_routes,  &network_l3_routes, &metadata_routes, &dashboard_routes,
 };
 
 const size_t http_route_tables_count = ARRAY_SIZE(http_route_tables);

@@ -101,5 +101,8 @@ The VM reached the internet through the router; the demo took $((SECONDS - t0)) 
 Log in to it from the external namespace:
     tools/lab exec external ssh -i ${LAB#"$PWD"/}/demo-key root@$fip
 As the demo user from this shell:  . ${LAB#"$PWD"/}/demo-openrc && openstack server list
+The dashboard, in a browser on this machine:  http://$CTL_MGMT:$API_PORT/dashboard/
+    user demo, password $(cat "$LAB/demo-password"), domain Default
+    (the admin: user admin, password in ${LAB#"$PWD"/}/admin-password)
 EOM
 }

@@ -99,6 +99,16 @@ int http_reply_raw(struct http_response *res, int status, char *text)
 	return 0;
 }
 
+int http_reply_static(struct http_response *res, int status, const void *data, size_t len,
+		      const char *content_type)
+{
+	http_reply_raw(res, status, NULL);
+	res->static_body = data;
+	res->static_len = len;
+	res->content_type = content_type;
+	return 0;
+}
+
 int http_wait(struct http_response *res, int64_t revision, int64_t until_usec)
 {
 	res->status = HTTP_WAIT;
@@ -129,6 +139,8 @@ void http_response_clear(struct http_response *res)
 	free(res->raw);
 	res->raw = NULL;
 	res->raw_len = 0;
+	res->static_body = NULL;
+	res->static_len = 0;
 	if (res->has_file)
 		close(res->file_fd);
 	res->has_file = false;

@@ -19,7 +19,7 @@ struct basalt;
 
 #define HTTP_MAX_QUERY	 32
 #define HTTP_MAX_PARAMS	 4
-#define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_HEADERS 12
 
 struct kv {
 	const char *key;
@@ -39,6 +39,9 @@ struct http_request {
 	const char *auth_token;	   /* X-Auth-Token */
 	const char *subject_token; /* X-Subject-Token */
 	const char *content_type;  /* Content-Type */
+	const char *accept;	   /* Accept (browsers get the dashboard at /) */
+	const char *accept_encoding; /* Accept-Encoding (the dashboard's gzip) */
+	const char *if_none_match;   /* If-None-Match (the dashboard's ETags) */
 	const char *api_version;   /* OpenStack-API-Version */
 	const char *nova_version;  /* X-OpenStack-Nova-API-Version (legacy) */
 	const char *forwarded_for; /* X-Forwarded-For (the metadata proxy's guest address) */
@@ -64,6 +67,8 @@ struct http_response {
 	json_t *body;	   /* owned; NULL for no body */
 	char *raw;	   /* owned; pre-serialised JSON body, used instead of body */
 	size_t raw_len;	   /* bytes of raw when it may hold NULs; 0: strlen(raw) */
+	const void *static_body; /* not owned, lives as long as the program: the dashboard's files */
+	size_t static_len;
 	const char *content_type; /* of raw or file bodies; default application/json */
 	/* HTTP_WAIT: hold the request until the store's revision moves past
 	 * wait_revision or wait_until (usec) passes, then run the handler
@@ -138,6 +143,10 @@ int http_reply_raw(struct http_response *res, int status, char *text);
  * res owns fd from here on, whatever happens. */
 int http_reply_file(struct http_response *res, int status, int fd, uint64_t size,
 		    const char *content_type);
+/* Respond with bytes that live as long as the program (embedded files):
+ * sent without a copy. */
+int http_reply_static(struct http_response *res, int status, const void *data, size_t len,
+		      const char *content_type);
 /* Hold the request (a long poll) until the store's revision passes
  * revision or until_usec; then the handler runs again. */
 int http_wait(struct http_response *res, int64_t revision, int64_t until_usec);

@@ -73,6 +73,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	if (res->has_file) {
 		resp = MHD_create_response_from_fd64(res->file_size, res->file_fd);
 		res->has_file = false; /* MHD closes it */
+	} else if (res->static_body) {
+		resp = MHD_create_response_from_buffer(res->static_len, (void *)res->static_body,
+						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		if (res->raw && res->status != 204) {
 			text = res->raw;
@@ -90,7 +93,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	}
 	if (!resp)
 		return MHD_NO;
-	if (text || res->has_file || res->file_size)
+	if (text || res->static_body || res->has_file || res->file_size)
 		MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-openstack-request-id", req->request_id);
 	for (int i = 0; i < res->nheaders; i++)
@@ -148,6 +151,9 @@ static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *m
 	c->req.auth_token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token");
 	c->req.subject_token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Subject-Token");
 	c->req.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	c->req.accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept");
+	c->req.accept_encoding = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept-Encoding");
+	c->req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "If-None-Match");
 	c->req.api_version = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "OpenStack-API-Version");
 	c->req.nova_version =
 		MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-OpenStack-Nova-API-Version");

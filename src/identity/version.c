@@ -1,6 +1,7 @@
 /* version.c - Keystone version discovery (GET / and GET /v3). */
 #include <stdio.h>
 
+#include "dashboard/dashboard.h"
 #include "http/http.h"
 #include "identity/identity.h"
 
@@ -15,8 +16,13 @@ static json_t *v3(const struct http_request *req)
 			 "application/vnd.openstack.identity-v3+json");
 }
 
+/* Clients get Keystone's version list; a browser is sent to the dashboard. */
 int h_versions(struct http_request *req, struct http_response *res)
 {
+	if (dashboard_wanted(req)) {
+		http_reply_raw(res, 302, NULL);
+		return http_header_add(res, "Location", "/dashboard/");
+	}
 	return http_reply(res, 300, json_pack("{s:{s:[o]}}", "versions", "values", v3(req)));
 }
 

@@ -11,7 +11,7 @@
 
 static const struct policy_table *const tables[] = {
 	&identity_policy, &compute_policy, &image_policy,
-	&network_policy,  &agent_policy,   &metadata_policy,
+	&network_policy,  &agent_policy,   &metadata_policy, &dashboard_policy,
 };
 
 static bool has_role(const struct token *tok, const char *name)

@@ -70,7 +70,7 @@ struct policy_table {
 
 /* rules_*.c: every service's table. */
 extern const struct policy_table identity_policy, compute_policy, image_policy, network_policy,
-    agent_policy, metadata_policy;
+    agent_policy, metadata_policy, dashboard_policy;
 
 /* Fill c from a validated token. */
 void caller_from_token(struct caller *c, const struct token *tok);
