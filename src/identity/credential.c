@@ -241,9 +241,7 @@ int credential_create(struct store *st, const struct caller *c, const struct tok
 
 	if (r < 0)
 		return r;
-	r = check_refs(st, in->user_id, in->project_id);
-	if (r < 0)
-		return r;
+	/* The body's own shape first, then the rows it names. */
 	if (is_ec2(in->type)) {
 		if (!in->project_id) {
 			*why = EXPECTING("project_id");
@@ -257,6 +255,9 @@ int credential_create(struct store *st, const struct caller *c, const struct tok
 	} else {
 		id_new(id_out);
 	}
+	r = check_refs(st, in->user_id, in->project_id);
+	if (r < 0)
+		return r;
 	return insert(st, keys, id_out, in->user_id, in->project_id, in->type, in->blob);
 }
 

@@ -3,12 +3,14 @@
  * identity_validate only through struct basalt.authenticate, which
  * basalt_init installs); the resource layer, one module per table
  * (domain.c, project.c, user.c, group.c, role.c, implied_role.c, grant.c,
- * region.c, service.c, endpoint.c, endpoint_group.c: the only files with
- * identity SQL, each checking the caller against the row it loaded), the
- * token catalogs (token_catalog.c) and login.c; the handlers (domains.c,
- * projects.c, users.c, groups.c, roles.c, implied_roles.c, assignments.c,
- * catalog.c, endpoint_groups.c, auth.c: parse, call, render, and the one
- * mapping of -errno to Keystone's answers); bootstrap. */
+ * region.c, service.c, endpoint.c, endpoint_group.c, credential.c,
+ * policy_blob.c, consumer.c: the only files with identity SQL, each
+ * checking the caller against the row it loaded), the credential blobs'
+ * keys (credential_keys.c), the token catalogs (token_catalog.c) and
+ * login.c; the handlers (domains.c, projects.c, users.c, groups.c, roles.c,
+ * implied_roles.c, assignments.c, catalog.c, endpoint_groups.c,
+ * credentials.c, policy_blobs.c, consumers.c, auth.c: parse, call, render,
+ * and the one mapping of -errno to Keystone's answers); bootstrap. */
 #ifndef BASALT_IDENTITY_H
 #define BASALT_IDENTITY_H
 
