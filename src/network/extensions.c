@@ -18,7 +18,7 @@ static const struct {
 	{ "ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway" },
 	{ "l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents" },
 	{ "net-mtu", "Network MTU", "Provides MTU attribute for a network resource." },
-	{ "network-mtu", "Network MTU", "Provides MTU attribute for a network resource." },
+	{ "net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource." },
 	{ "port-security", "Port Security", "Provides port security" },
 	{ "project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled." },
 	{ "provider", "Provider Network", "Expose mapping of virtual networks to physical networks" },

@@ -5,7 +5,8 @@
 #   l3t-vm  (guest: udhcpc, an HTTP listener)  -- tenant bridge brql3tnett0001
 #   l3t-ext (203.0.113.1, an HTTP server)      -- external bridge brql3tnete0001
 # and a fake controller on loopback that checks the metadata signature.
-# Also: removal of a floating IP, of everything, and kill -9 at random
+# Also: an extra route (a packet from the guest follows it to the nexthop
+# l3t-gw), removal of a floating IP, of everything, and kill -9 at random
 # points of a reconcile converging to the same state without duplicates.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 [ "$(id -u)" = 0 ] || skip_tier "network_l3 needs root"
-plan 14
+plan 16
 CTL="$BUILD/tests/netnodectl"
 [ -x "$CTL" ] || { not_ok "netnodectl built"; exit 1; }
 
@@ -45,7 +46,7 @@ cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	for l in $BT $BE l3tvm0p l3text0p tapl3tpdhc0001 tapl3tpqr00001 tapl3tpqg00001; do
+	for l in $BT $BE l3tvm0p l3text0p l3tgw0p tapl3tpdhc0001 tapl3tpqr00001 tapl3tpqg00001; do
 		ip link del "$l" 2>/dev/null
 	done
 	sanitizer_free "$W"/ctl*.log
@@ -119,10 +120,11 @@ state_path = $W/state/network
 proxy_shared_secret = $SECRET
 EOC
 
-# desired ETAG FIP(0|1) ROUTER(0|1) DHCP(0|1): a desired-state document.
+# desired ETAG FIP(0|1) ROUTER(0|1) DHCP(0|1): a desired-state document
+# (the router's extra routes: the JSON list in L3T_ROUTES).
 desired() {
 	python3 - "$@" <<EOF
-import json, sys
+import json, os, sys
 etag, fip, router, dhcp = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4] == "1"
 doc = {"etag": etag, "host": "l3t-net",
        "networks": [{"id": "$T", "network_type": "vxlan", "segmentation_id": 77,
@@ -148,7 +150,8 @@ if router:
                         "fixed_ips": [{"ip_address": "10.99.0.1", "prefixlen": 24,
                                        "subnet_id": "l3tsub", "cidr": "10.99.0.0/24"}]}],
         "floating_ips": [{"id": "$F", "floating_ip_address": "203.0.113.20",
-                          "fixed_ip_address": "10.99.0.5"}] if fip else []})
+                          "fixed_ip_address": "10.99.0.5"}] if fip else [],
+        "routes": json.loads(os.environ.get("L3T_ROUTES") or "[]")})
 print(json.dumps(doc))
 EOF
 }
@@ -275,6 +278,39 @@ t_fip_gone() {
 		! nsexec l3t-ext curl -sf --max-time 2 -o /dev/null http://203.0.113.20:8081/
 }
 check "removing the floating IP removes its DNAT and address" t_fip_gone
+
+# A second router on the tenant network, l3t-gw (10.99.0.7), in front of
+# 192.0.2.77 (an HTTP server on its loopback): the extra route
+# 192.0.2.64/26 via 10.99.0.7 sends the guest's packets there through the
+# router (the guest knows only its default route).
+t_extra_route() {
+	ip netns add l3t-gw && ip link add l3tgw0 type veth peer name l3tgw0p &&
+		ip link set l3tgw0 netns l3t-gw && ip link set l3tgw0p master $BT up mtu 1450 &&
+		nsexec l3t-gw ip link set lo up && nsexec l3t-gw ip link set l3tgw0 up mtu 1450 &&
+		nsexec l3t-gw ip addr add 10.99.0.7/24 dev l3tgw0 &&
+		nsexec l3t-gw ip addr add 192.0.2.77/32 dev lo || return 1
+	(cd "$W" && exec ip netns exec l3t-gw python3 -u serve.py 192.0.2.77 8082) >"$W/gw-http.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 30); do nsexec l3t-gw ss -ltn | grep -q 192.0.2.77:8082 && break; sleep 0.1; done
+	nsexec l3t-vm curl -sf --max-time 2 -o /dev/null http://192.0.2.77:8082/ &&
+		{ echo "reached 192.0.2.77 before the route"; return 1; }
+	L3T_ROUTES='[{"destination": "192.0.2.64/26", "nexthop": "10.99.0.7"}]' apply x1 0 1 1 || return 1
+	expect_eq rc "$(rfield rc)" 0 || return 1
+	nsexec qrouter-$R ip route show proto static | grep -q "192.0.2.64/26 via 10.99.0.7 dev qr-l3tpqr00001" ||
+		{ nsexec qrouter-$R ip route; return 1; }
+	nsexec l3t-vm curl -sf --max-time 5 -o /dev/null http://192.0.2.77:8082/ &&
+		sleep 0.2 && tail -1 "$W/gw-http.log" | grep -q "^10.99.0.5 " ||
+		{ tail -3 "$W/gw-http.log"; return 1; }
+}
+check "an extra route: in the router's namespace, and the guest's packet follows it to its nexthop" t_extra_route
+
+t_extra_route_gone() {
+	apply x2 0 1 1 || return 1
+	! nsexec qrouter-$R ip route show proto static | grep -q via &&
+		! nsexec l3t-vm curl -sf --max-time 2 -o /dev/null http://192.0.2.77:8082/ ||
+		{ nsexec qrouter-$R ip route; return 1; }
+}
+check "removing the extra route removes it from the namespace: 192.0.2.77 unreachable" t_extra_route_gone
 
 # The state as the kernel shows it (names, addresses, masters, rules).
 snapshot() {
