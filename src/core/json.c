@@ -57,6 +57,11 @@ int json_check(const json_t *obj, const struct jfield *fields, size_t nfields, c
 		for (size_t i = 0; i < nfields; i++)
 			if (strcmp(fields[i].name, key) == 0)
 				f = &fields[i];
+		for (size_t i = 0; !f && i < nfields; i++)
+			if (strcmp(fields[i].name, "*") == 0)
+				f = &fields[i];
+		if (f && strcmp(f->name, "*") == 0)
+			continue;
 		if (!f) {
 			snprintf(err, errlen,
 				 "Invalid input for field '%.64s': Additional properties are not "

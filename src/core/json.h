@@ -22,9 +22,14 @@ struct jfield {
 	size_t max_len; /* strings: longest allowed (0: 255) */
 };
 
+/* A field named "*" lets obj have members fields does not name (Keystone's
+ * additionalProperties: true); they are not checked. */
+#define J_OTHERS { "*", J_ANY, false, 0 }
+
 /* json.c */
-/* Check that obj is an object whose members are all in fields, with the
- * right types and lengths, and that every required field is present.
+/* Check that obj is an object whose members are all in fields (unless
+ * fields has J_OTHERS), with the right types and lengths, and that every
+ * required field is present.
  * On failure returns -EINVAL and writes a message naming the field. */
 int json_check(const json_t *obj, const struct jfield *fields, size_t nfields, char *err,
 	       size_t errlen);

@@ -108,6 +108,7 @@ static const struct jfield region_fields[] = {
 	{ "id", J_STRING, false, 255 },
 	{ "description", J_STRING_NULL, false, 255 },
 	{ "parent_region_id", J_STRING_NULL, false, 255 },
+	J_OTHERS, /* Keystone keeps others as extras; Basalt takes and drops them */
 };
 
 /* POST (path_id NULL: the body's id, or a new one) or PUT /v3/regions/{id}. */
@@ -234,6 +235,7 @@ static const struct jfield service_fields[] = {
 	{ "name", J_STRING, false, 255 },
 	{ "description", J_STRING_NULL, false, 255 },
 	{ "enabled", J_BOOL, false, 0 },
+	J_OTHERS,
 };
 
 /* type and name, when given, are not empty (Keystone: minLength 1). */
@@ -343,6 +345,7 @@ static const struct jfield endpoint_fields[] = {
 	{ "interface", J_STRING, false, 255 },	 { "url", J_STRING, false, 225 },
 	{ "region_id", J_STRING_NULL, false, 255 }, { "region", J_STRING_NULL, false, 255 },
 	{ "enabled", J_BOOL, false, 0 },
+	J_OTHERS,
 };
 
 /* Keystone's pattern for endpoint URLs: a scheme, a colon, something. */
