@@ -128,6 +128,43 @@ void time_format_iso_sec(int64_t usec, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int time_parse_iso(const char *s, int64_t *usec)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	int64_t frac = 0, off = 0;
+	int digits = 0;
+
+	if (!s)
+		return -EINVAL;
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p || strlen(s) < 19)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 6)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return -EINVAL;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		unsigned hh, mm;
+		int n = 0;
+		if (sscanf(p + 1, "%2u:%2u%n", &hh, &mm, &n) != 2 || n != 5 || hh > 23 || mm > 59)
+			return -EINVAL;
+		off = ((int64_t)hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+		p += 6;
+	}
+	if (*p)
+		return -EINVAL;
+	*usec = ((int64_t)timegm(&tm) - off) * 1000000 + frac;
+	return 0;
+}
+
 bool secret_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -24,6 +24,10 @@ int64_t now_usec(void);
 void time_format_iso(int64_t usec, char out[32]);
 /* Same, without fractional seconds: "2026-01-02T03:04:05Z". */
 void time_format_iso_sec(int64_t usec, char out[32]);
+/* Parse an ISO 8601 time as Keystone accepts an expires_at:
+ * "YYYY-MM-DDTHH:MM:SS", optional ".ffffff" fraction, then "Z", "+HH:MM",
+ * "-HH:MM" or nothing (UTC). Returns 0 with *usec set, or -EINVAL. */
+int time_parse_iso(const char *s, int64_t *usec);
 /* Constant-time comparison of two NUL-terminated secrets. */
 bool secret_equal(const char *a, const char *b);
 /* Case-insensitive match of "true"/"1"/"yes"/"on" (returns 1), their

@@ -59,12 +59,58 @@ static int parse_password(struct http_response *res, const json_t *pw, struct lo
 	return 0;
 }
 
+/* The application_credential method's object ac into in: 0, or a 400. */
+static int parse_app_cred(struct http_response *res, const json_t *ac, struct login *in)
+{
+	static const struct jfield ac_fields[] = {
+		{ "id", J_STRING, false, 64 },
+		{ "name", J_STRING, false, 255 },
+		{ "secret", J_STRING, true, 4096 },
+		{ "user", J_OBJECT, false, 0 },
+	};
+	static const struct jfield user_fields[] = {
+		{ "id", J_STRING, false, 64 },
+		{ "name", J_STRING, false, 255 },
+		{ "domain", J_OBJECT, false, 0 },
+	};
+	const json_t *ju, *jd;
+	char err[256];
+
+	if (json_check(ac, ac_fields, ARRAY_SIZE(ac_fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "%s", err);
+	in->app_cred = true;
+	in->app_cred_id = json_str(ac, "id");
+	in->app_cred_name = json_str(ac, "name");
+	in->app_cred_secret = json_str(ac, "secret");
+	if (in->app_cred_id)
+		return 0;
+	ju = json_object_get(ac, "user");
+	if (!in->app_cred_name || !ju)
+		return http_error(res, 400,
+				  "Invalid input: an application credential needs an id, or a name"
+				  " and a user.");
+	if (json_check(ju, user_fields, ARRAY_SIZE(user_fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "%s", err);
+	in->user_id = json_str(ju, "id");
+	in->user_name = json_str(ju, "name");
+	if (in->user_id)
+		return 0;
+	jd = json_object_get(ju, "domain");
+	if (!in->user_name || !domain_obj_ok(jd))
+		return http_error(res, 400,
+				  "Invalid input: a user needs an id, or a name and a domain.");
+	in->user_domain_id = json_str(jd, "id");
+	in->user_domain_name = json_str(jd, "name");
+	return 0;
+}
+
 /* The request's scope into in: 0, or a 400. */
 static int parse_scope(struct http_response *res, const json_t *scope, struct login *in)
 {
 	const json_t *jp = json_object_get(scope, "project");
 	const json_t *jd = json_object_get(scope, "domain");
 	const json_t *js = json_object_get(scope, "system");
+	const json_t *jt = json_object_get(scope, "OS-TRUST:trust");
 
 	if (!scope)
 		return 0;
@@ -78,8 +124,18 @@ static int parse_scope(struct http_response *res, const json_t *scope, struct lo
 	if (json_object_size(scope) != 1)
 		return http_error(
 		    res, 400,
-		    "Invalid input for field 'scope': give exactly one of project, domain, system.");
-	if (jp) {
+		    "Invalid input for field 'scope': give exactly one of project, domain, system,"
+		    " OS-TRUST:trust.");
+	if (jt) {
+		/* A trust scope is not a scope the user asks for: the trust
+		 * decides it. */
+		in->scope_given = false;
+		in->trust_id = json_str(jt, "id");
+		if (!json_is_object(jt) || !in->trust_id || json_object_size(jt) != 1)
+			return http_error(res, 400,
+					  "Invalid input for field 'OS-TRUST:trust': expected"
+					  " {\"id\": ...}.");
+	} else if (jp) {
 		in->scope = SCOPE_PROJECT;
 		in->scope_id = json_str(jp, "id");
 		in->scope_name = json_str(jp, "name");
@@ -107,11 +163,19 @@ static int parse_scope(struct http_response *res, const json_t *scope, struct lo
 	return 0;
 }
 
-/* login_issue's error as Keystone answers it. */
-static int login_error(struct http_response *res, int r, const struct token *t)
+/* login_issue's error as Keystone answers it (a reason ending in "." gets
+ * Keystone's second one, as its ForbiddenAction does). */
+static int login_error(struct http_response *res, int r, const struct token *t,
+		       const struct login *in, const char *why)
 {
 	if (r == -EACCES)
-		return http_error(res, 401, AUTH_FAILED);
+		return http_error(res, 401, "%s", why ? why : AUTH_FAILED);
+	if (r == -EPERM)
+		return http_error(res, 403,
+				  "You are not authorized to perform the requested action: %s.",
+				  why ? why : "issue_token");
+	if (r == -ENOENT && in->trust_id)
+		return http_error(res, 404, "Could not find trust: %s.", in->trust_id);
 	if (r == -ENOKEY)
 		return t->scope == SCOPE_SYSTEM
 			   ? http_error(res, 401, "User %s has no access to the system.",
@@ -152,6 +216,7 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 		{ "methods", J_ARRAY, true, 0 },
 		{ "password", J_OBJECT, false, 0 },
 		{ "token", J_OBJECT, false, 0 },
+		{ "application_credential", J_OBJECT, false, 0 },
 	};
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	struct store *st = basalt_store(req->b);
@@ -159,6 +224,7 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 	struct login in = { 0 };
 	char err[256], tokbuf[TOKEN_MAX_LEN + 1];
 	struct token t, oldtok;
+	const char *why = NULL, *mname;
 	size_t i;
 	int r, want = 0;
 
@@ -182,17 +248,22 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 			want |= TOKEN_M_PASSWORD;
 		else if (name && strcmp(name, "token") == 0)
 			want |= TOKEN_M_TOKEN;
+		else if (name && strcmp(name, "application_credential") == 0)
+			want |= TOKEN_M_APP_CRED;
 		else
 			return http_error(res, 401,
 					  "Attempted to authenticate with an unsupported method.");
 	}
-	if (want == 0 || want == (TOKEN_M_PASSWORD | TOKEN_M_TOKEN))
+	if (want != TOKEN_M_PASSWORD && want != TOKEN_M_TOKEN && want != TOKEN_M_APP_CRED)
 		return http_error(res, 400,
-				  "Invalid input for field 'methods': give password or token.");
-	if (!json_object_get(ident, want == TOKEN_M_PASSWORD ? "password" : "token"))
+				  "Invalid input for field 'methods': give password, token or"
+				  " application_credential.");
+	mname = want == TOKEN_M_PASSWORD ? "password"
+		: want == TOKEN_M_TOKEN	 ? "token"
+					 : "application_credential";
+	if (!json_object_get(ident, mname))
 		return http_error(res, 400, "Invalid input: the %s method needs its '%s' object.",
-				  want == TOKEN_M_PASSWORD ? "password" : "token",
-				  want == TOKEN_M_PASSWORD ? "password" : "token");
+				  mname, mname);
 
 	if (want == TOKEN_M_TOKEN) {
 		static const struct jfield tk_fields[] = { { "id", J_STRING, true,
@@ -200,6 +271,9 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 		const json_t *tk = json_object_get(ident, "token");
 		if (json_check(tk, tk_fields, ARRAY_SIZE(tk_fields), err, sizeof(err)) < 0)
 			return http_error(res, 400, "%s", err);
+	} else if (want == TOKEN_M_APP_CRED) {
+		if (parse_app_cred(res, json_object_get(ident, mname), &in) < 0)
+			return -1;
 	} else if (parse_password(res, json_object_get(ident, "password"), &in) < 0) {
 		return -1;
 	}
@@ -211,13 +285,19 @@ int h_auth_issue(struct http_request *req, struct http_response *res)
 			return http_error(res, 401, AUTH_FAILED);
 		in.old = &oldtok;
 	}
-	r = store_begin_read(st);
+	/* A trust scope spends a use: that needs a write transaction. */
+	r = in.trust_id ? store_begin_write(st) : store_begin_read(st);
 	if (r < 0)
 		return http_error_errno(res, r, "store");
-	r = login_issue(req->b, st, &in, &t);
-	store_rollback(st);
+	r = login_issue(req->b, st, &in, &t, &why);
+	if (r >= 0 && in.trust_id) {
+		r = store_commit(st);
+		identity_cache_invalidate(req->b);
+	} else {
+		store_rollback(st);
+	}
 	if (r < 0)
-		return login_error(res, r, &t);
+		return login_error(res, r, &t, &in, why);
 	r = identity_encode(req->b, &t, tokbuf, sizeof(tokbuf));
 	if (r < 0)
 		return http_error(res, 500, "Could not issue the token.");
@@ -320,4 +400,23 @@ int h_auth_catalog(struct http_request *req, struct http_response *res)
 	return http_reply(res, 200,
 			  json_pack("{s:o,s:o}", "catalog", cat ? cat : json_array(), "links",
 				    render_links(req, "auth/catalog", NULL)));
+}
+
+int h_auth_system(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	json_t *system = json_array();
+	int r;
+
+	/* The system scope goes to holders of the admin role (login.c). */
+	r = st ? grant_admin_anywhere(st, req->caller.user_id) : -EIO;
+	if (r < 0) {
+		json_decref(system);
+		return http_error_errno(res, r, "store");
+	}
+	if (r > 0)
+		json_array_append_new(system, json_pack("{s:b}", "all", 1));
+	return http_reply(res, 200,
+			  json_pack("{s:o,s:o}", "system", system, "links",
+				    render_links(req, "auth/system", NULL)));
 }

@@ -177,10 +177,18 @@ int grant_put(struct store *st, const struct caller *c, const struct grant *g,
  * to projects, or the system). */
 static int revoke_for(struct store *st, const struct grant *g, const char *user_id)
 {
-	if (g->inherited || g->system)
-		return identity_revoke(st, user_id, NULL, NULL, NULL);
-	return g->on_project ? identity_revoke(st, user_id, g->target_id, NULL, NULL)
-			     : identity_revoke(st, user_id, NULL, g->target_id, NULL);
+	int r;
+
+	/* And the tokens of the trusts the user gave where it lost the role
+	 * (their user may be the trustee): trust.c. */
+	if (g->inherited || g->system) {
+		r = identity_revoke(st, user_id, NULL, NULL, NULL);
+		return r < 0 ? r : trust_revoke_of_user(st, user_id, NULL);
+	}
+	if (!g->on_project)
+		return identity_revoke(st, user_id, NULL, g->target_id, NULL);
+	r = identity_revoke(st, user_id, g->target_id, NULL, NULL);
+	return r < 0 ? r : trust_revoke_of_user(st, user_id, g->target_id);
 }
 
 struct revoke_ctx {

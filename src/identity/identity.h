@@ -297,6 +297,7 @@ int project_delete_in_domain(struct store *st, const char *domain_id);
 struct user {
 	const char *id, *name, *domain_id, *default_project_id, *description, *email;
 	bool enabled;
+	const char *extra; /* JSON object text of Keystone's extra attributes, or NULL */
 };
 typedef int (*user_fn)(void *ctx, const struct user *u);
 /* What a create or update sets. Create: NULL is "none", enabled 0 or 1.
@@ -305,6 +306,10 @@ typedef int (*user_fn)(void *ctx, const struct user *u);
 struct user_in {
 	const char *name, *domain_id, *default_project_id, *description, *email;
 	const char *password_hash; /* argon2id hash (password.c), NULL: none */
+	/* Attributes Keystone does not know, kept as they came: a JSON object
+	 * text (NULL: none). An update adds them to (or replaces them among)
+	 * the user's. */
+	const char *extra;
 	bool set_default_project, set_description, set_email, set_password;
 	int enabled;
 };
@@ -758,12 +763,145 @@ int consumer_update(struct store *st, const struct caller *c, const char *id,
 		    const char *description);
 int consumer_delete(struct store *st, const struct caller *c, const char *id);
 
+/* Roles a delegation carries (an application credential, a trust),
+ * copied out of the store. */
+struct role_set {
+	int n;
+	char id[TOKEN_MAX_ROLES][65], name[TOKEN_MAX_ROLES][256];
+};
+
+/* app_cred.c: role sets. Add id/name unless present (NULL: nothing);
+ * -E2BIG past TOKEN_MAX_ROLES. */
+int role_set_add(struct role_set *s, const char *id, const char *name);
+/* The n roles given by id (ids[i]) or name (names[i]), and when implied
+ * the roles they imply, into out; -ESRCH with *missing naming one that
+ * does not exist. */
+int role_set_resolve(struct store *st, int n, const char *const *ids, const char *const *names,
+		     bool implied, struct role_set *out, const char **missing);
+/* The effective roles of user_id on project_id (as a token gets them). */
+int role_set_of_user(struct store *st, const char *user_id, const char *project_id,
+		     struct role_set *out);
+/* id is one of s's roles. */
+bool role_set_has(const struct role_set *s, const char *id);
+/* Every role of s is in of. */
+bool role_set_within(const struct role_set *s, const struct role_set *of);
+/* Replace t's roles with s's. */
+void role_set_to_token(const struct role_set *s, struct token *t);
+
+/* An application credential: some of a user's roles on one project,
+ * under a secret (stored as an argon2id hash). */
+struct app_cred {
+	const char *id, *name, *description, *user_id, *project_id;
+	int64_t expires_at; /* usec; -1 never */
+	bool unrestricted;
+	const struct role_set *roles; /* NULL in listings that leave them out */
+};
+typedef int (*app_cred_fn)(void *ctx, const struct app_cred *a);
+/* What a create gives: roles by id or name (NULL: the caller's token's
+ * roles), expires_at -1 for never. */
+struct app_cred_in {
+	const char *name, *description, *secret_hash;
+	int64_t expires_at;
+	bool unrestricted;
+	int nroles;
+	const char *role_id[TOKEN_MAX_ROLES], *role_name[TOKEN_MAX_ROLES];
+	bool roles_given;
+};
+/* An application credential as the auth method needs it. */
+struct app_cred_login {
+	char id[65], name[256], user_id[65], project_id[65];
+	char hash[128];
+	int64_t expires_at;
+	bool unrestricted;
+	struct role_set roles;
+};
+
+/* app_cred.c - the application_credential tables. Beyond the common
+ * codes: -EKEYREJECTED the caller's token is a restricted application
+ * credential's (or a trust's) and may not manage credentials; -ENOKEY a
+ * role the user does not hold on the caller's project; -ESRCH no such role (by name,
+ * *missing names it); -EDOM the caller is not project-scoped or is not
+ * the user. */
+int app_cred_create(struct store *st, const struct caller *c, const char *user_id,
+		    const struct app_cred_in *in, char *id_out, const char **missing);
+/* name NULL: any. */
+int app_cred_list(struct store *st, const struct caller *c, const char *user_id, const char *name,
+		  app_cred_fn fn, void *ctx);
+int app_cred_get(struct store *st, const struct caller *c, const char *user_id, const char *id,
+		 app_cred_fn fn, void *ctx);
+/* Ends the tokens the credential gave. */
+int app_cred_delete(struct store *st, const struct caller *c, const char *user_id,
+		    const char *id);
+/* Load the credential id, or called name of user_id (no policy: this is
+ * how a caller comes to be). 1 found, 0 not, -errno. */
+int app_cred_login_load(struct store *st, const char *id, const char *name, const char *user_id,
+			struct app_cred_login *out);
+
+/* A trust (OS-TRUST): the trustor lends roles on a project to the
+ * trustee. */
+struct trust {
+	const char *id, *trustor_user_id, *trustee_user_id, *project_id;
+	bool impersonation, allow_redelegation;
+	int64_t expires_at;	      /* usec; -1 never */
+	int64_t remaining_uses;	      /* -1 unlimited */
+	const struct role_set *roles; /* NULL in listings */
+};
+typedef int (*trust_fn)(void *ctx, const struct trust *tr);
+struct trust_in {
+	const char *trustor_user_id, *trustee_user_id, *project_id;
+	bool impersonation, allow_redelegation;
+	int64_t expires_at, remaining_uses;
+	int nroles;
+	const char *role_id[TOKEN_MAX_ROLES], *role_name[TOKEN_MAX_ROLES];
+};
+/* A trust as a trust-scoped login needs it (one use consumed). */
+struct trust_login {
+	char id[65], trustor_user_id[65], trustee_user_id[65], project_id[65];
+	bool impersonation;
+	struct role_set roles;
+};
+
+/* trust.c - the trust tables. Beyond the common codes: -EKEYREJECTED the
+ * caller's token is a restricted application credential's; -EDOM the
+ * caller is not the trustor; -ESRCH the trustee (or a role by name:
+ * *missing names which) does not exist; -ENOKEY the trustor does not
+ * hold a role on the project; -ECHRNG a project-scoped trust without
+ * roles. */
+int trust_create(struct store *st, const struct caller *c, const struct trust_in *in,
+		 char *id_out, const char **missing);
+/* trustor / trustee NULL: any (identity:list_trusts, admin); else the
+ * trusts of that trustor or trustee (the user itself or admin). */
+int trust_list(struct store *st, const struct caller *c, const char *trustor,
+	       const char *trustee, trust_fn fn, void *ctx);
+/* action: identity:get_trust, list_roles_for_trust or
+ * get_role_for_trust (the trustor, the trustee or admin). */
+int trust_get(struct store *st, const struct caller *c, const char *action, const char *id,
+	      trust_fn fn, void *ctx);
+/* The trustor or admin; ends the tokens the trust gave. */
+int trust_delete(struct store *st, const struct caller *c, const char *id);
+/* Consume one use of trust id for trustee_id in the open write
+ * transaction: 0 with out filled; -ENOENT no such (or expired, or used
+ * up) trust; -EACCES trustee_id is not the trustee; -ENOKEY the trustor
+ * no longer holds a role of the trust. The trust's last use deletes it. */
+int trust_consume(struct store *st, const char *id, const char *trustee_id,
+		  struct trust_login *out);
+/* End the tokens of the trusts user_id gave on project_id (it lost a role
+ * there); project_id NULL: of every trust user_id is the trustor or the
+ * trustee of (it was disabled or deleted). */
+int trust_revoke_of_user(struct store *st, const char *user_id, const char *project_id);
+
 /* What a token request asks for (auth.c parses it). */
 struct login {
 	/* The password method: the user by id, or by name in the domain given
 	 * by id or name; or the token method: old, already validated. */
 	const char *user_id, *user_name, *user_domain_id, *user_domain_name, *password;
 	const struct token *old;
+	/* The application_credential method: by app_cred_id, or by
+	 * app_cred_name of the user given as above; app_cred_secret. */
+	const char *app_cred_id, *app_cred_name, *app_cred_secret;
+	bool app_cred;
+	/* A trust scope (OS-TRUST:trust): the trust's id. */
+	const char *trust_id;
 	/* The scope: SCOPE_PROJECT by scope_id, or scope_name in the domain
 	 * scope_domain_id/_name; SCOPE_DOMAIN by scope_id or scope_name;
 	 * SCOPE_SYSTEM; SCOPE_NONE. Not scope_given: the user's default
@@ -775,10 +913,15 @@ struct login {
 
 /* login.c */
 /* Authenticate in and fill t (issued now; the token method keeps the old
- * token's expiry and audit chain). -EACCES: not authenticated (no reason
- * told apart); -ENOKEY: the user holds no role on the scope (t names the
- * user and the scope); -errno. */
-int login_issue(struct basalt *b, struct store *st, const struct login *in, struct token *t);
+ * token's expiry and audit chain). A trust scope spends one of the
+ * trust's uses: st must then hold a write transaction. -EACCES: not
+ * authenticated (no reason told apart, unless *why says one Keystone
+ * tells); -EPERM: forbidden, *why says what (a rescope Keystone refuses,
+ * a trust that cannot be used by this user); -ENOENT: no such trust (or
+ * expired, or used up); -ENOKEY: the user holds no role on the scope (t
+ * names the user and the scope); -errno. */
+int login_issue(struct basalt *b, struct store *st, const struct login *in, struct token *t,
+		const char **why);
 
 /* render.c - Keystone JSON shapes (handler side: links need the request) */
 json_t *render_links(const struct http_request *req, const char *collection, const char *id);
@@ -852,6 +995,26 @@ int h_auth_revoke(struct http_request *req, struct http_response *res);
 int h_auth_projects(struct http_request *req, struct http_response *res);
 int h_auth_domains(struct http_request *req, struct http_response *res);
 int h_auth_catalog(struct http_request *req, struct http_response *res);
+int h_auth_system(struct http_request *req, struct http_response *res);
+/* app_creds.c */
+/* An expires_at member (absent or null: -1, never): 0, or a 400 in
+ * Keystone's words (malformed, or not after now). */
+int parse_expires_at(struct http_response *res, const json_t *v, int64_t *usec);
+/* A roles array of {"id"} or {"name"} objects into ids/names (each
+ * TOKEN_MAX_ROLES long; the one not given is NULL): 0 or a 400. */
+int parse_role_refs(struct http_response *res, const json_t *roles, int *n, const char **ids,
+		    const char **names);
+int h_app_cred_list(struct http_request *req, struct http_response *res);
+int h_app_cred_create(struct http_request *req, struct http_response *res);
+int h_app_cred_get(struct http_request *req, struct http_response *res);
+int h_app_cred_delete(struct http_request *req, struct http_response *res);
+/* trusts.c */
+int h_trust_list(struct http_request *req, struct http_response *res);
+int h_trust_create(struct http_request *req, struct http_response *res);
+int h_trust_get(struct http_request *req, struct http_response *res);
+int h_trust_delete(struct http_request *req, struct http_response *res);
+int h_trust_roles(struct http_request *req, struct http_response *res);
+int h_trust_role(struct http_request *req, struct http_response *res);
 /* domains.c */
 int h_domain_list(struct http_request *req, struct http_response *res);
 int h_domain_create(struct http_request *req, struct http_response *res);

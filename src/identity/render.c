@@ -80,6 +80,17 @@ json_t *render_user(const struct http_request *req, const struct user *u)
 		json_object_set_new(o, "description", json_string(u->description));
 	if (u->email)
 		json_object_set_new(o, "email", json_string(u->email));
+	/* Keystone's extras, never over a known attribute. */
+	if (u->extra) {
+		json_t *ex = json_loads(u->extra, 0, NULL), *v;
+		const char *k;
+		json_object_foreach(ex, k, v)
+		{
+			if (!json_object_get(o, k))
+				json_object_set(o, k, v);
+		}
+		json_decref(ex);
+	}
 	return o;
 }
 

@@ -18,6 +18,7 @@ static const struct route routes[] = {
 	R("identity:get_auth_projects", "GET", "/v3/auth/projects", h_auth_projects),
 	R("identity:get_auth_domains", "GET", "/v3/auth/domains", h_auth_domains),
 	R("identity:get_auth_catalog", "GET", "/v3/auth/catalog", h_auth_catalog),
+	R("identity:get_auth_system", "GET", "/v3/auth/system", h_auth_system),
 
 	R("identity:list_domains", "GET", "/v3/domains", h_domain_list),
 	R("identity:create_domain", "POST", "/v3/domains", h_domain_create),
@@ -75,6 +76,27 @@ static const struct route routes[] = {
 	R("identity:delete_user", "DELETE", "/v3/users/{user_id}", h_user_delete),
 	R("identity:change_password", "POST", "/v3/users/{user_id}/password", h_user_password),
 	R("identity:list_user_projects", "GET", "/v3/users/{user_id}/projects", h_user_projects),
+	R("identity:list_application_credentials", "GET",
+	  "/v3/users/{user_id}/application_credentials", h_app_cred_list),
+	R("identity:create_application_credential", "POST",
+	  "/v3/users/{user_id}/application_credentials", h_app_cred_create),
+	R("identity:get_application_credential", "GET",
+	  "/v3/users/{user_id}/application_credentials/{application_credential_id}",
+	  h_app_cred_get),
+	R("identity:delete_application_credential", "DELETE",
+	  "/v3/users/{user_id}/application_credentials/{application_credential_id}",
+	  h_app_cred_delete),
+
+	/* OS-TRUST. The list's route names the rule that lets a user list its
+	 * own trusts; trust_list checks list_trusts (admin) when unfiltered. */
+	R("identity:list_trusts_for_trustor", "GET", "/v3/OS-TRUST/trusts", h_trust_list),
+	R("identity:create_trust", "POST", "/v3/OS-TRUST/trusts", h_trust_create),
+	R("identity:get_trust", "GET", "/v3/OS-TRUST/trusts/{trust_id}", h_trust_get),
+	R("identity:delete_trust", "DELETE", "/v3/OS-TRUST/trusts/{trust_id}", h_trust_delete),
+	R("identity:list_roles_for_trust", "GET", "/v3/OS-TRUST/trusts/{trust_id}/roles",
+	  h_trust_roles),
+	R("identity:get_role_for_trust", "GET", "/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}",
+	  h_trust_role),
 
 	R("identity:ec2_list_credentials", "GET", "/v3/users/{user_id}/credentials/OS-EC2",
 	  h_ec2_list),

@@ -12,7 +12,7 @@
 #include "core/util.h"
 #include "identity/token.h"
 
-#define TOKEN_VERSION 1
+#define TOKEN_VERSION 2 /* 1: no delegation block; still decoded */
 #define HDR_LEN	      (1 + 4 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
 #define PLAIN_MAX     1024
 
@@ -25,6 +25,10 @@ void token_init(struct token *t)
 	t->user_id = t->user_name = t->user_domain_id = t->user_domain_name = NULL;
 	t->scope_id = t->scope_name = t->scope_domain_id = t->scope_domain_name = NULL;
 	t->nroles = 0;
+	t->app_cred_id = t->app_cred_name = NULL;
+	t->app_cred_unrestricted = false;
+	t->trust_id = t->trustor_id = t->trustee_id = NULL;
+	t->trust_impersonation = false;
 	t->arena_len = 0;
 }
 
@@ -53,6 +57,19 @@ void token_new_audit_id(char out[AUDIT_ID_LEN + 1])
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(out, AUDIT_ID_LEN + 1, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int token_chain_id(const char *id, char out[AUDIT_ID_LEN + 1])
+{
+	unsigned char raw[16];
+	size_t len = 0;
+
+	if (!id || strlen(id) != 32 ||
+	    sodium_hex2bin(raw, sizeof(raw), id, 32, NULL, &len, NULL) != 0 || len != 16)
+		return -EINVAL;
+	sodium_bin2base64(out, AUDIT_ID_LEN + 1, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
 }
 
 /* Token text is url-safe base64 of public bytes (ciphertext), so a plain
@@ -215,6 +232,42 @@ static void get_audit(struct rbuf *r, char out[AUDIT_ID_LEN + 1])
 				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+enum { EXT_APP_CRED = 1, EXT_TRUST = 2, EXT_UNRESTRICTED = 4, EXT_IMPERSONATION = 8 };
+
+/* The delegation block's ids: a Keystone-style id (32 lowercase hex
+ * digits, as Basalt makes them) as 0 and its 16 bytes, anything else as 1
+ * and a string. Half the room, so a token with many roles still fits. */
+static void put_id(struct wbuf *w, const char *id)
+{
+	unsigned char raw[16];
+	size_t len = 0;
+	bool hex = id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32 &&
+		   sodium_hex2bin(raw, sizeof(raw), id, 32, NULL, &len, NULL) == 0 && len == 16;
+
+	put_u8(w, hex ? 0 : 1);
+	if (hex)
+		put_bytes(w, raw, sizeof(raw));
+	else
+		put_str(w, id);
+}
+
+static const char *get_id(struct rbuf *r, struct token *t)
+{
+	char hex[33];
+	const unsigned char *p;
+	unsigned kind = get_u8(r);
+
+	if (kind == 1)
+		return get_str(r, t);
+	p = get_bytes(r, 16);
+	if (kind != 0 || !p) {
+		r->bad = true;
+		return NULL;
+	}
+	sodium_bin2hex(hex, sizeof(hex), p, 16);
+	return arena_put(t, hex, 32);
+}
+
 static size_t serialize(const struct token *t, unsigned char *buf, size_t cap)
 {
 	struct wbuf w = { .p = buf, .cap = cap };
@@ -244,10 +297,23 @@ static size_t serialize(const struct token *t, unsigned char *buf, size_t cap)
 		put_str(&w, t->role_id[i]);
 		put_str(&w, t->role_name[i]);
 	}
+	/* Version 2: the delegation block, a flags byte then its strings. */
+	put_u8(&w, (t->app_cred_id ? EXT_APP_CRED : 0u) | (t->trust_id ? EXT_TRUST : 0u) |
+		       (t->app_cred_unrestricted ? EXT_UNRESTRICTED : 0u) |
+		       (t->trust_impersonation ? EXT_IMPERSONATION : 0u));
+	if (t->app_cred_id) {
+		put_id(&w, t->app_cred_id);
+		put_str(&w, t->app_cred_name);
+	}
+	if (t->trust_id) {
+		put_id(&w, t->trust_id);
+		put_id(&w, t->trustor_id);
+		put_id(&w, t->trustee_id);
+	}
 	return w.overflow ? 0 : w.len;
 }
 
-static int parse(const unsigned char *buf, size_t len, struct token *t)
+static int parse(const unsigned char *buf, size_t len, unsigned version, struct token *t)
 {
 	struct rbuf r = { .p = buf, .len = len };
 	unsigned nroles;
@@ -282,6 +348,22 @@ static int parse(const unsigned char *buf, size_t len, struct token *t)
 		t->role_name[i] = get_str(&r, t);
 	}
 	t->nroles = (int)nroles;
+	if (version >= 2 && !r.bad) {
+		unsigned ext = get_u8(&r);
+		if (ext & ~(unsigned)(EXT_APP_CRED | EXT_TRUST | EXT_UNRESTRICTED | EXT_IMPERSONATION))
+			return -EINVAL;
+		if (ext & EXT_APP_CRED) {
+			t->app_cred_id = get_id(&r, t);
+			t->app_cred_name = get_str(&r, t);
+		}
+		if (ext & EXT_TRUST) {
+			t->trust_id = get_id(&r, t);
+			t->trustor_id = get_id(&r, t);
+			t->trustee_id = get_id(&r, t);
+		}
+		t->app_cred_unrestricted = (ext & EXT_UNRESTRICTED) != 0;
+		t->trust_impersonation = (ext & EXT_IMPERSONATION) != 0;
+	}
 	if (r.bad || r.off != r.len)
 		return -EINVAL;
 	return 0;
@@ -332,7 +414,8 @@ int token_decode(const struct token_keys *keys, const char *s, struct token *t)
 	if (dl < 0)
 		return -EINVAL;
 	rawlen = (size_t)dl;
-	if (rawlen < HDR_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES || raw[0] != TOKEN_VERSION)
+	if (rawlen < HDR_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES || raw[0] < 1 ||
+	    raw[0] > TOKEN_VERSION)
 		return -EINVAL;
 	kid = (uint32_t)raw[1] << 24 | (uint32_t)raw[2] << 16 | (uint32_t)raw[3] << 8 | raw[4];
 	for (int i = 0; i < keys->n; i++)
@@ -343,7 +426,7 @@ int token_decode(const struct token_keys *keys, const char *s, struct token *t)
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
 		plain, &plen, NULL, raw + HDR_LEN, rawlen - HDR_LEN, raw, 5, raw + 5, k->key) != 0)
 		return -EINVAL;
-	int r = parse(plain, (size_t)plen, t);
+	int r = parse(plain, (size_t)plen, raw[0], t);
 	sodium_memzero(plain, sizeof(plain));
 	return r;
 }

@@ -18,7 +18,7 @@
 #define TOKEN_MAX_KEYS	16
 #define AUDIT_ID_LEN	22 /* 16 random bytes, url-safe base64 */
 
-enum token_method { TOKEN_M_PASSWORD = 1, TOKEN_M_TOKEN = 2 };
+enum token_method { TOKEN_M_PASSWORD = 1, TOKEN_M_TOKEN = 2, TOKEN_M_APP_CRED = 4 };
 enum token_scope { SCOPE_NONE, SCOPE_PROJECT, SCOPE_DOMAIN, SCOPE_SYSTEM };
 
 /* A decoded token. Strings point into arena: never copy a struct token by
@@ -35,6 +35,16 @@ struct token {
 	const char *scope_id, *scope_name, *scope_domain_id, *scope_domain_name;
 	int nroles;
 	const char *role_id[TOKEN_MAX_ROLES], *role_name[TOKEN_MAX_ROLES];
+	/* Delegation (format version 2; NULL when none). An application
+	 * credential's token: its id and name, and whether it may manage
+	 * credentials and trusts. A trust-scoped token: the trust, its two
+	 * users, and whether the token acts as the trustor. Either way
+	 * parent_audit_id is the delegation's chain id (token_chain_id), so
+	 * one revocation event by audit id ends every token it gave. */
+	const char *app_cred_id, *app_cred_name;
+	bool app_cred_unrestricted;
+	const char *trust_id, *trustor_id, *trustee_id;
+	bool trust_impersonation;
 	size_t arena_len;
 	char arena[2048];
 };
@@ -57,6 +67,10 @@ void token_init(struct token *t);
 const char *token_str(struct token *t, const char *s);
 /* Fill audit_id with a fresh random audit id. */
 void token_new_audit_id(char out[AUDIT_ID_LEN + 1]);
+/* The audit chain id of a delegation (an application credential or a
+ * trust) named by a 32-hex-digit id: the id's 16 bytes as an audit id.
+ * Returns 0, or -EINVAL when id is not 32 hex digits. */
+int token_chain_id(const char *id, char out[AUDIT_ID_LEN + 1]);
 /* Encrypt t with the newest key into out (NUL-terminated).
  * Returns 0, -ENOKEY with no keys, -ENOSPC when out is too small. */
 int token_encode(const struct token_keys *keys, const struct token *t, char *out, size_t outlen);

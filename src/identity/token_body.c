@@ -108,13 +108,21 @@ char *token_body_text(const struct token *t, const char *catalog, size_t catalog
 		if (!first)
 			PUT(&b, ",");
 		PUT(&b, "\"token\"");
+		first = false;
+	}
+	if (t->methods & TOKEN_M_APP_CRED) {
+		if (!first)
+			PUT(&b, ",");
+		PUT(&b, "\"application_credential\"");
 	}
 	KV(&b, "],\"user\":{\"domain\":{\"id\":", t->user_domain_id);
 	KV(&b, ",\"name\":", t->user_domain_name);
 	KV(&b, "},\"id\":", t->user_id);
 	KV(&b, ",\"name\":", t->user_name);
 	KV(&b, ",\"password_expires_at\":null},\"audit_ids\":[", t->audit_id);
-	if (t->parent_audit_id[0])
+	/* A delegation's chain id is Basalt's revocation handle, not an audit
+	 * id Keystone would show. */
+	if (t->parent_audit_id[0] && !t->app_cred_id && !t->trust_id)
 		KV(&b, ",", t->parent_audit_id);
 	KV(&b, "],\"expires_at\":", expires);
 	KV(&b, ",\"issued_at\":", issued);
@@ -141,6 +149,24 @@ char *token_body_text(const struct token *t, const char *catalog, size_t catalog
 			PUT(&b, "}");
 		}
 		PUT(&b, "]");
+	}
+	if (t->app_cred_id) {
+		KV(&b, ",\"application_credential\":{\"id\":", t->app_cred_id);
+		KV(&b, ",\"name\":", t->app_cred_name);
+		if (t->app_cred_unrestricted)
+			PUT(&b, ",\"restricted\":false}");
+		else
+			PUT(&b, ",\"restricted\":true}");
+	}
+	if (t->trust_id) {
+		KV(&b, ",\"OS-TRUST:trust\":{\"id\":", t->trust_id);
+		if (t->trust_impersonation) /* PUT takes literals only */
+			PUT(&b, ",\"impersonation\":true");
+		else
+			PUT(&b, ",\"impersonation\":false");
+		KV(&b, ",\"trustee_user\":{\"id\":", t->trustee_id);
+		KV(&b, "},\"trustor_user\":{\"id\":", t->trustor_id);
+		PUT(&b, "}}");
 	}
 	if (catalog) {
 		PUT(&b, ",\"catalog\":");

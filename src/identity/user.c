@@ -3,8 +3,10 @@
  * tokens; a password changes only from the one the user gave) and the
  * policy checks against the loaded user. */
 #include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -15,7 +17,7 @@
 _Static_assert(sizeof(((struct user_login *)0)->hash) >= crypto_pwhash_STRBYTES,
 	       "user_login.hash holds an argon2id hash");
 
-#define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email"
+#define USER_COLS "id, name, domain_id, enabled, default_project_id, description, email, extra"
 
 static int each_row(struct store_stmt *q, int r, user_fn fn, void *ctx, int *n)
 {
@@ -26,7 +28,7 @@ static int each_row(struct store_stmt *q, int r, user_fn fn, void *ctx, int *n)
 	while ((r = store_next(q)) > 0) {
 		u = (struct user){ store_text(q, 0), store_text(q, 1), store_text(q, 2),
 				   store_text(q, 4), store_text(q, 5), store_text(q, 6),
-				   store_bool(q, 3) };
+				   store_bool(q, 3),	 store_text(q, 7) };
 		r = fn(ctx, &u);
 		if (r < 0)
 			break;
@@ -135,11 +137,41 @@ int user_create(struct store *st, const struct caller *c, const struct user_in *
 	id_new(id_out);
 	r = store_exec(st,
 		       "INSERT INTO users (id, name, domain_id, enabled, password_hash,"
-		       " default_project_id, description, email, revision)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssbssssi", id_out, in->name, in->domain_id, in->enabled != 0,
+		       " default_project_id, description, email, extra, revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssbsssssi", id_out, in->name, in->domain_id, in->enabled != 0,
 		       in->password_hash, in->default_project_id, in->description, in->email,
-		       store_txn_revision(st));
+		       in->extra, store_txn_revision(st));
+	return r < 0 ? r : 0;
+}
+
+/* Add the attributes of extra (JSON object text) to user id's, the new
+ * ones replacing the old of the same name. */
+static int merge_extra(struct store *st, const char *id, const char *extra)
+{
+	struct store_stmt *q;
+	json_t *old = NULL, *add = json_loads(extra, 0, NULL);
+	char *text = NULL;
+	int r = add ? store_query(st, &q, "SELECT extra FROM users WHERE id = ?", "s", id)
+		    : -EINVAL;
+
+	if (r < 0)
+		goto out;
+	if ((r = store_next(q)) > 0 && store_text(q, 0))
+		old = json_loads(store_text(q, 0), 0, NULL);
+	store_done(q);
+	if (r < 0)
+		goto out;
+	if (!old)
+		old = json_object();
+	json_object_update(old, add);
+	text = json_dumps(old, JSON_COMPACT | JSON_SORT_KEYS);
+	r = text ? store_exec(st, "UPDATE users SET extra = ? WHERE id = ?", "ss", text, id)
+		 : -ENOMEM;
+out:
+	json_decref(old);
+	json_decref(add);
+	free(text);
 	return r < 0 ? r : 0;
 }
 
@@ -170,9 +202,14 @@ int user_update(struct store *st, const struct caller *c, const char *id, const 
 		       in->set_password, in->password_hash, in->set_default_project,
 		       in->default_project_id, in->set_description, in->description,
 		       in->set_email, in->email, store_txn_revision(st), id);
+	if (r >= 0 && in->extra)
+		r = merge_extra(st, id, in->extra);
 	/* A disabled user or a reset password ends the user's tokens. */
 	if (r >= 0 && (in->enabled == 0 || in->set_password))
 		r = identity_revoke(st, id, NULL, NULL, NULL);
+	/* A disabled user's trusts end their tokens too, on either side. */
+	if (r >= 0 && in->enabled == 0)
+		r = trust_revoke_of_user(st, id, NULL);
 	return r < 0 ? r : 0;
 }
 
@@ -180,6 +217,10 @@ int user_delete(struct store *st, const struct caller *c, const char *id)
 {
 	int r = check_user(st, c, "identity:delete_user", id, NULL);
 
+	if (r < 0)
+		return r;
+	/* Its trusts go with it (the rows cascade): end their tokens first. */
+	r = trust_revoke_of_user(st, id, NULL);
 	if (r < 0)
 		return r;
 	r = store_exec(st, "DELETE FROM users WHERE id = ?", "s", id);

@@ -25,8 +25,8 @@ static int user_error(struct http_request *req, struct http_response *res, int r
 		      const struct user_in *in, const char *id)
 {
 	switch (r) {
-	case -ESRCH:
-		return http_error(res, 400, "Could not find domain: %s.", in->domain_id);
+	case -ESRCH: /* Keystone: DomainNotFound */
+		return http_error(res, 404, "Could not find domain: %s.", in->domain_id);
 	case -ENXIO:
 		return http_error(res, 400, "Could not find project: %s.", in->default_project_id);
 	case -EXDEV:
@@ -83,7 +83,61 @@ static const struct jfield user_fields[] = {
 	{ "description", J_STRING_NULL, false, 65535 },
 	{ "email", J_STRING_NULL, false, 255 },
 	{ "options", J_OBJECT, false, 0 },
+	/* tempest's update_user sends the id; it must be the path's. */
+	{ "id", J_STRING, false, 64 },
 };
+
+#define EXTRA_MAX 65536
+
+/* The {"user": {...}} body of a create or update. Keystone keeps the
+ * attributes it does not know as the user's extras: they are taken out
+ * into *extra (JSON object text to free, NULL when none) before the known
+ * ones are checked. Returns the body (the caller owns it) with *u
+ * borrowed from it, or NULL with a 400 in res. */
+static json_t *user_body(struct http_request *req, struct http_response *res, json_t **u,
+			 char **extra)
+{
+	json_t *body = http_body_json(req, res), *obj, *ex, *v;
+	const char *k;
+	char err[256];
+	void *tmp;
+
+	*extra = NULL;
+	if (!body)
+		return NULL;
+	obj = json_object_get(body, "user");
+	if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_object(obj)) {
+		json_decref(body);
+		http_error(res, 400, "Invalid input: the body must be {\"user\": {...}}.");
+		return NULL;
+	}
+	ex = json_object();
+	json_object_foreach_safe(obj, tmp, k, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < ARRAY_SIZE(user_fields) && !known; i++)
+			known = strcmp(user_fields[i].name, k) == 0;
+		if (!known && strcmp(k, "links") != 0 && strcmp(k, "password_expires_at") != 0) {
+			json_object_set(ex, k, v);
+			json_object_del(obj, k);
+		}
+	}
+	if (json_object_size(ex))
+		*extra = json_dumps(ex, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(ex);
+	if (*extra && strlen(*extra) > EXTRA_MAX) {
+		http_error(res, 400, "Invalid input: the user's extra attributes are too large.");
+	} else if (json_check(obj, user_fields, ARRAY_SIZE(user_fields), err, sizeof(err)) < 0) {
+		http_error(res, 400, "%s", err);
+	} else {
+		*u = obj;
+		return body;
+	}
+	free(*extra);
+	*extra = NULL;
+	json_decref(body);
+	return NULL;
+}
 
 static int check_user_body(struct http_response *res, const json_t *u)
 {
@@ -137,8 +191,8 @@ static struct user_in user_in_of(const json_t *u, const char *hash)
 int h_user_create(struct http_request *req, struct http_response *res)
 {
 	json_t *u;
-	_cleanup_json_ json_t *body =
-	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	_cleanup_free_ char *extra = NULL;
+	_cleanup_json_ json_t *body = user_body(req, res, &u, &extra);
 	char id[ID_HEX_LEN + 1], hash[crypto_pwhash_STRBYTES];
 	struct user_in in;
 	struct store *st;
@@ -155,6 +209,7 @@ int h_user_create(struct http_request *req, struct http_response *res)
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
 	in = user_in_of(u, hash);
+	in.extra = extra;
 	if (!in.domain_id)
 		in.domain_id = caller_domain(&req->caller);
 	if (in.enabled < 0)
@@ -177,8 +232,8 @@ int h_user_update(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "user_id");
 	json_t *u;
-	_cleanup_json_ json_t *body =
-	    api_body_object(req, res, "user", user_fields, ARRAY_SIZE(user_fields), &u);
+	_cleanup_free_ char *extra = NULL;
+	_cleanup_json_ json_t *body = user_body(req, res, &u, &extra);
 	char hash[crypto_pwhash_STRBYTES];
 	struct user_in in;
 	struct store *st;
@@ -189,9 +244,12 @@ int h_user_update(struct http_request *req, struct http_response *res)
 		return -1;
 	if (check_user_body(res, u) < 0)
 		return -1;
+	if (json_str(u, "id") && strcmp(json_str(u, "id"), id) != 0)
+		return http_error(res, 400, "Invalid input for field 'id': the user's id cannot change.");
 	if (hash_body_password(req, res, u, hash, &pw_given) < 0)
 		return -1;
 	in = user_in_of(u, hash);
+	in.extra = extra;
 	st = api_write_begin(req, res);
 	if (!st) {
 		sodium_memzero(hash, sizeof(hash));

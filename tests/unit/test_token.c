@@ -1,4 +1,5 @@
 /* test_token.c - tokens round-trip, refuse tampering, and keys rotate. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,120 @@ static void iso_times(void **state)
 	}
 }
 
+/* Version 2's delegation block round-trips, and a full token (16 roles
+ * by 32-digit ids, a trust and an application credential) still fits
+ * TOKEN_MAX_LEN. */
+static void delegation_round_trip(void **state)
+{
+	static const char id32[] = "0123456789abcdef0123456789abcdef";
+	struct token_keys keys;
+	struct token t, d;
+	char buf[TOKEN_MAX_LEN + 1], name[65], chain[AUDIT_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(token_keys_load(dir, &keys), 0);
+	fill(&t);
+	t.methods = TOKEN_M_APP_CRED | TOKEN_M_TOKEN;
+	t.app_cred_id = token_str(&t, id32);
+	t.app_cred_name = token_str(&t, "my-credential");
+	t.app_cred_unrestricted = true;
+	t.trust_id = token_str(&t, id32);
+	t.trustor_id = token_str(&t, "not-hex-id");
+	t.trustee_id = token_str(&t, id32);
+	t.trust_impersonation = true;
+	assert_int_equal(token_chain_id(id32, chain), 0);
+	memcpy(t.parent_audit_id, chain, sizeof(chain));
+	for (int i = 1; i < TOKEN_MAX_ROLES; i++) {
+		snprintf(name, sizeof(name), "role-%02d", i);
+		t.role_id[i] = token_str(&t, id32);
+		t.role_name[i] = token_str(&t, name);
+	}
+	t.nroles = TOKEN_MAX_ROLES;
+	assert_int_equal(token_encode(&keys, &t, buf, sizeof(buf)), 0);
+	assert_true(strlen(buf) <= TOKEN_MAX_LEN);
+	assert_int_equal(token_decode(&keys, buf, &d), 0);
+	assert_int_equal(d.methods, TOKEN_M_APP_CRED | TOKEN_M_TOKEN);
+	assert_string_equal(d.app_cred_id, id32);
+	assert_string_equal(d.app_cred_name, "my-credential");
+	assert_true(d.app_cred_unrestricted);
+	assert_string_equal(d.trust_id, id32);
+	assert_string_equal(d.trustee_id, id32);
+	assert_true(d.trust_impersonation);
+	assert_string_equal(d.parent_audit_id, chain);
+	assert_int_equal(d.nroles, TOKEN_MAX_ROLES);
+	assert_string_equal(d.role_name[15], "role-15");
+	assert_string_equal(d.trustor_id, "not-hex-id");
+	/* Without delegation nothing comes back. */
+	fill(&t);
+	assert_int_equal(token_encode(&keys, &t, buf, sizeof(buf)), 0);
+	assert_int_equal(token_decode(&keys, buf, &d), 0);
+	assert_null(d.app_cred_id);
+	assert_null(d.trust_id);
+	assert_false(d.trust_impersonation);
+}
+
+/* A delegated token's body: valid JSON with Keystone's blocks, and the
+ * chain id not among the audit ids. */
+static void delegation_body(void **state)
+{
+	static const char id32[] = "0123456789abcdef0123456789abcdef";
+	struct token t;
+	json_t *j, *tok;
+	char *text;
+
+	(void)state;
+	for (int imp = 0; imp < 2; imp++) {
+		fill(&t);
+		t.trust_id = token_str(&t, id32);
+		t.trustor_id = token_str(&t, "trustor");
+		t.trustee_id = token_str(&t, "trustee");
+		t.trust_impersonation = imp;
+		t.app_cred_id = token_str(&t, id32);
+		t.app_cred_name = token_str(&t, "cred \"one\"");
+		t.methods = TOKEN_M_APP_CRED;
+		assert_int_equal(token_chain_id(id32, t.parent_audit_id), 0);
+		text = token_body_text(&t, NULL, 0);
+		assert_non_null(text);
+		j = json_loads(text, 0, NULL);
+		assert_non_null(j);
+		tok = json_object_get(j, "token");
+		assert_string_equal(json_string_value(json_array_get(json_object_get(tok, "methods"), 0)),
+				    "application_credential");
+		assert_int_equal(json_array_size(json_object_get(tok, "audit_ids")), 1);
+		assert_string_equal(json_string_value(json_object_get(
+					json_object_get(tok, "application_credential"), "name")),
+				    "cred \"one\"");
+		assert_true(json_is_true(json_object_get(json_object_get(tok, "application_credential"),
+							 "restricted")));
+		assert_true(json_boolean_value(json_object_get(json_object_get(tok, "OS-TRUST:trust"),
+							       "impersonation")) == imp);
+		assert_string_equal(json_string_value(json_object_get(
+					json_object_get(json_object_get(tok, "OS-TRUST:trust"),
+							"trustor_user"),
+					"id")),
+				    "trustor");
+		json_decref(j);
+		free(text);
+	}
+}
+
+/* The chain id is the id's 16 bytes: stable, and only for 32 hex digits. */
+static void chain_id(void **state)
+{
+	char a[AUDIT_ID_LEN + 1], b[AUDIT_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(token_chain_id("0123456789abcdef0123456789abcdef", a), 0);
+	assert_int_equal(token_chain_id("0123456789abcdef0123456789abcdef", b), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(a), AUDIT_ID_LEN);
+	assert_int_equal(token_chain_id("0123456789abcdef0123456789abcdee", b), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(token_chain_id("short", a), -EINVAL);
+	assert_int_equal(token_chain_id("0123456789abcdef0123456789abcdeg", a), -EINVAL);
+	assert_int_equal(token_chain_id(NULL, a), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +353,9 @@ int main(void)
 		cmocka_unit_test(oversize_names_rejected),
 		cmocka_unit_test(body_as_jansson),
 		cmocka_unit_test(iso_times),
+		cmocka_unit_test(delegation_round_trip),
+		cmocka_unit_test(chain_id),
+		cmocka_unit_test(delegation_body),
 	};
 	int r;
 
