@@ -24,6 +24,8 @@ export function render(main) {
 	const side = h('div', { id: 'instance-detail' });
 	const launchBox = h('div', { id: 'launch-box', hidden: true });
 	const launchBtn = button('Launch instance', () => {
+		// Made when first opened: its option lists cost five API calls.
+		if (!launchBox.firstChild) launchBox.append(launchForm());
 		launchBox.hidden = !launchBox.hidden;
 		if (!launchBox.hidden) launchBox.querySelector('input')?.focus();
 	}, { class: 'primary', id: 'launch-open', 'aria-controls': 'launch-box' });
@@ -121,7 +123,7 @@ export function render(main) {
 		box.querySelector('select, button')?.focus();
 	}
 
-	const launch = form({
+	const launchForm = () => form({
 		title: 'Launch an instance',
 		label: 'Launch',
 		fields: [
@@ -149,7 +151,6 @@ export function render(main) {
 			list.reload();
 		},
 	});
-	launchBox.append(launch);
 
 	main.append(h('h1', {}, 'Instances'), launchBox, list.el, side);
 	// Names for the ids in the list, loaded on their own.
