@@ -248,7 +248,8 @@ int token_catalogs_load(struct store *st, struct token_catalogs **out)
 		token_catalogs_free(b.tc);
 		return r;
 	}
-	qsort(b.tc->projects, (size_t)b.tc->nprojects, sizeof(*b.tc->projects), by_project);
+	if (b.tc->nprojects) /* projects is NULL when none has a filter */
+		qsort(b.tc->projects, (size_t)b.tc->nprojects, sizeof(*b.tc->projects), by_project);
 	*out = b.tc;
 	return 0;
 }
