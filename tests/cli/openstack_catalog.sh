@@ -9,7 +9,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 23
+plan 24
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT
 WORK=$(mktemp -d /tmp/basalt-cat.XXXXXX)
 

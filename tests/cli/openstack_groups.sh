@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 16
+plan 15
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
