@@ -204,6 +204,7 @@ int h_server_detail(struct http_request *req, struct http_response *res);
 int h_server_get(struct http_request *req, struct http_response *res);
 int h_server_create(struct http_request *req, struct http_response *res);
 int h_server_delete(struct http_request *req, struct http_response *res);
+int h_server_update(struct http_request *req, struct http_response *res);
 int h_server_action(struct http_request *req, struct http_response *res);
 int h_server_metadata_list(struct http_request *req, struct http_response *res);
 int h_server_metadata_set(struct http_request *req, struct http_response *res);

@@ -30,6 +30,7 @@ static const struct route routes[] = {
 	R("os_compute_api:servers:create", "POST", C "/servers", h_server_create),
 	R("os_compute_api:servers:show", "GET", C "/servers/{server_id}", h_server_get),
 	R("os_compute_api:servers:delete", "DELETE", C "/servers/{server_id}", h_server_delete),
+	R("os_compute_api:servers:update", "PUT", C "/servers/{server_id}", h_server_update),
 	R("os_compute_api:servers:action", "POST", C "/servers/{server_id}/action", h_server_action),
 	R("os_compute_api:server-metadata:index", "GET", C "/servers/{server_id}/metadata", h_server_metadata_list),
 	R("os_compute_api:server-metadata:create", "POST", C "/servers/{server_id}/metadata", h_server_metadata_set),

@@ -374,28 +374,44 @@ static int check_image(struct store *st, const struct caller *c, const struct se
 	return r;
 }
 
-/* The quota of the caller's project leaves room for the server. */
+/* The quota of the caller's project leaves room for spec->min_count of
+ * the servers: spec->count becomes how many of the max_count asked fit
+ * (Nova makes fewer when the quota lets it make at least min_count). */
 static int check_quota(struct basalt *b, struct store *st, const char *project,
-		       const struct server_spec *spec, struct nova_fault *f)
+		       struct server_spec *spec, struct nova_fault *f)
 {
 	struct quota_usage limit, used;
-	const char *what;
-	int64_t asked, u, l;
+	const char *what = NULL;
+	int64_t per = 1, u = 0, l = 0, fit = spec->max_count;
 	int r = quota_get(b, st, project, &limit, &used);
+	const struct {
+		const char *name;
+		int64_t limit, used, per;
+	} res[] = {
+		{ "instances", limit.instances, used.instances, 1 },
+		{ "cores", limit.cores, used.cores, spec->vcpus },
+		{ "ram", limit.ram, used.ram, spec->ram },
+	};
 
 	if (r < 0)
 		return r;
-	if (limit.instances >= 0 && used.instances + 1 > limit.instances)
-		what = "instances", asked = 1, u = used.instances, l = limit.instances;
-	else if (limit.cores >= 0 && used.cores + spec->vcpus > limit.cores)
-		what = "cores", asked = spec->vcpus, u = used.cores, l = limit.cores;
-	else if (limit.ram >= 0 && used.ram + spec->ram > limit.ram)
-		what = "ram", asked = spec->ram, u = used.ram, l = limit.ram;
-	else
+	for (size_t i = 0; i < ARRAY_SIZE(res); i++) {
+		int64_t n;
+		if (res[i].limit < 0 || res[i].per <= 0)
+			continue;
+		n = res[i].limit > res[i].used ? (res[i].limit - res[i].used) / res[i].per : 0;
+		if (n < spec->min_count && !what)
+			what = res[i].name, per = res[i].per, u = res[i].used, l = res[i].limit;
+		if (n < fit)
+			fit = n;
+	}
+	if (!what) {
+		spec->count = fit;
 		return 0;
+	}
 	return nova_fail(f, -EDQUOT,
 			 "Quota exceeded for %s: Requested %lld, but already used %lld of %lld %s",
-			 what, (long long)asked, (long long)u, (long long)l, what);
+			 what, (long long)(spec->max_count * per), (long long)u, (long long)l, what);
 }
 
 /* "zone", "zone:host" or "zone:host:node": a host (or node) forces the
@@ -427,6 +443,10 @@ int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
 
 	if (!c->project_id)
 		return nova_fail(f, -EINVAL, "A server is created in a project: use a project-scoped token.");
+	if (spec->min_count < 1)
+		spec->min_count = 1;
+	if (spec->max_count < spec->min_count)
+		spec->max_count = spec->min_count;
 	r = server_metadata_check(spec->metadata, f);
 	if (r >= 0)
 		r = parse_zone(c, spec, f);
@@ -454,16 +474,17 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 	r = store_exec(st,
 		       "INSERT INTO server (id, name, project_id, user_id, flavor_id, flavor_name,"
 		       " vcpus, ram, disk, ephemeral, swap, image_id, key_name, public_key, user_data,"
-		       " availability_zone, config_drive, vm_state, task_state, created_at, updated_at,"
-		       " revision)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'building',"
-		       " 'scheduling', ?, ?, ?)",
-		       "ssssssiiiiisssssiiii", spec->id, spec->name, c->project_id, c->user_id,
+		       " availability_zone, config_drive, access_ipv4, access_ipv6, reservation_id,"
+		       " launch_index, vm_state, task_state, created_at, updated_at, revision)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		       " 'building', 'scheduling', ?, ?, ?)",
+		       "ssssssiiiiisssssisssiiii", spec->id, spec->name, c->project_id, c->user_id,
 		       spec->flavor_id, spec->flavor_name, spec->vcpus, spec->ram, spec->disk,
 		       spec->ephemeral, spec->swap, spec->image_ref, spec->key_name,
 		       spec->public_key, spec->user_data, "nova",
-		       (int64_t)(spec->config_drive || b->cfg.force_config_drive), now, now,
-		       store_txn_revision(st));
+		       (int64_t)(spec->config_drive || b->cfg.force_config_drive), spec->access_ipv4,
+		       spec->access_ipv6, spec->reservation[0] ? spec->reservation : NULL,
+		       spec->launch_index, now, now, store_txn_revision(st));
 	if (r >= 0 && spec->metadata)
 		r = metadata_put(st, spec->id, spec->metadata);
 	if (r < 0)
@@ -471,20 +492,50 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
 				     (int)(spec->disk + spec->ephemeral), spec->availability_zone,
 				     spec->forced_host[0] ? spec->forced_host : NULL };
-	r = scheduler_place(b, st, spec->id, &sr, host);
+	r = spec->no_host ? 0 : scheduler_place(b, st, spec->id, &sr, host);
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		r = store_exec(st,
-			       "UPDATE server SET vm_state = 'error', task_state = NULL,"
-			       " fault_code = 500, fault_message = ?, fault_at = ? WHERE id = ?",
-			       "sis", "No valid host was found. There are not enough hosts available.",
-			       now, spec->id);
+		r = server_no_host(st, spec->id);
 		return r < 0 ? r : 0;
 	}
 	r = store_exec(st, "UPDATE server SET host = ?, task_state = 'spawning' WHERE id = ?", "ss",
 		       host, spec->id);
 	return r < 0 ? r : 1;
+}
+
+int server_no_host(struct store *st, const char *id)
+{
+	int r = scheduler_release(st, id);
+
+	if (r >= 0)
+		r = server_ports_release(st, id);
+	if (r >= 0)
+		r = store_exec(st,
+			       "UPDATE server SET host = NULL, vm_state = 'error', task_state = NULL,"
+			       " fault_code = 500, fault_message = ?, fault_at = ? WHERE id = ?",
+			       "sis", "No valid host was found. There are not enough hosts available.",
+			       now_usec(), id);
+	return r < 0 ? r : 0;
+}
+
+int server_update(struct store *st, const struct caller *c, const char *id,
+		  const struct server_change *ch, struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:servers:update", &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_exec(st,
+		       "UPDATE server SET name = COALESCE(?1, name),"
+		       " access_ipv4 = CASE WHEN ?2 = 1 THEN ?3 ELSE access_ipv4 END,"
+		       " access_ipv6 = CASE WHEN ?4 = 1 THEN ?5 ELSE access_ipv6 END,"
+		       " updated_at = ?6, revision = ?7 WHERE id = ?8",
+		       "sisisiis", ch->name, (int64_t)ch->set_ipv4, ch->access_ipv4,
+		       (int64_t)ch->set_ipv6, ch->access_ipv6, now_usec(), store_txn_revision(st), id);
+	return r < 0 ? r : 0;
 }
 
 /* --- delete --- */

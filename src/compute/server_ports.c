@@ -56,6 +56,17 @@ static int plan_add(struct nic_plan *p, struct nova_fault *f, const char *net,
 	return 0;
 }
 
+int nic_plan_single_use(const struct nic_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nics[i].port_id[0])
+			return 1;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nics[i].fixed_ip[0])
+			return 2;
+	return 0;
+}
+
 /* The networks a server lands on when it names none: the project's own
  * and the shared ones, as Nova's _get_available_networks (external ones
  * only when shared). Adds the only one to p; 0 with none, 409 with

@@ -1,6 +1,7 @@
 /* servers.c - the handlers of /compute/v2.1/servers: create, list, show,
  * delete (parse, call the server resource in server.c, render Nova's
  * shape). Actions and metadata are in server_actions.c. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -94,8 +95,9 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 			    : json_string(""),
 		      "flavor", flavor, "created", nova_time(store_int(q, SC_CREATED)), "updated",
 		      nova_time(store_int(q, SC_UPDATED)), "addresses",
-		      server_addresses(st, id, true), "accessIPv4", "",
-		      "accessIPv6", "", "links", nova_links(req, "servers", id),
+		      server_addresses(st, id, true), "accessIPv4",
+		      store_text(q, SC_ACCESS_IPV4) ? store_text(q, SC_ACCESS_IPV4) : "", "accessIPv6",
+		      store_text(q, SC_ACCESS_IPV6) ? store_text(q, SC_ACCESS_IPV6) : "", "links", nova_links(req, "servers", id),
 		      "OS-DCF:diskConfig", "MANUAL", "progress", 0, "OS-EXT-AZ:availability_zone",
 		      store_text(q, SC_AZ), "config_drive",
 		      store_int(q, SC_CONFIG_DRIVE) ? "True" : "", "key_name",
@@ -118,6 +120,13 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		json_object_set_new(s, "OS-EXT-SRV-ATTR:hypervisor_hostname",
 				    host ? json_string(host) : json_null());
 		json_object_set_new(s, "OS-EXT-SRV-ATTR:instance_name", json_string(inst));
+		if (microversion_at_least(req, 2, 3)) {
+			const char *rid = store_text(q, SC_RESERVATION);
+			json_object_set_new(s, "OS-EXT-SRV-ATTR:reservation_id",
+					    rid ? json_string(rid) : json_null());
+			json_object_set_new(s, "OS-EXT-SRV-ATTR:launch_index",
+					    json_integer(store_int(q, SC_LAUNCH_INDEX)));
+		}
 	}
 	if (strcmp(vm, "error") == 0 && store_text(q, SC_FAULT_MESSAGE)) {
 		json_t *f = json_pack("{s:I,s:o,s:s}", "code", store_int(q, SC_FAULT_CODE),
@@ -255,6 +264,132 @@ static int config_drive_of(struct http_response *res, const json_t *v, bool *out
 			  json_is_string(v) ? json_string_value(v) : "(not a string)");
 }
 
+/* Nova's min_count/max_count: a positive integer, or a string of
+ * digits. 0, or a 400 in res. */
+static int count_of(struct http_response *res, const json_t *s, const char *name, int64_t *out)
+{
+	const json_t *v = json_object_get(s, name);
+	const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+	char *end = NULL;
+	long long n = 0;
+
+	if (!v)
+		return 0;
+	if (json_is_integer(v))
+		n = json_integer_value(v);
+	else if (t && t[0] && strspn(t, "0123456789") == strlen(t) && strlen(t) < 10)
+		n = strtoll(t, &end, 10);
+	else
+		return http_error(res, 400,
+				  "Invalid input for field/attribute %s. Value: %s. %s is not of "
+				  "type 'integer', 'string'",
+				  name, t ? t : "(not a string)", t ? t : "it");
+	if (n < 1)
+		return http_error(res, 400,
+				  "Invalid input for field/attribute %s. Value: %lld. %lld is less "
+				  "than the minimum of 1",
+				  name, n, n);
+	*out = n;
+	return 0;
+}
+
+/* accessIPv4 / accessIPv6: an address of family af (Nova's formats ipv4
+ * and ipv6). *out points into s; 0, or a 400 in res. */
+static int access_ip_of(struct http_response *res, const json_t *s, const char *name, int af,
+			const char **out)
+{
+	const char *v = json_str(s, name);
+	unsigned char buf[16];
+
+	if (!json_object_get(s, name))
+		return 0;
+	if (!v || inet_pton(af, v, buf) != 1)
+		return http_error(res, 400,
+				  "Invalid input for field/attribute %s. Value: %s. '%s' is not a '%s'",
+				  name, v ? v : "(not a string)", v ? v : "", af == AF_INET ? "ipv4" : "ipv6");
+	*out = v;
+	return 0;
+}
+
+/* The servers of one create share a reservation id, "r-" and 8
+ * characters as Nova's. */
+static void reservation_new(struct server_spec *spec)
+{
+	unsigned char raw[4];
+
+	randombytes_buf(raw, sizeof(raw));
+	snprintf(spec->reservation, sizeof(spec->reservation), "r-");
+	sodium_bin2hex(spec->reservation + 2, sizeof(spec->reservation) - 2, raw, sizeof(raw));
+}
+
+/* Take back the placements of the servers of reservation made so far:
+ * each goes ERROR with no claim and no port. 0 or -errno. */
+static int multi_unplace(struct store *st, const char *reservation)
+{
+	struct store_stmt *q;
+	char (*ids)[ID_HEX_LEN + 1] = NULL;
+	size_t n = 0;
+	int r = store_query(st, &q, "SELECT id FROM server WHERE reservation_id = ?", "s",
+			    reservation);
+
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0) {
+		void *m = realloc(ids, sizeof(*ids) * (n + 1));
+		if (!m) {
+			r = -ENOMEM;
+			break;
+		}
+		ids = m;
+		snprintf(ids[n++], ID_HEX_LEN + 1, "%s", store_text(q, 0));
+	}
+	store_done(q);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = server_no_host(st, ids[i]);
+	free(ids);
+	return r < 0 ? r : 0;
+}
+
+/* Record server number i of spec's create (named "name-N" when several,
+ * as Nova's multi_instance_display_name_template '%(name)s-%(count)d'),
+ * with its NICs, scheduled unless spec->no_host. 1 placed, 0 not, -errno. */
+static int create_one(struct http_request *req, struct store *st, const json_t *s,
+		      struct server_spec *spec, int64_t i, struct nova_fault *f)
+{
+	struct nic_plan nics = { 0 };
+	char name[300], host[256];
+	const char *base = spec->name;
+	int r;
+
+	id_new(spec->id);
+	spec->launch_index = i;
+	if (spec->count > 1) {
+		snprintf(name, sizeof(name), "%s-%lld", base, (long long)i + 1);
+		spec->name = name;
+	}
+	r = server_nics_plan(req->b, &req->caller, st, json_object_get(s, "networks"),
+			     json_object_get(s, "security_groups"), microversion_at_least(req, 2, 37),
+			     &nics, f);
+	if (r >= 0 && spec->count > 1 && nic_plan_single_use(&nics))
+		r = nova_fail(f, -EINVAL,
+			      nic_plan_single_use(&nics) == 1
+				      ? "Unable to launch multiple instances with a single configured "
+					"port ID. Please launch your instance one by one with "
+					"different ports."
+				      : "max_count cannot be greater than 1 if an fixed_ip is specified.");
+	if (r >= 0)
+		r = server_insert(req->b, st, &req->caller, spec, host);
+	/* Nova makes the ports once the host is chosen: binding:host_id is it. */
+	if (r > 0) {
+		int m = server_nics_make(req->b, &req->caller, st, spec->id, host, &nics, f);
+		if (m < 0)
+			r = m;
+	}
+	spec->name = base;
+	nic_plan_free(&nics);
+	return r;
+}
+
 int h_server_create(struct http_request *req, struct http_response *res)
 {
 	static const struct jfield fields[] = {
@@ -275,15 +410,16 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		{ "description", J_STRING_NULL, false, 255 },
 		{ "block_device_mapping_v2", J_ARRAY, false, 0 },
 		{ "return_reservation_id", J_BOOL, false, 0 },
+		{ "accessIPv4", J_STRING, false, 64 },
+		{ "accessIPv6", J_STRING, false, 64 },
 	};
 	json_t *s;
 	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
-	struct server_spec spec = { 0 };
-	struct nic_plan nics = { 0 };
+	struct server_spec spec = { .min_count = 1, .max_count = 1 };
 	struct nova_fault f = { "" };
 	const json_t *fr, *groups;
 	unsigned char raw[8];
-	char pass[17], host[256];
+	char pass[17], first[ID_HEX_LEN + 1] = "";
 	struct store *st;
 	int r;
 
@@ -295,12 +431,16 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Block device mapping is not supported: boot from an image.");
 	if (!json_str(s, "imageRef") || !json_str(s, "imageRef")[0])
 		return http_error(res, 400, "Missing imageRef attribute");
-	for (const char *cnt[] = { "min_count", "max_count", NULL }, **c = cnt; *c; c++) {
-		const json_t *v = json_object_get(s, *c);
-		if (v && !(json_is_integer(v) && json_integer_value(v) == 1) &&
-		    !(json_is_string(v) && strcmp(json_string_value(v), "1") == 0))
-			return http_error(res, 400, "Creating several servers at once (%s) is not supported: create them one by one.", *c);
-	}
+	if (count_of(res, s, "min_count", &spec.min_count) < 0 ||
+	    count_of(res, s, "max_count", &spec.max_count) < 0)
+		return -1;
+	if (!json_object_get(s, "max_count"))
+		spec.max_count = spec.min_count;
+	if (spec.min_count > spec.max_count)
+		return http_error(res, 400, "min_count must be <= max_count");
+	if (access_ip_of(res, s, "accessIPv4", AF_INET, &spec.access_ipv4) < 0 ||
+	    access_ip_of(res, s, "accessIPv6", AF_INET6, &spec.access_ipv6) < 0)
+		return -1;
 	if (json_str(s, "user_data")) {
 		unsigned char tmp[65536];
 		size_t n;
@@ -326,37 +466,40 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	spec.user_data = json_str(s, "user_data");
 	spec.availability_zone = json_str(s, "availability_zone");
 	spec.metadata = json_object_get(s, "metadata");
-	id_new(spec.id);
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	/* One transaction: checks, the NICs planned, the row, scheduling and
-	 * the ports on the chosen host; a failure anywhere leaves nothing (no
+	/* One transaction: checks, the NICs planned, the rows, scheduling and
+	 * the ports on the chosen hosts; a failure anywhere leaves nothing (no
 	 * server, no port, no allocation). */
+	reservation_new(&spec);
 	r = server_prepare(req->b, st, &req->caller, &spec, &f);
-	if (r >= 0)
-		r = server_nics_plan(req->b, &req->caller, st, json_object_get(s, "networks"),
-				     json_object_get(s, "security_groups"),
-				     microversion_at_least(req, 2, 37), &nics, &f);
-	if (r >= 0)
-		r = server_insert(req->b, st, &req->caller, &spec, host);
-	/* Nova makes the ports once the host is chosen: binding:host_id is it. */
-	if (r > 0)
-		r = server_nics_make(req->b, &req->caller, st, spec.id, host, &nics, &f);
+	for (int64_t i = 0; r >= 0 && i < spec.count; i++) {
+		r = create_one(req, st, s, &spec, i, &f);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", spec.id);
+		/* Nova schedules a multiple create as one request: when its
+		 * servers do not all fit, none is placed (all go ERROR). */
+		if (r == 0 && spec.count > 1 && !spec.no_host) {
+			spec.no_host = true;
+			r = multi_unplace(st, spec.reservation);
+		}
+	}
 	if (r < 0)
 		nova_error(res, r, &f, "server");
 	free(spec.public_key);
-	nic_plan_free(&nics);
 	if (api_write_end(res, st, r, "server") < 0)
 		return -1;
+	if (json_is_true(json_object_get(s, "return_reservation_id")))
+		return http_reply(res, 202, json_pack("{s:s}", "reservation_id", spec.reservation));
 	/* The password is Nova's field; the test image logs in by key only. */
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(pass, sizeof(pass), raw, sizeof(raw));
 	/* The groups as asked, as Nova echoes them ("default" when none). */
 	groups = json_object_get(s, "security_groups");
 	return http_reply(res, 202,
-			  json_pack("{s:{s:s,s:o,s:s,s:o,s:s}}", "server", "id", spec.id, "links",
-				    nova_links(req, "servers", spec.id), "OS-DCF:diskConfig",
+			  json_pack("{s:{s:s,s:o,s:s,s:o,s:s}}", "server", "id", first, "links",
+				    nova_links(req, "servers", first), "OS-DCF:diskConfig",
 				    "MANUAL", "security_groups",
 				    json_array_size(groups) ? json_deep_copy(groups)
 							    : json_pack("[{s:s}]", "name", "default"),
@@ -380,4 +523,51 @@ int h_server_delete(struct http_request *req, struct http_response *res)
 	if (api_write_end(res, st, r, "server") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);
+}
+
+/* --- update --- */
+
+int h_server_update(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING, false, 255 },
+		{ "accessIPv4", J_STRING, false, 64 },
+		{ "accessIPv6", J_STRING, false, 64 },
+		{ "OS-DCF:diskConfig", J_STRING, false, 16 },
+	};
+	const char *id = http_param(req, "server_id");
+	json_t *s;
+	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
+	struct server_change ch = { 0 };
+	struct nova_fault f = { "" };
+	struct store_stmt *q;
+	struct store *st;
+	json_t *out;
+	int r;
+
+	if (!body)
+		return -1;
+	ch.name = json_str(s, "name");
+	if (ch.name && !ch.name[0])
+		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
+	ch.set_ipv4 = json_object_get(s, "accessIPv4") != NULL;
+	ch.set_ipv6 = json_object_get(s, "accessIPv6") != NULL;
+	if (access_ip_of(res, s, "accessIPv4", AF_INET, &ch.access_ipv4) < 0 ||
+	    access_ip_of(res, s, "accessIPv6", AF_INET6, &ch.access_ipv6) < 0)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_update(st, &req->caller, id, &ch, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	st = basalt_store(req->b);
+	r = st ? server_row_query(st, id, &q) : -EIO;
+	if (r < 0)
+		return http_error_errno(res, r, "server");
+	out = render_server(req, q);
+	store_done(q);
+	return http_reply(res, 200, json_pack("{s:o}", "server", out));
 }

@@ -18,13 +18,15 @@ struct store_stmt;
 	"id, name, project_id, user_id, host, flavor_id, flavor_name, vcpus, ram, disk,"           \
 	" ephemeral, swap, image_id, key_name, availability_zone, vm_state, task_state,"           \
 	" power_state, fault_code, fault_message, fault_details, fault_at, created_at,"            \
-	" updated_at, launched_at, console, config_drive"
+	" updated_at, launched_at, console, config_drive, access_ipv4, access_ipv6,"       \
+	" reservation_id, launch_index"
 
 enum server_col {
 	SC_ID, SC_NAME, SC_PROJECT, SC_USER, SC_HOST, SC_FLAVOR_ID, SC_FLAVOR_NAME, SC_VCPUS,
 	SC_RAM, SC_DISK, SC_EPHEMERAL, SC_SWAP, SC_IMAGE_ID, SC_KEY_NAME, SC_AZ, SC_VM_STATE,
 	SC_TASK_STATE, SC_POWER_STATE, SC_FAULT_CODE, SC_FAULT_MESSAGE, SC_FAULT_DETAILS,
 	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE, SC_CONFIG_DRIVE,
+	SC_ACCESS_IPV4, SC_ACCESS_IPV6, SC_RESERVATION, SC_LAUNCH_INDEX,
 };
 
 /* A server being created: parsed by the handler, completed by
@@ -40,6 +42,16 @@ struct server_spec {
 	char flavor_id[256], flavor_name[256];
 	int64_t vcpus, ram, disk, ephemeral, swap;
 	bool config_drive;
+	const char *access_ipv4, *access_ipv6; /* NULL: none */
+	/* A multiple create: min_count..max_count servers asked (1..1 for
+	 * one); server_prepare sets count, how many the quota lets it make.
+	 * Each server: reservation (shared "r-xxxxxxxx"), its launch_index,
+	 * and no_host (recorded in ERROR, unscheduled: the create's servers
+	 * did not all fit). */
+	int64_t min_count, max_count, count;
+	char reservation[16];
+	int64_t launch_index;
+	bool no_host;
 };
 
 struct caller;
@@ -126,6 +138,21 @@ int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
  * 0 when no host fits (the server is in ERROR with Nova's fault), -errno. */
 int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		  const struct server_spec *spec, char host[256]);
+/* Put server id (just recorded, or scheduled with the other servers of
+ * a multiple create that did not all fit) in ERROR with Nova's "No valid
+ * host was found", holding no claim and no port. 0 or -errno. */
+int server_no_host(struct store *st, const char *id);
+/* What PUT /servers/{id} changes (NULL name: kept; set_ipv4/6: the
+ * access address given, "" clearing it). */
+struct server_change {
+	const char *name;
+	bool set_ipv4, set_ipv6;
+	const char *access_ipv4, *access_ipv6;
+};
+/* Apply ch to server id for the caller (os_compute_api:servers:update).
+ * 0 or -errno. */
+int server_update(struct store *st, const struct caller *c, const char *id,
+		  const struct server_change *ch, struct nova_fault *f);
 /* Delete server id for the caller: at once when it has no live host (or
  * is in ERROR), else marked 'deleting' for its host's agent. 0 or -errno. */
 int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
@@ -161,6 +188,8 @@ int server_nics_plan(struct basalt *b, const struct caller *c, struct store *st,
 		     const json_t *networks, const json_t *groups, bool v2_37, struct nic_plan *p,
 		     struct nova_fault *f);
 void nic_plan_free(struct nic_plan *p);
+/* What ties p to one server: 1 a port it names, 2 a fixed IP, 0 none. */
+int nic_plan_single_use(const struct nic_plan *p);
 /* Make (port_create) or take the planned ports for server_id, bind them
  * on host and record them in order, in the caller's write transaction.
  * 0, or -errno with the network's words in f (the caller rolls back). */

@@ -62,6 +62,7 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:servers:show", P_ADMIN | P_READER },
 	{ "os_compute_api:servers:start", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:servers:stop", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:servers:update", P_ADMIN | P_MEMBER },
 };
 
 const struct policy_table compute_policy = { rules, ARRAY_SIZE(rules) };
