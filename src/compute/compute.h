@@ -63,6 +63,7 @@ int nova_denied(struct nova_fault *f, const char *action);
 /* version.c */
 int h_compute_versions(struct http_request *req, struct http_response *res);
 int h_compute_version(struct http_request *req, struct http_response *res);
+int h_compute_version_v2(struct http_request *req, struct http_response *res);
 
 /* flavors.c */
 #define FLAVOR_COLS "id, name, vcpus, ram, disk, ephemeral, swap, rxtx_factor, is_public, description"
@@ -113,15 +114,19 @@ int keypair_insert(struct store *st, const char *user_id, const char *name, cons
 		   const char *public_key, const char *fingerprint);
 int keypair_delete(struct store *st, const char *user_id, const char *name);
 
-/* hosts.c - the compute host resource (the host table) and Nova's
- * os-services, os-hypervisors, os-aggregates and availability zones */
+/* services.c - Nova's os-services */
 int h_service_list_nova(struct http_request *req, struct http_response *res);
 int h_service_update_nova(struct http_request *req, struct http_response *res);
+
+/* hosts.c - the compute host resource (the host table) and Nova's
+ * os-hypervisors, os-aggregates and availability zones */
 int h_hypervisor_list(struct http_request *req, struct http_response *res);
 int h_hypervisor_detail(struct http_request *req, struct http_response *res);
 int h_hypervisor_get(struct http_request *req, struct http_response *res);
 int h_hypervisor_stats(struct http_request *req, struct http_response *res);
 int h_hypervisor_uptime(struct http_request *req, struct http_response *res);
+int h_hypervisor_search(struct http_request *req, struct http_response *res);
+int h_hypervisor_servers(struct http_request *req, struct http_response *res);
 int h_aggregate_list(struct http_request *req, struct http_response *res);
 int h_availability_zones(struct http_request *req, struct http_response *res);
 /* What a host registers with (strings may be NULL but name and roles). */
@@ -142,15 +147,24 @@ int host_applied(struct store *st, const char *name, int64_t revision);
 int host_roles(struct store *st, const char *host, char roles[256]);
 /* Open the query of the compute hosts with their usage (the columns
  * os-services and os-hypervisors show), by name: all, or those named name,
- * those of service_id, those whose service id or name is id (NULL: no
- * such filter). */
+ * those of service_id, those whose service id (uuid or integer) or name
+ * is id, those whose name holds like (NULL: no such filter). */
 int host_query(struct store *st, const char *name, const char *service_id, const char *id,
-	       struct store_stmt **q);
-/* os-services update: enable or disable (status "enabled"/"disabled", NULL:
- * unchanged; reason kept only when disabled) the host of service_id, in
- * the caller's write transaction: 0, -ENOENT or -errno. */
+	       const char *like, struct store_stmt **q);
+/* os-services update of the host of service_id, in the caller's write
+ * transaction: enable or disable it (status "enabled"/"disabled"; NULL
+ * leaves status and reason unchanged; the reason is kept only when
+ * disabled), force it down or clear that (forced_down 1/0, -1:
+ * unchanged). 0, -ENOENT or -errno. */
 int host_service_update(struct store *st, const char *service_id, const char *status,
-			const char *reason);
+			const char *reason, int forced_down);
+/* A row of host_query's id as Nova shows it at the request's
+ * microversion: the integer below 2.53, the uuid from then on (new
+ * reference). */
+json_t *host_service_id(const struct http_request *req, struct store_stmt *q);
+/* "up" or "down" for a row of host_query: down when forced down or when
+ * its heartbeats stopped. */
+const char *host_state(const struct basalt *b, struct store_stmt *q);
 /* 1 when host name is registered and alive, 0 when not, or -errno. */
 int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
@@ -221,16 +235,15 @@ int h_limits(struct http_request *req, struct http_response *res);
 int h_quota_get(struct http_request *req, struct http_response *res);
 int h_quota_defaults(struct http_request *req, struct http_response *res);
 int h_quota_update(struct http_request *req, struct http_response *res);
+int h_quota_delete(struct http_request *req, struct http_response *res);
 struct quota_usage {
 	int64_t instances, cores, ram;
 };
 /* The project's limits (-1: unlimited) and current usage. */
 int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	      struct quota_usage *limit, struct quota_usage *used);
-/* Set the limits qs names ({"instances"|"cores"|"ram": N >= -1}, "force"
- * ignored; checked by the handler) for project_id in the caller's write
- * transaction, and read back its limits. 0 or -errno. */
-int quota_update(struct basalt *b, struct store *st, const char *project_id, const json_t *qs,
-		 struct quota_usage *limit);
+/* Set project_id's limit of resource (a name of Nova's quota sets,
+ * checked by the handler) in the caller's write transaction: 0 or -errno. */
+int quota_set_one(struct store *st, const char *project_id, const char *resource, int64_t limit);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "basalt.h"
 #include "compute/compute.h"
+#include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
@@ -62,8 +63,9 @@ int host_register(struct store *st, const struct host_info *h)
 		r = store_exec(st,
 			       "INSERT INTO host (name, service_id, roles, local_ip, virt_type,"
 			       " hypervisor_type, hypervisor_version, vcpus, memory_mb, disk_gb,"
-			       " enabled, last_seen, created_at, revision)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+			       " enabled, last_seen, created_at, revision, service_num)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?,"
+			       " (SELECT COALESCE(MAX(service_num), 0) + 1 FROM host))",
 			       "ssssssiiiiiii", h->name, sid, h->roles, h->local_ip, h->virt_type,
 			       h->hypervisor_type, h->hypervisor_version, h->vcpus, h->memory_mb,
 			       h->disk_gb, now, now, store_txn_revision(st));
@@ -102,14 +104,19 @@ int host_roles(struct store *st, const char *host, char roles[256])
 }
 
 int host_service_update(struct store *st, const char *service_id, const char *status,
-			const char *reason)
+			const char *reason, int forced_down)
 {
+	/* -1: unchanged (typed integers: PostgreSQL infers no type for a
+	 * parameter only tested IS NULL). */
+	int64_t enabled = !status ? -1 : strcmp(status, "enabled") == 0;
 	int r = store_exec(st,
-			   "UPDATE host SET enabled = COALESCE(?, enabled), disabled_reason = ?,"
-			   " revision = ? WHERE service_id = ?",
-			   "psis", status ? &(int64_t){ strcmp(status, "enabled") == 0 } : NULL,
-			   status && strcmp(status, "disabled") == 0 ? reason : NULL,
-			   store_txn_revision(st), service_id);
+			   "UPDATE host SET enabled = CASE WHEN ?1 < 0 THEN enabled ELSE ?1 END,"
+			   " disabled_reason = CASE WHEN ?1 < 0 THEN disabled_reason"
+			   "  WHEN ?1 = 1 THEN NULL ELSE ?2 END,"
+			   " forced_down = CASE WHEN ?3 < 0 THEN forced_down ELSE ?3 END,"
+			   " revision = ?4 WHERE service_id = ?5",
+			   "isiis", enabled, reason, (int64_t)forced_down, store_txn_revision(st),
+			   service_id);
 
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
@@ -117,25 +124,27 @@ int host_service_update(struct store *st, const char *service_id, const char *st
 /* Columns of host_query: 0 name, 1 service_id, 2 enabled, 3
  * disabled_reason, 4 last_seen, 5 vcpus, 6 memory_mb, 7 disk_gb, 8
  * hypervisor_type, 9 hypervisor_version, 10 local_ip, 11-13 vcpus,
- * memory and disk allocated, 14 servers. */
+ * memory and disk allocated, 14 servers, 15 service_num, 16 forced_down. */
 #define HOST_COLS                                                                                  \
 	"h.name, h.service_id, h.enabled, h.disabled_reason, h.last_seen, h.vcpus, h.memory_mb,"   \
 	" h.disk_gb, h.hypervisor_type, h.hypervisor_version, h.local_ip,"                        \
 	" COALESCE(SUM(a.vcpus), 0), COALESCE(SUM(a.memory_mb), 0), COALESCE(SUM(a.disk_gb), 0),"  \
-	" COUNT(a.server_id)"
+	" COUNT(a.server_id), h.service_num, h.forced_down"
 #define HOST_FROM                                                                                  \
 	" FROM host h LEFT JOIN allocation a ON a.host = h.name"                                   \
 	" WHERE h.roles LIKE '%compute%'"
 
 int host_query(struct store *st, const char *name, const char *service_id, const char *id,
-	       struct store_stmt **q)
+	       const char *like, struct store_stmt **q)
 {
 	return store_query(st, q,
 			   "SELECT " HOST_COLS HOST_FROM " AND (?1 IS NULL OR h.name = ?1)"
 			   " AND (?2 IS NULL OR h.service_id = ?2)"
-			   " AND (?3 IS NULL OR h.service_id = ?3 OR h.name = ?3)"
+			   " AND (?3 IS NULL OR h.service_id = ?3 OR h.name = ?3"
+			   "  OR CAST(h.service_num AS VARCHAR(20)) = ?3)"
+			   " AND (?4 IS NULL OR h.name LIKE '%' || ?4 || '%')"
 			   " GROUP BY h.name ORDER BY h.name",
-			   "sss", name, service_id, id);
+			   "ssss", name, service_id, id, like);
 }
 
 /* --- os-services and os-hypervisors: the handlers --- */
@@ -152,7 +161,7 @@ static int reply_hosts(struct http_request *req, struct http_response *res, cons
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = host_query(st, name, service_id, id, &q);
+	r = host_query(st, name, service_id, id, NULL, &q);
 	if (r < 0)
 		return http_error_errno(res, r, key);
 	if (!what)
@@ -160,67 +169,32 @@ static int reply_hosts(struct http_request *req, struct http_response *res, cons
 	return nova_reply_first(req, res, 200, key, render, what, service_id ? service_id : id, q);
 }
 
-static json_t *render_service(const struct http_request *req, struct store_stmt *q)
+json_t *host_service_id(const struct http_request *req, struct store_stmt *q)
 {
-	const char *reason = store_text(q, 3);
-
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:b}", "id", store_text(q, 1), "binary",
-			 "nova-compute", "host", store_text(q, 0), "zone", "nova", "status",
-			 store_bool(q, 2) ? "enabled" : "disabled", "state",
-			 host_alive(req->b, store_int(q, 4)) ? "up" : "down", "updated_at",
-			 nova_time(store_int(q, 4)), "disabled_reason",
-			 reason ? json_string(reason) : json_null(), "forced_down", 0);
+	if (microversion_at_least(req, 2, 53))
+		return json_string(store_text(q, 1));
+	return json_integer(store_int(q, 15));
 }
 
-int h_service_list_nova(struct http_request *req, struct http_response *res)
+const char *host_state(const struct basalt *b, struct store_stmt *q)
 {
-	const char *binary = http_query(req, "binary");
-
-	if (binary && strcmp(binary, "nova-compute") != 0)
-		return http_reply(res, 200, json_pack("{s:[]}", "services"));
-	return reply_hosts(req, res, "services", render_service, NULL, http_query(req, "host"),
-			   NULL, NULL);
-}
-
-int h_service_update_nova(struct http_request *req, struct http_response *res)
-{
-	static const struct jfield fields[] = {
-		{ "status", J_STRING, false, 16 },
-		{ "disabled_reason", J_STRING_NULL, false, 255 },
-		{ "forced_down", J_BOOL, false, 0 },
-	};
-	const char *id = http_param(req, "service_id");
-	_cleanup_json_ json_t *body = http_body_json(req, res);
-	const char *status;
-	struct store *st;
-	char err[256];
-	int r;
-
-	if (!body)
-		return -1;
-	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
-		return http_error(res, 400, "%s", err);
-	status = json_str(body, "status");
-	if (status && strcmp(status, "enabled") != 0 && strcmp(status, "disabled") != 0)
-		return http_error(res, 400, "Invalid input for field/attribute status.");
-	if (json_is_true(json_object_get(body, "forced_down")))
-		return http_error(res, 400, "forced_down is not supported: a host is down when its heartbeats stop.");
-	st = api_write_begin(req, res);
-	if (!st)
-		return -1;
-	r = host_service_update(st, id, status, json_str(body, "disabled_reason"));
-	if (r == -ENOENT)
-		r = http_error(res, 404, "Service %s could not be found.", id);
-	if (api_write_end(res, st, r, "service") < 0)
-		return -1;
-	return reply_hosts(req, res, "service", render_service, "Service", NULL, id, NULL);
+	return !store_bool(q, 16) && host_alive(b, store_int(q, 4)) ? "up" : "down";
 }
 
 static json_t *render_hypervisor_brief(const struct http_request *req, struct store_stmt *q)
 {
-	return json_pack("{s:s,s:s,s:s,s:s}", "id", store_text(q, 1), "hypervisor_hostname",
-			 store_text(q, 0), "state", host_alive(req->b, store_int(q, 4)) ? "up" : "down",
+	return json_pack("{s:o,s:s,s:s,s:s}", "id", host_service_id(req, q),
+			 "hypervisor_hostname", store_text(q, 0), "state", host_state(req->b, q),
 			 "status", store_bool(q, 2) ? "enabled" : "disabled");
+}
+
+/* Nova's host_ip is the node's my_ip: the overlay address it registered,
+ * else loopback (an all-in-one node that never set local_ip). */
+static const char *host_ip(struct store_stmt *q)
+{
+	const char *ip = store_text(q, 10);
+
+	return ip && ip[0] ? ip : "127.0.0.1";
 }
 
 static json_t *render_hypervisor(const struct http_request *req, struct store_stmt *q)
@@ -237,10 +211,9 @@ static json_t *render_hypervisor(const struct http_request *req, struct store_st
 			     "free_disk_gb", disk - ud, "running_vms", store_int(q, 14),
 			     "hypervisor_type", store_text(q, 8) ? store_text(q, 8) : "QEMU",
 			     "hypervisor_version", store_int(q, 9), "current_workload", (json_int_t)0,
-			     "host_ip", store_text(q, 10) ? store_text(q, 10) : "", "cpu_info", "{}",
-			     "service",
-			     json_pack("{s:s,s:s,s:o}", "host", store_text(q, 0), "id",
-				       store_text(q, 1), "disabled_reason",
+			     "host_ip", host_ip(q), "cpu_info", "{}", "service",
+			     json_pack("{s:s,s:o,s:o}", "host", store_text(q, 0), "id",
+				       host_service_id(req, q), "disabled_reason",
 				       reason ? json_string(reason) : json_null()),
 			     "disk_available_least", disk - ud));
 	/* A JSON text before 2.28, an object from then on (as Nova). */
@@ -249,22 +222,121 @@ static json_t *render_hypervisor(const struct http_request *req, struct store_st
 	return h;
 }
 
+/* Add "servers" [{"uuid", "name"}] to each hypervisor of hyps (an
+ * array or one object) that runs some, as Nova's with_servers does. */
+static void add_servers(struct http_request *req, json_t *hyps)
+{
+	struct store *st = basalt_store(req->b);
+	size_t i;
+	json_t *h;
+
+	if (json_is_object(hyps)) {
+		json_t *one = json_pack("[O]", hyps);
+		add_servers(req, one);
+		json_decref(one);
+		return;
+	}
+	json_array_foreach(hyps, i, h) {
+		json_t *servers = server_host_list(st, json_string_value(json_object_get(h, "hypervisor_hostname")));
+		if (json_array_size(servers))
+			json_object_set_new(h, "servers", servers);
+		else
+			json_decref(servers);
+	}
+}
+
+/* The hypervisors whose name holds pattern (all when NULL), each with
+ * its servers when with_servers; a pattern matching none is Nova's 404. */
+static int reply_hypervisors(struct http_request *req, struct http_response *res,
+			     nova_render_fn render, const char *pattern, bool with_servers)
+{
+	struct store *st = basalt_store(req->b);
+	json_t *hyps;
+	struct store_stmt *q;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = host_query(st, NULL, NULL, NULL, pattern, &q);
+	if (r < 0)
+		return http_error_errno(res, r, "hypervisors");
+	if (nova_reply_rows(req, res, "hypervisors", render, q) < 0)
+		return -1;
+	hyps = json_object_get(res->body, "hypervisors");
+	if (pattern && json_array_size(hyps) == 0)
+		return http_error(res, 404, "No hypervisor matching '%s' could be found.", pattern);
+	if (with_servers)
+		add_servers(req, hyps);
+	return 0;
+}
+
+/* with_servers (2.53): a boolean, false when absent; -1 with a 400. */
+static int with_servers(struct http_request *req, struct http_response *res)
+{
+	const char *v = http_query(req, "with_servers");
+	int b = v ? parse_bool(v) : 0;
+
+	if (b < 0)
+		return http_error(res, 400, "Invalid input for query parameters with_servers. Value: %s. '%s' is not a 'boolean'", v, v);
+	return b;
+}
+
+/* GET /os-hypervisors[/detail]: from 2.53 also ?hypervisor_hostname_pattern
+ * and ?with_servers (before, /{pattern}/search and /{pattern}/servers). */
+static int list_hypervisors(struct http_request *req, struct http_response *res,
+			    nova_render_fn render)
+{
+	const char *pattern = NULL;
+	int ws = 0;
+
+	if (microversion_at_least(req, 2, 53)) {
+		pattern = http_query(req, "hypervisor_hostname_pattern");
+		ws = with_servers(req, res);
+		if (ws < 0)
+			return -1;
+	}
+	return reply_hypervisors(req, res, render, pattern, ws);
+}
+
 int h_hypervisor_list(struct http_request *req, struct http_response *res)
 {
-	return reply_hosts(req, res, "hypervisors", render_hypervisor_brief, NULL, NULL, NULL,
-			   NULL);
+	return list_hypervisors(req, res, render_hypervisor_brief);
 }
 
 int h_hypervisor_detail(struct http_request *req, struct http_response *res)
 {
-	return reply_hosts(req, res, "hypervisors", render_hypervisor, NULL, NULL, NULL, NULL);
+	return list_hypervisors(req, res, render_hypervisor);
 }
 
 int h_hypervisor_get(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "hypervisor_id");
+	int ws = microversion_at_least(req, 2, 53) ? with_servers(req, res) : 0;
 
-	return reply_hosts(req, res, "hypervisor", render_hypervisor, "Hypervisor", NULL, NULL, id);
+	if (ws < 0 || reply_hosts(req, res, "hypervisor", render_hypervisor, "Hypervisor", NULL,
+				  NULL, id) < 0)
+		return -1;
+	if (ws)
+		add_servers(req, json_object_get(res->body, "hypervisor"));
+	return 0;
+}
+
+/* Below 2.53: GET /os-hypervisors/{pattern}/search and .../servers (from
+ * 2.53 the list's query parameters replace them: 404). */
+int h_hypervisor_search(struct http_request *req, struct http_response *res)
+{
+	if (microversion_at_least(req, 2, 53))
+		return http_error(res, 404, "The resource could not be found.");
+	return reply_hypervisors(req, res, render_hypervisor_brief,
+				 http_param(req, "hypervisor_id"), false);
+}
+
+int h_hypervisor_servers(struct http_request *req, struct http_response *res)
+{
+	if (microversion_at_least(req, 2, 53))
+		return http_error(res, 404, "The resource could not be found.");
+	return reply_hypervisors(req, res, render_hypervisor_brief,
+				 http_param(req, "hypervisor_id"), true);
 }
 
 int h_hypervisor_stats(struct http_request *req, struct http_response *res)
@@ -276,7 +348,7 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = host_query(st, NULL, NULL, NULL, &q);
+	r = host_query(st, NULL, NULL, NULL, NULL, &q);
 	if (r < 0)
 		return http_error_errno(res, r, "hypervisors");
 	while ((r = store_next(q)) > 0) {
@@ -321,7 +393,7 @@ int h_availability_zones(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = host_query(st, NULL, NULL, NULL, &q);
+	r = host_query(st, NULL, NULL, NULL, NULL, &q);
 	if (r < 0) {
 		json_decref(hosts);
 		return http_error_errno(res, r, "hosts");

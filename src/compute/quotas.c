@@ -1,6 +1,8 @@
 /* quotas.c - os-quota-sets and limits: instances, cores and ram per
- * project, defaults from [quota], enforced at server create. */
+ * project, defaults from [quota], enforced at server create; Nova's other
+ * quota resources kept as set, in the shape of each microversion. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -10,6 +12,7 @@
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 int quota_get(struct basalt *b, struct store *st, const char *project_id,
@@ -41,52 +44,83 @@ int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	return server_usage(st, project_id, used);
 }
 
-int quota_update(struct basalt *b, struct store *st, const char *project_id, const json_t *qs,
-		 struct quota_usage *limit)
+int quota_set_one(struct store *st, const char *project_id, const char *resource, int64_t limit)
 {
-	const char *k;
-	json_t *v;
-	int r = 0;
+	int r = store_exec(st, "DELETE FROM quota WHERE project_id = ? AND resource = ?", "ss",
+			   project_id, resource);
 
-	json_object_foreach((json_t *)qs, k, v) {
-		if (strcmp(k, "force") == 0)
-			continue;
-		r = store_exec(st, "DELETE FROM quota WHERE project_id = ? AND resource = ?", "ss",
-			       project_id, k);
-		if (r >= 0)
-			r = store_exec(st,
-				       "INSERT INTO quota (project_id, resource, hard_limit, revision)"
-				       " VALUES (?, ?, ?, ?)",
-				       "ssii", project_id, k, (int64_t)json_integer_value(v),
-				       store_txn_revision(st));
-		if (r < 0)
-			return r;
-	}
-	return quota_get(b, st, project_id, limit, NULL);
+	if (r >= 0)
+		r = store_exec(st,
+			       "INSERT INTO quota (project_id, resource, hard_limit, revision)"
+			       " VALUES (?, ?, ?, ?)",
+			       "ssii", project_id, resource, limit, store_txn_revision(st));
+	return r < 0 ? r : 0;
 }
 
-static json_t *quota_set(const char *id, const struct quota_usage *l, const struct quota_usage *u)
-{
-	json_t *q = json_pack("{s:s}", "id", id);
-	const char *names[] = { "instances", "cores", "ram" };
-	int64_t lim[] = { l->instances, l->cores, l->ram };
-	int64_t use[] = { u ? u->instances : 0, u ? u->cores : 0, u ? u->ram : 0 };
+/* Nova's quota resources, and the microversion that dropped each from
+ * its API (0: none). Basalt counts and enforces instances, cores and ram
+ * (defaults from [quota]); the others it keeps as set, unlimited (-1)
+ * unless an admin set them, and enforces none of them. */
+static const struct {
+	const char *name;
+	int gone; /* the minor version of 2.x that dropped it */
+} resources[] = {
+	{ "instances", 0 },	   { "cores", 0 },		 { "ram", 0 },
+	{ "metadata_items", 0 },   { "key_pairs", 0 },		 { "server_groups", 0 },
+	{ "server_group_members", 0 },
+	{ "floating_ips", 36 },	   { "fixed_ips", 36 },		 { "security_groups", 36 },
+	{ "security_group_rules", 36 },
+	{ "injected_files", 57 },  { "injected_file_content_bytes", 57 },
+	{ "injected_file_path_bytes", 57 },
+};
+#define NRES ARRAY_SIZE(resources)
 
-	for (int i = 0; i < 3; i++)
-		json_object_set_new(q, names[i],
-				    u ? json_pack("{s:I,s:I,s:I}", "limit", lim[i], "in_use", use[i],
-						  "reserved", (json_int_t)0)
-				      : json_integer(lim[i]));
-	/* Resources Basalt does not limit show as unlimited, as Nova does. */
-	static const char *const unlimited[] = { "key_pairs", "metadata_items",
-						 "server_groups", "server_group_members",
-						 "injected_files", "injected_file_content_bytes",
-						 "injected_file_path_bytes" };
-	for (size_t i = 0; i < ARRAY_SIZE(unlimited); i++)
-		json_object_set_new(q, unlimited[i],
-				    u ? json_pack("{s:i,s:i,s:i}", "limit", -1, "in_use", 0,
-						  "reserved", 0)
-				      : json_integer(-1));
+/* Resource i exists at the request's microversion. */
+static bool shown(const struct http_request *req, size_t i)
+{
+	return !resources[i].gone || !microversion_at_least(req, 2, resources[i].gone);
+}
+
+/* The limits of every resource for project_id (NULL: the defaults). */
+static int limits_load(struct basalt *b, struct store *st, const char *project_id,
+		       int64_t lim[NRES])
+{
+	struct store_stmt *q;
+	int r;
+
+	for (size_t i = 0; i < NRES; i++)
+		lim[i] = -1;
+	lim[0] = b->cfg.quota_instances;
+	lim[1] = b->cfg.quota_cores;
+	lim[2] = b->cfg.quota_ram;
+	if (!project_id)
+		return 0;
+	r = store_query(st, &q, "SELECT resource, hard_limit FROM quota WHERE project_id = ?", "s",
+			project_id);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0)
+		for (size_t i = 0; i < NRES; i++)
+			if (strcmp(store_text(q, 0), resources[i].name) == 0)
+				lim[i] = store_int(q, 1);
+	store_done(q);
+	return r;
+}
+
+/* {"id"?, resource: limit | {"limit", "in_use", "reserved"}} for the
+ * resources of the request's microversion (used: the detail shape). */
+static json_t *quota_set(const struct http_request *req, const char *id, const int64_t lim[NRES],
+			 const struct quota_usage *u)
+{
+	json_t *q = id ? json_pack("{s:s}", "id", id) : json_object();
+	int64_t use[NRES] = { u ? u->instances : 0, u ? u->cores : 0, u ? u->ram : 0 };
+
+	for (size_t i = 0; i < NRES; i++)
+		if (shown(req, i))
+			json_object_set_new(q, resources[i].name,
+					    u ? json_pack("{s:I,s:I,s:i}", "limit", lim[i],
+							  "in_use", use[i], "reserved", 0)
+					      : json_integer(lim[i]));
 	return q;
 }
 
@@ -96,25 +130,46 @@ int h_quota_get(struct http_request *req, struct http_response *res)
 	/* Dispatch checked the action against the project the path names:
 	 * its reader (or an admin) reads it. */
 	const char *p = http_param(req, "project_id");
-	struct quota_usage l, u;
 	bool detail = strstr(req->path, "/detail") != NULL;
+	struct quota_usage u = { 0 };
+	int64_t lim[NRES];
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = quota_get(req->b, st, p, &l, &u);
+	r = limits_load(req->b, st, p, lim);
+	if (r >= 0 && detail)
+		r = server_usage(st, p, &u);
 	if (r < 0)
 		return http_error_errno(res, r, "quota");
-	return http_reply(res, 200, json_pack("{s:o}", "quota_set", quota_set(p, &l, detail ? &u : NULL)));
+	return http_reply(res, 200,
+			  json_pack("{s:o}", "quota_set", quota_set(req, p, lim, detail ? &u : NULL)));
 }
 
 int h_quota_defaults(struct http_request *req, struct http_response *res)
 {
-	struct quota_usage l = { req->b->cfg.quota_instances, req->b->cfg.quota_cores,
-				 req->b->cfg.quota_ram };
+	int64_t lim[NRES];
 
+	limits_load(req->b, NULL, NULL, lim);
 	return http_reply(res, 200, json_pack("{s:o}", "quota_set",
-					      quota_set(http_param(req, "project_id"), &l, NULL)));
+					      quota_set(req, http_param(req, "project_id"), lim, NULL)));
+}
+
+/* A quota value as Nova takes it: an integer or a string of one, >= -1. */
+static bool quota_value(const json_t *v, int64_t *out)
+{
+	char *end;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+	} else if (json_is_string(v) && json_string_value(v)[0]) {
+		*out = strtoll(json_string_value(v), &end, 10);
+		if (*end)
+			return false;
+	} else {
+		return false;
+	}
+	return *out >= -1 && *out <= INT32_MAX;
 }
 
 int h_quota_update(struct http_request *req, struct http_response *res)
@@ -122,10 +177,11 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 	const char *p = http_param(req, "project_id");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	json_t *qs = json_object_get(body, "quota_set"), *v;
-	struct quota_usage l;
+	int64_t lim[NRES], val;
 	struct store *st;
 	const char *k;
-	int r;
+	size_t i;
+	int r = 0;
 
 	if (!body)
 		return -1;
@@ -134,39 +190,82 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 	json_object_foreach(qs, k, v) {
 		if (strcmp(k, "force") == 0 && json_is_boolean(v))
 			continue;
-		if (strcmp(k, "instances") != 0 && strcmp(k, "cores") != 0 && strcmp(k, "ram") != 0)
+		for (i = 0; i < NRES && !(shown(req, i) && strcmp(k, resources[i].name) == 0); i++)
+			;
+		if (i == NRES)
 			return http_error(res, 400, "Invalid input for field/attribute quota_set. Additional properties are not allowed ('%s' was unexpected)", k);
-		if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > INT32_MAX)
-			return http_error(res, 400, "Invalid input for field/attribute %s: must be an integer from -1.", k);
+		if (!quota_value(v, &val))
+			return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. It must be an integer from -1.", k, json_is_string(v) ? json_string_value(v) : "(not an integer)");
 	}
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
-	r = quota_update(req->b, st, p, qs, &l);
+	json_object_foreach(qs, k, v) {
+		if (strcmp(k, "force") == 0 || r < 0)
+			continue;
+		quota_value(v, &val);
+		r = quota_set_one(st, p, k, val);
+	}
+	if (r >= 0)
+		r = limits_load(req->b, st, p, lim);
 	if (api_write_end(res, st, r, "quota") < 0)
 		return -1;
-	json_t *set = quota_set(p, &l, NULL);
-	json_object_del(set, "id");
-	return http_reply(res, 200, json_pack("{s:o}", "quota_set", set));
+	return http_reply(res, 200, json_pack("{s:o}", "quota_set", quota_set(req, NULL, lim, NULL)));
 }
 
+/* DELETE /os-quota-sets/{project_id}: back to the defaults. */
+int h_quota_delete(struct http_request *req, struct http_response *res)
+{
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_exec(st, "DELETE FROM quota WHERE project_id = ?", "s",
+		       http_param(req, "project_id"));
+	if (api_write_end(res, st, r, "quota") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}
+
+/* Nova's absolute limits at the request's microversion (the names of
+ * what 2.36 proxied from Neutron, 2.39 image metadata and 2.57 personality
+ * files go with them); an admin may ask for another project's with
+ * ?tenant_id. */
 int h_limits(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
-	struct quota_usage l, u;
+	const char *project = req->caller.project_id ? req->caller.project_id : "";
+	const char *other = http_query(req, "tenant_id");
+	struct quota_usage u;
+	int64_t lim[NRES];
+	json_t *abs;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = quota_get(req->b, st, req->caller.project_id ? req->caller.project_id : "", &l, &u);
+	if (other && policy_allows(&req->caller, "os_compute_api:limits:other_project", NULL))
+		project = other;
+	r = limits_load(req->b, st, project, lim);
+	if (r >= 0)
+		r = server_usage(st, project, &u);
 	if (r < 0)
 		return http_error_errno(res, r, "limits");
-	return http_reply(
-		res, 200,
-		json_pack("{s:{s:[],s:{s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:i,s:i,s:i,s:i}}}", "limits",
-			  "rate", "absolute", "maxTotalInstances", l.instances, "maxTotalCores",
-			  l.cores, "maxTotalRAMSize", l.ram, "totalInstancesUsed", u.instances,
-			  "totalCoresUsed", u.cores, "totalRAMUsed", u.ram, "maxTotalKeypairs", -1,
-			  "maxServerMeta", -1, "maxPersonality", -1, "maxPersonalitySize", -1,
-			  "maxServerGroups", -1, "maxServerGroupMembers", -1));
+	abs = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "maxTotalInstances",
+			lim[0], "maxTotalCores", lim[1], "maxTotalRAMSize", lim[2], "maxServerMeta",
+			lim[3], "maxTotalKeypairs", lim[4], "maxServerGroups", lim[5],
+			"maxServerGroupMembers", lim[6], "totalInstancesUsed", u.instances,
+			"totalCoresUsed", u.cores, "totalRAMUsed", u.ram, "totalServerGroupsUsed", 0);
+	if (!microversion_at_least(req, 2, 36))
+		json_object_update_new(abs, json_pack("{s:I,s:I,s:I,s:i,s:i}", "maxTotalFloatingIps",
+						      lim[7], "maxSecurityGroups", lim[9],
+						      "maxSecurityGroupRules", lim[10],
+						      "totalFloatingIpsUsed", 0,
+						      "totalSecurityGroupsUsed", 0));
+	if (!microversion_at_least(req, 2, 39))
+		json_object_set_new(abs, "maxImageMeta", json_integer(lim[3]));
+	if (!microversion_at_least(req, 2, 57))
+		json_object_update_new(abs, json_pack("{s:I,s:I}", "maxPersonality", lim[11],
+						      "maxPersonalitySize", lim[12]));
+	return http_reply(res, 200, json_pack("{s:{s:[],s:o}}", "limits", "rate", "absolute", abs));
 }

@@ -9,6 +9,7 @@
 static const struct route routes[] = {
 	R("compute:versions", "GET", "/compute", h_compute_versions),
 	R("compute:version", "GET", C, h_compute_version),
+	R("compute:version", "GET", "/compute/v2", h_compute_version_v2),
 
 	R("os_compute_api:os-flavor-manage:list", "GET", C "/flavors", h_flavor_list),
 	R("os_compute_api:os-flavor-manage:list", "GET", C "/flavors/detail", h_flavor_detail),
@@ -50,6 +51,8 @@ static const struct route routes[] = {
 	R("os_compute_api:os-hypervisors:show", "GET", C "/os-hypervisors/{hypervisor_id}", h_hypervisor_get),
 
 	R("os_compute_api:os-hypervisors:uptime", "GET", C "/os-hypervisors/{hypervisor_id}/uptime", h_hypervisor_uptime),
+	R("os_compute_api:os-hypervisors:search", "GET", C "/os-hypervisors/{hypervisor_id}/search", h_hypervisor_search),
+	R("os_compute_api:os-hypervisors:servers", "GET", C "/os-hypervisors/{hypervisor_id}/servers", h_hypervisor_servers),
 	R("os_compute_api:os-aggregates:index", "GET", C "/os-aggregates", h_aggregate_list),
 	R("os_compute_api:os-availability-zone:list", "GET", C "/os-availability-zone", h_availability_zones),
 	R("os_compute_api:os-availability-zone:detail", "GET", C "/os-availability-zone/detail", h_availability_zones),
@@ -58,6 +61,7 @@ static const struct route routes[] = {
 	R("os_compute_api:os-quota-sets:detail", "GET", C "/os-quota-sets/{project_id}/detail", h_quota_get),
 	R("os_compute_api:os-quota-sets:defaults", "GET", C "/os-quota-sets/{project_id}/defaults", h_quota_defaults),
 	R("os_compute_api:os-quota-sets:update", "PUT", C "/os-quota-sets/{project_id}", h_quota_update),
+	R("os_compute_api:os-quota-sets:delete", "DELETE", C "/os-quota-sets/{project_id}", h_quota_delete),
 };
 
 const struct route_table compute_routes = { routes, ARRAY_SIZE(routes) };

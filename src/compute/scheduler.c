@@ -36,11 +36,12 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 	    strcmp(req->availability_zone, "nova") != 0)
 		return 0;
 	/* A forced host (Nova's "zone:host", admins only) skips the enabled
-	 * filter, as Nova's does; it must still be alive and fit. */
+	 * filter, as Nova's does; it must still be alive (not forced down)
+	 * and fit. */
 	r = store_query(st, &q,
 			"SELECT name, vcpus, memory_mb, disk_gb, last_seen, vcpus_used, memory_mb_used,"
 			" disk_gb_used, servers FROM host WHERE roles LIKE '%compute%'"
-			" AND (?1 IS NULL AND enabled = 1 OR name = ?1)",
+			" AND forced_down = 0 AND (?1 IS NULL AND enabled = 1 OR name = ?1)",
 			"s", req->host);
 	if (r < 0)
 		return r;

@@ -645,3 +645,20 @@ int server_power(struct store *st, const struct caller *c, const char *id, enum 
 			       now_usec(), store_txn_revision(st), id);
 	return r < 0 ? r : 0;
 }
+
+/* --- the servers of a host (os-hypervisors' servers) --- */
+
+json_t *server_host_list(struct store *st, const char *host)
+{
+	json_t *out = json_array();
+	struct store_stmt *q;
+
+	if (!host || store_query(st, &q, "SELECT id, name FROM server WHERE host = ?"
+				 " ORDER BY created_at, id", "s", host) < 0)
+		return out;
+	while (store_next(q) > 0)
+		json_array_append_new(out, json_pack("{s:s,s:s}", "uuid", store_text(q, 0), "name",
+						     store_text(q, 1)));
+	store_done(q);
+	return out;
+}

@@ -93,6 +93,10 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
  * -errno. No policy: call server_find first. */
 int server_row_query(struct store *st, const char *id, struct store_stmt **q);
 
+/* The servers on host as os-hypervisors lists them, [{"uuid", "name"}]
+ * oldest first (new reference; empty on error). */
+json_t *server_host_list(struct store *st, const char *host);
+
 struct quota_usage;
 /* What project_id's servers use (instances, cores, ram): 0 or -errno. */
 int server_usage(struct store *st, const char *project_id, struct quota_usage *used);

@@ -6,10 +6,15 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 4
+plan 7
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
+# compute0 registers once and never heartbeats again: on a loaded machine
+# the CLI calls below may take longer than the default 60 s.
+stop_controller
+printf '[compute]\nservice_down_time = 3600\n' >>"$CONF"
+run_controller || { not_ok "restart controller with service_down_time = 3600"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 WORK=$(mktemp -d /tmp/basalt-cli-compute.XXXXXX)
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT
@@ -70,3 +75,39 @@ t_hosts() {
 	expect_line "availability zones" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" "nova available"
 }
 check "compute service list and hypervisor list show a registered host" t_hosts
+
+# os-services updates as each microversion makes them: by id from 2.53,
+# through disable-log-reason / enable / force-down by host and binary below.
+t_services() {
+	os compute service set --disable --disable-reason "new disks" compute0 nova-compute || return 1
+	expect_line "disabled (2.60: by id)" "$(os compute service list --long -f value -c Host -c Status -c 'Disabled Reason')" \
+		"compute0 disabled new disks" || return 1
+	os --os-compute-api-version 2.1 compute service set --enable compute0 nova-compute || return 1
+	expect_line "enabled (2.1: by host)" "$(os compute service list --long -f value -c Host -c Status -c 'Disabled Reason')" \
+		"compute0 enabled None" || return 1
+	os --os-compute-api-version 2.11 compute service set --down compute0 nova-compute || return 1
+	expect_line "forced down (2.11)" "$(os compute service list -f value -c Host -c State)" "compute0 down" || return 1
+	expect_eq "integer id below 2.53" "$(os --os-compute-api-version 2.52 compute service list -f value -c ID)" 1 || return 1
+	os compute service set --up compute0 nova-compute || return 1
+	expect_line "up again" "$(os compute service list -f value -c Host -c State)" "compute0 up" || return 1
+	refused 404 "Host 'nowhere' is not mapped to any cell" \
+		os --os-compute-api-version 2.1 compute service set --disable nowhere nova-compute
+}
+check "compute service set: disable with a reason, enable, force down and up (2.1, 2.11, 2.60)" t_services
+
+t_hypervisor_match() {
+	expect_eq "--matching (2.60: pattern)" "$(os hypervisor list --matching mpute -f value -c 'Hypervisor Hostname')" compute0 || return 1
+	expect_eq "--matching (2.52: search)" "$(os --os-compute-api-version 2.52 hypervisor list --matching mpute -f value -c 'Hypervisor Hostname')" compute0 || return 1
+	refused 404 "No hypervisor matching 'zzz' could be found." os hypervisor list --matching zzz
+}
+check "hypervisor list --matching (search below 2.53, pattern from 2.53)" t_hypervisor_match
+
+t_limits() {
+	local l; l=$(os limits show --absolute -f value -c Name -c Value) || return 1
+	expect_line "maxTotalInstances" "$l" "maxTotalInstances 7" || return 1
+	expect_no_line "no maxImageMeta at 2.60" "$(echo "$l" | grep -o '^maxImageMeta')" maxImageMeta || return 1
+	l=$(os --os-compute-api-version 2.1 limits show --absolute -f value -c Name -c Value) || return 1
+	expect_line "maxImageMeta at 2.1" "$l" "maxImageMeta -1" &&
+		expect_line "maxPersonality at 2.1" "$l" "maxPersonality -1"
+}
+check "limits show --absolute: Nova's names of each microversion" t_limits
