@@ -94,6 +94,24 @@ int agent_call(struct agent *a, struct http_client *c, const char *method, const
 /* Sleep up to ms, waking early when the agent stops; true when stopping. */
 bool agent_sleep(struct agent *a, int ms);
 
+/* compute.c */
+/* Tell the controller what is under way on server id before a slow step
+ * (a partial report of that one server). */
+void report_task(struct agent *a, struct http_client *c, const char *id, const char *vm_state,
+		 const char *task);
+
+/* server_ops.c - resize and snapshot steps of one desired server s */
+/* Resize, revert or drop the kept disk as s's "resize" record says. */
+void server_ops_resize(struct agent *a, struct http_client *c, const json_t *s);
+/* Add to s's report entry the resize step the host has reached
+ * ({"id", "status": "finished" | "reverted"}), when it has. */
+void server_ops_report(struct agent *a, const json_t *s, json_t *entry);
+/* Take and upload s's pending snapshots (its "snapshots": image ids);
+ * append to failed the images that cannot be made (the controller
+ * gives them up). */
+void server_ops_snapshots(struct agent *a, struct http_client *c, const json_t *s,
+			  json_t *failed);
+
 /* report.c */
 /* A server's console goes in deltas of at most this many bytes per round
  * (and at most a quarter of a page), so one noisy guest never delays the

@@ -185,8 +185,8 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
  * this one server's state (its console follows with the round's report),
  * marked partial so the controller does not take the servers it leaves
  * out as gone. */
-static void report_task(struct agent *a, struct http_client *c, const char *id,
-			const char *vm_state, const char *task)
+void report_task(struct agent *a, struct http_client *c, const char *id, const char *vm_state,
+		 const char *task)
 {
 	_cleanup_json_ json_t *body = json_pack("{s:[o],s:b}", "servers",
 						server_report(a, id, vm_state, task, NULL),
@@ -450,7 +450,7 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 		set_reboot_done(a, id, seq); /* nothing to reboot while stopped */
 }
 
-static bool in_desired(const json_t *servers, const char *id)
+static const json_t *desired_of(const json_t *servers, const char *id)
 {
 	size_t i;
 	const json_t *s;
@@ -459,9 +459,14 @@ static bool in_desired(const json_t *servers, const char *id)
 	{
 		const char *sid = json_str(s, "id");
 		if (sid && strcmp(sid, id) == 0)
-			return true;
+			return s;
 	}
-	return false;
+	return NULL;
+}
+
+static bool in_desired(const json_t *servers, const char *id)
+{
+	return desired_of(servers, id) != NULL;
 }
 
 int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desired,
@@ -469,6 +474,7 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 {
 	const json_t *servers = json_object_get(desired, "servers"), *s;
 	json_t *present = json_array(), *gone = json_array();
+	_cleanup_json_ json_t *snap_failed = json_object();
 	char **ids = NULL;
 	size_t i, n = 0;
 	const char *key;
@@ -501,9 +507,16 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 			spawn_server(a, c, s);
 		if (json_object_get(a->failed, id))
 			continue;
+		if (a->hv->state(a->hv, id) == HV_NOSTATE)
+			continue; /* a transient failure, retried next pass */
+		server_ops_resize(a, c, s);
 		p = a->hv->state(a->hv, id);
-		if (p != HV_NOSTATE) /* else: a transient failure, retried next pass */
-			converge_server(a, c, s, p);
+		converge_server(a, c, s, p);
+		json_t *sf = json_array();
+		server_ops_snapshots(a, c, s, sf);
+		if (json_array_size(sf))
+			json_object_set(snap_failed, id, sf);
+		json_decref(sf);
 	}
 	/* What exists here now: remove what should not, report the rest. */
 	r = hv_list(a->hv, &ids, &n);
@@ -524,8 +537,13 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 						   : "stopped";
 		json_t *one =
 		    server_report(a, ids[i], vm, p == HV_NOSTATE ? "spawning" : NULL, NULL);
-		if (one)
+		if (one) {
+			server_ops_report(a, desired_of(servers, ids[i]), one);
+			if (json_object_get(snap_failed, ids[i]))
+				json_object_set(one, "snapshots_failed",
+						json_object_get(snap_failed, ids[i]));
 			json_array_append_new(present, one);
+		}
 	}
 	hv_ids_free(ids, n);
 	/* Servers whose spawn failed exist nowhere: report them in error. */

@@ -124,15 +124,14 @@ int host_service_update(struct store *st, const char *service_id, const char *st
 /* Columns of host_query: 0 name, 1 service_id, 2 enabled, 3
  * disabled_reason, 4 last_seen, 5 vcpus, 6 memory_mb, 7 disk_gb, 8
  * hypervisor_type, 9 hypervisor_version, 10 local_ip, 11-13 vcpus,
- * memory and disk allocated, 14 servers, 15 service_num, 16 forced_down. */
+ * memory and disk in use, 14 servers (the host's usage counters, which
+ * also hold the old claim of a resize not yet confirmed, as Nova's
+ * resource tracker counts it), 15 service_num, 16 forced_down. */
 #define HOST_COLS                                                                                  \
 	"h.name, h.service_id, h.enabled, h.disabled_reason, h.last_seen, h.vcpus, h.memory_mb,"   \
 	" h.disk_gb, h.hypervisor_type, h.hypervisor_version, h.local_ip,"                        \
-	" COALESCE(SUM(a.vcpus), 0), COALESCE(SUM(a.memory_mb), 0), COALESCE(SUM(a.disk_gb), 0),"  \
-	" COUNT(a.server_id), h.service_num, h.forced_down"
-#define HOST_FROM                                                                                  \
-	" FROM host h LEFT JOIN allocation a ON a.host = h.name"                                   \
-	" WHERE h.roles LIKE '%compute%'"
+	" h.vcpus_used, h.memory_mb_used, h.disk_gb_used, h.servers, h.service_num, h.forced_down"
+#define HOST_FROM " FROM host h WHERE h.roles LIKE '%compute%'"
 
 int host_query(struct store *st, const char *name, const char *service_id, const char *id,
 	       const char *like, struct store_stmt **q)
@@ -143,7 +142,7 @@ int host_query(struct store *st, const char *name, const char *service_id, const
 			   " AND (?3 IS NULL OR h.service_id = ?3 OR h.name = ?3"
 			   "  OR CAST(h.service_num AS VARCHAR(20)) = ?3)"
 			   " AND (?4 IS NULL OR h.name LIKE '%' || ?4 || '%')"
-			   " GROUP BY h.name ORDER BY h.name",
+			   " ORDER BY h.name",
 			   "ssss", name, service_id, id, like);
 }
 

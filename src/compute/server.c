@@ -107,8 +107,12 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		" AND (?5 IS NULL OR flavor_id = ?5)"
 		" AND (?6 IS NULL OR (created_at < (SELECT created_at FROM server WHERE id = ?6))"
 		"  OR (created_at = (SELECT created_at FROM server WHERE id = ?6) AND id < ?6))"
-		" AND (?7 IS NULL OR ?7 = CASE vm_state WHEN 'building' THEN 'BUILD'"
-		"  WHEN 'error' THEN 'ERROR' WHEN 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
+		" AND (?7 IS NULL OR ?7 = CASE WHEN vm_state = 'building' THEN 'BUILD'"
+		"  WHEN vm_state = 'error' THEN 'ERROR'"
+		"  WHEN task_state = 'resize_reverting' THEN 'REVERT_RESIZE'"
+		"  WHEN vm_state = 'resized' THEN 'VERIFY_RESIZE'"
+		"  WHEN task_state LIKE 'resize%' THEN 'RESIZE'"
+		"  WHEN vm_state = 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
 		"sssssssi", project, flt->name, host, flt->image, flt->flavor, flt->marker,
 		flt->status, flt->limit);
@@ -542,7 +546,12 @@ int server_update(struct store *st, const struct caller *c, const char *id,
 
 int server_row_delete(struct store *st, const char *id)
 {
-	int r = scheduler_release(st, id);
+	int r = server_resize_release(st, id);
+
+	if (r >= 0)
+		r = server_snapshots_settle(st, NULL, id, NULL);
+	if (r >= 0)
+		r = scheduler_release(st, id);
 
 	if (r >= 0)
 		r = server_ports_release(st, id);

@@ -11,6 +11,7 @@
 #include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
@@ -87,6 +88,101 @@ static int power_action(struct http_request *req, struct http_response *res, con
 	return http_reply(res, 202, NULL);
 }
 
+/* resize, confirmResize, revertResize (server_resize.c). */
+static int resize_action(struct http_request *req, struct http_response *res, const char *id,
+			 const char *action, const json_t *arg)
+{
+	static const struct jfield fields[] = {
+		{ "flavorRef", J_ANY, true, 0 },
+		{ "OS-DCF:diskConfig", J_STRING, false, 16 },
+	};
+	const json_t *fr = json_object_get(arg, "flavorRef");
+	char flavor[256] = "", err[300];
+	struct nova_fault f = { "" };
+	struct store *st;
+	int status = 202, r;
+
+	if (strcmp(action, "resize") == 0) {
+		if (!json_is_object(arg))
+			return http_error(res, 400, "Invalid input for field/attribute resize. Value: %s. It is not of type 'object'",
+					  json_is_string(arg) ? json_string_value(arg) : "(not an object)");
+		if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+			return http_error(res, 400, "Invalid input for field/attribute resize. %s", err);
+		if (json_is_integer(fr))
+			snprintf(flavor, sizeof(flavor), "%lld", (long long)json_integer_value(fr));
+		else if (json_is_string(fr) && json_string_length(fr) > 0 && json_string_length(fr) < 256)
+			snprintf(flavor, sizeof(flavor), "%s",
+				 strrchr(json_string_value(fr), '/') ? strrchr(json_string_value(fr), '/') + 1
+								     : json_string_value(fr));
+		else
+			return http_error(res, 400, "Invalid input for field/attribute flavorRef.");
+	} else if (!json_is_null(arg)) {
+		return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. None is not of type 'null'",
+				  action, json_is_string(arg) ? json_string_value(arg) : "(not null)");
+	}
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	if (strcmp(action, "resize") == 0) {
+		r = server_resize(req->b, st, &req->caller, id, flavor, &f);
+	} else if (strcmp(action, "confirmResize") == 0) {
+		r = server_resize_confirm(st, &req->caller, id, &f);
+		status = 204;
+	} else {
+		r = server_resize_revert(st, &req->caller, id, &f);
+	}
+	/* No room on the host: as Nova's, the request is taken and the
+	 * server stays as it was (the scheduler's NoValidHost is logged). */
+	if (r == -ENOSPC) {
+		log_warn("%s server %s: resize: %s", req->request_id, id, f.msg);
+		store_rollback(st);
+		return http_reply(res, 202, NULL);
+	}
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	return http_reply(res, status, NULL);
+}
+
+/* createImage (server_snapshot.c): 202 with the image's Location, or at
+ * 2.45 and later a body naming it. */
+static int create_image(struct http_request *req, struct http_response *res, const char *id,
+			const json_t *arg)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING, true, 255 },
+		{ "metadata", J_OBJECT, false, 0 },
+	};
+	char err[300], image[65] = "", loc[2048];
+	struct nova_fault f = { "" };
+	struct store *st;
+	int r;
+
+	if (!json_is_object(arg))
+		return http_error(res, 400, "Invalid input for field/attribute createImage. It is not of type 'object'");
+	if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "Invalid input for field/attribute createImage. %s", err);
+	if (!json_str(arg, "name")[0])
+		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
+	if (server_metadata_check(json_object_get(arg, "metadata"), &f) < 0)
+		return http_error(res, 400, "%s", f.msg);
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_snapshot(st, &req->caller, id, json_str(arg, "name"),
+			    json_object_get(arg, "metadata"), image, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	if (microversion_at_least(req, 2, 45))
+		return http_reply(res, 202, json_pack("{s:s}", "image_id", image));
+	snprintf(loc, sizeof(loc), "%s/compute/v2.1/images/%s", http_base_url(req), image);
+	http_header_add(res, "Location", loc);
+	return http_reply(res, 202, NULL);
+}
+
 int h_server_action(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "server_id");
@@ -105,6 +201,11 @@ int h_server_action(struct http_request *req, struct http_response *res)
 	if (strcmp(action, "os-stop") == 0 || strcmp(action, "os-start") == 0 ||
 	    strcmp(action, "reboot") == 0)
 		return power_action(req, res, id, action, arg);
+	if (strcmp(action, "resize") == 0 || strcmp(action, "confirmResize") == 0 ||
+	    strcmp(action, "revertResize") == 0)
+		return resize_action(req, res, id, action, arg);
+	if (strcmp(action, "createImage") == 0)
+		return create_image(req, res, id, arg);
 	return http_error(res, 400, "There is no such action: %s", action);
 }
 

@@ -19,7 +19,8 @@
  * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
  * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
  * 17 user_data, 18 availability_zone, 19 created_at, 20 config_drive
- * (21 console_end: kept out of the document, see compute_desired). */
+ * (21 console_end: kept out of the document, see compute_desired),
+ * 22 the open resize's id, 23 its status (NULL: none). */
 static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
 	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
@@ -59,6 +60,12 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 		image_free(&im);
 	}
 	json_object_set_new(s, "config_drive", json_boolean(store_int(q, 20)));
+	/* An open resize: the agent resizes (migrating), keeps the old disk
+	 * (finished) or puts it back (reverting); none: it drops what it
+	 * kept. */
+	if (store_text(q, 22))
+		json_object_set_new(s, "resize", json_pack("{s:s,s:s}", "id", store_text(q, 22),
+							   "status", store_text(q, 23)));
 	/* The NICs in the order the guest sees them, on the taps the data
 	 * plane makes for their ports. */
 	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
@@ -83,9 +90,10 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
 			" s.availability_zone, s.created_at,"
-			" s.config_drive, s.console_end"
-			" FROM server s"
-			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped')"
+			" s.config_drive, s.console_end, m.id, m.status"
+			" FROM server s LEFT JOIN server_migration m ON m.server_id = s.id"
+			"  AND m.status IN ('migrating', 'finished', 'reverting')"
+			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped', 'resized')"
 			" ORDER BY s.id",
 			"s", host);
 	if (r < 0)
@@ -97,6 +105,8 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 	store_done(q);
 	if (r >= 0 && json_array_size(*offsets) != json_array_size(servers))
 		r = -ENOMEM;
+	if (r >= 0)
+		r = server_snapshots_desired(st, host, servers);
 	if (r < 0)
 		goto fail;
 	/* Servers being deleted are listed apart: not desired, but naming
@@ -194,9 +204,11 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 	const char *id = json_str(s, "id"), *vm = json_str(s, "vm_state");
 	const json_t *fault = json_object_get(s, "fault"), *con = json_object_get(s, "console");
 	const char *console = json_str(s, "console_tail");
+	const json_t *rs = json_object_get(s, "resize");
 	int r;
 
-	if (!id || !one_of(vm, vm_states) || (con && !json_is_object(con)))
+	if (!id || !one_of(vm, vm_states) || (con && !json_is_object(con)) ||
+	    (rs && (!json_str(rs, "id") || !json_str(rs, "status"))))
 		return -EINVAL;
 	/* console_tail (a whole tail, as first agents sent it) replaces;
 	 * agents now send "console" deltas. Either way at most the last
@@ -205,11 +217,18 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 		console += strlen(console) - CONSOLE_TAIL_MAX;
 	/* A server being deleted keeps that state whatever the agent says. */
 	r = store_exec(st,
-			  "UPDATE server SET vm_state = ?1,"
+			  /* While a resize is open the controller moves the state
+			   * (server_resize_reported); the agent's reports name only
+			   * its steps (task_state resize_*), or an error. */
+			  "UPDATE server SET vm_state = CASE WHEN ?1 <> 'error' AND (vm_state = 'resized'"
+			  "  OR task_state LIKE 'resize%') THEN vm_state ELSE ?1 END,"
+			  " task_state = CASE WHEN ?1 <> 'error' AND (vm_state = 'resized'"
+			  "  OR task_state LIKE 'resize%') THEN (CASE WHEN ?2 LIKE 'resize%'"
+			  "  AND vm_state <> 'resized' THEN ?2 ELSE task_state END)"
 			  /* A report read before the latest request must not end that
 			   * request's task: keep it while a reboot is still owed or the
 			   * power differs from what was asked. */
-			  " task_state = CASE WHEN ?1 = 'error' THEN ?2"
+			  "  WHEN ?1 = 'error' THEN ?2"
 			  "  WHEN reboot_seq > ?4 THEN task_state"
 			  "  WHEN power = 'off' AND ?3 = 1 THEN task_state"
 			  "  WHEN power = 'on' AND ?3 <> 1 AND task_state IN ('powering-on', 'spawning')"
@@ -230,6 +249,8 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 			  console, vm, now, now, store_txn_revision(st), id, host);
 	if (r > 0 && con)
 		r = report_console(st, host, id, con);
+	if (r > 0 && rs)
+		r = server_resize_reported(st, host, id, json_str(rs, "id"), json_str(rs, "status"));
 	return r;
 }
 
@@ -311,16 +332,28 @@ int compute_report(struct store *st, const char *host, const json_t *body, int64
 {
 	const json_t *s, *servers = json_object_get(body, "servers");
 	const json_t *gone = json_object_get(body, "gone");
+	_cleanup_json_ json_t *failed = json_array();
 	size_t i;
 	int r = 0;
 
+	if (!failed)
+		return -ENOMEM;
 	json_array_foreach(servers, i, s) {
+		const json_t *sf = json_object_get(s, "snapshots_failed"), *v;
+		size_t j;
 		r = report_server(st, host, s, now);
 		if (r == -EINVAL)
 			return nova_fail(f, r, "Invalid server report.");
 		if (r < 0)
 			return r;
+		json_array_foreach(sf, j, v)
+			if (json_is_string(v) && json_string_length(v) <= 64)
+				json_array_append(failed, (json_t *)v);
 	}
+	/* Snapshots that are over (uploaded, cut short, given up) end here. */
+	r = server_snapshots_settle(st, host, NULL, failed);
+	if (r < 0)
+		return r;
 	/* Servers being deleted that the host no longer has (destroyed, or
 	 * never made) go now, with their allocations: those the report names
 	 * gone, and, for a whole report (one that lists every server the

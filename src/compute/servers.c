@@ -25,6 +25,12 @@ static const char *status_of(const char *vm, const char *task, int64_t power)
 		return "BUILD";
 	if (strcmp(vm, "error") == 0)
 		return "ERROR";
+	if (task && strcmp(task, "resize_reverting") == 0)
+		return "REVERT_RESIZE";
+	if (strcmp(vm, "resized") == 0)
+		return "VERIFY_RESIZE";
+	if (task && strncmp(task, "resize_", 7) == 0)
+		return "RESIZE";
 	if (strcmp(vm, "stopped") == 0)
 		return "SHUTOFF";
 	if (strcmp(vm, "deleting") == 0)

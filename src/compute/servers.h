@@ -174,6 +174,51 @@ enum server_power { SERVER_START, SERVER_STOP, SERVER_REBOOT };
 int server_power(struct store *st, const struct caller *c, const char *id, enum server_power op,
 		 bool hard, struct nova_fault *f);
 
+/* server_resize.c - cold resize, confirm, revert (see the file) */
+/* Resize server id to flavor_ref for the caller: the new flavor claimed
+ * on the server's host beside the old one (-ENOSPC with Nova's words when
+ * it has no room), a resize record, task_state resize_prep. -EINVAL for
+ * an unknown, the same or a smaller-disk flavor, -EDQUOT, -EALREADY for a
+ * state that forbids it. 0 or -errno, in the caller's write transaction. */
+int server_resize(struct basalt *b, struct store *st, const struct caller *c, const char *id,
+		  const char *flavor_ref, struct nova_fault *f);
+/* Confirm (the old claim freed, the server active or stopped) or revert
+ * (the new claim freed, the old flavor and claim back, task_state
+ * resize_reverting until the agent reports the old disk back) a resize in
+ * VERIFY_RESIZE. -EALREADY in another state. 0 or -errno. */
+int server_resize_confirm(struct store *st, const struct caller *c, const char *id,
+			  struct nova_fault *f);
+int server_resize_revert(struct store *st, const struct caller *c, const char *id,
+			 struct nova_fault *f);
+/* Free the old claim of server id's open resize (none: nothing), before
+ * the server's row and allocation go. 0 or -errno. */
+int server_resize_release(struct store *st, const char *id);
+/* host's agent reports resize mig of server id "finished" (the server
+ * goes VERIFY_RESIZE) or "reverted" (back to active or stopped). A report
+ * that does not match the record's state changes nothing. 0, -EINVAL for
+ * another status, or -errno. */
+int server_resize_reported(struct store *st, const char *host, const char *id, const char *mig,
+			   const char *status);
+
+/* server_snapshot.c - createImage */
+/* Snapshot server id for the caller (os_compute_api:servers:create_image):
+ * a queued image (name, metadata as properties) owned by the server's
+ * project, a pending snapshot for its host, task_state image_snapshot.
+ * image_id receives the image's id. -EALREADY (Nova's 409) when the
+ * server's state forbids it. 0 or -errno. */
+int server_snapshot(struct store *st, const struct caller *c, const char *id, const char *name,
+		    const json_t *metadata, char image_id[65], struct nova_fault *f);
+/* Add "snapshots" (image ids still queued) to the desired servers of
+ * host. 0 or -errno. */
+int server_snapshots_desired(struct store *st, const char *host, json_t *servers);
+/* End the pending snapshots that are over: on host, those the agent gives
+ * up (failed: image ids) or whose image is active, killed or gone, then
+ * the image task of its servers that have none left; with host NULL,
+ * every one of server_id (being deleted). Unfinished images are deleted.
+ * 0 or -errno, in the caller's write transaction. */
+int server_snapshots_settle(struct store *st, const char *host, const char *server_id,
+			    const json_t *failed);
+
 /* server_ports.c */
 struct nic_req;
 /* The NICs a server create asks for, checked and in order. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/cleanup.h"
 #include "http/client.h"
@@ -180,7 +181,9 @@ void http_result_free(struct http_result *res)
 static struct curl_slist *headers_build(const struct http_call *call)
 {
 	struct curl_slist *h = NULL, *t;
-	const char *fixed[] = { "Accept: application/json", "Content-Type: application/json",
+	const char *fixed[] = { "Accept: application/json",
+				call->upload_path ? "Content-Type: application/octet-stream"
+						  : "Content-Type: application/json",
 				"User-Agent: basalt/0.1", "Expect:" };
 	_cleanup_free_ char *line = NULL;
 
@@ -212,6 +215,12 @@ oom:
 	return NULL;
 }
 
+static void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
 int http_client_do(struct http_client *c, const struct http_call *call, struct http_result *res)
 {
 	CURL *k = c->curl;
@@ -220,11 +229,20 @@ int http_client_do(struct http_client *c, const struct http_call *call, struct h
 	struct buf body = { 0 };
 	CURLcode rc;
 	json_error_t jerr;
+	__attribute__((cleanup(fclosep))) FILE *up = NULL;
+	struct stat sb;
 
 	memset(res, 0, sizeof(*res));
 	c->error[0] = '\0';
 	if (call->body && !(payload = json_dumps(call->body, JSON_COMPACT)))
 		return -ENOMEM;
+	if (call->upload_path) {
+		up = fopen(call->upload_path, "rbe");
+		if (!up || fstat(fileno(up), &sb) < 0) {
+			snprintf(c->error, sizeof(c->error), "%s: %s", call->upload_path, strerror(errno));
+			return -errno;
+		}
+	}
 	if (!(headers = headers_build(call)))
 		return -ENOMEM;
 
@@ -248,7 +266,12 @@ int http_client_do(struct http_client *c, const struct http_call *call, struct h
 		curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
 	else if (strcmp(call->method, "GET") != 0)
 		curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, call->method);
-	if (payload) {
+	if (up) {
+		curl_easy_setopt(k, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(k, CURLOPT_READDATA, up);
+		curl_easy_setopt(k, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sb.st_size);
+		curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, call->method);
+	} else if (payload) {
 		curl_easy_setopt(k, CURLOPT_POSTFIELDS, payload);
 		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
 	} else if (!strcmp(call->method, "POST") || !strcmp(call->method, "PUT") ||
@@ -265,6 +288,7 @@ int http_client_do(struct http_client *c, const struct http_call *call, struct h
 	/* Never leave borrowed pointers behind in the handle. */
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(k, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(k, CURLOPT_READDATA, NULL);
 	if (rc != CURLE_OK) {
 		int r = body.too_big ? -EFBIG : curl_errno(rc);
 

@@ -19,6 +19,9 @@ struct http_call {
 	const char *subject_token; /* X-Subject-Token request header, or NULL */
 	const json_t *body;	   /* sent as application/json, or NULL for none */
 	const char *api_version;   /* OpenStack-API-Version header value, or NULL */
+	/* A file sent as the body (application/octet-stream, streamed from
+	 * disk), instead of body; NULL for none. */
+	const char *upload_path;
 };
 
 /* What came back. Fill with http_call_result_free() when done. */

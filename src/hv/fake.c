@@ -38,9 +38,9 @@ static int f_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		return lock;
 	if (exists(d, s->id))
 		return 0;
-	spec = json_pack("{s:s,s:s?,s:i,s:i,s:i,s:s,s:b}", "id", s->id, "base", s->base, "vcpus",
-			 s->vcpus, "ram_mb", s->ram_mb, "disk_gb", s->disk_gb, "accel", "none",
-			 "launched", 1);
+	spec = json_pack("{s:s,s:s?,s:s?,s:i,s:i,s:i,s:s,s:b}", "id", s->id, "base", s->base,
+			 "base_format", s->base_format, "vcpus", s->vcpus, "ram_mb", s->ram_mb,
+			 "disk_gb", s->disk_gb, "accel", "none", "launched", 1);
 	if (!spec)
 		return -ENOMEM;
 	r = set_power(d, s->id, "running");
@@ -90,6 +90,64 @@ static int f_reboot(struct hv_driver *d, const char *id, enum hv_reboot type, ch
 	return f_power(d, id, "running");
 }
 
+static int f_resize(struct hv_driver *d, const char *id, const struct hv_flavor *fl, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	if (!exists(d, id))
+		return -ENOENT;
+	if (hv_resize_done(d, id, fl))
+		return 0;
+	r = set_power(d, id, "shutdown");
+	return r < 0 ? r : hv_resize_apply(d, id, fl, err);
+}
+
+static int f_resize_finish(struct hv_driver *d, const char *id, bool revert, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int r;
+
+	err[0] = '\0';
+	if (lock == -ENOENT)
+		return 0;
+	if (lock < 0)
+		return lock;
+	if (!hv_resize_kept(d, id))
+		return 0;
+	if (!revert)
+		return hv_resize_drop(d, id);
+	r = set_power(d, id, "shutdown");
+	return r < 0 ? r : hv_resize_restore(d, id, err);
+}
+
+/* The fake server's disk is its base image: the snapshot is that base
+ * as a standalone qcow2. */
+static int f_snapshot(struct hv_driver *d, const char *id, const char *path, char *err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_json_ json_t *spec = NULL;
+	const char *base, *fmt;
+
+	err[0] = '\0';
+	if (!path)
+		return 0;
+	lock = hv_lock(d, id, false);
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	base = json_string_value(json_object_get(spec, "base"));
+	fmt = json_string_value(json_object_get(spec, "base_format"));
+	if (!base) {
+		snprintf(err, HV_ERR_MAX, "the server has no disk");
+		return -ENOENT;
+	}
+	return hv_snapshot_flatten(d, id, base, fmt ? fmt : "raw", path, err);
+}
+
 static enum hv_power f_state(struct hv_driver *d, const char *id)
 {
 	_cleanup_json_ json_t *st = NULL;
@@ -111,6 +169,9 @@ int hv_fake_new(struct hv_driver *d)
 	d->power_on = f_power_on;
 	d->power_off = f_power_off;
 	d->reboot = f_reboot;
+	d->resize = f_resize;
+	d->resize_finish = f_resize_finish;
+	d->snapshot = f_snapshot;
 	d->state = f_state;
 	return 0;
 }

@@ -49,6 +49,11 @@ struct hv_spec {
 	size_t user_data_len;
 };
 
+/* The flavor a server runs with (a resize changes it). */
+struct hv_flavor {
+	int vcpus, ram_mb, disk_gb;
+};
+
 struct hv_config {
 	const char *instances_path; /* absolute; created when missing */
 	const char *virt_type;	    /* kvm, qemu, fake or auto */
@@ -90,10 +95,47 @@ struct hv_driver {
 	/* SOFT: powerdown + relaunch, or system_reset when the guest ignores
 	 * ACPI within shutdown_timeout; HARD: system_reset. */
 	int (*reboot)(struct hv_driver *d, const char *id, enum hv_reboot type, char *err);
+	/* Cold resize to fl: stop the server (ACPI, then quit), keep its disk
+	 * and spec as they were (resize.c), grow the disk to fl's and record
+	 * fl in spec.json. Leaves the server stopped (the caller starts it
+	 * when it should run). 0 at once when already done. */
+	int (*resize)(struct hv_driver *d, const char *id, const struct hv_flavor *fl, char *err);
+	/* End a resize: revert stops the server and puts the kept disk and
+	 * spec back (it stays stopped); else what was kept is dropped. 0 when
+	 * nothing is kept. */
+	int (*resize_finish)(struct hv_driver *d, const char *id, bool revert, char *err);
+	/* Flatten the server's disk (overlay and base) into a standalone
+	 * qcow2 at path (temp, then renamed): a running guest is paused (QMP
+	 * stop) for the copy and continued after it. path NULL: only continue
+	 * a guest that a snapshot cut short (agent killed) left paused. */
+	int (*snapshot)(struct hv_driver *d, const char *id, const char *path, char *err);
 	/* The power state now: HV_NOSTATE for a server absent or half-made. */
 	enum hv_power (*state)(struct hv_driver *d, const char *id);
 	void (*free)(struct hv_driver *d);
 };
+
+/* resize.c - the steps of a resize and a snapshot on a server's
+ * directory, shared by the drivers (the caller holds the lock and has
+ * stopped QEMU where it must). Each is idempotent: an agent killed in
+ * the middle redoes it. */
+/* Keep disk.qcow2 and spec.json as disk.orig and spec.orig.json (unless
+ * kept already), grow the disk to fl's size, write fl into spec.json. */
+int hv_resize_apply(struct hv_driver *d, const char *id, const struct hv_flavor *fl, char *err);
+/* Whether spec.json has fl and the original is kept (the resize is done). */
+bool hv_resize_done(const struct hv_driver *d, const char *id, const struct hv_flavor *fl);
+/* Whether an original is kept (a resize not yet confirmed or reverted). */
+bool hv_resize_kept(const struct hv_driver *d, const char *id);
+/* Put the kept disk and spec back (0 when none is kept). */
+int hv_resize_restore(struct hv_driver *d, const char *id, char *err);
+/* Drop the kept disk and spec (0 when none is kept). */
+int hv_resize_drop(struct hv_driver *d, const char *id);
+/* qemu-img convert src (of format) into a standalone qcow2 at path, via
+ * path.tmp. 0 or -errno with err filled. */
+int hv_snapshot_flatten(struct hv_driver *d, const char *id, const char *src, const char *format,
+			const char *path, char *err);
+/* Tests' fault injection: SIGKILL the process here when the environment
+ * variable BASALT_HV_CRASH_AT names this point. */
+void hv_crash_point(const char *name);
 
 /* config_drive.c */
 /* Make INSTANCES/<id>/config.img (vfat, label config-2) from spec's

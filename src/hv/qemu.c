@@ -581,6 +581,91 @@ static int q_reboot(struct hv_driver *d, const char *id, enum hv_reboot type, ch
 	return launch(d, id, spec, err);
 }
 
+static int q_resize(struct hv_driver *d, const char *id, const struct hv_flavor *fl, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int pid, r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	if (hv_resize_done(d, id, fl))
+		return 0;
+	pid = running_pid(d, id);
+	if (pid) {
+		r = stop_pid(d, id, pid, "system_powerdown", d->shutdown_timeout * 1000);
+		if (r < 0) {
+			snprintf(err, HV_ERR_MAX, "stopping QEMU: %s", strerror(-r));
+			return r;
+		}
+	}
+	return hv_resize_apply(d, id, fl, err);
+}
+
+static int q_resize_finish(struct hv_driver *d, const char *id, bool revert, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int pid, r;
+
+	err[0] = '\0';
+	if (lock == -ENOENT)
+		return 0;
+	if (lock < 0)
+		return lock;
+	if (!hv_resize_kept(d, id))
+		return 0;
+	if (!revert)
+		return hv_resize_drop(d, id);
+	pid = running_pid(d, id);
+	if (pid) {
+		r = stop_pid(d, id, pid, "system_powerdown", d->shutdown_timeout * 1000);
+		if (r < 0) {
+			snprintf(err, HV_ERR_MAX, "stopping QEMU: %s", strerror(-r));
+			return r;
+		}
+	}
+	return hv_resize_restore(d, id, err);
+}
+
+/* snapshot.paused marks a guest paused for a snapshot: a cut-short one
+ * is continued by the next call. */
+static int q_snapshot(struct hv_driver *d, const char *id, const char *path, char *err)
+{
+	_cleanup_close_ int lock = -1;
+	char sock[4096], disk[4096], mark[4096];
+	int pid, r;
+
+	err[0] = '\0';
+	if (hv_path(d, id, "qmp.sock", sock, sizeof(sock)) < 0 ||
+	    hv_path(d, id, "disk.qcow2", disk, sizeof(disk)) < 0 ||
+	    hv_path(d, id, "snapshot.paused", mark, sizeof(mark)) < 0)
+		return -ENAMETOOLONG;
+	if (!path && access(mark, F_OK) < 0)
+		return 0;
+	lock = hv_lock(d, id, false);
+	if (lock < 0)
+		return lock;
+	pid = running_pid(d, id);
+	if (path && pid) {
+		r = file_write_atomic(mark, "", 0, 0600);
+		if (r >= 0)
+			r = qmp_command(sock, "stop", QMP_TIMEOUT_MS, err, HV_ERR_MAX);
+		if (r < 0)
+			return r;
+	}
+	r = path ? hv_snapshot_flatten(d, id, disk, "qcow2", path, err) : 0;
+	if (pid && access(mark, F_OK) == 0) {
+		char e2[HV_ERR_MAX];
+		int c = qmp_command(sock, "cont", QMP_TIMEOUT_MS, e2, sizeof(e2));
+		if (c < 0) {
+			log_error("server %s: cannot continue the guest after a snapshot: %s", id, e2);
+			return r < 0 ? r : c;
+		}
+	}
+	unlink(mark);
+	return r;
+}
+
 static enum hv_power q_state(struct hv_driver *d, const char *id)
 {
 	_cleanup_json_ json_t *spec = NULL;
@@ -635,6 +720,9 @@ int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *
 	d->power_on = q_power_on;
 	d->power_off = q_power_off;
 	d->reboot = q_reboot;
+	d->resize = q_resize;
+	d->resize_finish = q_resize_finish;
+	d->snapshot = q_snapshot;
 	d->state = q_state;
 	return 0;
 }

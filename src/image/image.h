@@ -90,6 +90,10 @@ int image_update(struct store *st, const struct caller *c, const char *id, const
 		 struct image *im, char *err, size_t errlen);
 int image_delete(struct store *st, const struct caller *c, const char *id, char *err,
 		 size_t errlen);
+/* Delete image id unless it is active (no policy: a snapshot that never
+ * finished, compute/server_snapshot.c), in the caller's write
+ * transaction. Its file, if any, goes with image_recover. 0 or -errno. */
+int image_drop_unfinished(struct store *st, const char *id);
 int h_image_create(struct http_request *req, struct http_response *res);
 int h_image_get(struct http_request *req, struct http_response *res);
 int h_image_delete(struct http_request *req, struct http_response *res);

@@ -533,6 +533,13 @@ int image_delete(struct store *st, const struct caller *c, const char *id, char 
 	return r < 0 ? r : 0;
 }
 
+int image_drop_unfinished(struct store *st, const char *id)
+{
+	int r = store_exec(st, "DELETE FROM image WHERE id = ? AND status <> 'active'", "s", id);
+
+	return r < 0 ? r : 0;
+}
+
 /* --- the handlers: parse, call, render --- */
 
 /* Glance's status for a domain call's error, with its message. -1. */

@@ -1,7 +1,8 @@
 /* hvctl.c - a command line over the hv drivers, for tests:
  *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB [FORMAT] | state ID | stop ID | start ID
  *         | reboot ID [hard] | destroy ID | list | console ID
- *         | inspect FILE FORMAT [MAX_BYTES]
+ *         | resize ID VCPUS RAM_MB DISK_GB | resize-finish ID revert|confirm
+ *         | snapshot ID PATH | inspect FILE FORMAT [MAX_BYTES]
  * inspect prints what core/diskimg.c sees in FILE and its verdict for FORMAT
  * as one JSON object (tests/image/vet.sh compares it with qemu-img info).
  * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
@@ -97,6 +98,13 @@ int main(int argc, char **argv)
 			      argc == 4 && strcmp(argv[3], "hard") == 0 ? HV_REBOOT_HARD
 									: HV_REBOOT_SOFT,
 			      err);
+	} else if (strcmp(cmd, "resize") == 0 && argc == 6) {
+		struct hv_flavor fl = { atoi(argv[3]), atoi(argv[4]), atoi(argv[5]) };
+		r = d->resize(d, id, &fl, err);
+	} else if (strcmp(cmd, "resize-finish") == 0 && argc == 4) {
+		r = d->resize_finish(d, id, strcmp(argv[3], "revert") == 0, err);
+	} else if (strcmp(cmd, "snapshot") == 0 && argc == 4) {
+		r = d->snapshot(d, id, argv[3], err);
 	} else if (strcmp(cmd, "destroy") == 0 && argc == 3) {
 		r = d->destroy(d, id);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 27
+plan 34
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -99,6 +99,70 @@ check "state is running after start" state_is running
 guest_check "guest boots after start" wait_ready 4
 check "start is idempotent" sh -c "p=\$(cat '$HV_INSTANCES/$ID/qemu.pid'); '$HVCTL' start $ID && [ \"\$(cat '$HV_INSTANCES/$ID/qemu.pid')\" = \"\$p\" ]"
 check "console tail is served" sh -c "'$HVCTL' console $ID | tail -c 65536 >/dev/null"
+
+# --- snapshot of the running guest, booted once; cold resize, revert ---
+# qmp_status: the guest's run state through its QMP socket.
+qmp_status() {
+	python3 - "$HV_INSTANCES/$ID/qmp.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); f = s.makefile("rw")
+f.readline()
+for cmd in ("qmp_capabilities", "query-status"):
+    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m:
+            break
+print(m.get("return", {}).get("status"))
+PY
+}
+vsize() { qemu-img info -U --output=json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])'; }
+spec_of() { python3 -c "import json; s=json.load(open('$HV_INSTANCES/$ID/spec.json')); print(s['vcpus'], s['ram_mb'], s['disk_gb'])"; }
+t_snapshot() {
+	local p; p=$(pid_of)
+	"$HVCTL" snapshot "$ID" "$WORK/snap.qcow2" || return 1
+	qemu-img info --output=json "$WORK/snap.qcow2" | python3 -c 'import json,sys; i=json.load(sys.stdin); assert i["format"] == "qcow2" and "backing-filename" not in i, i' ||
+		return 1
+	expect_eq "QEMU after the snapshot" "$(pid_of)" "$p" &&
+		expect_eq "guest after the snapshot" "$(qmp_status)" running &&
+		test ! -e "$HV_INSTANCES/$ID/snapshot.paused"
+}
+check "snapshot of the running guest: a standalone qcow2; the guest runs on (paused only for the copy)" t_snapshot
+ID2=fedcba9876543210fedcba9876543210
+t_boot_snapshot() {
+	cp "$WORK/snap.qcow2" "$HV_INSTANCES/_base/snap" && "$HVCTL" spawn "$ID2" "$HV_INSTANCES/_base/snap" 1 256 1 ||
+		return 1
+	for _ in $(seq 1 600); do
+		grep -q "basalt-guest: ready" "$HV_INSTANCES/$ID2/console.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "basalt-guest: ready" "$HV_INSTANCES/$ID2/console.log" || { tail -n 15 "$HV_INSTANCES/$ID2/console.log"; return 1; }
+	"$HVCTL" destroy "$ID2"
+}
+guest_check "a server boots from the snapshot" t_boot_snapshot
+t_resize() {
+	"$HVCTL" resize "$ID" 2 320 2 && state_is shutdown &&
+		expect_eq spec "$(spec_of)" "2 320 2" &&
+		expect_eq "disk virtual size" "$(vsize "$HV_INSTANCES/$ID/disk.qcow2")" $((2 << 30)) &&
+		test -f "$HV_INSTANCES/$ID/disk.orig" && "$HVCTL" start "$ID" &&
+		pgrep -af "guest=$ID" | grep -q -- "-m 320 -smp 2"
+}
+check "cold resize: stopped, old disk kept, disk grown to 2 GiB, started with 2 vcpus and 320 MB" t_resize
+guest_check "guest boots after the resize" wait_ready 5
+t_revert() {
+	"$HVCTL" resize-finish "$ID" revert && state_is shutdown &&
+		expect_eq spec "$(spec_of)" "1 256 1" &&
+		expect_eq "disk virtual size" "$(vsize "$HV_INSTANCES/$ID/disk.qcow2")" $((1 << 30)) &&
+		test ! -e "$HV_INSTANCES/$ID/disk.orig" && "$HVCTL" start "$ID"
+}
+check "revert: the old disk and flavor back" t_revert
+guest_check "guest boots after the revert" wait_ready 6
+t_confirm() {
+	"$HVCTL" resize "$ID" 2 320 2 && "$HVCTL" resize-finish "$ID" confirm &&
+		test ! -e "$HV_INSTANCES/$ID/disk.orig" && test ! -e "$HV_INSTANCES/$ID/spec.orig.json" &&
+		expect_eq spec "$(spec_of)" "2 320 2" && "$HVCTL" start "$ID"
+}
+check "confirm: the kept disk dropped, the new flavor stays" t_confirm
 
 pid=$(pid_of)
 check "destroy" "$HVCTL" destroy "$ID"
