@@ -117,6 +117,10 @@ void server_ops_snapshots(struct agent *a, struct http_client *c, const json_t *
  * (and at most a quarter of a page), so one noisy guest never delays the
  * others' reports. */
 #define REPORT_CONSOLE_CHUNK (16 * 1024)
+/* A console log on the host is cut to its last CONSOLE_TAIL_MAX bytes
+ * (what the controller keeps) once it passes this: a guest printing
+ * without end cannot fill the node's disk. */
+#define CONSOLE_FILE_MAX (1024 * 1024)
 void report_init(struct agent *a);
 void report_fini(struct agent *a);
 /* Send what in report (the round's full report of what is, which the

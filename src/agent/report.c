@@ -11,7 +11,9 @@
  *   holds (the desired state's console_offset after a restart, then what
  *   it took), at most REPORT_CONSOLE_CHUNK bytes per server and round, so
  *   a noisy guest never holds back the others; a backlog longer than the
- *   controller's tail is skipped to its last CONSOLE_CONSOLE_TAIL_MAX bytes;
+ *   controller's tail is skipped to its last CONSOLE_TAIL_MAX bytes; a log
+ *   over CONSOLE_FILE_MAX on the host is cut to that tail first (the
+ *   controller sees a new log and takes it again);
  * - pages hold at most page_max bytes ([agent] report_max_bytes), however
  *   many servers the node has;
  * - a page the controller refuses is logged with its answer and split
@@ -150,7 +152,17 @@ static void console_plan(struct agent *a, struct item *it, const json_t *desired
 	size_t n;
 	int64_t size, off;
 
-	if (!a->hv || hv_console_read(a->hv, id, 0, 0, &none, &n, &size) < 0)
+	if (!a->hv)
+		return;
+	/* A cut log is a new log, though it may still be longer than what
+	 * the controller took of the old one: until the controller has taken
+	 * it from its start, it holds "more" than the log has (a reset). */
+	if (hv_console_trim(a->hv, id, CONSOLE_FILE_MAX, CONSOLE_TAIL_MAX) > 0) {
+		log_info("agent: console of %s over %d bytes: cut to its last %d", id,
+			 CONSOLE_FILE_MAX, CONSOLE_TAIL_MAX);
+		json_object_set_new(a->console_acked, id, json_integer(INT64_MAX));
+	}
+	if (hv_console_read(a->hv, id, 0, 0, &none, &n, &size) < 0)
 		return;
 	free(none);
 	off = console_acked(a, desired_server, id);

@@ -161,6 +161,11 @@ int hv_console_tail(const struct hv_driver *d, const char *id, size_t max, char 
  * is no log yet). -ENOENT when no such server. */
 int hv_console_read(const struct hv_driver *d, const char *id, int64_t offset, size_t max,
 		    char **out, size_t *len, int64_t *size);
+/* Keep the server's console log on the host bounded, as virtlogd does
+ * for libvirt's: once it is over max bytes, cut it to its last keep
+ * bytes (a new log to the reader: shorter than the offsets read before).
+ * 1 when cut, 0 when not needed (or no log), -errno. */
+int hv_console_trim(const struct hv_driver *d, const char *id, size_t max, size_t keep);
 const char *hv_power_name(enum hv_power p);
 
 /* instance.c - the per-server directory */

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 N=10 # the issue's ten guests
-plan 16
+plan 17
 AGENT_PID=
 cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
@@ -237,6 +237,17 @@ check "a backlog of 300 KiB per console (more than the tail: the agent skips ahe
 	bash -c 't() { python3 "$STATE/t.py" "$@"; }; t write gap 307200 && t tails'
 check "a log that starts anew (truncated, the server made again): tails exact" \
 	bash -c 't() { python3 "$STATE/t.py" "$@"; }; t write reset 5000 truncate && t tails'
+t_cut() {
+	t write big 1258291 || return 1 # 1.2 MiB more each: past CONSOLE_FILE_MAX (1 MiB)
+	t tails || return 1
+	local f big=0
+	for f in "$INST"/*/console.log; do
+		[ "$(stat -c %s "$f")" -le 1048576 ] || big=$((big + 1))
+	done
+	expect_eq "console logs over 1 MiB left on the host" "$big" 0 &&
+		grep -q 'agent: console of .* over 1048576 bytes: cut to its last 65536' "$STATE/agent.log"
+}
+check "a console past 1 MiB on the host is cut to its last 64 KiB (the guest cannot fill the disk): tails exact" t_cut
 
 t_kill9() {
 	local i

@@ -179,6 +179,18 @@ static void console_tail(void **state)
 	assert_int_equal(n, 0); /* past the end: nothing */
 	free(t);
 	assert_int_equal(hv_console_read(d, "zz", 0, 100, &t, &n, &size), -ENOENT);
+	/* Bounded on the host: over max, cut to the last keep bytes. */
+	assert_int_equal(hv_console_trim(d, "c1", 200000, 1000), 0); /* under max */
+	assert_int_equal(hv_console_trim(d, "c1", 100000, 1000), 1);
+	assert_int_equal(hv_console_read(d, "c1", 0, 2000, &t, &n, &size), 0);
+	assert_int_equal(size, 1000);
+	assert_int_equal(n, 1000);
+	assert_non_null(strstr(t, "line 09999\n  [6nend\n"));
+	assert_int_equal(strlen(t) - strlen(strstr(t, "line 09999")), 1000 - 20);
+	free(t);
+	assert_int_equal(hv_console_trim(d, "c1", 100000, 1000), 0); /* cut already */
+	assert_int_equal(hv_console_trim(d, "c1", 100, 1000), -EINVAL);
+	assert_int_equal(hv_console_trim(d, "zz", 100000, 1000), 0); /* no log */
 	assert_int_equal(d->destroy(d, "c1"), 0);
 	hv_driver_free(d);
 }
