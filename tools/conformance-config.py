@@ -133,6 +133,7 @@ code, _, _ = req("GET", auth_url[:-len("/v3")] + "/agent/v1/hosts/conformance/de
 is_basalt = code != 404
 
 image_ref = flavor_ref = flavor_alt = public_net = public_net_name = None
+# CirrOS's login; Basalt's test image (tools/mkimage) has it too
 ssh_user = "cirros"
 if svc["glance"]:
     code, b, _ = req("GET", endpoints["image"] + "/v2/images?status=active", token)
@@ -141,8 +142,6 @@ if svc["glance"]:
         imgs.sort(key=lambda i: (i.get("name") != "basalt-test", i.get("size") or 0))
         if imgs:
             image_ref = imgs[0]["id"]
-            if imgs[0].get("name") == "basalt-test":
-                ssh_user = "root"
 flavors = []
 if svc["nova"]:
     code, b, _ = req("GET", endpoints["compute"] + "/flavors/detail", token)

@@ -1,7 +1,8 @@
 /* mdproxy.c - the metadata proxy: one listening socket per router
  * namespace (169.254.169.254:80), one thread polling them all, and a
  * bounded number of short-lived request threads that forward a guest's GET
- * to the controller's /metadata with the signed headers
+ * (or the POST of its password) to the controller's /metadata with the
+ * signed headers
  * (docs/agent-protocol.md, "The metadata proxy"). */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -27,6 +28,7 @@
 #define MD_MAX_REQUESTS 16	  /* requests served at once; more get 503 */
 #define MD_REQUEST_MAX 8192	  /* request head */
 #define MD_REPLY_MAX (4u << 20)	  /* body relayed back */
+#define MD_BODY_MAX 4096	  /* a POST's body (the controller takes 256) */
 #define MD_IO_TIMEOUT_S 5	  /* guest side, each read and write */
 #define MD_UPSTREAM_TIMEOUT_S 15  /* controller side, whole request */
 
@@ -79,6 +81,7 @@ static const char *reason(long status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
@@ -132,14 +135,16 @@ static ssize_t read_head(int fd, char *buf, size_t size)
 	return -1;
 }
 
-/* Split "GET /path HTTP/1.x" off the head: 0 with path (pointing into
- * head) set, -EINVAL malformed, -EOPNOTSUPP another method. */
-static int parse_request_line(char *head, char **path)
+/* Split "GET /path HTTP/1.x" (or POST) off the head: 0 with path
+ * (pointing into head) set, *post for a POST and *rest at the headers
+ * after that line; -EINVAL malformed, -EOPNOTSUPP another method. */
+static int parse_request_line(char *head, char **path, bool *post, char **rest)
 {
 	char *eol = strpbrk(head, "\r\n"), *sp1, *sp2;
 
 	if (!eol)
 		return -EINVAL;
+	*rest = eol + (eol[0] == '\r' && eol[1] == '\n' ? 2 : 1);
 	*eol = '\0';
 	sp1 = strchr(head, ' ');
 	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
@@ -153,7 +158,66 @@ static int parse_request_line(char *head, char **path)
 	for (const char *c = *path; *c; c++)
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
 			return -EINVAL;
-	return strcmp(head, "GET") == 0 ? 0 : -EOPNOTSUPP;
+	*post = strcmp(head, "POST") == 0;
+	return *post || strcmp(head, "GET") == 0 ? 0 : -EOPNOTSUPP;
+}
+
+/* The value of header name (case-insensitive) in the headers at h, as a
+ * pointer into them past the colon and blanks, or NULL. */
+static const char *header(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*h && *h != '\r' && *h != '\n') {
+		if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+			h += n + 1;
+			while (*h == ' ' || *h == '\t')
+				h++;
+			return h;
+		}
+		h = strchr(h, '\n');
+		if (!h)
+			break;
+		h++;
+	}
+	return NULL;
+}
+
+/* A POST's body: the have bytes at got that read_head took past the
+ * blank line, then the rest of Content-Length from fd. Returns the body
+ * (malloc'd, *blen bytes) or NULL with the status to answer in *status
+ * (400: no or bad length, too large, cut short). */
+static char *read_body(int fd, const char *got, size_t have, const char *headers, size_t *blen,
+		       long *status)
+{
+	const char *cl = header(headers, "Content-Length"), *ex = header(headers, "Expect");
+	size_t want;
+	char *body, *e;
+
+	*status = 400;
+	if (!cl)
+		return NULL;
+	want = strtoul(cl, &e, 10);
+	if (e == cl || (*e != '\r' && *e != '\n') || want > MD_BODY_MAX || have > want)
+		return NULL;
+	body = malloc(want + 1);
+	if (!body)
+		return NULL;
+	memcpy(body, got, have);
+	/* curl asks before a large body: say go on rather than make it wait */
+	if (have < want && ex && strncasecmp(ex, "100-continue", 12) == 0)
+		write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	while (have < want) {
+		ssize_t n = recv(fd, body + have, want - have, 0);
+		if (n <= 0) {
+			free(body);
+			return NULL;
+		}
+		have += (size_t)n;
+	}
+	body[want] = '\0';
+	*blen = want;
+	return body;
 }
 
 struct buf {
@@ -181,7 +245,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 /* Forward path for guest (of network_id) and relay the answer to fd. */
 static void forward(struct mdproxy *p, int fd, const char *path, const char *guest,
-		    const char *network_id)
+		    const char *network_id, const char *post, size_t post_len)
 {
 	char sig[SIGN_HEX_LEN + 1], h1[128], h2[160], h3[128], *url = NULL, *type = NULL;
 	struct curl_slist *h = NULL, *h_next;
@@ -205,6 +269,10 @@ static void forward(struct mdproxy *p, int fd, const char *path, const char *gue
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)MD_UPSTREAM_TIMEOUT_S);
+		if (post) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)post_len);
+		}
 		cr = curl_easy_perform(c);
 	}
 	if (cr == CURLE_OK) {
@@ -229,8 +297,13 @@ static void serve(struct md_request *rq)
 	struct timeval tv = { .tv_sec = MD_IO_TIMEOUT_S };
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
-	char head[MD_REQUEST_MAX], guest[INET_ADDRSTRLEN], *path = NULL;
+	char head[MD_REQUEST_MAX], guest[INET_ADDRSTRLEN], *path = NULL, *rest = NULL;
+	char *body = NULL, *hend;
 	const char *network_id = NULL;
+	size_t blen = 0;
+	bool post = false;
+	ssize_t len;
+	long status;
 	uint32_t addr;
 	int r;
 
@@ -240,27 +313,37 @@ static void serve(struct md_request *rq)
 		return;
 	addr = ntohl(peer.sin_addr.s_addr);
 	inet_ntop(AF_INET, &peer.sin_addr, guest, sizeof(guest));
-	if (read_head(rq->fd, head, sizeof(head)) < 0) {
+	len = read_head(rq->fd, head, sizeof(head));
+	if (len < 0) {
 		reply_text(rq->fd, 400, "Bad request.\n");
 		return;
 	}
-	r = parse_request_line(head, &path);
+	/* where the body starts, before parse_request_line cuts the head up */
+	hend = strstr(head, "\r\n\r\n");
+	hend = hend ? hend + 4 : strstr(head, "\n\n") + 2;
+	r = parse_request_line(head, &path, &post, &rest);
 	if (r == -EOPNOTSUPP) {
-		reply_text(rq->fd, 405, "Only GET is served.\n");
+		reply_text(rq->fd, 405, "Only GET and POST are served.\n");
 		return;
 	}
 	if (r < 0) {
 		reply_text(rq->fd, 400, "Bad request.\n");
 		return;
 	}
+	if (post && !(body = read_body(rq->fd, hend, (size_t)(head + len - hend), rest, &blen,
+				       &status))) {
+		reply_text(rq->fd, status, "Bad request: a POST needs a Content-Length of at most "
+					   "4096 bytes, and that many bytes.\n");
+		return;
+	}
 	for (size_t i = 0; i < rq->nnets && !network_id; i++)
 		if ((addr & rq->nets[i].mask) == rq->nets[i].addr)
 			network_id = rq->nets[i].network_id;
-	if (!network_id) {
+	if (!network_id)
 		reply_text(rq->fd, 404, "No network of this router holds your address.\n");
-		return;
-	}
-	forward(rq->p, rq->fd, path, guest, network_id);
+	else
+		forward(rq->p, rq->fd, path, guest, network_id, body, blen);
+	free(body);
 }
 
 static void *request_main(void *arg)

@@ -113,10 +113,9 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		"  WHEN vm_state = 'resized' THEN 'VERIFY_RESIZE'"
 		"  WHEN task_state LIKE 'resize%' THEN 'RESIZE'"
 		"  WHEN vm_state = 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
-		" AND (?9 = 0 OR updated_at >= ?9)"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
-		"sssssssii", project, flt->name, host, flt->image, flt->flavor, flt->marker,
-		flt->status, flt->limit, flt->changes_since);
+		"sssssssi", project, flt->name, host, flt->image, flt->flavor, flt->marker,
+		flt->status, flt->limit);
 }
 
 int server_row_query(struct store *st, const char *id, struct store_stmt **q)
@@ -182,7 +181,7 @@ int server_guest_load(struct store *st, const char *id, struct server_guest *g)
 	struct store_stmt *q;
 	int r = store_query(st, &q,
 			    "SELECT name, project_id, availability_zone, flavor_name, image_id,"
-			    " key_name, public_key, user_data FROM server WHERE id = ?",
+			    " key_name, public_key, user_data, password FROM server WHERE id = ?",
 			    "s", id);
 
 	memset(g, 0, sizeof(*g));
@@ -197,7 +196,8 @@ int server_guest_load(struct store *st, const char *id, struct server_guest *g)
 		copy_text(g->image_id, sizeof(g->image_id), store_text(q, 4));
 		copy_text(g->key_name, sizeof(g->key_name), store_text(q, 5));
 		if ((store_text(q, 6) && !(g->public_key = strdup(store_text(q, 6)))) ||
-		    (store_text(q, 7) && !(g->user_data = strdup(store_text(q, 7)))))
+		    (store_text(q, 7) && !(g->user_data = strdup(store_text(q, 7)))) ||
+		    !(g->password = strdup(store_text(q, 8) ? store_text(q, 8) : "")))
 			r = -ENOMEM;
 	}
 	store_done(q);
@@ -210,7 +210,8 @@ void server_guest_free(struct server_guest *g)
 {
 	free(g->public_key);
 	free(g->user_data);
-	g->public_key = g->user_data = NULL;
+	free(g->password);
+	g->public_key = g->user_data = g->password = NULL;
 }
 
 int server_metadata_check(const json_t *m, struct nova_fault *f)
@@ -321,6 +322,61 @@ int server_metadata_delete(struct store *st, const struct caller *c, const char 
 		       id, key);
 	if (r == 0)
 		return nova_fail(f, -ENOENT, "Metadata item was not found");
+	return r < 0 ? r : 0;
+}
+
+/* --- the password the guest posts (os-server-password) --- */
+
+int server_password_post(struct store *st, const char *id, const char *password)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT password FROM server WHERE id = ?", "s", id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0 && store_text(q, 0) && store_text(q, 0)[0])
+		r = -EEXIST;
+	store_done(q);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	r = store_exec(st, "UPDATE server SET password = ? WHERE id = ?", "ss", password, id);
+	return r < 0 ? r : 0;
+}
+
+int server_password_get(struct store *st, const struct caller *c, const char *id,
+			char **password, struct nova_fault *f)
+{
+	struct server_ref s;
+	struct store_stmt *q;
+	int r = server_find(st, c, id, "os_compute_api:os-server-password:show", &s, f);
+
+	*password = NULL;
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_query(st, &q, "SELECT password FROM server WHERE id = ?", "s", id);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0 && !(*password = strdup(store_text(q, 0) ? store_text(q, 0) : "")))
+		r = -ENOMEM;
+	store_done(q);
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Instance %s could not be found.", id);
+	return r < 0 ? r : 0;
+}
+
+int server_password_clear(struct store *st, const struct caller *c, const char *id,
+			  struct nova_fault *f)
+{
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:os-server-password:clear", &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = store_exec(st, "UPDATE server SET password = '' WHERE id = ?", "s", id);
 	return r < 0 ? r : 0;
 }
 

@@ -1,6 +1,6 @@
 /* server_actions.c - the handlers of POST /servers/{id}/action (os-stop,
- * os-start, reboot, os-getConsoleOutput) and of the server metadata calls
- * (the server resource, server.c, does the work). Actions record what
+ * os-start, reboot, os-getConsoleOutput) and of the server metadata and
+ * os-server-password calls (the server resource, server.c, does the work). Actions record what
  * should be; the host's agent makes it so (docs/agent-protocol.md). */
 #include <errno.h>
 #include <stdio.h>
@@ -280,6 +280,39 @@ int h_server_metadata_delete(struct http_request *req, struct http_response *res
 	if (r < 0)
 		nova_error(res, r, &f, "metadata");
 	if (api_write_end(res, st, r, "metadata") < 0)
+		return -1;
+	return http_reply(res, 204, NULL);
+}
+
+/* --- the password the guest posted (os-server-password) --- */
+
+int h_server_password_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	_cleanup_free_ char *password = NULL;
+	struct nova_fault f = { "" };
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = server_password_get(st, &req->caller, http_param(req, "server_id"), &password, &f);
+	if (r < 0)
+		return nova_error(res, r, &f, "server");
+	return http_reply(res, 200, json_pack("{s:s}", "password", password));
+}
+
+int h_server_password_clear(struct http_request *req, struct http_response *res)
+{
+	struct store *st = api_write_begin(req, res);
+	struct nova_fault f = { "" };
+	int r;
+
+	if (!st)
+		return -1;
+	r = server_password_clear(st, &req->caller, http_param(req, "server_id"), &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
 		return -1;
 	return http_reply(res, 204, NULL);
 }

@@ -82,7 +82,6 @@ struct server_filter {
 	bool detail, all_tenants;
 	const char *name, *host, *image, *flavor, *status, *marker;
 	int64_t limit;
-	int64_t changes_since; /* usec; 0: none */
 };
 /* Open the query of the servers the caller lists under flt, rows of
  * SERVER_COLS (the caller passes *q to store_done): all_tenants only as
@@ -109,6 +108,7 @@ struct server_guest {
 	char image_id[65], key_name[256];
 	char *public_key; /* owned */
 	char *user_data;  /* owned, base64 as the API took it */
+	char *password;	  /* owned; "" when the guest posted none */
 };
 /* Load server id for its guest (no caller: the metadata service proves
  * the guest by its address): 1 found, 0 not, or -errno. */
@@ -131,6 +131,18 @@ int server_metadata_get(struct store *st, const struct caller *c, const char *id
 			const char *key, char **value, struct nova_fault *f);
 int server_metadata_delete(struct store *st, const struct caller *c, const char *id,
 			   const char *key, struct nova_fault *f);
+
+/* The password a guest posts to the metadata service (Nova's
+ * os-server-password). post (the metadata service's, no caller: the guest
+ * is proven by its address) sets it in the caller's write transaction:
+ * -EEXIST when one is set already (Nova: 409), -ENOENT no server. get
+ * fills *password ("" for none; malloc'd); clear empties it; both check
+ * their rule against the server (-ENOENT for another project's). */
+int server_password_post(struct store *st, const char *id, const char *password);
+int server_password_get(struct store *st, const struct caller *c, const char *id,
+			char **password, struct nova_fault *f);
+int server_password_clear(struct store *st, const struct caller *c, const char *id,
+			  struct nova_fault *f);
 
 /* Check a create in the caller's write transaction: metadata, zone (a
  * forced host only for admins: -EPERM), key pair (-EINVAL), flavor and

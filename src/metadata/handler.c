@@ -5,14 +5,18 @@
 #include <string.h>
 
 #include "basalt.h"
+#include "compute/servers.h"
+#include "core/cleanup.h"
 #include "core/log.h"
 #include "core/sign.h"
 #include "core/util.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "metadata/metadata.h"
 #include "store/store.h"
 
 #define PREFIX "/metadata"
+#define PASSWORD_MAX 256 /* Nova's: a longer post is a 400 */
 
 /* Whether the empty-secret warning was logged. Only rate-limits a log
  * line (nothing behaves differently), so it may live outside struct
@@ -84,6 +88,49 @@ static int h_metadata(struct http_request *req, struct http_response *res)
 	return 0;
 }
 
+/* POST /openstack/VERSION/password: the guest sets its password once
+ * (Nova: 409 when it has one; an operator clears it through the compute
+ * API's os-server-password), up to 256 bytes; 200 with no body. */
+static int h_metadata_password(struct http_request *req, struct http_response *res)
+{
+	struct md_path path;
+	_cleanup_free_ char *pw = NULL;
+	struct md_instance in;
+	struct store *st;
+	int r;
+
+	if (check_proxy(req, res) < 0)
+		return -1;
+	if (md_path_parse(req->path + strlen(PREFIX), &path) < 0 || !md_password_path(&path))
+		return http_error(res, 404, "The resource could not be found.");
+	if (req->body_len > PASSWORD_MAX)
+		return http_error(res, 400, "Request is too large.");
+	if (memchr(req->body ? req->body : "", '\0', req->body_len))
+		return http_error(res, 400, "The password holds a NUL byte.");
+	pw = strndup(req->body ? req->body : "", req->body_len);
+	if (!pw)
+		return http_error_errno(res, -ENOMEM, "password");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = md_instance_load(st, req->md_network_id, req->forwarded_for, &in);
+	if (r == 0)
+		r = server_password_post(st, in.id, pw);
+	md_instance_free(&in);
+	if (r == -ENOENT)
+		http_error(res, 404, "No instance with address %.64s on network %.64s.",
+			   req->forwarded_for, req->md_network_id);
+	else if (r == -EEXIST)
+		http_error(res, 409, "The password was set already.");
+	if (api_write_end(res, st, r, "password") < 0)
+		return -1;
+	log_info("%s metadata: the guest at %.64s set its password", req->request_id,
+		 req->forwarded_for);
+	http_reply_raw(res, 200, strdup(""));
+	res->content_type = "text/plain; charset=UTF-8";
+	return 0;
+}
+
 #define R(path) { "metadata:get", "GET", path, h_metadata, NULL }
 
 /* Every depth the two layouts reach; the handler reads the path itself. */
@@ -94,6 +141,7 @@ static const struct route routes[] = {
 	R(PREFIX "/{a}/{b}/{c}"),
 	R(PREFIX "/{a}/{b}/{c}/{d}"),
 	R(PREFIX "/{version}/meta-data/{a}/{b}/{c}"), /* public-keys/0/openssh-key */
+	{ "metadata:post", "POST", PREFIX "/{a}/{b}/{c}", h_metadata_password, NULL },
 };
 
 const struct route_table metadata_routes = { routes, ARRAY_SIZE(routes) };

@@ -23,6 +23,7 @@ void md_instance_free(struct md_instance *in)
 {
 	free(in->public_key);
 	free(in->user_data);
+	free(in->password);
 	json_decref(in->meta);
 	json_decref(in->security_groups);
 	json_decref(in->dns);
@@ -88,6 +89,8 @@ static int load_server(struct store *st, struct md_instance *in)
 		in->public_key = g.public_key;
 		g.public_key = NULL;
 	}
+	in->password = g.password;
+	g.password = NULL;
 	if (g.user_data) {
 		int e = user_data_decode(g.user_data, in);
 		if (e < 0)

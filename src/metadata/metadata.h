@@ -50,6 +50,7 @@ struct md_instance {
 	char *public_key;	  /* NULL: no key */
 	unsigned char *user_data; /* NULL: none; decoded bytes otherwise */
 	size_t user_data_len;
+	char *password;		  /* what the guest posted; "" none (owned) */
 	json_t *meta;		  /* server metadata, an object */
 	char fixed_ip[46];	  /* the address that asks */
 	char floating_ip[46];	  /* associated with that port; "" none */
@@ -101,6 +102,9 @@ void md_ec2_id(const char *prefix, const char *id, char out[16]);
 /* The answer for path about in: 200 with a body, or 404 (no such item).
  * Returns 0 with out filled, or -ENOMEM. The caller frees out->body. */
 int md_serve(const struct md_instance *in, const struct md_path *path, struct md_reply *out);
+/* Whether path is a password a guest may POST (/openstack/VERSION/password
+ * of a version that has it, Grizzly's 2013-04-04 on). */
+bool md_password_path(const struct md_path *path);
 /* meta_data.json, network_data.json of in: new references, NULL on ENOMEM. */
 json_t *md_meta_data(const struct md_instance *in);
 json_t *md_network_data(const struct md_instance *in);

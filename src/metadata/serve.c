@@ -35,6 +35,7 @@ static const struct {
 } os_files[] = {
 	{ "meta_data.json", "" },
 	{ "user_data", "" },
+	{ "password", "2013-04-04" },
 	{ "vendor_data.json", "2013-10-17" },
 	{ "network_data.json", "2015-10-15" },
 	{ "vendor_data2.json", "2016-10-06" },
@@ -290,7 +291,23 @@ static int serve_openstack(const struct md_instance *in, const struct md_path *p
 		return reply_json(out, md_network_data(in));
 	if (strcmp(file, "user_data") == 0)
 		return reply_bytes(out, "text/plain", in->user_data, in->user_data_len);
+	if (strcmp(file, "password") == 0)
+		return reply_bytes(out, TEXT, in->password ? in->password : "",
+				   in->password ? strlen(in->password) : 0);
 	return reply_json(out, json_object()); /* vendor data: none configured */
+}
+
+bool md_password_path(const struct md_path *p)
+{
+	size_t i;
+
+	if (p->n != 3 || p->dir || strcmp(p->seg[0], "openstack") != 0 ||
+	    strcmp(p->seg[2], "password") != 0 ||
+	    !version_known(p->seg[1], os_versions, ARRAY_SIZE(os_versions)))
+		return false;
+	for (i = 0; strcmp(os_files[i].name, "password") != 0; i++)
+		;
+	return strcmp(p->seg[1], "latest") == 0 || strcmp(p->seg[1], os_files[i].since) >= 0;
 }
 
 /* --- EC2 layout --- */

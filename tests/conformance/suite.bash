@@ -8,9 +8,10 @@
 # controller's namespace, as a user of the lab would (root). Alone: against
 # a standalone controller of BUILD (no root, no namespaces), e.g.
 #     BUILD=build tests/conformance/identity.sh
-# conformance_suite SUITE
+# conformance_suite SUITE [REGEX]: REGEX narrows the run (and the check) to
+# the tests whose id matches it too (tools/conformance SUITE REGEX).
 conformance_suite() {
-	local suite=$1 args=()
+	local suite=$1 narrow=${2:-} args=()
 	command -v tempest >/dev/null || skip_tier "tempest is not installed (tools/deps --test)"
 	WORK=$(mktemp -d /tmp/basalt-conformance.XXXXXX)
 	STATE=
@@ -26,5 +27,5 @@ conformance_suite() {
 		args=(--openrc "$WORK/openrc")
 		echo "# against a standalone controller ($URL)"
 	fi
-	tools/conformance "${args[@]}" --tap --check "tests/conformance/expected/$suite.txt" "$suite"
+	tools/conformance "${args[@]}" --tap --check "tests/conformance/expected/$suite.txt" "$suite" ${narrow:+"$narrow"}
 }

@@ -16,7 +16,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 14
+plan 16
 
 SECRET=md-e2e-shared-secret
 AGENT_PID=
@@ -208,7 +208,7 @@ t_listings() {
 	expect_eq "openstack versions" "$(md_body "$NET_A" 192.0.2.10 /openstack)" \
 		"$(printf '2012-08-10\n2013-04-04\n2013-10-17\n2015-10-15\n2016-06-30\n2016-10-06\n2017-02-22\n2018-08-27\n2020-10-14\nlatest')" || return 1
 	expect_eq "openstack/latest/ for vm1" "$(md_body "$NET_A" 192.0.2.10 /openstack/latest/)" \
-		"$(printf 'meta_data.json\nuser_data\nvendor_data.json\nnetwork_data.json\nvendor_data2.json')" || return 1
+		"$(printf 'meta_data.json\nuser_data\npassword\nvendor_data.json\nnetwork_data.json\nvendor_data2.json')" || return 1
 	st=$(md "$NET_A" 192.0.2.10 /openstack/latest)
 	expect_eq "listing type" "${st#* }" "text/plain; charset=UTF-8" || return 1
 	st=$(md "$NET_A" 192.0.2.10 /openstack/latest/meta_data.json)
@@ -263,7 +263,7 @@ t_second_instance() {
 	st=$(md "$NET_A" 192.0.2.11 /openstack/latest/user_data)
 	expect_eq "vm2 user_data" "${st%% *}" 404 || return 1
 	expect_eq "vm2 listing" "$(md_body "$NET_A" 192.0.2.11 /openstack/latest)" \
-		"$(printf 'meta_data.json\nvendor_data.json\nnetwork_data.json\nvendor_data2.json')" || return 1
+		"$(printf 'meta_data.json\npassword\nvendor_data.json\nnetwork_data.json\nvendor_data2.json')" || return 1
 	expect_eq "vm2 local-ipv4" "$(md_body "$NET_A" 192.0.2.11 /latest/meta-data/local-ipv4)" 192.0.2.11 || return 1
 	# The same address on network B is vm2's port there, not vm1's.
 	j=$(md_body "$NET_B" 192.0.2.10 /openstack/latest/meta_data.json) || return 1
@@ -332,3 +332,54 @@ t_floating() {
 	expect_eq "vm2 public-ipv4" "$(md_body "$NET_A" 192.0.2.11 /latest/meta-data/public-ipv4)" ""
 }
 check "a floating IP associated with vm1's port is its public-ipv4" t_floating
+
+# The guest's password, as CirrOS and tempest's test_server_basic_ops post it:
+# POST openstack/VERSION/password once, shown by the compute API's
+# os-server-password, cleared there; Nova's 409 and 400.
+# md_post NET ADDRESS PATH DATA: "STATUS" of the POST, the body in md.body.
+md_post() {
+	curl -s --max-time 10 -o "$STATE/md.body" -w '%{http_code}' -X POST --data-binary "$4" \
+		-H "X-Forwarded-For: $2" -H "X-Basalt-Network-ID: $1" -H "X-Basalt-Signature: $(sig "$1" "$2")" \
+		"$URL/metadata$3"
+}
+# pw_api [DELETE]: the compute API's os-server-password of vm1 (GET: the password).
+pw_api() {
+	if [ "${1:-}" = DELETE ]; then
+		curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X DELETE -H "X-Auth-Token: $TOKEN" \
+			"$URL/compute/v2.1/servers/$VM1/os-server-password"
+	else
+		curl -s --max-time 10 -H "X-Auth-Token: $TOKEN" "$URL/compute/v2.1/servers/$VM1/os-server-password" |
+			jq_py 'd["password"]'
+	fi
+}
+t_password() {
+	local pw=testtesttesttesttesttesttesttesttesttest
+	expect_eq "no password yet" "$(pw_api)" "" || return 1
+	expect_eq "POST openstack/2013-10-17/password" "$(md_post "$NET_A" 192.0.2.10 /openstack/2013-10-17/password "$pw")" 200 || return 1
+	expect_eq "the compute API shows it" "$(pw_api)" "$pw" || return 1
+	expect_eq "the guest reads it back" "$(md_body "$NET_A" 192.0.2.10 /openstack/latest/password)" "$pw" || return 1
+	expect_eq "vm2 has none" "$(md_body "$NET_A" 192.0.2.11 /openstack/latest/password)" "" || return 1
+	expect_eq "a second POST: 409" "$(md_post "$NET_A" 192.0.2.10 /openstack/latest/password other)" 409 || return 1
+	grep -q 'The password was set already.' "$STATE/md.body" || { cat "$STATE/md.body"; return 1; }
+	expect_eq "unchanged by the 409" "$(pw_api)" "$pw" || return 1
+	expect_eq "DELETE os-server-password" "$(pw_api DELETE)" 204 || return 1
+	expect_eq "cleared" "$(pw_api)" "" || return 1
+	expect_eq "257 bytes: 400" "$(md_post "$NET_A" 192.0.2.10 /openstack/latest/password "$(head -c 257 /dev/zero | tr '\0' x)")" 400 || return 1
+	grep -q 'Request is too large.' "$STATE/md.body" || { cat "$STATE/md.body"; return 1; }
+	expect_eq "still none after the 400" "$(pw_api)" "" || return 1
+	expect_eq "before 2013-04-04: 404" "$(md_post "$NET_A" 192.0.2.10 /openstack/2012-08-10/password x)" 404 || return 1
+	expect_eq "256 bytes are taken" "$(md_post "$NET_A" 192.0.2.10 /openstack/latest/password "$(head -c 256 /dev/zero | tr '\0' y)")" 200 || return 1
+	expect_eq "all 256" "$(pw_api | wc -c)" 257
+}
+check "password: POST once (409 after), os-server-password shows and clears it, 256 bytes at most" t_password
+t_password_refused() {
+	local st
+	st=$(curl -s --max-time 10 -o "$STATE/md.body" -w '%{http_code}' -X POST --data-binary x \
+		-H "X-Forwarded-For: 192.0.2.10" -H "X-Basalt-Network-ID: $NET_A" -H "X-Basalt-Signature: $(sig "$NET_A" 192.0.2.10 wrong)" \
+		"$URL/metadata/openstack/latest/password")
+	expect_eq "bad signature" "$st" 403 || return 1
+	expect_eq "unknown address" "$(md_post "$NET_A" 192.0.2.99 /openstack/latest/password x)" 404 || return 1
+	grep -q 'No instance with address 192.0.2.99' "$STATE/md.body" || { cat "$STATE/md.body"; return 1; }
+	expect_eq "the password of another file: 404" "$(md_post "$NET_A" 192.0.2.10 /openstack/latest/user_data x)" 404
+}
+check "password POST: a bad signature 403, an unknown address or another path 404" t_password_refused

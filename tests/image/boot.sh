@@ -128,8 +128,18 @@ cat >"$T/cd/openstack/latest/meta_data.json" <<EOJ
  "public_keys": {"testkey": "$PUBKEY\n"},
  "keys": [{"name": "testkey", "type": "ssh", "data": "$PUBKEY\n"}]}
 EOJ
-printf '#!/bin/sh\necho "basalt-test-marker: user data from config drive on $(hostname)"\n' \
-	>"$T/cd/openstack/latest/user_data"
+# The user data also reports the tools tempest's scenarios run in a guest:
+# blkid finding the config drive as tempest does, Debian's curl, sudo, the
+# cirros login and udhcpc's pidfile directory.
+cat >"$T/cd/openstack/latest/user_data" <<'EOU'
+#!/bin/sh
+echo "basalt-test-marker: user data from config drive on $(hostname)"
+echo "basalt-test-marker: blkid -L config-2: $(blkid -L config-2 -o device)"
+echo "basalt-test-marker: $(curl --version | head -n 1 | cut -d' ' -f1-2)"
+echo "basalt-test-marker: sudo id -u: $(sudo id -u)"
+echo "basalt-test-marker: login cirros: $(awk -F: '$1 == "cirros" { print $3 ":" $6 ":" $7 }' /etc/passwd)"
+echo "basalt-test-marker: /var/run is $(readlink -f /var/run)"
+EOU
 cdimg="$T/config-drive.img"
 if mkfs.vfat -C -n config-2 "$cdimg" 1024 >"$T/mkfs.log" 2>&1 &&
 	MTOOLS_SKIP_CHECK=1 mmd -i "$cdimg" ::openstack ::openstack/latest &&
@@ -152,6 +162,11 @@ expect "config-drive boot: metadata source=config-drive" console_has "$log1" '^b
 expect "config-drive boot: ready ip=none hostname=testvm" console_has "$log1" '^basalt-guest: ready ip=none hostname=testvm$'
 expect "config-drive boot: user data ran (marker)" console_has "$log1" '^basalt-test-marker: user data from config drive on testvm$'
 expect "config-drive boot: user-data ran line" console_has "$log1" '^basalt-guest: user-data ran$'
+expect "config-drive boot: blkid -L config-2 -o device finds it" console_has "$log1" '^basalt-test-marker: blkid -L config-2: /dev/vdb$'
+expect "config-drive boot: Debian's curl runs" console_has "$log1" '^basalt-test-marker: curl 7\.[0-9.]+$'
+expect "config-drive boot: sudo runs the command as root" console_has "$log1" '^basalt-test-marker: sudo id -u: 0$'
+expect "config-drive boot: a cirros login (uid 0, /root, /bin/sh)" console_has "$log1" '^basalt-test-marker: login cirros: 0:/root:/bin/sh$'
+expect "config-drive boot: /var/run is /run" console_has "$log1" '^basalt-test-marker: /var/run is /run$'
 stop_vm
 
 # --- boot 1b: the same config drive as iso9660 on an IDE CD-ROM (Nova's default) ---
@@ -249,6 +264,12 @@ guest_ssh() {
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o ConnectTimeout=10 -o LogLevel=ERROR "root@$gip" "$@"
 }
+guest_ssh_as() {
+	local user=$1; shift
+	ip netns exec "$NS" timeout 30 ssh -i "$T/key" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o ConnectTimeout=10 -o LogLevel=ERROR "$user@$gip" "$@"
+}
 if [ -n "$gip" ]; then
 	out=""
 	for _ in 1 2 3; do
@@ -260,6 +281,23 @@ if [ -n "$gip" ]; then
 	expect "DHCP option 26 applied: MTU 1400 (got '$mtu')" test "$mtu" = 1400
 	expect "DHCP router applied: default via 198.51.100.1" grep -q '^default via 198.51.100.1 ' <<<"$out"
 	[ -s "$T/ssh.err" ] && sed 's/^/#   ssh: /' "$T/ssh.err" | tail -n 5
+	# As tempest drives a CirrOS guest: user cirros, its shell prologue, curl
+	# to the metadata service, udhcpc's pidfile and a renewal on SIGUSR1.
+	pre='set -eu -o pipefail; PATH=$PATH:/sbin;'
+	out=$(guest_ssh_as cirros "$pre hostname; curl -s http://169.254.169.254/openstack/latest/meta_data.json" 2>>"$T/ssh.err")
+	expect "ssh as cirros, tempest's prologue: hostname netvm" test "$(sed -n 1p <<<"$out")" = netvm
+	expect "curl in the guest reads the metadata service" grep -q '"uuid": "9d2f7c3e-1111-4a2b-8c3d-5e6f7a8b9c0d"' <<<"$out"
+	acks() { grep -c 'DHCPACK(br0)' "$T/dnsmasq.log" 2>/dev/null || true; }
+	before=$(acks)
+	renew() {
+		local pid n
+		pid=$(guest_ssh_as cirros "$pre cat /var/run/udhcpc.eth0.pid") || return 1
+		guest_ssh_as cirros "$pre test \"\$(cat /proc/$pid/comm)\" = udhcpc && sudo /bin/kill -USR1 $pid" ||
+			{ echo "pid '$pid' is not udhcpc's"; return 1; }
+		for n in $(seq 1 100); do [ "$(acks)" -gt "$before" ] && return 0; sleep 0.1; done
+		echo "no DHCPACK after SIGUSR1 (before: $before, now: $(acks))"; return 1
+	}
+	expect "udhcpc's pidfile /var/run/udhcpc.eth0.pid; SIGUSR1 renews the lease" renew
 else
 	not_ok "ssh with the injected key (no guest ip)"
 fi

@@ -162,24 +162,56 @@ static void versions(void **state)
 	md_instance_free(&in);
 }
 
+/* Which paths take a guest's POST of its password. */
+static void password_paths(void **state)
+{
+	static const struct {
+		const char *path;
+		bool ok;
+	} cases[] = {
+		{ "/openstack/latest/password", true },
+		{ "/openstack/2013-04-04/password", true },
+		{ "/openstack/2020-10-14/password", true },
+		{ "/openstack/2012-08-10/password", false }, /* before Grizzly */
+		{ "/openstack/2011-01-01/password", false }, /* no such version */
+		{ "/openstack/latest/password/", false },
+		{ "/openstack/latest/password/x", false },
+		{ "/openstack/latest/meta_data.json", false },
+		{ "/latest/password", false },
+		{ "/openstack/password", false },
+	};
+	struct md_path p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(md_path_parse(cases[i].path, &p), 0);
+		if (md_password_path(&p) != cases[i].ok)
+			fail_msg("%s: %s", cases[i].path, cases[i].ok ? "refused" : "taken");
+	}
+}
+
 static void openstack_listing(void **state)
 {
 	struct md_instance in;
 
 	fixture(&in, true, true);
-	expect_text(&in, "/openstack/latest/", "meta_data.json\nuser_data\nvendor_data.json\n"
-					       "network_data.json\nvendor_data2.json");
+	expect_text(&in, "/openstack/latest/", "meta_data.json\nuser_data\npassword\n"
+					       "vendor_data.json\nnetwork_data.json\nvendor_data2.json");
 	/* Files appear with the version that brought them. */
 	expect_text(&in, "/openstack/2012-08-10", "meta_data.json\nuser_data");
 	expect_text(&in, "/openstack/2015-10-15",
-		    "meta_data.json\nuser_data\nvendor_data.json\nnetwork_data.json");
+		    "meta_data.json\nuser_data\npassword\nvendor_data.json\nnetwork_data.json");
 	expect_404(&in, "/openstack/2012-08-10/network_data.json");
+	expect_404(&in, "/openstack/2012-08-10/password");
 	md_instance_free(&in);
 	fixture(&in, false, false);
-	expect_text(&in, "/openstack/latest", "meta_data.json\nvendor_data.json\n"
+	expect_text(&in, "/openstack/latest", "meta_data.json\npassword\nvendor_data.json\n"
 					      "network_data.json\nvendor_data2.json");
 	expect_404(&in, "/openstack/latest/user_data");
-	expect_404(&in, "/openstack/latest/password");
+	/* the password the guest posted ("" none), as Nova serves it */
+	expect_text(&in, "/openstack/latest/password", "");
+	in.password = strdup("sekrit");
+	expect_text(&in, "/openstack/2013-04-04/password", "sekrit");
 	expect_404(&in, "/openstack/latest/meta_data.json/x");
 	md_instance_free(&in);
 }
@@ -328,6 +360,7 @@ int main(void)
 		cmocka_unit_test(ec2_ids),
 		cmocka_unit_test(versions),
 		cmocka_unit_test(openstack_listing),
+		cmocka_unit_test(password_paths),
 		cmocka_unit_test(openstack_meta_data),
 		cmocka_unit_test(openstack_user_data),
 		cmocka_unit_test(openstack_network_data),
