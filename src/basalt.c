@@ -50,6 +50,9 @@ int basalt_init(struct basalt *b, const char *config_path)
 
 	memset(b, 0, sizeof(*b));
 	b->authenticate = identity_validate;
+	b->consoles = console_broker_new();
+	if (!b->consoles)
+		return -ENOMEM;
 	r = config_load(&b->cfg, config_path);
 	if (r < 0)
 		return r;
@@ -157,6 +160,8 @@ void basalt_fini(struct basalt *b)
 	struct store *st = pthread_getspecific(b->store_key);
 
 	identity_cache_fini(b);
+	console_broker_free(b->consoles);
+	b->consoles = NULL;
 	if (st) {
 		store_close(st);
 		pthread_setspecific(b->store_key, NULL);

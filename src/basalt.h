@@ -22,6 +22,8 @@ struct basalt {
 	 * identity service's (identity_validate), so http/ never calls up
 	 * into a service. */
 	int (*authenticate)(struct basalt *b, const char *s, struct token *t);
+	/* Serial consoles: websockets waiting for their agents (compute/). */
+	struct console_broker *consoles;
 };
 
 /* basalt.c */

@@ -176,7 +176,7 @@ if svc["nova"]:
 # with the code: a feature that lands comes off this list.
 COMPUTE_ABSENT = {
     "change_password", "pause", "shelve", "shelve_migrate", "suspend",
-    "rescue", "stable_rescue", "interface_attach", "serial_console",
+    "rescue", "stable_rescue",
     "vnc_console", "spice_console", "rdp_console", "live_migration", "cold_migration",
     "block_migration_for_live_migration", "volume_backed_live_migration",
     "swap_volume", "attach_encrypted_volume", "volume_multiattach", "personality",

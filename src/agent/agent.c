@@ -497,6 +497,7 @@ static void agent_fini(struct agent *a)
 	secgroup_fini(a);
 	report_fini(a);
 	json_decref(a->failed);
+	json_decref(a->consoles);
 	free(a->url);
 	free(a->instances);
 	free(a->token);

@@ -53,6 +53,7 @@ struct agent {
 	char *token;
 
 	json_t *failed; /* server id -> fault of a failed spawn (this run only) */
+	json_t *consoles; /* serial console sessions served (console.c; this run only) */
 	char etag[80];
 	/* report.c (poll thread only): what the controller took, "member/id"
 	 * -> signature of the entry; server id -> console offset taken; the
@@ -144,6 +145,12 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 /* The controller took that the servers in gone (an array of ids) are
  * gone: forget their tombstones. */
 void compute_report_sent(struct agent *a, const json_t *gone);
+
+/* console.c */
+/* Serve the serial console sessions desired names ("consoles": a
+ * websocket waiting at the controller), each on a thread of its own that
+ * relays the guest's serial port to the controller. */
+void console_serve(struct agent *a, struct http_client *c, const json_t *desired);
 
 /* l2.c: every agent role */
 /* Make bridges, vxlan devices, FDB flood entries, provider interfaces and

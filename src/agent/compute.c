@@ -177,6 +177,11 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 		return NULL;
 	if (fault)
 		json_object_set(s, "fault", (json_t *)fault);
+	/* The taps its guest holds: the controller releases the NICs being
+	 * detached that are not among them. */
+	json_t *taps = NULL;
+	if (p != HV_NOSTATE && a->hv->nic_list && a->hv->nic_list(a->hv, id, &taps) == 0)
+		json_object_set_new(s, "nics", taps);
 	/* The console goes apart, as deltas (report.c). */
 	return s;
 }
@@ -450,6 +455,64 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 		set_reboot_done(a, id, seq); /* nothing to reboot while stopped */
 }
 
+static bool has_tap(const json_t *list, const char *key, const char *tap)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		const char *t = key ? json_str(v, key) : json_string_value(v);
+		if (t && strcmp(t, tap) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Bring an existing server's NICs to the desired ones: unplug those no
+ * longer wanted, then hot-plug those it lacks once their taps, rules and
+ * DHCP are ready (as at spawn). A step that must wait is retried soon. */
+static void sync_nics(struct agent *a, const json_t *s)
+{
+	const char *id = json_str(s, "id");
+	const json_t *want = json_object_get(s, "nics"), *nic, *t;
+	_cleanup_json_ json_t *have = NULL;
+	char err[HV_ERR_MAX];
+	size_t i;
+	int r;
+
+	if (!a->hv->nic_list || a->hv->nic_list(a->hv, id, &have) < 0)
+		return;
+	json_array_foreach(have, i, t) {
+		const char *tap = json_string_value(t);
+		if (!tap || has_tap(want, "tap", tap))
+			continue;
+		r = a->hv->nic_detach(a->hv, id, tap, err);
+		if (r < 0) {
+			log_warn("server %s: detach %s: %s", id, tap, err[0] ? err : strerror(-r));
+			watch_console(a);
+		}
+	}
+	json_array_foreach(want, i, nic) {
+		const char *tap = json_str(nic, "tap"), *mac = json_str(nic, "mac_address");
+		struct hv_nic n;
+		if (!tap || !mac || has_tap(have, NULL, tap) || strlen(tap) >= sizeof(n.tap) ||
+		    strlen(mac) >= sizeof(n.mac))
+			continue;
+		if (!dp_link_exists(NULL, tap) || !secgroup_tap_ready(a, tap) ||
+		    json_is_false(json_object_get(nic, "ready"))) {
+			watch_console(a); /* its tap comes on a later pass */
+			continue;
+		}
+		snprintf(n.tap, sizeof(n.tap), "%s", tap);
+		snprintf(n.mac, sizeof(n.mac), "%s", mac);
+		r = a->hv->nic_attach(a->hv, id, &n, err);
+		if (r < 0)
+			log_warn("server %s: attach %s: %s", id, tap, err[0] ? err : strerror(-r));
+		else
+			log_info("server %s: NIC %s attached", id, tap);
+	}
+}
+
 static const json_t *desired_of(const json_t *servers, const char *id)
 {
 	size_t i;
@@ -487,6 +550,8 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 		json_decref(gone);
 		return -ENOMEM;
 	}
+	/* Consoles first: a websocket waits for them, spawns take long. */
+	console_serve(a, c, desired);
 	/* Forget failures of servers the controller no longer wants here. */
 	json_object_foreach_safe(a->failed, tmp, key, v)
 	{
@@ -512,6 +577,7 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 		server_ops_resize(a, c, s);
 		p = a->hv->state(a->hv, id);
 		converge_server(a, c, s, p);
+		sync_nics(a, s);
 		json_t *sf = json_array();
 		server_ops_snapshots(a, c, s, sf);
 		if (json_array_size(sf))

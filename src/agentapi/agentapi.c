@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	R("agent:heartbeat", "POST", "/agent/v1/hosts/{host}/heartbeat", h_agent_heartbeat),
 	R("agent:desired", "GET", "/agent/v1/hosts/{host}/desired", h_agent_desired),
 	R("agent:report", "POST", "/agent/v1/hosts/{host}/report", h_agent_report),
+	R("agent:console", "GET", "/agent/v1/hosts/{host}/consoles/{session}", h_agent_console),
 };
 
 const struct route_table agent_routes = { routes, ARRAY_SIZE(routes) };

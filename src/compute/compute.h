@@ -229,8 +229,29 @@ int h_server_password_clear(struct http_request *req, struct http_response *res)
 /* server_ports.c */
 int h_server_ips(struct http_request *req, struct http_response *res);
 int h_server_ips_network(struct http_request *req, struct http_response *res);
+/* interfaces.c */
 int h_server_interface_list(struct http_request *req, struct http_response *res);
 int h_server_interface_get(struct http_request *req, struct http_response *res);
+int h_server_interface_create(struct http_request *req, struct http_response *res);
+int h_server_interface_delete(struct http_request *req, struct http_response *res);
+
+/* serial_console.c - the serial console's tokens and websocket proxy */
+struct console_broker;
+/* The pairing of websockets with their agents' connections (struct
+ * basalt's consoles). NULL on ENOMEM. */
+struct console_broker *console_broker_new(void);
+void console_broker_free(struct console_broker *k);
+int h_server_remote_console(struct http_request *req, struct http_response *res);
+/* The os-getSerialConsole action ({"type": "serial"}) of server id. */
+int server_serial_console_action(struct http_request *req, struct http_response *res,
+				 const char *id, const json_t *arg);
+/* GET /compute/serial-console/{server_id}?token=: the websocket. */
+int h_serial_console_ws(struct http_request *req, struct http_response *res);
+/* GET /agent/v1/hosts/{host}/consoles/{session}: the agent's end. */
+int h_agent_console(struct http_request *req, struct http_response *res);
+/* The desired state's "consoles" of host: [{"session", "server_id"}] of
+ * websockets waiting for its agent (new reference). */
+json_t *console_desired(struct store *st, const char *host);
 
 /* quotas.c */
 int h_limits(struct http_request *req, struct http_response *res);

@@ -44,6 +44,10 @@ static const struct route routes[] = {
 	R("os_compute_api:ips:show", "GET", C "/servers/{server_id}/ips/{network_label}", h_server_ips_network),
 	R("os_compute_api:os-attach-interfaces:list", "GET", C "/servers/{server_id}/os-interface", h_server_interface_list),
 	R("os_compute_api:os-attach-interfaces:show", "GET", C "/servers/{server_id}/os-interface/{port_id}", h_server_interface_get),
+	R("os_compute_api:os-attach-interfaces:create", "POST", C "/servers/{server_id}/os-interface", h_server_interface_create),
+	R("os_compute_api:os-attach-interfaces:delete", "DELETE", C "/servers/{server_id}/os-interface/{port_id}", h_server_interface_delete),
+	R("os_compute_api:os-remote-consoles", "POST", C "/servers/{server_id}/remote-consoles", h_server_remote_console),
+	R("compute:serial-console:connect", "GET", "/compute/serial-console/{server_id}", h_serial_console_ws),
 
 	R("os_compute_api:os-services:list", "GET", C "/os-services", h_service_list_nova),
 	R("os_compute_api:os-services:update", "PUT", C "/os-services/{service_id}", h_service_update_nova),

@@ -198,6 +198,8 @@ int h_server_action(struct http_request *req, struct http_response *res)
 	arg = json_object_iter_value(json_object_iter(body));
 	if (strcmp(action, "os-getConsoleOutput") == 0)
 		return console_output(req, res, id, arg);
+	if (strcmp(action, "os-getSerialConsole") == 0)
+		return server_serial_console_action(req, res, id, arg);
 	if (strcmp(action, "os-stop") == 0 || strcmp(action, "os-start") == 0 ||
 	    strcmp(action, "reboot") == 0)
 		return power_action(req, res, id, action, arg);

@@ -122,8 +122,10 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 	}
 	if (r < 0)
 		goto fail;
+	/* Serial consoles whose websocket waits for this host's agent. */
 	if (json_object_set_new(doc, "servers", servers) < 0 ||
-	    json_object_set_new(doc, "deleting", deleting) < 0) {
+	    json_object_set_new(doc, "deleting", deleting) < 0 ||
+	    json_object_set_new(doc, "consoles", console_desired(st, host)) < 0) {
 		json_decref(*offsets);
 		*offsets = NULL;
 		return -ENOMEM;
@@ -249,6 +251,13 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 			  console, vm, now, now, store_txn_revision(st), id, host);
 	if (r > 0 && con)
 		r = report_console(st, host, id, con);
+	/* The taps the guest holds: NICs being detached that it no longer
+	 * holds are released. */
+	if (r > 0 && json_object_get(s, "nics")) {
+		int q = server_nics_reported(st, id, json_object_get(s, "nics"));
+		if (q < 0)
+			r = q;
+	}
 	if (r > 0 && rs)
 		r = server_resize_reported(st, host, id, json_str(rs, "id"), json_str(rs, "status"));
 	return r;

@@ -139,7 +139,7 @@ static int plan_item(struct nova_fault *f, struct nic_plan *p, const json_t *it)
 
 /* The network must be visible and usable; a fixed IP must be free. */
 static int check_network(const struct caller *c, struct nova_fault *f, struct store *st,
-			 const struct nic_req *n)
+			 const struct nic_req *n, bool attach)
 {
 	struct network_row net;
 	bool shared, external;
@@ -149,7 +149,8 @@ static int check_network(const struct caller *c, struct nova_fault *f, struct st
 	int r = network_get_row(c, st, n->net_id, &net);
 
 	if (r == -ENOENT)
-		return nova_fail(f, -EINVAL, "Network %s could not be found.", n->net_id);
+		return nova_fail(f, attach ? -ENOENT : -EINVAL, "Network %s could not be found.",
+				 n->net_id);
 	if (r < 0)
 		return r;
 	shared = net.shared;
@@ -172,8 +173,9 @@ static int check_network(const struct caller *c, struct nova_fault *f, struct st
 	 * anything, and names the instance that has it. */
 	r = port_store_device_holding(st, n->net_id, n->fixed_ip, device);
 	if (r == 0)
-		return nova_fail(f, -EINVAL, "Fixed IP address %s is already in use on instance %s.",
-				 n->fixed_ip, device);
+		return nova_fail(f, attach ? -EEXIST : -EINVAL,
+				 "Fixed IP address %s is already in use on instance %s.", n->fixed_ip,
+				 device);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -195,7 +197,8 @@ static int check_port(const struct caller *c, struct nova_fault *f, struct store
 				     &(struct target){ .project_id = port.project_id }))
 		r = -ENOENT;
 	if (r == -ENOENT)
-		return nova_fail(f, -EINVAL, "Port id %s could not be found.", n->port_id);
+		return nova_fail(f, p->attach ? -ENOENT : -EINVAL, "Port id %s could not be found.",
+				 n->port_id);
 	if (r < 0)
 		return r;
 	if (port.device_id[0] || port.device_owner[0])
@@ -282,7 +285,7 @@ int server_nics_plan(struct basalt *b, const struct caller *c, struct store *st,
 	/* Everything is checked before anything is made. */
 	for (i = 0; i < p->n; i++) {
 		r = p->nics[i].port_id[0] ? check_port(c, f, st, p, i)
-					  : check_network(c, f, st, &p->nics[i]);
+					  : check_network(c, f, st, &p->nics[i], false);
 		if (r < 0)
 			return r;
 		nova_ports += !p->nics[i].port_id[0];
@@ -349,9 +352,10 @@ static int fault_from_network(int r, const struct net_fault *nf, struct nova_fau
 			       : r;
 }
 
-int server_nics_make(struct basalt *b, const struct caller *c, struct store *st,
+/* server_nics_make, the NICs numbered from ord on. */
+static int nics_make(struct basalt *b, const struct caller *c, struct store *st,
 		     const char *server_id, const char *host, const struct nic_plan *p,
-		     struct nova_fault *f)
+		     int64_t ord, struct nova_fault *f)
 {
 	json_t *groups = NULL;
 	int r = group_ids(c, st, p->sg_names, &groups);
@@ -391,11 +395,26 @@ int server_nics_make(struct basalt *b, const struct caller *c, struct store *st,
 			r = store_exec(st,
 				       "INSERT INTO server_port (server_id, port_id, created_by_nova, ord,"
 				       " tag, revision) VALUES (?, ?, ?, ?, ?, ?)",
-				       "ssbisi", server_id, id, made, (int64_t)i,
+				       "ssbisi", server_id, id, made, ord + (int64_t)i,
 				       n->tag[0] ? n->tag : NULL, store_txn_revision(st));
 	}
 	json_decref(groups);
 	return r < 0 ? r : 0;
+}
+
+int server_nics_make(struct basalt *b, const struct caller *c, struct store *st,
+		     const char *server_id, const char *host, const struct nic_plan *p,
+		     struct nova_fault *f)
+{
+	return nics_make(b, c, st, server_id, host, p, 0, f);
+}
+
+/* Nova's own ports go with the server; the user's stay, unbound. */
+static int port_release(struct store *st, const char *port_id, bool made)
+{
+	int r = made ? port_delete(st, port_id) : port_bind(st, port_id, "", "", "");
+
+	return r == -ENOENT ? 0 : r;
 }
 
 int server_ports_release(struct store *st, const char *server_id)
@@ -423,13 +442,8 @@ int server_ports_release(struct store *st, const char *server_id)
 		ports[n++].made = store_bool(q, 1);
 	}
 	store_done(q);
-	/* Nova's own ports go with the server; the user's stay, unbound. */
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		r = ports[i].made ? port_delete(st, ports[i].id)
-				  : port_bind(st, ports[i].id, "", "", "");
-		if (r == -ENOENT)
-			r = 0;
-	}
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = port_release(st, ports[i].id, ports[i].made);
 	free(ports);
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM server_port WHERE server_id = ?", "s", server_id);
@@ -438,10 +452,14 @@ int server_ports_release(struct store *st, const char *server_id)
 
 /* --- how they are shown --- */
 
-#define NIC_SQL                                                                                    \
-	"SELECT sp.port_id, p.mac_address, p.network_id, n.name, n.mtu, p.status"                 \
+#define NIC_SQL_OF(cond)                                                                           \
+	"SELECT sp.port_id, p.mac_address, p.network_id, n.name, n.mtu, p.status, sp.tag"         \
 	" FROM server_port sp JOIN port p ON p.id = sp.port_id"                                    \
-	" JOIN network n ON n.id = p.network_id WHERE sp.server_id = ? ORDER BY sp.ord"
+	" JOIN network n ON n.id = p.network_id WHERE sp.server_id = ?" cond " ORDER BY sp.ord"
+/* Every NIC of a server, those being detached too (their ports still
+ * name it); what its guest should have: the others. */
+#define NIC_SQL	       NIC_SQL_OF("")
+#define NIC_SQL_WANTED NIC_SQL_OF(" AND sp.detaching = 0")
 
 /* Whether the DHCP server of the port's network still lacks its address:
  * the network host that serves it has not yet carried out a desired state
@@ -538,7 +556,7 @@ static int nic_row(struct store_stmt *q, json_t *out, void *ctx)
 json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough)
 {
 	struct nic_ctx c = { st, waited_enough };
-	json_t *out = network_rows(st, nic_row, &c, NULL, NIC_SQL, "s", server_id);
+	json_t *out = network_rows(st, nic_row, &c, NULL, NIC_SQL_WANTED, "s", server_id);
 
 	/* The contract is an array, always: a store error shows no nics. */
 	return out ? out : json_array();
@@ -594,63 +612,277 @@ int h_server_ips_network(struct http_request *req, struct http_response *res)
 	return http_reply(res, 200, one);
 }
 
-static json_t *render_attachment(struct store *st, struct store_stmt *q)
+static json_t *render_attachment(struct store *st, struct store_stmt *q, bool tag)
 {
 	json_t *ips = port_fixed_ips(st, store_text(q, 0));
+	json_t *a = json_pack("{s:s,s:o,s:s,s:s,s:s}", "port_state", store_text(q, 5), "fixed_ips",
+			      ips ? ips : json_array(), "port_id", store_text(q, 0), "net_id",
+			      store_text(q, 2), "mac_addr", store_text(q, 1));
 
-	return json_pack("{s:s,s:o,s:s,s:s,s:s}", "port_state", store_text(q, 5), "fixed_ips",
-			 ips ? ips : json_array(), "port_id", store_text(q, 0), "net_id",
-			 store_text(q, 2), "mac_addr", store_text(q, 1));
+	if (a && tag)
+		json_object_set_new(a, "tag", store_text(q, 6) ? json_string(store_text(q, 6))
+							       : json_null());
+	return a;
 }
 
-int h_server_interface_list(struct http_request *req, struct http_response *res)
+int server_interfaces(struct store *st, const char *server_id, const char *port_id, bool tag,
+		      json_t **out)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "server_id");
 	struct store_stmt *q;
-	json_t *list;
-	int r;
+	int r = store_query(st, &q, NIC_SQL, "s", server_id);
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id, "os_compute_api:os-attach-interfaces:list") < 0)
-		return -1;
-	r = store_query(st, &q, NIC_SQL, "s", id);
+	*out = NULL;
 	if (r < 0)
-		return http_error_errno(res, r, "interfaces");
-	list = json_array();
+		return r;
+	*out = json_array();
 	while ((r = store_next(q)) > 0)
-		json_array_append_new(list, render_attachment(st, q));
+		if (!port_id || strcmp(store_text(q, 0), port_id) == 0)
+			json_array_append_new(*out, render_attachment(st, q, tag));
 	store_done(q);
-	if (r < 0) {
-		json_decref(list);
-		return http_error_errno(res, r, "interfaces");
+	if (r < 0 || !*out) {
+		json_decref(*out);
+		*out = NULL;
+		return r < 0 ? r : -ENOMEM;
 	}
-	return http_reply(res, 200, json_pack("{s:o}", "interfaceAttachments", list));
+	return 0;
 }
 
-int h_server_interface_get(struct http_request *req, struct http_response *res)
+/* --- attaching and detaching NICs (os-interface) --- */
+
+/* The server's host ("" when it has none) when its state allows action,
+ * as Nova's check_instance_state for interfaces: vm_state active, paused
+ * or stopped, and no task under way; else -EALREADY in Nova's words. */
+static int nic_change_allowed(struct store *st, const char *id, const char *action,
+			      char host[256], struct nova_fault *f)
 {
-	struct store *st = basalt_store(req->b);
-	const char *id = http_param(req, "server_id"), *port = http_param(req, "port_id");
+	static const char *const ok[] = { "active", "paused", "stopped" };
+	char vm[32] = "", task[64] = "";
 	struct store_stmt *q;
-	json_t *one = NULL;
+	bool allowed = false;
+	int r = store_query(st, &q, "SELECT host, vm_state, task_state FROM server WHERE id = ?", "s",
+			    id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0) {
+		snprintf(host, 256, "%s", store_text(q, 0) ? store_text(q, 0) : "");
+		snprintf(vm, sizeof(vm), "%s", store_text(q, 1) ? store_text(q, 1) : "");
+		snprintf(task, sizeof(task), "%s", store_text(q, 2) ? store_text(q, 2) : "");
+	}
+	store_done(q);
+	if (r <= 0)
+		return r < 0 ? r : nova_fail(f, -ENOENT, "Instance %s could not be found.", id);
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		allowed = allowed || strcmp(vm, ok[i]) == 0;
+	if (!allowed)
+		return nova_fail(f, -EALREADY,
+				 "Cannot '%s' instance %s while it is in vm_state %s", action, id, vm);
+	if (task[0])
+		return nova_fail(f, -EALREADY,
+				 "Cannot '%s' instance %s while it is in task_state %s", action, id,
+				 task);
+	return 0;
+}
+
+/* Nova's schema of an interfaceAttachment (tag from 2.49). */
+static int attach_parse(const json_t *att, bool v2_49, const char **net, const char **port,
+			const char **ip, const char **tag, struct nova_fault *f)
+{
+	const json_t *v, *ips = json_object_get(att, "fixed_ips");
+	const char *k;
+	unsigned char a[16];
+
+	*net = *port = *ip = *tag = NULL;
+	if (!att)
+		return 0;
+	if (!json_is_object(att))
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute interfaceAttachment. Value: not an object.");
+	json_object_foreach((json_t *)att, k, v) {
+		bool known = strcmp(k, "net_id") == 0 || strcmp(k, "port_id") == 0 ||
+			     strcmp(k, "fixed_ips") == 0 || (v2_49 && strcmp(k, "tag") == 0);
+		if (!known)
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute interfaceAttachment. Value: Additional properties are not allowed ('%s' was unexpected)", k);
+		if (strcmp(k, "fixed_ips") != 0 && !json_is_string(v))
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute %s. Value: not a string.", k);
+	}
+	*net = json_str(att, "net_id");
+	*port = json_str(att, "port_id");
+	*tag = json_str(att, "tag");
+	if (ips) {
+		const json_t *one = json_array_get(ips, 0);
+		if (!json_is_array(ips) || json_array_size(ips) != 1 || !json_is_object(one) ||
+		    json_object_size(one) != 1 || !json_str(one, "ip_address"))
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute fixed_ips. Value: one item {\"ip_address\": ADDRESS}.");
+		*ip = json_str(one, "ip_address");
+		if (inet_pton(AF_INET, *ip, a) != 1)
+			return nova_fail(f, -EINVAL, "Invalid input for field/attribute ip_address. Value: %s. '%s' is not a 'ipv4'", *ip, *ip);
+	}
+	if ((*net && strlen(*net) != UUID_LEN) || (*port && strlen(*port) != UUID_LEN))
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute %s. Value: %s. is not a 'uuid'",
+				 *net && strlen(*net) != UUID_LEN ? "net_id" : "port_id",
+				 *net && strlen(*net) != UUID_LEN ? *net : *port);
+	if (*tag && (strlen(*tag) > 60 || strchr(*tag, '/') || strchr(*tag, ',')))
+		return nova_fail(f, -EINVAL, "Invalid input for field/attribute tag. Value: %s.", *tag);
+	if (*net && *port)
+		return nova_fail(f, -EINVAL, "Must not input both network_id and port_id");
+	if (*ip && !*net)
+		return nova_fail(f, -EINVAL, "Must input network_id when request IP address");
+	return 0;
+}
+
+int server_interface_attach(struct basalt *b, struct store *st, const struct caller *c,
+			    const char *server_id, const json_t *att, bool v2_49,
+			    char port_out[UUID_LEN + 1], struct nova_fault *f)
+{
+	struct nic_plan p = { 0 };
+	const char *net, *port, *ip, *tag;
+	char host[256] = "";
+	struct server_ref s;
+	struct store_stmt *q;
+	int64_t ord = 0, count = 0;
 	int r;
 
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	if (server_visible(req, res, st, id, "os_compute_api:os-attach-interfaces:show") < 0)
-		return -1;
-	r = store_query(st, &q, NIC_SQL, "s", id);
+	r = server_find(st, c, server_id, "os_compute_api:os-attach-interfaces:create", &s, f);
 	if (r < 0)
-		return http_error_errno(res, r, "interfaces");
-	while (!one && (r = store_next(q)) > 0)
-		if (strcmp(store_text(q, 0), port) == 0)
-			one = render_attachment(st, q);
+		return r;
+	server_ref_free(&s);
+	r = attach_parse(att, v2_49, &net, &port, &ip, &tag, f);
+	if (r >= 0)
+		r = nic_change_allowed(st, server_id, "attach_interface", host, f);
+	if (r < 0)
+		return r;
+	r = store_query(st, &q,
+			"SELECT COALESCE(MAX(ord) + 1, 0), COUNT(*) FROM server_port WHERE server_id = ?",
+			"s", server_id);
+	if (r < 0)
+		return r;
+	if ((r = store_next(q)) > 0) {
+		ord = store_int(q, 0);
+		count = store_int(q, 1);
+	}
 	store_done(q);
-	if (r < 0 && !one)
-		return http_error_errno(res, r, "interfaces");
-	if (!one)
-		return http_error(res, 404, "Port %s is not attached", port);
-	return http_reply(res, 200, json_pack("{s:o}", "interfaceAttachment", one));
+	if (r < 0)
+		return r;
+	if (count >= SERVER_NICS_MAX)
+		return nova_fail(f, -EINVAL, "Failed to attach network adapter device to %s (it has %d, the most a server can have)",
+				 server_id, SERVER_NICS_MAX);
+	p.attach = true;
+	if (port || net) {
+		r = plan_add(&p, f, net, port, ip, tag);
+	} else {
+		r = plan_default(c, f, st, &p, false);
+		if (r == -EEXIST)
+			r = nova_fail(f, -EINVAL, "Multiple possible networks found, use a Network ID to be more specific.");
+		else if (r >= 0 && p.n == 0)
+			r = nova_fail(f, -EINVAL, "No specific network was requested and none are available for project '%s'.",
+				      c->project_id);
+	}
+	if (r >= 0)
+		r = p.nics[0].port_id[0] ? check_port(c, f, st, &p, 0)
+					 : check_network(c, f, st, &p.nics[0], true);
+	if (r >= 0 && !p.nics[0].port_id[0]) {
+		r = network_quota_allows(b, st, c->project_id, "port", 1);
+		if (r == -EDQUOT)
+			r = nova_fail(f, -EPERM, "Maximum number of ports exceeded");
+	}
+	if (r >= 0)
+		r = nics_make(b, c, st, server_id, host, &p, ord, f);
+	/* The port Nova made or took: the last one of the server's NICs. */
+	if (r >= 0) {
+		r = store_query(st, &q, "SELECT port_id FROM server_port WHERE server_id = ? AND ord = ?",
+				"si", server_id, ord);
+		if (r >= 0) {
+			r = store_next(q);
+			if (r > 0)
+				snprintf(port_out, UUID_LEN + 1, "%s", store_text(q, 0));
+			store_done(q);
+			r = r > 0 ? 0 : r < 0 ? r : -EIO;
+		}
+	}
+	nic_plan_free(&p);
+	return r;
+}
+
+int server_interface_detach(struct store *st, const struct caller *c, const char *server_id,
+			    const char *port_id, struct nova_fault *f)
+{
+	char host[256] = "";
+	struct server_ref s;
+	struct store_stmt *q;
+	bool made = false;
+	int r;
+
+	r = server_find(st, c, server_id, "os_compute_api:os-attach-interfaces:delete", &s, f);
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = nic_change_allowed(st, server_id, "detach_interface", host, f);
+	if (r < 0)
+		return r;
+	r = store_query(st, &q,
+			"SELECT created_by_nova FROM server_port WHERE server_id = ? AND port_id = ?",
+			"ss", server_id, port_id);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		made = store_bool(q, 0);
+	store_done(q);
+	if (r == 0)
+		return nova_fail(f, -ENOENT, "Port %s is not attached", port_id);
+	if (r < 0)
+		return r;
+	/* Without a host no guest holds it: released at once. Else the host's
+	 * agent takes it out of the guest and its report releases it
+	 * (server_nics_reported). */
+	if (!host[0]) {
+		r = port_release(st, port_id, made);
+		return r < 0 ? r
+			     : store_exec(st, "DELETE FROM server_port WHERE port_id = ?", "s", port_id);
+	}
+	r = store_exec(st, "UPDATE server_port SET detaching = 1, revision = ? WHERE port_id = ?", "is",
+		       store_txn_revision(st), port_id);
+	return r < 0 ? r : 0;
+}
+
+int server_nics_reported(struct store *st, const char *server_id, const json_t *taps)
+{
+	struct store_stmt *q;
+	struct {
+		char id[UUID_LEN + 1];
+		bool made;
+	} gone[SERVER_NICS_MAX * 2];
+	size_t n = 0;
+	int r;
+
+	if (!json_is_array(taps))
+		return 0;
+	r = store_query(st, &q,
+			"SELECT port_id, created_by_nova FROM server_port WHERE server_id = ?"
+			" AND detaching = 1",
+			"s", server_id);
+	if (r < 0)
+		return r;
+	while ((r = store_next(q)) > 0 && n < ARRAY_SIZE(gone)) {
+		char tap[16];
+		const json_t *t;
+		size_t i;
+		bool held = false;
+		snprintf(tap, sizeof(tap), "tap%.11s", store_text(q, 0));
+		json_array_foreach(taps, i, t)
+			held = held || (json_string_value(t) && strcmp(json_string_value(t), tap) == 0);
+		if (held)
+			continue;
+		snprintf(gone[n].id, sizeof(gone[n].id), "%s", store_text(q, 0));
+		gone[n++].made = store_bool(q, 1);
+	}
+	store_done(q);
+	/* The guest no longer holds them: the ports go (or are unbound). */
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = port_release(st, gone[i].id, gone[i].made);
+		if (r >= 0)
+			r = store_exec(st, "DELETE FROM server_port WHERE port_id = ?", "s", gone[i].id);
+	}
+	return r < 0 ? r : 0;
 }

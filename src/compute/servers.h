@@ -233,12 +233,15 @@ int server_snapshots_settle(struct store *st, const char *host, const char *serv
 			    const json_t *failed);
 
 /* server_ports.c */
+/* The most NICs a server has (the QEMU driver's PCIe root ports). */
+#define SERVER_NICS_MAX 8
 struct nic_req;
 /* The NICs a server create asks for, checked and in order. */
 struct nic_plan {
 	struct nic_req *nics; /* owned */
 	size_t n;
 	json_t *sg_names; /* the request's "security_groups" (a reference) or NULL */
+	bool attach;	  /* os-interface: a missing port or network is 404, a taken IP 409 */
 };
 /* Parse and check "networks" and "security_groups" of a create for the
  * caller in its write transaction, making nothing: networks visible and
@@ -270,6 +273,30 @@ json_t *server_addresses(struct store *st, const char *server_id, bool extended)
  * the port's network lacks its address, unless waited_enough. New
  * reference. */
 json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough);
+
+/* The server's NICs as os-interface shows them (those being detached
+ * too: their ports still name it), all or the one on port_id; "tag" with
+ * tag (2.70). *out: a new array. 0 or -errno. */
+int server_interfaces(struct store *st, const char *server_id, const char *port_id, bool tag,
+		      json_t **out);
+/* os-interface create in the caller's write transaction: att (NULL: pick
+ * the only network) names port_id, or net_id (+ fixed_ips); the server
+ * active, paused or stopped with no task (-EALREADY); the port made or
+ * taken, bound to the server's host and recorded as its last NIC; its id
+ * in port_out. Nova's errors: -EINVAL, -ENOENT (port, network), -EEXIST
+ * (port or address in use), -EPERM (port quota). */
+int server_interface_attach(struct basalt *b, struct store *st, const struct caller *c,
+			    const char *server_id, const json_t *att, bool v2_49,
+			    char port_out[UUID_LEN + 1], struct nova_fault *f);
+/* os-interface delete in the caller's write transaction: the NIC marked
+ * detaching (its host's agent takes it out of the guest; the port is
+ * released once a report says so, server_nics_reported), or released now
+ * when the server has no host. -ENOENT: not attached. */
+int server_interface_detach(struct store *st, const struct caller *c, const char *server_id,
+			    const char *port_id, struct nova_fault *f);
+/* A host's report of the taps server_id's guest holds: release the NICs
+ * being detached that it no longer holds (taps not an array: nothing). */
+int server_nics_reported(struct store *st, const char *server_id, const json_t *taps);
 
 /* servers.c */
 json_t *render_server(const struct http_request *req, struct store_stmt *q);

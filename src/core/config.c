@@ -102,6 +102,8 @@ static const struct option options[] = {
 	    "Seconds between an agent's heartbeats."),
 	INT("compute", "vif_plugging_timeout", vif_plugging_timeout, "300",
 	    "Seconds a new VM waits for the DHCP server of its networks before it starts anyway (Nova's)."),
+	INT("compute", "console_token_ttl", console_token_ttl, "600",
+	    "Seconds a serial console URL's one-time token stays valid (Nova's [consoleauth] token_ttl)."),
 	BOOL("compute", "force_config_drive", force_config_drive, "false",
 	     "Give every new VM a config drive, asked for or not (Nova's); else only those created with config_drive."),
 	STR("agent", "controller_url", agent_controller_url, "",

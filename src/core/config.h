@@ -44,6 +44,7 @@ struct config {
 	int service_down_time;
 	int heartbeat_interval;
 	int vif_plugging_timeout;
+	int console_token_ttl;
 	bool force_config_drive;
 	/* [agent] */
 	char *agent_controller_url;

@@ -47,6 +47,9 @@ struct http_request {
 	const char *forwarded_for; /* X-Forwarded-For (the metadata proxy's guest address) */
 	const char *md_network_id; /* X-Basalt-Network-ID (metadata proxy) */
 	const char *md_signature;  /* X-Basalt-Signature (metadata proxy) */
+	const char *upgrade;	   /* Upgrade (websockets) */
+	const char *ws_key;	   /* Sec-WebSocket-Key */
+	const char *ws_protocol;   /* Sec-WebSocket-Protocol */
 	const char *body;
 	size_t body_len;
 	const struct route *route;	     /* the matched route */
@@ -83,6 +86,12 @@ struct http_response {
 		char *value; /* owned */
 	} headers[HTTP_MAX_HEADERS];
 	int nheaders;
+	/* Status 101 (websockets): once the answer is sent, the connection
+	 * is handed to upgrade with upgrade_arg: its socket, the bytes the
+	 * client sent after its request, and urh, which it passes to
+	 * http_upgrade_done (from any thread) when it is done with them. */
+	void (*upgrade)(void *arg, int fd, const char *extra, size_t extra_len, void *urh);
+	void *upgrade_arg;
 };
 
 typedef int (*http_handler)(struct http_request *req, struct http_response *res);
@@ -167,6 +176,21 @@ void http_routes_print(FILE *out);
 
 /* The service the path belongs to, by its prefix. */
 enum service service_of(const char *path);
+
+/* server.c: an upgraded connection is finished with (closed). */
+void http_upgrade_done(void *urh);
+
+/* websocket.c - RFC 6455's server side, for the serial console proxy */
+/* Sec-WebSocket-Accept for the client's Sec-WebSocket-Key: 0 or -EINVAL. */
+int ws_accept_key(const char *key, char out[29]);
+/* Relay between ws (a websocket client's socket; extra: what it sent
+ * after its handshake) and raw until either side closes, or nothing
+ * moves for idle_ms: client payloads to raw, raw's bytes to the client
+ * as binary frames. A close frame goes to the client at the end. 0 or
+ * -errno. Closes neither fd. */
+int ws_relay(int ws, const char *extra, size_t extra_len, int raw, int idle_ms);
+/* Send a close frame with code. */
+void ws_close(int ws, int code);
 
 /* microversion.c */
 /* Read the requested microversion of services that have them (compute:

@@ -61,6 +61,26 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
+struct upgrade {
+	void (*fn)(void *arg, int fd, const char *extra, size_t extra_len, void *urh);
+	void *arg;
+};
+
+static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_cls,
+		       const char *extra_in, size_t extra_in_size, MHD_socket sock,
+		       struct MHD_UpgradeResponseHandle *urh)
+{
+	struct upgrade *u = cls;
+
+	u->fn(u->arg, sock, extra_in, extra_in_size, urh);
+	free(u);
+}
+
+void http_upgrade_done(void *urh)
+{
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_request *req,
 				     struct http_response *res)
 {
@@ -70,7 +90,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	char *text = NULL;
 	size_t len = 0;
 
-	if (res->has_file) {
+	if (res->upgrade && res->status == 101) {
+		struct upgrade *u = malloc(sizeof(*u));
+		if (!u)
+			return MHD_NO;
+		*u = (struct upgrade){ res->upgrade, res->upgrade_arg };
+		resp = MHD_create_response_for_upgrade(on_upgrade, u);
+		if (!resp)
+			free(u);
+	} else if (res->has_file) {
 		resp = MHD_create_response_from_fd64(res->file_size, res->file_fd);
 		res->has_file = false; /* MHD closes it */
 	} else if (res->static_body) {
@@ -160,6 +188,9 @@ static struct conn *conn_start(struct http_server *srv, struct MHD_Connection *m
 	c->req.forwarded_for = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
 	c->req.md_network_id = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Basalt-Network-ID");
 	c->req.md_signature = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Basalt-Signature");
+	c->req.upgrade = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Upgrade");
+	c->req.ws_key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Sec-WebSocket-Key");
+	c->req.ws_protocol = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Sec-WebSocket-Protocol");
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_query, &c->req);
 	c->rt = http_prepare(&c->req, &c->res);
 	if (!c->rt)
@@ -378,7 +409,8 @@ int http_server_start(struct basalt *b, struct http_server **out)
 	socklen_t sslen;
 	struct http_server *srv;
 	unsigned workers = (unsigned)b->cfg.api_workers;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_ALLOW_UPGRADE;
 
 	if (parse_listen(b->cfg.api_listen, &ss, &sslen) < 0) {
 		log_error("config: bad [api] listen '%s' (want ADDR:PORT)", b->cfg.api_listen);

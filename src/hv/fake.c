@@ -2,8 +2,12 @@
  * (spec.json, fake.json with the power state), so state survives agent
  * restarts. For load tests of the controller and agent only. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "hv/hv.h"
@@ -38,11 +42,15 @@ static int f_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		return lock;
 	if (exists(d, s->id))
 		return 0;
-	spec = json_pack("{s:s,s:s?,s:s?,s:i,s:i,s:i,s:s,s:b}", "id", s->id, "base", s->base,
+	spec = json_pack("{s:s,s:s?,s:s?,s:i,s:i,s:i,s:s,s:b,s:[]}", "id", s->id, "base", s->base,
 			 "base_format", s->base_format, "vcpus", s->vcpus, "ram_mb", s->ram_mb,
-			 "disk_gb", s->disk_gb, "accel", "none", "launched", 1);
+			 "disk_gb", s->disk_gb, "accel", "none", "launched", 1, "nics");
 	if (!spec)
 		return -ENOMEM;
+	for (size_t i = 0; i < s->nnics; i++)
+		json_array_append_new(json_object_get(spec, "nics"),
+				      json_pack("{s:s,s:s}", "tap", s->nics[i].tap, "mac",
+						s->nics[i].mac));
 	r = set_power(d, s->id, "running");
 	if (r == 0)
 		r = hv_file_write(d, s->id, "spec.json", spec);
@@ -160,6 +168,92 @@ static enum hv_power f_state(struct hv_driver *d, const char *id)
 	return p && strcmp(p, "running") == 0 ? HV_RUNNING : HV_SHUTDOWN;
 }
 
+/* The NICs are spec.json's "nics": [{tap, mac}]. */
+static int f_nic_list(struct hv_driver *d, const char *id, json_t **taps)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL;
+
+	*taps = NULL;
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	*taps = hv_spec_taps(spec);
+	return 0;
+}
+
+/* Add (mac) or remove (mac NULL) the NIC on tap. */
+static int f_nic_set(struct hv_driver *d, const char *id, const char *tap, const char *mac)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL;
+
+	if (lock < 0)
+		return lock == -ENOENT && !mac ? 0 : lock;
+	spec = hv_file_read(d, id, "spec.json");
+	if (!spec)
+		return mac ? -ENOENT : 0;
+	return hv_spec_nics_set(d, id, spec, tap, mac);
+}
+
+static int f_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic *nic, char *err)
+{
+	err[0] = '\0';
+	return f_nic_set(d, id, nic->tap, nic->mac);
+}
+
+static int f_nic_detach(struct hv_driver *d, const char *id, const char *tap, char *err)
+{
+	err[0] = '\0';
+	return f_nic_set(d, id, tap, NULL);
+}
+
+/* The fake serial port: a shell that answers each line it is sent with
+ * "fake-console: LINE" (tests see the round trip). */
+static void *fake_console(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char line[512], c;
+	size_t n = 0;
+	ssize_t got;
+
+	while ((got = read(fd, &c, 1)) > 0) {
+		if (c == '\r')
+			continue;
+		if (c != '\n' && n < sizeof(line) - 1) {
+			line[n++] = c;
+			continue;
+		}
+		if (c != '\n')
+			continue;
+		char out[600];
+		int len = snprintf(out, sizeof(out), "fake-console: %.*s\r\n", (int)n, line);
+		n = 0;
+		if (write(fd, out, (size_t)len) < 0)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static int f_serial_open(struct hv_driver *d, const char *id)
+{
+	int sv[2];
+	pthread_t t;
+
+	if (f_state(d, id) != HV_RUNNING)
+		return -ENOENT;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (pthread_create(&t, NULL, fake_console, (void *)(intptr_t)sv[1]) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -EAGAIN;
+	}
+	pthread_detach(t);
+	return sv[0];
+}
+
 int hv_fake_new(struct hv_driver *d)
 {
 	d->name = "fake";
@@ -173,5 +267,9 @@ int hv_fake_new(struct hv_driver *d)
 	d->resize_finish = f_resize_finish;
 	d->snapshot = f_snapshot;
 	d->state = f_state;
+	d->nic_list = f_nic_list;
+	d->nic_attach = f_nic_attach;
+	d->nic_detach = f_nic_detach;
+	d->serial_open = f_serial_open;
 	return 0;
 }

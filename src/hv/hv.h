@@ -7,6 +7,8 @@
  *   disk.qcow2    qcow2 overlay on INSTANCES/_base/<image id>
  *   console.log   the serial console
  *   qmp.sock      QMP, qemu.pid (QEMU runs daemonized: VMs outlive the agent)
+ *   serial.sock   the serial port (everything the guest prints also goes
+ *                 to console.log), for the interactive console
  *   agent.json    the agent's own notes (the reboot seq it carried out)
  * Every state file is written temp-then-rename. Each operation on a server
  * holds an flock on its directory, so two agents (or threads) never act on
@@ -111,6 +113,22 @@ struct hv_driver {
 	int (*snapshot)(struct hv_driver *d, const char *id, const char *path, char *err);
 	/* The power state now: HV_NOSTATE for a server absent or half-made. */
 	enum hv_power (*state)(struct hv_driver *d, const char *id);
+	/* The taps of the server's NICs (*taps: a new array of names): those
+	 * the running guest holds, else those it boots with. */
+	int (*nic_list)(struct hv_driver *d, const char *id, json_t **taps);
+	/* Add nic: hot-plugged into a running guest, and among the NICs it
+	 * boots with. 0 when the server has it already (a half-done attach is
+	 * finished); -EOPNOTSUPP for a guest started without spare slots. */
+	int (*nic_attach)(struct hv_driver *d, const char *id, const struct hv_nic *nic,
+			  char *err);
+	/* Take the NIC on tap out (a running guest: unplugged, waiting until
+	 * the guest lets go of it, then its backend removed). 0 when absent;
+	 * -ETIMEDOUT while the guest holds it (call again). */
+	int (*nic_detach)(struct hv_driver *d, const char *id, const char *tap, char *err);
+	/* A connection to the server's serial port (the guest's console,
+	 * both ways): an fd the caller closes, or -errno (-ENOENT: no such
+	 * server running; one client at a time). */
+	int (*serial_open)(struct hv_driver *d, const char *id);
 	void (*free)(struct hv_driver *d);
 };
 
@@ -181,6 +199,13 @@ int hv_remove_dir(const struct hv_driver *d, const char *id);
  * hv_file_read returns an owned object or NULL (errno set). */
 json_t *hv_file_read(const struct hv_driver *d, const char *id, const char *file);
 int hv_file_write(const struct hv_driver *d, const char *id, const char *file, const json_t *obj);
+/* The NICs of spec ("nics": [{tap, mac}]) with {tap, mac} added (mac
+ * NULL: the one on tap removed), spec.json written when that changed
+ * them. 0 or -errno. */
+int hv_spec_nics_set(struct hv_driver *d, const char *id, json_t *spec, const char *tap,
+		     const char *mac);
+/* The taps of spec's NICs (a new array). */
+json_t *hv_spec_taps(const json_t *spec);
 
 /* proc.c - child processes and pid files */
 /* A long-lived process (QEMU) started detached from the agent. */
@@ -218,6 +243,9 @@ int qmp_attach(int fd, int timeout_ms, struct qmp **out);
  * framing, -ECONNRESET when QEMU closed the socket. */
 int qmp_execute(struct qmp *q, const char *cmd, const json_t *args, json_t **ret, char *err,
 		size_t errlen);
+/* qmp_execute passing fd along (SCM_RIGHTS), as getfd and add-fd want. */
+int qmp_execute_fd(struct qmp *q, const char *cmd, const json_t *args, int fd, json_t **ret,
+		   char *err, size_t errlen);
 void qmp_close(struct qmp *q);
 /* One-shot: open, execute, close. */
 int qmp_command(const char *path, const char *cmd, int timeout_ms, char *err, size_t errlen);

@@ -136,3 +136,39 @@ int hv_file_write(const struct hv_driver *d, const char *id, const char *file, c
 		return -ENOMEM;
 	return file_write_atomic(path, text, strlen(text), 0600);
 }
+
+/* The spec's NICs with nic added (or the one on tap removed): written
+ * back when it changed. */
+int hv_spec_nics_set(struct hv_driver *d, const char *id, json_t *spec, const char *tap,
+			 const char *mac)
+{
+	json_t *nics = json_object_get(spec, "nics"), *n;
+	size_t i;
+
+	if (!json_is_array(nics)) {
+		nics = json_array();
+		json_object_set_new(spec, "nics", nics);
+	}
+	json_array_foreach(nics, i, n)
+		if (json_string_value(json_object_get(n, "tap")) && strcmp(json_string_value(json_object_get(n, "tap")), tap) == 0) {
+			if (mac)
+				return 0;
+			json_array_remove(nics, i);
+			return hv_file_write(d, id, "spec.json", spec);
+		}
+	if (!mac)
+		return 0;
+	json_array_append_new(nics, json_pack("{s:s,s:s}", "tap", tap, "mac", mac));
+	return hv_file_write(d, id, "spec.json", spec);
+}
+
+json_t *hv_spec_taps(const json_t *spec)
+{
+	json_t *taps = json_array(), *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "nics"), i, n)
+		if (json_string_value(json_object_get(n, "tap")))
+			json_array_append_new(taps, json_string(json_string_value(json_object_get(n, "tap"))));
+	return taps;
+}

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hv/hv.h"
@@ -145,8 +146,19 @@ static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *er
 	return 0;
 }
 
-#define ARGV_MAX 64
-#define NICS_MAX 8
+#define ARGV_MAX 128
+#define NICS_MAX 8 /* PCIe root ports: every NIC on its own, hot-pluggable */
+#define DETACH_WAIT_MS 10000 /* the guest's release of an unplugged NIC */
+
+/* The QEMU ids of the NIC on tap ("tap" + 11 characters of its port id):
+ * the device nic-<those 11>, its backend hn-<those 11>. */
+static void nic_ids(const char *tap, char dev[24], char netdev[24])
+{
+	const char *x = strncmp(tap, "tap", 3) == 0 ? tap + 3 : tap;
+
+	snprintf(dev, 24, "nic-%.11s", x);
+	snprintf(netdev, 24, "hn-%.11s", x);
+}
 
 int hv_confine_file(const struct hv_driver *d, const char *path, bool qemu_owns, unsigned mode)
 {
@@ -260,10 +272,11 @@ static int confine_dir(struct hv_driver *d, const char *dir, char *err)
 /* Start QEMU for the server described by spec.json. Caller holds the lock. */
 static int launch(struct hv_driver *d, const char *id, const json_t *spec, char *err)
 {
-	char dir[4096], pidfile[4096], sock[4200], logp[4200], name[HV_ID_MAX + 32];
-	char cfg[4200], mem[32], smp[32], qmp[64], nicbuf[NICS_MAX][2][160], pidtxt[24];
+	char dir[4096], pidfile[4096], sock[4200], ssock[4200], logp[4200], name[HV_ID_MAX + 32];
+	char cfg[4200], mem[32], smp[32], qmp[64], serial[128], nicbuf[NICS_MAX][2][160], pidtxt[24];
+	char rpbuf[NICS_MAX][64];
 	char *argv[ARGV_MAX];
-	int fds[1 + NICS_MAX], nfds = 0, logfd = -1, pid;
+	int fds[2 + NICS_MAX], nfds = 0, logfd = -1, pid;
 	const json_t *nic;
 	size_t i, n = 0;
 	int r;
@@ -276,6 +289,7 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 		return -ENAMETOOLONG;
 	}
 	snprintf(sock, sizeof(sock), "%s/qmp.sock", dir);
+	snprintf(ssock, sizeof(ssock), "%s/serial.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/qemu.log", dir);
 	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
 	snprintf(name, sizeof(name), "guest=%s,debug-threads=on", id);
@@ -286,7 +300,7 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	if (r < 0)
 		return r;
 
-	/* fd 3: QMP; 4...: the taps. */
+	/* fd 3: QMP; 4: the serial port; 5...: the taps. */
 	fds[nfds] = qmp_listen(sock);
 	if (fds[nfds] < 0) {
 		r = fds[nfds];
@@ -295,6 +309,17 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	}
 	nfds++;
 	snprintf(qmp, sizeof(qmp), "socket,id=qmp,fd=3,server=on,wait=off");
+	/* fd 4: the serial port, for the interactive console (the agent
+	 * relays it); everything the guest prints also goes to console.log. */
+	fds[nfds] = qmp_listen(ssock);
+	if (fds[nfds] < 0) {
+		r = fds[nfds];
+		snprintf(err, HV_ERR_MAX, "serial socket %.300s: %s", ssock, strerror(-r));
+		goto out;
+	}
+	nfds++;
+	snprintf(serial, sizeof(serial),
+		 "socket,id=serial0,fd=4,server=on,wait=off,logfile=console.log,logappend=on");
 
 #define ARG(s) (argv[n++] = (char *)(s))
 	ARG(qemu_binary());
@@ -310,17 +335,25 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	ARG("-display"), ARG("none");
 	ARG("-chardev"), ARG(qmp);
 	ARG("-mon"), ARG("chardev=qmp,mode=control");
-	ARG("-chardev"), ARG("file,id=serial0,path=console.log,append=on");
+	ARG("-chardev"), ARG(serial);
 	ARG("-serial"), ARG("chardev:serial0");
 	ARG("-drive"), ARG("file=disk.qcow2,if=virtio,format=qcow2,discard=unmap");
 	if (access(cfg, F_OK) == 0)
 		ARG("-drive"), ARG("file=config.img,if=virtio,format=raw,readonly=on");
+	/* One PCIe root port per possible NIC: a NIC is hot-plugged into a
+	 * free one (q35's root bus takes none), and unplugged from it. */
+	for (i = 0; i < NICS_MAX; i++) {
+		snprintf(rpbuf[i], sizeof(rpbuf[i]), "pcie-root-port,id=rp%zu,chassis=%zu", i, i + 1);
+		ARG("-device"), ARG(rpbuf[i]);
+	}
 	/* NICs on taps the data plane made: {tap, mac} in spec.json. */
 	json_array_foreach(json_object_get(spec, "nics"), i, nic)
 	{
 		const char *tap = json_string_value(json_object_get(nic, "tap"));
+		char dev[24], netdev[24];
 		if (i >= NICS_MAX)
 			break;
+		nic_ids(tap ? tap : "", dev, netdev);
 		int fd = tap_open(tap ? tap : "");
 		if (fd < 0) {
 			r = fd;
@@ -328,10 +361,11 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 			goto out;
 		}
 		fds[nfds] = fd;
-		snprintf(nicbuf[i][0], sizeof(nicbuf[i][0]), "tap,id=net%zu,fd=%d", i, 3 + nfds);
+		snprintf(nicbuf[i][0], sizeof(nicbuf[i][0]), "tap,id=%s,fd=%d", netdev, 3 + nfds);
 		nfds++;
-		snprintf(nicbuf[i][1], sizeof(nicbuf[i][1]), "virtio-net-pci,netdev=net%zu,mac=%s",
-			 i, json_string_value(json_object_get(nic, "mac")) ?: "");
+		snprintf(nicbuf[i][1], sizeof(nicbuf[i][1]),
+			 "virtio-net-pci,netdev=%s,mac=%s,id=%s,bus=rp%zu", netdev,
+			 json_string_value(json_object_get(nic, "mac")) ?: "", dev, i);
 		ARG("-netdev"), ARG(nicbuf[i][0]);
 		ARG("-device"), ARG(nicbuf[i][1]);
 	}
@@ -436,6 +470,7 @@ static int stop_pid(struct hv_driver *d, const char *id, int pid, const char *cm
 gone:
 	unlink_in(d, id, "qemu.pid");
 	unlink_in(d, id, "qmp.sock");
+	unlink_in(d, id, "serial.sock");
 	return 0;
 }
 
@@ -676,6 +711,264 @@ static enum hv_power q_state(struct hv_driver *d, const char *id)
 	return spec && json_is_true(json_object_get(spec, "launched")) ? HV_SHUTDOWN : HV_NOSTATE;
 }
 
+/* --- NIC hotplug --- */
+
+/* The ids under /machine/peripheral of the running guest (an object of
+ * names), through q. */
+static int peripherals(struct qmp *q, json_t **out, char *err)
+{
+	_cleanup_json_ json_t *args = json_pack("{s:s}", "path", "/machine/peripheral");
+	json_t *ret = NULL, *e;
+	size_t i;
+	int r = qmp_execute(q, "qom-list", args, &ret, err, HV_ERR_MAX);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	*out = json_object();
+	json_array_foreach(ret, i, e)
+		if (json_str(e, "name"))
+			json_object_set_new(*out, json_str(e, "name"), json_true());
+	json_decref(ret);
+	return 0;
+}
+
+/* Open QMP on a running guest made with root ports: 1 with *q, 0 when it
+ * does not run (or runs without them: *slots false), -errno. */
+static int hotplug_qmp(struct hv_driver *d, const char *id, struct qmp **q, json_t **have,
+		       bool *slots, char *err)
+{
+	char sock[4096];
+	int r;
+
+	*q = NULL;
+	*have = NULL;
+	*slots = false;
+	if (!running_pid(d, id))
+		return 0;
+	if (hv_path(d, id, "qmp.sock", sock, sizeof(sock)) < 0)
+		return -EINVAL;
+	r = qmp_open(sock, QMP_TIMEOUT_MS, q);
+	if (r < 0) {
+		snprintf(err, HV_ERR_MAX, "QMP: %s", strerror(-r));
+		return r;
+	}
+	r = peripherals(*q, have, err);
+	if (r < 0) {
+		qmp_close(*q);
+		*q = NULL;
+		return r;
+	}
+	*slots = json_object_get(*have, "rp0") != NULL;
+	return 1;
+}
+
+static int q_nic_list(struct hv_driver *d, const char *id, json_t **taps)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL, *have = NULL;
+	char err[HV_ERR_MAX];
+	struct qmp *q;
+	const char *k;
+	json_t *v;
+	bool slots;
+	int r;
+
+	*taps = NULL;
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	r = hotplug_qmp(d, id, &q, &have, &slots, err);
+	if (r < 0)
+		return r;
+	qmp_close(q);
+	if (r == 0 || !slots) {
+		*taps = hv_spec_taps(spec);
+		return 0;
+	}
+	*taps = json_array();
+	json_object_foreach(have, k, v)
+		if (strncmp(k, "nic-", 4) == 0)
+			json_array_append_new(*taps, json_sprintf("tap%s", k + 4));
+	return 0;
+}
+
+/* The first root port with nothing plugged into it: 0..NICS_MAX-1, or
+ * -ENOSPC. */
+static int free_root_port(struct qmp *q, char *err)
+{
+	json_t *ret = NULL, *dev;
+	size_t i;
+	bool used[NICS_MAX] = { false }, seen[NICS_MAX] = { false };
+	int r = qmp_execute(q, "query-pci", NULL, &ret, err, HV_ERR_MAX);
+
+	if (r < 0)
+		return r;
+	json_array_foreach(json_object_get(json_array_get(ret, 0), "devices"), i, dev) {
+		const char *qid = json_str(dev, "qdev_id");
+		int k;
+		if (!qid || sscanf(qid, "rp%d", &k) != 1 || k < 0 || k >= NICS_MAX)
+			continue;
+		seen[k] = true;
+		used[k] = json_array_size(json_object_get(json_object_get(dev, "pci_bridge"),
+							  "devices")) > 0;
+	}
+	json_decref(ret);
+	for (int k = 0; k < NICS_MAX; k++)
+		if (seen[k] && !used[k])
+			return k;
+	snprintf(err, HV_ERR_MAX, "no free PCIe slot (%d NICs)", NICS_MAX);
+	return -ENOSPC;
+}
+
+static int q_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic *nic, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL, *have = NULL, *args = NULL;
+	char dev[24], netdev[24], bus[16];
+	struct qmp *q = NULL;
+	bool slots;
+	int r, fd, k;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	if (!spec)
+		return -ENOENT;
+	nic_ids(nic->tap, dev, netdev);
+	r = hotplug_qmp(d, id, &q, &have, &slots, err);
+	if (r <= 0) /* not running: it boots with it */
+		return r < 0 ? r : hv_spec_nics_set(d, id, spec, nic->tap, nic->mac);
+	if (!slots) {
+		snprintf(err, HV_ERR_MAX, "the guest was started without hot-plug slots (restart it)");
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	if (json_object_get(have, dev)) /* plugged before a crash */
+		goto record;
+	/* A backend left by an attach cut short goes first. */
+	args = json_pack("{s:s}", "id", netdev);
+	qmp_execute(q, "netdev_del", args, NULL, NULL, 0);
+	json_decref(args);
+	fd = tap_open(nic->tap);
+	if (fd < 0) {
+		r = fd;
+		snprintf(err, HV_ERR_MAX, "tap %s: %s", nic->tap, strerror(-r));
+		goto out;
+	}
+	args = json_pack("{s:s}", "fdname", netdev);
+	r = qmp_execute_fd(q, "getfd", args, fd, NULL, err, HV_ERR_MAX);
+	close(fd);
+	json_decref(args);
+	args = json_pack("{s:s,s:s,s:s}", "type", "tap", "id", netdev, "fd", netdev);
+	if (r >= 0)
+		r = qmp_execute(q, "netdev_add", args, NULL, err, HV_ERR_MAX);
+	k = r < 0 ? r : free_root_port(q, err);
+	if (k < 0) {
+		r = k;
+		goto out;
+	}
+	snprintf(bus, sizeof(bus), "rp%d", k);
+	json_decref(args);
+	args = json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", "virtio-net-pci", "id", dev, "netdev",
+			 netdev, "mac", nic->mac, "bus", bus);
+	r = qmp_execute(q, "device_add", args, NULL, err, HV_ERR_MAX);
+	if (r < 0) {
+		json_decref(args);
+		args = json_pack("{s:s}", "id", netdev);
+		qmp_execute(q, "netdev_del", args, NULL, NULL, 0);
+		goto out;
+	}
+	log_info("server %s: NIC %s (%s) plugged into %s", id, nic->tap, nic->mac, bus);
+record:
+	r = hv_spec_nics_set(d, id, spec, nic->tap, nic->mac);
+out:
+	qmp_close(q);
+	return r;
+}
+
+static int q_nic_detach(struct hv_driver *d, const char *id, const char *tap, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL, *have = NULL, *args = NULL;
+	char dev[24], netdev[24];
+	struct qmp *q = NULL;
+	bool slots;
+	int r;
+
+	err[0] = '\0';
+	if (lock == -ENOENT)
+		return 0;
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	if (!spec)
+		return 0;
+	nic_ids(tap, dev, netdev);
+	r = hotplug_qmp(d, id, &q, &have, &slots, err);
+	if (r <= 0)
+		return r < 0 ? r : hv_spec_nics_set(d, id, spec, tap, NULL);
+	if (!slots) {
+		snprintf(err, HV_ERR_MAX, "the guest was started without hot-plug slots (restart it)");
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	if (json_object_get(have, dev)) {
+		/* The guest is asked to let go (again, after a cut-short detach:
+		 * QEMU may answer that the unplug is under way). */
+		args = json_pack("{s:s}", "id", dev);
+		qmp_execute(q, "device_del", args, NULL, NULL, 0);
+		r = -ETIMEDOUT;
+		for (int waited = 0; waited < DETACH_WAIT_MS; waited += 100) {
+			json_decref(have);
+			have = NULL;
+			if ((r = peripherals(q, &have, err)) < 0)
+				goto out;
+			if (!json_object_get(have, dev))
+				break;
+			r = -ETIMEDOUT;
+			nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+		}
+		if (r < 0) {
+			snprintf(err, HV_ERR_MAX, "the guest did not release %s within %d s", dev,
+				 DETACH_WAIT_MS / 1000);
+			goto out;
+		}
+		log_info("server %s: NIC %s unplugged", id, tap);
+	}
+	json_decref(args);
+	args = json_pack("{s:s}", "id", netdev);
+	qmp_execute(q, "netdev_del", args, NULL, NULL, 0);
+	r = hv_spec_nics_set(d, id, spec, tap, NULL);
+out:
+	qmp_close(q);
+	return r;
+}
+
+static int q_serial_open(struct hv_driver *d, const char *id)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[4096];
+	int fd, r;
+
+	if (!running_pid(d, id))
+		return -ENOENT;
+	if (hv_path(d, id, "serial.sock", path, sizeof(path)) < 0 ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno; /* a guest started before serial.sock existed */
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *cfg)
 {
 	const char *user = cfg->qemu_user;
@@ -724,5 +1017,9 @@ int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *
 	d->resize_finish = q_resize_finish;
 	d->snapshot = q_snapshot;
 	d->state = q_state;
+	d->nic_list = q_nic_list;
+	d->nic_attach = q_nic_attach;
+	d->nic_detach = q_nic_detach;
+	d->serial_open = q_serial_open;
 	return 0;
 }

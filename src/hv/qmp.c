@@ -108,8 +108,38 @@ static int write_all(int fd, const char *s, size_t len, long long deadline)
 	return 0;
 }
 
+/* Send the first byte of s with fd attached (SCM_RIGHTS). */
+static int send_fd(int sock, const char *s, int fd)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)s, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	ssize_t n;
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE ? -ECONNRESET : -errno;
+	return n == 1 ? 0 : -EIO;
+}
+
 int qmp_execute(struct qmp *q, const char *cmd, const json_t *args, json_t **ret, char *err,
 		size_t errlen)
+{
+	return qmp_execute_fd(q, cmd, args, -1, ret, err, errlen);
+}
+
+int qmp_execute_fd(struct qmp *q, const char *cmd, const json_t *args, int fd, json_t **ret,
+		   char *err, size_t errlen)
 {
 	long long deadline = mono_ms() + q->timeout_ms;
 	_cleanup_json_ json_t *msg = NULL;
@@ -130,7 +160,13 @@ int qmp_execute(struct qmp *q, const char *cmd, const json_t *args, json_t **ret
 	text = json_dumps(msg, JSON_COMPACT);
 	if (!text)
 		return -ENOMEM;
-	r = write_all(q->fd, text, strlen(text), deadline);
+	if (fd >= 0) {
+		r = send_fd(q->fd, text, fd);
+		if (r == 0)
+			r = write_all(q->fd, text + 1, strlen(text) - 1, deadline);
+	} else {
+		r = write_all(q->fd, text, strlen(text), deadline);
+	}
 	if (r == 0)
 		r = write_all(q->fd, "\r\n", 2, deadline);
 	if (r < 0)

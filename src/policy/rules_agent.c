@@ -5,6 +5,7 @@
 #include "policy/policy.h"
 
 static const struct policy_rule rules[] = {
+	{ "agent:console", P_ADMIN },
 	{ "agent:desired", P_ADMIN },
 	{ "agent:heartbeat", P_ADMIN },
 	{ "agent:register", P_ADMIN },

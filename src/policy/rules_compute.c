@@ -7,6 +7,8 @@
 #include "policy/policy.h"
 
 static const struct policy_rule rules[] = {
+	/* The websocket of a serial console: its one-time token is the proof. */
+	{ "compute:serial-console:connect", P_PUBLIC },
 	{ "compute:version", P_PUBLIC },
 	{ "compute:versions", P_PUBLIC },
 	{ "os_compute_api:ips:index", P_ADMIN | P_READER },
@@ -14,6 +16,8 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:limits", P_ADMIN | P_READER },
 	{ "os_compute_api:limits:other_project", P_ADMIN },
 	{ "os_compute_api:os-aggregates:index", P_ADMIN },
+	{ "os_compute_api:os-attach-interfaces:create", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-attach-interfaces:delete", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-attach-interfaces:list", P_ADMIN | P_READER },
 	{ "os_compute_api:os-attach-interfaces:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-availability-zone:detail", P_ADMIN },
@@ -45,6 +49,7 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-quota-sets:detail", P_ADMIN | P_READER },
 	{ "os_compute_api:os-quota-sets:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-quota-sets:update", P_ADMIN },
+	{ "os_compute_api:os-remote-consoles", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-server-password:clear", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-server-password:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-services:list", P_ADMIN },

@@ -345,6 +345,17 @@ check("the console log shows the guest's ready line, following as it grows",
       lambda: click_in_row(VM, 'Console log') and wait(lambda: 'basalt-guest: ready' in el('#console-log').text, 180))
 shot('console')
 
+
+def serial_console():
+    click_in_row(VM, 'Serial console')
+    box = wait(lambda: el('#serial-in'), 30)
+    wait(lambda: '#' in el('#serial-out').text, 60)  # the shell's prompt: the socket is open
+    box.send_keys('echo serial-$((6*7))' + Keys.ENTER)
+    return wait(lambda: 'serial-42' in el('#serial-out').text, 60)
+
+
+check("the serial console: a line typed reaches the guest's shell, its answer shows (websocket)", serial_console)
+
 check('associate a new floating IP', lambda: click_in_row(VM, 'Floating IP')
       and submit(fill_form('Associate a floating IP', {'Address': f'A new address from {EXT}'})))
 check('the list shows the floating address', lambda: wait(lambda: '(floating)' in row(None, VM).text, 30))

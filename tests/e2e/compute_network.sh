@@ -7,8 +7,11 @@
 # bound to the server's host; a fixed IP taken twice is refused with
 # nothing half-made (no server row, no port, no allocation); --nic none
 # and auto; the host's desired state lists each server's NICs and the
-# agent starts a server once its taps exist; delete removes Nova's ports,
-# unbinds the user's and frees the address.
+# agent starts a server once its taps exist; NICs attached and detached
+# on a running server (server add network/port, remove port/network: the
+# agent plugs and unplugs them, a detached port is released only once the
+# agent reports the guest without it, also across a kill -9 of the agent);
+# delete removes Nova's ports, unbinds the user's and frees the address.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
@@ -26,7 +29,7 @@ if [ -z "${NOVA_E2E_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 	fi
 fi
 . tests/lib.sh
-plan 13
+plan 17
 
 AGENT_PID=
 cleanup() {
@@ -231,6 +234,97 @@ if [ -n "${NOVA_E2E_NS:-}" ]; then
 	check "the agent starts a server once its tap exists" t_active
 else
 	ok "# SKIP the agent starts a server once its tap exists (needs a namespace: root)"
+fi
+
+# --- NIC hotplug on running servers (the fake driver keeps its NICs in
+# spec.json, as the QEMU driver does for the next boot) ---
+# guest_taps SERVER: the taps the driver gives the server, sorted.
+guest_taps() {
+	python3 -c 'import json,sys; print(" ".join(sorted(n["tap"] for n in json.load(open(sys.argv[1])).get("nics", []))))' \
+		"$STATE/cmp1/instances/$(os server show "$1" -f value -c id)/spec.json"
+}
+# wait_taps SERVER TAPS: until the driver's NICs of SERVER are TAPS.
+wait_taps() {
+	local t
+	for _ in $(seq 1 150); do
+		t=$(guest_taps "$1" 2>/dev/null)
+		[ "$t" = "$2" ] && return 0
+		sleep 0.2
+	done
+	echo "$1 has NICs '$t', expected '$2'"; tail -5 "$STATE/agent-cmp1.log"
+	return 1
+}
+# wait_unbound PORT: until PORT names no server (the detach completed).
+wait_unbound() {
+	for _ in $(seq 1 150); do
+		[ -z "$(os port show "$1" -f value -c device_id)" ] && return 0
+		sleep 0.2
+	done
+	echo "$1 still has device_id $(os port show "$1" -f value -c device_id)"; return 1
+}
+taps_of() { local p; for p in $(os port list --server "$1" -f value -c ID); do echo "tap${p:0:11}"; done | sort | xargs; }
+t_add() {
+	os port create --network cnet hport >/dev/null &&
+		os server add port s-fixed hport &&
+		os server add network s-fixed cnet || return 1
+	expect_eq "ports of s-fixed" "$(os port list --server s-fixed -f value -c ID | wc -l)" 3 &&
+		expect_eq "hport's host" "$(os port show hport -f value -c binding_host_id)" cmp1 &&
+		wait_taps s-fixed "$(taps_of s-fixed)"
+}
+t_remove() {
+	local hp
+	hp=$(os port show hport -f value -c id)
+	os server remove port s-fixed hport || return 1
+	wait_unbound hport && wait_taps s-fixed "$(taps_of s-fixed)" || return 1
+	grep -q "tap${hp:0:11}" <<<"$(guest_taps s-fixed)" && { echo "hport still plugged"; return 1; }
+	os server remove network s-name cnet || return 1
+	for _ in $(seq 1 150); do
+		[ -z "$(os port list --server s-name -f value -c ID)" ] && break
+		sleep 0.2
+	done
+	expect_eq "ports of s-name" "$(os port list --server s-name -f value -c ID)" "" &&
+		wait_taps s-name ""
+}
+if [ -n "${NOVA_E2E_NS:-}" ]; then
+	check "server add port / add network: the ports bound, the agent plugs both" t_add
+	check "server remove port / remove network: unplugged, then the ports released" t_remove
+else
+	ok "# SKIP NIC hotplug on the agent (needs a namespace: root)"
+	ok "# SKIP NIC unplug on the agent (needs a namespace: root)"
+fi
+
+start_agent() {
+	"$BASALTD" --config "$STATE/agent-cmp1.conf" --role compute >>"$STATE/agent-cmp1.log" 2>&1 &
+	AGENT_PID=$!
+}
+# The agent dies (kill -9) with an attach and a detach asked of it: the
+# ports stay bound to the server, the NIC being detached still named by
+# its port, until the agent is back and has carried both out.
+t_kill_attach() {
+	kill -9 "$AGENT_PID" && wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+	os port create --network cnet kport >/dev/null &&
+		os server add port s-fixed kport || return 1
+	expect_eq "kport device_id while the agent is dead" "$(os port show kport -f value -c device_id)" \
+		"$(os server show s-fixed -f value -c id)" || return 1
+	start_agent
+	wait_taps s-fixed "$(taps_of s-fixed)"
+}
+t_kill_detach() {
+	kill -9 "$AGENT_PID" && wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+	os server remove port s-fixed kport || return 1
+	expect_eq "kport device_id while the agent is dead" "$(os port show kport -f value -c device_id)" \
+		"$(os server show s-fixed -f value -c id)" || return 1
+	start_agent
+	wait_unbound kport && wait_taps s-fixed "$(taps_of s-fixed)"
+}
+if [ -n "${NOVA_E2E_NS:-}" ]; then
+	check "kill -9 of the agent with an attach pending: the port stays the server's, plugged on restart" t_kill_attach
+	check "kill -9 of the agent with a detach pending: the port stays bound until the agent unplugs it" t_kill_detach
+else
+	ok "# SKIP kill -9 with an attach pending (needs a namespace: root)"
+	ok "# SKIP kill -9 with a detach pending (needs a namespace: root)"
 fi
 
 t_delete() {

@@ -2,7 +2,8 @@
  *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB [FORMAT] | state ID | stop ID | start ID
  *         | reboot ID [hard] | destroy ID | list | console ID
  *         | resize ID VCPUS RAM_MB DISK_GB | resize-finish ID revert|confirm
- *         | snapshot ID PATH | inspect FILE FORMAT [MAX_BYTES]
+ *         | snapshot ID PATH | nics ID | nic-attach ID TAP MAC | nic-detach ID TAP
+ *         | inspect FILE FORMAT [MAX_BYTES]
  * inspect prints what core/diskimg.c sees in FILE and its verdict for FORMAT
  * as one JSON object (tests/image/vet.sh compares it with qemu-img info).
  * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
 	log_set_level(LOG_WARNING);
 	if (!cfg.instances_path || argc < 2) {
 		fprintf(stderr, "usage: HV_INSTANCES=DIR hvctl spawn|state|stop|start|reboot|"
-				"destroy|list|console ...\n");
+				"destroy|list|console|nics|nic-attach|nic-detach ...\n");
 		return 2;
 	}
 	if (strcmp(cmd, "inspect") == 0)
@@ -105,6 +106,20 @@ int main(int argc, char **argv)
 		r = d->resize_finish(d, id, strcmp(argv[3], "revert") == 0, err);
 	} else if (strcmp(cmd, "snapshot") == 0 && argc == 4) {
 		r = d->snapshot(d, id, argv[3], err);
+	} else if (strcmp(cmd, "nics") == 0 && argc == 3) {
+		json_t *taps = NULL, *t;
+		size_t i;
+		r = d->nic_list(d, id, &taps);
+		json_array_foreach(taps, i, t)
+			printf("%s\n", json_string_value(t));
+		json_decref(taps);
+	} else if (strcmp(cmd, "nic-attach") == 0 && argc == 5) {
+		struct hv_nic n = { 0 };
+		snprintf(n.tap, sizeof(n.tap), "%s", argv[3]);
+		snprintf(n.mac, sizeof(n.mac), "%s", argv[4]);
+		r = d->nic_attach(d, id, &n, err);
+	} else if (strcmp(cmd, "nic-detach") == 0 && argc == 4) {
+		r = d->nic_detach(d, id, argv[3], err);
 	} else if (strcmp(cmd, "destroy") == 0 && argc == 3) {
 		r = d->destroy(d, id);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {

@@ -2,13 +2,17 @@
 # tests/hv/qemu_driver.sh - the QEMU driver with a real QEMU under TCG,
 # through tests/hv/hvctl (a CLI over src/hv): spawn, boot to the guest's
 # ready marker, adoption by a fresh process, stop/start, soft and hard
-# reboot, destroy. Uses $BUILD/basalt-test.qcow2 (built with tools/mkimage
+# reboot, NIC hotplug (a tap in a network namespace of its own: QMP
+# netdev_add + device_add into a PCIe root port, device_del until the guest
+# lets go), the serial port on its socket (a shell on the guest's console
+# answers), destroy. Uses $BUILD/basalt-test.qcow2 (built with tools/mkimage
 # when missing); with no bootable image only process handling is checked.
+# Makes a namespace: run it under `flock -o /tmp/basalt-ns.lock`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 34
+plan 40
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -16,7 +20,10 @@ command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --tes
 WORK=$(mktemp -d /tmp/basalt-hv.XXXXXX)
 # QEMU confined as the agent runs it (the user tools/deps --test makes).
 export HV_INSTANCES=$WORK/instances HV_VIRT_TYPE=qemu HV_SHUTDOWN_TIMEOUT=3 HV_QEMU_USER=basalt-qemu
+NS=basalt-hv-$$
+HPTAP=taphp$$
 cleanup() {
+	ip netns del "$NS" 2>/dev/null
 	for d in "$HV_INSTANCES"/*/; do
 		[ -f "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
 	done
@@ -99,6 +106,40 @@ check "state is running after start" state_is running
 guest_check "guest boots after start" wait_ready 4
 check "start is idempotent" sh -c "p=\$(cat '$HV_INSTANCES/$ID/qemu.pid'); '$HVCTL' start $ID && [ \"\$(cat '$HV_INSTANCES/$ID/qemu.pid')\" = \"\$p\" ]"
 check "console tail is served" sh -c "'$HVCTL' console $ID | tail -c 65536 >/dev/null"
+
+# serial CMD: type CMD into the guest's shell on the serial socket and
+# print what it answers until the end marker (at most 20 s).
+serial() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.5)
+s.sendall(("\n%s; echo END-$((6*7))\n" % sys.argv[2]).encode())
+buf, end = b"", time.time() + 20
+while time.time() < end and b"END-42" not in buf:
+	try:
+		buf += s.recv(4096)
+	except socket.timeout:
+		pass
+print(buf.decode(errors="replace"))
+sys.exit(0 if b"END-42" in buf else 1)' "$HV_INSTANCES/$ID/serial.sock" "$1"
+}
+HPMAC=fa:16:3e:00:48:50
+t_serial() { serial 'echo hello-$((1+1))' | grep -q hello-2; }
+guest_sees() { serial "cat /sys/class/net/*/address" | grep -q "$HPMAC"; }
+guest_lacks() { local out; out=$(serial "cat /sys/class/net/*/address") && ! grep -q "$HPMAC" <<<"$out"; }
+guest_check "the serial console answers on its socket (a shell in the guest)" t_serial
+if ip netns add "$NS" && ip -n "$NS" tuntap add "$HPTAP" mode tap && ip -n "$NS" link set "$HPTAP" up; then
+	check "hot-plug a NIC on a tap (QMP getfd, netdev_add, device_add)" \
+		ip netns exec "$NS" "$HVCTL" nic-attach "$ID" "$HPTAP" "$HPMAC"
+else
+	not_ok "a namespace with a tap for the hot-plugged NIC"
+fi
+check "the driver lists it" expect_eq nics "$("$HVCTL" nics "$ID")" "$HPTAP"
+guest_check "the guest sees the new NIC (its MAC, read on the serial console)" guest_sees
+check "hot-unplug: device_del, the guest releases it, netdev_del" "$HVCTL" nic-detach "$ID" "$HPTAP"
+guest_check "the guest no longer has it" guest_lacks
 
 # --- snapshot of the running guest, booted once; cold resize, revert ---
 # qmp_status: the guest's run state through its QMP socket.

@@ -1,7 +1,9 @@
 // instances.js - the project's servers, live: the list is read again every
 // second (one call: GET /servers/detail), so a change made anywhere shows
 // within a second; launch, stop, start, reboot, delete, floating IPs and
-// the console log, which follows as it grows.
+// the console log, which follows as it grows, and the serial console (a
+// websocket to the guest's serial port through the controller: a line
+// typed goes to the guest, what it prints shows as it comes).
 import * as api from './api.js';
 import { h, clear, notice, button } from './dom.js';
 import { form, section, action, confirmThen } from './ui.js';
@@ -30,6 +32,8 @@ export function render(main) {
 		if (!launchBox.hidden) launchBox.querySelector('input')?.focus();
 	}, { class: 'primary', id: 'launch-open', 'aria-controls': 'launch-box' });
 	let consoleTimer = null;
+	let serialSocket = null;
+	const closeSerial = () => { if (serialSocket) serialSocket.close(); serialSocket = null; };
 
 	const list = section({
 		title: 'Instances',
@@ -53,6 +57,7 @@ export function render(main) {
 				: action('Stop', s.id, () => act('Stop', () => serverAction(s.id, { 'os-stop': null })), { disabled: s.status !== 'ACTIVE' }),
 			action('Reboot', s.id, () => act('Reboot', () => serverAction(s.id, { reboot: { type: 'SOFT' } })), { disabled: s.status !== 'ACTIVE' }),
 			action('Console log', s.id, () => showConsole(s)),
+			action('Serial console', s.id, () => showSerial(s), { disabled: s.status !== 'ACTIVE' }),
 			action('Floating IP', s.id, () => showFloatingIp(s, act)),
 			action('Delete', s.id, confirmThen(`Delete instance ${s.name}?`, () => act('Delete', () => api.del('compute', `/servers/${s.id}`))), { class: 'danger' }),
 		],
@@ -60,8 +65,40 @@ export function render(main) {
 
 	const serverAction = (id, body) => api.post('compute', `/servers/${id}/action`, body);
 
+	async function showSerial(s) {
+		clearTimeout(consoleTimer);
+		closeSerial();
+		const pre = h('pre', { class: 'console', id: 'serial-out', tabindex: 0, 'aria-label': `Serial console of ${s.name}` });
+		const msg = h('div', { class: 'msg' });
+		const line = h('input', { id: 'serial-in', type: 'text', autocomplete: 'off', 'aria-label': 'Send a line to the console' });
+		clear(side).append(h('section', { 'aria-label': 'Serial console' },
+			h('div', { class: 'section-head' }, h('h2', {}, `Serial console: ${s.name}`), button('Close', () => { closeSerial(); clear(side); })),
+			msg, pre, h('form', { onsubmit: (e) => {
+				e.preventDefault();
+				if (serialSocket && serialSocket.readyState === WebSocket.OPEN) serialSocket.send(`${line.value}\n`);
+				line.value = '';
+			} }, line)));
+		let url;
+		try {
+			url = (await serverAction(s.id, { 'os-getSerialConsole': { type: 'serial' } })).console.url;
+		} catch (e) {
+			notice(msg, `No serial console: ${e.message}`);
+			return;
+		}
+		const ws = serialSocket = new WebSocket(url);
+		const text = new TextDecoder();
+		ws.binaryType = 'arraybuffer';
+		ws.onopen = () => { notice(msg, ''); ws.send('\n'); line.focus(); };
+		ws.onmessage = (ev) => {
+			pre.textContent += typeof ev.data === 'string' ? ev.data : text.decode(ev.data, { stream: true });
+			pre.scrollTop = pre.scrollHeight;
+		};
+		ws.onclose = () => { if (serialSocket === ws) notice(msg, 'The serial console closed.'); };
+	}
+
 	function showConsole(s) {
 		clearTimeout(consoleTimer);
+		closeSerial();
 		const pre = h('pre', { class: 'console', id: 'console-log', tabindex: 0, 'aria-label': `Console log of ${s.name}` });
 		const msg = h('div', { class: 'msg' });
 		clear(side).append(h('section', { 'aria-label': 'Console log' },
@@ -156,5 +193,5 @@ export function render(main) {
 	// Names for the ids in the list, loaded on their own.
 	api.get('compute', '/flavors').then((r) => { r.flavors.forEach((f) => flavors.set(f.id, f.name)); list.reload(); }).catch(() => {});
 	api.get('image', '/images').then((r) => { r.images.forEach((i) => images.set(i.id, i.name)); list.reload(); }).catch(() => {});
-	return () => { list.stop(); clearTimeout(consoleTimer); };
+	return () => { list.stop(); clearTimeout(consoleTimer); closeSerial(); };
 }
