@@ -4,9 +4,15 @@
 # done_testing last) and "ok - NAME" / "not ok - NAME" lines (ok, not_ok,
 # check, check_refused, skip). A negative check asserts the exact status and
 # message (check_refused, http_refused), never only that a command failed.
-# BUILD is the build directory under test.
+# BUILD is the build directory under test. DB picks the store back end of
+# the controllers start_controller makes: sqlite (default) or postgresql
+# (each controller gets a fresh database in one throwaway cluster that
+# this shell starts on first use and cleanup_controller stops: tests/pg.sh).
 
 : "${BUILD:?BUILD must name the build directory}"
+DB=${DB:-sqlite}
+case $DB in sqlite|postgresql) ;; *) echo "lib.sh: DB=$DB: sqlite or postgresql" >&2; exit 1 ;; esac
+. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 BUILD=$(cd "$BUILD" && pwd)
 BASALTD="$BUILD/basaltd"
 BASALT="$BUILD/basalt"
@@ -126,20 +132,33 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# db_url STATE: the [database] connection for a new controller whose state
+# dir is STATE, and exports DB_URL: SQLite's file in STATE, or (DB=postgresql)
+# a fresh database in the shell's cluster, started on first use.
+db_url() {
+	if [ "$DB" = sqlite ]; then DB_URL="sqlite://$1/basalt.db"; export DB_URL; return 0; fi
+	if [ -z "$PG_DIR" ]; then pg_start || return 1; fi
+	DB_URL=$(pg_createdb "b$(printf %s "$1" | md5sum | cut -c1-16)") || return 1
+	export DB_URL
+}
+
 # start_controller: fresh state dir and config, bootstrap, start basaltd on
-# a free loopback port; exports STATE, CONF, PORT, URL, CTRL_PID and the
-# OS_* variables of the bootstrap admin.
+# a free loopback port; exports STATE, CONF, PORT, URL, CTRL_PID, DB_URL and
+# the OS_* variables of the bootstrap admin.
 start_controller() {
 	STATE=$(mktemp -d /tmp/basalt-test.XXXXXX)
 	PORT=$(free_port)
 	URL="http://127.0.0.1:$PORT"
 	CONF="$STATE/basalt.conf"
+	db_url "$STATE" || return 1
 	cat >"$CONF" <<EOC
 [DEFAULT]
 state_dir = $STATE
 log_level = ${LOG_LEVEL:-info}
 [api]
 listen = 127.0.0.1:$PORT
+[database]
+connection = $DB_URL
 [identity]
 password_hash_opslimit = 1
 password_hash_memlimit_kib = 8192
@@ -181,6 +200,7 @@ cleanup_controller() {
 		grep -A 15 "Sanitizer\|runtime error" "$STATE/basaltd.log" | head -40 | sed 's/^/#   /'
 	fi
 	[ -n "${STATE:-}" ] && rm -rf "$STATE"
+	pg_stop
 	return 0
 }
 

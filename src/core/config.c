@@ -51,9 +51,12 @@ static const struct option options[] = {
 	    "Directory for the store, token keys and other local state."),
 	STR("DEFAULT", "log_level", log_level, "info", "One of debug, info, warning, error."),
 	STR("database", "connection", db_connection, "",
-	    "sqlite:///PATH (default: sqlite:///STATE_DIR/basalt.db); postgresql:// comes later."),
+	    "sqlite:///PATH (default: sqlite:///STATE_DIR/basalt.db), or"
+	    " postgresql://USER:PASSWORD@HOST:PORT/DB, or postgresql:///DB?host=/SOCKET/DIR"
+	    " (several controllers share one PostgreSQL database)."),
 	INT("database", "busy_timeout_ms", db_busy_timeout_ms, "10000",
-	    "How long a writer waits for another writer before giving up."),
+	    "How long a writer waits for another writer before giving up (PostgreSQL:"
+	    " lock_timeout)."),
 	STR("api", "listen", api_listen, "127.0.0.1:5000", "Address and port the API listens on."),
 	STR("api", "public_url", public_url, "",
 	    "Base URL clients use to reach the API (default: http://LISTEN)."),

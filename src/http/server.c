@@ -286,25 +286,47 @@ static void wake(struct http_server *srv, int64_t revision, bool all)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* Polls the store's revision (one cheap read each 50 ms, only while
- * someone waits), so writes by any controller wake long polls. */
+/* Wakes long polls when the store's revision moves. With a back end that
+ * tells of commits (PostgreSQL LISTEN/NOTIFY: a write on any controller),
+ * the listener wakes them within milliseconds and the revision is read
+ * only each 500 ms, for the time-outs and a notification lost to a
+ * reconnect; without one (SQLite), one cheap read each 50 ms while
+ * someone waits, so writes by any process wake long polls. */
 static void *watch(void *arg)
 {
 	struct http_server *srv = arg;
+	struct store_listener *l = NULL;
+	int r = store_listen(srv->b->db_url, &l);
+	int every = l ? 10 : 1, n = 0; /* reads of the revision, in 50 ms ticks */
 	struct timespec tick = { 0, 50 * 1000 * 1000 };
 
+	if (r < 0 && r != -EOPNOTSUPP)
+		log_warn("store: no listener for commits of other controllers (%s): polling",
+			 strerror(-r));
 	while (!srv->stopping) {
-		nanosleep(&tick, NULL);
+		int64_t rev;
+		if (l) {
+			r = store_listen_wait(l, 50, &rev);
+			if (r > 0) {
+				wake(srv, rev, false);
+				continue;
+			}
+		} else {
+			nanosleep(&tick, NULL);
+		}
+		if (++n < every)
+			continue;
+		n = 0;
 		pthread_mutex_lock(&srv->lock);
 		bool any = srv->waiting != NULL;
 		pthread_mutex_unlock(&srv->lock);
 		if (!any)
 			continue;
 		struct store *st = basalt_store(srv->b);
-		int64_t rev;
 		if (st && store_revision(st, &rev) == 0)
 			wake(srv, rev, false);
 	}
+	store_listen_close(l);
 	return NULL;
 }
 

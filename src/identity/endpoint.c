@@ -118,7 +118,7 @@ int endpoint_update(struct store *st, const struct caller *c, const char *id,
 	r = store_exec(st,
 		       "UPDATE endpoint SET service_id = COALESCE(?1, service_id),"
 		       " interface = COALESCE(?2, interface), url = COALESCE(?3, url),"
-		       " region_id = CASE WHEN ?4 THEN ?5 ELSE region_id END,"
+		       " region_id = CASE WHEN ?4 = 1 THEN ?5 ELSE region_id END,"
 		       " enabled = CASE WHEN ?6 < 0 THEN enabled ELSE ?6 END, revision = ?7"
 		       " WHERE id = ?8",
 		       "sssbsiis", in->service_id, in->interface, in->url, in->set_region,

@@ -121,7 +121,7 @@ int endpoint_group_update(struct store *st, const struct caller *c, const char *
 		return r;
 	r = store_exec(st,
 		       "UPDATE endpoint_group SET name = COALESCE(?1, name),"
-		       " description = CASE WHEN ?2 THEN ?3 ELSE description END,"
+		       " description = CASE WHEN ?2 = 1 THEN ?3 ELSE description END,"
 		       " filters = COALESCE(?4, filters), revision = ?5 WHERE id = ?6",
 		       "sbssis", name, set_description, description, filters,
 		       store_txn_revision(st), id);

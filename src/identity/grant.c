@@ -313,7 +313,8 @@ static const char sql_effective[] =
     " UNION ALL SELECT u.uid, u.gid, s.id, NULL, 0, u.rid, u.pid, NULL FROM u"
     " JOIN sub s ON s.root = u.pid WHERE u.inh = 1)"
     ", x(uid, gid, pid, did, sys, rid, inh, src_pid, src_did, grid, prior) AS ("
-    "SELECT uid, gid, pid, did, sys, rid, 0, src_pid, src_did, rid, NULL FROM e"
+    "SELECT uid, gid, pid, did, sys, rid, 0, src_pid, src_did, rid, CAST(NULL AS VARCHAR(64))"
+    " FROM e"
     " UNION SELECT x.uid, x.gid, x.pid, x.did, x.sys, i.implied_role_id, 0, x.src_pid,"
     " x.src_did, x.grid, x.rid FROM x JOIN implied_role i ON i.prior_role_id = x.rid)"
     " SELECT " ROW_COLS " FROM x" ROW_JOINS ROW_WHERE

@@ -121,7 +121,7 @@ int region_update(struct store *st, const struct caller *c, const char *id,
 		return r;
 	r = store_exec(st,
 		       "UPDATE region SET description = COALESCE(?1, description),"
-		       " parent_region_id = CASE WHEN ?2 THEN ?3 ELSE parent_region_id END,"
+		       " parent_region_id = CASE WHEN ?2 = 1 THEN ?3 ELSE parent_region_id END,"
 		       " revision = ?4 WHERE id = ?5",
 		       "sbsis", description, set_parent, parent_id, store_txn_revision(st), id);
 	return r < 0 ? r : 0;

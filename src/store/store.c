@@ -10,17 +10,45 @@
 #include "store/store.h"
 #include "store/store_backend.h"
 
-static const struct store_ops *const backends[] = { &store_sqlite_ops };
+static const struct store_ops *const backends[] = { &store_sqlite_ops, &store_postgresql_ops };
 
-int store_open(const char *url, int busy_timeout_ms, struct store **out)
+static const struct store_ops *backend_of(const char *url)
 {
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		const char *scheme = backends[i]->scheme;
 		if (strncmp(url, scheme, strlen(scheme)) == 0)
-			return backends[i]->open(url, busy_timeout_ms, out);
+			return backends[i];
 	}
-	log_error("store: unsupported database connection '%s'", url);
-	return -EPROTONOSUPPORT;
+	/* Not the URL itself: it may hold a password. */
+	log_error("store: unsupported database connection '%.*s...'", (int)strcspn(url, ":"), url);
+	return NULL;
+}
+
+int store_open(const char *url, int busy_timeout_ms, struct store **out)
+{
+	const struct store_ops *ops = backend_of(url);
+
+	return ops ? ops->open(url, busy_timeout_ms, out) : -EPROTONOSUPPORT;
+}
+
+int store_listen(const char *url, struct store_listener **out)
+{
+	const struct store_ops *ops = backend_of(url);
+
+	if (!ops)
+		return -EPROTONOSUPPORT;
+	return ops->listen ? ops->listen(url, out) : -EOPNOTSUPP;
+}
+
+int store_listen_wait(struct store_listener *l, int timeout_ms, int64_t *revision)
+{
+	return l->ops->listen_wait(l, timeout_ms, revision);
+}
+
+void store_listen_close(struct store_listener *l)
+{
+	if (l)
+		l->ops->listen_close(l);
 }
 
 void store_close(struct store *st)
@@ -47,7 +75,9 @@ static int bind_args(struct store_stmt *q, const char *fmt, va_list ap)
 			break;
 		case 'p': {
 			const int64_t *v = va_arg(ap, const int64_t *);
-			r = v ? ops->bind_int(q, i + 1, *v) : ops->bind_text(q, i + 1, NULL);
+			r = v ? ops->bind_int(q, i + 1, *v)
+			      : ops->bind_null_int ? ops->bind_null_int(q, i + 1)
+						   : ops->bind_text(q, i + 1, NULL);
 			break;
 		}
 		default:

@@ -3,14 +3,18 @@
  * A struct store is one connection, used by one thread at a time. SQL is
  * portable (standard types, '?' placeholders, no engine-specific syntax);
  * everything engine-specific (pragmas, busy handling, placeholder style)
- * lives in a back end (sqlite.c today, postgresql later).
+ * lives in a back end: sqlite.c ("sqlite:///path") or postgresql.c
+ * ("postgresql://user:pass@host:port/db", "postgresql:///db?host=/dir").
  *
  * Every write transaction bumps the global revision; rows record the
  * revision they last changed in (store_txn_revision()). Watches and
  * agents key off that number.
  *
  * Errors are -errno: -EEXIST unique violation, -ENOLINK foreign key
- * violation, -EBUSY lock wait timed out, -EIO anything else. */
+ * violation, -EBUSY lock wait timed out (or a deadlock or serialization
+ * failure: the whole transaction may be tried again), -EIO anything else.
+ * A failed statement leaves the transaction open and usable on every back
+ * end: the caller decides whether to go on or roll back. */
 #ifndef BASALT_STORE_H
 #define BASALT_STORE_H
 
@@ -20,9 +24,10 @@
 
 struct store;
 struct store_stmt;
+struct store_listener;
 
 /* store.c */
-/* Open a connection for url ("sqlite:///path"). The caller owns *out. */
+/* Open a connection for url (see above). The caller owns *out. */
 int store_open(const char *url, int busy_timeout_ms, struct store **out);
 void store_close(struct store *st);
 /* Apply every numbered migration not yet applied, in one transaction. */
@@ -59,5 +64,16 @@ const char *store_text(struct store_stmt *q, int col);
 int64_t store_int(struct store_stmt *q, int col);
 bool store_bool(struct store_stmt *q, int col);
 void store_done(struct store_stmt *q);
+
+/* Commits of other processes (other controllers) on the same database.
+ * store_listen opens a connection that hears of every committed write
+ * transaction, or says -EOPNOTSUPP for a back end that cannot (SQLite:
+ * poll store_revision). The caller owns *out. */
+int store_listen(const char *url, struct store_listener **out);
+/* Wait up to timeout_ms: 1 when write transactions committed (*revision
+ * the highest), 0 when none did, -errno when the connection failed (it is
+ * made again on the next call; commits meanwhile go unheard). */
+int store_listen_wait(struct store_listener *l, int timeout_ms, int64_t *revision);
+void store_listen_close(struct store_listener *l);
 
 #endif

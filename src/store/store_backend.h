@@ -17,6 +17,10 @@ struct store_stmt {
 	struct store *st;
 };
 
+struct store_listener {
+	const struct store_ops *ops;
+};
+
 struct store_ops {
 	const char *scheme; /* URL prefix, e.g. "sqlite://" */
 	int (*open)(const char *url, int busy_timeout_ms, struct store **out);
@@ -31,14 +35,23 @@ struct store_ops {
 	int (*prepare)(struct store *st, const char *sql, struct store_stmt **out);
 	int (*bind_text)(struct store_stmt *q, int idx, const char *v);
 	int (*bind_int)(struct store_stmt *q, int idx, int64_t v);
+	/* Optional: NULL where an integer goes (else bind_text(NULL)), for a
+	 * back end that types its parameters. */
+	int (*bind_null_int)(struct store_stmt *q, int idx);
 	int (*step)(struct store_stmt *q);
 	const char *(*column_text)(struct store_stmt *q, int col);
 	int64_t (*column_int)(struct store_stmt *q, int col);
 	int (*changes)(struct store_stmt *q);
 	void (*finish)(struct store_stmt *q);
+	/* Optional (NULL: the back end has no notifications; store_listen
+	 * says -EOPNOTSUPP): see store.h. */
+	int (*listen)(const char *url, struct store_listener **out);
+	int (*listen_wait)(struct store_listener *l, int timeout_ms, int64_t *revision);
+	void (*listen_close)(struct store_listener *l);
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgresql_ops;
 
 struct migration {
 	int version;

@@ -274,7 +274,12 @@ int main(void)
 	srand(seed);
 	if (!mkdtemp(dir))
 		return 1;
-	snprintf(url, sizeof(url), "sqlite://%s/t.db", dir);
+	/* BASALT_TEST_DB_URL: an empty database of another back end
+	 * (tests/pg/unit_store.sh gives a PostgreSQL one). */
+	if (getenv("BASALT_TEST_DB_URL"))
+		snprintf(url, sizeof(url), "%s", getenv("BASALT_TEST_DB_URL"));
+	else
+		snprintf(url, sizeof(url), "sqlite://%s/t.db", dir);
 	r = cmocka_run_group_tests_name("revoke", tests, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
