@@ -26,10 +26,42 @@ static void usage(FILE *out)
 	    "               [--admin-project NAME] [--region NAME] [--public-url URL]\n"
 	    "       basaltd --config FILE token-keys rotate\n"
 	    "       basaltd --config FILE credential-keys rotate\n"
+	    "       basaltd --config FILE db export FILE   (the whole store as JSON; - stdout)\n"
+	    "       basaltd --config FILE db import FILE   (into a new [database] connection)\n"
 	    "       basaltd config-sample\n"
 	    "       basaltd routes              (every API route: METHOD PATH ACTION)\n"
 	    "roles: controller, compute, network, or any comma list of them:\n"
 	    "       --role controller,network, --role controller,compute,network\n");
+}
+
+/* basaltd db export|import FILE: move a cloud between stores (SQLite to
+ * PostgreSQL: export with the old [database] connection, import with the
+ * new one; docs/install.md). The controllers are stopped meanwhile. */
+static int cmd_db(struct basalt *b, bool export, const char *path)
+{
+	struct store *st = basalt_store(b);
+	bool std = strcmp(path, "-") == 0;
+	FILE *f;
+	int r;
+
+	if (!st)
+		return -EIO;
+	if (export) {
+		r = store_migrate(st);
+		if (r < 0)
+			return r;
+	}
+	f = std ? (export ? stdout : stdin) : fopen(path, export ? "wx" : "r");
+	if (!f) {
+		log_error("db %s: %s: %s", export ? "export" : "import", path, strerror(errno));
+		return -errno;
+	}
+	r = export ? store_export(st, f) : store_import(st, f);
+	if (!std && fclose(f) != 0 && r == 0)
+		r = -EIO;
+	if (r < 0)
+		log_error("db %s failed: %s", export ? "export" : "import", strerror(-r));
+	return r;
 }
 
 /* The roles named on the command line, comma-separated: "controller"
@@ -211,6 +243,9 @@ int main(int argc, char **argv)
 		r = st ? store_migrate(st) : -EIO;
 		if (r == 0)
 			r = credential_keys_rotate(&b);
+	} else if (argc == 3 && strcmp(argv[0], "db") == 0 &&
+		   (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "import") == 0)) {
+		r = cmd_db(&b, strcmp(argv[1], "export") == 0, argv[2]);
 	} else if (argc == 0 && role) {
 		bool controller;
 		unsigned agent_roles;

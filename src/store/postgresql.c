@@ -458,6 +458,27 @@ static int64_t pg_column_int(struct store_stmt *sq, int col)
 	return strtoll(v, NULL, 10);
 }
 
+static int pg_column_count(struct store_stmt *sq)
+{
+	struct pg_stmt *q = (struct pg_stmt *)sq;
+
+	return q->res ? PQnfields(q->res) : 0;
+}
+
+static const char *pg_column_name(struct store_stmt *sq, int col)
+{
+	return PQfname(((struct pg_stmt *)sq)->res, col);
+}
+
+static int pg_bind_untyped(struct store_stmt *q, int idx, const char *v)
+{
+	char *copy = v ? strdup(v) : NULL;
+
+	if (v && !copy)
+		return -ENOMEM;
+	return bind_value(q, idx, copy, 0);
+}
+
 static int pg_changes(struct store_stmt *sq)
 {
 	return ((struct pg_stmt *)sq)->changes;
@@ -577,6 +598,11 @@ const struct store_ops store_postgresql_ops = {
 	.column_text = pg_column_text,
 	.column_int = pg_column_int,
 	.changes = pg_changes,
+	.column_count = pg_column_count,
+	.column_name = pg_column_name,
+	.bind_untyped = pg_bind_untyped,
+	.tables_sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+		      " ORDER BY tablename",
 	.finish = pg_finish,
 	.listen = pg_listen,
 	.listen_wait = pg_listen_wait,

@@ -240,6 +240,16 @@ static int sq_changes(struct store_stmt *q)
 	return sqlite3_changes(to_sqlite(q->st)->db);
 }
 
+static int sq_column_count(struct store_stmt *q)
+{
+	return sqlite3_column_count(((struct sqlite_stmt *)q)->s);
+}
+
+static const char *sq_column_name(struct store_stmt *q, int col)
+{
+	return sqlite3_column_name(((struct sqlite_stmt *)q)->s, col);
+}
+
 static void sq_finish(struct store_stmt *q)
 {
 	struct sqlite_stmt *s = (struct sqlite_stmt *)q;
@@ -269,5 +279,10 @@ const struct store_ops store_sqlite_ops = {
 	.column_text = sq_column_text,
 	.column_int = sq_column_int,
 	.changes = sq_changes,
+	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.bind_untyped = sq_bind_text,
+	.tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+		      " AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name",
 	.finish = sq_finish,
 };

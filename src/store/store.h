@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct store;
 struct store_stmt;
@@ -64,6 +65,15 @@ const char *store_text(struct store_stmt *q, int col);
 int64_t store_int(struct store_stmt *q, int col);
 bool store_bool(struct store_stmt *q, int col);
 void store_done(struct store_stmt *q);
+
+/* dump.c: the whole store as one JSON document (basaltd db export) and
+ * back into a new store of any back end (db import: migrates it, then in
+ * one transaction replaces the rows the migrations seeded with every row
+ * of the document; the document's schema version must be this binary's;
+ * -EEXIST when the target has had a write). 0 or -errno; an import that
+ * fails leaves the target as it was. */
+int store_export(struct store *st, FILE *out);
+int store_import(struct store *st, FILE *in);
 
 /* Commits of other processes (other controllers) on the same database.
  * store_listen opens a connection that hears of every committed write

@@ -35,6 +35,8 @@ struct store_ops {
 	int (*prepare)(struct store *st, const char *sql, struct store_stmt **out);
 	int (*bind_text)(struct store_stmt *q, int idx, const char *v);
 	int (*bind_int)(struct store_stmt *q, int idx, int64_t v);
+	/* Text the back end types from where it goes (db import). */
+	int (*bind_untyped)(struct store_stmt *q, int idx, const char *v);
 	/* Optional: NULL where an integer goes (else bind_text(NULL)), for a
 	 * back end that types its parameters. */
 	int (*bind_null_int)(struct store_stmt *q, int idx);
@@ -42,6 +44,11 @@ struct store_ops {
 	const char *(*column_text)(struct store_stmt *q, int col);
 	int64_t (*column_int)(struct store_stmt *q, int col);
 	int (*changes)(struct store_stmt *q);
+	/* The result's columns (after the first step). */
+	int (*column_count)(struct store_stmt *q);
+	const char *(*column_name)(struct store_stmt *q, int col);
+	/* One column: the names of the store's tables (db export). */
+	const char *tables_sql;
 	void (*finish)(struct store_stmt *q);
 	/* Optional (NULL: the back end has no notifications; store_listen
 	 * says -EOPNOTSUPP): see store.h. */
