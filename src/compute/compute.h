@@ -76,6 +76,8 @@ int h_flavor_specs_list(struct http_request *req, struct http_response *res);
 int h_flavor_specs_set(struct http_request *req, struct http_response *res);
 int h_flavor_spec_get(struct http_request *req, struct http_response *res);
 int h_flavor_spec_delete(struct http_request *req, struct http_response *res);
+int h_flavor_spec_update(struct http_request *req, struct http_response *res);
+int h_flavor_update(struct http_request *req, struct http_response *res);
 /* The extra specs of flavor id as an object (new reference). */
 json_t *flavor_extra_specs(struct store *st, const char *id);
 /* A flavor's sizes. */
@@ -85,8 +87,7 @@ struct flavor {
 	bool is_public;
 };
 /* Load flavor id as the caller may see it (private flavors only for
- * those os-flavor-access allows: Basalt keeps no access lists): 0,
- * -ENOENT or -errno. */
+ * admins and the projects of its access list): 0, -ENOENT or -errno. */
 int flavor_find(struct store *st, const struct caller *c, const char *id, struct flavor *out);
 /* The writes, in the caller's write transaction (admins only: the routes'
  * rules): 0, -EEXIST (id or name taken), -ENOENT (no flavor, no key), or
@@ -96,6 +97,32 @@ int flavor_insert(struct store *st, const struct flavor *fl, const char *descrip
 int flavor_delete(struct store *st, const char *id, struct nova_fault *f);
 int flavor_specs_set(struct store *st, const char *id, const json_t *specs);
 int flavor_spec_delete(struct store *st, const char *id, const char *key, struct nova_fault *f);
+/* Nova's booleans in strings ("True", "no", "t", "0"...): 1, 0 or -EINVAL. */
+int nova_bool(const char *s);
+
+/* images.c - the image proxy (below 2.36) */
+int h_compute_image_list(struct http_request *req, struct http_response *res);
+int h_compute_image_detail(struct http_request *req, struct http_response *res);
+int h_compute_image_get(struct http_request *req, struct http_response *res);
+int h_compute_image_delete(struct http_request *req, struct http_response *res);
+int h_compute_image_meta_list(struct http_request *req, struct http_response *res);
+int h_compute_image_meta_set(struct http_request *req, struct http_response *res);
+int h_compute_image_meta_get(struct http_request *req, struct http_response *res);
+int h_compute_image_meta_put(struct http_request *req, struct http_response *res);
+int h_compute_image_meta_delete(struct http_request *req, struct http_response *res);
+
+/* flavor_access.c - os-flavor-access */
+int h_flavor_access_list(struct http_request *req, struct http_response *res);
+int h_flavor_action(struct http_request *req, struct http_response *res);
+/* 1 when project_id (NULL: none) may use private flavor_id, 0 when not,
+ * or -errno. */
+int flavor_access_has(struct store *st, const char *flavor_id, const char *project_id);
+/* In the caller's write transaction: 0, -EEXIST (add: already there),
+ * -ENOENT (remove: not there) with Nova's words in f, or -errno. */
+int flavor_access_add(struct store *st, const char *flavor_id, const char *project_id,
+		      struct nova_fault *f);
+int flavor_access_remove(struct store *st, const char *flavor_id, const char *project_id,
+			 struct nova_fault *f);
 
 /* keypairs.c */
 int h_keypair_list(struct http_request *req, struct http_response *res);

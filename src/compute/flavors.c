@@ -48,43 +48,96 @@ static json_t *render_flavor_brief(const struct http_request *req, struct store_
 	return f;
 }
 
-/* Private flavors are for those os-flavor-access allows (admins: Basalt
- * keeps no access lists); ?is_public=None asks for all. */
+/* Who sees which flavor, as Nova: by default the public ones and the
+ * private ones the caller's project has access to (os-flavor-access);
+ * admins may ask for the private ones only (?is_public=false) or all
+ * (?is_public=none), and see any flavor by id. Nova's order is its own
+ * (here: smallest RAM first, then id); the marker is the last flavor of
+ * the previous page. */
 #define LIST_FLAVORS                                                                               \
-	"SELECT " FLAVOR_COLS " FROM flavor WHERE (is_public = 1 OR ?1 = 1)"                       \
+	"SELECT " FLAVOR_COLS " FROM flavor f WHERE (?1 = -1 OR (?1 = 0 AND is_public = 0)"      \
+	"  OR (?1 = 1 AND (is_public = 1 OR EXISTS (SELECT 1 FROM flavor_access a"               \
+	"   WHERE a.flavor_id = f.id AND a.project_id = ?7))))"                                   \
 	" AND (?2 IS NULL OR vcpus >= ?2) AND (?3 IS NULL OR ram >= ?3)"                           \
-	" AND (?4 IS NULL OR disk >= ?4) ORDER BY ram, id"
+	" AND (?4 IS NULL OR disk >= ?4)"                                                          \
+	" AND (?5 IS NULL OR ram > (SELECT ram FROM flavor WHERE id = ?5)"                         \
+	"  OR (ram = (SELECT ram FROM flavor WHERE id = ?5) AND id > ?5))"                         \
+	" ORDER BY ram, id LIMIT ?6"
+
+/* Nova's osapi_max_limit: the longest page. */
+#define FLAVOR_MAX_LIMIT 1000
+
+/* A full page links to the next one, marked by its last flavor. */
+static void add_next_link(struct http_request *req, struct http_response *res, int64_t limit,
+			  bool detail)
+{
+	json_t *flavors = json_object_get(res->body, "flavors");
+	size_t n = json_array_size(flavors);
+	char href[2048];
+
+	if (res->status != 200 || n == 0 || n < (size_t)limit)
+		return;
+	snprintf(href, sizeof(href), "%s/compute/v2.1/flavors%s?limit=%lld&marker=%s",
+		 http_base_url(req), detail ? "/detail" : "", (long long)limit,
+		 json_string_value(json_object_get(json_array_get(flavors, n - 1), "id")));
+	json_object_set_new(res->body, "flavors_links",
+			    json_pack("[{s:s,s:s}]", "rel", "next", "href", href));
+}
 
 static int list(struct http_request *req, struct http_response *res, nova_render_fn render)
 {
-	const char *args[3] = { http_query(req, "minVcpus"), http_query(req, "minRam"),
-				http_query(req, "minDisk") };
-	int64_t v[3];
-	const int64_t *p[3];
-	const char *pub = http_query(req, "is_public");
-	bool all = pub && (strcasecmp(pub, "none") == 0 || !strcmp(pub, "false")) &&
-		   policy_allows(&req->caller, "os_compute_api:os-flavor-access", NULL);
+	const char *args[4] = { http_query(req, "minVcpus"), http_query(req, "minRam"),
+				http_query(req, "minDisk"), http_query(req, "limit") };
+	const char *pub = http_query(req, "is_public"), *marker = http_query(req, "marker");
+	const char *project = req->caller.project_id ? req->caller.project_id : "";
+	int64_t v[4], mode = 1;
+	const int64_t *p[4];
+	struct store *st = basalt_store(req->b);
+	struct store_stmt *q;
+	int r;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		char *end;
 		p[i] = NULL;
 		if (!args[i])
 			continue;
 		v[i] = strtoll(args[i], &end, 10);
 		if (!*args[i] || *end || v[i] < 0)
-			return http_error(res, 400, "Invalid filter value %s.", args[i]);
+			return http_error(res, 400, "Invalid input for query parameters %s. Value: %s.",
+					  i == 3 ? "limit" : i == 2 ? "minDisk" : i ? "minRam" : "minVcpus",
+					  args[i]);
 		p[i] = &v[i];
 	}
-	struct store *st = basalt_store(req->b);
-	struct store_stmt *q;
-	int r;
-
+	/* Only admins choose (Nova ignores is_public for others). */
+	if (pub && policy_allows(&req->caller, "os_compute_api:os-flavor-access", NULL)) {
+		int b = strcasecmp(pub, "none") == 0 ? -1 : nova_bool(pub);
+		if (b < -1)
+			return http_error(res, 400, "Invalid is_public filter [%s]", pub);
+		mode = b;
+	}
+	if (!p[3] || v[3] > FLAVOR_MAX_LIMIT)
+		v[3] = FLAVOR_MAX_LIMIT;
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = store_query(st, &q, LIST_FLAVORS, "bppp", all, p[0], p[1], p[2]);
+	if (marker) {
+		r = store_query(st, &q, "SELECT 1 FROM flavor WHERE id = ?", "s", marker);
+		if (r >= 0) {
+			r = store_next(q);
+			store_done(q);
+		}
+		if (r < 0)
+			return http_error_errno(res, r, "flavors");
+		if (r == 0)
+			return http_error(res, 400, "marker [%s] not found", marker);
+	}
+	r = store_query(st, &q, LIST_FLAVORS, "ipppsis", mode, p[0], p[1], p[2], marker, v[3],
+			project);
 	if (r < 0)
 		return http_error_errno(res, r, "flavors");
-	return nova_reply_rows(req, res, "flavors", render, q);
+	if (nova_reply_rows(req, res, "flavors", render, q) < 0)
+		return -1;
+	add_next_link(req, res, v[3], render == render_flavor);
+	return 0;
 }
 
 int h_flavor_list(struct http_request *req, struct http_response *res)
@@ -95,6 +148,20 @@ int h_flavor_list(struct http_request *req, struct http_response *res)
 int h_flavor_detail(struct http_request *req, struct http_response *res)
 {
 	return list(req, res, render_flavor);
+}
+
+int nova_bool(const char *s)
+{
+	static const char *const yes[] = { "t", "y" }, *const no[] = { "f", "n" };
+	int b = parse_bool(s);
+
+	for (size_t i = 0; b < 0 && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			b = 1;
+		if (strcasecmp(s, no[i]) == 0)
+			b = 0;
+	}
+	return b < 0 ? -EINVAL : b;
 }
 
 int flavor_find(struct store *st, const struct caller *c, const char *id, struct flavor *out)
@@ -118,9 +185,12 @@ int flavor_find(struct store *st, const struct caller *c, const char *id, struct
 	store_done(q);
 	if (r < 0)
 		return r;
-	if (r == 0 || (!out->is_public && !policy_allows(c, "os_compute_api:os-flavor-access", NULL)))
+	if (r == 0)
 		return -ENOENT;
-	return 0;
+	if (out->is_public || policy_allows(c, "os_compute_api:os-flavor-access", NULL))
+		return 0;
+	r = flavor_access_has(st, id, c->project_id);
+	return r < 0 ? r : r ? 0 : -ENOENT;
 }
 
 /* 0 when the caller may see flavor id, else Nova's 404 in res. */
@@ -180,13 +250,14 @@ int h_flavor_create(struct http_request *req, struct http_response *res)
 		{ "OS-FLV-EXT-DATA:ephemeral", J_ANY, false, 0 },
 		{ "swap", J_ANY, false, 0 },
 		{ "rxtx_factor", J_ANY, false, 0 },
-		{ "os-flavor-access:is_public", J_BOOL, false, 0 },
+		{ "os-flavor-access:is_public", J_ANY, false, 0 },
 		{ "description", J_STRING_NULL, false, 65535 },
 	};
 	json_t *f;
 	_cleanup_json_ json_t *body = api_body_object(req, res, "flavor", fields, ARRAY_SIZE(fields), &f);
-	const json_t *jid;
+	const json_t *jid, *jpub;
 	char id[256];
+	int pub = 1;
 	int64_t ram, vcpus, disk, eph, swap;
 	struct nova_fault nf = { "" };
 	struct flavor fl;
@@ -206,18 +277,29 @@ int h_flavor_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Invalid input for field/attribute name: must not be empty.");
 	if (json_object_get(f, "description") && !microversion_at_least(req, 2, 55))
 		return http_error(res, 400, "Invalid input for field/attribute flavor. Value: description needs microversion 2.55.");
+	jpub = json_object_get(f, "os-flavor-access:is_public");
+	if (jpub) {
+		pub = json_is_boolean(jpub) ? json_is_true(jpub)
+		      : json_is_string(jpub) ? nova_bool(json_string_value(jpub))
+					     : -EINVAL;
+		if (pub < 0)
+			return http_error(res, 400, "Invalid input for field/attribute os-flavor-access:is_public. Value: %s. It is not a boolean.", json_is_string(jpub) ? json_string_value(jpub) : "(not a string)");
+	}
+	/* Nova takes a string or a number; none (or null) makes a uuid. */
 	jid = json_object_get(f, "id");
 	if (json_is_string(jid) && json_string_length(jid) > 0 && json_string_length(jid) < sizeof(id))
 		snprintf(id, sizeof(id), "%s", json_string_value(jid));
+	else if (json_is_integer(jid))
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(jid));
 	else if (!jid || json_is_null(jid))
-		id_new(id);
+		uuid_new(id);
 	else
 		return http_error(res, 400, "Invalid input for field/attribute id.");
 	if (strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ") != strlen(id))
 		return http_error(res, 400, "Invalid input for field/attribute id: only letters, digits, '-', '_', '.' and spaces.");
 	fl = (struct flavor){ .vcpus = vcpus, .ram = ram, .disk = disk, .ephemeral = eph,
 			      .swap = swap,
-			      .is_public = !json_is_false(json_object_get(f, "os-flavor-access:is_public")) };
+			      .is_public = pub };
 	snprintf(fl.id, sizeof(fl.id), "%s", id);
 	snprintf(fl.name, sizeof(fl.name), "%s", json_str(f, "name"));
 	st = api_write_begin(req, res);
@@ -389,5 +471,64 @@ int h_flavor_spec_delete(struct http_request *req, struct http_response *res)
 		nova_error(res, r, &f, "extra spec");
 	if (api_write_end(res, st, r, "extra spec") < 0)
 		return -1;
-	return http_reply(res, 202, NULL);
+	return http_reply(res, 200, NULL);
+}
+
+/* PUT /flavors/{id}/os-extra_specs/{key} with {key: value}: one key, the
+ * path's. */
+int h_flavor_spec_update(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "flavor_id"), *key = http_param(req, "key");
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	json_t *v = json_object_get(body, key);
+	struct store *st;
+	int r;
+
+	if (!body)
+		return -1;
+	if (!json_is_object(body) || json_object_size(body) == 0)
+		return http_error(res, 400, "Invalid input for field/attribute extra_specs: expected {\"%s\": \"value\"}.", key);
+	if (json_object_size(body) > 1)
+		return http_error(res, 400, "Request body contains too many items");
+	if (!v)
+		return http_error(res, 400, "Request body and URI mismatch");
+	if (!json_is_string(v) || json_string_length(v) > 255)
+		return http_error(res, 400, "Invalid input for field/attribute %s: a string of at most 255 characters.", key);
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = flavor_visible(req, res, st, id);
+	if (r >= 0)
+		r = flavor_specs_set(st, id, body);
+	if (api_write_end(res, st, r, "extra spec") < 0)
+		return -1;
+	return http_reply(res, 200, json_pack("{s:O}", key, v));
+}
+
+/* PUT /flavors/{id} (2.55): only the description changes. */
+int h_flavor_update(struct http_request *req, struct http_response *res)
+{
+	static const struct jfield fields[] = { { "description", J_STRING_NULL, true, 65535 } };
+	const char *id = http_param(req, "flavor_id");
+	json_t *f;
+	_cleanup_json_ json_t *body = NULL;
+	struct store *st;
+	int r;
+
+	if (!microversion_at_least(req, 2, 55))
+		return http_error(res, 404, "The resource could not be found.");
+	body = api_body_object(req, res, "flavor", fields, ARRAY_SIZE(fields), &f);
+	if (!body)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = flavor_visible(req, res, st, id);
+	if (r >= 0)
+		r = store_exec(st, "UPDATE flavor SET description = ?, revision = ? WHERE id = ?",
+			       "sis", json_str(f, "description"), store_txn_revision(st), id);
+	if (api_write_end(res, st, r, "flavor") < 0)
+		return -1;
+	return nova_reply_one(req, res, 200, "flavor", render_flavor, "Flavor", id, GET_FLAVOR,
+			      "s", id);
 }

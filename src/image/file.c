@@ -32,6 +32,17 @@ char *image_store_dir(const struct basalt *b)
 	return dir;
 }
 
+void image_file_remove(const struct basalt *b, const char *id, const char *request_id)
+{
+	char *dir = image_store_dir(b), *path = NULL;
+
+	if (dir && asprintf(&path, "%s/%s", dir, id) >= 0 && unlink(path) < 0 && errno != ENOENT)
+		log_error("%s image %s: cannot remove %s: %s", request_id, id, path,
+			  strerror(errno));
+	free(path);
+	free(dir);
+}
+
 /* One upload in flight: owned by the stream from begin to end. */
 struct upload {
 	struct basalt *b;

@@ -115,6 +115,9 @@ int image_patch_apply(struct image *im, const json_t *ops, const struct caller *
 /* file.c */
 /* The store dir (owned string) of b. */
 char *image_store_dir(const struct basalt *b);
+/* Remove the file of image id, whose row is gone (a failure is logged:
+ * image_recover removes it at the next start). */
+void image_file_remove(const struct basalt *b, const char *id, const char *request_id);
 /* On controller start: images left 'saving' by a crash become 'killed',
  * and temporary files (and files of images no longer in the store) are
  * removed. Returns 0 or -errno. */

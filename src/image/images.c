@@ -607,7 +607,6 @@ int h_image_delete(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "image_id");
 	struct store *st = api_write_begin(req, res);
-	_cleanup_free_ char *dir = NULL, *path = NULL;
 	char err[300] = "";
 	int r;
 
@@ -621,10 +620,7 @@ int h_image_delete(struct http_request *req, struct http_response *res)
 	/* The row is gone: the file follows (image_recover removes it should
 	 * we die right here). An upload in flight finds the row gone and
 	 * removes its own file. */
-	dir = image_store_dir(req->b);
-	if (dir && asprintf(&path, "%s/%s", dir, id) >= 0 && unlink(path) < 0 && errno != ENOENT)
-		log_error("%s image %s: cannot remove %s: %s", req->request_id, id, path,
-			  strerror(errno));
+	image_file_remove(req->b, id, req->request_id);
 	return http_reply(res, 204, NULL);
 }
 

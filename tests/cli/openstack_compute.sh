@@ -6,7 +6,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 7
+plan 8
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
@@ -111,3 +111,21 @@ t_limits() {
 		expect_line "maxPersonality at 2.1" "$l" "maxPersonality -1"
 }
 check "limits show --absolute: Nova's names of each microversion" t_limits
+
+t_flavor_access() {
+	os project create fa-proj >/dev/null || return 1
+	os flavor create --private --project fa-proj --vcpus 1 --ram 96 --disk 1 fa.priv >/dev/null || return 1
+	expect_eq "access list" "$(os flavor show fa.priv -f value -c access_project_ids)" "['$(os project show fa-proj -f value -c id)']" || return 1
+	expect_no_line "default list: public only" "$(os flavor list -f value -c Name)" fa.priv || return 1
+	expect_line "flavor list --private" "$(os flavor list --private -f value -c Name)" fa.priv || return 1
+	os flavor unset --project fa-proj fa.priv || return 1
+	expect_eq "access list emptied" "$(os flavor show fa.priv -f value -c access_project_ids)" "[]" || return 1
+	os flavor set --description "for fa-proj" fa.priv || return 1
+	expect_eq description "$(os flavor show fa.priv -f value -c description)" "for fa-proj" || return 1
+	# pages of one, in the order of the list
+	local first; first=$(os flavor list --all --limit 1 -f value -c ID) || return 1
+	expect_eq "one per page" "$(echo "$first" | wc -l)" 1 || return 1
+	expect_no_line "the next page starts after the marker" \
+		"$(os flavor list --all --marker "$first" -f value -c ID)" "$first"
+}
+check "flavor access: --private --project, unset --project, list --private, set --description, --limit/--marker" t_flavor_access
