@@ -113,9 +113,10 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		"  WHEN vm_state = 'resized' THEN 'VERIFY_RESIZE'"
 		"  WHEN task_state LIKE 'resize%' THEN 'RESIZE'"
 		"  WHEN vm_state = 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
+		" AND (?9 = 0 OR updated_at >= ?9)"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
-		"sssssssi", project, flt->name, host, flt->image, flt->flavor, flt->marker,
-		flt->status, flt->limit);
+		"sssssssii", project, flt->name, host, flt->image, flt->flavor, flt->marker,
+		flt->status, flt->limit, flt->changes_since);
 }
 
 int server_row_query(struct store *st, const char *id, struct store_stmt **q)

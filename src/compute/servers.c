@@ -2,6 +2,7 @@
  * delete (parse, call the server resource in server.c, render Nova's
  * shape). Actions and metadata are in server_actions.c. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -183,10 +184,22 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		.marker = http_query(req, "marker"),
 		.limit = NOVA_MAX_LIMIT,
 	};
+	const char *since = http_query(req, "changes-since");
 	struct nova_fault f = { "" };
 	struct store_stmt *q;
+	char status[32];
 	int r;
 
+	/* Nova takes the status in any case ("active"). */
+	if (flt.status) {
+		size_t i;
+		for (i = 0; flt.status[i] && i < sizeof(status) - 1; i++)
+			status[i] = (char)toupper((unsigned char)flt.status[i]);
+		status[i] = '\0';
+		flt.status = status;
+	}
+	if (since && time_parse_iso(since, &flt.changes_since) < 0)
+		return http_error(res, 400, "Invalid input for query parameters changes-since. Value: %s. '%s' is not a 'date-time'", since, since);
 	if (limit) {
 		char *end;
 		flt.limit = strtoll(limit, &end, 10);

@@ -82,6 +82,7 @@ struct server_filter {
 	bool detail, all_tenants;
 	const char *name, *host, *image, *flavor, *status, *marker;
 	int64_t limit;
+	int64_t changes_since; /* usec; 0: none */
 };
 /* Open the query of the servers the caller lists under flt, rows of
  * SERVER_COLS (the caller passes *q to store_done): all_tenants only as
