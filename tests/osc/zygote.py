@@ -37,11 +37,16 @@ def warm():
     from importlib.metadata import distributions
     for dist in distributions():
         for ep in dist.entry_points:
-            if ep.group.split(".")[0] in ("openstack", "keystoneauth1", "cliff", "oslo"):
+            # the client's own groups only: e.g. oslo.config.opts would
+            # import server packages (keystone's turns on oslo_i18n's lazy
+            # messages, which the CLI's error paths cannot add to strings)
+            if ep.group.split(".")[0] in ("openstack", "keystoneauth1", "cliff"):
                 try:
                     ep.load()
                 except Exception:  # a plugin the CLI cannot load either
                     pass
+    import oslo_i18n._lazy
+    oslo_i18n._lazy.USE_LAZY = False  # as in a new process, whatever a plugin did
 
 
 def run_command(req, fds):
