@@ -195,7 +195,8 @@ int ws_relay(int ws, const char *extra, size_t extra_len, int raw, int idle_ms)
 		return -ENOMEM;
 	if (extra_len > cap)
 		extra_len = cap;
-	memcpy(in, extra, extra_len);
+	if (extra_len) /* extra may be NULL when there is none */
+		memcpy(in, extra, extra_len);
 	len = extra_len;
 	r = ws_frames(ws, raw, in, &len);
 	while (r == 0) {
