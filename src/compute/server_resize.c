@@ -196,13 +196,15 @@ static int release_old_claim(struct store *st, const char *mig)
 			  "s", mig);
 }
 
-int server_resize_confirm(struct store *st, const struct caller *c, const char *id,
-			  struct nova_fault *f)
+/* The finished resize of server id that confirmResize or revertResize
+ * (action, under policy rule) acts on: its id in mig. */
+static int finished_resize(struct store *st, const struct caller *c, const char *id,
+			   const char *rule, const char *action, char mig[ID_HEX_LEN + 1],
+			   struct nova_fault *f)
 {
 	struct server_ref s;
 	struct resize_view v;
-	char mig[ID_HEX_LEN + 1];
-	int r = server_find(st, c, id, "os_compute_api:servers:confirm_resize", &s, f);
+	int r = server_find(st, c, id, rule, &s, f);
 
 	if (r < 0)
 		return r;
@@ -211,10 +213,20 @@ int server_resize_confirm(struct store *st, const struct caller *c, const char *
 	if (r < 0)
 		return r;
 	if (strcmp(v.vm_state, "resized") != 0 || v.has_task)
-		return wrong_state(f, "confirmResize", id, &v);
+		return wrong_state(f, action, id, &v);
 	r = open_migration(st, id, "finished", mig);
 	if (r == -ENOENT)
 		return nova_fail(f, -EINVAL, "Instance has not been resized.");
+	return r;
+}
+
+int server_resize_confirm(struct store *st, const struct caller *c, const char *id,
+			  struct nova_fault *f)
+{
+	char mig[ID_HEX_LEN + 1];
+	int r = finished_resize(st, c, id, "os_compute_api:servers:confirm_resize",
+				"confirmResize", mig, f);
+
 	if (r >= 0)
 		r = release_old_claim(st, mig);
 	if (r >= 0)
@@ -235,23 +247,11 @@ int server_resize_confirm(struct store *st, const struct caller *c, const char *
 int server_resize_revert(struct store *st, const struct caller *c, const char *id,
 			 struct nova_fault *f)
 {
-	struct server_ref s;
-	struct resize_view v;
 	char mig[ID_HEX_LEN + 1];
 	int64_t now = now_usec();
-	int r = server_find(st, c, id, "os_compute_api:servers:revert_resize", &s, f);
+	int r = finished_resize(st, c, id, "os_compute_api:servers:revert_resize", "revertResize",
+				mig, f);
 
-	if (r < 0)
-		return r;
-	server_ref_free(&s);
-	r = view_load(st, id, &v);
-	if (r < 0)
-		return r;
-	if (strcmp(v.vm_state, "resized") != 0 || v.has_task)
-		return wrong_state(f, "revertResize", id, &v);
-	r = open_migration(st, id, "finished", mig);
-	if (r == -ENOENT)
-		return nova_fail(f, -EINVAL, "Instance has not been resized.");
 	/* The new claim goes; the old one, still counted on the source
 	 * host, becomes the server's allocation again. */
 	if (r >= 0)
