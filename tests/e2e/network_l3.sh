@@ -243,9 +243,9 @@ check "metadata: the proxy forwards to the controller, signed, with the guest's 
 
 t_metadata_errors() {
 	local code
-	code=$(nsexec l3t-vm curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -d x \
+	code=$(nsexec l3t-vm curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X PUT -d x \
 		http://169.254.169.254/openstack/latest/meta_data.json)
-	expect_eq POST "$code" 405 || return 1
+	expect_eq PUT "$code" 405 || return 1
 	code=$(printf 'GARBAGE\r\n\r\n' | nsexec l3t-vm timeout 5 busybox nc 169.254.169.254 80 | head -1 | tr -d '\r')
 	expect_eq garbage "$code" "HTTP/1.0 400 Bad Request" || return 1
 	kill "$FAKE_PID" && wait "$FAKE_PID" 2>/dev/null
@@ -253,7 +253,7 @@ t_metadata_errors() {
 		http://169.254.169.254/openstack/latest/meta_data.json)
 	expect_eq "controller down" "$code" 502
 }
-check "metadata: 405 for POST, 400 for garbage, 502 when the controller is unreachable" t_metadata_errors
+check "metadata: 405 for PUT (the proxy serves GET and POST), 400 for garbage, 502 when the controller is unreachable" t_metadata_errors
 
 t_fip() {
 	apply d2 1 1 1 || return 1
