@@ -175,8 +175,7 @@ if svc["nova"]:
 # drive, OS-DCF:diskConfig, adminPass, the metadata service). Keep in step
 # with the code: a feature that lands comes off this list.
 COMPUTE_ABSENT = {
-    "change_password", "pause", "shelve", "shelve_migrate", "suspend",
-    "rescue", "stable_rescue",
+    "change_password", "shelve", "shelve_migrate", "stable_rescue",
     "vnc_console", "spice_console", "rdp_console", "live_migration", "cold_migration",
     "block_migration_for_live_migration", "volume_backed_live_migration",
     "swap_volume", "attach_encrypted_volume", "volume_multiattach", "personality",

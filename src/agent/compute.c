@@ -76,20 +76,34 @@ int compute_register_fill(struct agent *a, json_t *host)
 
 /* --- the per-server notes the agent keeps (agent.json) --- */
 
-static long long reboot_done(struct agent *a, const char *id, long long fallback)
+/* The seq (reboot_seq, rebuild_seq) the agent carried out for the server. */
+static long long seq_done(struct agent *a, const char *id, const char *key, long long fallback)
 {
 	_cleanup_json_ json_t *n = hv_file_read(a->hv, id, "agent.json");
-	json_t *v = json_object_get(n, "reboot_seq");
+	json_t *v = json_object_get(n, key);
 
 	return json_is_integer(v) ? json_integer_value(v) : fallback;
 }
 
+static long long reboot_done(struct agent *a, const char *id, long long fallback)
+{
+	return seq_done(a, id, "reboot_seq", fallback);
+}
+
+static void set_seq_done(struct agent *a, const char *id, const char *key, long long seq)
+{
+	_cleanup_json_ json_t *n = hv_file_read(a->hv, id, "agent.json");
+
+	if (!n)
+		n = json_object();
+	if (!n || json_object_set_new(n, key, json_integer(seq)) < 0 ||
+	    hv_file_write(a->hv, id, "agent.json", n) < 0)
+		log_warn("server %s: cannot record %s %lld", id, key, seq);
+}
+
 static void set_reboot_done(struct agent *a, const char *id, long long seq)
 {
-	_cleanup_json_ json_t *n = json_pack("{s:I}", "reboot_seq", (json_int_t)seq);
-
-	if (!n || hv_file_write(a->hv, id, "agent.json", n) < 0)
-		log_warn("server %s: cannot record reboot seq %lld", id, seq);
+	set_seq_done(a, id, "reboot_seq", seq);
 }
 
 /* --- tombstones: INSTANCES/_gone/<id> from the decision to destroy until
@@ -170,9 +184,10 @@ static json_t *server_report(struct agent *a, const char *id, const char *vm_sta
 	enum hv_power p = a->hv->state(a->hv, id);
 	json_t *s;
 
-	s = json_pack("{s:s,s:s,s:s,s:o,s:I}", "id", id, "power_state", hv_power_name(p),
+	s = json_pack("{s:s,s:s,s:s,s:o,s:I,s:I}", "id", id, "power_state", hv_power_name(p),
 		      "vm_state", vm_state, "task_state", task ? json_string(task) : json_null(),
-		      "reboot_seq", (json_int_t)reboot_done(a, id, 0));
+		      "reboot_seq", (json_int_t)reboot_done(a, id, 0), "rebuild_seq",
+		      (json_int_t)seq_done(a, id, "rebuild_seq", 0));
 	if (!s)
 		return NULL;
 	if (fault)
@@ -324,13 +339,50 @@ static int server_nics(const struct agent *a, const json_t *s, struct hv_nic *ni
 
 /* --- reconcile one desired server --- */
 
+/* Fetch the desired image (an "image" member: id, checksum, disk_format,
+ * file) into the cache: base (PATH_MAX), its format and virtual size.
+ * 0; -EAGAIN for a transport failure that may heal (retried next pass);
+ * else -errno with err (HV_ERR_MAX) saying why. */
+static int fetch_image(struct agent *a, struct http_client *c, const json_t *image,
+		       json_int_t root_gb, char *base, const char **format, uint64_t *size,
+		       char *err)
+{
+	const char *file = json_str(image, "file");
+	_cleanup_free_ char *url = NULL;
+	int r = -EINVAL;
+
+	if (!image || !json_str(image, "id") || !file) {
+		snprintf(err, HV_ERR_MAX, "the server has no image");
+		return -EINVAL;
+	}
+	if (asprintf(&url, "%s%s", a->url, file) < 0) {
+		url = NULL;
+		return -ENOMEM;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_free_ char *tok = agent_token(a, c);
+		struct image_fetch f = { .url = url,
+					 .token = tok,
+					 .image_id = json_str(image, "id"),
+					 .checksum = json_str(image, "checksum"),
+					 .disk_format = json_str(image, "disk_format"),
+					 .max_size = root_gb > 0 ? (uint64_t)root_gb << 30 : 0 };
+		r = hv_image_ensure(a->hv, &f, base, format, size, err, HV_ERR_MAX);
+		if (r != -EACCES || agent_login(a, c) < 0)
+			break;
+	}
+	if (r == -EIO && !strstr(err, "HTTP"))
+		return -EAGAIN;
+	return r;
+}
+
 static void spawn_server(struct agent *a, struct http_client *c, const json_t *s)
 {
 	const char *id = json_str(s, "id");
 	const json_t *flavor = json_object_get(s, "flavor"), *image = json_object_get(s, "image");
-	const char *file = json_str(image, "file");
 	long long seq = json_integer_value(json_object_get(json_object_get(s, "reboot"), "seq"));
-	char base[4096], err[HV_ERR_MAX], *url = NULL;
+	long long rebuild = json_integer_value(json_object_get(json_object_get(s, "rebuild"), "seq"));
+	char base[4096], err[HV_ERR_MAX];
 	const char *base_format = NULL;
 	uint64_t base_size = 0;
 	struct hv_nic nics[SERVER_NICS_MAX];
@@ -348,32 +400,17 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		record_failure(a, id, "spawn", nnics, err);
 		return;
 	}
-	report_task(a, c, id, "building", "spawning");
-	if (!image || !json_str(image, "id") || !file) {
-		record_failure(a, id, "spawn", -EINVAL, "the server has no image");
-		return;
-	}
-	if (asprintf(&url, "%s%s", a->url, file) < 0)
-		return;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_free_ char *tok = agent_token(a, c);
-		json_int_t root_gb = json_integer_value(json_object_get(flavor, "disk"));
-		struct image_fetch f = { .url = url,
-					 .token = tok,
-					 .image_id = json_str(image, "id"),
-					 .checksum = json_str(image, "checksum"),
-					 .disk_format = json_str(image, "disk_format"),
-					 .max_size = root_gb > 0 ? (uint64_t)root_gb << 30 : 0 };
-		r = hv_image_ensure(a->hv, &f, base, &base_format, &base_size, err, sizeof(err));
-		if (r != -EACCES || agent_login(a, c) < 0)
-			break;
-	}
-	free(url);
+	/* A rebuild's spawn says so (the disk is new, the server is not). */
+	if (seq_done(a, id, "rebuild_seq", 0) < rebuild)
+		report_task(a, c, id, "active", "rebuilding");
+	else
+		report_task(a, c, id, "building", "spawning");
+	r = fetch_image(a, c, image, json_integer_value(json_object_get(flavor, "disk")), base,
+			&base_format, &base_size, err);
+	if (r == -EAGAIN)
+		return; /* a transport failure may heal: retry on the next pass */
 	if (r < 0) {
-		/* A transport failure may heal: retry on the next pass. */
-		if (r == -EIO && !strstr(err, "HTTP"))
-			return;
-		record_failure(a, id, "image", r, err);
+		record_failure(a, id, r == -EINVAL ? "spawn" : "image", r, err);
 		return;
 	}
 	/* Without a config drive the guest asks 169.254.169.254. */
@@ -409,10 +446,81 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		record_failure(a, id, "spawn", r, err);
 		return;
 	}
-	/* A fresh boot carries out every reboot asked for so far. */
+	/* A fresh boot carries out every reboot and rebuild asked for so far. */
 	set_reboot_done(a, id, seq);
+	set_seq_done(a, id, "rebuild_seq", rebuild);
 	log_info("server %s: spawned", id);
 	watch_console(a);
+}
+
+/* The vm_state the host shows for a server in power state p. */
+static const char *vm_state_of(struct agent *a, const char *id, enum hv_power p)
+{
+	switch (p) {
+	case HV_RUNNING:
+		return a->hv->rescued(a->hv, id) ? "rescued" : "active";
+	case HV_PAUSED:
+		return "paused";
+	case HV_SUSPENDED:
+		return "suspended";
+	case HV_NOSTATE:
+		return "building";
+	default:
+		return "stopped";
+	}
+}
+
+/* Rebuild: the server's disk (and every file of it) goes, and it is made
+ * anew from the desired image on the same taps. The seq done is noted
+ * by the spawn, so an agent killed in between spawns on its next pass.
+ * Returns the power state after, HV_NOSTATE while the spawn waits. */
+static enum hv_power rebuild_server(struct agent *a, struct http_client *c, const json_t *s,
+				    enum hv_power p)
+{
+	const char *id = json_str(s, "id");
+	int r;
+
+	report_task(a, c, id, vm_state_of(a, id, p), "rebuilding");
+	r = a->hv->destroy(a->hv, id);
+	if (r < 0) {
+		log_error("server %s: rebuild: destroy: %s", id, strerror(-r));
+		return p;
+	}
+	log_info("server %s: rebuilding from image %s", id,
+		 json_str(json_object_get(s, "image"), "id"));
+	spawn_server(a, c, s);
+	return a->hv->state(a->hv, id);
+}
+
+/* Rescue or unrescue as the desired "rescue" says. */
+static void converge_rescue(struct agent *a, struct http_client *c, const json_t *s,
+			    enum hv_power p)
+{
+	const char *id = json_str(s, "id");
+	const json_t *rescue = json_object_get(s, "rescue");
+	char base[4096], err[HV_ERR_MAX] = "";
+	const char *fmt = NULL;
+	uint64_t size = 0;
+	int r;
+
+	if (json_is_object(rescue) == a->hv->rescued(a->hv, id) &&
+	    (p == HV_RUNNING || p == HV_PAUSED))
+		return;
+	if (json_is_object(rescue)) {
+		report_task(a, c, id, vm_state_of(a, id, p), "rescuing");
+		r = fetch_image(a, c, json_object_get(rescue, "image"), 0, base, &fmt, &size, err);
+		if (r == 0)
+			r = a->hv->rescue(a->hv, id, base, fmt, err);
+	} else if (a->hv->rescued(a->hv, id)) {
+		report_task(a, c, id, "rescued", "unrescuing");
+		r = a->hv->unrescue(a->hv, id, err);
+	} else {
+		return;
+	}
+	watch_console(a);
+	if (r < 0 && r != -EAGAIN)
+		log_error("server %s: %s: %s", id, json_is_object(rescue) ? "rescue" : "unrescue",
+			  err[0] ? err : strerror(-r));
 }
 
 /* Bring an existing server to the desired power state and reboot seq. */
@@ -422,12 +530,65 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 	const char *id = json_str(s, "id");
 	const json_t *reboot = json_object_get(s, "reboot");
 	long long seq = json_integer_value(json_object_get(reboot, "seq"));
-	bool want_on = !json_str(s, "power") || strcmp(json_str(s, "power"), "off") != 0;
+	long long rebuild = json_integer_value(json_object_get(json_object_get(s, "rebuild"), "seq"));
+	const char *power = json_str(s, "power") ? json_str(s, "power") : "on";
+	bool want_off = strcmp(power, "off") == 0;
+	bool want_on = !want_off;
 	/* A server adopted without notes has done every reboot asked so far. */
 	long long done = reboot_done(a, id, seq);
 	char err[HV_ERR_MAX] = "";
 	int r;
 
+	if (seq_done(a, id, "rebuild_seq", rebuild) < rebuild) {
+		p = rebuild_server(a, c, s, p);
+		if (p == HV_NOSTATE)
+			return; /* the spawn waits (taps) or failed: a later pass */
+		done = reboot_done(a, id, seq);
+	}
+	/* Rescue and unrescue restart the server (on or off as asked). */
+	if (want_on) {
+		converge_rescue(a, c, s, p);
+		p = a->hv->state(a->hv, id);
+	}
+	if (strcmp(power, "paused") == 0 || strcmp(power, "suspended") == 0) {
+		bool suspend = power[0] == 's';
+		if (p == HV_SHUTDOWN || (!suspend && p == HV_SUSPENDED)) {
+			/* Its process is gone (a host restart): start it first. */
+			r = a->hv->power_on(a->hv, id, err);
+			if (r < 0)
+				log_error("server %s: start: %s", id, err[0] ? err : strerror(-r));
+			p = a->hv->state(a->hv, id);
+		}
+		if (!suspend && p == HV_RUNNING) {
+			report_task(a, c, id, vm_state_of(a, id, p), "pausing");
+			r = a->hv->pause(a->hv, id, err);
+			if (r < 0)
+				log_error("server %s: pause: %s", id, err[0] ? err : strerror(-r));
+		} else if (suspend && (p == HV_RUNNING || p == HV_PAUSED)) {
+			report_task(a, c, id, vm_state_of(a, id, p), "suspending");
+			r = a->hv->suspend(a->hv, id, err);
+			if (r < 0)
+				log_error("server %s: suspend: %s", id, err[0] ? err : strerror(-r));
+		}
+		if (done < seq)
+			set_reboot_done(a, id, seq); /* a reboot is not owed once paused */
+		return;
+	}
+	if (want_on && p == HV_PAUSED) {
+		report_task(a, c, id, "paused", "unpausing");
+		r = a->hv->unpause(a->hv, id, err);
+		if (r < 0)
+			log_error("server %s: unpause: %s", id, err[0] ? err : strerror(-r));
+		p = a->hv->state(a->hv, id);
+	}
+	if (want_on && p == HV_SUSPENDED) {
+		report_task(a, c, id, "suspended", "resuming");
+		watch_console(a);
+		r = a->hv->power_on(a->hv, id, err);
+		if (r < 0)
+			log_error("server %s: resume: %s", id, err[0] ? err : strerror(-r));
+		p = a->hv->state(a->hv, id);
+	}
 	if (want_on && p != HV_RUNNING) {
 		report_task(a, c, id, "stopped", "powering-on");
 		watch_console(a);
@@ -445,8 +606,8 @@ static void converge_server(struct agent *a, struct http_client *c, const json_t
 		if (r < 0)
 			log_error("server %s: reboot: %s", id, err[0] ? err : strerror(-r));
 		set_reboot_done(a, id, seq);
-	} else if (!want_on && p == HV_RUNNING) {
-		report_task(a, c, id, "active", "powering-off");
+	} else if (want_off && (p == HV_RUNNING || p == HV_PAUSED)) {
+		report_task(a, c, id, vm_state_of(a, id, p), "powering-off");
 		r = a->hv->power_off(a->hv, id);
 		if (r < 0)
 			log_error("server %s: stop: %s", id, strerror(-r));
@@ -598,9 +759,7 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 			continue;
 		}
 		enum hv_power p = a->hv->state(a->hv, ids[i]);
-		const char *vm = p == HV_RUNNING   ? "active"
-				 : p == HV_NOSTATE ? "building"
-						   : "stopped";
+		const char *vm = vm_state_of(a, ids[i], p);
 		json_t *one =
 		    server_report(a, ids[i], vm, p == HV_NOSTATE ? "spawning" : NULL, NULL);
 		if (one) {

@@ -1,5 +1,6 @@
 /* routes.c (compute) - Nova's routes. */
 #include "compute/compute.h"
+#include "compute/servers.h"
 #include "core/util.h"
 #include "http/http.h"
 
@@ -63,6 +64,8 @@ static const struct route routes[] = {
 	R("os_compute_api:os-attach-interfaces:delete", "DELETE", C "/servers/{server_id}/os-interface/{port_id}", h_server_interface_delete),
 	R("os_compute_api:os-remote-consoles", "POST", C "/servers/{server_id}/remote-consoles", h_server_remote_console),
 	R("compute:serial-console:connect", "GET", "/compute/serial-console/{server_id}", h_serial_console_ws),
+	R("os_compute_api:os-instance-actions:list", "GET", C "/servers/{server_id}/os-instance-actions", h_instance_action_list),
+	R("os_compute_api:os-instance-actions:show", "GET", C "/servers/{server_id}/os-instance-actions/{request_id}", h_instance_action_get),
 
 	R("os_compute_api:os-services:list", "GET", C "/os-services", h_service_list_nova),
 	R("os_compute_api:os-services:update", "PUT", C "/os-services/{service_id}", h_service_update_nova),

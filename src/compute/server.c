@@ -26,7 +26,9 @@ int server_find(struct store *st, const struct caller *c, const char *id, const 
 {
 	struct store_stmt *q;
 	struct target t = { 0 };
-	int r = store_query(st, &q, "SELECT project_id, vm_state, console FROM server WHERE id = ?",
+	int r = store_query(st, &q,
+			    "SELECT project_id, vm_state, console, task_state, locked_by, image_id"
+			    " FROM server WHERE id = ?",
 			    "s", id);
 
 	memset(out, 0, sizeof(*out));
@@ -36,6 +38,12 @@ int server_find(struct store *st, const struct caller *c, const char *id, const 
 	if (r > 0) {
 		snprintf(out->project_id, sizeof(out->project_id), "%s", store_text(q, 0));
 		snprintf(out->vm_state, sizeof(out->vm_state), "%s", store_text(q, 1));
+		snprintf(out->task_state, sizeof(out->task_state), "%s",
+			 store_text(q, 3) ? store_text(q, 3) : "");
+		snprintf(out->locked_by, sizeof(out->locked_by), "%s",
+			 store_text(q, 4) ? store_text(q, 4) : "");
+		snprintf(out->image_id, sizeof(out->image_id), "%s",
+			 store_text(q, 5) ? store_text(q, 5) : "");
 		if (store_text(q, 2) && !(out->console = strdup(store_text(q, 2))))
 			r = -ENOMEM;
 	}
@@ -112,7 +120,10 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		"  WHEN task_state = 'resize_reverting' THEN 'REVERT_RESIZE'"
 		"  WHEN vm_state = 'resized' THEN 'VERIFY_RESIZE'"
 		"  WHEN task_state LIKE 'resize%' THEN 'RESIZE'"
-		"  WHEN vm_state = 'stopped' THEN 'SHUTOFF' ELSE 'ACTIVE' END)"
+		"  WHEN task_state = 'rebuilding' THEN 'REBUILD'"
+		"  WHEN vm_state = 'stopped' THEN 'SHUTOFF' WHEN vm_state = 'paused' THEN 'PAUSED'"
+		"  WHEN vm_state = 'suspended' THEN 'SUSPENDED' WHEN vm_state = 'rescued' THEN 'RESCUE'"
+		"  ELSE 'ACTIVE' END)"
 		" AND (?9 = 0 OR updated_at >= ?9)"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
 		"sssssssii", project, flt->name, host, flt->image, flt->flavor, flt->marker,
@@ -280,6 +291,9 @@ int server_metadata_set(struct store *st, const struct caller *c, const char *id
 	if (r < 0)
 		return r;
 	server_ref_free(&s);
+	r = server_lock_check(c, &s, id, f);
+	if (r < 0)
+		return r;
 	if (replace)
 		r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ?", "s", id);
 	return r < 0 ? r : metadata_put(st, id, m);
@@ -319,6 +333,9 @@ int server_metadata_delete(struct store *st, const struct caller *c, const char 
 	if (r < 0)
 		return r;
 	server_ref_free(&s);
+	r = server_lock_check(c, &s, id, f);
+	if (r < 0)
+		return r;
 	r = store_exec(st, "DELETE FROM server_metadata WHERE server_id = ? AND meta_key = ?", "ss",
 		       id, key);
 	if (r == 0)
@@ -420,20 +437,27 @@ static int check_image(struct store *st, const struct caller *c, const struct se
 		return r;
 	if (strcmp(im.status, "active") != 0)
 		r = nova_fail(f, -EINVAL, "Image %s is not active.", id);
-	else if (spec->disk > 0 && im.size > spec->disk * 1073741824LL)
-		r = nova_fail(f, -EINVAL,
-			      "Flavor's disk is too small for requested image. Flavor disk is "
-			      "%lld bytes, image is %lld bytes.",
-			      (long long)spec->disk * 1073741824LL, (long long)im.size);
-	else if (spec->disk > 0 && im.min_disk > spec->disk)
-		r = nova_fail(f, -EINVAL,
-			      "Flavor's disk is too small for requested image. Flavor disk is "
-			      "%lld GB, minimum is %lld GB.",
-			      (long long)spec->disk, (long long)im.min_disk);
-	else if (im.min_ram > spec->ram)
-		r = nova_fail(f, -EINVAL, "Flavor's memory is too small for requested image.");
+	else
+		r = server_image_fits(&im, spec->disk, spec->ram, f);
 	image_free(&im);
 	return r;
+}
+
+int server_image_fits(const struct image *im, int64_t disk, int64_t ram, struct nova_fault *f)
+{
+	if (disk > 0 && im->size > disk * 1073741824LL)
+		return nova_fail(f, -EINVAL,
+				 "Flavor's disk is too small for requested image. Flavor disk is "
+				 "%lld bytes, image is %lld bytes.",
+				 (long long)disk * 1073741824LL, (long long)im->size);
+	if (disk > 0 && im->min_disk > disk)
+		return nova_fail(f, -EINVAL,
+				 "Flavor's disk is too small for requested image. Flavor disk is "
+				 "%lld GB, minimum is %lld GB.",
+				 (long long)disk, (long long)im->min_disk);
+	if (im->min_ram > ram)
+		return nova_fail(f, -EINVAL, "Flavor's memory is too small for requested image.");
+	return 0;
 }
 
 /* The quota of the caller's project leaves room for spec->min_count of
@@ -549,6 +573,9 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		       spec->launch_index, now, now, store_txn_revision(st));
 	if (r >= 0 && spec->metadata)
 		r = metadata_put(st, spec->id, spec->metadata);
+	if (r >= 0)
+		r = instance_action_record(st, c, spec->id, c->project_id, "create",
+					   "compute__do_build_and_run_instance");
 	if (r < 0)
 		return r;
 	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
@@ -578,6 +605,8 @@ int server_no_host(struct store *st, const char *id)
 			       " fault_code = 500, fault_message = ?, fault_at = ? WHERE id = ?",
 			       "sis", "No valid host was found. There are not enough hosts available.",
 			       now_usec(), id);
+	if (r >= 0)
+		r = instance_action_finish(st, id, NULL, "Error", now_usec());
 	return r < 0 ? r : 0;
 }
 
@@ -613,6 +642,8 @@ int server_row_delete(struct store *st, const char *id)
 
 	if (r >= 0)
 		r = server_ports_release(st, id);
+	if (r >= 0)
+		r = instance_action_finish(st, id, NULL, "Success", now_usec());
 	return r < 0 ? r : store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
 }
 
@@ -627,6 +658,12 @@ int server_delete(struct basalt *b, struct store *st, const struct caller *c, co
 	if (r < 0)
 		return r;
 	server_ref_free(&s);
+	r = server_lock_check(c, &s, id, f);
+	if (r >= 0)
+		r = instance_action_record(st, c, id, s.project_id, "delete",
+					   "compute_terminate_instance");
+	if (r < 0)
+		return r;
 	r = store_query(st, &q, "SELECT host, vm_state FROM server WHERE id = ?", "s", id);
 	if (r == 0) {
 		r = store_next(q);
@@ -677,6 +714,8 @@ int server_power(struct store *st, const struct caller *c, const char *id, enum 
 					     "os_compute_api:servers:stop",
 					     "os_compute_api:servers:reboot" };
 	static const char *const verbs[] = { "start", "stop", "reboot" };
+	static const char *const events[] = { "compute_start_instance", "compute_stop_instance",
+					      "compute_reboot_instance" };
 	struct server_ref s;
 	const char *vm;
 	bool ok;
@@ -685,14 +724,23 @@ int server_power(struct store *st, const struct caller *c, const char *id, enum 
 	if (r < 0)
 		return r;
 	server_ref_free(&s);
+	r = server_lock_check(c, &s, id, f);
+	if (r < 0)
+		return r;
 	vm = s.vm_state;
+	/* A HARD reboot also brings a paused or suspended server back. */
 	ok = op == SERVER_START	 ? strcmp(vm, "stopped") == 0
 	     : op == SERVER_STOP ? strcmp(vm, "active") == 0 || strcmp(vm, "error") == 0
 				 : strcmp(vm, "active") == 0 ||
-				       (hard && (strcmp(vm, "stopped") == 0 || strcmp(vm, "error") == 0));
+				       (hard && (strcmp(vm, "stopped") == 0 || strcmp(vm, "error") == 0 ||
+						 strcmp(vm, "paused") == 0 ||
+						 strcmp(vm, "suspended") == 0));
 	if (!ok)
 		return nova_fail(f, -EALREADY, "Cannot '%s' instance %s while it is in vm_state %s",
 				 verbs[op], id, vm);
+	r = instance_action_record(st, c, id, s.project_id, verbs[op], events[op]);
+	if (r < 0)
+		return r;
 	if (op == SERVER_STOP)
 		r = store_exec(st,
 			       "UPDATE server SET power = 'off', task_state = 'powering-off',"

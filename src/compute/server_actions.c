@@ -1,8 +1,12 @@
 /* server_actions.c - the handlers of POST /servers/{id}/action (os-stop,
- * os-start, reboot, os-getConsoleOutput) and of the server metadata and
- * os-server-password calls (the server resource, server.c, does the work). Actions record what
+ * os-start, reboot, os-getConsoleOutput, resize, confirmResize,
+ * revertResize, createImage, lock, unlock, pause, unpause, suspend,
+ * resume, rescue, unrescue, rebuild) and of the server metadata and
+ * os-server-password calls
+ * (the server resource, server.c, does the work). Actions record what
  * should be; the host's agent makes it so (docs/agent-protocol.md). */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,8 +187,177 @@ static int create_image(struct http_request *req, struct http_response *res, con
 	return http_reply(res, 202, NULL);
 }
 
+/* --- lock, pause, suspend, rescue, rebuild (server_states.c does the work) --- */
+
+/* {"lock": null}, or from 2.73 {"lock": {"locked_reason": "..."}}. */
+static int lock_action(struct http_request *req, struct http_response *res, const char *id,
+		       bool lock, const json_t *arg)
+{
+	static const struct jfield fields[] = { { "locked_reason", J_STRING, false, 255 } };
+	const char *reason = NULL;
+	struct nova_fault f = { "" };
+	char err[256];
+	struct store *st;
+	int r;
+
+	if (lock && microversion_at_least(req, 2, 73) && json_is_object(arg)) {
+		if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+			return http_error(res, 400, "Invalid input for field/attribute lock. %s", err);
+		reason = json_str(arg, "locked_reason");
+	} else if (!json_is_null(arg)) {
+		return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. "
+				  "None is not of type 'null'", lock ? "lock" : "unlock",
+				  json_is_object(arg) ? "{...}" : "(not null)");
+	}
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_lock(st, &req->caller, id, lock, reason, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}
+
+/* A password as Nova makes one (the guest takes keys, not passwords). */
+static void admin_pass(char out[17])
+{
+	unsigned char raw[8];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, 17, raw, sizeof(raw));
+}
+
+static int state_action(struct http_request *req, struct http_response *res, const char *id,
+			enum server_op op, const json_t *arg)
+{
+	static const struct jfield rescue_fields[] = { { "adminPass", J_STRING, false, 255 },
+						       { "rescue_image_ref", J_STRING, false, 255 } };
+	const char *image = NULL, *pass = NULL;
+	struct nova_fault f = { "" };
+	char err[256], made[17];
+	struct store *st;
+	int r;
+
+	if (op == SERVER_RESCUE && !json_is_null(arg)) {
+		if (!json_is_object(arg) ||
+		    json_check(arg, rescue_fields, ARRAY_SIZE(rescue_fields), err, sizeof(err)) < 0)
+			return http_error(res, 400, "Invalid input for field/attribute rescue. %s",
+					  json_is_object(arg) ? err : "Value: not an object or null.");
+		image = json_str(arg, "rescue_image_ref");
+		pass = json_str(arg, "adminPass");
+	}
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_state_op(st, &req->caller, id, op, image, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	if (op != SERVER_RESCUE)
+		return http_reply(res, 202, NULL);
+	if (!pass) {
+		admin_pass(made);
+		pass = made;
+	}
+	return http_reply(res, 200, json_pack("{s:s}", "adminPass", pass));
+}
+
+static int rebuild_action(struct http_request *req, struct http_response *res, const char *id,
+			  const json_t *arg)
+{
+	static const struct jfield fields[] = {
+		{ "imageRef", J_STRING, true, 1024 },
+		{ "name", J_STRING, false, 255 },
+		{ "adminPass", J_STRING, false, 255 },
+		{ "metadata", J_OBJECT, false, 0 },
+		{ "preserve_ephemeral", J_BOOL, false, 0 },
+		{ "OS-DCF:diskConfig", J_STRING, false, 16 },
+		{ "accessIPv4", J_STRING_NULL, false, 64 },
+		{ "accessIPv6", J_STRING_NULL, false, 64 },
+		{ "personality", J_ARRAY, false, 0 },
+		{ "description", J_STRING_NULL, false, 255 },
+		{ "key_name", J_STRING_NULL, false, 255 },
+		{ "user_data", J_STRING_NULL, false, 65535 },
+	};
+	struct server_rebuild rb = { 0 };
+	struct nova_fault f = { "" };
+	const char *image, *dc, *pass;
+	char err[256], made[17];
+	struct store_stmt *q;
+	struct store *st;
+	json_t *out;
+	int r;
+
+	if (!json_is_object(arg))
+		return http_error(res, 400, "Invalid input for field/attribute rebuild. Value: not an object.");
+	if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "Invalid input for field/attribute rebuild. %s", err);
+	/* Fields of later microversions are refused before them, as Nova's
+	 * schemas do (additionalProperties: false). */
+	if ((json_object_get(arg, "key_name") && !microversion_at_least(req, 2, 54)) ||
+	    (json_object_get(arg, "user_data") && !microversion_at_least(req, 2, 57)) ||
+	    (json_object_get(arg, "description") && !microversion_at_least(req, 2, 19)) ||
+	    (json_object_get(arg, "personality") && microversion_at_least(req, 2, 57)))
+		return http_error(res, 400, "Invalid input for field/attribute rebuild. "
+				  "Additional properties are not allowed.");
+	image = json_str(arg, "imageRef");
+	dc = json_str(arg, "OS-DCF:diskConfig");
+	if (!image[0])
+		return http_error(res, 400, "Invalid input for field/attribute imageRef. Value: . '' is too short");
+	if (json_str(arg, "name") && !json_str(arg, "name")[0])
+		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
+	if (dc && strcmp(dc, "AUTO") != 0 && strcmp(dc, "MANUAL") != 0)
+		return http_error(res, 400, "Invalid input for field/attribute OS-DCF:diskConfig. "
+				  "Value: %s. '%s' is not one of ['AUTO', 'MANUAL']", dc, dc);
+	if (json_str(arg, "user_data")) {
+		unsigned char tmp[65536];
+		const char *ud = json_str(arg, "user_data");
+		size_t n;
+		if (sodium_base642bin(tmp, sizeof(tmp), ud, strlen(ud), "\n\r", &n, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0)
+			return http_error(res, 400, "User data needs to be valid base 64.");
+	}
+	rb.image_ref = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
+	rb.name = json_str(arg, "name");
+	rb.metadata = json_object_get(arg, "metadata");
+	rb.set_key_name = json_object_get(arg, "key_name") != NULL;
+	rb.key_name = json_str(arg, "key_name");
+	rb.set_user_data = json_object_get(arg, "user_data") != NULL;
+	rb.user_data = json_str(arg, "user_data");
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_rebuild(st, &req->caller, id, &rb, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	/* Nova answers with the server as it shows it now (REBUILD). */
+	r = server_row_query(st, id, &q);
+	if (r < 0)
+		return http_error_errno(res, r, "server");
+	out = render_server(req, q);
+	store_done(q);
+	pass = json_str(arg, "adminPass");
+	if (!pass) {
+		admin_pass(made);
+		pass = made;
+	}
+	json_object_set_new(out, "adminPass", json_string(pass));
+	return http_reply(res, 202, json_pack("{s:o}", "server", out));
+}
+
 int h_server_action(struct http_request *req, struct http_response *res)
 {
+	static const struct {
+		const char *name;
+		enum server_op op;
+	} state_ops[] = { { "pause", SERVER_PAUSE },	 { "unpause", SERVER_UNPAUSE },
+			  { "suspend", SERVER_SUSPEND }, { "resume", SERVER_RESUME },
+			  { "rescue", SERVER_RESCUE },	 { "unrescue", SERVER_UNRESCUE } };
 	const char *id = http_param(req, "server_id");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
 	const char *action;
@@ -208,6 +381,13 @@ int h_server_action(struct http_request *req, struct http_response *res)
 		return resize_action(req, res, id, action, arg);
 	if (strcmp(action, "createImage") == 0)
 		return create_image(req, res, id, arg);
+	if (strcmp(action, "lock") == 0 || strcmp(action, "unlock") == 0)
+		return lock_action(req, res, id, strcmp(action, "lock") == 0, arg);
+	for (size_t i = 0; i < ARRAY_SIZE(state_ops); i++)
+		if (strcmp(action, state_ops[i].name) == 0)
+			return state_action(req, res, id, state_ops[i].op, arg);
+	if (strcmp(action, "rebuild") == 0)
+		return rebuild_action(req, res, id, arg);
 	return http_error(res, 400, "There is no such action: %s", action);
 }
 

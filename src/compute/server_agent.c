@@ -15,28 +15,50 @@
 #include "image/image.h"
 #include "store/store.h"
 
+/* The image as the image service holds it (its checksum, size and
+ * declared format: the agent fetches, checks and uses it as such). */
+static json_t *desired_image(struct store *st, const char *image)
+{
+	struct image im = { 0 };
+	char file[128];
+	bool have = image_load(st, image, &im) == 0;
+	json_t *j;
+
+	snprintf(file, sizeof(file), "/image/v2/images/%s/file", image);
+	j = json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
+		      have && im.checksum[0] ? im.checksum : NULL, "size",
+		      (json_int_t)(have && im.size > 0 ? im.size : 0), "disk_format",
+		      have && im.disk_format[0] ? im.disk_format : NULL, "file", file);
+	image_free(&im);
+	return j;
+}
+
 /* Columns: 0 id, 1 name, 2 project, 3 user, 4 power, 5 reboot_seq,
  * 6 reboot_type, 7 flavor_id, 8 flavor_name, 9 vcpus, 10 ram, 11 disk,
  * 12 ephemeral, 13 swap, 14 image_id, 15 key_name, 16 public_key,
  * 17 user_data, 18 availability_zone, 19 created_at, 20 config_drive
  * (21 console_end: kept out of the document, see compute_desired),
- * 22 the open resize's id, 23 its status (NULL: none). */
+ * 22 the open resize's id, 23 its status (NULL: none), 24 rebuild_seq,
+ * 25 rescue_image_id. */
 static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
 	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
 	bool waited = now_usec() - store_int(q, 19) >
 		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
-	char file[128];
-	const char *id = store_text(q, 0), *image = store_text(q, 14);
+	const char *id = store_text(q, 0), *image = store_text(q, 14), *power = store_text(q, 4);
 	json_t *keys = json_object(), *meta = server_metadata(st, id), *s;
 
 	if (store_text(q, 15) && store_text(q, 16))
 		json_object_set_new(keys, store_text(q, 15), json_string(store_text(q, 16)));
-	snprintf(file, sizeof(file), "/image/v2/images/%s/file", image ? image : "");
+	/* The store's 'pause' and 'suspend' (VARCHAR(8)) as the agents read them. */
+	if (strcmp(power, "pause") == 0)
+		power = "paused";
+	else if (strcmp(power, "suspend") == 0)
+		power = "suspended";
 	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:I,s:s},s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},"
 		      "s:o,s:o,s:o,s:o,s:s}",
 		      "id", id, "name", store_text(q, 1), "hostname", store_text(q, 1), "project_id",
-		      store_text(q, 2), "user_id", store_text(q, 3), "power", store_text(q, 4),
+		      store_text(q, 2), "user_id", store_text(q, 3), "power", power,
 		      "reboot", "seq", store_int(q, 5), "type",
 		      store_text(q, 6) ? store_text(q, 6) : "SOFT", "flavor", "id", store_text(q, 7),
 		      "name", store_text(q, 8), "vcpus", store_int(q, 9), "ram", store_int(q, 10),
@@ -45,20 +67,15 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 		      store_text(q, 17) ? json_string(store_text(q, 17)) : json_null(), "key_name",
 		      store_text(q, 15) ? json_string(store_text(q, 15)) : json_null(),
 		      "availability_zone", store_text(q, 18));
-	/* The image as the image service holds it (its checksum, size and
-	 * declared format: the agent fetches, checks and uses it as such). */
-	if (image) {
-		struct image im = { 0 };
-		bool have = image_load(st, image, &im) == 0;
-		json_object_set_new(s, "image",
-				    json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "id", image, "checksum",
-					      have && im.checksum[0] ? im.checksum : NULL, "size",
-					      (json_int_t)(have && im.size > 0 ? im.size : 0),
-					      "disk_format",
-					      have && im.disk_format[0] ? im.disk_format : NULL, "file",
-					      file));
-		image_free(&im);
-	}
+	if (image)
+		json_object_set_new(s, "image", desired_image(st, image));
+	/* A rebuild makes the disk anew from "image" once per seq; a rescue
+	 * boots its image with the server's disk second. */
+	json_object_set_new(s, "rebuild", json_pack("{s:I}", "seq", store_int(q, 24)));
+	json_object_set_new(s, "rescue", store_text(q, 25)
+						 ? json_pack("{s:o}", "image",
+							     desired_image(st, store_text(q, 25)))
+						 : json_null());
 	json_object_set_new(s, "config_drive", json_boolean(store_int(q, 20)));
 	/* An open resize: the agent resizes (migrating), keeps the old disk
 	 * (finished) or puts it back (reverting); none: it drops what it
@@ -90,10 +107,11 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
 			" s.availability_zone, s.created_at,"
-			" s.config_drive, s.console_end, m.id, m.status"
+			" s.config_drive, s.console_end, m.id, m.status, s.rebuild_seq, s.rescue_image_id"
 			" FROM server s LEFT JOIN server_migration m ON m.server_id = s.id"
 			"  AND m.status IN ('migrating', 'finished', 'reverting')"
-			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped', 'resized')"
+			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped', 'resized',"
+			" 'paused', 'suspended', 'rescued')"
 			" ORDER BY s.id",
 			"s", host);
 	if (r < 0)
@@ -145,8 +163,12 @@ static int power_state_code(const char *s)
 		return 0;
 	if (strcmp(s, "running") == 0)
 		return 1;
+	if (strcmp(s, "paused") == 0)
+		return 3;
 	if (strcmp(s, "shutdown") == 0)
 		return 4;
+	if (strcmp(s, "suspended") == 0)
+		return 7;
 	if (strcmp(s, "crashed") == 0)
 		return 6;
 	return 0;
@@ -200,9 +222,29 @@ static int report_console(struct store *st, const char *host, const char *id,
 			  merged, new_end, id);
 }
 
+/* End the open instance action events of server id once its task is
+ * done (none left after the report) or it failed. */
+static int report_events(struct store *st, const char *host, const char *id, const char *vm,
+			 int64_t now)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT task_state FROM server WHERE id = ?", "s", id);
+	bool idle = false;
+
+	if (r < 0)
+		return r;
+	if (store_next(q) > 0)
+		idle = store_text(q, 0) == NULL;
+	store_done(q);
+	if (strcmp(vm, "error") == 0)
+		return instance_action_finish(st, id, host, "Error", now);
+	return idle ? instance_action_finish(st, id, host, "Success", now) : 1;
+}
+
 static int report_server(struct store *st, const char *host, const json_t *s, int64_t now)
 {
-	static const char *const vm_states[] = { "building", "active", "stopped", "error", NULL };
+	static const char *const vm_states[] = { "building", "active",	  "stopped", "error",
+						 "paused",   "suspended", "rescued", NULL };
 	const char *id = json_str(s, "id"), *vm = json_str(s, "vm_state");
 	const json_t *fault = json_object_get(s, "fault"), *con = json_object_get(s, "console");
 	const char *console = json_str(s, "console_tail");
@@ -234,7 +276,16 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 			  "  WHEN reboot_seq > ?4 THEN task_state"
 			  "  WHEN power = 'off' AND ?3 = 1 THEN task_state"
 			  "  WHEN power = 'on' AND ?3 <> 1 AND task_state IN ('powering-on', 'spawning')"
-			  "  THEN task_state ELSE ?2 END,"
+			  "  THEN task_state"
+			  /* ... or while a rebuild is owed, or the state a pause,
+			   * suspend or rescue (or their undoing) asked for is not
+			   * reached yet. */
+			  "  WHEN rebuild_seq > ?17 THEN task_state"
+			  "  WHEN task_state IN ('pausing', 'unpausing', 'suspending', 'resuming',"
+			  "   'rescuing', 'unrescuing') AND ?1 <> CASE"
+			  "   WHEN rescue_image_id IS NOT NULL THEN 'rescued'"
+			  "   WHEN power = 'pause' THEN 'paused' WHEN power = 'suspend' THEN 'suspended'"
+			  "   ELSE 'active' END THEN task_state ELSE ?2 END,"
 			  " power_state = ?3, reboot_done = ?4, fault_code = COALESCE(?5, fault_code),"
 			  " fault_message = COALESCE(?6, fault_message),"
 			  " fault_details = COALESCE(?7, fault_details),"
@@ -243,12 +294,13 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 			  " launched_at = CASE WHEN ?11 = 'active' AND launched_at IS NULL THEN ?12"
 			  " ELSE launched_at END, updated_at = ?13, revision = ?14"
 			  " WHERE id = ?15 AND host = ?16 AND vm_state <> 'deleting'",
-			  "ssiipssbissiiiss", vm, json_str(s, "task_state"),
+			  "ssiipssbissiiissi", vm, json_str(s, "task_state"),
 			  (int64_t)power_state_code(json_str(s, "power_state")),
 			  (int64_t)json_integer_value(json_object_get(s, "reboot_seq")),
 			  fault ? &(int64_t){ json_integer_value(json_object_get(fault, "code")) } : NULL,
 			  json_str(fault, "message"), json_str(fault, "details"), fault != NULL, now,
-			  console, vm, now, now, store_txn_revision(st), id, host);
+			  console, vm, now, now, store_txn_revision(st), id, host,
+			  (int64_t)json_integer_value(json_object_get(s, "rebuild_seq")));
 	if (r > 0 && con)
 		r = report_console(st, host, id, con);
 	/* The taps the guest holds: NICs being detached that it no longer
@@ -260,6 +312,9 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 	}
 	if (r > 0 && rs)
 		r = server_resize_reported(st, host, id, json_str(rs, "id"), json_str(rs, "status"));
+	/* The host carried out what was asked: the open events end. */
+	if (r > 0)
+		r = report_events(st, host, id, vm, now);
 	return r;
 }
 

@@ -32,8 +32,16 @@ static const char *status_of(const char *vm, const char *task, int64_t power)
 		return "VERIFY_RESIZE";
 	if (task && strncmp(task, "resize_", 7) == 0)
 		return "RESIZE";
+	if (task && strcmp(task, "rebuilding") == 0)
+		return "REBUILD";
 	if (strcmp(vm, "stopped") == 0)
 		return "SHUTOFF";
+	if (strcmp(vm, "paused") == 0)
+		return "PAUSED";
+	if (strcmp(vm, "suspended") == 0)
+		return "SUSPENDED";
+	if (strcmp(vm, "rescued") == 0)
+		return "RESCUE";
 	if (strcmp(vm, "deleting") == 0)
 		return power == 1 ? "ACTIVE" : "SHUTOFF";
 	if (task && strcmp(task, "rebooting") == 0)
@@ -43,8 +51,7 @@ static const char *status_of(const char *vm, const char *task, int64_t power)
 	return "ACTIVE";
 }
 
-/* Nova's hostId: an opaque per-project digest of the host name. */
-static void host_id(const char *project, const char *host, char out[57])
+void server_host_id(const char *project, const char *host, char out[57])
 {
 	unsigned char h[28];
 	crypto_generichash_state s;
@@ -79,7 +86,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 	char hid[57];
 	json_t *s, *flavor;
 
-	host_id(store_text(q, SC_PROJECT), host, hid);
+	server_host_id(store_text(q, SC_PROJECT), host, hid);
 	if (microversion_at_least(req, 2, 47)) {
 		flavor = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "vcpus", store_int(q, SC_VCPUS),
 				   "ram", store_int(q, SC_RAM), "disk", store_int(q, SC_DISK),
@@ -115,7 +122,11 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      "OS-EXT-STS:power_state", store_int(q, SC_POWER_STATE),
 		      "os-extended-volumes:volumes_attached");
 	if (microversion_at_least(req, 2, 9))
-		json_object_set_new(s, "locked", json_false());
+		json_object_set_new(s, "locked", json_boolean(store_text(q, SC_LOCKED_BY) != NULL));
+	if (microversion_at_least(req, 2, 73))
+		json_object_set_new(s, "locked_reason", store_text(q, SC_LOCKED_REASON)
+							    ? json_string(store_text(q, SC_LOCKED_REASON))
+							    : json_null());
 	if (microversion_at_least(req, 2, 19))
 		json_object_set_new(s, "description", json_null());
 	if (microversion_at_least(req, 2, 26))

@@ -19,14 +19,15 @@ struct store_stmt;
 	" ephemeral, swap, image_id, key_name, availability_zone, vm_state, task_state,"           \
 	" power_state, fault_code, fault_message, fault_details, fault_at, created_at,"            \
 	" updated_at, launched_at, console, config_drive, access_ipv4, access_ipv6,"       \
-	" reservation_id, launch_index"
+	" reservation_id, launch_index, locked_by, locked_reason"
 
 enum server_col {
 	SC_ID, SC_NAME, SC_PROJECT, SC_USER, SC_HOST, SC_FLAVOR_ID, SC_FLAVOR_NAME, SC_VCPUS,
 	SC_RAM, SC_DISK, SC_EPHEMERAL, SC_SWAP, SC_IMAGE_ID, SC_KEY_NAME, SC_AZ, SC_VM_STATE,
 	SC_TASK_STATE, SC_POWER_STATE, SC_FAULT_CODE, SC_FAULT_MESSAGE, SC_FAULT_DETAILS,
 	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE, SC_CONFIG_DRIVE,
-	SC_ACCESS_IPV4, SC_ACCESS_IPV6, SC_RESERVATION, SC_LAUNCH_INDEX,
+	SC_ACCESS_IPV4, SC_ACCESS_IPV6, SC_RESERVATION, SC_LAUNCH_INDEX, SC_LOCKED_BY,
+	SC_LOCKED_REASON,
 };
 
 /* A server being created: parsed by the handler, completed by
@@ -68,6 +69,9 @@ struct server_ref {
 	char project_id[65];
 	char vm_state[16];
 	char *console; /* owned, NULL when none; server_ref_free */
+	char task_state[32]; /* "" when none */
+	char locked_by[8];   /* "owner", "admin", or "" when not locked */
+	char image_id[65];
 };
 /* Load server id when the caller may see it (os_compute_api:servers:show
  * against its project) and may do action to it (NULL: only see it).
@@ -145,6 +149,10 @@ int server_password_get(struct store *st, const struct caller *c, const char *id
 int server_password_clear(struct store *st, const struct caller *c, const char *id,
 			  struct nova_fault *f);
 
+struct image;
+/* 0 when image im fits a flavor of disk GB (0: any) and ram MB, else
+ * -EINVAL with Nova's words. */
+int server_image_fits(const struct image *im, int64_t disk, int64_t ram, struct nova_fault *f);
 /* Check a create in the caller's write transaction: metadata, zone (a
  * forced host only for admins: -EPERM), key pair (-EINVAL), flavor and
  * image (visible, active, fitting: -EINVAL), quota (-EDQUOT). Fills the
@@ -233,6 +241,53 @@ int server_snapshots_desired(struct store *st, const char *host, json_t *servers
 int server_snapshots_settle(struct store *st, const char *host, const char *server_id,
 			    const json_t *failed);
 
+/* server_states.c - the server actions that change what a host runs (lock,
+ * pause, suspend, rescue, rebuild), each recorded as an instance action */
+
+/* 0, or -EALREADY with Nova's "Instance X is locked" when s is locked
+ * and the caller is not an admin (Nova's check_instance_lock). */
+int server_lock_check(const struct caller *c, const struct server_ref *s, const char *id,
+		      struct nova_fault *f);
+/* Lock (reason: NULL or the 2.73 locked_reason) or unlock server id for
+ * the caller; unlocking a server an admin locked takes the admin's
+ * unlock_override rule. 0 or -errno. */
+int server_lock(struct store *st, const struct caller *c, const char *id, bool lock,
+		const char *reason, struct nova_fault *f);
+enum server_op { SERVER_PAUSE, SERVER_UNPAUSE, SERVER_SUSPEND, SERVER_RESUME, SERVER_RESCUE,
+		 SERVER_UNRESCUE };
+/* Record op for server id's host: the vm_state it requires (else
+ * -EALREADY "Cannot 'op' instance X while it is in vm_state Y"), no task
+ * under way, not locked. rescue_image: the image a rescue boots (NULL:
+ * the server's own; checked visible and active: -EINVAL). 0 or -errno. */
+int server_state_op(struct store *st, const struct caller *c, const char *id, enum server_op op,
+		    const char *rescue_image, struct nova_fault *f);
+/* What a rebuild changes besides the image (NULL / false: kept). */
+struct server_rebuild {
+	const char *image_ref, *name, *user_data, *key_name;
+	bool set_key_name, set_user_data; /* key_name/user_data given (null: unset) */
+	const json_t *metadata;		  /* replaces all metadata when non-NULL */
+};
+/* Rebuild server id from rb->image_ref (visible, active, fitting its
+ * flavor), with the changes rb asks for: the disk is made anew from the
+ * image by its host, the ports and addresses stay. 0 or -errno. */
+int server_rebuild(struct store *st, const struct caller *c, const char *id,
+		   const struct server_rebuild *rb, struct nova_fault *f);
+
+/* instance_actions.c - Nova's os-instance-actions */
+
+/* Record action (Nova's name: "create", "pause", ...) on server_id of
+ * project_id, asked by c under its request id, in the caller's write
+ * transaction; event (NULL: none, as lock and unlock) opens the event its
+ * host finishes. 0 or -errno. */
+int instance_action_record(struct store *st, const struct caller *c, const char *server_id,
+			   const char *project_id, const char *action, const char *event);
+/* Finish the open events of server_id with result ("Success", "Error"),
+ * on host, in the caller's write transaction. 0 or -errno. */
+int instance_action_finish(struct store *st, const char *server_id, const char *host,
+			   const char *result, int64_t now);
+int h_instance_action_list(struct http_request *req, struct http_response *res);
+int h_instance_action_get(struct http_request *req, struct http_response *res);
+
 /* server_ports.c */
 /* The most NICs a server has (the QEMU driver's PCIe root ports). */
 #define SERVER_NICS_MAX 8
@@ -300,6 +355,9 @@ int server_interface_detach(struct store *st, const struct caller *c, const char
 int server_nics_reported(struct store *st, const char *server_id, const json_t *taps);
 
 /* servers.c */
+/* Nova's hostId: an opaque per-project digest of the host name ("" for
+ * none) into out. */
+void server_host_id(const char *project, const char *host, char out[57]);
 json_t *render_server(const struct http_request *req, struct store_stmt *q);
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q);
 

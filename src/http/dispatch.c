@@ -477,6 +477,7 @@ const struct route *http_prepare(struct http_request *req, struct http_response 
 		}
 		req->has_token = true;
 		caller_from_token(&req->caller, &req->tok);
+		req->caller.request_id = req->request_id;
 		struct target t = path_target(req);
 		if (!policy_allows(&req->caller, rt->rule, &t)) {
 			policy_refused(req, res, rt->rule);

@@ -124,6 +124,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	if (text || res->static_body || res->has_file || res->file_size)
 		MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-openstack-request-id", req->request_id);
+	/* Nova's own name for it (tempest reads it from a server create). */
+	if (strncmp(req->path, "/compute", 8) == 0)
+		MHD_add_response_header(resp, "x-compute-request-id", req->request_id);
 	for (int i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(resp, res->headers[i].name, res->headers[i].value);
 	ret = MHD_queue_response(conn, (unsigned)res->status, resp);

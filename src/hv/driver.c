@@ -246,6 +246,10 @@ const char *hv_power_name(enum hv_power p)
 		return "shutdown";
 	case HV_CRASHED:
 		return "crashed";
+	case HV_PAUSED:
+		return "paused";
+	case HV_SUSPENDED:
+		return "suspended";
 	default:
 		return "nostate";
 	}

@@ -1,6 +1,7 @@
 /* fake.c - the fake driver: no process, just files under INSTANCES/<id>
- * (spec.json, fake.json with the power state), so state survives agent
- * restarts. For load tests of the controller and agent only. */
+ * (spec.json, fake.json with the power state and the rescue image), so
+ * state survives agent restarts. For load tests of the controller and
+ * agent, and the CLI tiers of the server actions. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -12,11 +13,25 @@
 #include "core/cleanup.h"
 #include "hv/hv.h"
 
+/* Set fake.json's member key (power, rescue) to v (NULL: remove it). */
+static int set_note(struct hv_driver *d, const char *id, const char *key, const char *v)
+{
+	_cleanup_json_ json_t *st = hv_file_read(d, id, "fake.json");
+
+	if (!st)
+		st = json_object();
+	if (!st)
+		return -ENOMEM;
+	if (v)
+		json_object_set_new(st, key, json_string(v));
+	else
+		json_object_del(st, key);
+	return hv_file_write(d, id, "fake.json", st);
+}
+
 static int set_power(struct hv_driver *d, const char *id, const char *power)
 {
-	_cleanup_json_ json_t *st = json_pack("{s:s}", "power", power);
-
-	return st ? hv_file_write(d, id, "fake.json", st) : -ENOMEM;
+	return set_note(d, id, "power", power);
 }
 
 static bool exists(struct hv_driver *d, const char *id)
@@ -79,6 +94,84 @@ static int f_power(struct hv_driver *d, const char *id, const char *power)
 	if (!exists(d, id))
 		return -ENOENT;
 	return set_power(d, id, power);
+}
+
+/* Change the power from one of from (NULL: any) to power. */
+static int f_power_from(struct hv_driver *d, const char *id, const char *const *from,
+			const char *power)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *st = NULL;
+	const char *p;
+
+	if (lock < 0)
+		return lock;
+	if (!exists(d, id))
+		return -ENOENT;
+	st = hv_file_read(d, id, "fake.json");
+	p = json_string_value(json_object_get(st, "power"));
+	for (; p && from && *from; from++)
+		if (strcmp(p, *from) == 0)
+			return set_power(d, id, power);
+	return p && strcmp(p, power) == 0 ? 0 : -EINVAL;
+}
+
+static int f_pause(struct hv_driver *d, const char *id, char *err)
+{
+	static const char *const from[] = { "running", NULL };
+
+	err[0] = '\0';
+	return f_power_from(d, id, from, "paused");
+}
+
+static int f_unpause(struct hv_driver *d, const char *id, char *err)
+{
+	static const char *const from[] = { "paused", NULL };
+
+	err[0] = '\0';
+	return f_power_from(d, id, from, "running");
+}
+
+static int f_suspend(struct hv_driver *d, const char *id, char *err)
+{
+	static const char *const from[] = { "running", "paused", NULL };
+
+	err[0] = '\0';
+	return f_power_from(d, id, from, "suspended");
+}
+
+static int f_rescue_set(struct hv_driver *d, const char *id, const char *base)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int r;
+
+	if (lock < 0)
+		return lock;
+	if (!exists(d, id))
+		return -ENOENT;
+	r = set_note(d, id, "rescue", base);
+	return r < 0 ? r : set_power(d, id, "running");
+}
+
+static int f_rescue(struct hv_driver *d, const char *id, const char *base, const char *format,
+		    char *err)
+{
+	(void)format;
+	err[0] = '\0';
+	return f_rescue_set(d, id, base ? base : "");
+}
+
+static int f_unrescue(struct hv_driver *d, const char *id, char *err)
+{
+	err[0] = '\0';
+	return f_rescue_set(d, id, NULL);
+}
+
+static bool f_rescued(struct hv_driver *d, const char *id)
+{
+	_cleanup_json_ json_t *st = hv_file_read(d, id, "fake.json");
+
+	return json_object_get(st, "rescue") != NULL;
 }
 
 static int f_power_on(struct hv_driver *d, const char *id, char *err)
@@ -165,6 +258,10 @@ static enum hv_power f_state(struct hv_driver *d, const char *id)
 		return HV_NOSTATE;
 	st = hv_file_read(d, id, "fake.json");
 	p = json_string_value(json_object_get(st, "power"));
+	if (p && strcmp(p, "paused") == 0)
+		return HV_PAUSED;
+	if (p && strcmp(p, "suspended") == 0)
+		return HV_SUSPENDED;
 	return p && strcmp(p, "running") == 0 ? HV_RUNNING : HV_SHUTDOWN;
 }
 
@@ -271,5 +368,11 @@ int hv_fake_new(struct hv_driver *d)
 	d->nic_attach = f_nic_attach;
 	d->nic_detach = f_nic_detach;
 	d->serial_open = f_serial_open;
+	d->pause = f_pause;
+	d->unpause = f_unpause;
+	d->suspend = f_suspend;
+	d->rescue = f_rescue;
+	d->unrescue = f_unrescue;
+	d->rescued = f_rescued;
 	return 0;
 }

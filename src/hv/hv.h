@@ -9,7 +9,11 @@
  *   qmp.sock      QMP, qemu.pid (QEMU runs daemonized: VMs outlive the agent)
  *   serial.sock   the serial port (everything the guest prints also goes
  *                 to console.log), for the interactive console
- *   agent.json    the agent's own notes (the reboot seq it carried out)
+ *   agent.json    the agent's own notes (the reboot and rebuild seqs it carried out)
+ *   paused        present while the agent holds the vCPUs stopped (QMP stop)
+ *   suspend.state the VM's whole state while suspended (no QEMU then)
+ *   rescue.qcow2  while rescued: an overlay on the rescue image, booted
+ *                 first with disk.qcow2 second (spec.json's "rescue")
  * Every state file is written temp-then-rename. Each operation on a server
  * holds an flock on its directory, so two agents (or threads) never act on
  * one server at once and a server never gets two QEMUs. */
@@ -24,7 +28,9 @@
 #define HV_ID_MAX  64 /* server ids: [A-Za-z0-9_-], 1..63 characters */
 #define HV_ERR_MAX 512
 
-enum hv_power { HV_NOSTATE = 0, HV_RUNNING, HV_SHUTDOWN, HV_CRASHED };
+/* HV_PAUSED: the process runs with its vCPUs stopped (QMP stop);
+ * HV_SUSPENDED: no process, the VM's state saved in suspend.state. */
+enum hv_power { HV_NOSTATE = 0, HV_RUNNING, HV_SHUTDOWN, HV_CRASHED, HV_PAUSED, HV_SUSPENDED };
 enum hv_reboot { HV_REBOOT_SOFT, HV_REBOOT_HARD };
 
 /* A NIC on a tap device the data plane made (networking arrives later). */
@@ -129,6 +135,23 @@ struct hv_driver {
 	 * both ways): an fd the caller closes, or -errno (-ENOENT: no such
 	 * server running; one client at a time). */
 	int (*serial_open)(struct hv_driver *d, const char *id);
+	/* Stop the vCPUs (memory and devices stay); 0 when already paused. */
+	int (*pause)(struct hv_driver *d, const char *id, char *err);
+	/* Let them run again; 0 when running. */
+	int (*unpause)(struct hv_driver *d, const char *id, char *err);
+	/* Save the VM's whole state to suspend.state (temp-then-rename), then
+	 * end its process; power_on restores it (the guest goes on where it
+	 * was, no boot). 0 when already suspended. */
+	int (*suspend)(struct hv_driver *d, const char *id, char *err);
+	/* Restart the server on a fresh overlay of base (a rescue image of
+	 * format "raw" or "qcow2") with its own disk attached second; 0 when
+	 * already rescued. unrescue drops the rescue disk and restarts it on
+	 * its own disk. */
+	int (*rescue)(struct hv_driver *d, const char *id, const char *base, const char *format,
+		      char *err);
+	int (*unrescue)(struct hv_driver *d, const char *id, char *err);
+	/* Whether the server runs (or is set to run) from a rescue image. */
+	bool (*rescued)(struct hv_driver *d, const char *id);
 	void (*free)(struct hv_driver *d);
 };
 
@@ -246,6 +269,10 @@ int qmp_execute(struct qmp *q, const char *cmd, const json_t *args, json_t **ret
 /* qmp_execute passing fd along (SCM_RIGHTS), as getfd and add-fd want. */
 int qmp_execute_fd(struct qmp *q, const char *cmd, const json_t *args, int fd, json_t **ret,
 		   char *err, size_t errlen);
+/* Hand fd to QEMU under name (QMP getfd through qmp_execute_fd): a later
+ * netdev_add's "fd" or an "fd:name" migration URI uses it. fd stays the
+ * caller's. */
+int qmp_getfd(struct qmp *q, const char *name, int fd, char *err, size_t errlen);
 void qmp_close(struct qmp *q);
 /* One-shot: open, execute, close. */
 int qmp_command(const char *path, const char *cmd, int timeout_ms, char *err, size_t errlen);

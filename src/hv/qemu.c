@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/diskimg.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -79,19 +80,20 @@ static void unlink_in(struct hv_driver *d, const char *id, const char *file)
 		unlink(p);
 }
 
-/* Make disk.qcow2 on the base through a temp file: a crash leaves only the
- * temp file, which the next attempt removes. The overlay names the base's
- * declared format (-F), so QEMU never probes the base. */
-static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *err)
+/* Make the overlay file (disk.qcow2, rescue.qcow2) of server id on base
+ * through a temp file: a crash leaves only the temp file, which the next
+ * attempt removes. The overlay names the base's declared format (-F), so
+ * QEMU never probes the base; it grows to disk_gb when that is larger
+ * than vsize, the base's virtual size. */
+static int overlay_make(struct hv_driver *d, const char *id, const char *file, const char *base,
+			const char *fmt, uint64_t vsize, int disk_gb, char *err)
 {
-	char disk[4096], tmp[4096], size[32] = "";
-	const char *id = s->id, *base = s->base, *fmt = s->base_format;
-	int disk_gb = s->disk_gb;
-	uint64_t vsize = s->base_size;
+	char disk[4096], tmp[4096], tmpname[64], size[32] = "";
 	int r;
 
-	if (hv_path(d, id, "disk.qcow2", disk, sizeof(disk)) < 0 ||
-	    hv_path(d, id, "disk.qcow2.tmp", tmp, sizeof(tmp)) < 0)
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp", file);
+	if (hv_path(d, id, file, disk, sizeof(disk)) < 0 ||
+	    hv_path(d, id, tmpname, tmp, sizeof(tmp)) < 0)
 		return -ENAMETOOLONG;
 	if (access(disk, F_OK) == 0)
 		return 0;
@@ -144,6 +146,12 @@ static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *er
 		return r;
 	}
 	return 0;
+}
+
+static int overlay_ensure(struct hv_driver *d, const struct hv_spec *s, char *err)
+{
+	return overlay_make(d, s->id, "disk.qcow2", s->base, s->base_format, s->base_size,
+			    s->disk_gb, err);
 }
 
 #define ARGV_MAX 128
@@ -246,6 +254,7 @@ static int confine_dir(struct hv_driver *d, const char *dir, char *err)
 		unsigned mode;
 		bool create;
 	} files[] = { { "disk.qcow2", 0600, false },
+		      { "rescue.qcow2", 0600, false },
 		      { "config.img", 0400, false },
 		      { "console.log", 0600, true } };
 	char p[4200];
@@ -275,8 +284,9 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	char dir[4096], pidfile[4096], sock[4200], ssock[4200], logp[4200], name[HV_ID_MAX + 32];
 	char cfg[4200], mem[32], smp[32], qmp[64], serial[128], nicbuf[NICS_MAX][2][160], pidtxt[24];
 	char rpbuf[NICS_MAX][64];
+	char state[4200], incoming[32];
 	char *argv[ARGV_MAX];
-	int fds[2 + NICS_MAX], nfds = 0, logfd = -1, pid;
+	int fds[3 + NICS_MAX], nfds = 0, logfd = -1, pid;
 	const json_t *nic;
 	size_t i, n = 0;
 	int r;
@@ -292,6 +302,9 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	snprintf(ssock, sizeof(ssock), "%s/serial.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/qemu.log", dir);
 	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
+	snprintf(state, sizeof(state), "%s/suspend.state", dir);
+	/* A fresh process runs: nothing holds its vCPUs. */
+	unlink_in(d, id, "paused");
 	snprintf(name, sizeof(name), "guest=%s,debug-threads=on", id);
 	snprintf(mem, sizeof(mem), "%d", (int)json_integer_value(json_object_get(spec, "ram_mb")));
 	snprintf(smp, sizeof(smp), "%d", (int)json_integer_value(json_object_get(spec, "vcpus")));
@@ -300,7 +313,7 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	if (r < 0)
 		return r;
 
-	/* fd 3: QMP; 4: the serial port; 5...: the taps. */
+	/* fd 3: QMP; 4: the serial port; 5...: the taps, then a saved state. */
 	fds[nfds] = qmp_listen(sock);
 	if (fds[nfds] < 0) {
 		r = fds[nfds];
@@ -337,6 +350,9 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	ARG("-mon"), ARG("chardev=qmp,mode=control");
 	ARG("-chardev"), ARG(serial);
 	ARG("-serial"), ARG("chardev:serial0");
+	/* Rescued: the rescue image boots, the server's own disk comes second. */
+	if (json_object_get(spec, "rescue"))
+		ARG("-drive"), ARG("file=rescue.qcow2,if=virtio,format=qcow2,discard=unmap");
 	ARG("-drive"), ARG("file=disk.qcow2,if=virtio,format=qcow2,discard=unmap");
 	if (access(cfg, F_OK) == 0)
 		ARG("-drive"), ARG("file=config.img,if=virtio,format=raw,readonly=on");
@@ -371,6 +387,20 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	}
 	if (json_array_size(json_object_get(spec, "nics")) == 0)
 		ARG("-nic"), ARG("none");
+	/* Suspended: the saved state comes in on the last fd (QEMU reads it,
+	 * then the guest goes on where it was). */
+	if (access(state, F_OK) == 0) {
+		int fd = open(state, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			snprintf(err, HV_ERR_MAX, "%.300s: %s", state, strerror(errno));
+			goto out;
+		}
+		fds[nfds] = fd;
+		snprintf(incoming, sizeof(incoming), "fd:%d", 3 + nfds);
+		nfds++;
+		ARG("-incoming"), ARG(incoming);
+	}
 	argv[n] = NULL;
 #undef ARG
 
@@ -429,8 +459,18 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 		log_warn("server %s: QEMU failed to start: %s", id, err);
 		goto out;
 	}
-	log_info("server %s: QEMU %d started (%s, %s)", id, pid, d->accel,
-		 d->run_uid >= 0 ? "confined" : "as the agent's user");
+	log_info("server %s: QEMU %d started (%s, %s%s)", id, pid, d->accel,
+		 d->run_uid >= 0 ? "confined" : "as the agent's user",
+		 json_object_get(spec, "rescue") ? ", rescue image first" : "");
+	/* Which disk this process booted (q_rescue, q_unrescue). */
+	if (json_object_get(spec, "rescue")) {
+		char mark[4200];
+		snprintf(mark, sizeof(mark), "%s/rescue.booted", dir);
+		if (file_write_atomic(mark, "", 0, 0600) < 0)
+			log_warn("server %s: cannot record its rescue boot", id);
+	} else {
+		unlink_in(d, id, "rescue.booted");
+	}
 out:
 	for (int k = 0; k < nfds; k++)
 		close(fds[k]);
@@ -549,24 +589,32 @@ static int q_destroy(struct hv_driver *d, const char *id)
 	return hv_remove_dir(d, id);
 }
 
+static bool file_in(struct hv_driver *d, const char *id, const char *file);
+static int resume_done(struct hv_driver *d, const char *id, char *err);
+
 static int q_power_on(struct hv_driver *d, const char *id, char *err)
 {
 	_cleanup_close_ int lock = hv_lock(d, id, false);
 	_cleanup_json_ json_t *spec = NULL;
+	bool resuming;
+	int r;
 
 	err[0] = '\0';
 	if (lock < 0) {
 		snprintf(err, HV_ERR_MAX, "no such server on this host");
 		return lock;
 	}
+	/* Running: a resume an agent killed midway left the state file. */
 	if (running_pid(d, id))
-		return 0;
+		return file_in(d, id, "suspend.state") ? resume_done(d, id, err) : 0;
 	spec = hv_file_read(d, id, "spec.json");
 	if (!spec || !json_is_true(json_object_get(spec, "launched"))) {
 		snprintf(err, HV_ERR_MAX, "server was never created on this host");
 		return -ENOENT;
 	}
-	return launch(d, id, spec, err);
+	resuming = file_in(d, id, "suspend.state");
+	r = launch(d, id, spec, err);
+	return r == 0 && resuming ? resume_done(d, id, err) : r;
 }
 
 static int q_power_off(struct hv_driver *d, const char *id)
@@ -689,7 +737,7 @@ static int q_snapshot(struct hv_driver *d, const char *id, const char *path, cha
 			return r;
 	}
 	r = path ? hv_snapshot_flatten(d, id, disk, "qcow2", path, err) : 0;
-	if (pid && access(mark, F_OK) == 0) {
+	if (pid && access(mark, F_OK) == 0 && !file_in(d, id, "paused")) { /* a user's pause stays */
 		char e2[HV_ERR_MAX];
 		int c = qmp_command(sock, "cont", QMP_TIMEOUT_MS, e2, sizeof(e2));
 		if (c < 0) {
@@ -701,14 +749,327 @@ static int q_snapshot(struct hv_driver *d, const char *id, const char *path, cha
 	return r;
 }
 
+static bool file_in(struct hv_driver *d, const char *id, const char *file)
+{
+	char p[4096];
+
+	return hv_path(d, id, file, p, sizeof(p)) == 0 && access(p, F_OK) == 0;
+}
+
 static enum hv_power q_state(struct hv_driver *d, const char *id)
 {
 	_cleanup_json_ json_t *spec = NULL;
 
 	if (running_pid(d, id))
-		return HV_RUNNING;
+		return file_in(d, id, "paused") ? HV_PAUSED : HV_RUNNING;
 	spec = hv_file_read(d, id, "spec.json");
-	return spec && json_is_true(json_object_get(spec, "launched")) ? HV_SHUTDOWN : HV_NOSTATE;
+	if (!spec || !json_is_true(json_object_get(spec, "launched")))
+		return HV_NOSTATE;
+	return file_in(d, id, "suspend.state") ? HV_SUSPENDED : HV_SHUTDOWN;
+}
+
+/* One QMP command with arguments on the server's socket. */
+static int qmp_call(struct hv_driver *d, const char *id, const char *cmd, const json_t *args,
+		    json_t **ret, char *err)
+{
+	char sock[4096];
+	struct qmp *q;
+	int r;
+
+	if (hv_path(d, id, "qmp.sock", sock, sizeof(sock)) < 0)
+		return -EINVAL;
+	r = qmp_open(sock, QMP_TIMEOUT_MS, &q);
+	if (r < 0) {
+		snprintf(err, HV_ERR_MAX, "QMP: %s", strerror(-r));
+		return r;
+	}
+	r = qmp_execute(q, cmd, args, ret, err, HV_ERR_MAX);
+	qmp_close(q);
+	return r;
+}
+
+/* QEMU's run state ("running", "paused", "inmigrate", ...) into buf. */
+static int run_status(struct hv_driver *d, const char *id, char *buf, size_t len, char *err)
+{
+	_cleanup_json_ json_t *ret = NULL;
+	int r = qmp_call(d, id, "query-status", NULL, &ret, err);
+
+	if (r == 0)
+		snprintf(buf, len, "%s", json_string_value(json_object_get(ret, "status")) ?: "");
+	return r;
+}
+
+/* The marker that the agent holds the vCPUs stopped (q_state reads it:
+ * no QMP round trip per state query). */
+static int paused_mark(struct hv_driver *d, const char *id, bool on)
+{
+	char p[4096];
+
+	if (hv_path(d, id, "paused", p, sizeof(p)) < 0)
+		return -EINVAL;
+	if (!on)
+		return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+	return file_write_atomic(p, "", 0, 0600);
+}
+
+/* QMP stop (pause) or cont: idempotent, so a kill between the command and
+ * the marker converges on the next pass. */
+static int pause_set(struct hv_driver *d, const char *id, bool pause, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	if (!running_pid(d, id)) {
+		snprintf(err, HV_ERR_MAX, "the server is not running");
+		return -ESRCH;
+	}
+	r = qmp_call(d, id, pause ? "stop" : "cont", NULL, NULL, err);
+	return r < 0 ? r : paused_mark(d, id, pause);
+}
+
+static int q_pause(struct hv_driver *d, const char *id, char *err)
+{
+	return pause_set(d, id, true, err);
+}
+
+static int q_unpause(struct hv_driver *d, const char *id, char *err)
+{
+	return pause_set(d, id, false, err);
+}
+
+#define SUSPEND_WAIT_MS 300000 /* the state written to disk */
+#define RESUME_WAIT_MS	300000 /* the state read back */
+
+/* Save the VM (stopped first, so the state is one instant) into tmp
+ * through a migration to an fd QEMU gets over QMP. */
+static int save_state(struct hv_driver *d, const char *id, const char *tmp, char *err)
+{
+	_cleanup_json_ json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)1 << 40);
+	_cleanup_json_ json_t *uri = json_pack("{s:s}", "uri", "fd:basalt-suspend");
+	char sock[4096];
+	struct qmp *q = NULL;
+	int fd, r;
+
+	if (!params || !uri)
+		return -ENOMEM;
+	if (hv_path(d, id, "qmp.sock", sock, sizeof(sock)) < 0)
+		return -EINVAL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, HV_ERR_MAX, "%.300s: %s", tmp, strerror(errno));
+		return r;
+	}
+	r = qmp_open(sock, QMP_TIMEOUT_MS, &q);
+	if (r < 0)
+		snprintf(err, HV_ERR_MAX, "QMP: %s", strerror(-r));
+	if (r == 0)
+		r = qmp_execute(q, "stop", NULL, NULL, err, HV_ERR_MAX);
+	if (r == 0)
+		r = qmp_execute(q, "migrate-set-parameters", params, NULL, err, HV_ERR_MAX);
+	if (r == 0)
+		r = qmp_getfd(q, "basalt-suspend", fd, err, HV_ERR_MAX);
+	if (r == 0)
+		r = qmp_execute(q, "migrate", uri, NULL, err, HV_ERR_MAX);
+	for (int waited = 0; r == 0; waited += 50) {
+		_cleanup_json_ json_t *ret = NULL;
+		const char *st;
+		r = qmp_execute(q, "query-migrate", NULL, &ret, err, HV_ERR_MAX);
+		st = json_string_value(json_object_get(ret, "status"));
+		if (r < 0 || (st && strcmp(st, "completed") == 0))
+			break;
+		if (st && (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0)) {
+			snprintf(err, HV_ERR_MAX, "saving the state: migration %s: %s", st,
+				 json_string_value(json_object_get(ret, "error-desc")) ?: "");
+			r = -EIO;
+		} else if (waited >= SUSPEND_WAIT_MS) {
+			snprintf(err, HV_ERR_MAX, "saving the state took over %d s",
+				 SUSPEND_WAIT_MS / 1000);
+			r = -ETIMEDOUT;
+		} else {
+			nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+		}
+	}
+	qmp_close(q);
+	if (r == 0 && fsync(fd) < 0) {
+		r = -errno;
+		snprintf(err, HV_ERR_MAX, "fsync %.300s: %s", tmp, strerror(errno));
+	}
+	close(fd);
+	return r;
+}
+
+static int q_suspend(struct hv_driver *d, const char *id, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	char tmp[4096], state[4096];
+	int pid, r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	if (hv_path(d, id, "suspend.state.tmp", tmp, sizeof(tmp)) < 0 ||
+	    hv_path(d, id, "suspend.state", state, sizeof(state)) < 0)
+		return -EINVAL;
+	pid = running_pid(d, id);
+	if (!pid) {
+		if (access(state, F_OK) == 0)
+			return 0;
+		snprintf(err, HV_ERR_MAX, "the server is not running");
+		return -ESRCH;
+	}
+	/* A state already saved (an agent killed before the quit below) is
+	 * older than what runs now: save again. */
+	r = save_state(d, id, tmp, err);
+	if (r == 0 && rename(tmp, state) < 0) {
+		r = -errno;
+		snprintf(err, HV_ERR_MAX, "rename %.300s: %s", tmp, strerror(errno));
+	}
+	if (r < 0) {
+		unlink(tmp);
+		/* The guest goes on running rather than stay stopped. */
+		char e2[HV_ERR_MAX];
+		qmp_call(d, id, "cont", NULL, NULL, e2);
+		return r;
+	}
+	paused_mark(d, id, false);
+	r = stop_pid(d, id, pid, "quit", QUIT_WAIT_MS);
+	log_info("server %s: suspended to %s", id, state);
+	return r;
+}
+
+/* After a launch from suspend.state: wait until QEMU read it and the
+ * guest runs, then the state file goes (kept on failure). */
+static int resume_done(struct hv_driver *d, const char *id, char *err)
+{
+	char st[32] = "";
+	int r = 0;
+
+	for (int waited = 0; waited < RESUME_WAIT_MS; waited += 50) {
+		r = run_status(d, id, st, sizeof(st), err);
+		if (r < 0 || strcmp(st, "running") == 0)
+			break;
+		/* The state carries the run state it was saved in (stopped, to
+		 * be one instant): once it is all in, the guest goes on. */
+		if (strcmp(st, "paused") == 0) {
+			_cleanup_json_ json_t *mig = NULL;
+			const char *ms;
+			r = qmp_call(d, id, "query-migrate", NULL, &mig, err);
+			ms = json_string_value(json_object_get(mig, "status"));
+			if (r == 0 && ms && strcmp(ms, "completed") == 0)
+				r = qmp_call(d, id, "cont", NULL, NULL, err);
+			if (r < 0)
+				break;
+		}
+		if (strcmp(st, "inmigrate") != 0 && strcmp(st, "prelaunch") != 0 &&
+		    strcmp(st, "restore-vm") != 0 && strcmp(st, "paused") != 0) {
+			snprintf(err, HV_ERR_MAX, "restoring the state: QEMU is %s", st);
+			return -EIO;
+		}
+		nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+	}
+	if (r < 0)
+		return r;
+	if (strcmp(st, "running") != 0) {
+		snprintf(err, HV_ERR_MAX, "restoring the state took over %d s (QEMU is %s)",
+			 RESUME_WAIT_MS / 1000, st);
+		return -ETIMEDOUT;
+	}
+	unlink_in(d, id, "suspend.state");
+	log_info("server %s: resumed from its saved state", id);
+	return 0;
+}
+
+/* Restart the server in rescue mode. spec.json's "rescue" says which mode
+ * is wanted, the rescue.booted marker (launch) which one runs: an agent
+ * killed between the two finishes on the next call. */
+static int q_rescue(struct hv_driver *d, const char *id, const char *base, const char *format,
+		    char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL;
+	struct diskimg_info info = { 0 };
+	int pid, r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	if (!spec || !json_is_true(json_object_get(spec, "launched"))) {
+		snprintf(err, HV_ERR_MAX, "server was never created on this host");
+		return -ENOENT;
+	}
+	if (!json_object_get(spec, "rescue")) {
+		r = diskimg_vet_file(base, format, 0, &info, err, HV_ERR_MAX);
+		unlink_in(d, id, "rescue.qcow2");
+		if (r == 0)
+			r = overlay_make(d, id, "rescue.qcow2", base, format, info.virtual_size, 0,
+					 err);
+		if (r < 0)
+			return r;
+		json_object_set_new(spec, "rescue",
+				    json_pack("{s:s,s:s}", "base", base, "base_format", format));
+		r = hv_file_write(d, id, "spec.json", spec);
+		if (r < 0) {
+			snprintf(err, HV_ERR_MAX, "spec.json: %s", strerror(-r));
+			return r;
+		}
+	}
+	pid = running_pid(d, id);
+	if (pid && file_in(d, id, "rescue.booted"))
+		return 0;
+	if (pid) {
+		r = stop_pid(d, id, pid, "quit", QUIT_WAIT_MS);
+		if (r < 0)
+			return r;
+	}
+	/* A rescue boots afresh: a saved state is not resumed. */
+	unlink_in(d, id, "suspend.state");
+	return launch(d, id, spec, err);
+}
+
+static int q_unrescue(struct hv_driver *d, const char *id, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	_cleanup_json_ json_t *spec = NULL;
+	int pid, r;
+
+	err[0] = '\0';
+	if (lock < 0)
+		return lock;
+	spec = hv_file_read(d, id, "spec.json");
+	if (!spec) {
+		snprintf(err, HV_ERR_MAX, "spec.json: %s", strerror(errno));
+		return -ENOENT;
+	}
+	if (json_object_get(spec, "rescue")) {
+		json_object_del(spec, "rescue");
+		r = hv_file_write(d, id, "spec.json", spec);
+		if (r < 0) {
+			snprintf(err, HV_ERR_MAX, "spec.json: %s", strerror(-r));
+			return r;
+		}
+	}
+	pid = running_pid(d, id);
+	if (pid && !file_in(d, id, "rescue.booted"))
+		return 0;
+	if (pid) {
+		r = stop_pid(d, id, pid, "quit", QUIT_WAIT_MS);
+		if (r < 0)
+			return r;
+	}
+	unlink_in(d, id, "rescue.qcow2");
+	return launch(d, id, spec, err);
+}
+
+static bool q_rescued(struct hv_driver *d, const char *id)
+{
+	_cleanup_json_ json_t *spec = hv_file_read(d, id, "spec.json");
+
+	return json_object_get(spec, "rescue") != NULL;
 }
 
 /* --- NIC hotplug --- */
@@ -857,10 +1218,8 @@ static int q_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic
 		snprintf(err, HV_ERR_MAX, "tap %s: %s", nic->tap, strerror(-r));
 		goto out;
 	}
-	args = json_pack("{s:s}", "fdname", netdev);
-	r = qmp_execute_fd(q, "getfd", args, fd, NULL, err, HV_ERR_MAX);
+	r = qmp_getfd(q, netdev, fd, err, HV_ERR_MAX);
 	close(fd);
-	json_decref(args);
 	args = json_pack("{s:s,s:s,s:s}", "type", "tap", "id", netdev, "fd", netdev);
 	if (r >= 0)
 		r = qmp_execute(q, "netdev_add", args, NULL, err, HV_ERR_MAX);
@@ -1021,5 +1380,11 @@ int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *
 	d->nic_attach = q_nic_attach;
 	d->nic_detach = q_nic_detach;
 	d->serial_open = q_serial_open;
+	d->pause = q_pause;
+	d->unpause = q_unpause;
+	d->suspend = q_suspend;
+	d->rescue = q_rescue;
+	d->unrescue = q_unrescue;
+	d->rescued = q_rescued;
 	return 0;
 }

@@ -204,6 +204,15 @@ int qmp_execute_fd(struct qmp *q, const char *cmd, const json_t *args, int fd, j
 	}
 }
 
+int qmp_getfd(struct qmp *q, const char *name, int fd, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *args = json_pack("{s:s}", "fdname", name);
+
+	if (!args)
+		return -ENOMEM;
+	return qmp_execute_fd(q, "getfd", args, fd, NULL, err, errlen);
+}
+
 int qmp_attach(int fd, int timeout_ms, struct qmp **out)
 {
 	struct qmp *q = calloc(1, sizeof(*q));

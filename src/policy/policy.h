@@ -28,6 +28,7 @@ struct caller {
 	 * member implies reader. */
 	bool admin, member, reader;
 	const struct token *token;
+	const char *request_id; /* the request's (logs, Nova's instance actions), or NULL */
 };
 
 /* What an action is done to. A NULL owner means "the caller's own": a

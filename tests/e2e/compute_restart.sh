@@ -9,12 +9,17 @@
 #   * the agent is killed in the middle of vm3's spawn (best effort: as
 #     soon as vm3's instance directory appears) and started again: vm3
 #     ends ACTIVE with exactly one QEMU;
+#   * vm2 is suspended and the agent is killed in the middle of it (as
+#     soon as the state file is being written) and started again: vm2 ends
+#     SUSPENDED with its state in one file and no QEMU; resume brings the
+#     same guest back (QEMU restored from the file, no new boot), and the
+#     instance actions hold one suspend and one resume, both Success;
 #   * every server deleted with --wait: no QEMU, no instance directory.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 10
+plan 12
 
 AGENT_PID=
 INST=
@@ -224,6 +229,56 @@ t_all_one_qemu() {
 	return $bad
 }
 check "after both kills: one QEMU per server, three in all, vm1's the original" t_all_one_qemu
+
+# vm2: the agent dies in the middle of a suspend (while QEMU writes the
+# state file) and is started again.
+t_kill_mid_suspend() {
+	local id watcher before
+	id=$(sid vm2)
+	python3 - "$INST/$id/suspend.state.tmp" "$AGENT_PID" >"$STATE/killpoint2.raw" <<'PY' &
+import os, signal, sys, time
+tmp, pid = sys.argv[1], int(sys.argv[2])
+end = time.monotonic() + 60
+while time.monotonic() < end and not os.path.exists(tmp):
+    time.sleep(0.0002)
+os.kill(pid, signal.SIGKILL)
+print("state file being written" if os.path.exists(tmp) else "(no state file seen)")
+PY
+	watcher=$!
+	sleep 0.3
+	VM2_READY=$(grep -c "basalt-guest: ready" "$INST/$id/console.log")
+	os server suspend vm2 || { kill "$watcher"; return 1; }
+	wait "$watcher"
+	kill_agent
+	before=$(cat "$STATE/killpoint2.raw")
+	echo "# agent killed mid-suspend: $before; $(guest_pids "$id" | wc -l) QEMU for vm2" | tee "$STATE/killpoint2"
+	start_agent
+	wait_status vm2 SUSPENDED 120 || return 1
+	[ -z "$(guest_pids "$id")" ] || { echo "a QEMU for the suspended vm2: $(guest_pids "$id")"; return 1; }
+	[ -s "$INST/$id/suspend.state" ] || { echo "no state file"; ls -la "$INST/$id"; return 1; }
+	[ ! -e "$INST/$id/suspend.state.tmp" ] || { echo "a temp state file left"; return 1; }
+}
+check "agent killed mid-suspend of vm2, started again: SUSPENDED, its state in one file, no QEMU" t_kill_mid_suspend
+cat "$STATE/killpoint2" 2>/dev/null
+
+t_resume() {
+	local id pid
+	id=$(sid vm2)
+	os server resume vm2 && wait_status vm2 ACTIVE 120 && one_qemu vm2 || return 1
+	pid=$(guest_pids "$id")
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-incoming fd:" ||
+		{ echo "vm2's QEMU was not restored from its state"; return 1; }
+	[ ! -e "$INST/$id/suspend.state" ] || { echo "the state file is left"; return 1; }
+	expect_eq "vm2's ready markers (no new boot)" "$(grep -c "basalt-guest: ready" "$INST/$id/console.log")" "$VM2_READY" || return 1
+	# one suspend and one resume recorded, both carried out
+	os server event list vm2 -f value -c Action | sort | uniq -c | grep -E ' (suspend|resume)$' >"$STATE/ev" &&
+		expect_eq "suspend/resume actions" "$(awk '{print $1 $2}' "$STATE/ev" | tr '\n' ' ')" "1resume 1suspend " || return 1
+	local req
+	for req in $(os server event list vm2 -f value -c "Request ID" -c Action | awk '$2 == "suspend" || $2 == "resume" {print $1}'); do
+		expect_eq "event result" "$(os server event show vm2 "$req" -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["result"])')" Success || return 1
+	done
+}
+check "resume: vm2 ACTIVE, its QEMU restored from the state file (no new boot), one suspend and one resume, both Success" t_resume
 
 t_delete_all() {
 	local v ids=()

@@ -4,13 +4,15 @@
  *         | resize ID VCPUS RAM_MB DISK_GB | resize-finish ID revert|confirm
  *         | snapshot ID PATH | nics ID | nic-attach ID TAP MAC | nic-detach ID TAP
  *         | inspect FILE FORMAT [MAX_BYTES]
+ *         | pause ID | unpause ID | suspend ID | rescue ID BASE [FORMAT] | unrescue ID
+ *         | qmp ID COMMAND (prints QMP's "return" as JSON)
  * inspect prints what core/diskimg.c sees in FILE and its verdict for FORMAT
  * as one JSON object (tests/image/vet.sh compares it with qemu-img info).
  * Environment: HV_INSTANCES (required), HV_VIRT_TYPE (default qemu),
  * HV_SHUTDOWN_TIMEOUT (seconds, default 10), HV_QEMU_USER (run QEMU as
  * that user, as the agent's [compute] qemu_user), HV_NICS (spawn: NICs on
  * existing taps, "TAP=MAC[,TAP=MAC...]"), HV_META (spawn: a config drive
- * with this meta_data.json). spawn vets BASE as FORMAT
+ * with this meta_data.json), HV_USER_DATA (spawn: and this user data). spawn vets BASE as FORMAT
  * (default qcow2) as the agent does. Exit 0 on success. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +74,11 @@ int main(int argc, char **argv)
 				     .disk_gb = atoi(argv[6]),
 				     .nics = nics,
 				     .nnics = nnics,
-				     .meta_data = getenv("HV_META") };
+				     .meta_data = getenv("HV_META"),
+				     .user_data = (const unsigned char *)getenv("HV_USER_DATA"),
+				     .user_data_len = getenv("HV_USER_DATA")
+							  ? strlen(getenv("HV_USER_DATA"))
+							  : 0 };
 		r = diskimg_vet_file(s.base, s.base_format, 0, &info, err, sizeof(err));
 		s.base_size = info.virtual_size;
 		if (r == 0)
@@ -120,6 +126,33 @@ int main(int argc, char **argv)
 		r = d->nic_attach(d, id, &n, err);
 	} else if (strcmp(cmd, "nic-detach") == 0 && argc == 4) {
 		r = d->nic_detach(d, id, argv[3], err);
+	} else if (strcmp(cmd, "pause") == 0 && argc == 3) {
+		r = d->pause(d, id, err);
+	} else if (strcmp(cmd, "unpause") == 0 && argc == 3) {
+		r = d->unpause(d, id, err);
+	} else if (strcmp(cmd, "suspend") == 0 && argc == 3) {
+		r = d->suspend(d, id, err);
+	} else if (strcmp(cmd, "rescue") == 0 && (argc == 4 || argc == 5)) {
+		r = d->rescue(d, id, argv[3], argc == 5 ? argv[4] : "qcow2", err);
+	} else if (strcmp(cmd, "unrescue") == 0 && argc == 3) {
+		r = d->unrescue(d, id, err);
+	} else if (strcmp(cmd, "qmp") == 0 && argc == 4) {
+		char sock[4096];
+		struct qmp *q;
+		json_t *ret = NULL;
+		r = hv_path(d, id, "qmp.sock", sock, sizeof(sock));
+		if (r == 0)
+			r = qmp_open(sock, 5000, &q);
+		if (r == 0) {
+			r = qmp_execute(q, argv[3], NULL, &ret, err, sizeof(err));
+			qmp_close(q);
+		}
+		if (r == 0) {
+			char *t = json_dumps(ret, JSON_COMPACT);
+			printf("%s\n", t ? t : "null");
+			free(t);
+		}
+		json_decref(ret);
 	} else if (strcmp(cmd, "destroy") == 0 && argc == 3) {
 		r = d->destroy(d, id);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {

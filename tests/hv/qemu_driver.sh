@@ -2,17 +2,21 @@
 # tests/hv/qemu_driver.sh - the QEMU driver with a real QEMU under TCG,
 # through tests/hv/hvctl (a CLI over src/hv): spawn, boot to the guest's
 # ready marker, adoption by a fresh process, stop/start, soft and hard
-# reboot, NIC hotplug (a tap in a network namespace of its own: QMP
-# netdev_add + device_add into a PCIe root port, device_del until the guest
-# lets go), the serial port on its socket (a shell on the guest's console
-# answers), destroy. Uses $BUILD/basalt-test.qcow2 (built with tools/mkimage
+# reboot, snapshot, resize, NIC hotplug (a tap in a network namespace of
+# its own: QMP netdev_add + device_add into a PCIe root port, device_del
+# until the guest lets go), the serial port on its socket (a shell on the
+# guest's console answers), pause (QMP stop: vCPUs stopped, same process),
+# suspend (the state in a file, no process) and resume (the same boot goes
+# on: the guest's boot id is unchanged), rescue (the rescue image first,
+# the server's disk second) and unrescue, destroy. Uses
+# $BUILD/basalt-test.qcow2 (built with tools/mkimage
 # when missing); with no bootable image only process handling is checked.
 # Makes a namespace: run it under `flock -o /tmp/basalt-ns.lock`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 40
+plan 51
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -69,6 +73,26 @@ wait_ready() {
 # bootable image (tools/mkimage failed), which CI counts as a failure.
 guest_check() { if [ "$REAL" = 1 ]; then check "$@"; else skip "$1" "no bootable test image"; fi; }
 state_is() { local s; s=$("$HVCTL" state "$ID"); expect_eq "state" "$s" "$1"; }
+
+# The guest's user data (on a config drive) prints its boot id and uptime
+# every second: a resumed guest goes on with the same boot id, a reboot
+# would make a new one.
+export HV_META='{"uuid": "0123456789abcdef0123456789abcdef", "hostname": "hv-test"}'
+export HV_USER_DATA='#!/bin/sh
+b=$(cat /proc/sys/kernel/random/boot_id)
+(while :; do echo "basalt-tick boot=$b up=$(cut -d" " -f1 /proc/uptime)"; sleep 1; done) </dev/null >/dev/console 2>&1 &'
+# last_boot: the boot id of the last tick on the console.
+last_boot() { grep -a "^basalt-tick boot=" "$CONSOLE" 2>/dev/null | tail -n 1 | sed 's/^basalt-tick boot=\([^ ]*\).*/\1/'; }
+ticks() { grep -ac "^basalt-tick boot=" "$CONSOLE" 2>/dev/null || true; }
+# wait_ticks N: until the console has more than N ticks (60 s at most).
+wait_ticks() {
+	for _ in $(seq 1 600); do
+		[ "$(ticks)" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "no tick after the first $1:"; tail -n 5 "$CONSOLE"; return 1
+}
+qmp_json() { "$HVCTL" qmp "$ID" query-status; }
 
 t0=$(date +%s.%N)
 check "spawn a server (overlay on the cached base, QEMU detached, confined)" "$HVCTL" spawn "$ID" "$BASE" 1 256 1
@@ -204,6 +228,72 @@ t_confirm() {
 		expect_eq spec "$(spec_of)" "2 320 2" && "$HVCTL" start "$ID"
 }
 check "confirm: the kept disk dropped, the new flavor stays" t_confirm
+
+# --- pause, suspend, rescue ---
+pid=$(pid_of)
+check "pause: state paused, the same process" sh -c "'$HVCTL' pause $ID && [ \"\$('$HVCTL' state $ID)\" = paused ] && [ \"\$(cat '$HV_INSTANCES/$ID/qemu.pid')\" = '$pid' ]"
+t_vcpus_stopped() {
+	local st
+	st=$(qmp_json) || return 1
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["status"] == "paused" and d["running"] is False else "query-status: %s" % d)' "$st"
+}
+check "paused: QEMU's vCPUs are stopped (query-status paused, not running)" t_vcpus_stopped
+t_unpause() {
+	"$HVCTL" unpause "$ID" && state_is running || return 1
+	python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["status"] == "running" else 1)' "$(qmp_json)" &&
+		expect_eq pid "$(pid_of)" "$pid"
+}
+check "unpause: running again in the same process" t_unpause
+# a tick of this boot (the confirm's start above boots the guest)
+t_fresh_tick() { wait_ready 7 && wait_ticks "$(ticks)"; }
+guest_check "the guest ticks with a boot id before the suspend" t_fresh_tick
+BOOT=$(last_boot)
+t_suspend() {
+	"$HVCTL" suspend "$ID" || return 1
+	test -s "$HV_INSTANCES/$ID/suspend.state" || { echo "no state file"; return 1; }
+	[ ! -e "$HV_INSTANCES/$ID/suspend.state.tmp" ] || { echo "a temp state file left"; return 1; }
+	! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$pid/status" || { echo "QEMU $pid still runs"; return 1; }
+	expect_eq "qemu processes" "$(pgrep -fc "guest=$ID")" 0 && state_is suspended
+}
+check "suspend: the state saved to a file, no QEMU process, state suspended" t_suspend
+t_resume() {
+	"$HVCTL" start "$ID" && state_is running || return 1
+	[ ! -e "$HV_INSTANCES/$ID/suspend.state" ] || { echo "the state file is still there"; return 1; }
+	expect_eq "qemu processes" "$(pgrep -fc "guest=$ID")" 1
+}
+check "start resumes from the state file: running, the file gone" t_resume
+t_same_boot() {
+	local n r0
+	n=$(ticks) r0=$(ready_count)
+	wait_ticks "$n" || return 1
+	expect_eq "boot id after the resume" "$(last_boot)" "$BOOT" || return 1
+	expect_eq "ready markers (no boot)" "$(ready_count)" "$r0"
+}
+guest_check "the resumed guest goes on: the same boot id ticks on, no new boot" t_same_boot
+cp "$BASE" "$HV_INSTANCES/_base/rescue-image"
+t_rescue() {
+	local p args
+	"$HVCTL" rescue "$ID" "$HV_INSTANCES/_base/rescue-image" && state_is running || return 1
+	p=$(pid_of)
+	args=$(tr '\0' ' ' <"/proc/$p/cmdline")
+	case $args in *"file=rescue.qcow2,if=virtio"*"file=disk.qcow2,if=virtio"*) ;;
+	*) echo "QEMU's disks are not rescue first, own disk second: $args"; return 1 ;; esac
+	"$HVCTL" qmp "$ID" query-block | python3 -c 'import json,sys
+files = [b["inserted"]["file"] for b in json.load(sys.stdin) if b.get("inserted")]
+sys.exit(0 if [f for f in files if "rescue.qcow2" in f] and [f for f in files if "disk.qcow2" in f] else "disks: %s" % files)'
+}
+check "rescue: restarted with two disks, the rescue image first and the server's disk second" t_rescue
+guest_check "the rescue image boots" wait_ready 8
+t_unrescue() {
+	local args
+	"$HVCTL" unrescue "$ID" && state_is running || return 1
+	args=$(tr '\0' ' ' <"/proc/$(pid_of)/cmdline")
+	case $args in *rescue.qcow2*) echo "still a rescue disk: $args"; return 1 ;; esac
+	[ ! -e "$HV_INSTANCES/$ID/rescue.qcow2" ] || { echo "rescue.qcow2 left"; return 1; }
+}
+check "unrescue: restarted on its own disk alone, the rescue overlay gone" t_unrescue
+guest_check "the guest boots again from its own disk" wait_ready 9
+
 
 pid=$(pid_of)
 check "destroy" "$HVCTL" destroy "$ID"

@@ -99,6 +99,37 @@ static void fake_lifecycle(void **state)
 	hv_driver_free(d);
 }
 
+/* Pause, suspend and rescue on the fake driver: each one a state the
+ * next driver (a restarted agent) reads back; the wrong state refused. */
+static void fake_pause_suspend_rescue(void **state)
+{
+	struct hv_driver *d = driver("fake");
+	struct hv_spec s = { .id = "srv2", .vcpus = 1, .ram_mb = 64 };
+	char err[HV_ERR_MAX];
+
+	assert_int_equal(d->spawn(d, &s, err), 0);
+	assert_int_equal(d->unpause(d, "srv2", err), 0); /* running: nothing to do */
+	assert_int_equal(d->pause(d, "srv2", err), 0);
+	assert_int_equal(d->pause(d, "srv2", err), 0); /* idempotent */
+	assert_int_equal(d->state(d, "srv2"), HV_PAUSED);
+	assert_int_equal(d->suspend(d, "srv2", err), 0); /* from paused too */
+	hv_driver_free(d);
+	d = driver("fake");
+	assert_int_equal(d->state(d, "srv2"), HV_SUSPENDED);
+	assert_int_equal(d->pause(d, "srv2", err), -EINVAL);
+	assert_int_equal(d->power_on(d, "srv2", err), 0); /* resume */
+	assert_int_equal(d->state(d, "srv2"), HV_RUNNING);
+	assert_false(d->rescued(d, "srv2"));
+	assert_int_equal(d->rescue(d, "srv2", "/base/rescue", "raw", err), 0);
+	assert_true(d->rescued(d, "srv2"));
+	assert_int_equal(d->state(d, "srv2"), HV_RUNNING);
+	assert_int_equal(d->unrescue(d, "srv2", err), 0);
+	assert_false(d->rescued(d, "srv2"));
+	assert_int_equal(d->pause(d, "nope", err), -ENOENT);
+	assert_int_equal(d->destroy(d, "srv2"), 0);
+	hv_driver_free(d);
+}
+
 static void fake_state_survives_restart(void **state)
 {
 	struct hv_driver *d = driver("fake");
@@ -509,6 +540,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(fake_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(fake_pause_suspend_rescue, setup, teardown),
 		cmocka_unit_test_setup_teardown(fake_state_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_tail, setup, teardown),

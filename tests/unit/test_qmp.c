@@ -1,11 +1,13 @@
 /* test_qmp.c - QMP framing against a fake QEMU on a socketpair: greeting,
  * capabilities, a return found past interleaved events, an error reply,
- * a bad greeting and a timeout. */
+ * a bad greeting, a timeout, and a file descriptor handed over with getfd. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,6 +118,68 @@ static void greeting_and_capabilities(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(q);
 	finish(&f, t, q);
+}
+
+/* A fake QEMU for getfd: capabilities, then a descriptor with the byte
+ * before the command (SCM_RIGHTS), through which it writes. */
+static void *fake_getfd(void *arg)
+{
+	struct fake *f = arg;
+	char line[4096], id[64] = "", out[256], byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	int got = -1;
+
+	for (int i = 0; i < 2; i++) {
+		if (i == 0 && write(f->fd, GREETING, strlen(GREETING)) < 0)
+			f->failures++;
+		if (i == 1) {
+			if (recvmsg(f->fd, &mh, 0) == 1 && (cm = CMSG_FIRSTHDR(&mh)) &&
+			    cm->cmsg_type == SCM_RIGHTS)
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
+			if (got < 0 || write(got, "through the fd", 14) != 14)
+				f->failures++;
+			if (got >= 0)
+				close(got);
+		}
+		if (read_line(f->fd, line, sizeof(line)) < 0 ||
+		    !strstr(line, i ? "\"getfd\"" : "qmp_capabilities") ||
+		    (i && !strstr(line, "\"fdname\":\"basalt-suspend\""))) {
+			f->failures++;
+			return NULL;
+		}
+		char *p = strstr(line, "\"id\":\"");
+		if (p)
+			sscanf(p + 6, "%63[^\"]", id);
+		snprintf(out, sizeof(out), "{\"return\": {}, \"id\": \"%s\"}\r\n", id);
+		if (write(f->fd, out, strlen(out)) < 0)
+			f->failures++;
+	}
+	return NULL;
+}
+
+/* qmp_getfd hands the very file to QEMU's side (it writes through it). */
+static void getfd_passes_the_fd(void **state)
+{
+	struct fake f = { 0 };
+	char path[] = "/tmp/basalt-test-qmp-XXXXXX", buf[32] = "", err[256];
+	struct qmp *q = NULL;
+	pthread_t t;
+	int sv[2], fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	f.fd = sv[1];
+	assert_int_equal(pthread_create(&t, NULL, fake_getfd, &f), 0);
+	assert_int_equal(qmp_attach(sv[0], 2000, &q), 0);
+	assert_int_equal(qmp_getfd(q, "basalt-suspend", fd, err, sizeof(err)), 0);
+	finish(&f, t, q);
+	assert_int_equal(pread(fd, buf, sizeof(buf) - 1, 0), 14);
+	assert_string_equal(buf, "through the fd");
+	close(fd);
+	unlink(path);
 }
 
 static void return_skips_events(void **state)
@@ -254,6 +318,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(greeting_and_capabilities),
+		cmocka_unit_test(getfd_passes_the_fd),
 		cmocka_unit_test(return_skips_events),
 		cmocka_unit_test(error_reply),
 		cmocka_unit_test(arguments_are_sent),
