@@ -147,7 +147,7 @@ check_refused "pause of a stopped server: 409 in Nova's words" \
 
 # --- another project's server ---
 check_refused "another project's member: pause is 404" \
-	404 "No [Ss]erver (found for|with a name or ID of ')$ID" bob server pause "$ID"
+	404 "No [Ss]erver (found for |with a name or ID of ')$ID" bob server pause "$ID"
 check_refused "another project's member: lock is 404" \
 	404 "No server with a name or ID of '$ID' exists" bob server lock "$ID"
 
