@@ -45,6 +45,14 @@ def warm():
                     ep.load()
                 except Exception:  # a plugin the CLI cannot load either
                     pass
+    # What every command computes again from the installed packages: the
+    # module -> distribution map of cliff's help epilog (it parses every
+    # package's metadata) and stevedore's entry-point index. The same
+    # answers a new process would get, computed once.
+    import cliff.command
+    import stevedore._cache
+    cliff.command._get_distributions_by_modules()
+    stevedore._cache.get_group_all("openstack.cli")
     import oslo_i18n._lazy
     oslo_i18n._lazy.USE_LAZY = False  # as in a new process, whatever a plugin did
 
