@@ -75,7 +75,12 @@ int server_snapshot(struct store *st, const struct caller *c, const char *id, co
 		return nova_fail(f, -EALREADY,
 				 "Cannot 'createImage' instance %s while it is in task_state %s", id,
 				 task);
-	if ((strcmp(vm, "active") != 0 && strcmp(vm, "stopped") != 0) || !has_host)
+	/* Nova's states for createImage: the guest running, stopped, paused
+	 * (the driver leaves a user's pause as it was) or suspended (no
+	 * process: the disk is read as it lies). */
+	if ((strcmp(vm, "active") != 0 && strcmp(vm, "stopped") != 0 &&
+	     strcmp(vm, "paused") != 0 && strcmp(vm, "suspended") != 0) ||
+	    !has_host)
 		return nova_fail(f, -EALREADY,
 				 "Cannot 'createImage' instance %s while it is in vm_state %s", id, vm);
 	if (base_id[0])

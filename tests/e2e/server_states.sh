@@ -15,7 +15,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 23
+plan 25
 
 AGENT_PID=
 cleanup() {
@@ -96,6 +96,15 @@ t_pause() { alice server pause act-vm && wait_status act-vm PAUSED; }
 check "pause: PAUSED" t_pause
 check_refused "pause again: 409 in Nova's words" \
 	409 "Cannot 'pause' instance $ID while it is in vm_state paused" alice server pause act-vm
+# snapshot SERVER STATUS IMAGE: createImage of a server in STATUS (as Nova
+# allows): the image goes active and the server is left as it was.
+t_snapshot_in() {
+	alice server image create --name "$3" --wait "$1" >/dev/null || return 1
+	expect_eq "image status" "$(alice image show "$3" -f value -c status)" active &&
+		expect_eq "server status" "$(alice server show "$1" -f value -c status)" "$2"
+}
+check "image create of a paused server: the image active, the server still PAUSED" \
+	t_snapshot_in act-vm PAUSED act-snap-paused
 t_unpause() { alice server unpause act-vm && wait_status act-vm ACTIVE; }
 check "unpause: ACTIVE" t_unpause
 
@@ -105,6 +114,8 @@ t_suspend() {
 	expect_eq power_state "$(alice server show act-vm -f value -c OS-EXT-STS:power_state)" 7
 }
 check "suspend: SUSPENDED, power state 7 (Nova's SUSPENDED)" t_suspend
+check "image create of a suspended server: the image active, the server still SUSPENDED" \
+	t_snapshot_in act-vm SUSPENDED act-snap-susp
 check_refused "unpause a suspended server: 409" \
 	409 "Cannot 'unpause' instance $ID while it is in vm_state suspended" alice server unpause act-vm
 t_resume() { alice server resume act-vm && wait_status act-vm ACTIVE; }
