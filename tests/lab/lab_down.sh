@@ -14,16 +14,18 @@ cd "$(dirname "$0")/../.." || exit 1
 
 [ "$(id -u)" = 0 ] || skip_tier "lab_down needs root (network namespaces)"
 plan 4
+MINE="" # the directory this tier made, removed at the end (never a caller's)
 if [ "${LAB_SHARED:-}" = 1 ]; then
 	: "${LAB_PREFIX?LAB_SHARED needs LAB_PREFIX}" "${LAB_DIR:?LAB_SHARED needs LAB_DIR}"
 else
-	LAB_PREFIX=ld- LAB_DIR=$(mktemp -d /tmp/basalt-labdown.XXXXXX)/lab
-	chmod 711 "$(dirname "$LAB_DIR")" # the agents' dnsmasq (nobody) reaches its files
+	MINE=$(mktemp -d /tmp/basalt-labdown.XXXXXX)
+	LAB_PREFIX=ld- LAB_DIR=$MINE/lab
+	chmod 711 "$MINE" # the agents' dnsmasq (nobody) reaches its files
 fi
 export LAB_PREFIX LAB_DIR
 P=$LAB_PREFIX
 export BUILD
-trap 'tools/lab down >/dev/null 2>&1; rm -rf "$(dirname "$LAB_DIR")"' EXIT
+trap 'tools/lab down >/dev/null 2>&1; [ -z "$MINE" ] || rm -rf "$MINE"' EXIT
 
 # lab_os ARGS...: the openstack CLI as the lab admin, in the controller.
 lab_os() { timeout 90 tools/lab exec controller openstack "$@"; }
