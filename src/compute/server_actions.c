@@ -220,15 +220,6 @@ static int lock_action(struct http_request *req, struct http_response *res, cons
 	return http_reply(res, 202, NULL);
 }
 
-/* A password as Nova makes one (the guest takes keys, not passwords). */
-static void admin_pass(char out[17])
-{
-	unsigned char raw[8];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, 17, raw, sizeof(raw));
-}
-
 static int state_action(struct http_request *req, struct http_response *res, const char *id,
 			enum server_op op, const json_t *arg)
 {
@@ -259,7 +250,7 @@ static int state_action(struct http_request *req, struct http_response *res, con
 	if (op != SERVER_RESCUE)
 		return http_reply(res, 202, NULL);
 	if (!pass) {
-		admin_pass(made);
+		server_admin_pass(made);
 		pass = made;
 	}
 	return http_reply(res, 200, json_pack("{s:s}", "adminPass", pass));
@@ -343,7 +334,7 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 	store_done(q);
 	pass = json_str(arg, "adminPass");
 	if (!pass) {
-		admin_pass(made);
+		server_admin_pass(made);
 		pass = made;
 	}
 	json_object_set_new(out, "adminPass", json_string(pass));

@@ -341,6 +341,14 @@ static int access_ip_of(struct http_response *res, const json_t *s, const char *
 	return 0;
 }
 
+void server_admin_pass(char out[17])
+{
+	unsigned char raw[8];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, 17, raw, sizeof(raw));
+}
+
 /* The servers of one create share a reservation id, "r-" and 8
  * characters as Nova's. */
 static void reservation_new(struct server_spec *spec)
@@ -448,7 +456,6 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	struct server_spec spec = { .min_count = 1, .max_count = 1 };
 	struct nova_fault f = { "" };
 	const json_t *fr, *groups;
-	unsigned char raw[8];
 	char pass[17], first[ID_HEX_LEN + 1] = "";
 	struct store *st;
 	int r;
@@ -523,8 +530,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	if (json_is_true(json_object_get(s, "return_reservation_id")))
 		return http_reply(res, 202, json_pack("{s:s}", "reservation_id", spec.reservation));
 	/* The password is Nova's field; the test image logs in by key only. */
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(pass, sizeof(pass), raw, sizeof(raw));
+	server_admin_pass(pass);
 	/* The groups as asked, as Nova echoes them ("default" when none). */
 	groups = json_object_get(s, "security_groups");
 	return http_reply(res, 202,

@@ -361,4 +361,8 @@ void server_host_id(const char *project, const char *host, char out[57]);
 json_t *render_server(const struct http_request *req, struct store_stmt *q);
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q);
 
+/* An adminPass as Nova makes one, 16 hex characters (the guest takes
+ * keys, not passwords): create, rebuild and rescue answer it. */
+void server_admin_pass(char out[17]);
+
 #endif
