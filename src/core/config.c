@@ -110,7 +110,7 @@ static const struct option options[] = {
 	BOOL("compute", "force_config_drive", force_config_drive, "false",
 	     "Give every new VM a config drive, asked for or not (Nova's); else only those created with config_drive."),
 	STR("agent", "controller_url", agent_controller_url, "",
-	    "The controller's API, e.g. http://controller:5000, for compute and network nodes."),
+	    "The controller's API, e.g. http://controller:5000, for compute and network nodes: the load balancer's address with several controllers, or a comma list of controllers (on a failure, the next; back to the first after a minute)."),
 	STR("agent", "username", agent_username, "", "The agent's service user."),
 	STR("agent", "password", agent_password, "", "The service user's password."),
 	STR("agent", "project", agent_project, "service", "The service user's project."),
