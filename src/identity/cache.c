@@ -33,6 +33,9 @@ static char *dup_or_null(const char *s)
  * the token lifetime before they are pruned. */
 #define PRUNE_BUFFER_USEC  (1800LL * 1000000)
 #define PRUNE_INTERVAL_USEC (60LL * 1000000)
+/* A pruning controller keeps the job this long after its last prune: a
+ * live one prunes again first, a dead one's turn passes to another. */
+#define PRUNE_LEASE_USEC (3 * PRUNE_INTERVAL_USEC / 2)
 
 /* The prune point: no token issued before it is alive under this
  * controller's token_expiration (plus the buffer). */
@@ -148,13 +151,24 @@ static void revs_apply(struct identity_cache *c, struct revs_delta *d)
 
 /* Delete the events no live token can match, in a write transaction of
  * its own (the refresh's read has ended). A failure waits for the next
- * interval: the events stay, and are still checked. */
+ * interval: the events stay, and are still checked. With several
+ * controllers on one store, the one that holds the lease "revocation-
+ * prune" prunes (store/lease.c); the others skip their turn. */
 static void revs_prune(struct basalt *b, struct store *st)
 {
+	char holder[300];
 	int r = store_begin_write(st);
 
+	store_lease_holder(b->cfg.host, holder, sizeof(holder));
 	if (r == 0) {
-		r = revocation_prune(st, prune_horizon(b));
+		r = store_lease_take(st, "revocation-prune", holder, now_usec(), PRUNE_LEASE_USEC);
+		if (r == 0) {
+			store_rollback(st);
+			log_debug("identity: another controller prunes the revocation events");
+			return;
+		}
+		if (r > 0)
+			r = revocation_prune(st, prune_horizon(b));
 		if (r >= 0) {
 			int c = store_commit(st);
 			if (c < 0)

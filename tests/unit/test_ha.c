@@ -1,6 +1,6 @@
 /* test_ha.c - several controllers: the agents' controller list (parse,
  * move on after a failure, back to the first later) and the leases that
- * run a background job on one controller at a time. */
+ * run a background job on one controller at a time (store/lease.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,12 +96,74 @@ static void move_rule(void **state)
 	assert_false(controllers_should_move(0, 409));
 }
 
+static char dir[] = "/tmp/basalt-ha-XXXXXX";
+static char url[128];
+
+/* Take lease name for holder at now in a write transaction of st's own;
+ * commit when taken, roll back when not (as callers do). */
+static int take(struct store *st, const char *name, const char *holder, int64_t now)
+{
+	int r;
+
+	assert_int_equal(store_begin_write(st), 0);
+	r = store_lease_take(st, name, holder, now, 100);
+	if (r > 0)
+		assert_int_equal(store_commit(st), 0);
+	else
+		store_rollback(st);
+	return r;
+}
+
+static void lease_once(void **state)
+{
+	struct store *a, *b;
+	char holder[64];
+
+	/* Two connections: two controllers on one store. */
+	assert_int_equal(store_open(url, 1000, &a), 0);
+	assert_int_equal(store_migrate(a), 0);
+	assert_int_equal(store_open(url, 1000, &b), 0);
+	/* The migration's row: free. */
+	assert_int_equal(take(a, "revocation-prune", "ctl-a:1", 1000), 1);
+	assert_int_equal(take(b, "revocation-prune", "ctl-b:2", 1050), 0);
+	/* Its holder renews it... */
+	assert_int_equal(take(a, "revocation-prune", "ctl-a:1", 1090), 1);
+	assert_int_equal(take(b, "revocation-prune", "ctl-b:2", 1189), 0);
+	/* ...and once it lapses (a dead holder), the other takes it. */
+	assert_int_equal(take(b, "revocation-prune", "ctl-b:2", 1190), 1);
+	assert_int_equal(take(a, "revocation-prune", "ctl-a:1", 1200), 0);
+	/* A lease no migration made: the first to ask makes it. */
+	assert_int_equal(take(b, "another-job", "ctl-b:2", 1000), 1);
+	assert_int_equal(take(a, "another-job", "ctl-a:1", 1000), 0);
+	/* A rolled back take leaves nothing behind. */
+	assert_int_equal(store_begin_write(a), 0);
+	assert_int_equal(store_lease_take(a, "third-job", "ctl-a:1", 1000, 100), 1);
+	store_rollback(a);
+	assert_int_equal(take(b, "third-job", "ctl-b:2", 1000), 1);
+	store_lease_holder("node1", holder, sizeof(holder));
+	assert_int_equal(strncmp(holder, "node1:", 6), 0);
+	assert_true(atoi(holder + 6) == getpid());
+	store_close(a);
+	store_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(list_parse),
 		cmocka_unit_test(list_failover),
 		cmocka_unit_test(move_rule),
+		cmocka_unit_test(lease_once),
 	};
-	return cmocka_run_group_tests_name("ha", tests, NULL, NULL);
+	char cmd[128];
+	int r;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(url, sizeof(url), "sqlite://%s/t.db", dir);
+	r = cmocka_run_group_tests_name("ha", tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return r;
 }
