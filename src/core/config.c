@@ -54,6 +54,8 @@ static const struct option options[] = {
 	    "sqlite:///PATH (default: sqlite:///STATE_DIR/basalt.db), or"
 	    " postgresql://USER:PASSWORD@HOST:PORT/DB, or postgresql:///DB?host=/SOCKET/DIR"
 	    " (several controllers share one PostgreSQL database)."),
+	STR("database", "secret_key_file", secret_key_file, "",
+	    "The key that seals the token and credential keys kept in the database (64 hex digits; default STATE_DIR/secret.key, made by bootstrap). Every controller needs the same file: copy it when adding one, back it up apart from the database."),
 	INT("database", "busy_timeout_ms", db_busy_timeout_ms, "10000",
 	    "How long a writer waits for another writer before giving up (PostgreSQL:"
 	    " lock_timeout)."),

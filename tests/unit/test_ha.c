@@ -1,6 +1,8 @@
 /* test_ha.c - several controllers: the agents' controller list (parse,
  * move on after a failure, back to the first later) and the leases that
- * run a background job on one controller at a time (store/lease.c). */
+ * run a background job on one controller at a time (store/lease.c), the
+ * token and credential keys in the store under each node's secret key
+ * file (identity/key_store.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,9 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "basalt.h"
+#include "core/util.h"
+#include "identity/identity.h"
 #include "store/store.h"
 
 static void list_parse(void **state)
@@ -147,6 +152,112 @@ static void lease_once(void **state)
 	store_close(b);
 }
 
+static int in_write(struct store *st, int r)
+{
+	if (r == 0)
+		return store_commit(st);
+	store_rollback(st);
+	return r;
+}
+
+static void keys_in_store(void **state)
+{
+	struct basalt a = { 0 }, b2 = { 0 };
+	struct store *st;
+	struct key_ring ring, ring2;
+	char legacy[300], path_a[300], path_b[300], kfile[700];
+	uint32_t id = 0;
+	struct token t;
+	char tok[TOKEN_MAX_LEN + 1];
+	FILE *f;
+
+	snprintf(path_a, sizeof(path_a), "%s/a.key", dir);
+	snprintf(path_b, sizeof(path_b), "%s/b.key", dir);
+	a.secret_key_file = path_a;
+	b2.secret_key_file = path_b;
+	assert_int_equal(store_open(url, 1000, &st), 0);
+	assert_int_equal(store_migrate(st), 0);
+	/* A store from before: its token keys were files; they are imported
+	 * and the secret key file is made. */
+	snprintf(legacy, sizeof(legacy), "%s/token-keys", dir);
+	assert_int_equal(token_keys_rotate(legacy, 3), 0);
+	assert_int_equal(token_keys_rotate(legacy, 3), 0);
+	struct token_keys files;
+	assert_int_equal(token_keys_load(legacy, &files), 0);
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_ensure(&a, st, KEY_KIND_TOKEN, legacy, false)), 0);
+	assert_int_equal(access(path_a, R_OK), 0);
+	assert_int_equal(key_store_load(&a, st, KEY_KIND_TOKEN, &ring), 0);
+	assert_int_equal(ring.keys.n, 2);
+	assert_memory_equal(ring.keys.keys[1].key, files.keys[1].key, TOKEN_KEY_BYTES);
+	assert_int_equal(ring.keys.keys[1].id, 2);
+	/* No credential keys and nothing to import: made only when asked. */
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_ensure(&a, st, KEY_KIND_CREDENTIAL, NULL, false)), 0);
+	assert_int_equal(key_store_complete(st), 0);
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_ensure(&a, st, KEY_KIND_CREDENTIAL, NULL, true)), 0);
+	assert_int_equal(key_store_complete(st), 1);
+
+	/* A controller with another secret key file opens nothing; without
+	 * one, nothing either. */
+	assert_int_equal(key_store_load(&b2, st, KEY_KIND_TOKEN, &ring2), -ENOKEY);
+	f = fopen(path_b, "w");
+	assert_non_null(f);
+	fprintf(f, "%064d\n", 7);
+	fclose(f);
+	assert_int_equal(key_store_load(&b2, st, KEY_KIND_TOKEN, &ring2), -EBADMSG);
+	/* The same file: the same keys. */
+	snprintf(kfile, sizeof(kfile), "cp %s %s", path_a, path_b);
+	assert_int_equal(system(kfile), 0);
+	assert_int_equal(key_store_load(&b2, st, KEY_KIND_TOKEN, &ring2), 0);
+	assert_memory_equal(&ring.keys, &ring2.keys, sizeof(ring.keys));
+
+	/* A sealed key moved to another number does not open. */
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(store_exec(st, "UPDATE secret_key SET id = 9 WHERE kind = 'token' AND id = 1",
+				    ""),
+			 1);
+	assert_int_equal(key_store_load(&a, st, KEY_KIND_TOKEN, &ring2), -EBADMSG);
+	store_rollback(st);
+
+	/* A rotation stages the new key: it validates at once, signs later. */
+	int64_t now = now_usec();
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_add(&a, st, KEY_KIND_TOKEN,
+						    now + KEY_STORE_STAGE_USEC, &id)),
+			 0);
+	assert_int_equal(id, 3);
+	assert_int_equal(key_store_load(&b2, st, KEY_KIND_TOKEN, &ring2), 0);
+	assert_int_equal(ring2.keys.n, 3);
+	assert_int_equal(key_ring_signer(&ring2, now)->id, 2);
+	assert_int_equal(key_ring_signer(&ring2, now + KEY_STORE_STAGE_USEC)->id, 3);
+	/* A token signed by the new key on one controller validates on one
+	 * that loaded the ring before it signed. */
+	token_init(&t);
+	t.methods = TOKEN_M_PASSWORD;
+	t.scope = SCOPE_NONE;
+	t.issued_at = now;
+	t.expires_at = now + 1000000;
+	token_new_audit_id(t.audit_id);
+	t.user_id = token_str(&t, "0123456789abcdef0123456789abcdef");
+	t.user_name = token_str(&t, "alice");
+	t.user_domain_id = token_str(&t, "default");
+	t.user_domain_name = token_str(&t, "Default");
+	assert_int_equal(token_encode_key(key_ring_signer(&ring2, now + KEY_STORE_STAGE_USEC), &t,
+					  tok, sizeof(tok)),
+			 0);
+	assert_int_equal(token_decode(&ring2.keys, tok, &t), 0);
+	/* Keep the newest two. */
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(key_store_prune(st, KEY_KIND_TOKEN, 2), 1);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(key_store_load(&a, st, KEY_KIND_TOKEN, &ring), 0);
+	assert_int_equal(ring.keys.n, 2);
+	assert_int_equal(ring.keys.keys[0].id, 2);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +265,7 @@ int main(void)
 		cmocka_unit_test(list_failover),
 		cmocka_unit_test(move_rule),
 		cmocka_unit_test(lease_once),
+		cmocka_unit_test(keys_in_store),
 	};
 	char cmd[128];
 	int r;
