@@ -139,19 +139,32 @@ struct store *basalt_store(struct basalt *b)
 }
 
 /* A store from before the keys moved into it (migration 026) gets its
- * key files imported, once; with keys in it already this only reads. */
+ * key files imported, once; the metadata secret is compared with the one
+ * the other controllers use (key_store_md_secret_check). */
 static int basalt_keys_ensure(struct basalt *b, struct store *st)
 {
-	int r = key_store_complete(st);
+	int r, md = -ENOENT;
 
-	if (r != 0)
-		return r < 0 ? r : 0;
+	/* Reads only when all is in place (every start but the first). */
+	r = store_begin_read(st);
+	if (r < 0)
+		return r;
+	r = key_store_complete(st);
+	if (r == 1)
+		md = key_store_md_secret_check(b, st, MD_SECRET_CHECK);
+	store_rollback(st);
+	if (r < 0)
+		return r;
+	if (md != -ENOENT)
+		return md; /* 0: the same secret as recorded */
 	r = store_begin_write(st);
 	if (r < 0)
 		return r;
 	r = key_store_ensure(b, st, KEY_KIND_TOKEN, b->keys_dir, false);
 	if (r == 0)
 		r = key_store_ensure(b, st, KEY_KIND_CREDENTIAL, b->cred_keys_dir, false);
+	if (r == 0)
+		r = key_store_md_secret_check(b, st, MD_SECRET_RECORD);
 	if (r == 0)
 		return store_commit(st);
 	store_rollback(st);

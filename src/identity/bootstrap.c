@@ -82,6 +82,8 @@ int identity_bootstrap(struct basalt *b, const struct bootstrap_opts *o)
 	if (r == 0)
 		r = key_store_ensure(b, st, KEY_KIND_CREDENTIAL, b->cred_keys_dir, true);
 	if (r == 0)
+		r = key_store_md_secret_check(b, st, MD_SECRET_RECORD);
+	if (r == 0)
 		r = run(st, o, hash);
 	sodium_memzero(hash, sizeof(hash));
 	if (r < 0) {

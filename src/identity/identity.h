@@ -719,6 +719,16 @@ int key_store_complete(struct store *st);
 int key_store_prune(struct store *st, const char *kind, int keep);
 /* Delete key id of kind: the count deleted or -errno. */
 int key_store_delete(struct store *st, const char *kind, uint32_t id);
+/* [metadata] proxy_shared_secret against the one the last controller to
+ * start recorded (a keyed hash in table setting; the secret itself is
+ * configuration, as in Nova and Neutron: network nodes need it and have
+ * no database). CHECK reads: 0 the same, -ENOENT not. RECORD (a write
+ * transaction) records this one, and logs an error when it differs from
+ * one another controller recorded: a mismatch behind a load balancer
+ * refuses every other metadata request, hard to trace from a guest.
+ * Without a secret key file yet (not bootstrapped), RECORD does nothing. */
+enum md_secret_mode { MD_SECRET_CHECK, MD_SECRET_RECORD };
+int key_store_md_secret_check(const struct basalt *b, struct store *st, enum md_secret_mode mode);
 /* `basaltd token-keys rotate`: a new token key, staged for
  * KEY_STORE_STAGE_USEC, and only the newest max_active kept, in one
  * transaction. 0 or -errno. */

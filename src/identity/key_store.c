@@ -334,3 +334,62 @@ int token_keys_rotate_store(struct basalt *b, int max_active)
 			 id, (int)(KEY_STORE_STAGE_USEC / 1000000));
 	return r;
 }
+
+/* The metadata secret's fingerprint: BLAKE2b keyed with the node's secret
+ * key, hex. */
+static int md_fingerprint(const struct basalt *b, char out[65])
+{
+	unsigned char nk[KEY_STORE_NODE_KEY_BYTES], h[32];
+	const char *secret = b->cfg.metadata_proxy_shared_secret;
+	int r = key_store_node_key(b, nk);
+
+	if (r < 0)
+		return r;
+	crypto_generichash(h, sizeof(h), (const unsigned char *)(secret ? secret : ""),
+			   secret ? strlen(secret) : 0, nk, sizeof(nk));
+	sodium_memzero(nk, sizeof(nk));
+	sodium_bin2hex(out, 65, h, sizeof(h));
+	return 0;
+}
+
+int key_store_md_secret_check(const struct basalt *b, struct store *st, enum md_secret_mode mode)
+{
+	struct store_stmt *q;
+	char fp[65], *by = NULL;
+	int r = md_fingerprint(b, fp), same = -1;
+
+	if (r == -ENOKEY && mode != MD_SECRET_CHECK)
+		return 0; /* not bootstrapped: the cache says so next */
+	if (r < 0)
+		return r;
+	/* value: "FINGERPRINT HOST", HOST the controller that recorded it. */
+	r = store_query(st, &q, "SELECT value FROM setting WHERE name = 'metadata-secret'", "");
+	if (r < 0)
+		return r;
+	if ((r = store_next(q)) > 0) {
+		const char *v = store_text(q, 0);
+		same = strlen(v) > 65 && v[64] == ' ' && sodium_memcmp(v, fp, 64) == 0;
+		by = strlen(v) > 65 ? strdup(v + 65) : NULL;
+	}
+	store_done(q);
+	if (r < 0 || same == 1 || mode == MD_SECRET_CHECK) {
+		free(by);
+		return r < 0 ? r : same == 1 ? 0 : -ENOENT;
+	}
+	if (same == 0 && by && strcmp(by, b->cfg.host) != 0)
+		log_error("[metadata] proxy_shared_secret differs from the one controller %s started"
+			  " with: every controller and network node needs the same one, or the"
+			  " metadata requests a load balancer sends to the other are refused",
+			  by);
+	free(by);
+	r = store_exec(st, "DELETE FROM setting WHERE name = 'metadata-secret'", "");
+	if (r >= 0) {
+		char v[64 + 1 + 256];
+		snprintf(v, sizeof(v), "%s %s", fp, b->cfg.host);
+		r = store_exec(st,
+			       "INSERT INTO setting (name, value, revision) VALUES ('metadata-secret',"
+			       " ?, ?)",
+			       "si", v, store_txn_revision(st));
+	}
+	return r < 0 ? r : 0;
+}

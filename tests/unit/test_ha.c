@@ -255,6 +255,33 @@ static void keys_in_store(void **state)
 	assert_int_equal(key_store_load(&a, st, KEY_KIND_TOKEN, &ring), 0);
 	assert_int_equal(ring.keys.n, 2);
 	assert_int_equal(ring.keys.keys[0].id, 2);
+
+	/* The metadata secret: the first controller records it; another
+	 * with the same one reads it; one with another one records its own
+	 * (logged), and the first one then differs. */
+	char s1[] = "md-secret-1", s2[] = "md-secret-2", ha[] = "ctl-a", hb[] = "ctl-b";
+	a.cfg.metadata_proxy_shared_secret = s1;
+	b2.cfg.metadata_proxy_shared_secret = s1;
+	a.cfg.host = ha;
+	b2.cfg.host = hb;
+	assert_int_equal(key_store_md_secret_check(&a, st, MD_SECRET_CHECK), -ENOENT);
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_md_secret_check(&a, st, MD_SECRET_RECORD)), 0);
+	assert_int_equal(key_store_md_secret_check(&b2, st, MD_SECRET_CHECK), 0);
+	b2.cfg.metadata_proxy_shared_secret = s2;
+	assert_int_equal(key_store_md_secret_check(&b2, st, MD_SECRET_CHECK), -ENOENT);
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(in_write(st, key_store_md_secret_check(&b2, st, MD_SECRET_RECORD)), 0);
+	assert_int_equal(key_store_md_secret_check(&b2, st, MD_SECRET_CHECK), 0);
+	assert_int_equal(key_store_md_secret_check(&a, st, MD_SECRET_CHECK), -ENOENT);
+	/* The store holds a keyed hash, not the secret. */
+	struct store_stmt *q;
+	assert_int_equal(store_query(st, &q, "SELECT COUNT(*) FROM setting WHERE value LIKE ?", "s",
+				     "%secret%"),
+			 0);
+	assert_int_equal(store_next(q), 1);
+	assert_int_equal(store_int(q, 0), 0);
+	store_done(q);
 	store_close(st);
 }
 

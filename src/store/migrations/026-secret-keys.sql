@@ -18,3 +18,17 @@ CREATE TABLE secret_key (
 	revision BIGINT NOT NULL,
 	PRIMARY KEY (kind, id)
 );
+
+-- setting: facts every controller must agree on. 'metadata-secret' is a
+-- keyed hash (with the node's secret key, which a dump lacks) of [metadata]
+-- proxy_shared_secret: the secret itself is configuration, as in Nova and
+-- Neutron, since network nodes need it and have no database; a controller
+-- whose secret differs from the one another controller recorded says so
+-- in its log at start (else the only sign would be every other metadata
+-- request refused behind the load balancer), then records its own
+-- (key_store.c). Bootstrap records the first.
+CREATE TABLE setting (
+	name VARCHAR(64) PRIMARY KEY,
+	value TEXT NOT NULL,
+	revision BIGINT NOT NULL
+);
