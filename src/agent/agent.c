@@ -415,6 +415,7 @@ static void *poll_main(void *arg)
 	struct http_client *c = http_client_new();
 	bool registered = false;
 	int backoff = BACKOFF_FIRST_MS, moves = 0;
+	int64_t failed_at = 0; /* usec of the first failed poll of a run, 0: none */
 
 	if (!c) {
 		atomic_store(&a->stop, true);
@@ -430,6 +431,7 @@ static void *poll_main(void *arg)
 		json_t *doc = NULL;
 		struct timespec t0, t1;
 		int r, wait;
+		bool probe;
 
 		if (!registered && agent_register(a, c) < 0) {
 			agent_sleep(a, backoff);
@@ -438,10 +440,14 @@ static void *poll_main(void *arg)
 		}
 		registered = true;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		/* Console output left over: come back at once; after acting:
+		/* Console output left over, or the first poll after a failed
+		 * one (is a controller serving again? answered at once, so the
+		 * agent knows and says so): come back at once; after acting:
 		 * soon; else the full long poll. */
-		wait = more ? 0 : t0.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S
-									   : POLL_WAIT_S;
+		probe = failed_at != 0;
+		wait = more || probe ? 0
+			: t0.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S
+								   : POLL_WAIT_S;
 		r = poll_desired(a, &doc, last ? wait : 0);
 		if (r == 1 && !last)
 			r = -EPROTO; /* 304 to a poll without an etag: never */
@@ -453,6 +459,8 @@ static void *poll_main(void *arg)
 		}
 		if (r == -EAGAIN && !agent_sleep(a, 100))
 			continue; /* changed between its pages: again */
+		if (r < 0 && r != -EAGAIN && !failed_at)
+			failed_at = now_usec();
 		if (r == -EHOSTUNREACH && ++moves < a->ctl.n)
 			continue; /* the next controller, at once */
 		if (r < 0) {
@@ -463,6 +471,12 @@ static void *poll_main(void *arg)
 		}
 		backoff = BACKOFF_FIRST_MS;
 		moves = 0;
+		if (failed_at) {
+			/* For the operator (and bench/ha): how long it was cut off. */
+			log_info("agent: the controller answers again, %lld ms after the poll failed",
+				 (long long)((now_usec() - failed_at) / 1000));
+			failed_at = 0;
+		}
 		if (r == 1)
 			doc = json_incref(last);
 		const char *etag = json_string_value(json_object_get(doc, "etag"));
@@ -476,7 +490,7 @@ static void *poll_main(void *arg)
 		/* A controller that does not hold the request (or answered
 		 * unchanged at once): do not spin. */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (same && !more && t1.tv_sec - t0.tv_sec < 1)
+		if (same && !more && !probe && t1.tv_sec - t0.tv_sec < 1)
 			agent_sleep(a, 2000);
 	}
 	json_decref(last);
