@@ -70,11 +70,16 @@ int basalt_init(struct basalt *b, const char *config_path)
 		b->db_url = strfmt("sqlite://%s/basalt.db", b->cfg.state_dir);
 	b->keys_dir = strfmt("%s/token-keys", b->cfg.state_dir);
 	b->cred_keys_dir = strfmt("%s/credential-keys", b->cfg.state_dir);
+	if (b->cfg.secret_key_file[0])
+		b->secret_key_file = strdup(b->cfg.secret_key_file);
+	else
+		b->secret_key_file = strfmt("%s/secret.key", b->cfg.state_dir);
 	if (b->cfg.public_url[0])
 		b->public_url = strdup(b->cfg.public_url);
 	else
 		b->public_url = strfmt("http://%s", b->cfg.api_listen);
-	if (!b->db_url || !b->keys_dir || !b->cred_keys_dir || !b->public_url)
+	if (!b->db_url || !b->keys_dir || !b->cred_keys_dir || !b->secret_key_file ||
+	    !b->public_url)
 		return -ENOMEM;
 	size_t n = strlen(b->public_url);
 	while (n > 0 && b->public_url[n - 1] == '/')
@@ -133,6 +138,39 @@ struct store *basalt_store(struct basalt *b)
 	return st;
 }
 
+/* A store from before the keys moved into it (migration 026) gets its
+ * key files imported, once; the metadata secret is compared with the one
+ * the other controllers use (key_store_md_secret_check). */
+static int basalt_keys_ensure(struct basalt *b, struct store *st)
+{
+	int r, md = -ENOENT;
+
+	/* Reads only when all is in place (every start but the first). */
+	r = store_begin_read(st);
+	if (r < 0)
+		return r;
+	r = key_store_complete(st);
+	if (r == 1)
+		md = key_store_md_secret_check(b, st, MD_SECRET_CHECK);
+	store_rollback(st);
+	if (r < 0)
+		return r;
+	if (md != -ENOENT)
+		return md; /* 0: the same secret as recorded */
+	r = store_begin_write(st);
+	if (r < 0)
+		return r;
+	r = key_store_ensure(b, st, KEY_KIND_TOKEN, b->keys_dir, false);
+	if (r == 0)
+		r = key_store_ensure(b, st, KEY_KIND_CREDENTIAL, b->cred_keys_dir, false);
+	if (r == 0)
+		r = key_store_md_secret_check(b, st, MD_SECRET_RECORD);
+	if (r == 0)
+		return store_commit(st);
+	store_rollback(st);
+	return r;
+}
+
 int basalt_open(struct basalt *b)
 {
 	struct store *st;
@@ -150,6 +188,9 @@ int basalt_open(struct basalt *b)
 	if (!st)
 		return -EIO;
 	r = store_migrate(st);
+	if (r < 0)
+		return r;
+	r = basalt_keys_ensure(b, st);
 	if (r < 0)
 		return r;
 	return identity_cache_init(b);
@@ -171,6 +212,7 @@ void basalt_fini(struct basalt *b)
 	free(b->db_url);
 	free(b->keys_dir);
 	free(b->cred_keys_dir);
+	free(b->secret_key_file);
 	free(b->public_url);
 	config_free(&b->cfg);
 }

@@ -12,8 +12,12 @@ struct basalt {
 	struct config cfg;
 	char *config_path; /* the file cfg came from (NULL: defaults), for SIGHUP */
 	char *db_url;	  /* resolved [database] connection */
-	char *keys_dir;	  /* STATE_DIR/token-keys */
-	char *cred_keys_dir; /* STATE_DIR/credential-keys: credential blobs' keys */
+	char *secret_key_file; /* [database] secret_key_file: seals the keys in the store */
+	/* Where token and credential keys were files before they moved into
+	 * the store (key_store.c imports them once): STATE_DIR/token-keys,
+	 * STATE_DIR/credential-keys. */
+	char *keys_dir;
+	char *cred_keys_dir;
 	char *public_url; /* no trailing slash */
 	pthread_key_t store_key;
 	struct identity_cache idc;

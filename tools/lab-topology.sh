@@ -36,15 +36,19 @@ case $P in *[!a-z0-9-]*) echo "lab: LAB_PREFIX may hold a-z 0-9 - only" >&2; exi
 [ ${#P} -le 7 ] || { echo "lab: LAB_PREFIX longer than 7 (interface names have 15 bytes)" >&2; exit 2; }
 
 NS_CTL=${P}controller NS_NET=${P}network NS_CMP=${P}compute0 NS_EXT=${P}external
+# Several controllers (tools/lab up --controllers 2): the second one and
+# the load balancer in front of both (HAProxy), each a node of its own.
+NS_CTL2=${P}controller2 NS_LB=${P}lb
 BR_MGMT=${P}lab-mgmt BR_INT=${P}lab-int BR_EXT=${P}lab-ext
 BRIDGES="$BR_MGMT $BR_INT $BR_EXT"
 # Root-side ends of the cables (the switch ports), by node and NIC.
-CABLES="${P}l-ctl1 ${P}l-ctl2 ${P}l-net1 ${P}l-net2 ${P}l-netx ${P}l-cmp0 ${P}l-ext"
+CABLES="${P}l-ctl1 ${P}l-ctl2 ${P}l-net1 ${P}l-net2 ${P}l-netx ${P}l-cmp0 ${P}l-ext ${P}l-c2m ${P}l-c2i ${P}l-lbm ${P}l-lbi"
 
 MGMT_NET=192.0.2.0/24 MGMT_HOST=192.0.2.1
 CTL_MGMT=192.0.2.10 NET_MGMT=192.0.2.11 CMP_MGMT=192.0.2.12
 CTL_INT=198.51.100.10 NET_INT=198.51.100.11 CMP_INT=198.51.100.12
 EXT_GW=203.0.113.1 EXT_NET=203.0.113.0/24
+CTL2_MGMT=192.0.2.13 CTL2_INT=198.51.100.13 LB_MGMT=192.0.2.9 LB_INT=198.51.100.9
 API_PORT=5000
 
 # The nodes of an N-node lab and their roles (DESIGN.md section 1).
@@ -58,6 +62,7 @@ lab_nodes() {
 node_roles() { # NODES NODE
 	case $1:$2 in
 	3:controller) echo controller ;;
+	*:controller2) echo controller ;;
 	3:network) echo network ;;
 	*:compute0) echo compute ;;
 	2:controller) echo controller,network ;;
@@ -67,6 +72,8 @@ node_roles() { # NODES NODE
 node_ns() { # NODE -> its namespace
 	case $1 in
 	controller) echo "$NS_CTL" ;;
+	controller2) echo "$NS_CTL2" ;;
+	lb) echo "$NS_LB" ;;
 	network) echo "$NS_NET" ;;
 	compute0) echo "$NS_CMP" ;;
 	external) echo "$NS_EXT" ;;
@@ -75,7 +82,7 @@ node_ns() { # NODE -> its namespace
 }
 # The internal (overlay) address of a node.
 node_int_ip() {
-	case $1 in controller) echo $CTL_INT ;; network) echo $NET_INT ;; compute0) echo $CMP_INT ;; esac
+	case $1 in controller) echo $CTL_INT ;; controller2) echo $CTL2_INT ;; network) echo $NET_INT ;; compute0) echo $CMP_INT ;; esac
 }
 # The node that carries the network role (and so the external leg).
 network_node() { [ "$1" = 3 ] && echo network || echo controller; }
@@ -128,6 +135,25 @@ topo_up() {
 	host_access_up
 }
 
+# topo_ha_up: the second controller and the load balancer, on both
+# networks like the first controller (clients come in on nic1, agents on
+# nic2, and HAProxy reaches the controllers over nic2).
+topo_ha_up() {
+	local ns
+	for ns in "$NS_CTL2" "$NS_LB"; do
+		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	done
+	cable "$NS_CTL2" nic1 "$BR_MGMT" "${P}l-c2m" "$CTL2_MGMT/24" &&
+		cable "$NS_CTL2" nic2 "$BR_INT" "${P}l-c2i" "$CTL2_INT/24" &&
+		cable "$NS_LB" nic1 "$BR_MGMT" "${P}l-lbm" "$LB_MGMT/24" &&
+		cable "$NS_LB" nic2 "$BR_INT" "${P}l-lbi" "$LB_INT/24" || return 1
+	# The host's /32 route (a machine in 192.0.2.0/24 itself) to the
+	# address clients use: the load balancer's.
+	[ -z "$P" ] || [ "${LAB_HOST_ACCESS:-0}" = 1 ] || return 0
+	ip -4 route show "$CTL_MGMT/32" dev "$BR_MGMT" 2>/dev/null | grep -q . || return 0
+	ip route add "$LB_MGMT/32" dev "$BR_MGMT"
+}
+
 # The host reaches the controller's API on the management network. Where
 # the host itself does not use 192.0.2.0/24, the bridge gets 192.0.2.1/24
 # (the management network's router, as on a real site). Where it does (a
@@ -165,7 +191,7 @@ $(ls "$LAB"/*/state/network/netns/ 2>/dev/null | grep -E '^(qdhcp|qrouter)-')"
 		case $ns in qdhcp-*|qrouter-*) ;; *) continue ;; esac
 		if grep -qxF "$ns" <<<"$ids" ||
 			ip -n "$ns" -o link show 2>/dev/null |
-			grep -Eq "link-netns ($NS_CTL|$NS_NET|$NS_CMP)( |\$)"; then
+			grep -Eq "link-netns ($NS_CTL|$NS_NET|$NS_CMP|$NS_CTL2)( |\$)"; then
 			echo "$ns"
 		fi
 	done
@@ -194,8 +220,8 @@ kill_ns_procs() {
 topo_down() {
 	local children ns
 	children=$(child_namespaces)
-	kill_ns_procs $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT"
-	for ns in $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT"; do
+	kill_ns_procs $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB"
+	for ns in $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB"; do
 		ns_exists "$ns" && ip netns del "$ns"
 	done
 	# A namespace some process still held lives on without its name, and
@@ -213,12 +239,13 @@ topo_down() {
 # it is all gone): namespaces, links, mounts, processes.
 leftovers() {
 	local ns l
-	for ns in "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" $(child_namespaces); do
+	for ns in "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB" $(child_namespaces); do
 		ns_exists "$ns" && echo "namespace $ns"
 	done
 	for l in $CABLES $BRIDGES; do link_exists "$l" && echo "link $l"; done
 	ip -4 route show "$CTL_MGMT/32" dev "$BR_MGMT" 2>/dev/null | sed 's/^/route /'
-	grep -E " /run/netns/($NS_CTL|$NS_NET|$NS_CMP|$NS_EXT) " /proc/self/mountinfo |
+	ip -4 route show "$LB_MGMT/32" dev "$BR_MGMT" 2>/dev/null | sed 's/^/route /'
+	grep -E " /run/netns/($NS_CTL|$NS_NET|$NS_CMP|$NS_EXT|$NS_CTL2|$NS_LB) " /proc/self/mountinfo |
 		awk '{print "mount " $5}'
 	# Processes that name the lab directory (daemons, QEMU, dnsmasq, the
 	# external HTTP server) wherever they run.

@@ -17,28 +17,47 @@
 #include "http/client.h"
 
 #define POLL_WAIT_S 25
+/* The first wait after a failed poll (doubling to 30 s): short, as the
+ * usual failure is a controller that died under the long poll while the
+ * load balancer already sends the next request to one that lives. */
+#define BACKOFF_FIRST_MS 500
 
 int agent_login(struct agent *a, struct http_client *c)
 {
 	const struct config *cfg = &a->b->cfg;
 	_cleanup_json_ json_t *body = NULL;
-	_cleanup_free_ char *url = NULL;
 	char *tok = NULL;
 	long status = 0;
-	int r;
+	int r = -EIO;
 
 	body = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}", "auth",
 			 "identity", "methods", "password", "password", "user", "name",
 			 cfg->agent_username, "domain", "id", "default", "password",
 			 cfg->agent_password, "scope", "project", "name", cfg->agent_project,
 			 "domain", "id", "default");
-	if (!body || asprintf(&url, "%s/v3/auth/tokens", a->url) < 0)
+	if (!body)
 		return -ENOMEM;
-	r = http_client_call(c, "POST", url, NULL, body, &status, NULL, &tok);
-	if (r < 0) {
-		log_warn("agent: login to %s: %s", a->url, http_client_error(c));
-		return r;
+	/* Each controller once at most: one that cannot answer hands over. */
+	for (int tries = 0; tries < a->ctl.n; tries++) {
+		_cleanup_free_ char *url = NULL;
+		int idx;
+		const char *base = controllers_pick(&a->ctl, now_usec(), &idx);
+		if (asprintf(&url, "%s/v3/auth/tokens", base) < 0)
+			return -ENOMEM;
+		r = http_client_call(c, "POST", url, NULL, body, &status, NULL, &tok);
+		if (r < 0)
+			log_warn("agent: login to %s: %s", base, http_client_error(c));
+		if (!controllers_should_move(r, status))
+			break;
+		controllers_failed(&a->ctl, idx, now_usec(),
+				   r < 0 ? http_client_error(c) : "HTTP 5xx");
+		if (tries + 1 < a->ctl.n) {
+			free(tok);
+			tok = NULL;
+		}
 	}
+	if (r < 0)
+		return r;
 	if (status != 201 || !tok) {
 		log_warn("agent: login as %s failed: HTTP %ld", cfg->agent_username, status);
 		free(tok);
@@ -71,22 +90,38 @@ char *agent_token(struct agent *a, struct http_client *c)
 int agent_call(struct agent *a, struct http_client *c, const char *method, const char *path,
 	       const json_t *body, long *status, json_t **reply)
 {
-	_cleanup_free_ char *url = NULL;
-	int r = 0;
+	int r = 0, moves = 0;
 
-	if (asprintf(&url, "%s%s", a->url, path) < 0)
-		return -ENOMEM;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	/* A 401 logs in again once; a controller that cannot answer hands
+	 * the call to the next one (each tried once): every agent call is
+	 * idempotent (docs/agent-protocol.md), so sending it again is safe. */
+	for (int attempt = 0; attempt < 2;) {
+		_cleanup_free_ char *url = NULL;
+		int idx;
+		const char *base = controllers_pick(&a->ctl, now_usec(), &idx);
+		if (asprintf(&url, "%s%s", base, path) < 0)
+			return -ENOMEM;
 		_cleanup_free_ char *tok = agent_token(a, c);
 		if (!tok)
 			return -EACCES;
 		if (reply)
 			*reply = NULL;
 		r = http_client_call(c, method, url, tok, body, status, reply, NULL);
-		if (r < 0) {
-			log_warn("agent: %s %s: %s", method, path, http_client_error(c));
-			return r;
+		if (r < 0)
+			log_warn("agent: %s %s%s: %s", method, base, path, http_client_error(c));
+		if (controllers_should_move(r, r < 0 ? 0 : *status)) {
+			controllers_failed(&a->ctl, idx, now_usec(),
+					   r < 0 ? http_client_error(c) : "HTTP 5xx");
+			if (++moves < a->ctl.n) {
+				if (reply && r == 0) {
+					json_decref(*reply);
+					*reply = NULL;
+				}
+				continue;
+			}
 		}
+		if (r < 0)
+			return r;
 		if (*status != 401)
 			break;
 		/* Expired or revoked: log in again once. */
@@ -96,6 +131,7 @@ int agent_call(struct agent *a, struct http_client *c, const char *method, const
 		}
 		if (agent_login(a, c) < 0)
 			break;
+		attempt++;
 	}
 	return 0;
 }
@@ -276,19 +312,28 @@ static int get_doc(struct agent *a, const char *url, json_t **doc)
  * has more than one (hosts.c: each page is bounded, whatever the node
  * carries). 0 with an owned *doc, 1 when it is still a->etag (HTTP 304:
  * no copy of what the agent has), -EAGAIN when it changed between pages
- * (ask again), -EACCES on 401, -ENOENT when not registered. */
+ * (ask again), -EACCES on 401, -ENOENT when not registered,
+ * -EHOSTUNREACH when the controller could not answer and the next one of
+ * the list is to be asked. */
 static int poll_desired(struct agent *a, json_t **doc, int wait_s)
 {
 	_cleanup_free_ char *url = NULL;
 	json_t *d = NULL;
-	int st;
+	int st, idx;
+	const char *base = controllers_pick(&a->ctl, now_usec(), &idx);
 
 	*doc = NULL;
-	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d%s", a->url, a->host,
+	if (asprintf(&url, "%s/agent/v1/hosts/%s/desired%s%s%s%d%s", base, a->host,
 		     a->etag[0] ? "?after=" : "?", a->etag, a->etag[0] ? "&wait=" : "wait=", wait_s,
 		     a->etag[0] ? "&not_modified=1" : "") < 0)
 		return -ENOMEM;
 	st = get_doc(a, url, &d);
+	if ((st == -EIO || st >= 500) && a->ctl.n > 1 && !atomic_load(&a->stop)) {
+		controllers_failed(&a->ctl, idx, now_usec(),
+				   st < 0 ? "unreachable" : "HTTP 5xx");
+		json_decref(d);
+		return -EHOSTUNREACH;
+	}
 	if (st < 0)
 		return st;
 	if (st == 401)
@@ -308,7 +353,7 @@ static int poll_desired(struct agent *a, json_t **doc, int wait_s)
 		_cleanup_json_ json_t *p = NULL;
 		const char *key;
 		json_t *v;
-		if (asprintf(&purl, "%s/agent/v1/hosts/%s/desired?page=%ld&etag=%s", a->url, a->host, k,
+		if (asprintf(&purl, "%s/agent/v1/hosts/%s/desired?page=%ld&etag=%s", base, a->host, k,
 			     etag) < 0) {
 			json_decref(d);
 			return -ENOMEM;
@@ -369,7 +414,8 @@ static void *poll_main(void *arg)
 	struct agent *a = arg;
 	struct http_client *c = http_client_new();
 	bool registered = false;
-	int backoff = 1000;
+	int backoff = BACKOFF_FIRST_MS, moves = 0;
+	int64_t failed_at = 0; /* usec of the first failed poll of a run, 0: none */
 
 	if (!c) {
 		atomic_store(&a->stop, true);
@@ -385,6 +431,7 @@ static void *poll_main(void *arg)
 		json_t *doc = NULL;
 		struct timespec t0, t1;
 		int r, wait;
+		bool probe;
 
 		if (!registered && agent_register(a, c) < 0) {
 			agent_sleep(a, backoff);
@@ -393,10 +440,14 @@ static void *poll_main(void *arg)
 		}
 		registered = true;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		/* Console output left over: come back at once; after acting:
+		/* Console output left over, or the first poll after a failed
+		 * one (is a controller serving again? answered at once, so the
+		 * agent knows and says so): come back at once; after acting:
 		 * soon; else the full long poll. */
-		wait = more ? 0 : t0.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S
-									   : POLL_WAIT_S;
+		probe = failed_at != 0;
+		wait = more || probe ? 0
+			: t0.tv_sec < atomic_load(&a->watch_until) ? AGENT_WATCH_POLL_S
+								   : POLL_WAIT_S;
 		r = poll_desired(a, &doc, last ? wait : 0);
 		if (r == 1 && !last)
 			r = -EPROTO; /* 304 to a poll without an etag: never */
@@ -408,12 +459,24 @@ static void *poll_main(void *arg)
 		}
 		if (r == -EAGAIN && !agent_sleep(a, 100))
 			continue; /* changed between its pages: again */
+		if (r < 0 && r != -EAGAIN && !failed_at)
+			failed_at = now_usec();
+		if (r == -EHOSTUNREACH && ++moves < a->ctl.n)
+			continue; /* the next controller, at once */
 		if (r < 0) {
+			moves = 0;
 			agent_sleep(a, backoff);
 			backoff = backoff < 16000 ? backoff * 2 : 30000;
 			continue;
 		}
-		backoff = 1000;
+		backoff = BACKOFF_FIRST_MS;
+		moves = 0;
+		if (failed_at) {
+			/* For the operator (and bench/ha): how long it was cut off. */
+			log_info("agent: the controller answers again, %lld ms after the poll failed",
+				 (long long)((now_usec() - failed_at) / 1000));
+			failed_at = 0;
+		}
 		if (r == 1)
 			doc = json_incref(last);
 		const char *etag = json_string_value(json_object_get(doc, "etag"));
@@ -427,7 +490,7 @@ static void *poll_main(void *arg)
 		/* A controller that does not hold the request (or answered
 		 * unchanged at once): do not spin. */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (same && !more && t1.tv_sec - t0.tv_sec < 1)
+		if (same && !more && !probe && t1.tv_sec - t0.tv_sec < 1)
 			agent_sleep(a, 2000);
 	}
 	json_decref(last);
@@ -439,7 +502,6 @@ static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 {
 	const struct config *cfg = &b->cfg;
 	struct hv_config hc = { .virt_type = cfg->virt_type, .qemu_user = cfg->qemu_user };
-	size_t n;
 	int r;
 
 	memset(a, 0, sizeof(*a));
@@ -456,17 +518,21 @@ static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 		log_error("agent: [agent] username and password are required");
 		return -EINVAL;
 	}
-	a->url = strdup(cfg->agent_controller_url);
+	r = controllers_parse(cfg->agent_controller_url, &a->ctl);
+	if (r < 0) {
+		log_error("agent: [agent] controller_url '%s': want http(s) URLs separated by"
+			  " commas (at most %d)",
+			  cfg->agent_controller_url, CONTROLLERS_MAX);
+		return r;
+	}
 	a->failed = json_object();
 	report_init(a);
-	if (!a->url || !a->failed || !a->acked || !a->console_acked)
+	if (!a->failed || !a->acked || !a->console_acked)
 		return -ENOMEM;
-	n = strlen(a->url);
-	while (n > 0 && a->url[n - 1] == '/')
-		a->url[--n] = '\0';
 	if (!(roles & AGENT_COMPUTE)) {
-		log_info("agent: host %s, roles network, local_ip %s, controller %s", a->host,
-			 cfg->local_ip && cfg->local_ip[0] ? cfg->local_ip : "(none)", a->url);
+		log_info("agent: host %s, roles network, local_ip %s, controller %s%s", a->host,
+			 cfg->local_ip && cfg->local_ip[0] ? cfg->local_ip : "(none)", a->ctl.url[0],
+			 a->ctl.n > 1 ? " (and others)" : "");
 		return 0;
 	}
 	if (cfg->instances_path && cfg->instances_path[0])
@@ -486,7 +552,7 @@ static int agent_init(struct agent *a, struct basalt *b, unsigned roles)
 		 " controller %s",
 		 a->host, roles & AGENT_NETWORK ? "compute,network" : "compute",
 		 cfg->local_ip && cfg->local_ip[0] ? cfg->local_ip : "(none)", a->hv->name,
-		 a->hv->accel, a->instances, a->url);
+		 a->hv->accel, a->instances, a->ctl.url[0]);
 	return 0;
 }
 
@@ -498,7 +564,7 @@ static void agent_fini(struct agent *a)
 	report_fini(a);
 	json_decref(a->failed);
 	json_decref(a->consoles);
-	free(a->url);
+	controllers_free(&a->ctl);
 	free(a->instances);
 	free(a->token);
 	pthread_mutex_destroy(&a->lock);

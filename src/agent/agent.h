@@ -21,6 +21,18 @@
 struct http_client;
 struct netnode;
 
+/* The controllers an agent talks to ([agent] controller_url: one URL or
+ * a comma list), the one in use, and when to try the first again
+ * (controllers.c). Read by every agent thread; only the atomics change. */
+#define CONTROLLERS_MAX		  8
+#define CONTROLLERS_FAILBACK_USEC (60LL * 1000000)
+struct controllers {
+	int n;
+	char *url[CONTROLLERS_MAX]; /* no trailing slash (owned) */
+	_Atomic int cur;
+	_Atomic int64_t failback_at; /* usec: back to url[0] from then */
+};
+
 /* The agent roles a process runs (a bit set). */
 #define AGENT_COMPUTE 1u
 #define AGENT_NETWORK 2u
@@ -29,7 +41,7 @@ struct agent {
 	struct basalt *b;
 	const char *host;     /* borrowed from b->cfg */
 	unsigned roles;	      /* AGENT_COMPUTE | AGENT_NETWORK */
-	char *url;	      /* controller URL, no trailing slash (owned) */
+	struct controllers ctl; /* where the controller API is */
 	char *instances;      /* resolved instances_path (owned; compute role) */
 	struct hv_driver *hv; /* compute role only, else NULL */
 	atomic_bool stop;
@@ -70,6 +82,22 @@ struct agent {
 /* After acting on a server, report its console often for a while. */
 #define AGENT_WATCH_S	   60
 #define AGENT_WATCH_POLL_S 1
+
+/* controllers.c */
+/* Parse list (URLs separated by commas or blanks, http:// or https://)
+ * into cs, the first in use. 0, -EINVAL (empty, not a URL, more than
+ * CONTROLLERS_MAX), -ENOMEM; on error cs holds nothing. */
+int controllers_parse(const char *list, struct controllers *cs);
+void controllers_free(struct controllers *cs);
+/* The URL to call now (borrowed; lives as long as cs) and its index for
+ * controllers_failed; back to the first once now passes failback_at. */
+const char *controllers_pick(struct controllers *cs, int64_t now, int *idx);
+/* The call to url[idx] failed (why: for the log): the next one is used
+ * from now on, unless another thread has moved already. No-op with one. */
+void controllers_failed(struct controllers *cs, int idx, int64_t now, const char *why);
+/* Whether a call that returned r (http_client_do) and status calls for
+ * another controller: it could not be reached, or answered 5xx. */
+bool controllers_should_move(int r, long status);
 
 /* agent.c */
 struct agent_run;

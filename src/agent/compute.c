@@ -349,13 +349,13 @@ static int fetch_image(struct agent *a, struct http_client *c, const json_t *ima
 {
 	const char *file = json_str(image, "file");
 	_cleanup_free_ char *url = NULL;
-	int r = -EINVAL;
+	int r = -EINVAL, idx;
 
 	if (!image || !json_str(image, "id") || !file) {
 		snprintf(err, HV_ERR_MAX, "the server has no image");
 		return -EINVAL;
 	}
-	if (asprintf(&url, "%s%s", a->url, file) < 0) {
+	if (asprintf(&url, "%s%s", controllers_pick(&a->ctl, now_usec(), &idx), file) < 0) {
 		url = NULL;
 		return -ENOMEM;
 	}
@@ -371,8 +371,11 @@ static int fetch_image(struct agent *a, struct http_client *c, const json_t *ima
 		if (r != -EACCES || agent_login(a, c) < 0)
 			break;
 	}
-	if (r == -EIO && !strstr(err, "HTTP"))
+	if (r == -EIO && !strstr(err, "HTTP")) {
+		/* The next pass downloads from the next controller, if any. */
+		controllers_failed(&a->ctl, idx, now_usec(), "image download");
 		return -EAGAIN;
+	}
 	return r;
 }
 

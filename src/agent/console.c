@@ -194,6 +194,7 @@ void console_serve(struct agent *a, struct http_client *hc, const json_t *desire
 		struct console_job *j;
 		pthread_attr_t at;
 		pthread_t t;
+		int idx;
 		if (!session || !id || strlen(session) > ID_HEX_LEN || !hv_id_valid(id) ||
 		    json_object_get(a->consoles, session))
 			continue;
@@ -202,7 +203,9 @@ void console_serve(struct agent *a, struct http_client *hc, const json_t *desire
 		if (!j)
 			continue;
 		j->serial = a->hv->serial_open ? a->hv->serial_open(a->hv, id) : -EOPNOTSUPP;
-		j->url = strdup(a->url);
+		/* The controller the agent uses now: the one behind its load
+		 * balancer, or the first of its list that answers. */
+		j->url = strdup(controllers_pick(&a->ctl, now_usec(), &idx));
 		j->token = agent_token(a, hc);
 		snprintf(j->host, sizeof(j->host), "%s", a->host);
 		snprintf(j->session, sizeof(j->session), "%s", session);

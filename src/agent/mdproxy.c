@@ -19,9 +19,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "agent/netnode.h"
 #include "core/log.h"
 #include "core/sign.h"
+#include "core/util.h"
 #include "dp/dp.h"
 
 #define MD_ADDR "169.254.169.254"
@@ -47,7 +49,7 @@ struct md_listener {
 };
 
 struct mdproxy {
-	char *url;    /* controller URL + "/metadata" */
+	struct controllers *ctl; /* borrowed: the agent's, which outlives the proxy */
 	char *secret;
 	int port;
 	int wake[2]; /* pipe: the poll thread looks at the table again */
@@ -258,7 +260,10 @@ static void forward(struct mdproxy *p, int fd, const char *path, const char *gue
 	snprintf(h1, sizeof(h1), "X-Forwarded-For: %s", guest);
 	snprintf(h2, sizeof(h2), "X-Basalt-Network-ID: %s", network_id);
 	snprintf(h3, sizeof(h3), "X-Basalt-Signature: %s", sig);
-	if (c && asprintf(&url, "%s%s", p->url, path) >= 0 &&
+	int idx;
+	const char *base = controllers_pick(p->ctl, now_usec(), &idx);
+
+	if (c && asprintf(&url, "%s/metadata%s", base, path) >= 0 &&
 	    (h_next = curl_slist_append(h, h1)) && (h = h_next) &&
 	    (h_next = curl_slist_append(h, h2)) && (h = h_next) &&
 	    (h_next = curl_slist_append(h, h3)) && (h = h_next)) {
@@ -281,6 +286,8 @@ static void forward(struct mdproxy *p, int fd, const char *path, const char *gue
 		reply(fd, status, type ? type : "text/plain; charset=UTF-8",
 		      body.data ? body.data : "", body.len);
 	} else {
+		/* The next request goes to the next controller of a list. */
+		controllers_failed(p->ctl, idx, now_usec(), curl_easy_strerror(cr));
 		log_warn("mdproxy: %s for %s (network %s): %s", path, guest, network_id,
 			 curl_easy_strerror(cr));
 		reply_text(fd, 502, "The metadata service is unreachable.\n");
@@ -472,7 +479,7 @@ static void wake(struct mdproxy *p)
 	(void)n; /* a full pipe already wakes the thread */
 }
 
-int mdproxy_new(const char *controller_url, const char *secret, int port, struct mdproxy **out)
+int mdproxy_new(struct controllers *ctl, const char *secret, int port, struct mdproxy **out)
 {
 	struct mdproxy *p = calloc(1, sizeof(*p));
 
@@ -480,10 +487,7 @@ int mdproxy_new(const char *controller_url, const char *secret, int port, struct
 		return -ENOMEM;
 	p->port = port;
 	p->wake[0] = p->wake[1] = -1;
-	if (asprintf(&p->url, "%s/metadata", controller_url) < 0) {
-		p->url = NULL;
-		goto fail;
-	}
+	p->ctl = ctl;
 	p->secret = strdup(secret ? secret : "");
 	if (!p->secret || pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail;
@@ -501,7 +505,6 @@ fail:
 		close(p->wake[0]);
 		close(p->wake[1]);
 	}
-	free(p->url);
 	free(p->secret);
 	free(p);
 	return -ENOMEM;
@@ -527,7 +530,6 @@ void mdproxy_free(struct mdproxy *p)
 	close(p->wake[0]);
 	close(p->wake[1]);
 	free(p->ls);
-	free(p->url);
 	free(p->secret);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);

@@ -138,7 +138,7 @@ int netnode_start(struct agent *a)
 	if (r == 0)
 		r = mkdir_p(nn->owned_dir);
 	if (r == 0)
-		r = mdproxy_new(a->url, cfg->metadata_proxy_shared_secret, MD_PORT, &nn->md);
+		r = mdproxy_new(&a->ctl, cfg->metadata_proxy_shared_secret, MD_PORT, &nn->md);
 	if (r < 0) {
 		log_error("netnode: start (state in %s): %s", nn->dhcp_dir, strerror(-r));
 		free(nn->owned_dir);
@@ -147,7 +147,7 @@ int netnode_start(struct agent *a)
 		return r;
 	}
 	a->netnode = nn;
-	log_info("netnode: DHCP state in %s, metadata proxy to %s/metadata", nn->dhcp_dir, a->url);
+	log_info("netnode: DHCP state in %s, metadata proxy to %s/metadata", nn->dhcp_dir, a->ctl.url[0]);
 	return 0;
 }
 

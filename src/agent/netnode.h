@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct controllers;
+
 /* ---- nat_rules.c: the body of table `ip basalt-nat` of one router ---- */
 
 struct nat_fip {
@@ -46,10 +48,10 @@ struct mdproxy_net {
 	const char *network_id;
 };
 
-/* Start the proxy's thread; requests go to controller_url + "/metadata"
- * signed with secret (both copied). 0 or -errno. */
-int mdproxy_new(const char *controller_url, const char *secret, int port,
-		struct mdproxy **out);
+/* Start the proxy's thread; requests go to a controller of ctl (borrowed:
+ * it must outlive the proxy) + "/metadata" signed with secret (copied).
+ * 0 or -errno. */
+int mdproxy_new(struct controllers *ctl, const char *secret, int port, struct mdproxy **out);
 /* Close every listener and stop (waits for requests under way). */
 void mdproxy_free(struct mdproxy *p);
 /* A listener for router_id inside namespace ns (made when missing; the

@@ -14,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "http/client.h"
 
 /* The vm_state a report of a step gives: the guest's power as it is. */
@@ -137,12 +138,17 @@ static int snapshot_upload(struct agent *a, struct http_client *c, const char *i
 {
 	_cleanup_free_ char *tok = agent_token(a, c), *url = NULL;
 	struct http_result res;
-	int r;
+	int r, idx;
+	const char *base = controllers_pick(&a->ctl, now_usec(), &idx);
 
-	if (!tok || asprintf(&url, "%s/image/v2/images/%s/file", a->url, image) < 0)
+	if (!tok || asprintf(&url, "%s/image/v2/images/%s/file", base, image) < 0)
 		return -ENOMEM;
 	struct http_call call = { .method = "PUT", .url = url, .token = tok, .upload_path = path };
 	r = http_client_do(c, &call, &res);
+	if (r < 0 || controllers_should_move(0, res.status))
+		/* The retry goes to the next controller of a list. */
+		controllers_failed(&a->ctl, idx, now_usec(),
+				   r < 0 ? http_client_error(c) : "HTTP 5xx");
 	if (r < 0) {
 		log_warn("snapshot %s: upload: %s", image, http_client_error(c));
 		return -EIO;

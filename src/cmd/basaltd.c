@@ -236,7 +236,10 @@ int main(int argc, char **argv)
 		r = cmd_bootstrap(&b, argc, argv);
 	} else if (argc == 2 && strcmp(argv[0], "token-keys") == 0 &&
 		   strcmp(argv[1], "rotate") == 0) {
-		r = token_keys_rotate(b.keys_dir, b.cfg.max_active_keys);
+		struct store *st = basalt_store(&b);
+		r = st ? store_migrate(st) : -EIO;
+		if (r == 0)
+			r = token_keys_rotate_store(&b, b.cfg.max_active_keys);
 	} else if (argc == 2 && strcmp(argv[0], "credential-keys") == 0 &&
 		   strcmp(argv[1], "rotate") == 0) {
 		struct store *st = basalt_store(&b);

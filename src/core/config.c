@@ -54,6 +54,8 @@ static const struct option options[] = {
 	    "sqlite:///PATH (default: sqlite:///STATE_DIR/basalt.db), or"
 	    " postgresql://USER:PASSWORD@HOST:PORT/DB, or postgresql:///DB?host=/SOCKET/DIR"
 	    " (several controllers share one PostgreSQL database)."),
+	STR("database", "secret_key_file", secret_key_file, "",
+	    "The key that seals the token and credential keys kept in the database (64 hex digits; default STATE_DIR/secret.key, made by bootstrap). Every controller needs the same file: copy it when adding one, back it up apart from the database."),
 	INT("database", "busy_timeout_ms", db_busy_timeout_ms, "10000",
 	    "How long a writer waits for another writer before giving up (PostgreSQL:"
 	    " lock_timeout)."),
@@ -110,7 +112,7 @@ static const struct option options[] = {
 	BOOL("compute", "force_config_drive", force_config_drive, "false",
 	     "Give every new VM a config drive, asked for or not (Nova's); else only those created with config_drive."),
 	STR("agent", "controller_url", agent_controller_url, "",
-	    "The controller's API, e.g. http://controller:5000, for compute and network nodes."),
+	    "The controller's API, e.g. http://controller:5000, for compute and network nodes: the load balancer's address with several controllers, or a comma list of controllers (on a failure, the next; back to the first after a minute)."),
 	STR("agent", "username", agent_username, "", "The agent's service user."),
 	STR("agent", "password", agent_password, "", "The service user's password."),
 	STR("agent", "project", agent_project, "service", "The service user's project."),

@@ -14,6 +14,7 @@ struct config {
 	char *log_level;
 	/* [database] */
 	char *db_connection;
+	char *secret_key_file;
 	int db_busy_timeout_ms;
 	/* [api] */
 	char *api_listen;

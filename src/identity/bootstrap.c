@@ -70,24 +70,21 @@ int identity_bootstrap(struct basalt *b, const struct bootstrap_opts *o)
 
 	if (!st)
 		return -EIO;
-	r = token_keys_ensure(b->keys_dir);
-	if (r < 0) {
-		log_error("bootstrap: token keys in %s: %s", b->keys_dir, strerror(-r));
-		return r;
-	}
-	/* The credential blobs' keys: their own repository (credential_keys.c). */
-	r = token_keys_ensure(b->cred_keys_dir);
-	if (r < 0) {
-		log_error("bootstrap: credential keys in %s: %s", b->cred_keys_dir, strerror(-r));
-		return r;
-	}
 	r = password_hash(b, o->admin_password, hash);
 	if (r < 0)
 		return r;
 	r = store_begin_write(st);
 	if (r < 0)
 		return r;
-	r = run(st, o, hash);
+	/* The token keys and the credential blobs' keys (credential_keys.c),
+	 * in the database under the node's secret key (key_store.c). */
+	r = key_store_ensure(b, st, KEY_KIND_TOKEN, b->keys_dir, true);
+	if (r == 0)
+		r = key_store_ensure(b, st, KEY_KIND_CREDENTIAL, b->cred_keys_dir, true);
+	if (r == 0)
+		r = key_store_md_secret_check(b, st, MD_SECRET_RECORD);
+	if (r == 0)
+		r = run(st, o, hash);
 	sodium_memzero(hash, sizeof(hash));
 	if (r < 0) {
 		store_rollback(st);

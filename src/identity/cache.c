@@ -1,10 +1,11 @@
 /* cache.c - the identity cache: token keys, revocation events and the
- * catalog, read without touching the store on the validation hot path. */
+ * catalog, read without touching the store on the validation hot path,
+ * and loaded again (all three from the store) within a second of a write
+ * on any controller. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "basalt.h"
 #include "core/log.h"
@@ -33,6 +34,9 @@ static char *dup_or_null(const char *s)
  * the token lifetime before they are pruned. */
 #define PRUNE_BUFFER_USEC  (1800LL * 1000000)
 #define PRUNE_INTERVAL_USEC (60LL * 1000000)
+/* A pruning controller keeps the job this long after its last prune: a
+ * live one prunes again first, a dead one's turn passes to another. */
+#define PRUNE_LEASE_USEC (3 * PRUNE_INTERVAL_USEC / 2)
 
 /* The prune point: no token issued before it is alive under this
  * controller's token_expiration (plus the buffer). */
@@ -148,13 +152,24 @@ static void revs_apply(struct identity_cache *c, struct revs_delta *d)
 
 /* Delete the events no live token can match, in a write transaction of
  * its own (the refresh's read has ended). A failure waits for the next
- * interval: the events stay, and are still checked. */
+ * interval: the events stay, and are still checked. With several
+ * controllers on one store, the one that holds the lease "revocation-
+ * prune" prunes (store/lease.c); the others skip their turn. */
 static void revs_prune(struct basalt *b, struct store *st)
 {
+	char holder[300];
 	int r = store_begin_write(st);
 
+	store_lease_holder(b->cfg.host, holder, sizeof(holder));
 	if (r == 0) {
-		r = revocation_prune(st, prune_horizon(b));
+		r = store_lease_take(st, "revocation-prune", holder, now_usec(), PRUNE_LEASE_USEC);
+		if (r == 0) {
+			store_rollback(st);
+			log_debug("identity: another controller prunes the revocation events");
+			return;
+		}
+		if (r > 0)
+			r = revocation_prune(st, prune_horizon(b));
 		if (r >= 0) {
 			int c = store_commit(st);
 			if (c < 0)
@@ -169,15 +184,6 @@ static void revs_prune(struct basalt *b, struct store *st)
 		log_info("identity: pruned %d revocation events", r);
 }
 
-static int64_t keys_dir_mtime(const char *dir)
-{
-	struct stat sb;
-
-	if (stat(dir, &sb) < 0)
-		return -1;
-	return (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-}
-
 /* Reload what changed. Serialised by refresh_lock; readers keep going
  * under the read lock until the swap. */
 static int refresh(struct basalt *b)
@@ -185,9 +191,9 @@ static int refresh(struct basalt *b)
 	struct identity_cache *c = &b->idc;
 	struct store *st = basalt_store(b);
 	struct revs_delta revs = { 0 };
-	struct token_keys keys;
+	struct key_ring ring;
 	struct token_catalogs *catalogs = NULL;
-	int64_t rev, mtime;
+	int64_t rev;
 	int r;
 	bool have_keys = false;
 
@@ -195,20 +201,17 @@ static int refresh(struct basalt *b)
 		return -EIO;
 	if (store_in_txn(st)) /* a caller bug: it would read its own snapshot */
 		return -EDEADLK;
-	mtime = keys_dir_mtime(b->keys_dir);
-	if (mtime != c->keys_mtime) {
-		r = token_keys_load(b->keys_dir, &keys);
-		if (r < 0)
-			log_error("identity: cannot load token keys from %s: %s", b->keys_dir,
-				  strerror(-r));
-		else
-			have_keys = true;
-	}
 	r = store_begin_read(st);
 	if (r < 0)
 		goto out;
 	r = store_revision(st, &rev);
 	if (r == 0 && rev != c->revision) {
+		/* The token keys too: a rotation on any controller is a
+		 * write (key_store.c), seen here within a refresh. */
+		int k = key_store_load(b, st, KEY_KIND_TOKEN, &ring);
+		if (k < 0)
+			log_error("identity: cannot load the token keys: %s", strerror(-k));
+		have_keys = k == 0;
 		r = revs_load(c, st, &revs);
 		if (r == 0)
 			r = token_catalogs_load(st, &catalogs);
@@ -218,10 +221,8 @@ static int refresh(struct basalt *b)
 		goto out;
 
 	pthread_rwlock_wrlock(&c->lock);
-	if (have_keys) {
-		c->keys = keys;
-		c->keys_mtime = mtime;
-	}
+	if (have_keys)
+		c->ring = ring;
 	if (catalogs) {
 		revs_apply(c, &revs);
 		token_catalogs_free(c->catalogs);
@@ -235,7 +236,7 @@ static int refresh(struct basalt *b)
 		revs_prune(b, st);
 	}
 out:
-	sodium_memzero(&keys, sizeof(keys));
+	sodium_memzero(&ring, sizeof(ring));
 	revocation_index_free(revs.full);
 	revs_free(revs.rows, revs.n);
 	token_catalogs_free(catalogs);
@@ -250,12 +251,13 @@ int identity_cache_init(struct basalt *b)
 	pthread_rwlock_init(&c->lock, NULL);
 	pthread_mutex_init(&c->refresh_lock, NULL);
 	c->revision = -1;
-	c->keys_mtime = -1;
 	r = refresh(b);
 	if (r < 0)
 		return r;
-	if (c->keys.n == 0) {
-		log_error("identity: no token keys in %s (run 'basaltd bootstrap')", b->keys_dir);
+	if (c->ring.keys.n == 0) {
+		log_error("identity: no token keys (run 'basaltd bootstrap'; every controller needs"
+			  " the secret key file %s of the first)",
+			  b->secret_key_file);
 		return -ENOKEY;
 	}
 	c->next_refresh = now_usec() + REFRESH_INTERVAL_USEC;
@@ -270,7 +272,7 @@ void identity_cache_fini(struct basalt *b)
 	c->revs = NULL;
 	token_catalogs_free(c->catalogs);
 	c->catalogs = NULL;
-	sodium_memzero(&c->keys, sizeof(c->keys));
+	sodium_memzero(&c->ring, sizeof(c->ring));
 }
 
 void identity_cache_refresh(struct basalt *b)
@@ -309,7 +311,7 @@ int identity_validate(struct basalt *b, const char *s, struct token *t)
 
 	identity_cache_refresh(b);
 	pthread_rwlock_rdlock(&c->lock);
-	r = token_decode(&c->keys, s, t);
+	r = token_decode(&c->ring.keys, s, t);
 	if (r == 0 && t->expires_at <= now_usec())
 		r = -EINVAL;
 	if (r == 0 && revocation_index_revoked(c->revs, t))
@@ -325,7 +327,7 @@ int identity_encode(struct basalt *b, const struct token *t, char *out, size_t o
 
 	identity_cache_refresh(b);
 	pthread_rwlock_rdlock(&c->lock);
-	r = token_encode(&c->keys, t, out, outlen);
+	r = token_encode_key(key_ring_signer(&c->ring, now_usec()), t, out, outlen);
 	pthread_rwlock_unlock(&c->lock);
 	return r;
 }

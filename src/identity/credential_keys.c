@@ -1,15 +1,14 @@
 /* credential_keys.c - the keys credential blobs are encrypted with, and the
  * sealing itself.
  *
- * The repository is STATE_DIR/credential-keys, in the token keys' file
- * format (token.c: files named by a number, the highest is the primary)
- * but apart from them, as Keystone keeps [credential] key_repository apart
- * from its fernet keys: token keys rotate away after max_active_keys
- * rotations (a token lives an hour, so an old key is soon useless), while
- * a blob must stay readable for as long as the credential lives. Here a
- * rotation adds a key, re-encrypts every blob with it in one transaction,
- * and only then removes the keys no row names: a crash at any point leaves
- * every blob readable.
+ * The keys are in the database beside the token keys (key_store.c, kind
+ * "credential") but apart from them, as Keystone keeps [credential]
+ * key_repository apart from its fernet keys: token keys rotate away after
+ * max_active_keys rotations (a token lives an hour, so an old key is soon
+ * useless), while a blob must stay readable for as long as the credential
+ * lives. A rotation adds a key, re-encrypts every blob with it and
+ * removes the keys no row names, all in one transaction: every
+ * controller reads every blob before and after it.
  *
  * A sealed blob is base64(nonce || XChaCha20-Poly1305(blob)) with the
  * credential id as associated data (a blob copied onto another row does
@@ -19,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "basalt.h"
 #include "core/log.h"
@@ -30,14 +28,19 @@
 #define MAC_BYTES   crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define B64	    sodium_base64_VARIANT_ORIGINAL
 
-int credential_keys_load(struct basalt *b, struct token_keys *out)
+int credential_keys_load(struct basalt *b, struct store *st, struct token_keys *out)
 {
-	int r = token_keys_load(b->cred_keys_dir, out);
+	struct key_ring ring;
+	int r = key_store_load(b, st, KEY_KIND_CREDENTIAL, &ring);
 
-	if (r < 0)
-		log_error("credentials: no key in %s (%s): run basaltd bootstrap", b->cred_keys_dir,
+	if (r < 0) {
+		log_error("credentials: cannot load the credential keys (%s): run basaltd bootstrap",
 			  strerror(-r));
-	return r;
+		return r;
+	}
+	*out = ring.keys;
+	sodium_memzero(&ring, sizeof(ring));
+	return 0;
 }
 
 int credential_seal(const struct token_keys *keys, const char *id, const char *plain, char **out,
@@ -117,43 +120,43 @@ int credential_keys_rotate(struct basalt *b)
 {
 	struct token_keys keys;
 	struct store *st = basalt_store(b);
-	int r;
+	uint32_t id = 0;
+	int r, gone = 0;
 
 	if (!st)
 		return -EIO;
-	/* Add the new primary; keep every old key (TOKEN_MAX_KEYS: the
-	 * repository's own bound) until no row names it. */
-	r = token_keys_rotate(b->cred_keys_dir, TOKEN_MAX_KEYS);
-	if (r < 0)
-		return r;
-	r = credential_keys_load(b, &keys);
-	if (r < 0)
-		return r;
 	r = store_begin_write(st);
+	if (r < 0)
+		return r;
+	/* The new primary, every blob sealed again with it, then the keys no
+	 * row names removed: one transaction, so no controller ever meets a
+	 * blob under a key it cannot load. */
+	r = key_store_add(b, st, KEY_KIND_CREDENTIAL, 0, &id);
 	if (r == 0)
+		r = credential_keys_load(b, st, &keys);
+	if (r == 0) {
 		r = credential_rekey(st, &keys);
+		for (int i = 0; r == 0 && i + 1 < keys.n; i++) {
+			int used = credential_key_in_use(st, keys.keys[i].id);
+			if (used < 0)
+				r = used;
+			else if (used == 0 && (r = key_store_delete(st, KEY_KIND_CREDENTIAL,
+								    keys.keys[i].id)) > 0) {
+				gone += r;
+				r = 0;
+			}
+		}
+		sodium_memzero(&keys, sizeof(keys));
+	}
 	if (r == 0)
 		r = store_commit(st);
 	else
 		store_rollback(st);
 	if (r < 0) {
-		log_error("credential keys: re-encrypting the blobs failed (%s): every old key kept",
-			  strerror(-r));
-		sodium_memzero(&keys, sizeof(keys));
+		log_error("credential keys: rotation failed (%s): nothing changed", strerror(-r));
 		return r;
 	}
-	/* Every blob is under the new key now: the older ones can go. */
-	for (int i = 0; i + 1 < keys.n; i++) {
-		char path[4096];
-		r = credential_key_in_use(st, keys.keys[i].id);
-		if (r != 0) /* in use (a writer with the old keys loaded), or unknown */
-			continue;
-		snprintf(path, sizeof(path), "%s/%u", b->cred_keys_dir, keys.keys[i].id);
-		if (unlink(path) < 0)
-			log_warn("credential keys: cannot remove %s: %s", path, strerror(errno));
-	}
-	log_info("credential keys: key %u now encrypts every credential blob",
-		 keys.keys[keys.n - 1].id);
-	sodium_memzero(&keys, sizeof(keys));
+	log_info("credential keys: key %u now encrypts every credential blob (%d old key(s) removed)",
+		 id, gone);
 	return 0;
 }

@@ -19,10 +19,12 @@
 /* The keys into *keys, or a 500 (the repository is the operator's). */
 static int load_keys(struct http_request *req, struct http_response *res, struct token_keys *keys)
 {
-	if (credential_keys_load(req->b, keys) < 0)
+	struct store *st = basalt_store(req->b);
+
+	if (!st || credential_keys_load(req->b, st, keys) < 0)
 		return http_error(res, 500,
-				  "The credential key repository has no key: the operator must run"
-				  " basaltd bootstrap.");
+				  "The credential keys do not load: the operator must run basaltd"
+				  " bootstrap, and give every controller the same secret key file.");
 	return 0;
 }
 

@@ -38,9 +38,15 @@ struct revocation_index;
 /* What validation reads on every request, refreshed from the store when
  * its revision moves (checked at most once a second, and at once after a
  * local write), so the hot path never reads the store. */
+/* Keys as loaded: oldest first (the last is the newest), and from when
+ * each may sign (a staged token key validates before it signs). */
+struct key_ring {
+	struct token_keys keys;
+	int64_t signs_from[TOKEN_MAX_KEYS];
+};
+
 struct identity_cache {
 	pthread_rwlock_t lock; /* guards everything below */
-	struct token_keys keys;
 	struct revocation_index *revs; /* every event in the store (revoke.c) */
 	int64_t revs_count, revs_rev;  /* how many, and the latest revision */
 	int64_t revs_min_before;       /* the oldest issued_before (for pruning) */
@@ -49,7 +55,7 @@ struct identity_cache {
 	 * their text is spliced into token bodies. */
 	struct token_catalogs *catalogs;
 	int64_t revision;
-	int64_t keys_mtime;
+	struct key_ring ring; /* the token keys: keys validate, ring signs */
 	_Atomic int64_t next_refresh; /* usec; 0 forces a refresh */
 	pthread_mutex_t refresh_lock;
 };
@@ -676,9 +682,61 @@ struct credential_in {
 	bool set_project;
 };
 
-/* credential_keys.c - the credential key repository (b->cred_keys_dir) */
-/* Load its keys: 0, -ENOKEY when it has none (logged), -errno. */
-int credential_keys_load(struct basalt *b, struct token_keys *out);
+/* key_store.c - the token and credential keys in the database, sealed
+ * with the node's secret key file (b->secret_key_file). */
+#define KEY_KIND_TOKEN		 "token"
+#define KEY_KIND_CREDENTIAL	 "credential"
+#define KEY_STORE_NODE_KEY_BYTES 32
+#define KEY_STORE_SEALED_LEN	 128 /* base64 of nonce + key + tag, with room */
+/* How long a new token key waits before it signs: longer than the
+ * identity cache's refresh (1 s) with room for a slow controller. */
+#define KEY_STORE_STAGE_USEC (5LL * 1000000)
+/* Read the node's secret key: 0, -ENOKEY when the file is missing,
+ * -EINVAL when it is not 64 hex digits, -errno. */
+int key_store_node_key(const struct basalt *b, unsigned char out[KEY_STORE_NODE_KEY_BYTES]);
+/* The newest TOKEN_MAX_KEYS keys of kind into *out. 0; -ENOKEY none (or
+ * no secret key file); -EBADMSG a key does not open with this node's
+ * secret key (logged: the controllers' files differ); -errno. */
+int key_store_load(const struct basalt *b, struct store *st, const char *kind,
+		   struct key_ring *out);
+/* The key that signs at now: the newest whose signs_from has come
+ * (borrowed from ring), NULL when none has. */
+const struct token_key *key_ring_signer(const struct key_ring *ring, int64_t now);
+/* In the open write transaction: a new key of kind, numbered after the
+ * newest, signing from signs_from; its number in *id (may be NULL). */
+int key_store_add(const struct basalt *b, struct store *st, const char *kind, int64_t signs_from,
+		  uint32_t *id);
+/* In the open write transaction: when kind has no key, make the secret
+ * key file if there is none, then import the keys of legacy_dir (the key
+ * files of a store from before the keys moved into it; NULL: none) or,
+ * when make, a first key. 0 or -errno. */
+int key_store_ensure(const struct basalt *b, struct store *st, const char *kind,
+		     const char *legacy_dir, bool make);
+/* Whether the store has keys of both kinds: 1, 0, or -errno. */
+int key_store_complete(struct store *st);
+/* Delete all but the newest keep keys of kind (numbers are consecutive):
+ * the count deleted or -errno. */
+int key_store_prune(struct store *st, const char *kind, int keep);
+/* Delete key id of kind: the count deleted or -errno. */
+int key_store_delete(struct store *st, const char *kind, uint32_t id);
+/* [metadata] proxy_shared_secret against the one the last controller to
+ * start recorded (a keyed hash in table setting; the secret itself is
+ * configuration, as in Nova and Neutron: network nodes need it and have
+ * no database). CHECK reads: 0 the same, -ENOENT not. RECORD (a write
+ * transaction) records this one, and logs an error when it differs from
+ * one another controller recorded: a mismatch behind a load balancer
+ * refuses every other metadata request, hard to trace from a guest.
+ * Without a secret key file yet (not bootstrapped), RECORD does nothing. */
+enum md_secret_mode { MD_SECRET_CHECK, MD_SECRET_RECORD };
+int key_store_md_secret_check(const struct basalt *b, struct store *st, enum md_secret_mode mode);
+/* `basaltd token-keys rotate`: a new token key, staged for
+ * KEY_STORE_STAGE_USEC, and only the newest max_active kept, in one
+ * transaction. 0 or -errno. */
+int token_keys_rotate_store(struct basalt *b, int max_active);
+
+/* credential_keys.c - the credential keys (key_store.c, kind credential) */
+/* Load them from st: 0, -ENOKEY when there is none (logged), -errno. */
+int credential_keys_load(struct basalt *b, struct store *st, struct token_keys *out);
 /* Seal plain for credential id with the primary key: *out (malloc'd
  * base64) and the key's number. -ENOKEY with no key. */
 int credential_seal(const struct token_keys *keys, const char *id, const char *plain, char **out,

@@ -371,15 +371,20 @@ static int parse(const unsigned char *buf, size_t len, unsigned version, struct 
 
 int token_encode(const struct token_keys *keys, const struct token *t, char *out, size_t outlen)
 {
+	if (keys->n == 0)
+		return -ENOKEY;
+	return token_encode_key(&keys->keys[keys->n - 1], t, out, outlen);
+}
+
+int token_encode_key(const struct token_key *k, const struct token *t, char *out, size_t outlen)
+{
 	unsigned char plain[PLAIN_MAX];
 	unsigned char raw[HDR_LEN + PLAIN_MAX + crypto_aead_xchacha20poly1305_ietf_ABYTES];
-	const struct token_key *k;
 	unsigned long long clen;
 	size_t plen;
 
-	if (keys->n == 0)
+	if (!k)
 		return -ENOKEY;
-	k = &keys->keys[keys->n - 1];
 	plen = serialize(t, plain, sizeof(plain));
 	if (plen == 0)
 		return -ENOSPC;

@@ -3,8 +3,9 @@
  * A token carries everything validation needs to answer (who, in which
  * scope, with which roles, until when), so any controller validates one
  * without reading the store; revocation events are checked separately
- * (revoke.c). Keys live in a key repository directory: files named by a
- * number, the highest signs, every one present validates. */
+ * (revoke.c). Keys live in the database (key_store.c; a directory of key
+ * files named by a number is the format of stores from before, and of
+ * the unit tests): the newest signs, every one present validates. */
 #ifndef BASALT_TOKEN_H
 #define BASALT_TOKEN_H
 
@@ -74,6 +75,8 @@ int token_chain_id(const char *id, char out[AUDIT_ID_LEN + 1]);
 /* Encrypt t with the newest key into out (NUL-terminated).
  * Returns 0, -ENOKEY with no keys, -ENOSPC when out is too small. */
 int token_encode(const struct token_keys *keys, const struct token *t, char *out, size_t outlen);
+/* The same with key k (NULL: -ENOKEY). */
+int token_encode_key(const struct token_key *k, const struct token *t, char *out, size_t outlen);
 /* Decrypt and parse s into t. Returns 0; -EINVAL when s is malformed or
  * was not made with any of keys (the two are not told apart). Expiry and
  * revocation are the caller's checks. */

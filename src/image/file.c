@@ -161,6 +161,11 @@ static int upload_begin(struct http_request *req, struct http_response *res, voi
 		snprintf(im.status, sizeof(im.status), "saving");
 		im.updated_at = now_usec();
 		r = image_save(st, &im);
+		/* Whose upload it is (image_recover: only the one receiving
+		 * it may call it cut off). */
+		if (r == 0)
+			r = store_exec(st, "UPDATE image SET saving_host = ? WHERE id = ?", "ss",
+				       req->b->cfg.host, u->id);
 	}
 	image_free(&im);
 	if (api_write_end(res, st, r, "image") < 0) {
@@ -405,10 +410,12 @@ int image_recover(struct basalt *b)
 	}
 	r = store_begin_write(st);
 	if (r == 0) {
+		/* Only this controller's: another one sharing the store may be
+		 * receiving an upload right now. */
 		r = store_exec(st,
 			       "UPDATE image SET status = 'killed', updated_at = ?, revision = ?"
-			       " WHERE status = 'saving'",
-			       "ii", now_usec(), store_txn_revision(st));
+			       " WHERE status = 'saving' AND (saving_host = ? OR saving_host IS NULL)",
+			       "iis", now_usec(), store_txn_revision(st), b->cfg.host);
 		if (r > 0)
 			log_info("image: %d upload(s) interrupted by a restart marked killed", r);
 		if (r >= 0)
@@ -437,6 +444,18 @@ int image_recover(struct basalt *b)
 				continue;
 			int row = store_next(q);
 			stray = row == 0 || (row > 0 && strcmp(store_text(q, 0), "active") != 0);
+			store_done(q);
+		} else if (stray) {
+			/* Another controller's upload under way stays. */
+			char id[IMAGE_ID_LEN + 1];
+			struct store_stmt *q;
+			snprintf(id, sizeof(id), "%.*s", (int)(n - 4), de->d_name);
+			if (store_query(st, &q,
+					"SELECT 1 FROM image WHERE id = ? AND status = 'saving'"
+					" AND saving_host <> ?",
+					"ss", id, b->cfg.host) < 0)
+				continue;
+			stray = store_next(q) == 0;
 			store_done(q);
 		}
 		if (!stray)

@@ -20,6 +20,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -85,5 +86,17 @@ int store_listen(const char *url, struct store_listener **out);
  * made again on the next call; commits meanwhile go unheard). */
 int store_listen_wait(struct store_listener *l, int timeout_ms, int64_t *revision);
 void store_listen_close(struct store_listener *l);
+
+/* lease.c */
+/* In the open write transaction: take (or renew) lease name for holder
+ * until now + ttl_usec when it is free, expired or holder's already.
+ * Returns 1 when holder holds it now, 0 when another holder's has not
+ * expired, -errno. A caller that gets 0 rolls back and leaves the job to
+ * the holder. */
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t ttl_usec);
+/* This process's holder name: "HOST:PID" (a restarted controller is a
+ * new holder: it waits for its old lease to expire). */
+void store_lease_holder(const char *host, char *out, size_t len);
 
 #endif

@@ -73,11 +73,13 @@ check "credential blobs are encrypted at rest" t_at_rest
 
 t_rotate() {
 	local before after tok_before
-	before=$(ls "$STATE/credential-keys") tok_before=$(cat "$STATE"/token-keys/*)
+	keys() { sqlite3 "$STATE/basalt.db" "SELECT id FROM secret_key WHERE kind = '$1' ORDER BY id"; }
+	before=$(keys credential) tok_before=$(sqlite3 "$STATE/basalt.db" "SELECT id, sealed FROM secret_key WHERE kind = 'token'")
 	"$BASALTD" --config "$CONF" credential-keys rotate >>"$STATE/rotate.log" 2>&1 || { cat "$STATE/rotate.log"; return 1; }
-	after=$(ls "$STATE/credential-keys")
+	after=$(keys credential)
 	expect_eq "keys before" "$before" 1 && expect_eq "keys after (the old one no longer used)" "$after" 2 || return 1
-	[ "$(cat "$STATE"/token-keys/*)" = "$tok_before" ] || { echo "the token keys changed"; return 1; }
+	[ "$(sqlite3 "$STATE/basalt.db" "SELECT id, sealed FROM secret_key WHERE kind = 'token'")" = "$tok_before" ] ||
+		{ echo "the token keys changed"; return 1; }
 	[ "$(sqlite3 "$STATE/basalt.db" "SELECT DISTINCT key_id FROM credential")" = 2 ] ||
 		{ echo "a blob is not under the new key"; return 1; }
 	local out; out=$(os credential show "$CRED_ID" -f value -c blob) || return 1

@@ -7,11 +7,13 @@
 # --serial, a websocket (tests/wsconsole.py) through the controller to the
 # agent and back, and the token refused once used, expired, on another
 # server's URL or to another project's user.
+# Its controller list names a controller that is down first (nothing
+# listens on port 1): the agent moves on to the next (issue 14).
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 10
+plan 11
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
@@ -19,7 +21,7 @@ make_service_user || { not_ok "service user"; exit 1; }
 stop_controller
 cat >>"$CONF" <<EOC
 [agent]
-controller_url = $URL
+controller_url = http://127.0.0.1:1, $URL
 username = basalt-agent
 password = agent-pw
 project = service
@@ -41,6 +43,12 @@ t_start() {
 	return 1
 }
 check "basaltd --role controller,compute: API up, its own compute service up" t_start
+
+t_moved() {
+	grep -q "agent: controller http://127.0.0.1:1 failed (.*): moving to $URL" "$STATE/basaltd.log" ||
+		{ grep agent: "$STATE/basaltd.log" | tail; return 1; }
+}
+check "the agent's first controller is down: it logged that and moved to the next" t_moved
 
 t_boot() {
 	qemu-img create -q -f qcow2 "$STATE/tiny.qcow2" 16M &&

@@ -77,7 +77,11 @@ int main(int argc, char **argv)
 	log_set_level(LOG_INFO);
 	a.b = &b;
 	a.host = b.cfg.host;
-	a.url = b.cfg.agent_controller_url;
+	if (controllers_parse(b.cfg.agent_controller_url, &a.ctl) < 0) {
+		fprintf(stderr, "netnodectl: [agent] controller_url: want http(s) URLs\n");
+		config_free(&b.cfg);
+		return 1;
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -104,6 +108,7 @@ int main(int argc, char **argv)
 		r = 0;
 	}
 	netnode_stop(&a);
+	controllers_free(&a.ctl);
 	curl_global_cleanup();
 	config_free(&b.cfg);
 	return r < 0 ? 1 : 0;

@@ -7,8 +7,9 @@
 #   * every write transaction has its own revision (rows never share one);
 #   * a long poll waiting on controller B returns when a write on A changes
 #     what it waits for (LISTEN/NOTIFY; asserted by its answer, not a time).
-# B shares A's database and A's key repositories, copied as files (the
-# token keys: B validates A's tokens without a store read).
+# B shares A's database and A's secret key file, copied as an operator
+# adding a controller does (docs/install.md): the token keys are in the
+# database, sealed with it, and B validates A's tokens without a store read.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 DB=postgresql
@@ -31,7 +32,7 @@ B_PORT=$(free_port)
 B_URL=http://127.0.0.1:$B_PORT
 sed -e "s|^state_dir = .*|state_dir = $B_STATE|" -e "s|^listen = .*|listen = 127.0.0.1:$B_PORT|" \
 	"$CONF" >"$B_STATE/basalt.conf"
-cp -a "$STATE/token-keys" "$STATE/credential-keys" "$B_STATE/"
+cp -a "$STATE/secret.key" "$B_STATE/"
 "$BASALTD" --config "$B_STATE/basalt.conf" --role controller >>"$B_STATE/basaltd.log" 2>&1 &
 B_PID=$!
 started=no

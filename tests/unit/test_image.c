@@ -510,14 +510,35 @@ static void recovery(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 
+	/* An upload another controller on the same store (and image store)
+	 * is receiving: its row and temp file stay. */
+	char *other = create_image("raw"), otmp[600];
+	assert_int_equal(store_begin_write(st), 0);
+	assert_int_equal(store_exec(st,
+				    "UPDATE image SET status = 'saving', saving_host = 'ctl-other'"
+				    " WHERE id = ?",
+				    "s", other),
+			 1);
+	assert_int_equal(store_commit(st), 0);
+	snprintf(otmp, sizeof(otmp), "%s/images/%s.tmp", dir, other);
+	fd = open(otmp, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+
 	assert_int_equal(image_recover(&b), 0);
 	j = show(id);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "killed");
 	json_decref(j);
 	assert_int_equal(access(tmp, F_OK), -1);
 	assert_int_equal(access(orphan, F_OK), -1);
+	j = show(other);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "saving");
+	json_decref(j);
+	assert_int_equal(access(otmp, F_OK), 0);
+	unlink(otmp);
 	/* Active images keep their files. */
 	assert_true(count_files("") >= 2);
+	free(other);
 	free(id);
 }
 
