@@ -16,6 +16,11 @@
 #                                  one NIC eth0 (192.0.2.12), macvlan
 #                                  eth0.int (198.51.100.12, local_ip)
 #
+#     client: a user's machine, 192.0.2.20 on lab-mgmt (the API) and
+#     203.0.113.2 on lab-ext (the internet, where floating IPs answer): what
+#     tools/conformance runs tempest in, so that its ssh to a guest's
+#     floating IP finds a route as a user's does.
+#
 # compute0 has one physical NIC. In a rack its switch port is a trunk that
 # carries both networks (the internal one tagged); these kernels have no
 # 802.1Q, so the lab plugs that one NIC into the internal switch lab-int,
@@ -35,20 +40,21 @@ P=${LAB_PREFIX:-}
 case $P in *[!a-z0-9-]*) echo "lab: LAB_PREFIX may hold a-z 0-9 - only" >&2; exit 2 ;; esac
 [ ${#P} -le 7 ] || { echo "lab: LAB_PREFIX longer than 7 (interface names have 15 bytes)" >&2; exit 2; }
 
-NS_CTL=${P}controller NS_NET=${P}network NS_CMP=${P}compute0 NS_EXT=${P}external
+NS_CTL=${P}controller NS_NET=${P}network NS_CMP=${P}compute0 NS_EXT=${P}external NS_CLI=${P}client
 # Several controllers (tools/lab up --controllers 2): the second one and
 # the load balancer in front of both (HAProxy), each a node of its own.
 NS_CTL2=${P}controller2 NS_LB=${P}lb
 BR_MGMT=${P}lab-mgmt BR_INT=${P}lab-int BR_EXT=${P}lab-ext
 BRIDGES="$BR_MGMT $BR_INT $BR_EXT"
 # Root-side ends of the cables (the switch ports), by node and NIC.
-CABLES="${P}l-ctl1 ${P}l-ctl2 ${P}l-net1 ${P}l-net2 ${P}l-netx ${P}l-cmp0 ${P}l-ext ${P}l-c2m ${P}l-c2i ${P}l-lbm ${P}l-lbi"
+CABLES="${P}l-ctl1 ${P}l-ctl2 ${P}l-net1 ${P}l-net2 ${P}l-netx ${P}l-cmp0 ${P}l-ext ${P}l-cli1 ${P}l-clix ${P}l-c2m ${P}l-c2i ${P}l-lbm ${P}l-lbi"
 
 MGMT_NET=192.0.2.0/24 MGMT_HOST=192.0.2.1
 CTL_MGMT=192.0.2.10 NET_MGMT=192.0.2.11 CMP_MGMT=192.0.2.12
 CTL_INT=198.51.100.10 NET_INT=198.51.100.11 CMP_INT=198.51.100.12
 EXT_GW=203.0.113.1 EXT_NET=203.0.113.0/24
 CTL2_MGMT=192.0.2.13 CTL2_INT=198.51.100.13 LB_MGMT=192.0.2.9 LB_INT=198.51.100.9
+CLI_MGMT=192.0.2.20 CLI_EXT=203.0.113.2
 API_PORT=5000
 
 # The nodes of an N-node lab and their roles (DESIGN.md section 1).
@@ -77,6 +83,7 @@ node_ns() { # NODE -> its namespace
 	network) echo "$NS_NET" ;;
 	compute0) echo "$NS_CMP" ;;
 	external) echo "$NS_EXT" ;;
+	client) echo "$NS_CLI" ;;
 	*) return 1 ;;
 	esac
 }
@@ -107,7 +114,7 @@ topo_up() {
 		ip link add "$br" type bridge stp_state 0 forward_delay 0 || return 1
 		ip link set "$br" up || return 1
 	done
-	for n in $(lab_nodes "$nodes") external; do
+	for n in $(lab_nodes "$nodes") external client; do
 		ns=$(node_ns "$n")
 		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
 	done
@@ -132,6 +139,8 @@ topo_up() {
 			net.ipv4.conf.all.arp_announce=2 || return 1
 	fi
 	cable "$NS_EXT" eth0 "$BR_EXT" "${P}l-ext" "$EXT_GW/24" || return 1
+	cable "$NS_CLI" nic1 "$BR_MGMT" "${P}l-cli1" "$CLI_MGMT/24" &&
+		cable "$NS_CLI" eth-ext "$BR_EXT" "${P}l-clix" "$CLI_EXT/24" || return 1
 	host_access_up
 }
 
@@ -220,8 +229,8 @@ kill_ns_procs() {
 topo_down() {
 	local children ns
 	children=$(child_namespaces)
-	kill_ns_procs $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB"
-	for ns in $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB"; do
+	kill_ns_procs $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CLI" "$NS_CTL2" "$NS_LB"
+	for ns in $children "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CLI" "$NS_CTL2" "$NS_LB"; do
 		ns_exists "$ns" && ip netns del "$ns"
 	done
 	# A namespace some process still held lives on without its name, and
@@ -239,13 +248,13 @@ topo_down() {
 # it is all gone): namespaces, links, mounts, processes.
 leftovers() {
 	local ns l
-	for ns in "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CTL2" "$NS_LB" $(child_namespaces); do
+	for ns in "$NS_CTL" "$NS_NET" "$NS_CMP" "$NS_EXT" "$NS_CLI" "$NS_CTL2" "$NS_LB" $(child_namespaces); do
 		ns_exists "$ns" && echo "namespace $ns"
 	done
 	for l in $CABLES $BRIDGES; do link_exists "$l" && echo "link $l"; done
 	ip -4 route show "$CTL_MGMT/32" dev "$BR_MGMT" 2>/dev/null | sed 's/^/route /'
 	ip -4 route show "$LB_MGMT/32" dev "$BR_MGMT" 2>/dev/null | sed 's/^/route /'
-	grep -E " /run/netns/($NS_CTL|$NS_NET|$NS_CMP|$NS_EXT|$NS_CTL2|$NS_LB) " /proc/self/mountinfo |
+	grep -E " /run/netns/($NS_CTL|$NS_NET|$NS_CMP|$NS_EXT|$NS_CLI|$NS_CTL2|$NS_LB) " /proc/self/mountinfo |
 		awk '{print "mount " $5}'
 	# Processes that name the lab directory (daemons, QEMU, dnsmasq, the
 	# external HTTP server) wherever they run.
