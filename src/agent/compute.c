@@ -420,6 +420,9 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 	_cleanup_free_ char *meta = json_is_true(json_object_get(s, "config_drive"))
 					    ? config_drive_meta(s)
 					    : NULL;
+	_cleanup_free_ char *net = meta && json_object_get(s, "network_data")
+					   ? json_dumps(json_object_get(s, "network_data"), JSON_COMPACT)
+					   : NULL;
 	_cleanup_free_ unsigned char *user_data = NULL;
 	size_t ud_len = 0;
 	if (user_data_decode(s, &user_data, &ud_len) < 0) {
@@ -432,6 +435,7 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		.base_format = base_format,
 		.base_size = base_size,
 		.meta_data = meta,
+		.network_data = net,
 		.user_data = user_data,
 		.user_data_len = ud_len,
 		.vcpus = (int)json_integer_value(json_object_get(flavor, "vcpus")),

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "image/image.h"
+#include "metadata/metadata.h"
 #include "store/store.h"
 
 /* The image as the image service holds it (its checksum, size and
@@ -77,6 +78,14 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 							     desired_image(st, store_text(q, 25)))
 						 : json_null());
 	json_object_set_new(s, "config_drive", json_boolean(store_int(q, 20)));
+	/* The config drive's network_data.json, as the metadata service
+	 * serves it (the guest reads it before it has a network). */
+	if (store_int(q, 20)) {
+		struct md_instance in;
+		if (md_instance_load_network(st, id, &in) == 0)
+			json_object_set_new(s, "network_data", md_network_data(&in));
+		md_instance_free(&in);
+	}
 	/* An open resize: the agent resizes (migrating), keeps the old disk
 	 * (finished) or puts it back (reverting); none: it drops what it
 	 * kept. */

@@ -1,5 +1,6 @@
 /* config_drive.c - the OpenStack config drive: a small FAT image labelled
- * config-2 with openstack/latest/meta_data.json and user_data, attached as
+ * config-2 with openstack/latest/meta_data.json, network_data.json and
+ * user_data, attached as
  * a read-only disk, so a guest gets its name, keys and user data without
  * any network (Nova's config drive, in vfat format). */
 #include <errno.h>
@@ -21,7 +22,7 @@ static int stage(const struct hv_driver *d, const char *id, const char *name, co
 
 int hv_config_drive_make(const struct hv_driver *d, const struct hv_spec *s, char *err)
 {
-	char img[4096], tmp[4096], meta[4096], ud[4096];
+	char img[4096], tmp[4096], meta[4096], net[4096], ud[4096];
 	int r;
 
 	if (!s->meta_data)
@@ -34,6 +35,9 @@ int hv_config_drive_make(const struct hv_driver *d, const struct hv_spec *s, cha
 	unlink(tmp);
 	r = stage(d, s->id, "meta_data.json", s->meta_data, strlen(s->meta_data), meta,
 		  sizeof(meta));
+	if (r >= 0 && s->network_data)
+		r = stage(d, s->id, "network_data.json", s->network_data, strlen(s->network_data),
+			  net, sizeof(net));
 	if (r >= 0 && s->user_data)
 		r = stage(d, s->id, "user_data", s->user_data, s->user_data_len, ud, sizeof(ud));
 	if (r < 0) {
@@ -44,15 +48,20 @@ int hv_config_drive_make(const struct hv_driver *d, const struct hv_spec *s, cha
 	char *mkfs[] = { "mkfs.vfat", "-n", "config-2", "-C", tmp, "1024", NULL };
 	char *mmd[] = { "mmd", "-i", tmp, "::openstack", "::openstack/latest", NULL };
 	char *cp_meta[] = { "mcopy", "-i", tmp, meta, "::openstack/latest/meta_data.json", NULL };
+	char *cp_net[] = { "mcopy", "-i", tmp, net, "::openstack/latest/network_data.json", NULL };
 	char *cp_ud[] = { "mcopy", "-i", tmp, ud, "::openstack/latest/user_data", NULL };
 	r = hv_run(mkfs, err, HV_ERR_MAX);
 	if (r >= 0)
 		r = hv_run(mmd, err, HV_ERR_MAX);
 	if (r >= 0)
 		r = hv_run(cp_meta, err, HV_ERR_MAX);
+	if (r >= 0 && s->network_data)
+		r = hv_run(cp_net, err, HV_ERR_MAX);
 	if (r >= 0 && s->user_data)
 		r = hv_run(cp_ud, err, HV_ERR_MAX);
 	unlink(meta);
+	if (s->network_data)
+		unlink(net);
 	if (s->user_data)
 		unlink(ud);
 	if (r >= 0 && rename(tmp, img) < 0) {

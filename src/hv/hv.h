@@ -51,8 +51,9 @@ struct hv_spec {
 	const struct hv_nic *nics;
 	size_t nnics;
 	/* The config drive's openstack/latest/meta_data.json (NULL: no config
-	 * drive) and user_data (NULL: none). */
+	 * drive), network_data.json and user_data (NULL: none). */
 	const char *meta_data;
+	const char *network_data;
 	const unsigned char *user_data;
 	size_t user_data_len;
 };

@@ -238,18 +238,37 @@ static int load_groups(struct store *st, struct md_instance *in)
 	return r;
 }
 
-int md_instance_load(struct store *st, const char *network_id, const char *ip,
-		     struct md_instance *in)
+/* An empty instance: 0, or -ENOMEM. */
+static int instance_init(struct md_instance *in)
 {
-	char port_id[65];
-	int r;
-
 	memset(in, 0, sizeof(*in));
 	in->meta = json_object();
 	in->security_groups = json_array();
 	in->dns = json_array();
-	if (!in->meta || !in->security_groups || !in->dns)
-		return -ENOMEM;
+	return in->meta && in->security_groups && in->dns ? 0 : -ENOMEM;
+}
+
+int md_instance_load_network(struct store *st, const char *server_id, struct md_instance *in)
+{
+	int r = instance_init(in);
+
+	if (r < 0)
+		return r;
+	copy(in->id, sizeof(in->id), server_id);
+	r = load_ports(st, in);
+	if (r >= 0)
+		r = load_ips(st, in);
+	return r < 0 ? r : 0;
+}
+
+int md_instance_load(struct store *st, const char *network_id, const char *ip,
+		     struct md_instance *in)
+{
+	char port_id[65];
+	int r = instance_init(in);
+
+	if (r < 0)
+		return r;
 	copy(in->fixed_ip, sizeof(in->fixed_ip), ip);
 	r = find_port(st, network_id, ip, port_id, in);
 	if (r > 0)

@@ -87,6 +87,10 @@ extern const struct route_table metadata_routes;
  * port or server) or -errno; in must go to md_instance_free either way. */
 int md_instance_load(struct store *st, const char *network_id, const char *ip,
 		     struct md_instance *in);
+/* Fill in only the ports, addresses and nameservers of server_id (what
+ * md_network_data reads), for its config drive. 0 or -errno; in must go
+ * to md_instance_free either way. */
+int md_instance_load_network(struct store *st, const char *server_id, struct md_instance *in);
 void md_instance_free(struct md_instance *in);
 
 /* serve.c */

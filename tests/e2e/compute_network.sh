@@ -106,7 +106,8 @@ t_network_name() {
 check "server create --network NAME" t_network_name
 
 t_fixed_ip() {
-	os server create --image tiny --flavor n.tiny --nic net-id="$NET_ID",v4-fixed-ip=192.0.2.77 s-fixed >/dev/null &&
+	os server create --image tiny --flavor n.tiny --nic net-id="$NET_ID",v4-fixed-ip=192.0.2.77 \
+		--config-drive True s-fixed >/dev/null &&
 		addr s-fixed | grep -q "192\.0\.2\.77"
 }
 check "server create --nic v4-fixed-ip" t_fixed_ip
@@ -164,10 +165,17 @@ assert n["network_id"] == sys.argv[2], n
 assert n["tap"] == "tap" + n["port_id"][:11], n
 assert n["mac_address"].startswith("fa:16:3e:"), n
 assert isinstance(n["mtu"], int) and n["mtu"] > 0, n
+# its config drive'"'"'s network_data.json, as the metadata service has it
+nd = s[0].get("network_data")
+assert nd and [l["ethernet_mac_address"] for l in nd["links"]] == [n["mac_address"]], nd
+assert nd["links"][0]["mtu"] == n["mtu"] and nd["links"][0]["vif_id"] == n["port_id"], nd
+assert [(x["type"], x["network_id"], x["link"]) for x in nd["networks"]] == \
+	[("ipv4_dhcp", sys.argv[2], nd["links"][0]["id"])], nd
 none = [x for x in d["servers"] if x["name"] == "s-none"]
-assert none and none[0]["nics"] == [], none' "$id" "$NET_ID"
+assert none and none[0]["nics"] == [], none
+assert "network_data" not in none[0], none' "$id" "$NET_ID"
 }
-check "desired state: nics with port, MAC, network, tap<11>, mtu" t_desired
+check "desired state: nics with port, MAC, network, tap<11>, mtu; a config drive's network_data" t_desired
 
 # A VM starts only once the DHCP server of its network knows its address:
 # a network host (here played with curl) that has not yet carried out a
