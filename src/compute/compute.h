@@ -146,7 +146,7 @@ int h_service_list_nova(struct http_request *req, struct http_response *res);
 int h_service_update_nova(struct http_request *req, struct http_response *res);
 
 /* hosts.c - the compute host resource (the host table) and Nova's
- * os-hypervisors, os-aggregates and availability zones */
+ * os-hypervisors */
 int h_hypervisor_list(struct http_request *req, struct http_response *res);
 int h_hypervisor_detail(struct http_request *req, struct http_response *res);
 int h_hypervisor_get(struct http_request *req, struct http_response *res);
@@ -154,8 +154,6 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res);
 int h_hypervisor_uptime(struct http_request *req, struct http_response *res);
 int h_hypervisor_search(struct http_request *req, struct http_response *res);
 int h_hypervisor_servers(struct http_request *req, struct http_response *res);
-int h_aggregate_list(struct http_request *req, struct http_response *res);
-int h_availability_zones(struct http_request *req, struct http_response *res);
 /* What a host registers with (strings may be NULL but name and roles). */
 struct host_info {
 	const char *name, *roles; /* roles: a comma list of compute, network */
@@ -196,6 +194,43 @@ const char *host_state(const struct basalt *b, struct store_stmt *q);
 int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
+
+/* aggregates.c - Nova's host aggregates (os-aggregates) */
+/* The zone of a host outside every aggregate with one. */
+#define AZ_DEFAULT "nova"
+int h_aggregate_list(struct http_request *req, struct http_response *res);
+int h_aggregate_get(struct http_request *req, struct http_response *res);
+int h_aggregate_create(struct http_request *req, struct http_response *res);
+int h_aggregate_update(struct http_request *req, struct http_response *res);
+int h_aggregate_delete(struct http_request *req, struct http_response *res);
+int h_aggregate_action(struct http_request *req, struct http_response *res);
+/* The writes, each in the caller's write transaction, with Nova's rules
+ * and words in f: 0, or -ENOENT (no such aggregate, or host: not a
+ * compute service / not in the aggregate), -EEXIST (name taken; host
+ * already in it; add_host: the host would leave its zone or change it
+ * under its servers), -EINVAL (a zone change Nova refuses: empty, another
+ * zone of the hosts, servers on the hosts; delete: hosts left), -errno.
+ * Nothing is changed on failure once the caller rolls back. create sets
+ * *id; update sets name (NULL: kept) and the zone when set_zone;
+ * set_metadata sets each key of metadata (null values remove theirs). */
+int aggregate_create(struct store *st, const char *name, const char *zone, int64_t *id,
+		     struct nova_fault *f);
+int aggregate_update(struct store *st, int64_t id, const char *name, bool set_zone,
+		     const char *zone, struct nova_fault *f);
+int aggregate_set_metadata(struct store *st, int64_t id, const json_t *metadata,
+			   struct nova_fault *f);
+int aggregate_delete(struct store *st, int64_t id, struct nova_fault *f);
+int aggregate_add_host(struct store *st, int64_t id, const char *host, struct nova_fault *f);
+int aggregate_remove_host(struct store *st, int64_t id, const char *host, struct nova_fault *f);
+/* The zone of host in zone[256] (AZ_DEFAULT when none of its aggregates
+ * has one): 1 from an aggregate, 0 the default, or -errno. */
+int aggregate_host_zone(struct store *st, const char *host, char zone[256]);
+
+/* availability_zones.c - Nova's os-availability-zone */
+int h_availability_zones(struct http_request *req, struct http_response *res);
+/* 1 when an enabled compute host is in zone (Nova's "available"), 0 when
+ * none is, or -errno. */
+int aggregate_zone_available(struct basalt *b, struct store *st, const char *zone);
 
 /* console.c - the console tail kept per server */
 /* The controller keeps this much of each console (the newest bytes). */

@@ -373,45 +373,6 @@ int h_hypervisor_stats(struct http_request *req, struct http_response *res)
 				    t[3] - t[6]));
 }
 
-/* Basalt has no host aggregates: the list is honestly empty. */
-int h_aggregate_list(struct http_request *req, struct http_response *res)
-{
-	return http_reply(res, 200, json_pack("{s:[]}", "aggregates"));
-}
-
-/* Every host is in the one zone, "nova", available while any enabled
- * compute host is up; /detail (admin) lists the hosts. */
-int h_availability_zones(struct http_request *req, struct http_response *res)
-{
-	struct store *st = basalt_store(req->b);
-	bool detail = strstr(req->path, "/detail") != NULL;
-	json_t *hosts = detail ? json_object() : json_null();
-	struct store_stmt *q;
-	bool up = false;
-	int r;
-
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	r = host_query(st, NULL, NULL, NULL, NULL, &q);
-	if (r < 0) {
-		json_decref(hosts);
-		return http_error_errno(res, r, "hosts");
-	}
-	while ((r = store_next(q)) > 0) {
-		bool alive = host_alive(req->b, store_int(q, 4)), enabled = store_bool(q, 2);
-		up = up || (alive && enabled);
-		if (detail)
-			json_object_set_new(hosts, store_text(q, 0),
-					    json_pack("{s:{s:b,s:b,s:o}}", "nova-compute", "available",
-						      alive, "active", enabled, "updated_at",
-						      nova_time(store_int(q, 4))));
-	}
-	store_done(q);
-	return http_reply(res, 200,
-			  json_pack("{s:[{s:s,s:{s:b},s:o}]}", "availabilityZoneInfo", "zoneName",
-				    "nova", "zoneState", "available", up, "hosts", hosts));
-}
-
 /* Nova asks the hypervisor's host for `uptime`; agents do not report it
  * (yet), so it says so rather than make one up. */
 int h_hypervisor_uptime(struct http_request *req, struct http_response *res)

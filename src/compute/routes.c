@@ -80,6 +80,13 @@ static const struct route routes[] = {
 	R("os_compute_api:os-hypervisors:search", "GET", C "/os-hypervisors/{hypervisor_id}/search", h_hypervisor_search),
 	R("os_compute_api:os-hypervisors:servers", "GET", C "/os-hypervisors/{hypervisor_id}/servers", h_hypervisor_servers),
 	R("os_compute_api:os-aggregates:index", "GET", C "/os-aggregates", h_aggregate_list),
+	R("os_compute_api:os-aggregates:create", "POST", C "/os-aggregates", h_aggregate_create),
+	R("os_compute_api:os-aggregates:show", "GET", C "/os-aggregates/{aggregate_id}", h_aggregate_get),
+	R("os_compute_api:os-aggregates:update", "PUT", C "/os-aggregates/{aggregate_id}", h_aggregate_update),
+	R("os_compute_api:os-aggregates:delete", "DELETE", C "/os-aggregates/{aggregate_id}", h_aggregate_delete),
+	/* The action's own rule (add_host, remove_host, set_metadata) is
+	 * checked by the handler; admin-only like this one. */
+	R("os_compute_api:os-aggregates:add_host", "POST", C "/os-aggregates/{aggregate_id}/action", h_aggregate_action),
 	R("os_compute_api:os-availability-zone:list", "GET", C "/os-availability-zone", h_availability_zones),
 	R("os_compute_api:os-availability-zone:detail", "GET", C "/os-availability-zone/detail", h_availability_zones),
 	R("os_compute_api:limits", "GET", C "/limits", h_limits),

@@ -31,10 +31,6 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 	int r;
 
 	host[0] = '\0';
-	/* Every host is in the one availability zone, "nova". */
-	if (req->availability_zone && req->availability_zone[0] &&
-	    strcmp(req->availability_zone, "nova") != 0)
-		return 0;
 	/* A forced host (Nova's "zone:host", admins only) skips the enabled
 	 * filter, as Nova's does; it must still be alive (not forced down)
 	 * and fit. */
@@ -57,6 +53,16 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 		if (!host_alive(b, store_int(q, 4)) || cpu < req->vcpus || ram < req->ram_mb ||
 		    disk < req->disk_gb)
 			continue;
+		/* Nova's AvailabilityZoneFilter: only hosts of the zone asked
+		 * for (a forced host skips it, as Nova's filters). */
+		if (!req->host && req->availability_zone && req->availability_zone[0]) {
+			char zone[256];
+			r = aggregate_host_zone(st, store_text(q, 0), zone);
+			if (r < 0)
+				break;
+			if (strcmp(zone, req->availability_zone) != 0)
+				continue;
+		}
 		if (ram > best_ram || (ram == best_ram && count < best_count)) {
 			best_ram = ram;
 			best_count = count;

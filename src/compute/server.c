@@ -536,6 +536,13 @@ int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
 	r = server_metadata_check(spec->metadata, f);
 	if (r >= 0)
 		r = parse_zone(c, spec, f);
+	/* A zone asked for (no forced host) must be one of the enabled hosts'. */
+	if (r >= 0 && spec->availability_zone && spec->availability_zone[0] &&
+	    !spec->forced_host[0]) {
+		r = aggregate_zone_available(b, st, spec->availability_zone);
+		if (r == 0)
+			r = nova_fail(f, -EINVAL, "The requested availability zone is not available");
+	}
 	if (r >= 0 && spec->key_name) {
 		r = keypair_public_key(st, c->user_id, spec->key_name, &spec->public_key);
 		if (r == -ENOENT)
@@ -554,6 +561,7 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		  const struct server_spec *spec, char host[256])
 {
 	struct sched_request sr;
+	char zone[256];
 	int64_t now = now_usec();
 	int r;
 
@@ -567,7 +575,9 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		       "ssssssiiiiisssssisssiiii", spec->id, spec->name, c->project_id, c->user_id,
 		       spec->flavor_id, spec->flavor_name, spec->vcpus, spec->ram, spec->disk,
 		       spec->ephemeral, spec->swap, spec->image_ref, spec->key_name,
-		       spec->public_key, spec->user_data, "nova",
+		       spec->public_key, spec->user_data,
+		       spec->availability_zone && spec->availability_zone[0] ? spec->availability_zone
+									     : AZ_DEFAULT,
 		       (int64_t)(spec->config_drive || b->cfg.force_config_drive), spec->access_ipv4,
 		       spec->access_ipv6, spec->reservation[0] ? spec->reservation : NULL,
 		       spec->launch_index, now, now, store_txn_revision(st));
@@ -588,8 +598,13 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		r = server_no_host(st, spec->id);
 		return r < 0 ? r : 0;
 	}
-	r = store_exec(st, "UPDATE server SET host = ?, task_state = 'spawning' WHERE id = ?", "ss",
-		       host, spec->id);
+	/* The server is in its host's zone from now on (Nova's conductor). */
+	r = aggregate_host_zone(st, host, zone);
+	if (r >= 0)
+		r = store_exec(st,
+			       "UPDATE server SET host = ?, availability_zone = ?, task_state = 'spawning'"
+			       " WHERE id = ?",
+			       "sss", host, zone, spec->id);
 	return r < 0 ? r : 1;
 }
 

@@ -26,8 +26,14 @@
 static json_t *render_service(const struct http_request *req, struct store_stmt *q)
 {
 	const char *reason = store_text(q, 3);
-	json_t *s = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", host_service_id(req, q),
-			      "binary", BINARY, "host", store_text(q, 0), "zone", "nova", "status",
+	char zone[256];
+	json_t *s;
+
+	/* The host's zone (its aggregates'); the default one on a failure. */
+	if (aggregate_host_zone(basalt_store(req->b), store_text(q, 0), zone) < 0)
+		snprintf(zone, sizeof(zone), "%s", AZ_DEFAULT);
+	s = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", host_service_id(req, q),
+			      "binary", BINARY, "host", store_text(q, 0), "zone", zone, "status",
 			      store_bool(q, 2) ? "enabled" : "disabled", "state",
 			      host_state(req->b, q), "updated_at", nova_time(store_int(q, 4)),
 			      "disabled_reason", reason ? json_string(reason) : json_null());

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # tests/cli/openstack_compute.sh - Nova's flavors, keypairs, quotas,
-# compute services and hypervisors through the real `openstack` CLI.
+# compute services, hypervisors and host aggregates through the real
+# `openstack` CLI.
 # (Servers booting on a compute agent are tested in tests/e2e.)
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 8
+plan 9
 trap cleanup_controller EXIT
 
 start_controller || { not_ok "start controller"; exit 1; }
@@ -75,6 +76,27 @@ t_hosts() {
 	expect_line "availability zones" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" "nova available"
 }
 check "compute service list and hypervisor list show a registered host" t_hosts
+
+# Host aggregates: a zone as an aggregate attribute and metadata key, the
+# host's zone following it (availability zone list); Nova's errors are
+# the API cases' (tests/api/cases/38-compute-aggregates.json).
+t_aggregate() {
+	os aggregate create --zone az-cli --property tier=gold agg-cli -f json >"$WORK/a.json" || return 1
+	expect_eq zone "$(jfield availability_zone <"$WORK/a.json")" az-cli || return 1
+	os aggregate add host agg-cli compute0 >/dev/null || return 1
+	os aggregate set --property ssd=yes agg-cli || return 1
+	os aggregate show agg-cli -f json >"$WORK/a.json" || return 1
+	expect_eq hosts "$(jfield hosts <"$WORK/a.json")" '["compute0"]' || return 1
+	expect_eq properties "$(jfield properties <"$WORK/a.json")" '{"ssd": "yes", "tier": "gold"}' || return 1
+	expect_line "zone list" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" \
+		"az-cli available" || return 1
+	refused 409 "Aggregate agg-cli already exists" os aggregate create agg-cli || return 1
+	os aggregate remove host agg-cli compute0 >/dev/null || return 1
+	os aggregate delete agg-cli || return 1
+	expect_line "back in nova" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" \
+		"nova available"
+}
+check "aggregate create --zone --property, add host, set --property, show, delete (409 for a taken name)" t_aggregate
 
 # os-services updates as each microversion makes them: by id from 2.53,
 # through disable-log-reason / enable / force-down by host and binary below.
