@@ -129,12 +129,16 @@ bool agent_sleep(struct agent *a, int ms);
 void report_task(struct agent *a, struct http_client *c, const char *id, const char *vm_state,
 		 const char *task);
 
-/* server_ops.c - resize and snapshot steps of one desired server s */
+/* server_ops.c - resize, snapshot and diagnostics steps of one desired server s */
 /* Resize, revert or drop the kept disk as s's "resize" record says. */
 void server_ops_resize(struct agent *a, struct http_client *c, const json_t *s);
 /* Add to s's report entry the resize step the host has reached
  * ({"id", "status": "finished" | "reverted"}), when it has. */
 void server_ops_report(struct agent *a, const json_t *s, json_t *entry);
+/* Add to s's report entry the diagnostics reading its "diagnostics" seq
+ * asks for: read from the driver once per seq (diagnostics.json in the
+ * server's directory), {"seq", "error"} when it cannot be read. */
+void server_ops_diagnostics(struct agent *a, const json_t *s, json_t *entry);
 /* Take and upload s's pending snapshots (its "snapshots": image ids);
  * append to failed the images that cannot be made (the controller
  * gives them up). */

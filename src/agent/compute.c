@@ -771,6 +771,7 @@ int compute_reconcile(struct agent *a, struct http_client *c, const json_t *desi
 		    server_report(a, ids[i], vm, p == HV_NOSTATE ? "spawning" : NULL, NULL);
 		if (one) {
 			server_ops_report(a, desired_of(servers, ids[i]), one);
+			server_ops_diagnostics(a, desired_of(servers, ids[i]), one);
 			if (json_object_get(snap_failed, ids[i]))
 				json_object_set(one, "snapshots_failed",
 						json_object_get(snap_failed, ids[i]));

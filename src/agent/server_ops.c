@@ -1,6 +1,7 @@
-/* server_ops.c - the compute agent's part of a resize and a snapshot,
- * level-triggered like the rest: what the desired server says (its
- * "resize" record, its "snapshots") is compared with what the server's
+/* server_ops.c - the compute agent's part of a resize, a snapshot and a
+ * diagnostics reading, level-triggered like the rest: what the desired
+ * server says (its "resize" record, its "snapshots", its "diagnostics"
+ * seq) is compared with what the server's
  * directory holds, and the driver's idempotent steps close the gap. An
  * agent killed in the middle redoes the rest on its next pass. */
 #include <dirent.h>
@@ -93,6 +94,37 @@ void server_ops_report(struct agent *a, const json_t *s, json_t *entry)
 	if (done)
 		json_object_set_new(entry, "resize",
 				    json_pack("{s:s,s:s}", "id", json_str(rs, "id"), "status", done));
+}
+
+/* --- diagnostics --- */
+
+void server_ops_diagnostics(struct agent *a, const json_t *s, json_t *entry)
+{
+	const char *id = json_str(s, "id");
+	json_int_t seq = json_integer_value(json_object_get(s, "diagnostics"));
+	_cleanup_json_ json_t *rd = NULL;
+	char err[HV_ERR_MAX] = "";
+	int r;
+
+	if (!id || seq <= 0)
+		return;
+	rd = hv_file_read(a->hv, id, "diagnostics.json");
+	if (!rd || json_integer_value(json_object_get(rd, "seq")) != seq) {
+		json_decref(rd);
+		rd = NULL;
+		r = a->hv->diagnostics ? a->hv->diagnostics(a->hv, id, &rd, err) : -EOPNOTSUPP;
+		if (r < 0) {
+			log_warn("server %s: diagnostics: %s", id, err[0] ? err : strerror(-r));
+			json_decref(rd);
+			rd = json_pack("{s:s}", "error", err[0] ? err : strerror(-r));
+		}
+		if (!rd || json_object_set_new(rd, "seq", json_integer(seq)) < 0)
+			return;
+		/* Kept, so the entry stays the same (no news) until the next seq. */
+		if (hv_file_write(a->hv, id, "diagnostics.json", rd) < 0)
+			log_warn("server %s: cannot keep its diagnostics", id);
+	}
+	json_object_set(entry, "diagnostics", rd);
 }
 
 /* --- snapshots --- */

@@ -297,6 +297,9 @@ int h_server_interface_get(struct http_request *req, struct http_response *res);
 int h_server_interface_create(struct http_request *req, struct http_response *res);
 int h_server_interface_delete(struct http_request *req, struct http_response *res);
 
+/* server_diagnostics.c - GET /servers/{id}/diagnostics (admins) */
+int h_server_diagnostics(struct http_request *req, struct http_response *res);
+
 /* server_external_events.c - os-server-external-events (admins) */
 int h_server_external_events(struct http_request *req, struct http_response *res);
 

@@ -11,6 +11,7 @@
 #include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "metadata/metadata.h"
@@ -40,7 +41,7 @@ static json_t *desired_image(struct store *st, const char *image)
  * 17 user_data, 18 availability_zone, 19 created_at, 20 config_drive
  * (21 console_end: kept out of the document, see compute_desired),
  * 22 the open resize's id, 23 its status (NULL: none), 24 rebuild_seq,
- * 25 rescue_image_id. */
+ * 25 rescue_image_id, 26 diag_seq. */
 static json_t *desired_server(struct basalt *b, struct store *st, struct store_stmt *q)
 {
 	/* Past vif_plugging_timeout a VM starts even without its DHCP. */
@@ -95,6 +96,9 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 	/* The NICs in the order the guest sees them, on the taps the data
 	 * plane makes for their ports. */
 	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
+	/* A diagnostics request (server_diagnostics.c): one reading per seq. */
+	if (store_int(q, 26) > 0)
+		json_object_set_new(s, "diagnostics", json_integer(store_int(q, 26)));
 	return s;
 }
 
@@ -116,7 +120,8 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
 			" s.ephemeral, s.swap, s.image_id, s.key_name, s.public_key, s.user_data,"
 			" s.availability_zone, s.created_at,"
-			" s.config_drive, s.console_end, m.id, m.status, s.rebuild_seq, s.rescue_image_id"
+			" s.config_drive, s.console_end, m.id, m.status, s.rebuild_seq, s.rescue_image_id,"
+			" s.diag_seq"
 			" FROM server s LEFT JOIN server_migration m ON m.server_id = s.id"
 			"  AND m.status IN ('migrating', 'finished', 'reverting')"
 			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped', 'resized',"
@@ -250,6 +255,31 @@ static int report_events(struct store *st, const char *host, const char *id, con
 	return idle ? instance_action_finish(st, id, host, "Success", now) : 1;
 }
 
+/* A diagnostics reading ({"seq", ...}, docs/agent-protocol.md) of server
+ * id: stored when it answers the server's latest request and is new; one
+ * that is not an object with a seq, or larger than DIAG_MAX bytes, is
+ * left out (logged), never refusing the rest of the report. 1 or -errno. */
+#define DIAG_MAX 16384
+static int report_diagnostics(struct store *st, const char *host, const char *id,
+			      const json_t *d)
+{
+	_cleanup_free_ char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	int r;
+
+	if (!json_is_object(d) || !json_is_integer(json_object_get(d, "seq")) || !text ||
+	    strlen(text) > DIAG_MAX) {
+		log_warn("host %s: diagnostics of server %s left out: not a reading of at most %d "
+			 "bytes", host, id, DIAG_MAX);
+		return 1;
+	}
+	r = store_exec(st,
+		       "UPDATE server SET diagnostics = ?, revision = ? WHERE id = ? AND host = ?"
+		       " AND diag_seq = ? AND (diagnostics IS NULL OR diagnostics <> ?)",
+		       "sissis", text, store_txn_revision(st), id, host,
+		       (int64_t)json_integer_value(json_object_get(d, "seq")), text);
+	return r < 0 ? r : 1;
+}
+
 static int report_server(struct store *st, const char *host, const json_t *s, int64_t now)
 {
 	static const char *const vm_states[] = { "building", "active",	  "stopped", "error",
@@ -319,6 +349,8 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 		if (q < 0)
 			r = q;
 	}
+	if (r > 0 && json_object_get(s, "diagnostics"))
+		r = report_diagnostics(st, host, id, json_object_get(s, "diagnostics"));
 	if (r > 0 && rs)
 		r = server_resize_reported(st, host, id, json_str(rs, "id"), json_str(rs, "status"));
 	/* The host carried out what was asked: the open events end. */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -265,6 +267,41 @@ static enum hv_power f_state(struct hv_driver *d, const char *id)
 	return p && strcmp(p, "running") == 0 ? HV_RUNNING : HV_SHUTDOWN;
 }
 
+/* The fake's own figures: its vCPUs never ran and its disk was never
+ * read (zeros), its memory is the flavor's, its uptime the time since
+ * its power state last changed (fake.json), its NICs the taps' counters
+ * when the data plane made them. */
+static int f_diagnostics(struct hv_driver *d, const char *id, json_t **out, char *err)
+{
+	_cleanup_json_ json_t *spec = NULL;
+	enum hv_power p = f_state(d, id);
+	char path[4096];
+	struct stat sb;
+	json_t *cpus;
+
+	*out = NULL;
+	if (p != HV_RUNNING && p != HV_PAUSED) {
+		snprintf(err, HV_ERR_MAX, "the server is not running");
+		return -ENOENT;
+	}
+	spec = hv_file_read(d, id, "spec.json");
+	cpus = json_array();
+	for (json_int_t i = 0; cpus && i < json_integer_value(json_object_get(spec, "vcpus")) &&
+			       i < HV_DIAG_MAX_ITEMS; i++)
+		json_array_append_new(cpus, json_pack("{s:I,s:i}", "id", i, "time", 0));
+	*out = json_pack("{s:s,s:s,s:{s:I,s:i},s:o,s:[{s:s,s:i,s:i,s:i,s:i,s:i}],s:o}", "state",
+			 p == HV_PAUSED ? "paused" : "running", "hypervisor", "fake", "memory",
+			 "maximum", json_integer_value(json_object_get(spec, "ram_mb")), "used", 0,
+			 "cpus", cpus, "disks", "name", "vda", "read_bytes", 0, "read_requests", 0,
+			 "write_bytes", 0, "write_requests", 0, "errors_count", 0, "nics",
+			 hv_diag_nics(spec));
+	if (!*out)
+		return -ENOMEM;
+	if (hv_path(d, id, "fake.json", path, sizeof(path)) == 0 && stat(path, &sb) == 0)
+		json_object_set_new(*out, "uptime", json_integer(time(NULL) - sb.st_mtime));
+	return 0;
+}
+
 /* The NICs are spec.json's "nics": [{tap, mac}]. */
 static int f_nic_list(struct hv_driver *d, const char *id, json_t **taps)
 {
@@ -374,5 +411,6 @@ int hv_fake_new(struct hv_driver *d)
 	d->rescue = f_rescue;
 	d->unrescue = f_unrescue;
 	d->rescued = f_rescued;
+	d->diagnostics = f_diagnostics;
 	return 0;
 }

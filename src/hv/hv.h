@@ -153,6 +153,10 @@ struct hv_driver {
 	int (*unrescue)(struct hv_driver *d, const char *id, char *err);
 	/* Whether the server runs (or is set to run) from a rescue image. */
 	bool (*rescued)(struct hv_driver *d, const char *id);
+	/* A reading of the server's figures for Nova's diagnostics (*out: a
+	 * new object, the "diagnostics" of docs/agent-protocol.md less its
+	 * seq): -ENOENT (err says why) when it does not run. */
+	int (*diagnostics)(struct hv_driver *d, const char *id, json_t **out, char *err);
 	void (*free)(struct hv_driver *d);
 };
 
@@ -178,6 +182,17 @@ int hv_snapshot_flatten(struct hv_driver *d, const char *id, const char *src, co
 /* Tests' fault injection: SIGKILL the process here when the environment
  * variable BASALT_HV_CRASH_AT names this point. */
 void hv_crash_point(const char *name);
+
+/* diagnostics.c - the figures of a running server */
+#define HV_DIAG_MAX_ITEMS 64 /* vCPUs, disks, NICs: each at most this many */
+/* The NICs of spec ("nics": [{tap, mac}]) with their taps' counters
+ * (sysfs), as the guest sees them (new reference). */
+json_t *hv_diag_nics(const json_t *spec);
+/* The reading of QEMU process pid of server id (paused: its vCPUs held
+ * stopped): vCPU times, disks, RSS and uptime through QMP and /proc, the
+ * NICs' counters. 0 with *out, or -errno with err filled. */
+int hv_qemu_diagnostics(struct hv_driver *d, const char *id, int pid, bool paused,
+			json_t **out, char *err);
 
 /* config_drive.c */
 /* Make INSTANCES/<id>/config.img (vfat, label config-2) from spec's

@@ -1328,6 +1328,24 @@ static int q_serial_open(struct hv_driver *d, const char *id)
 	return fd;
 }
 
+static int q_diagnostics(struct hv_driver *d, const char *id, json_t **out, char *err)
+{
+	_cleanup_close_ int lock = hv_lock(d, id, false);
+	int pid;
+
+	*out = NULL;
+	if (lock < 0) {
+		snprintf(err, HV_ERR_MAX, "no such server");
+		return lock;
+	}
+	pid = running_pid(d, id);
+	if (!pid) {
+		snprintf(err, HV_ERR_MAX, "the server is not running");
+		return -ENOENT;
+	}
+	return hv_qemu_diagnostics(d, id, pid, file_in(d, id, "paused"), out, err);
+}
+
 int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *cfg)
 {
 	const char *user = cfg->qemu_user;
@@ -1386,5 +1404,6 @@ int hv_qemu_new(struct hv_driver *d, const char *accel, const struct hv_config *
 	d->rescue = q_rescue;
 	d->unrescue = q_unrescue;
 	d->rescued = q_rescued;
+	d->diagnostics = q_diagnostics;
 	return 0;
 }

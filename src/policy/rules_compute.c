@@ -80,6 +80,7 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-quota-sets:update", P_ADMIN },
 	{ "os_compute_api:os-remote-consoles", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-rescue", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-server-diagnostics", P_ADMIN },
 	{ "os_compute_api:os-server-external-events:create", P_ADMIN },
 	{ "os_compute_api:os-server-password:clear", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-server-password:show", P_ADMIN | P_READER },

@@ -5,9 +5,10 @@
 # tests/e2e/compute_restart.sh drive the real hypervisor): lock/unlock
 # with Nova's rules on locked servers, pause/unpause, suspend/resume,
 # rescue/unrescue, rebuild (also of a stopped server), the instance
-# actions with their events, and the refusals in Nova's words (a wrong
-# state: 409; another project's server: 404; a locked one: 409; an
-# admin's lock: 403 to the owner). An e2e tier, not a CLI one: a real
+# actions with their events, server diagnostics (the agent reads the
+# driver's figures when the desired state asks), and the refusals in
+# Nova's words (a wrong state: 409; another project's server: 404; a
+# locked one: 409; an admin's lock: 403 to the owner). An e2e tier, not a CLI one: a real
 # compute agent runs in this namespace, and an agent sweeps the Basalt
 # bridges it finds there (l2.c), so it runs alone (tests/run, or under
 # /tmp/basalt-ns.lock).
@@ -15,7 +16,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 25
+plan 29
 
 AGENT_PID=
 cleanup() {
@@ -70,6 +71,35 @@ wait_status() {
 check "create --wait: ACTIVE" alice server create --image act-img1 --flavor act.tiny --nic none --wait act-vm
 ID=$(alice server show act-vm -f value -c id)
 
+# --- diagnostics (admins): asked of the host's agent, the fake's own figures ---
+t_diag() {
+	local out
+	out=$(os server show --diagnostics "$ID" -f json) || return 1
+	python3 -c 'import json,sys
+d=json.loads(sys.argv[1])
+want={"driver":"libvirt","hypervisor":"fake","hypervisor_os":"linux","state":"running",
+      "num_cpus":1,"num_disks":1,"num_nics":0,"config_drive":False,
+      "memory_details":{"maximum":64,"used":0},"nic_details":[],
+      "cpu_details":[{"id":0,"time":0,"utilisation":None}]}
+bad={k:(d.get(k),v) for k,v in want.items() if d.get(k)!=v}
+if not isinstance(d.get("uptime"),int) or d["uptime"]<0: bad["uptime"]=d.get("uptime")
+sys.exit("got, expected: %r" % bad if bad else 0)' "$out" || return 1
+	grep -q '"seq"' "$STATE/cmp-act/instances/$ID/diagnostics.json"
+}
+check "server show --diagnostics (admin, 2.60): Nova's 2.48 format with the fake's figures, read by the agent" t_diag
+t_diag_old() {
+	local out
+	out=$(os --os-compute-api-version 2.47 server show --diagnostics "$ID" -f json) || return 1
+	python3 -c 'import json,sys
+d=json.loads(sys.argv[1])
+want={"cpu0_time":0,"memory":65536,"vda_errors":0,"vda_read":0,"vda_read_req":0,"vda_write":0,"vda_write_req":0}
+sys.exit(0 if d==want else "got %r, expected %r" % (d,want))' "$out"
+}
+check "server show --diagnostics below 2.48: the libvirt driver's keys" t_diag_old
+check_refused "diagnostics are admin's: the owner gets 403 in Nova's words" \
+	403 "Policy doesn't allow os_compute_api:os-server-diagnostics to be performed" \
+	alice server show --diagnostics act-vm
+
 # --- lock ---
 t_lock() {
 	alice server lock act-vm || return 1
@@ -105,6 +135,9 @@ t_snapshot_in() {
 }
 check "image create of a paused server: the image active, the server still PAUSED" \
 	t_snapshot_in act-vm PAUSED act-snap-paused
+check_refused "diagnostics of a paused server: 409 in Nova's words" \
+	409 "Cannot 'get_diagnostics' instance $ID while it is in power state paused" \
+	os server show --diagnostics "$ID"
 t_unpause() { alice server unpause act-vm && wait_status act-vm ACTIVE; }
 check "unpause: ACTIVE" t_unpause
 

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	log_set_level(LOG_WARNING);
 	if (!cfg.instances_path || argc < 2) {
 		fprintf(stderr, "usage: HV_INSTANCES=DIR hvctl spawn|state|stop|start|reboot|"
-				"destroy|list|console|nics|nic-attach|nic-detach ...\n");
+				"destroy|list|console|nics|nic-attach|nic-detach|diagnostics ...\n");
 		return 2;
 	}
 	if (strcmp(cmd, "inspect") == 0)
@@ -153,6 +153,15 @@ int main(int argc, char **argv)
 			free(t);
 		}
 		json_decref(ret);
+	} else if (strcmp(cmd, "diagnostics") == 0 && argc == 3) {
+		json_t *rd = NULL;
+		r = d->diagnostics(d, id, &rd, err);
+		if (r == 0) {
+			char *t = json_dumps(rd, JSON_COMPACT | JSON_SORT_KEYS);
+			printf("%s\n", t ? t : "null");
+			free(t);
+		}
+		json_decref(rd);
 	} else if (strcmp(cmd, "destroy") == 0 && argc == 3) {
 		r = d->destroy(d, id);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {

@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 51
+plan 52
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -247,6 +247,21 @@ check "unpause: running again in the same process" t_unpause
 # a tick of this boot (the confirm's start above boots the guest)
 t_fresh_tick() { wait_ready 7 && wait_ticks "$(ticks)"; }
 guest_check "the guest ticks with a boot id before the suspend" t_fresh_tick
+# diagnostics: what the agent reports for Nova's server diagnostics
+t_diagnostics() {
+	local out
+	out=$("$HVCTL" diagnostics "$ID") || return 1
+	python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); m=d["memory"]; disks=d["disks"]; cpus=d["cpus"]
+bad=[]
+if d["state"]!="running" or d["hypervisor"] not in ("qemu","kvm"): bad.append("state/hypervisor")
+if [c["id"] for c in cpus]!=[0,1] or not all(c.get("time",0)>0 for c in cpus): bad.append("2 vCPUs with their run time")
+if m["maximum"]!=320 or not 0<m.get("used",0)<=2048: bad.append("memory: 320 MB, RSS used")
+if not disks or disks[0]["name"]!="vda" or disks[0]["read_bytes"]<=0 or disks[0]["read_requests"]<=0: bad.append("vda read by the boot")
+if not 0<=d["uptime"]<3600: bad.append("uptime")
+sys.exit("%s: %s" % (", ".join(bad), d) if bad else 0)' "$out"
+}
+guest_check "diagnostics: 2 vCPUs with their run time (query-cpus-fast + schedstat), 320 MB with its RSS, vda's reads (query-blockstats), uptime" t_diagnostics
 BOOT=$(last_boot)
 t_suspend() {
 	"$HVCTL" suspend "$ID" || return 1
