@@ -30,6 +30,11 @@ extern const struct route_table compute_routes;
 /* render.c - Nova's shapes */
 /* {"rel": "self"...} links of a resource under /compute/v2.1/COLLECTION/ID. */
 json_t *nova_links(const struct http_request *req, const char *collection, const char *id);
+/* A full page (limit items) of res's list key links to the next one:
+ * KEY_links [{"rel": "next", "href": .../compute/v2.1/PATH?limit=&marker=
+ * the last item's marker_field}]. Nothing for a shorter page. */
+void nova_next_link(const struct http_request *req, struct http_response *res, const char *key,
+		    const char *path, int64_t limit, const char *marker_field);
 /* ISO 8601 without fraction, as Nova shows times. New reference. */
 json_t *nova_time(int64_t usec);
 /* Reply 200 {"key": [rows rendered]} for the query sql (store_query args). */
@@ -296,6 +301,9 @@ int h_server_interface_list(struct http_request *req, struct http_response *res)
 int h_server_interface_get(struct http_request *req, struct http_response *res);
 int h_server_interface_create(struct http_request *req, struct http_response *res);
 int h_server_interface_delete(struct http_request *req, struct http_response *res);
+
+/* migrations.c - os-migrations (admins): the resize records */
+int h_migration_list(struct http_request *req, struct http_response *res);
 
 /* server_diagnostics.c - GET /servers/{id}/diagnostics (admins) */
 int h_server_diagnostics(struct http_request *req, struct http_response *res);

@@ -67,23 +67,6 @@ static json_t *render_flavor_brief(const struct http_request *req, struct store_
 /* Nova's osapi_max_limit: the longest page. */
 #define FLAVOR_MAX_LIMIT 1000
 
-/* A full page links to the next one, marked by its last flavor. */
-static void add_next_link(struct http_request *req, struct http_response *res, int64_t limit,
-			  bool detail)
-{
-	json_t *flavors = json_object_get(res->body, "flavors");
-	size_t n = json_array_size(flavors);
-	char href[2048];
-
-	if (res->status != 200 || n == 0 || n < (size_t)limit)
-		return;
-	snprintf(href, sizeof(href), "%s/compute/v2.1/flavors%s?limit=%lld&marker=%s",
-		 http_base_url(req), detail ? "/detail" : "", (long long)limit,
-		 json_string_value(json_object_get(json_array_get(flavors, n - 1), "id")));
-	json_object_set_new(res->body, "flavors_links",
-			    json_pack("[{s:s,s:s}]", "rel", "next", "href", href));
-}
-
 static int list(struct http_request *req, struct http_response *res, nova_render_fn render)
 {
 	const char *args[4] = { http_query(req, "minVcpus"), http_query(req, "minRam"),
@@ -136,7 +119,8 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		return http_error_errno(res, r, "flavors");
 	if (nova_reply_rows(req, res, "flavors", render, q) < 0)
 		return -1;
-	add_next_link(req, res, v[3], render == render_flavor);
+	nova_next_link(req, res, "flavors", render == render_flavor ? "flavors/detail" : "flavors",
+		       v[3], "id");
 	return 0;
 }
 

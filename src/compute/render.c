@@ -9,6 +9,23 @@
 #include "http/http.h"
 #include "store/store.h"
 
+void nova_next_link(const struct http_request *req, struct http_response *res, const char *key,
+		    const char *path, int64_t limit, const char *marker_field)
+{
+	json_t *list = json_object_get(res->body, key);
+	size_t n = json_array_size(list);
+	const char *marker;
+	char href[2048], links[64];
+
+	if (res->status != 200 || n == 0 || n < (size_t)limit)
+		return;
+	marker = json_string_value(json_object_get(json_array_get(list, n - 1), marker_field));
+	snprintf(href, sizeof(href), "%s/compute/v2.1/%s?limit=%lld&marker=%s", http_base_url(req),
+		 path, (long long)limit, marker ? marker : "");
+	snprintf(links, sizeof(links), "%s_links", key);
+	json_object_set_new(res->body, links, json_pack("[{s:s,s:s}]", "rel", "next", "href", href));
+}
+
 json_t *nova_links(const struct http_request *req, const char *collection, const char *id)
 {
 	char self[1024], bookmark[1024];

@@ -67,6 +67,7 @@ static const struct route routes[] = {
 	R("os_compute_api:os-instance-actions:list", "GET", C "/servers/{server_id}/os-instance-actions", h_instance_action_list),
 	R("os_compute_api:os-instance-actions:show", "GET", C "/servers/{server_id}/os-instance-actions/{request_id}", h_instance_action_get),
 
+	R("os_compute_api:os-migrations:index", "GET", C "/os-migrations", h_migration_list),
 	R("os_compute_api:os-server-diagnostics", "GET", C "/servers/{server_id}/diagnostics", h_server_diagnostics),
 	R("os_compute_api:os-server-external-events:create", "POST", C "/os-server-external-events", h_server_external_events),
 

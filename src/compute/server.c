@@ -679,13 +679,16 @@ int server_delete(struct basalt *b, struct store *st, const struct caller *c, co
 					   "compute_terminate_instance");
 	if (r < 0)
 		return r;
-	r = store_query(st, &q, "SELECT host, vm_state FROM server WHERE id = ?", "s", id);
+	r = store_query(st, &q, "SELECT host, vm_state, launched_at FROM server WHERE id = ?", "s",
+			id);
 	if (r == 0) {
 		r = store_next(q);
 		/* On a live host the agent destroys the VM, then the row goes;
-		 * with no host, a dead one, or in ERROR (which hosts never keep:
-		 * it is not desired), the row goes now (Nova's local delete). */
-		if (r > 0 && store_text(q, 0) && strcmp(store_text(q, 1), "error") != 0) {
+		 * with no host, a dead one, or in ERROR without ever having run
+		 * (hosts do not keep those: they are not desired), the row goes
+		 * now (Nova's local delete). */
+		if (r > 0 && store_text(q, 0) &&
+		    (strcmp(store_text(q, 1), "error") != 0 || store_text(q, 2))) {
 			int a = host_up(b, st, store_text(q, 0));
 			if (a < 0)
 				r = a;

@@ -379,6 +379,8 @@ int h_server_action(struct http_request *req, struct http_response *res)
 			return state_action(req, res, id, state_ops[i].op, arg);
 	if (strcmp(action, "rebuild") == 0)
 		return rebuild_action(req, res, id, arg);
+	if (strcmp(action, "os-resetState") == 0)
+		return server_reset_state_action(req, res, id, arg);
 	return http_error(res, 400, "There is no such action: %s", action);
 }
 

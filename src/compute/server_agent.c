@@ -114,7 +114,10 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 		r = -ENOMEM;
 		goto fail;
 	}
-	/* 'error' and 'deleting' servers are absent: the agent removes them. */
+	/* 'deleting' servers are absent: the agent removes them; so are
+	 * servers in 'error' that never ran (nothing to keep). One that ran
+	 * stays: an error (os-resetState, a failed step) never destroys a VM,
+	 * only a delete does, as in Nova. */
 	r = store_query(st, &q,
 			"SELECT s.id, s.name, s.project_id, s.user_id, s.power, s.reboot_seq,"
 			" s.reboot_type, s.flavor_id, s.flavor_name, s.vcpus, s.ram, s.disk,"
@@ -126,8 +129,9 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 			"  AND m.status IN ('migrating', 'finished', 'reverting')"
 			" WHERE s.host = ? AND s.vm_state IN ('building', 'active', 'stopped', 'resized',"
 			" 'paused', 'suspended', 'rescued')"
+			"  OR s.host = ? AND s.vm_state = 'error' AND s.launched_at IS NOT NULL"
 			" ORDER BY s.id",
-			"s", host);
+			"ss", host, host);
 	if (r < 0)
 		goto fail;
 	while ((r = store_next(q)) > 0) {
@@ -298,12 +302,16 @@ static int report_server(struct store *st, const char *host, const json_t *s, in
 	 * CONSOLE_TAIL_MAX bytes are kept. */
 	if (console && strlen(console) > CONSOLE_TAIL_MAX)
 		console += strlen(console) - CONSOLE_TAIL_MAX;
-	/* A server being deleted keeps that state whatever the agent says. */
+	/* A server being deleted keeps that state whatever the agent says,
+	 * and so does one in error (os-resetState, a failed step) until a
+	 * task asked of it (a stop, a hard reboot, a rebuild) moves it. */
 	r = store_exec(st,
 			  /* While a resize is open the controller moves the state
 			   * (server_resize_reported); the agent's reports name only
 			   * its steps (task_state resize_*), or an error. */
-			  "UPDATE server SET vm_state = CASE WHEN ?1 <> 'error' AND (vm_state = 'resized'"
+			  "UPDATE server SET vm_state = CASE WHEN vm_state = 'error' AND task_state IS NULL"
+			  "  THEN vm_state"
+			  "  WHEN ?1 <> 'error' AND (vm_state = 'resized'"
 			  "  OR task_state LIKE 'resize%') THEN vm_state ELSE ?1 END,"
 			  " task_state = CASE WHEN ?1 <> 'error' AND (vm_state = 'resized'"
 			  "  OR task_state LIKE 'resize%') THEN (CASE WHEN ?2 LIKE 'resize%'"

@@ -131,10 +131,13 @@ int server_resize(struct basalt *b, struct store *st, const struct caller *c, co
 	r = store_exec(st,
 		       "INSERT INTO server_migration (id, server_id, source_host, dest_host,"
 		       " old_flavor_id, old_flavor_name, old_vcpus, old_ram, old_disk,"
-		       " old_ephemeral, old_swap, status, created_at, updated_at, revision)"
+		       " old_ephemeral, old_swap, status, created_at, updated_at, revision, num,"
+		       " new_flavor_id)"
 		       " SELECT ?1, id, host, host, flavor_id, flavor_name, vcpus, ram, disk,"
-		       " ephemeral, swap, 'migrating', ?2, ?2, ?3 FROM server WHERE id = ?4",
-		       "siis", mig, now, store_txn_revision(st), id);
+		       " ephemeral, swap, 'migrating', ?2, ?2, ?3,"
+		       " (SELECT COALESCE(MAX(num), 0) + 1 FROM server_migration), ?5"
+		       " FROM server WHERE id = ?4",
+		       "siiss", mig, now, store_txn_revision(st), id, fl.id);
 	if (r >= 0)
 		r = store_exec(st, "DELETE FROM allocation WHERE server_id = ?", "s", id);
 	if (r < 0)

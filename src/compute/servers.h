@@ -196,6 +196,17 @@ enum server_power { SERVER_START, SERVER_STOP, SERVER_REBOOT };
 int server_power(struct store *st, const struct caller *c, const char *id, enum server_power op,
 		 bool hard, struct nova_fault *f);
 
+/* server_reset_state.c - os-resetState (admins) */
+/* Set server id's vm_state to state ("active" or "error", checked by the
+ * caller) and clear its task, for the caller (reset_state rule), in the
+ * caller's write transaction: 0, -ENOENT, -EPERM, -EALREADY (being
+ * deleted) with Nova's words in f, or -errno. Nothing else changes. */
+int server_reset_state(struct store *st, const struct caller *c, const char *id,
+		       const char *state, struct nova_fault *f);
+/* The {"os-resetState": {"state": ...}} action of server id: 202. */
+int server_reset_state_action(struct http_request *req, struct http_response *res,
+			      const char *id, const json_t *arg);
+
 /* server_resize.c - cold resize, confirm, revert (see the file) */
 /* Resize server id to flavor_ref for the caller: the new flavor claimed
  * on the server's host beside the old one (-ENOSPC with Nova's words when

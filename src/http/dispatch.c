@@ -272,7 +272,11 @@ static const struct route *route_find(struct http_request *req, int *status)
 			return rt;
 		}
 	}
-	if (path_known)
+	/* A path ending in '/' names an item whose id is empty ("DELETE
+	 * /compute/v2.1/images/"): no such item, 404 (as Nova), not the 405
+	 * of the collection it matches without the slash. */
+	size_t plen = strlen(req->path);
+	if (path_known && !(plen > 1 && req->path[plen - 1] == '/'))
 		*status = 405;
 	req->nparams = 0;
 	return NULL;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/cli/openstack_server_actions.sh - resize (confirm, revert),
+# tests/cli/openstack_server_actions.sh - resize (confirm, revert, and
+# the migration list of os-migrations),
 # snapshot (server image create, then a server booted from it), several
 # servers in one create and access IPs, through the real `openstack` CLI
 # against a controller and one compute agent with the fake driver (its
@@ -12,7 +13,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 13
+plan 14
 
 AGENT_PID=
 stop_agent() {
@@ -168,6 +169,15 @@ t_resize_revert() {
 	python3 -c "import json;s=json.load(open('$INST/$RV/spec.json'));assert (s['vcpus'],s['ram_mb'])==(1,64),s"
 }
 check "resize then revert: ACTIVE on the old flavor, the agent's spec back, one claim" t_resize_revert
+t_migration_list() {
+	local out
+	out=$(os server migration list --server rv -f json) || return 1
+	python3 -c 'import json,sys
+rows=json.loads(sys.argv[1])
+want={"Status":"reverted","Type":"resize","Source Compute":"cmp-r","Dest Compute":"cmp-r","Server UUID":sys.argv[2]}
+sys.exit(0 if len(rows)==1 and all(rows[0].get(k)==v for k,v in want.items()) and rows[0].get("UUID") else "got %r" % rows)' "$out" "$RV"
+}
+check "server migration list --server: rv's resize, type resize, reverted, on cmp-r (os-migrations)" t_migration_list
 
 # --- kill -9 in the middle ---
 t_kill_resize() {
