@@ -574,6 +574,17 @@ static json_t *aggregate_body(struct http_request *req, struct http_response *re
 		http_error(res, 400, "Invalid input for field/attribute aggregate. Value: {}. {} is not valid under any of the given schemas");
 		goto bad;
 	}
+	/* An update's name may have leading or trailing spaces: Nova strips
+	 * them (normalize_name). */
+	if (!create && json_is_string(jn) && json_string_length(jn) <= 255) {
+		const char *v = json_string_value(jn), *end = v + strlen(v);
+		while (*v && strchr(" \t\n\r", *v))
+			v++;
+		while (end > v && strchr(" \t\n\r", end[-1]))
+			end--;
+		json_object_set_new(in, "name", json_stringn(v, (size_t)(end - v)));
+		jn = json_object_get(in, "name");
+	}
 	if ((jn && check_name(res, "name", jn, false) < 0) ||
 	    (jz && !json_is_null(jz) && check_name(res, AZ_KEY, jz, true) < 0))
 		goto bad;
