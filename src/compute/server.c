@@ -110,7 +110,7 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 	return store_query(
 		st, q,
 		"SELECT " SERVER_COLS " FROM server WHERE (?1 IS NULL OR project_id = ?1)"
-		" AND (?2 IS NULL OR name LIKE '%' || ?2 || '%')"
+		" AND (?2 IS NULL OR name REGEXP ?2)"
 		" AND (?3 IS NULL OR host = ?3) AND (?4 IS NULL OR image_id = ?4)"
 		" AND (?5 IS NULL OR flavor_id = ?5)"
 		" AND (?6 IS NULL OR (created_at < (SELECT created_at FROM server WHERE id = ?6))"

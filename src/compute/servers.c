@@ -209,6 +209,10 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		status[i] = '\0';
 		flt.status = status;
 	}
+	/* name is a regular expression, as Nova's (tempest and the CLI send
+	 * '^NAME$'); the store matches it (REGEXP), after this check. */
+	if (flt.name && !regex_valid(flt.name))
+		return http_error(res, 400, "Invalid input for query parameters name. Value: %s. '%s' is not a 'regex'", flt.name, flt.name);
 	if (since && time_parse_iso(since, &flt.changes_since) < 0)
 		return http_error(res, 400, "Invalid input for query parameters changes-since. Value: %s. '%s' is not a 'date-time'", since, since);
 	if (limit) {

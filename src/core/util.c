@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <regex.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,16 @@ int parse_bool(const char *s)
 			return 0;
 	}
 	return -EINVAL;
+}
+
+bool regex_valid(const char *s)
+{
+	regex_t re;
+
+	if (regcomp(&re, s, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	regfree(&re);
+	return true;
 }
 
 static int fsync_dir_of(const char *path)

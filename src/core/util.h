@@ -33,6 +33,9 @@ bool secret_equal(const char *a, const char *b);
 /* Case-insensitive match of "true"/"1"/"yes"/"on" (returns 1), their
  * opposites (0), or -EINVAL. */
 int parse_bool(const char *s);
+/* Whether s compiles as a POSIX extended regular expression (the store's
+ * REGEXP). */
+bool regex_valid(const char *s);
 /* Write an entire buffer to path crash-safely: temp file, fsync, rename,
  * fsync of the directory. On error returns -errno and path is unchanged. */
 int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode);

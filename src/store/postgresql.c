@@ -253,7 +253,13 @@ static void pg_rollback(struct store *st)
 		run_simple(s, "ROLLBACK");
 }
 
-/* Translate sql's placeholders into e (which then owns its strings). */
+static bool is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Translate sql's placeholders (and REGEXP) into e (which then owns its
+ * strings). */
 static int translate(const char *sql, struct pg_sql *e)
 {
 	size_t n = strlen(sql);
@@ -280,6 +286,14 @@ static int translate(const char *sql, struct pg_sql *e)
 			while (p[1] && p[1] != '\n')
 				*o++ = *p++;
 			*o++ = *p;
+			continue;
+		}
+		/* REGEXP, the store's regular-expression match (sqlite.c), is
+		 * PostgreSQL's ~ (a word of its own, in capitals, as written). */
+		if (strncmp(p, "REGEXP", 6) == 0 && (p == sql || !is_word_char(p[-1])) &&
+		    !is_word_char(p[6])) {
+			*o++ = '~';
+			p += 5;
 			continue;
 		}
 		if (*p != '?') {

@@ -2,6 +2,7 @@
  * a per-connection cache of prepared statements keyed by SQL address. */
 #include <errno.h>
 #include <pthread.h>
+#include <regex.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,42 @@ static void sqlite_global_init(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+static void regex_free(void *re)
+{
+	regfree(re);
+	free(re);
+}
+
+/* X REGEXP Y, the store's portable regular-expression match (POSIX
+ * extended; PostgreSQL's back end writes it as X ~ Y): SQLite calls it as
+ * regexp(Y, X). The compiled pattern is kept for the statement's rows. */
+static void sq_regexp(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *pattern = (const char *)sqlite3_value_text(argv[0]);
+	const char *text = (const char *)sqlite3_value_text(argv[1]);
+	regex_t *re = sqlite3_get_auxdata(cx, 0);
+	bool fresh = false;
+
+	(void)argc;
+	if (!pattern || !text) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	if (!re) {
+		re = malloc(sizeof(*re));
+		if (!re || regcomp(re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+			free(re);
+			sqlite3_result_error(cx, "invalid regular expression", -1);
+			return;
+		}
+		fresh = true;
+	}
+	sqlite3_result_int(cx, regexec(re, text, 0, NULL, 0) == 0);
+	/* Last: SQLite may free it at once (then the next row compiles again). */
+	if (fresh)
+		sqlite3_set_auxdata(cx, 0, re, regex_free);
+}
+
 static int sq_open(const char *url, int busy_timeout_ms, struct store **out)
 {
 	const char *path = url + strlen("sqlite://");
@@ -100,6 +137,9 @@ static int sq_open(const char *url, int busy_timeout_ms, struct store **out)
 		return -EIO;
 	}
 	sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	sqlite3_create_function(s->db, "regexp", 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+				sq_regexp, NULL, NULL);
 	/* synchronous=FULL: a commit that was answered survives power loss,
 	 * not just a crash of the process. */
 	rc = sq_exec_script(&s->base, "PRAGMA journal_mode=WAL;"

@@ -124,6 +124,42 @@ static void placeholders(void **state)
 	store_close(st);
 }
 
+/* REGEXP matches the same on both back ends (POSIX extended): anchors,
+ * classes, alternation; a word containing REGEXP or inside quotes is
+ * left alone. */
+static void regexp_operator(void **state)
+{
+	static const struct {
+		const char *text, *pattern;
+		bool match;
+	} cases[] = {
+		{ "web-1", "^web-[0-9]+$", true }, { "web-1x", "^web-[0-9]+$", false },
+		{ "my-web-1", "web", true },	    { "db", "^(web|db)$", true },
+		{ "WEB", "web", false },	    { "a.b", "a\\.b", true },
+		{ "axb", "a\\.b", false },
+	};
+	struct store *st;
+	struct store_stmt *q;
+
+	(void)state;
+	assert_int_equal(store_open(url, 1000, &st), 0);
+	assert_int_equal(store_begin_read(st), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_query(st, &q, "SELECT ?1 REGEXP ?2, 'REGEXP', ?1 REGEXP ?2",
+					     "ss", cases[i].text, cases[i].pattern),
+				 0);
+		assert_int_equal(store_next(q), 1);
+		if (store_bool(q, 0) != cases[i].match)
+			fail_msg("'%s' REGEXP '%s': expected %d", cases[i].text,
+				 cases[i].pattern, cases[i].match);
+		assert_string_equal(store_text(q, 1), "REGEXP");
+		assert_int_equal(store_bool(q, 2), cases[i].match);
+		store_done(q);
+	}
+	store_rollback(st);
+	store_close(st);
+}
+
 /* Commits are heard by a listener where the back end has one (PostgreSQL:
  * NOTIFY at commit); SQLite says it has none. */
 static void listen_hears_commits(void **state)
@@ -213,6 +249,7 @@ int main(void)
 		cmocka_unit_test(concurrent_writers),
 		cmocka_unit_test(failed_statement_keeps_txn),
 		cmocka_unit_test(placeholders),
+		cmocka_unit_test(regexp_operator),
 		cmocka_unit_test(listen_hears_commits),
 	};
 	char cmd[128];
