@@ -142,9 +142,10 @@ db_url() {
 	export DB_URL
 }
 
-# start_controller: fresh state dir and config, bootstrap, start basaltd on
-# a free loopback port; exports STATE, CONF, PORT, URL, CTRL_PID, DB_URL and
-# the OS_* variables of the bootstrap admin.
+# start_controller [CONFIG]: fresh state dir and config (CONFIG, sections
+# and keys such as "[compute]\nheartbeat_interval = 2", added at its end),
+# bootstrap, start basaltd on a free loopback port; exports STATE, CONF,
+# PORT, URL, CTRL_PID, DB_URL and the OS_* variables of the bootstrap admin.
 start_controller() {
 	STATE=$(mktemp -d /tmp/basalt-test.XXXXXX)
 	PORT=$(free_port)
@@ -162,6 +163,7 @@ connection = $DB_URL
 [identity]
 password_hash_opslimit = 1
 password_hash_memlimit_kib = 8192
+${1:-}
 EOC
 	"$BASALTD" --config "$CONF" bootstrap --admin-password "$ADMIN_PASSWORD" \
 		>"$STATE/bootstrap.log" 2>&1 || { cat "$STATE/bootstrap.log" >&2; return 1; }

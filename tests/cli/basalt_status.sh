@@ -20,13 +20,8 @@ stop_heartbeats() {
 }
 trap 'stop_heartbeats; cleanup_controller' EXIT
 
-start_controller || { not_ok "start controller"; exit 1; }
-stop_controller
-cat >>"$CONF" <<EOC
-[compute]
-service_down_time = $DOWN_TIME
-EOC
-run_controller || { not_ok "restart controller"; exit 1; }
+start_controller "[compute]
+service_down_time = $DOWN_TIME" || { not_ok "start controller"; exit 1; }
 TOKEN=$(admin_token)
 [ -n "$TOKEN" ] || { not_ok "admin token"; exit 1; }
 B() { timeout 60 "$BASALT" "$@"; }

@@ -30,16 +30,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_controller || { not_ok "start controller"; exit 1; }
-stop_controller
 # The public limit stays the default (112 KiB); the agents' is 256 KiB.
-cat >>"$CONF" <<EOC
-[api]
+start_controller "[api]
 max_agent_request_body_size = 262144
 [compute]
-heartbeat_interval = 2
-EOC
-run_controller || { not_ok "restart controller"; exit 1; }
+heartbeat_interval = 2" || { not_ok "start controller"; exit 1; }
 make_service_user || { not_ok "service user"; exit 1; }
 TOKEN=$(admin_token)
 [ -n "$TOKEN" ] || { not_ok "admin token"; exit 1; }

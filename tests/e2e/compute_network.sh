@@ -39,14 +39,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_controller || { not_ok "start controller"; exit 1; }
-stop_controller
-cat >>"$CONF" <<EOC
-[compute]
+start_controller "[compute]
 service_down_time = 20
-heartbeat_interval = 2
-EOC
-run_controller || { not_ok "restart controller"; exit 1; }
+heartbeat_interval = 2" || { not_ok "start controller"; exit 1; }
 CAPI="$URL/compute/v2.1"
 make_service_user || { not_ok "service user"; exit 1; }
 

@@ -48,16 +48,11 @@ trap cleanup EXIT
 IMAGE=$BUILD/basalt-test.qcow2
 [ -f "$IMAGE" ] || tools/mkimage "$IMAGE" >/dev/null 2>&1 || { not_ok "tools/mkimage"; exit 1; }
 
-start_controller || { not_ok "start controller"; exit 1; }
-stop_controller
 # service_down_time well above the time the agent is dead: the host stays
 # up, so creates are scheduled to it meanwhile.
-cat >>"$CONF" <<EOC
-[compute]
+start_controller "[compute]
 service_down_time = 60
-heartbeat_interval = 2
-EOC
-run_controller || { not_ok "restart controller"; exit 1; }
+heartbeat_interval = 2" || { not_ok "start controller"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 CAPI="$URL/compute/v2.1"
 INST=$STATE/compute0/instances

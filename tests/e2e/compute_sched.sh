@@ -25,16 +25,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_controller || { not_ok "start controller"; exit 1; }
-stop_controller
-cat >>"$CONF" <<EOC
-[compute]
+start_controller "[compute]
 service_down_time = 20
 heartbeat_interval = 2
 ram_allocation_ratio = $RATIO
-reserved_host_memory_mb = 0
-EOC
-run_controller || { not_ok "restart controller"; exit 1; }
+reserved_host_memory_mb = 0" || { not_ok "start controller"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 CAPI="$URL/compute/v2.1"
 
