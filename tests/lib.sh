@@ -142,6 +142,20 @@ db_url() {
 	export DB_URL
 }
 
+# db_query SQL: SQL on this controller's store (SQLite's file, or the
+# PostgreSQL database of DB_URL), for checks the API cannot make; rows one
+# per line, columns split by '|' on both back ends.
+db_query() {
+	if [ "$DB" = sqlite ]; then sqlite3 "$STATE/basalt.db" "$1"
+	else "$PG_BIN/psql" -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"; fi
+}
+# db_bytes: all the store holds, as an attacker with the disk reads it
+# (SQLite's files with the write-ahead log, or a dump of the database).
+db_bytes() {
+	if [ "$DB" = sqlite ]; then cat "$STATE"/basalt.db*
+	else "$PG_BIN/pg_dump" -d "$DB_URL"; fi
+}
+
 # start_controller [CONFIG]: fresh state dir and config (CONFIG, sections
 # and keys such as "[compute]\nheartbeat_interval = 2", added at its end),
 # bootstrap, start basaltd on a free loopback port; exports STATE, CONF,

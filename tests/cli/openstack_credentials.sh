@@ -62,25 +62,24 @@ check "credential set: new blob and project" t_credential_set
 t_at_rest() {
 	# The blob is sealed in the store: neither the secret nor the access
 	# key appears in the database or its write-ahead log.
-	local f
-	for f in "$STATE"/basalt.db*; do
-		! grep -qa -- "new-$SECRET" "$f" || { echo "the secret is in $f in clear"; return 1; }
-		! grep -qa -- "$ACCESS" "$f" || { echo "the access key is in $f in clear"; return 1; }
-	done
-	[ "$(sqlite3 "$STATE/basalt.db" "SELECT count(*) FROM credential WHERE id = '$CRED_ID'")" = 1 ]
+	local bytes
+	bytes=$(db_bytes | tr -d '\0') || return 1
+	! grep -qa -- "new-$SECRET" <<<"$bytes" || { echo "the secret is in the store in clear"; return 1; }
+	! grep -qa -- "$ACCESS" <<<"$bytes" || { echo "the access key is in the store in clear"; return 1; }
+	[ "$(db_query "SELECT count(*) FROM credential WHERE id = '$CRED_ID'")" = 1 ]
 }
 check "credential blobs are encrypted at rest" t_at_rest
 
 t_rotate() {
 	local before after tok_before
-	keys() { sqlite3 "$STATE/basalt.db" "SELECT id FROM secret_key WHERE kind = '$1' ORDER BY id"; }
-	before=$(keys credential) tok_before=$(sqlite3 "$STATE/basalt.db" "SELECT id, sealed FROM secret_key WHERE kind = 'token'")
+	keys() { db_query "SELECT id FROM secret_key WHERE kind = '$1' ORDER BY id"; }
+	before=$(keys credential) tok_before=$(db_query "SELECT id, sealed FROM secret_key WHERE kind = 'token'")
 	"$BASALTD" --config "$CONF" credential-keys rotate >>"$STATE/rotate.log" 2>&1 || { cat "$STATE/rotate.log"; return 1; }
 	after=$(keys credential)
 	expect_eq "keys before" "$before" 1 && expect_eq "keys after (the old one no longer used)" "$after" 2 || return 1
-	[ "$(sqlite3 "$STATE/basalt.db" "SELECT id, sealed FROM secret_key WHERE kind = 'token'")" = "$tok_before" ] ||
+	[ "$(db_query "SELECT id, sealed FROM secret_key WHERE kind = 'token'")" = "$tok_before" ] ||
 		{ echo "the token keys changed"; return 1; }
-	[ "$(sqlite3 "$STATE/basalt.db" "SELECT DISTINCT key_id FROM credential")" = 2 ] ||
+	[ "$(db_query "SELECT DISTINCT key_id FROM credential")" = 2 ] ||
 		{ echo "a blob is not under the new key"; return 1; }
 	local out; out=$(os credential show "$CRED_ID" -f value -c blob) || return 1
 	expect_eq "blob after rotation" "$out" "{\"access\": \"$ACCESS\", \"secret\": \"new-$SECRET\"}"
@@ -108,7 +107,7 @@ t_credential_delete() {
 	local gone; gone=$(os user create cr-gone -f value -c id) || return 1
 	os credential create cr-gone "gone's" -f value -c id >/dev/null || return 1
 	os user delete cr-gone || return 1
-	out=$(sqlite3 "$STATE/basalt.db" "SELECT count(*) FROM credential WHERE user_id = '$gone'")
+	out=$(db_query "SELECT count(*) FROM credential WHERE user_id = '$gone'")
 	expect_eq "credentials of a deleted user" "$out" 0
 }
 check "credential delete; a deleted user's credentials go with the user" t_credential_delete
@@ -173,7 +172,7 @@ t_consumer() {
 	out=$(os consumer list -f value -c ID -c Description) || return 1
 	expect_line "consumer list" "$out" "$id renamed" || return 1
 	# only a hash of the secret is kept
-	[ "$(sqlite3 "$STATE/basalt.db" "SELECT count(*) FROM oauth1_consumer WHERE secret_hash = '$(jfield secret <<<"$j")'")" = 0 ] ||
+	[ "$(db_query "SELECT count(*) FROM oauth1_consumer WHERE secret_hash = '$(jfield secret <<<"$j")'")" = 0 ] ||
 		{ echo "the secret is stored in clear"; return 1; }
 	os consumer delete "$id" || return 1
 	out=$(os consumer list -f value -c ID) || return 1

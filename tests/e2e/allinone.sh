@@ -87,8 +87,7 @@ check "con-vm's token on con-vm2's URL: 401" t_other_server
 t_expired() {
 	local u out
 	u=$(console_url con-vm) || return 1
-	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE console_token SET expires_at = 0 WHERE used_at IS NULL"); c.commit()' \
-		"$STATE/basalt.db" || return 1
+	db_query "UPDATE console_token SET expires_at = 0 WHERE used_at IS NULL" || return 1
 	out=$("$WS" "$u" x x) && return 1
 	grep -q "^HTTP/1.1 401 " <<<"$out" || { echo "$out"; return 1; }
 }

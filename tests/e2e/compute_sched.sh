@@ -254,12 +254,12 @@ check "raising the quota lets creates through again" t_quota_lifted
 # its allocations after every create, failure and delete above.
 t_usage_consistent() {
 	local bad
-	bad=$(sqlite3 "$STATE/basalt.db" "SELECT name FROM host h WHERE
+	bad=$(db_query "SELECT name FROM host h WHERE
 		vcpus_used <> (SELECT COALESCE(SUM(vcpus), 0) FROM allocation a WHERE a.host = h.name) OR
 		memory_mb_used <> (SELECT COALESCE(SUM(memory_mb), 0) FROM allocation a WHERE a.host = h.name) OR
 		disk_gb_used <> (SELECT COALESCE(SUM(disk_gb), 0) FROM allocation a WHERE a.host = h.name) OR
 		servers <> (SELECT COUNT(*) FROM allocation a WHERE a.host = h.name)") || return 1
 	[ -z "$bad" ] || { echo "hosts whose usage drifted: $bad"; return 1; }
-	[ "$(sqlite3 "$STATE/basalt.db" "SELECT SUM(servers) FROM host")" -gt 0 ]
+	[ "$(db_query "SELECT SUM(servers) FROM host")" -gt 0 ]
 }
 check "host usage counters equal the sum of allocations" t_usage_consistent
