@@ -240,6 +240,9 @@ if svc["nova"]:
     ])
     cfe = [(f, False) for f in sorted(COMPUTE_ABSENT)]
     if is_basalt:
+        # tempest's flags that default to off for what Basalt has: cold
+        # resize with confirm and revert (server_resize.c)
+        cfe.append(("resize", True))
         # its scheduler: the zone, a live compute service, and room (no hints)
         cfe.append(("scheduler_enabled_filters", "AvailabilityZoneFilter,ComputeFilter"))
     section("compute-feature-enabled", cfe)
