@@ -329,6 +329,37 @@ int h_agent_console(struct http_request *req, struct http_response *res);
  * websockets waiting for its agent (new reference). */
 json_t *console_desired(struct store *st, const char *host);
 
+/* network_proxy.c, secgroup_proxy.c, fip_proxy.c - Nova's proxies of the
+ * network service (below 2.36; the server's groups and its group actions
+ * at every microversion, addFloatingIp/removeFloatingIp below 2.44) */
+/* Nova's 404 for a proxy it removed at 2.minor: -1 with it, else 0. */
+int nova_proxy_gone(struct http_request *req, struct http_response *res, int minor);
+/* A DELETE without an id ("/os-security-groups/"): Nova's 404. */
+int h_nova_proxy_no_id(struct http_request *req, struct http_response *res);
+int h_nova_network_list(struct http_request *req, struct http_response *res);
+int h_nova_network_get(struct http_request *req, struct http_response *res);
+int h_nova_tenant_network_list(struct http_request *req, struct http_response *res);
+int h_nova_tenant_network_get(struct http_request *req, struct http_response *res);
+int h_nova_fip_pools(struct http_request *req, struct http_response *res);
+int h_nova_secgroup_list(struct http_request *req, struct http_response *res);
+int h_nova_secgroup_get(struct http_request *req, struct http_response *res);
+int h_nova_secgroup_create(struct http_request *req, struct http_response *res);
+int h_nova_secgroup_update(struct http_request *req, struct http_response *res);
+int h_nova_secgroup_delete(struct http_request *req, struct http_response *res);
+int h_nova_sgrule_create(struct http_request *req, struct http_response *res);
+int h_nova_sgrule_delete(struct http_request *req, struct http_response *res);
+int h_nova_server_secgroups(struct http_request *req, struct http_response *res);
+int h_nova_fip_list(struct http_request *req, struct http_response *res);
+int h_nova_fip_get(struct http_request *req, struct http_response *res);
+int h_nova_fip_create(struct http_request *req, struct http_response *res);
+int h_nova_fip_delete(struct http_request *req, struct http_response *res);
+/* The actions addSecurityGroup / removeSecurityGroup ({"name": N}) and
+ * addFloatingIp / removeFloatingIp ({"address": A}) of server id. */
+int server_secgroup_action(struct http_request *req, struct http_response *res, const char *id,
+			   bool add, const json_t *arg);
+int server_fip_action(struct http_request *req, struct http_response *res, const char *id,
+		      bool add, const json_t *arg);
+
 /* quotas.c */
 int h_limits(struct http_request *req, struct http_response *res);
 int h_quota_get(struct http_request *req, struct http_response *res);

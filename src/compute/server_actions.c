@@ -380,6 +380,10 @@ int h_server_action(struct http_request *req, struct http_response *res)
 		return rebuild_action(req, res, id, arg);
 	if (strcmp(action, "os-resetState") == 0)
 		return server_reset_state_action(req, res, id, arg);
+	if (strcmp(action, "addSecurityGroup") == 0 || strcmp(action, "removeSecurityGroup") == 0)
+		return server_secgroup_action(req, res, id, action[0] == 'a', arg);
+	if (strcmp(action, "addFloatingIp") == 0 || strcmp(action, "removeFloatingIp") == 0)
+		return server_fip_action(req, res, id, action[0] == 'a', arg);
 	return http_error(res, 400, "There is no such action: %s", action);
 }
 

@@ -178,7 +178,7 @@ int network_fault_text(const struct net_fault *f, char *buf, size_t n)
 	}
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(buf, n, faults[f->kind].fmt, f->a, f->b);
+	snprintf(buf, n, faults[f->kind].fmt, f->a, f->b, f->c, f->d, f->e);
 #pragma GCC diagnostic pop
 	return faults[f->kind].status;
 }

@@ -1,6 +1,8 @@
 /* l3.h - the handlers of network_l3_routes (routes_l3.c): security groups,
  * routers and floating IPs, and the few helpers these files share.
- * Private to src/network; grouped by the file that defines them. */
+ * Private to src/network and to the compute API's proxies of it
+ * (compute/fip_proxy.c, secgroup_proxy.c); grouped by the file that
+ * defines them. */
 #ifndef BASALT_NETWORK_L3_H
 #define BASALT_NETWORK_L3_H
 
