@@ -336,6 +336,8 @@ json_t *console_desired(struct store *st, const char *host);
 int nova_proxy_gone(struct http_request *req, struct http_response *res, int minor);
 /* A DELETE without an id ("/os-security-groups/"): Nova's 404. */
 int h_nova_proxy_no_id(struct http_request *req, struct http_response *res);
+/* What Nova removed with nova-network (os-floating-ips-bulk): 410. */
+int h_nova_gone(struct http_request *req, struct http_response *res);
 int h_nova_network_list(struct http_request *req, struct http_response *res);
 int h_nova_network_get(struct http_request *req, struct http_response *res);
 int h_nova_tenant_network_list(struct http_request *req, struct http_response *res);

@@ -30,6 +30,13 @@ int h_nova_proxy_no_id(struct http_request *req, struct http_response *res)
 	return http_error(res, 404, "The resource could not be found.");
 }
 
+int h_nova_gone(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	return http_error(res, 410, "This resource is no longer available. No forwarding address "
+			  "is given.");
+}
+
 /* os-networks shows nova-network's fields: only id and label (the name)
  * have values behind Neutron; admins see more, all null. */
 static json_t *nova_network(const struct caller *c, const json_t *n, bool tenant)

@@ -57,6 +57,8 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-flavor-manage:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-flavor-manage:update", P_ADMIN },
 	{ "os_compute_api:os-floating-ip-pools", P_ANY },
+	/* Removed with nova-network: 410 to anyone with a token, as Nova. */
+	{ "os_compute_api:os-floating-ips-bulk", P_ANY },
 	{ "os_compute_api:os-floating-ips:add", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-floating-ips:create", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-floating-ips:delete", P_ADMIN | P_MEMBER },

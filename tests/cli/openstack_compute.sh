@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tests/cli/openstack_compute.sh - Nova's flavors, keypairs, quotas,
-# compute services, hypervisors and host aggregates through the real
+# compute services, hypervisors, host aggregates and a server's security
+# groups at 2.35 (Nova's addSecurityGroup action) through the real
 # `openstack` CLI.
 # (Servers booting on a compute agent are tested in tests/e2e.)
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 9
+plan 10
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
@@ -146,3 +147,31 @@ t_flavor_access() {
 		"$(os flavor list --all --marker "$first" -f value -c ID)" "$first"
 }
 check "flavor access: --private --project, unset --project, list --private, set --description, --limit/--marker" t_flavor_access
+
+# server add/remove security group: the CLI calls Nova's proxy (GET
+# /os-security-groups) and its actions at the microversion asked; the
+# group lands on the server's port in the network service. (server add
+# floating ip and floating ip pool list use only Neutron's API.)
+t_server_groups() {
+	local ip="--os-compute-api-version 2.35"
+	os network create sg-cli-net >/dev/null &&
+		os subnet create --network sg-cli-net --subnet-range 10.31.0.0/24 sg-cli-sn >/dev/null &&
+		os flavor create --vcpus 1 --ram 64 --disk 1 sg-cli-f >/dev/null &&
+		head -c 512 /dev/zero >"$WORK/img" &&
+		os image create --disk-format raw --container-format bare --file "$WORK/img" sg-cli-img >/dev/null &&
+		os security group create sg-cli >/dev/null || return 1
+	local sid sg port; sid=$(os server create --flavor sg-cli-f --image sg-cli-img --network sg-cli-net \
+		sg-cli-srv -f value -c id) || return 1
+	sg=$(os security group show sg-cli -f value -c id) || return 1
+	port=$(os port list --server "$sid" -f value -c ID) && [ -n "$port" ] || return 1
+	os $ip server add security group sg-cli-srv sg-cli &&
+		expect_line "port groups" "$(os port show "$port" -f json | jfield security_group_ids | tr -d '[]" ' | tr , '\n')" "$sg" &&
+		os $ip server remove security group sg-cli-srv sg-cli &&
+		expect_no_line "port groups" "$(os port show "$port" -f json | jfield security_group_ids | tr -d '[]" ' | tr , '\n')" "$sg" &&
+		refused 404 "Security group $sg not associated with the instance $sid" \
+			os $ip server remove security group sg-cli-srv sg-cli
+	local rc=$?
+	os server delete sg-cli-srv || return 1
+	return $rc
+}
+check "server add/remove security group at 2.35 (Nova's addSecurityGroup/removeSecurityGroup); removing one it lacks is 404" t_server_groups
