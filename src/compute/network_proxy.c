@@ -84,7 +84,11 @@ static json_t *visible(const struct caller *c, struct store *st, bool external_o
 	return out;
 }
 
-static int list(struct http_request *req, struct http_response *res, bool tenant)
+/* What a list shows: os-networks, os-tenant-networks, or the floating IP
+ * pools (the external networks, by name or id). */
+enum view { V_NETWORKS, V_TENANT, V_POOLS };
+
+static int list(struct http_request *req, struct http_response *res, enum view v)
 {
 	struct store *st = basalt_store(req->b);
 	_cleanup_json_ json_t *nets = NULL;
@@ -96,11 +100,18 @@ static int list(struct http_request *req, struct http_response *res, bool tenant
 		return -1;
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (!(nets = visible(&req->caller, st, false, &r)) || !(out = json_array()))
+	if (!(nets = visible(&req->caller, st, v == V_POOLS, &r)) || !(out = json_array()))
 		return http_error_errno(res, r, "networks");
-	json_array_foreach(nets, i, n)
-		json_array_append_new(out, nova_network(&req->caller, n, tenant));
-	return http_reply(res, 200, json_pack("{s:o}", "networks", out));
+	json_array_foreach(nets, i, n) {
+		const char *name = json_str(n, "name");
+		if (v != V_POOLS)
+			json_array_append_new(out, nova_network(&req->caller, n, v == V_TENANT));
+		else
+			json_array_append_new(out, json_pack("{s:s}", "name", name && name[0] ? name
+											: json_str(n, "id")));
+	}
+	return http_reply(res, 200, json_pack("{s:o}", v == V_POOLS ? "floating_ip_pools" : "networks",
+					      out));
 }
 
 static int show(struct http_request *req, struct http_response *res, bool tenant)
@@ -121,7 +132,7 @@ static int show(struct http_request *req, struct http_response *res, bool tenant
 
 int h_nova_network_list(struct http_request *req, struct http_response *res)
 {
-	return list(req, res, false);
+	return list(req, res, V_NETWORKS);
 }
 
 int h_nova_network_get(struct http_request *req, struct http_response *res)
@@ -131,7 +142,7 @@ int h_nova_network_get(struct http_request *req, struct http_response *res)
 
 int h_nova_tenant_network_list(struct http_request *req, struct http_response *res)
 {
-	return list(req, res, true);
+	return list(req, res, V_TENANT);
 }
 
 int h_nova_tenant_network_get(struct http_request *req, struct http_response *res)
@@ -141,22 +152,5 @@ int h_nova_tenant_network_get(struct http_request *req, struct http_response *re
 
 int h_nova_fip_pools(struct http_request *req, struct http_response *res)
 {
-	struct store *st = basalt_store(req->b);
-	_cleanup_json_ json_t *nets = NULL;
-	json_t *out, *n;
-	size_t i;
-	int r = -ENOMEM;
-
-	if (nova_proxy_gone(req, res, 36) < 0)
-		return -1;
-	if (!st)
-		return http_error_errno(res, -EIO, "store");
-	if (!(nets = visible(&req->caller, st, true, &r)) || !(out = json_array()))
-		return http_error_errno(res, r, "networks");
-	json_array_foreach(nets, i, n) {
-		const char *name = json_str(n, "name");
-		json_array_append_new(out, json_pack("{s:s}", "name",
-						     name && name[0] ? name : json_str(n, "id")));
-	}
-	return http_reply(res, 200, json_pack("{s:o}", "floating_ip_pools", out));
+	return list(req, res, V_POOLS);
 }
