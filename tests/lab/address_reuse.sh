@@ -18,6 +18,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 ROUNDS=${ROUNDS:-3}
 # lab up, network, first guest, ROUNDS rounds x 3 checks, the kill -9
@@ -41,7 +42,7 @@ NET_NAME=ar-net
 cleanup() {
 	[ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp -r "$LAB_DIR"/. "$KEEP_LOGS"/ 2>/dev/null
 	if [ "$SHARED" = 1 ]; then
-		aos server delete --wait ar-vm >/dev/null 2>&1
+		server_delete aos ar-vm >/dev/null 2>&1
 		aos network delete "$NET_NAME" >/dev/null 2>&1
 	else
 		tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
@@ -51,7 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-aos() { timeout 90 tools/lab exec controller openstack "$@"; }
+aos() { lab_os "$@"; }
 # console SERVER: the guest's own marker lines.
 console() { aos console log show "$1" 2>/dev/null | grep 'basalt-guest:'; }
 # wait_ready SERVER: the guest's ready line (it comes after DHCP gave up
@@ -102,8 +103,8 @@ port_of() {
 ADDR="" MAC=""
 t_first() {
 	local line
-	aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" --wait ar-vm \
-		>/dev/null || return 1
+	aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" ar-vm \
+		>/dev/null && server_active aos ar-vm || return 1
 	read -r MAC ADDR < <(port_of ar-vm)
 	[ -n "$ADDR" ] || { echo "no port for ar-vm"; return 1; }
 	line=$(wait_ready ar-vm) || { echo "$line"; return 1; }
@@ -119,20 +120,22 @@ round() {
 	local i=$1 between=${2:-} mac addr line
 	OLD_MAC=$MAC
 	if [ "$between" != kill ]; then
-		aos server delete --wait ar-vm >/dev/null || { echo "delete failed"; return 1; }
-		aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" --wait \
-			ar-vm >/dev/null || { echo "create failed"; return 1; }
+		server_delete aos ar-vm >/dev/null || { echo "delete failed"; return 1; }
+		aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" \
+			ar-vm >/dev/null && server_active aos ar-vm || { echo "create failed"; return 1; }
 	else
 		# The agent dies; the port goes and the new one comes while it
 		# is away; it starts again and finds dnsmasq's stale lease.
 		kill -9 "$(cat "$LAB_DIR/network/basaltd.pid")" || return 1
-		aos server delete --wait ar-vm >/dev/null || { echo "delete failed"; return 1; }
-		aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" --wait \
-			ar-vm >"$WORK/create.out" 2>&1 &
-		local cpid=$!
-		sleep 3
+		server_delete aos ar-vm >/dev/null || { echo "delete failed"; return 1; }
+		aos server create --image basalt-test --flavor m1.nano --network "$NET_NAME" \
+			ar-vm >"$WORK/create.out" 2>&1 || { echo "create failed:"; cat "$WORK/create.out"; return 1; }
+		# the new port is there while the agent is away (it cannot go
+		# ACTIVE before the agent has its network: docs/agent-protocol.md)
+		aos port list --server ar-vm -f value -c ID | grep -q . ||
+			{ echo "no port for the new ar-vm"; return 1; }
 		tools/lab start network >/dev/null || { echo "could not start the network agent"; return 1; }
-		wait $cpid || { echo "create failed:"; cat "$WORK/create.out"; return 1; }
+		server_active aos ar-vm || { echo "create failed"; return 1; }
 	fi
 	read -r mac addr < <(port_of ar-vm)
 	[ "$addr" = "$ADDR" ] && [ "$mac" != "$OLD_MAC" ] ||
