@@ -38,6 +38,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 [ "$(id -u)" = 0 ] || skip_tier "lab_acceptance needs root (network namespaces)"
 for c in busybox ssh ssh-keygen openstack sqlite3; do
@@ -77,10 +78,10 @@ trap 'exit 1' TERM INT
 
 # aos ARGS...: openstack as the lab admin; dos ARGS...: as demo. Both from
 # the controller node, as the lab's operator and tenant would.
-aos() { timeout 90 tools/lab exec controller openstack "$@"; }
+aos() { lab_os "$@"; }
 dos() {
-	timeout 90 tools/lab exec controller env OS_USERNAME=demo OS_PASSWORD=demo-secret-pw \
-		OS_PROJECT_NAME=demo openstack "$@"
+	lab_os OS_USERNAME=demo OS_PASSWORD=demo-secret-pw \
+		OS_PROJECT_NAME=demo "$@"
 }
 # vssh IP CMD: ssh as root with the injected key, from the internet.
 vssh() {
@@ -334,7 +335,7 @@ print(h[0][sys.argv[2]] if h else "no hypervisor " + sys.argv[1])' "$cnode" "$1"
 		dos server show ovc-over -f value -c fault | grep -q "No valid host" ||
 			{ dos server show ovc-over -f value -c fault; return 1; }
 		echo "# [$N] $cnode: $ncpu CPUs; placed $ncpu + 1 in one server, $((ncpu * ratio)) in all; one more: No valid host" >&3
-		dos server delete --wait ovc-fill ovc-over ovc-big || return 1
+		server_delete dos ovc-fill ovc-over ovc-big || return 1
 		expect_eq "vCPUs used after the deletes" "$(hv "vCPUs Used")" 2
 	}
 	check "[$N] overcommit: $cnode with N CPUs runs a server of N+1 vCPUs and takes N x 16 vCPUs in all, then 'No valid host'" t_overcommit 3>&1
@@ -416,7 +417,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' busybox ping -i 0.2 -w 600 "${FIP:-203.0.1
 	# lab_down.sh takes the lab down at the end of the run and checks it).
 	t_release() {
 		local fip
-		dos server delete --wait vm1 vm2 || return 1
+		server_delete dos vm1 vm2 || return 1
 		for fip in $(dos floating ip list -f value -c ID); do dos floating ip delete "$fip" || return 1; done
 		dos router remove subnet rtr1 sub1 && dos router unset --external-gateway rtr1 &&
 			dos router delete rtr1 && dos network delete net1 && dos keypair delete key1 || return 1

@@ -21,6 +21,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 [ "$(id -u)" = 0 ] || skip_tier "network_acceptance needs root (network namespaces)"
 plan 30
@@ -47,11 +48,11 @@ NS_NET=${LAB_PREFIX}network NS_CMP=${LAB_PREFIX}compute0 NS_EXT=${LAB_PREFIX}ext
 KEY=$WORK/key
 # aos ARGS...: openstack as the lab admin; pos PROJECT ARGS...: as the
 # member user of PROJECT (alpha or beta). Both from the controller node.
-aos() { timeout 90 tools/lab exec controller openstack "$@"; }
+aos() { lab_os "$@"; }
 pos() {
 	local p=$1; shift
-	timeout 90 tools/lab exec controller env OS_USERNAME="$p-user" OS_PASSWORD="pw-$p-secret" \
-		OS_PROJECT_NAME="$p" openstack "$@"
+	lab_os OS_USERNAME="$p-user" OS_PASSWORD="pw-$p-secret" \
+		OS_PROJECT_NAME="$p" "$@"
 }
 # vssh IP CMD: ssh as root with the test key from the internet (external ns).
 vssh() {
@@ -279,8 +280,8 @@ t_spoof_mac() {
 		setsid sh -c "ip link set eth0 address fa:16:3e:00:66:66; ip neigh flush dev eth0
 			ping -c 3 -W 2 10.1.0.12 >/dev/null 2>&1; echo \$? >/tmp/spoof-mac
 			ip link set eth0 address $mac" </dev/null >/dev/null 2>&1 &' || return 1
-	sleep 10
-	retry 20 vssh "$FIP" test -f /tmp/spoof-mac
+	# ssh answers again once the probe is done and the MAC is back
+	retry 30 vssh "$FIP" test -f /tmp/spoof-mac
 	expect_eq "exit status of the ping with a spoofed MAC" "$(vssh "$FIP" cat /tmp/spoof-mac)" 1
 }
 check "a VM that spoofs another MAC gets nothing through" t_spoof_mac
@@ -308,8 +309,8 @@ t_metadata_other() {
 check "one instance cannot read another's metadata" t_metadata_other
 
 # --- bad input: 400/409 in Neutron's shape, nothing half-done -------------------------
-TOKEN=$(timeout 60 tools/lab exec controller env OS_USERNAME=alpha-user OS_PASSWORD=pw-alpha-secret \
-	OS_PROJECT_NAME=alpha openstack token issue -f value -c id 2>/dev/null)
+TOKEN=$(lab_os OS_USERNAME=alpha-user OS_PASSWORD=pw-alpha-secret \
+	OS_PROJECT_NAME=alpha token issue -f value -c id 2>/dev/null)
 # napi METHOD PATH [BODY]: alpha's raw Neutron call; prints "STATUS BODY".
 napi() {
 	timeout 20 ip netns exec "$NS_CTL" curl -s -X "$1" -H "X-Auth-Token: $TOKEN" \
@@ -358,7 +359,7 @@ check "after the bad requests nothing is half-done" t_nothing_half
 
 # --- delete everything ----------------------------------------------------------------
 t_delete() {
-	pos alpha server delete --wait a1 a2 && pos beta server delete --wait b1 &&
+	server_delete "pos alpha" a1 a2 && server_delete "pos beta" b1 &&
 		pos alpha floating ip delete "$FIP" && pos beta floating ip delete "$BFIP" &&
 		pos alpha router remove subnet a-router a-sub && pos alpha router delete a-router &&
 		pos beta router remove subnet b-router b-sub && pos beta router delete b-router &&
