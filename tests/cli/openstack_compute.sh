@@ -153,25 +153,30 @@ check "flavor access: --private --project, unset --project, list --private, set 
 # group lands on the server's port in the network service. (server add
 # floating ip and floating ip pool list use only Neutron's API.)
 t_server_groups() {
-	local ip="--os-compute-api-version 2.35"
-	os network create sg-cli-net >/dev/null &&
-		os subnet create --network sg-cli-net --subnet-range 10.31.0.0/24 sg-cli-sn >/dev/null &&
-		os flavor create --vcpus 1 --ram 64 --disk 1 sg-cli-f >/dev/null &&
-		head -c 512 /dev/zero >"$WORK/img" &&
-		os image create --disk-format raw --container-format bare --file "$WORK/img" sg-cli-img >/dev/null &&
-		os security group create sg-cli >/dev/null || return 1
-	local sid sg port; sid=$(os server create --flavor sg-cli-f --image sg-cli-img --network sg-cli-net \
-		sg-cli-srv -f value -c id) || return 1
-	sg=$(os security group show sg-cli -f value -c id) || return 1
-	port=$(os port list --server "$sid" -f value -c ID) && [ -n "$port" ] || return 1
+	local ip="--os-compute-api-version 2.35" tok net sid sg port img
+	# the fixtures over HTTP (each CLI call costs seconds): a network with a
+	# subnet, a flavor, an image, a group, a server with a port on compute0
+	tok=$(admin_token) || return 1
+	api() { curl -sf --max-time 20 -H "X-Auth-Token: $tok" -H "Content-Type: ${CT:-application/json}" "$@"; }
+	id_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]]["id"])' "$1"; }
+	net=$(api -X POST "$URL/network/v2.0/networks" -d '{"network": {"name": "sg-cli-net"}}' | id_of network) &&
+		api -X POST "$URL/network/v2.0/subnets" -d '{"subnet": {"network_id": "'"$net"'", "ip_version": 4, "cidr": "10.31.0.0/24"}}' >/dev/null &&
+		api -X POST "$URL/compute/v2.1/flavors" -d '{"flavor": {"name": "sg-cli-f", "id": "sg-cli-f", "vcpus": 1, "ram": 64, "disk": 1}}' >/dev/null &&
+		img=$(api -X POST "$URL/image/v2/images" -d '{"name": "sg-cli-img", "disk_format": "raw", "container_format": "bare"}' |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') &&
+		CT=application/octet-stream api -X PUT "$URL/image/v2/images/$img/file" --data-binary "sg-cli image" >/dev/null &&
+		sg=$(api -X POST "$URL/network/v2.0/security-groups" -d '{"security_group": {"name": "sg-cli"}}' | id_of security_group) &&
+		sid=$(api -X POST "$URL/compute/v2.1/servers" -d '{"server": {"name": "sg-cli-srv", "imageRef": "'"$img"'", "flavorRef": "sg-cli-f", "networks": [{"uuid": "'"$net"'"}]}}' | id_of server) &&
+		port=$(api "$URL/network/v2.0/ports?device_id=$sid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["id"])') || return 1
+	groups() { api "$URL/network/v2.0/ports/$port" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["port"]["security_groups"]))'; }
 	os $ip server add security group sg-cli-srv sg-cli &&
-		expect_line "port groups" "$(os port show "$port" -f json | jfield security_group_ids | tr -d '[]" ' | tr , '\n')" "$sg" &&
+		expect_line "port groups" "$(groups)" "$sg" &&
 		os $ip server remove security group sg-cli-srv sg-cli &&
-		expect_no_line "port groups" "$(os port show "$port" -f json | jfield security_group_ids | tr -d '[]" ' | tr , '\n')" "$sg" &&
+		expect_no_line "port groups" "$(groups)" "$sg" &&
 		refused 404 "Security group $sg not associated with the instance $sid" \
 			os $ip server remove security group sg-cli-srv sg-cli
 	local rc=$?
-	os server delete sg-cli-srv || return 1
+	api -X DELETE "$URL/compute/v2.1/servers/$sid" >/dev/null || return 1
 	return $rc
 }
 check "server add/remove security group at 2.35 (Nova's addSecurityGroup/removeSecurityGroup); removing one it lacks is 404" t_server_groups
