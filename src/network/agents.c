@@ -158,7 +158,8 @@ static json_t *agents_read(struct http_request *req, struct http_response *res)
 
 int h_net_agent_list(struct http_request *req, struct http_response *res)
 {
-	json_t *list = agents_read(req, res);
+	json_t *list = policy_allows(&req->caller, "get_agent", NULL) ? agents_read(req, res)
+								       : json_array();
 
 	return list ? network_list_reply(req, res, "agents", list) : -1;
 }

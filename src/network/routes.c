@@ -41,7 +41,7 @@ static const struct route routes[] = {
 	R("update_quota", "PUT", N "/quotas/{project_id}", h_net_quota_update),
 	R("delete_quota", "DELETE", N "/quotas/{project_id}", h_net_quota_delete),
 
-	R("get_agent", "GET", N "/agents", h_net_agent_list),
+	R("get_agent:list", "GET", N "/agents", h_net_agent_list),
 	R("get_agent", "GET", N "/agents/{agent_id}", h_net_agent_get),
 	R("get_l3-routers", "GET", N "/agents/{agent_id}/l3-routers", h_l3_agent_router_list),
 	R("create_l3-router", "POST", N "/agents/{agent_id}/l3-routers", h_l3_agent_router_add),

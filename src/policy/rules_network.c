@@ -59,6 +59,10 @@ static const struct policy_rule rules[] = {
 	{ "delete_security_group_rule", ADMIN_OR_OWNER },
 	{ "delete_subnet", ADMIN_OR_OWNER },
 	{ "get_agent", P_ADMIN },
+	/* The agents' list: anyone may ask; each agent is get_agent's, so a
+	 * caller who may see none gets [] (Neutron filters a list by the
+	 * item's rule, it does not refuse it). */
+	{ "get_agent:list", P_ANY },
 	{ "get_extension", P_ANY },
 	{ "get_floatingip", ADMIN_OR_READER },
 	{ "get_l3-agents", P_ADMIN },
