@@ -259,11 +259,19 @@ static const struct route *route_find(struct http_request *req, int *status)
 	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 	bool path_known = false;
 
+	size_t len = strlen(req->path);
+
 	*status = 404;
-	if (strlen(req->path) >= sizeof(req->pathbuf))
+	if (len >= sizeof(req->pathbuf))
 		return NULL;
+	/* Neutron takes a format suffix on any of its paths, the same
+	 * resource ("/quotas/P/details.json", as tempest's client asks). */
+	if (service_of(req->path) == SVC_NETWORK && len > 5 &&
+	    strcmp(req->path + len - 5, ".json") == 0)
+		len -= 5;
 	FOR_EACH_ROUTE(rt) {
-		strcpy(req->pathbuf, req->path);
+		memcpy(req->pathbuf, req->path, len);
+		req->pathbuf[len] = '\0';
 		if (!match(rt->path, req->pathbuf, req))
 			continue;
 		path_known = true;
