@@ -70,7 +70,9 @@ heartbeat_interval = 2
 EOC
 "$BASALTD" --config "$CONF" bootstrap --admin-password "$ADMIN_PASSWORD" >"$STATE/bootstrap.log" 2>&1 ||
 	{ not_ok "bootstrap"; cat "$STATE/bootstrap.log"; exit 1; }
-in_c "$BASALTD" --config "$CONF" --role controller >"$STATE/controller.log" 2>&1 &
+# Not through in_c: $! must be basaltd (ip execs it), not a subshell that
+# cleanup would kill while the controller lives on.
+ip netns exec "$NS_C" "$BASALTD" --config "$CONF" --role controller >"$STATE/controller.log" 2>&1 &
 CTRL=$!
 for _ in $(seq 100); do in_c curl -sf "$URL/" >/dev/null 2>&1 && break; sleep 0.1; done
 export OS_AUTH_URL="$URL/v3" OS_USERNAME=admin OS_PASSWORD="$ADMIN_PASSWORD" \
