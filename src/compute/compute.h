@@ -338,6 +338,8 @@ int nova_proxy_gone(struct http_request *req, struct http_response *res, int min
 int h_nova_proxy_no_id(struct http_request *req, struct http_response *res);
 /* What Nova removed with nova-network (os-floating-ips-bulk): 410. */
 int h_nova_gone(struct http_request *req, struct http_response *res);
+/* GET /servers/{id}/os-virtual-interfaces: 400 (404) below 2.44, 404 from it. */
+int h_nova_virtual_interfaces(struct http_request *req, struct http_response *res);
 int h_nova_network_list(struct http_request *req, struct http_response *res);
 int h_nova_network_get(struct http_request *req, struct http_response *res);
 int h_nova_tenant_network_list(struct http_request *req, struct http_response *res);

@@ -18,8 +18,9 @@
 
 #define GET_FLAVOR "SELECT " FLAVOR_COLS " FROM flavor WHERE id = ?"
 
-/* Columns of FLAVOR_COLS: 0 id, 1 name, 2 vcpus, 3 ram, 4 disk,
- * 5 ephemeral, 6 swap, 7 rxtx_factor, 8 is_public, 9 description. */
+/* The detailed flavor (show, detail, create, update) in the request's
+ * microversion. Columns of FLAVOR_COLS: 0 id, 1 name, 2 vcpus, 3 ram,
+ * 4 disk, 5 ephemeral, 6 swap, 7 rxtx_factor, 8 is_public, 9 description. */
 static json_t *render_flavor(const struct http_request *req, struct store_stmt *q)
 {
 	const char *id = store_text(q, 0), *desc = store_text(q, 9);
@@ -34,6 +35,12 @@ static json_t *render_flavor(const struct http_request *req, struct store_stmt *
 
 	if (microversion_at_least(req, 2, 55))
 		json_object_set_new(f, "description", desc ? json_string(desc) : json_null());
+	/* 2.61: the extra specs, to callers Nova's os-flavor-extra-specs:index
+	 * allows (project readers and admins by default); others get the
+	 * flavor without them. Never in the brief list. */
+	if (microversion_at_least(req, 2, 61) &&
+	    policy_allows(&req->caller, "os_compute_api:os-flavor-extra-specs:index", NULL))
+		json_object_set_new(f, "extra_specs", flavor_extra_specs(basalt_store(req->b), id));
 	return f;
 }
 

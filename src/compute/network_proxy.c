@@ -2,13 +2,15 @@
  * os-tenant-networks (list, show) and os-floating-ip-pools, views in
  * Nova's shapes of the networks the caller may see in the network service
  * (get_network: its own, shared and external ones), up to microversion
- * 2.35; 404 from 2.36 as Nova. Also the cut-off every proxy shares. */
+ * 2.35; 404 from 2.36 as Nova. Also the cut-off every proxy shares, and
+ * what Nova with Neutron answers to nova-network's os-virtual-interfaces. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "basalt.h"
 #include "compute/compute.h"
+#include "compute/servers.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
@@ -35,6 +37,27 @@ int h_nova_gone(struct http_request *req, struct http_response *res)
 	(void)req;
 	return http_error(res, 410, "This resource is no longer available. No forwarding address "
 			  "is given.");
+}
+
+/* os-virtual-interfaces was nova-network's: a Nova with Neutron answers
+ * 400 below 2.44 (after the server is found: 404 first for a missing or
+ * another project's), and 404 from 2.44, where the API went away. */
+int h_nova_virtual_interfaces(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	struct nova_fault f = { "" };
+	struct server_ref s;
+	int r;
+
+	if (nova_proxy_gone(req, res, 44) < 0)
+		return -1;
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = server_find(st, &req->caller, http_param(req, "server_id"), NULL, &s, &f);
+	if (r < 0)
+		return nova_error(res, r, &f, "server");
+	server_ref_free(&s);
+	return http_error(res, 400, "Listing virtual interfaces is not supported by this cloud.");
 }
 
 /* os-networks shows nova-network's fields: only id and label (the name)

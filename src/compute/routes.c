@@ -89,6 +89,7 @@ static const struct route routes[] = {
 	R("os_compute_api:os-floating-ips-bulk", "POST", C "/os-floating-ips-bulk", h_nova_gone),
 	R("os_compute_api:os-floating-ips-bulk", "GET", C "/os-floating-ips-bulk/{id}", h_nova_gone),
 	R("os_compute_api:os-floating-ips-bulk", "PUT", C "/os-floating-ips-bulk/{id}", h_nova_gone),
+	R("os_compute_api:os-virtual-interfaces", "GET", C "/servers/{server_id}/os-virtual-interfaces", h_nova_virtual_interfaces),
 	R("os_compute_api:os-networks:list", "GET", C "/os-networks", h_nova_network_list),
 	R("os_compute_api:os-networks:show", "GET", C "/os-networks/{network_id}", h_nova_network_get),
 	R("os_compute_api:os-tenant-networks:list", "GET", C "/os-tenant-networks", h_nova_tenant_network_list),

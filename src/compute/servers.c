@@ -88,12 +88,15 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 
 	server_host_id(store_text(q, SC_PROJECT), host, hid);
 	if (microversion_at_least(req, 2, 47)) {
-		flavor = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "vcpus", store_int(q, SC_VCPUS),
+		flavor = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s}", "vcpus", store_int(q, SC_VCPUS),
 				   "ram", store_int(q, SC_RAM), "disk", store_int(q, SC_DISK),
 				   "ephemeral", store_int(q, SC_EPHEMERAL), "swap",
 				   store_int(q, SC_SWAP), "original_name",
-				   store_text(q, SC_FLAVOR_NAME), "extra_specs",
-				   flavor_extra_specs(st, store_text(q, SC_FLAVOR_ID)));
+				   store_text(q, SC_FLAVOR_NAME));
+		/* under the rule of the flavor's own (as Nova) */
+		if (policy_allows(&req->caller, "os_compute_api:os-flavor-extra-specs:index", NULL))
+			json_object_set_new(flavor, "extra_specs",
+					    flavor_extra_specs(st, store_text(q, SC_FLAVOR_ID)));
 	} else {
 		flavor = json_pack("{s:s,s:o}", "id", store_text(q, SC_FLAVOR_ID), "links",
 				   nova_links(req, "flavors", store_text(q, SC_FLAVOR_ID)));

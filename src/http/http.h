@@ -200,7 +200,7 @@ void ws_close(int ws, int code);
 int microversion_negotiate(struct http_request *req, struct http_response *res, enum service svc);
 /* True when the request's microversion is at least major.minor. */
 bool microversion_at_least(const struct http_request *req, int major, int minor);
-/* The range a service implements: "2.1" and "2.60" for compute. */
+/* The range a service implements: "2.1" and "2.61" for compute. */
 extern const char *const compute_min_version, *const compute_max_version;
 
 /* routes.c: every service's table */

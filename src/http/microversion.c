@@ -8,9 +8,9 @@
 #include "http/http.h"
 
 /* Compute: the highest version whose behaviour Basalt really implements. */
-const char *const compute_min_version = "2.1", *const compute_max_version = "2.60";
+const char *const compute_min_version = "2.1", *const compute_max_version = "2.61";
 #define COMPUTE_MIN 1
-#define COMPUTE_MAX 60
+#define COMPUTE_MAX 61
 
 /* "2.53" -> 2, 53; returns 0 or -1. */
 static int parse_version(const char *s, int *major, int *minor)

@@ -115,6 +115,9 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-tenant-networks:list", P_ADMIN | P_READER },
 	{ "os_compute_api:os-tenant-networks:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-unrescue", P_ADMIN | P_MEMBER },
+	/* Queens' admin_or_owner (any role in the project); Nova with Neutron
+	 * answers it 400 */
+	{ "os_compute_api:os-virtual-interfaces", P_ADMIN | P_READER },
 	{ "os_compute_api:server-metadata:create", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:server-metadata:delete", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:server-metadata:index", P_ADMIN | P_READER },
