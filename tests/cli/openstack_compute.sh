@@ -28,11 +28,19 @@ t_flavor() {
 	expect_line "flavor list" "$list" m1.test || return 1
 	# found by name: GET /flavors/m1.test is a 404, then the list lookup
 	expect_eq disk "$(os flavor show m1.test -f value -c disk)" 3 || return 1
+	# at 2.60 the client asks os-extra_specs for the properties; left to
+	# negotiate, it takes 2.61 and reads them from the flavor's extra_specs
 	os flavor show m1.test -f value -c properties | grep -q "hw:cpu_policy.*shared" || return 1
+	(unset OS_COMPUTE_API_VERSION
+	 os --debug flavor show m1.test -f value -c properties >"$WORK/props" 2>"$WORK/debug") || return 1
+	grep -q "hw:cpu_policy.*shared" "$WORK/props" || return 1
+	expect_line "flavor show at 2.61" \
+		"$(grep '^RESP BODY: {"flavors\?":' "$WORK/debug" | grep -o '"extra_specs":{[^}]*}')" \
+		'"extra_specs":{"hw:cpu_policy":"shared"}' || return 1
 	os flavor delete m1.test || return 1
 	refused 404 "No Flavor found for m1.test" os flavor show m1.test
 }
-check "flavor create (with property), list, show by name, delete" t_flavor
+check "flavor create (with property), list, show by name (2.61: properties from extra_specs), delete" t_flavor
 
 t_keypair() {
 	os keypair create k-gen >"$WORK/k.pem" || return 1
