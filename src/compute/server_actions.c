@@ -188,7 +188,9 @@ static int create_image(struct http_request *req, struct http_response *res, con
 
 /* --- lock, pause, suspend, rescue, rebuild (server_states.c does the work) --- */
 
-/* {"lock": null}, or from 2.73 {"lock": {"locked_reason": "..."}}. */
+/* Nova validates only lock's body, from 2.73: {"lock": null} or {"lock":
+ * {"locked_reason": "..."}}. Before 2.73, and for unlock, any body goes
+ * ({"lock": null} as the CLI sends, {"lock": {}} as tempest does). */
 static int lock_action(struct http_request *req, struct http_response *res, const char *id,
 		       bool lock, const json_t *arg)
 {
@@ -203,10 +205,9 @@ static int lock_action(struct http_request *req, struct http_response *res, cons
 		if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
 			return http_error(res, 400, "Invalid input for field/attribute lock. %s", err);
 		reason = json_str(arg, "locked_reason");
-	} else if (!json_is_null(arg)) {
-		return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. "
-				  "None is not of type 'null'", lock ? "lock" : "unlock",
-				  json_is_object(arg) ? "{...}" : "(not null)");
+	} else if (lock && microversion_at_least(req, 2, 73) && !json_is_null(arg)) {
+		return http_error(res, 400, "Invalid input for field/attribute lock. "
+				  "It is not of type 'object', 'null'");
 	}
 	st = api_write_begin(req, res);
 	if (!st)
