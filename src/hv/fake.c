@@ -327,7 +327,7 @@ static int f_nic_set(struct hv_driver *d, const char *id, const char *tap, const
 	spec = hv_file_read(d, id, "spec.json");
 	if (!spec)
 		return mac ? -ENOENT : 0;
-	return hv_spec_nics_set(d, id, spec, tap, mac);
+	return hv_spec_nics_set(d, id, spec, tap, mac, -1);
 }
 
 static int f_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic *nic, char *err)

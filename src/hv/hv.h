@@ -238,11 +238,16 @@ int hv_remove_dir(const struct hv_driver *d, const char *id);
  * hv_file_read returns an owned object or NULL (errno set). */
 json_t *hv_file_read(const struct hv_driver *d, const char *id, const char *file);
 int hv_file_write(const struct hv_driver *d, const char *id, const char *file, const json_t *obj);
-/* The NICs of spec ("nics": [{tap, mac}]) with {tap, mac} added (mac
- * NULL: the one on tap removed), spec.json written when that changed
- * them. 0 or -errno. */
+/* The NICs of spec ("nics": [{tap, mac, slot}]) with {tap, mac} added
+ * in slot (-1: the lowest free; a running guest's NIC keeps the PCIe root
+ * port it was plugged into, so a saved state restores onto the same
+ * devices), or (mac NULL) the one on tap removed; spec.json written when
+ * that changed them. 0 or -errno. */
 int hv_spec_nics_set(struct hv_driver *d, const char *id, json_t *spec, const char *tap,
-		     const char *mac);
+		     const char *mac, int slot);
+/* The slot of nic, one of spec's NICs: its own, or for a spec written
+ * before slots were recorded, the lowest one no other NIC holds. */
+int hv_spec_nic_slot(const json_t *spec, const json_t *nic);
 /* The taps of spec's NICs (a new array). */
 json_t *hv_spec_taps(const json_t *spec);
 

@@ -137,10 +137,25 @@ int hv_file_write(const struct hv_driver *d, const char *id, const char *file, c
 	return file_write_atomic(path, text, strlen(text), 0600);
 }
 
-/* The spec's NICs with nic added (or the one on tap removed): written
- * back when it changed. */
+/* The lowest slot no NIC of nics but skip holds. */
+static int spec_free_slot(const json_t *nics, const json_t *skip)
+{
+	const json_t *n;
+	size_t i;
+	int slot = 0;
+
+again:
+	json_array_foreach(nics, i, n)
+		if (n != skip && json_is_integer(json_object_get(n, "slot")) &&
+		    json_integer_value(json_object_get(n, "slot")) == slot) {
+			slot++;
+			goto again;
+		}
+	return slot;
+}
+
 int hv_spec_nics_set(struct hv_driver *d, const char *id, json_t *spec, const char *tap,
-			 const char *mac)
+		     const char *mac, int slot)
 {
 	json_t *nics = json_object_get(spec, "nics"), *n;
 	size_t i;
@@ -151,15 +166,28 @@ int hv_spec_nics_set(struct hv_driver *d, const char *id, json_t *spec, const ch
 	}
 	json_array_foreach(nics, i, n)
 		if (json_string_value(json_object_get(n, "tap")) && strcmp(json_string_value(json_object_get(n, "tap")), tap) == 0) {
-			if (mac)
+			if (mac && (slot < 0 || json_integer_value(json_object_get(n, "slot")) == slot))
 				return 0;
-			json_array_remove(nics, i);
+			if (mac)
+				json_object_set_new(n, "slot", json_integer(slot));
+			else
+				json_array_remove(nics, i);
 			return hv_file_write(d, id, "spec.json", spec);
 		}
 	if (!mac)
 		return 0;
-	json_array_append_new(nics, json_pack("{s:s,s:s}", "tap", tap, "mac", mac));
+	json_array_append_new(nics, json_pack("{s:s,s:s,s:i}", "tap", tap, "mac", mac, "slot",
+					      slot >= 0 ? slot : spec_free_slot(nics, NULL)));
 	return hv_file_write(d, id, "spec.json", spec);
+}
+
+int hv_spec_nic_slot(const json_t *spec, const json_t *nic)
+{
+	json_t *slot = json_object_get(nic, "slot");
+
+	if (json_is_integer(slot))
+		return (int)json_integer_value(slot);
+	return spec_free_slot(json_object_get(spec, "nics"), nic);
 }
 
 json_t *hv_spec_taps(const json_t *spec)

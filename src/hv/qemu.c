@@ -362,13 +362,20 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 		snprintf(rpbuf[i], sizeof(rpbuf[i]), "pcie-root-port,id=rp%zu,chassis=%zu", i, i + 1);
 		ARG("-device"), ARG(rpbuf[i]);
 	}
-	/* NICs on taps the data plane made: {tap, mac} in spec.json. */
+	/* NICs on taps the data plane made: {tap, mac, slot} in spec.json,
+	 * each in the root port it had (a saved state expects it there). */
 	json_array_foreach(json_object_get(spec, "nics"), i, nic)
 	{
 		const char *tap = json_string_value(json_object_get(nic, "tap"));
 		char dev[24], netdev[24];
+		int slot = hv_spec_nic_slot(spec, nic);
 		if (i >= NICS_MAX)
 			break;
+		if (slot < 0 || slot >= NICS_MAX) {
+			snprintf(err, HV_ERR_MAX, "NIC %s: no PCIe slot %d", tap ? tap : "", slot);
+			r = -EINVAL;
+			goto out;
+		}
 		nic_ids(tap ? tap : "", dev, netdev);
 		int fd = tap_open(tap ? tap : "");
 		if (fd < 0) {
@@ -380,8 +387,8 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 		snprintf(nicbuf[i][0], sizeof(nicbuf[i][0]), "tap,id=%s,fd=%d", netdev, 3 + nfds);
 		nfds++;
 		snprintf(nicbuf[i][1], sizeof(nicbuf[i][1]),
-			 "virtio-net-pci,netdev=%s,mac=%s,id=%s,bus=rp%zu", netdev,
-			 json_string_value(json_object_get(nic, "mac")) ?: "", dev, i);
+			 "virtio-net-pci,netdev=%s,mac=%s,id=%s,bus=rp%d", netdev,
+			 json_string_value(json_object_get(nic, "mac")) ?: "", dev, slot);
 		ARG("-netdev"), ARG(nicbuf[i][0]);
 		ARG("-device"), ARG(nicbuf[i][1]);
 	}
@@ -540,8 +547,8 @@ static int q_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		json_decref(spec);
 		nics = json_array();
 		for (size_t i = 0; i < s->nnics; i++)
-			json_array_append_new(nics, json_pack("{s:s,s:s}", "tap", s->nics[i].tap,
-							      "mac", s->nics[i].mac));
+			json_array_append_new(nics, json_pack("{s:s,s:s,s:i}", "tap", s->nics[i].tap,
+							      "mac", s->nics[i].mac, "slot", (int)i));
 		spec = json_pack("{s:s,s:s,s:s?,s:i,s:i,s:i,s:o,s:s,s:b}", "id", s->id, "base",
 				 s->base, "base_format", s->base_format, "vcpus", s->vcpus,
 				 "ram_mb", s->ram_mb, "disk_gb", s->disk_gb, "nics", nics, "accel",
@@ -1154,30 +1161,35 @@ static int q_nic_list(struct hv_driver *d, const char *id, json_t **taps)
 	return 0;
 }
 
-/* The first root port with nothing plugged into it: 0..NICS_MAX-1, or
- * -ENOSPC. */
-static int free_root_port(struct qmp *q, char *err)
+/* The root port device dev is plugged into, or with dev NULL the first
+ * one with nothing plugged into it: 0..NICS_MAX-1, or -ENOSPC/-ENOENT. */
+static int root_port(struct qmp *q, const char *dev, char *err)
 {
-	json_t *ret = NULL, *dev;
-	size_t i;
-	bool used[NICS_MAX] = { false }, seen[NICS_MAX] = { false };
-	int r = qmp_execute(q, "query-pci", NULL, &ret, err, HV_ERR_MAX);
+	json_t *ret = NULL, *port, *child;
+	size_t i, j;
+	int found = -1, r = qmp_execute(q, "query-pci", NULL, &ret, err, HV_ERR_MAX);
 
 	if (r < 0)
 		return r;
-	json_array_foreach(json_object_get(json_array_get(ret, 0), "devices"), i, dev) {
-		const char *qid = json_str(dev, "qdev_id");
+	json_array_foreach(json_object_get(json_array_get(ret, 0), "devices"), i, port) {
+		const char *qid = json_str(port, "qdev_id");
+		json_t *children = json_object_get(json_object_get(port, "pci_bridge"), "devices");
 		int k;
 		if (!qid || sscanf(qid, "rp%d", &k) != 1 || k < 0 || k >= NICS_MAX)
 			continue;
-		seen[k] = true;
-		used[k] = json_array_size(json_object_get(json_object_get(dev, "pci_bridge"),
-							  "devices")) > 0;
+		if (!dev && json_array_size(children) == 0 && (found < 0 || k < found))
+			found = k;
+		json_array_foreach(children, j, child)
+			if (dev && json_str(child, "qdev_id") && strcmp(json_str(child, "qdev_id"), dev) == 0)
+				found = k;
 	}
 	json_decref(ret);
-	for (int k = 0; k < NICS_MAX; k++)
-		if (seen[k] && !used[k])
-			return k;
+	if (found >= 0)
+		return found;
+	if (dev) {
+		snprintf(err, HV_ERR_MAX, "%s is on no root port", dev);
+		return -ENOENT;
+	}
 	snprintf(err, HV_ERR_MAX, "no free PCIe slot (%d NICs)", NICS_MAX);
 	return -ENOSPC;
 }
@@ -1200,14 +1212,19 @@ static int q_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic
 	nic_ids(nic->tap, dev, netdev);
 	r = hotplug_qmp(d, id, &q, &have, &slots, err);
 	if (r <= 0) /* not running: it boots with it */
-		return r < 0 ? r : hv_spec_nics_set(d, id, spec, nic->tap, nic->mac);
+		return r < 0 ? r : hv_spec_nics_set(d, id, spec, nic->tap, nic->mac, -1);
 	if (!slots) {
 		snprintf(err, HV_ERR_MAX, "the guest was started without hot-plug slots (restart it)");
 		r = -EOPNOTSUPP;
 		goto out;
 	}
-	if (json_object_get(have, dev)) /* plugged before a crash */
+	if (json_object_get(have, dev)) { /* plugged before a crash */
+		k = root_port(q, dev, err);
+		r = k;
+		if (k < 0)
+			goto out;
 		goto record;
+	}
 	/* A backend left by an attach cut short goes first. */
 	args = json_pack("{s:s}", "id", netdev);
 	qmp_execute(q, "netdev_del", args, NULL, NULL, 0);
@@ -1223,7 +1240,7 @@ static int q_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic
 	args = json_pack("{s:s,s:s,s:s}", "type", "tap", "id", netdev, "fd", netdev);
 	if (r >= 0)
 		r = qmp_execute(q, "netdev_add", args, NULL, err, HV_ERR_MAX);
-	k = r < 0 ? r : free_root_port(q, err);
+	k = r < 0 ? r : root_port(q, NULL, err);
 	if (k < 0) {
 		r = k;
 		goto out;
@@ -1241,7 +1258,7 @@ static int q_nic_attach(struct hv_driver *d, const char *id, const struct hv_nic
 	}
 	log_info("server %s: NIC %s (%s) plugged into %s", id, nic->tap, nic->mac, bus);
 record:
-	r = hv_spec_nics_set(d, id, spec, nic->tap, nic->mac);
+	r = hv_spec_nics_set(d, id, spec, nic->tap, nic->mac, k);
 out:
 	qmp_close(q);
 	return r;
@@ -1267,7 +1284,7 @@ static int q_nic_detach(struct hv_driver *d, const char *id, const char *tap, ch
 	nic_ids(tap, dev, netdev);
 	r = hotplug_qmp(d, id, &q, &have, &slots, err);
 	if (r <= 0)
-		return r < 0 ? r : hv_spec_nics_set(d, id, spec, tap, NULL);
+		return r < 0 ? r : hv_spec_nics_set(d, id, spec, tap, NULL, -1);
 	if (!slots) {
 		snprintf(err, HV_ERR_MAX, "the guest was started without hot-plug slots (restart it)");
 		r = -EOPNOTSUPP;
@@ -1299,7 +1316,7 @@ static int q_nic_detach(struct hv_driver *d, const char *id, const char *tap, ch
 	json_decref(args);
 	args = json_pack("{s:s}", "id", netdev);
 	qmp_execute(q, "netdev_del", args, NULL, NULL, 0);
-	r = hv_spec_nics_set(d, id, spec, tap, NULL);
+	r = hv_spec_nics_set(d, id, spec, tap, NULL, -1);
 out:
 	qmp_close(q);
 	return r;
