@@ -181,6 +181,9 @@ int host_roles(struct store *st, const char *host, char roles[256]);
  * is id, those whose name holds like (NULL: no such filter). */
 int host_query(struct store *st, const char *name, const char *service_id, const char *id,
 	       const char *like, struct store_stmt **q);
+/* The service_id (uuid) of compute host name into service_id: 0,
+ * -ENOENT (no such compute host) or -errno. */
+int host_service_of(struct store *st, const char *name, char service_id[65]);
 /* os-services update of the host of service_id, in the caller's write
  * transaction: enable or disable it (status "enabled"/"disabled"; NULL
  * leaves status and reason unchanged; the reason is kept only when
@@ -199,6 +202,16 @@ const char *host_state(const struct basalt *b, struct store_stmt *q);
 int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
+
+/* os_hosts.c - Nova's os-hosts (below 2.43) */
+int h_os_host_list(struct http_request *req, struct http_response *res);
+int h_os_host_get(struct http_request *req, struct http_response *res);
+int h_os_host_update(struct http_request *req, struct http_response *res);
+int h_os_host_power(struct http_request *req, struct http_response *res);
+
+/* extensions.c - the compute API's extensions list */
+int h_compute_extension_list(struct http_request *req, struct http_response *res);
+int h_compute_extension_get(struct http_request *req, struct http_response *res);
 
 /* aggregates.c - Nova's host aggregates (os-aggregates) */
 /* The zone of a host outside every aggregate with one. */

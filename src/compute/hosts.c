@@ -146,6 +146,20 @@ int host_query(struct store *st, const char *name, const char *service_id, const
 			   "ssss", name, service_id, id, like);
 }
 
+int host_service_of(struct store *st, const char *name, char service_id[65])
+{
+	struct store_stmt *q;
+	int r = host_query(st, name, NULL, NULL, NULL, &q);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(service_id, 65, "%s", store_text(q, 1));
+	store_done(q);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
 /* --- os-services and os-hypervisors: the handlers --- */
 
 /* Reply with every host of host_query rendered (a list), or the first

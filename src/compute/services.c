@@ -65,19 +65,12 @@ int h_service_list_nova(struct http_request *req, struct http_response *res)
 static int service_by_host(struct http_response *res, struct store *st, const char *host,
 			   const char *binary, char service_id[65])
 {
-	struct store_stmt *q;
-	int r = host_query(st, host, NULL, NULL, NULL, &q);
+	int r = host_service_of(st, host, service_id);
 
-	if (r < 0)
-		return http_error_errno(res, r, "service");
-	r = store_next(q);
-	if (r > 0)
-		snprintf(service_id, 65, "%s", store_text(q, 1));
-	store_done(q);
-	if (r < 0)
-		return http_error_errno(res, r, "service");
-	if (r == 0)
+	if (r == -ENOENT)
 		return http_error(res, 404, "Host '%s' is not mapped to any cell", host);
+	if (r < 0)
+		return http_error_errno(res, r, "service");
 	if (strcmp(binary, BINARY) != 0)
 		return http_error(res, 404, "Could not find binary %s on host %s.", binary, host);
 	return 0;

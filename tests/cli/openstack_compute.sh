@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 10
+plan 11
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
@@ -83,6 +83,20 @@ t_hosts() {
 	expect_line "availability zones" "$(os availability zone list --compute -f value -c 'Zone Name' -c 'Zone Status')" "nova available"
 }
 check "compute service list and hypervisor list show a registered host" t_hosts
+
+# os-hosts (deprecated; the client sends no microversion, so 2.1): the
+# list, a host's resource rows, --disable/--enable (os-services' update:
+# the API cases check both sides); no maintenance mode (501, as Nova with
+# libvirt).
+t_os_hosts() {
+	expect_line "host list" "$(os host list -f value -c 'Host Name' -c Service -c Zone)" "compute0 compute nova" || return 1
+	expect_line "host show" "$(os host show compute0 -f value -c Project -c CPU -c 'Memory MB' -c 'Disk GB')" "(total) 4 4096 50" || return 1
+	os host set --disable compute0 || return 1
+	expect_no_line "a disabled host is not listed" "$(os host list -f value -c 'Host Name')" compute0 || return 1
+	os host set --enable compute0 || return 1
+	refused 501 "The requested functionality is not supported." os host set --enable-maintenance compute0
+}
+check "host list, show, set --disable/--enable, no maintenance mode (501)" t_os_hosts
 
 # Host aggregates: a zone as an aggregate attribute and metadata key, the
 # host's zone following it (availability zone list); Nova's errors are
