@@ -15,6 +15,7 @@ static const struct {
 	{ "extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router" },
 	{ "extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes" },
 	{ "external-net", "Neutron external network", "Adds external network attribute to network resource." },
+	{ "filter-validation", "Filter parameters validation", "Provides validation on filter parameters." },
 	{ "ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway" },
 	{ "l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents" },
 	{ "net-mtu", "Network MTU", "Provides MTU attribute for a network resource." },

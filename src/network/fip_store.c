@@ -106,6 +106,14 @@ int fip_store_delete(struct store *st, const char *id)
 	return r < 0 ? r : 0;
 }
 
+json_t *fip_store_free_on_network(struct store *st, const char *network_id, int *err)
+{
+	return network_ids(st, err,
+			   "SELECT id FROM floatingip WHERE floating_network_id = ? AND port_id IS NULL"
+			   " ORDER BY id",
+			   "s", network_id);
+}
+
 int fip_store_release_port(struct store *st, const char *port_id)
 {
 	int r = store_exec(st,

@@ -236,3 +236,23 @@ int fip_remove(const struct caller *c, struct store *st, const char *id, struct 
 		r = port_delete(st, f.floating_port_id);
 	return r < 0 ? r : 0;
 }
+
+int fip_remove_free_on_network(struct store *st, const char *network_id)
+{
+	int r = 0;
+	json_t *ids = fip_store_free_on_network(st, network_id, &r), *id;
+	struct fip_row f;
+	size_t i;
+
+	json_array_foreach(ids, i, id) {
+		/* As fip_remove: the row first, then its port and address. */
+		if (r >= 0)
+			r = fip_store_get(NULL, st, json_string_value(id), &f, NULL);
+		if (r >= 0)
+			r = fip_store_delete(st, f.id);
+		if (r >= 0)
+			r = port_delete(st, f.floating_port_id);
+	}
+	json_decref(ids);
+	return r < 0 ? r : 0;
+}

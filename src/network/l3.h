@@ -323,6 +323,9 @@ int fip_store_set_assoc(struct store *st, const char *id, const char *port_id,
 /* Set the description when not NULL, bump the revision. */
 int fip_store_update(struct store *st, const char *id, const char *description);
 int fip_store_delete(struct store *st, const char *id);
+/* The ids of network_id's floating IPs without a port (new array), or
+ * NULL with *err set. */
+json_t *fip_store_free_on_network(struct store *st, const char *network_id, int *err);
 /* Disassociate every floating IP of port_id (the port goes). */
 int fip_store_release_port(struct store *st, const char *port_id);
 /* How many floating IPs go through router_id / through its leg on
@@ -366,6 +369,11 @@ int fip_create(struct basalt *b, const struct caller *c, struct store *st,
 int fip_update(const struct caller *c, struct store *st, const char *id,
 	       const struct fip_change *u, struct net_fault *nf);
 int fip_remove(const struct caller *c, struct store *st, const char *id, struct net_fault *nf);
+/* Delete network_id's floating IPs that no port uses, and their floating
+ * ports, as Neutron does before it deletes a network (the network's
+ * delete decided who may). An associated one stays (it keeps the network
+ * in use). 0 or -errno; the caller's transaction rolls back on error. */
+int fip_remove_free_on_network(struct store *st, const char *network_id);
 
 /* fip_api.c */
 int h_fip_list(struct http_request *req, struct http_response *res);

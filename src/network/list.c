@@ -4,7 +4,13 @@
  * Rows arrive rendered (only those the caller may see), so every filter
  * works on exactly what the API shows, and one implementation serves every
  * collection. Collections are small (one cloud's networks, ports...); the
- * in-memory work is cheaper than the HTTP round trip. */
+ * in-memory work is cheaper than the HTTP round trip.
+ *
+ * Filters are validated as Neutron's filter-validation extension does: a
+ * key that is not a filterable attribute of the collection is a 400, never
+ * a silent "matches nothing" (a typo must not look like an empty cloud)
+ * nor a silent "ignored" (a script deleting what it listed must not get
+ * everything). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +20,7 @@
 
 #include "basalt.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
@@ -124,8 +131,9 @@ static bool filter_matches(const struct http_request *req, const json_t *obj, co
 {
 	const json_t *v = json_object_get(obj, attr);
 
-	/* An attribute the caller cannot see (provider:* for a project)
-	 * never matches, as Neutron hides it from its filters too. */
+	/* Only what the row shows is compared (check_filters refused a key
+	 * the caller is not shown); a row without the attribute never
+	 * matches. */
 	if (!v)
 		return false;
 	for (int i = 0; i < req->nquery; i++)
@@ -133,6 +141,110 @@ static bool filter_matches(const struct http_request *req, const json_t *obj, co
 		    value_matches(attr, v, req->query[i].value ? req->query[i].value : ""))
 			return true;
 	return false;
+}
+
+/* Neutron's standard attributes, filterable on every resource that has them. */
+#define STD_FILTERS "id", "tenant_id", "project_id", "description", "revision_number"
+
+/* What each collection may be filtered on: the attributes Basalt shows
+ * that Neutron marks is_filter. Shown but not filterable in Neutron
+ * either: created_at/updated_at, subnets, port_security_enabled, a
+ * router's status and gateway, binding:* but host_id, tags (tags= and
+ * friends are their own filters). */
+static const struct filterable {
+	const char *collection, *resource; /* "networks", "network" */
+	const char *const attrs[20];	   /* NULL-terminated */
+} filterables[] = {
+	{ "networks",
+	  "network",
+	  { STD_FILTERS, "name", "admin_state_up", "status", "shared", "router:external", "mtu",
+	    "provider:network_type", "provider:physical_network", "provider:segmentation_id" } },
+	{ "subnets",
+	  "subnet",
+	  { STD_FILTERS, "name", "ip_version", "network_id", "subnetpool_id", "cidr", "gateway_ip",
+	    "enable_dhcp", "segment_id" } },
+	{ "ports",
+	  "port",
+	  { STD_FILTERS, "name", "network_id", "admin_state_up", "mac_address", "fixed_ips",
+	    "device_id", "device_owner", "status", "security_groups", "binding:host_id" } },
+	{ "routers", "router", { STD_FILTERS, "name", "admin_state_up" } },
+	{ "floatingips",
+	  "floatingip",
+	  { STD_FILTERS, "floating_ip_address", "floating_network_id", "router_id", "port_id",
+	    "fixed_ip_address", "status" } },
+	{ "security_groups", "security_group", { STD_FILTERS, "name", "shared", "stateful" } },
+	{ "security_group_rules",
+	  "security_group_rule",
+	  { STD_FILTERS, "security_group_id", "remote_group_id", "direction", "protocol",
+	    "port_range_min", "port_range_max", "ethertype", "remote_ip_prefix", "normalized_cidr",
+	    "remote_address_group_id" } },
+	{ "agents",
+	  "agent",
+	  { "id", "agent_type", "binary", "topic", "host", "admin_state_up", "alive", "description",
+	    "availability_zone" } },
+};
+
+/* May c filter f's rows on attr? Only on an attribute f has and c is shown.
+ * One that a "get_RESOURCE:ATTR" rule hides from c (provider:* or
+ * binding:host_id from a project member) is, for c, no attribute at all:
+ * were it filtered on, the rows c gets back would tell the hidden values
+ * (provider:segmentation_id=N, one N at a time). The rule is checked
+ * without a target, as the rules that hide attributes are role rules. */
+static bool may_filter(const struct caller *c, const struct filterable *f, const char *attr)
+{
+	char rule[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(f->attrs) && f->attrs[i]; i++) {
+		if (strcmp(f->attrs[i], attr))
+			continue;
+		if ((size_t)snprintf(rule, sizeof(rule), "get_%s:%s", f->resource, attr) >=
+		    sizeof(rule))
+			return false;
+		return !policy_rule(rule) || policy_allows(c, rule, NULL);
+	}
+	return false;
+}
+
+/* Refuse, as Neutron's filter validation does, every query key that is
+ * neither a control key nor an attribute of collection the caller may
+ * filter on: 400 "['k1', 'k2'] is invalid attribute for filtering" (each
+ * key once, in query order). The answer depends on the keys and the
+ * caller's roles only, never on the rows. 0, or -1 with the error in res. */
+static int check_filters(const struct http_request *req, struct http_response *res,
+			 const char *collection)
+{
+	const struct filterable *f = NULL;
+	char bad[400] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(filterables) && !f; i++)
+		if (strcmp(filterables[i].collection, collection) == 0)
+			f = &filterables[i];
+	if (!f) { /* a collection without its row above: a defect, said loudly */
+		log_error("network: no filter attributes for collection %s", collection);
+		return http_error(res, 500, "Could not list %s.", collection);
+	}
+	for (int i = 0; i < req->nquery; i++) {
+		const char *k = req->query[i].key;
+		bool seen = false;
+
+		if (is_control_key(k) || may_filter(&req->caller, f, k))
+			continue;
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(req->query[j].key, k) == 0;
+		if (seen)
+			continue;
+		if (len + 80 > sizeof(bad)) { /* enough named: say there are more */
+			len += (size_t)snprintf(bad + len, sizeof(bad) - len, "%s...",
+						len ? ", " : "");
+			break;
+		}
+		len +=
+		    (size_t)snprintf(bad + len, sizeof(bad) - len, "%s'%.64s'", len ? ", " : "", k);
+	}
+	if (len)
+		return http_error(res, 400, "[%s] is invalid attribute for filtering", bad);
+	return 0;
 }
 
 /* Neutron's tag filters: tags (all of), tags-any, not-tags, not-tags-any;
@@ -372,7 +484,7 @@ int network_list_reply(struct http_request *req, struct http_response *res,
 			return http_error(res, 400, "Bad limit request: Limit must be an integer 0 or greater and not '%.32s'.", limit_s);
 		}
 	}
-	if (parse_sort(req, res, &sort) < 0) {
+	if (check_filters(req, res, collection) < 0 || parse_sort(req, res, &sort) < 0) {
 		json_decref(rows);
 		return -1;
 	}

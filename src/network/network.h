@@ -642,8 +642,10 @@ int network_quota_reply(struct basalt *b, struct store *st, const char *project_
  * of them; booleans True/true/False/false; for ports fixed_ips=ip_address=X
  * and fixed_ips=subnet_id=X; tenant_id and project_id alike), sort_key /
  * sort_dir, limit / marker / page_reverse with "COLLECTION_links", and
- * fields= (repeated). Unknown filter attributes match nothing, as
- * Neutron's would. Returns 0 or -1 with a 400 in res. */
+ * fields= (repeated). A key that is not a filterable attribute of the
+ * collection, or one the caller is not shown (provider:* for a project
+ * member), is a 400 as Neutron's filter-validation answers it. Returns 0
+ * or -1 with a 400 in res. */
 int network_list_reply(struct http_request *req, struct http_response *res,
 		       const char *collection, json_t *rows);
 /* Reply status {"KEY": obj} keeping only the fields= asked (obj stolen). */

@@ -11,6 +11,7 @@
 #include "basalt.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "network/l3.h"
 #include "network/network.h"
 #include "network/segments.h"
 #include "policy/policy.h"
@@ -222,6 +223,10 @@ int network_remove(const struct caller *c, struct store *st, const char *id,
 	size_t i;
 	int r = network_for(c, st, id, "delete_network", &n, f);
 
+	/* Its floating IPs that no port uses go with it, as in Neutron
+	 * (their ports would keep it in use); an associated one keeps it. */
+	if (r >= 0)
+		r = fip_remove_free_on_network(st, id);
 	if (r >= 0)
 		r = port_store_count_used(st, id, &used);
 	if (r >= 0 && used > 0)
