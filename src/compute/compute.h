@@ -324,6 +324,24 @@ int h_server_diagnostics(struct http_request *req, struct http_response *res);
 /* server_external_events.c - os-server-external-events (admins) */
 int h_server_external_events(struct http_request *req, struct http_response *res);
 
+/* usage.c - os-simple-tenant-usage */
+int h_usage_list(struct http_request *req, struct http_response *res);
+int h_usage_get(struct http_request *req, struct http_response *res);
+/* Parse one of the times Nova's usage accepts ("YYYY-MM-DDTHH:MM:SS",
+ * the same with ".ffffff", "YYYY-MM-DD HH:MM:SS.ffffff"; UTC) into *usec:
+ * 0 or -EINVAL. */
+int usage_parse_time(const char *s, int64_t *usec);
+/* Nova's hours billed for a server launched at launched (0: never) and
+ * terminated at terminated (0: still there) over [start, stop], in usec. */
+double usage_hours(int64_t launched, int64_t terminated, int64_t start, int64_t stop);
+
+/* usage_audit.c - os-instance_usage_audit_log (admins) */
+int h_usage_audit_list(struct http_request *req, struct http_response *res);
+int h_usage_audit_get(struct http_request *req, struct http_response *res);
+/* The audit period (Nova's default "month") last completed before
+ * `before` (usec) as Python's str(datetime): "YYYY-MM-DD HH:MM:SS". */
+void usage_audit_period(int64_t before, char begin[32], char end[32]);
+
 /* serial_console.c - the serial console's tokens and websocket proxy */
 struct console_broker;
 /* The pairing of websockets with their agents' connections (struct

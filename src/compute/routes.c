@@ -69,6 +69,10 @@ static const struct route routes[] = {
 	R("os_compute_api:os-instance-actions:list", "GET", C "/servers/{server_id}/os-instance-actions", h_instance_action_list),
 	R("os_compute_api:os-instance-actions:show", "GET", C "/servers/{server_id}/os-instance-actions/{request_id}", h_instance_action_get),
 
+	R("os_compute_api:os-simple-tenant-usage:list", "GET", C "/os-simple-tenant-usage", h_usage_list),
+	R("os_compute_api:os-simple-tenant-usage:show", "GET", C "/os-simple-tenant-usage/{project_id}", h_usage_get),
+	R("os_compute_api:os-instance-usage-audit-log:list", "GET", C "/os-instance_usage_audit_log", h_usage_audit_list),
+	R("os_compute_api:os-instance-usage-audit-log:show", "GET", C "/os-instance_usage_audit_log/{before_timestamp}", h_usage_audit_get),
 	R("os_compute_api:os-migrations:index", "GET", C "/os-migrations", h_migration_list),
 	R("os_compute_api:os-server-diagnostics", "GET", C "/servers/{server_id}/diagnostics", h_server_diagnostics),
 	R("os_compute_api:os-server-external-events:create", "POST", C "/os-server-external-events", h_server_external_events),

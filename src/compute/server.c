@@ -659,6 +659,15 @@ int server_row_delete(struct store *st, const char *id)
 		r = server_ports_release(st, id);
 	if (r >= 0)
 		r = instance_action_finish(st, id, NULL, "Success", now_usec());
+	/* Nova's terminated_at: what os-simple-tenant-usage bills it for. */
+	if (r >= 0)
+		r = store_exec(st,
+			       "INSERT INTO server_terminated (id, name, project_id, user_id,"
+			       " flavor_name, vcpus, ram, disk, ephemeral, created_at, launched_at,"
+			       " terminated_at, revision) SELECT id, name, project_id, user_id,"
+			       " flavor_name, vcpus, ram, disk, ephemeral, created_at, launched_at, ?, ?"
+			       " FROM server WHERE id = ? AND launched_at IS NOT NULL",
+			       "iis", now_usec(), store_txn_revision(st), id);
 	return r < 0 ? r : store_exec(st, "DELETE FROM server WHERE id = ?", "s", id);
 }
 

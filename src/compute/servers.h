@@ -184,7 +184,8 @@ int server_update(struct store *st, const struct caller *c, const char *id,
 int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
 		  struct nova_fault *f);
 /* Drop the row of server id with its allocation and ports (no policy: the
- * agents' API and server_delete), in the caller's write transaction. */
+ * agents' API and server_delete), in the caller's write transaction; a
+ * server that ran leaves its server_terminated row (usage.c). */
 int server_row_delete(struct store *st, const char *id);
 /* The console log of server id (malloc'd, NULL when none yet); -EALREADY
  * while it builds without one. */

@@ -82,6 +82,8 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-instance-actions:events", P_ADMIN },
 	{ "os_compute_api:os-instance-actions:list", P_ADMIN | P_READER },
 	{ "os_compute_api:os-instance-actions:show", P_ADMIN | P_READER },
+	{ "os_compute_api:os-instance-usage-audit-log:list", P_ADMIN },
+	{ "os_compute_api:os-instance-usage-audit-log:show", P_ADMIN },
 	{ "os_compute_api:os-keypairs:create", P_ADMIN | P_SELF },
 	{ "os_compute_api:os-keypairs:delete", P_ADMIN | P_SELF },
 	{ "os_compute_api:os-keypairs:index", P_ADMIN | P_SELF },
@@ -117,6 +119,9 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-server-password:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-services:list", P_ADMIN },
 	{ "os_compute_api:os-services:update", P_ADMIN },
+	{ "os_compute_api:os-simple-tenant-usage:list", P_ADMIN },
+	/* PROJECT_READER_OR_ADMIN on the {tenant_id} of the path. */
+	{ "os_compute_api:os-simple-tenant-usage:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-suspend-server:resume", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-suspend-server:suspend", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-tenant-networks:list", P_ADMIN | P_READER },

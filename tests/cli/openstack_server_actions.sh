@@ -2,7 +2,8 @@
 # tests/cli/openstack_server_actions.sh - resize (confirm, revert, and
 # the migration list of os-migrations),
 # snapshot (server image create, then a server booted from it), several
-# servers in one create and access IPs, through the real `openstack` CLI
+# servers in one create, access IPs and the usage of all those servers
+# (os-simple-tenant-usage), through the real `openstack` CLI
 # against a controller and one compute agent with the fake driver (its
 # disk is the base image: the snapshot is a real qemu-img convert). The
 # agent is killed in the middle of a resize, a revert and a snapshot (the
@@ -13,7 +14,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 14
+plan 15
 
 AGENT_PID=
 stop_agent() {
@@ -284,3 +285,54 @@ t_delete() {
 		expect_eq "memory_mb_used after delete" "$(used memory_mb_used)" 0
 }
 check "delete: every claim freed" t_delete
+
+# os-simple-tenant-usage: every server above ran and was deleted; each is
+# billed (ended_at - started_at) hours, and a window chosen inside rs's
+# life (its middle half) bills rs exactly half of that; the CLI's usage
+# show and usage list agree with the API's figures.
+t_usage() {
+	local p; p=$(os project show admin -f value -c id) || return 1
+	call GET "/compute/v2.1/os-simple-tenant-usage/$p?start=2000-01-01T00:00:00&end=2100-01-01T00:00:00" >"$STATE/u.json" || return 1
+	python3 - "$STATE/u.json" "$STATE/w.txt" <<'PY' || return 1
+import datetime as dt, json, sys
+u = json.load(open(sys.argv[1]))["tenant_usage"]
+t = lambda s: dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%f")
+flavors = {"r.small": (1, 64, 1), "r.big": (2, 128, 2), "r.bigger": (2, 256, 2)}
+sums = [0.0] * 4
+for s in u["server_usages"]:
+    life = (t(s["ended_at"]) - t(s["started_at"])).total_seconds()
+    assert s["state"] == "terminated" and s["uptime"] == int(life), s
+    assert abs(s["hours"] - life / 3600) < 1e-9, s
+    assert (s["vcpus"], s["memory_mb"], s["local_gb"]) == flavors[s["flavor"]], s
+    for i, v in enumerate((1, s["vcpus"], s["memory_mb"], s["local_gb"])):
+        sums[i] += v * s["hours"]
+names = sorted(s["name"] for s in u["server_usages"])
+assert names == ["from-snap", "rm-1", "rm-2", "rm-3", "rs", "rv"], names
+got = [u["total_hours"], u["total_vcpus_usage"], u["total_memory_mb_usage"], u["total_local_gb_usage"]]
+assert all(abs(a - b) < 1e-9 for a, b in zip(got, sums)), (got, sums)
+rs = [s for s in u["server_usages"] if s["name"] == "rs"][0]
+a, b = t(rs["started_at"]), t(rs["ended_at"])
+f = "%Y-%m-%dT%H:%M:%S.%f"
+open(sys.argv[2], "w").write("%s %s %r %s %s\n" % ((a + (b - a) / 4).strftime(f),
+    (a + 3 * (b - a) / 4).strftime(f), (b - a).total_seconds() / 2 / 3600, rs["instance_id"],
+    u["total_memory_mb_usage"]))
+PY
+	local start end half id ram; read -r start end half id ram <"$STATE/w.txt"
+	call GET "/compute/v2.1/os-simple-tenant-usage/$p?start=$start&end=$end" >"$STATE/uw.json" || return 1
+	python3 - "$STATE/uw.json" "$id" "$half" <<'PY' || return 1
+import json, sys
+u = json.load(open(sys.argv[1]))["tenant_usage"]
+rs = [s for s in u["server_usages"] if s["instance_id"] == sys.argv[2]][0]
+assert abs(rs["hours"] - float(sys.argv[3])) < 2e-9, (rs["hours"], sys.argv[3])
+PY
+	os usage show --project admin --start 2000-01-01 --end 2100-01-01 -f json >"$STATE/us.json" &&
+		os usage list --start 2000-01-01 --end 2100-01-01 -f json >"$STATE/ul.json" || return 1
+	python3 - "$STATE/us.json" "$STATE/ul.json" "$p" "$ram" <<'PY'
+import json, sys
+show, lst = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert len(show["Servers"]) == 6 and abs(show["RAM MB-Hours"] - float(sys.argv[4])) < 1e-6, show
+row = [r for r in lst if r["Project"] in (sys.argv[3], "admin")]
+assert len(row) == 1 and len(row[0]["Servers"]) == 6, lst
+PY
+}
+check "usage (os-simple-tenant-usage): each deleted server billed its life in hours, the totals its flavor's figures times hours; a window inside rs's life bills half; usage show/list" t_usage
