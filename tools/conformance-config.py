@@ -243,8 +243,10 @@ if svc["nova"]:
         # tempest's flags that default to off for what Basalt has: cold
         # resize with confirm and revert (server_resize.c)
         cfe.append(("resize", True))
-        # its scheduler: the zone, a live compute service, and room (no hints)
-        cfe.append(("scheduler_enabled_filters", "AvailabilityZoneFilter,ComputeFilter"))
+        # its scheduler: the zone, a live compute service, room, and the
+        # same_host/different_host hints
+        cfe.append(("scheduler_enabled_filters",
+                    "AvailabilityZoneFilter,ComputeFilter,SameHostFilter,DifferentHostFilter"))
     section("compute-feature-enabled", cfe)
 if svc["neutron"]:
     section("network", [

@@ -282,6 +282,10 @@ struct sched_request {
 	int vcpus, ram_mb, disk_gb;
 	const char *availability_zone;
 	const char *host; /* a forced host (admins only), or NULL */
+	/* Nova's SameHostFilter / DifferentHostFilter: arrays of server ids
+	 * (NULL: none); a host passes when it holds one of same_host and
+	 * none of different_host. A forced host skips them. */
+	const json_t *same_host, *different_host;
 };
 /* Pick a host for req and claim its resources for server_id, inside the
  * caller's write transaction. Returns 1 with host filled, 0 when no host

@@ -1,6 +1,6 @@
 /* scheduler.c - placement and scheduling in one transaction: filter the
- * compute hosts (enabled, heartbeat alive, capacity, availability zone),
- * weigh them (most free RAM, then fewest servers), and claim the
+ * compute hosts (enabled, heartbeat alive, capacity, availability zone,
+ * the same_host/different_host hints), weigh them (most free RAM, then fewest servers), and claim the
  * resources on the winner. The caller's write transaction makes the claim
  * atomic with recording the server, so concurrent creates never overbook.
  * Each host row keeps its usage (the sum of its allocations), changed
@@ -19,6 +19,43 @@
 static double headroom(int64_t total, int64_t reserved, double ratio, int64_t used)
 {
 	return (double)(total - reserved) * ratio - (double)used;
+}
+
+/* 1 when host holds one of the servers in ids (an array of ids), 0 when
+ * none (or ids is NULL), or -errno. */
+static int host_holds_any(struct store *st, const char *host, const json_t *ids)
+{
+	size_t i;
+	json_t *v;
+	int r = 0;
+
+	json_array_foreach(ids, i, v) {
+		struct store_stmt *q;
+		r = store_query(st, &q, "SELECT 1 FROM server WHERE id = ? AND host = ?", "ss",
+				json_string_value(v), host);
+		if (r < 0)
+			return r;
+		r = store_next(q);
+		store_done(q);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Nova's SameHostFilter and DifferentHostFilter: 1 when host passes both,
+ * 0 when not, or -errno. */
+static int hints_pass(struct store *st, const char *host, const struct sched_request *req)
+{
+	int r;
+
+	if (req->same_host && json_array_size(req->same_host) > 0) {
+		r = host_holds_any(st, host, req->same_host);
+		if (r <= 0)
+			return r;
+	}
+	r = host_holds_any(st, host, req->different_host);
+	return r < 0 ? r : !r;
 }
 
 int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
@@ -61,6 +98,13 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 			if (r < 0)
 				break;
 			if (strcmp(zone, req->availability_zone) != 0)
+				continue;
+		}
+		if (!req->host) {
+			r = hints_pass(st, store_text(q, 0), req);
+			if (r < 0)
+				break;
+			if (r == 0)
 				continue;
 		}
 		if (ram > best_ram || (ram == best_ram && count < best_count)) {

@@ -548,6 +548,9 @@ int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
 		if (r == -ENOENT)
 			r = nova_fail(f, -EINVAL, "Invalid key_name provided.");
 	}
+	/* No server groups yet: a group hint names none that exists. */
+	if (r >= 0 && spec->group)
+		r = nova_fail(f, -EINVAL, "Instance group %s could not be found.", spec->group);
 	if (r >= 0)
 		r = load_flavor(st, c, spec, f);
 	if (r >= 0 && spec->image_ref)
@@ -590,7 +593,8 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		return r;
 	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
 				     (int)(spec->disk + spec->ephemeral), spec->availability_zone,
-				     spec->forced_host[0] ? spec->forced_host : NULL };
+				     spec->forced_host[0] ? spec->forced_host : NULL,
+				     spec->same_host, spec->different_host };
 	r = spec->no_host ? 0 : scheduler_place(b, st, spec->id, &sr, host);
 	if (r < 0)
 		return r;

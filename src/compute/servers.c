@@ -348,6 +348,99 @@ static int access_ip_of(struct http_response *res, const json_t *s, const char *
 	return 0;
 }
 
+/* A server id as Nova's "uuid" format takes it (dashes anywhere, any
+ * case) into out as Basalt keeps ids: 32 lowercase hex. 0 or -EINVAL. */
+static int hint_id(const char *v, char out[ID_HEX_LEN + 1])
+{
+	size_t n = 0;
+
+	for (; *v; v++) {
+		if (*v == '-')
+			continue;
+		if (n == ID_HEX_LEN || !isxdigit((unsigned char)*v))
+			return -EINVAL;
+		out[n++] = (char)tolower((unsigned char)*v);
+	}
+	out[n] = '\0';
+	return n == ID_HEX_LEN ? 0 : -EINVAL;
+}
+
+/* One same_host/different_host hint: a server id or a list of them, into
+ * *out (a new array of ids). 0, or a 400 in Nova's words in res. */
+static int hint_ids(struct http_response *res, const json_t *h, const char *name, json_t **out)
+{
+	const json_t *v = json_object_get(h, name), *one;
+	char id[ID_HEX_LEN + 1];
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) && !json_is_array(v)) {
+		char *t = json_dumps(v, JSON_ENCODE_ANY);
+		int r = http_error(res, 400,
+				   "Invalid input for field/attribute %s. Value: %s. %s is not of "
+				   "type 'string', 'array'",
+				   name, t ? t : "", t ? t : "");
+		free(t);
+		return r;
+	}
+	*out = json_array();
+	if (!*out)
+		return http_error(res, 500, "out of memory");
+	if (json_is_string(v) && hint_id(json_string_value(v), id) == 0)
+		return json_array_append_new(*out, json_string(id))
+			       ? http_error(res, 500, "out of memory")
+			       : 0;
+	if (json_is_string(v))
+		return http_error(res, 400,
+				  "Invalid input for field/attribute %s. Value: %s. '%s' is not a 'uuid'",
+				  name, json_string_value(v), json_string_value(v));
+	json_array_foreach(v, i, one) {
+		if (!json_is_string(one) || hint_id(json_string_value(one), id) < 0)
+			return http_error(res, 400,
+					  "Invalid input for field/attribute %s. Value: %s. '%s' is "
+					  "not a 'uuid'",
+					  name, json_is_string(one) ? json_string_value(one) : "",
+					  json_is_string(one) ? json_string_value(one) : "");
+		if (json_array_append_new(*out, json_string(id)))
+			return http_error(res, 500, "out of memory");
+	}
+	return 0;
+}
+
+/* Nova's os:scheduler_hints (or OS-SCH-HNT:scheduler_hints), beside
+ * "server" in the body: same_host, different_host and group are
+ * checked and kept in spec; other hints are ignored, as Nova's schema
+ * lets them through. 0, or a 400 in res. */
+static int hints_of(struct http_response *res, const json_t *body, struct server_spec *spec)
+{
+	const char *key = json_object_get(body, "os:scheduler_hints")
+				  ? "os:scheduler_hints"
+				  : "OS-SCH-HNT:scheduler_hints";
+	const json_t *h = json_object_get(body, key), *g;
+	char id[ID_HEX_LEN + 1];
+
+	if (!h)
+		return 0;
+	if (!json_is_object(h))
+		return http_error(res, 400,
+				  "Invalid input for field/attribute %s. Value: %s. It is not of "
+				  "type 'object'",
+				  key, json_is_string(h) ? json_string_value(h) : "(not an object)");
+	if (hint_ids(res, h, "same_host", &spec->same_host) < 0 ||
+	    hint_ids(res, h, "different_host", &spec->different_host) < 0)
+		return -1;
+	g = json_object_get(h, "group");
+	if (g && (!json_is_string(g) || hint_id(json_string_value(g), id) < 0))
+		return http_error(res, 400,
+				  "Invalid input for field/attribute group. Value: %s. '%s' is not a "
+				  "'uuid'",
+				  json_is_string(g) ? json_string_value(g) : "",
+				  json_is_string(g) ? json_string_value(g) : "");
+	spec->group = json_string_value(g);
+	return 0;
+}
+
 void server_admin_pass(char out[17])
 {
 	unsigned char raw[8];
@@ -458,8 +551,13 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		{ "accessIPv4", J_STRING, false, 64 },
 		{ "accessIPv6", J_STRING, false, 64 },
 	};
+	static const char *const hints[] = { "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints",
+					     NULL };
 	json_t *s;
-	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
+	_cleanup_json_ json_t *body =
+		api_body_object_with(req, res, "server", fields, ARRAY_SIZE(fields), &s, hints);
+	_cleanup_json_ json_t *same_host = NULL;
+	_cleanup_json_ json_t *different_host = NULL;
 	struct server_spec spec = { .min_count = 1, .max_count = 1 };
 	struct nova_fault f = { "" };
 	const json_t *fr, *groups;
@@ -494,6 +592,11 @@ int h_server_create(struct http_request *req, struct http_response *res)
 			return http_error(res, 400, "User data needs to be valid base 64.");
 	}
 	if (config_drive_of(res, json_object_get(s, "config_drive"), &spec.config_drive) < 0)
+		return -1;
+	r = hints_of(res, body, &spec);
+	same_host = spec.same_host;
+	different_host = spec.different_host;
+	if (r < 0)
 		return -1;
 	fr = json_object_get(s, "flavorRef");
 	if (json_is_integer(fr)) {

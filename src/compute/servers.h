@@ -53,6 +53,11 @@ struct server_spec {
 	char reservation[16];
 	int64_t launch_index;
 	bool no_host;
+	/* os:scheduler_hints: arrays of server ids (32 hex) the servers go
+	 * on the host of (same_host) or away from (different_host), owned
+	 * by the caller, NULL when not asked; group: a server group's id. */
+	json_t *same_host, *different_host;
+	const char *group;
 };
 
 struct caller;

@@ -43,6 +43,23 @@ int api_write_end(struct http_response *res, struct store *st, int r, const char
 json_t *api_body_object(struct http_request *req, struct http_response *res, const char *key,
 		    const struct jfield *fields, size_t nfields, json_t **inner)
 {
+	return api_body_object_with(req, res, key, fields, nfields, inner, NULL);
+}
+
+/* How many keys of body are among the NULL-terminated siblings. */
+static size_t siblings_in(const json_t *body, const char *const *siblings)
+{
+	size_t n = 0;
+
+	for (; siblings && *siblings; siblings++)
+		n += json_object_get(body, *siblings) != NULL;
+	return n;
+}
+
+json_t *api_body_object_with(struct http_request *req, struct http_response *res,
+			     const char *key, const struct jfield *fields, size_t nfields,
+			     json_t **inner, const char *const *siblings)
+{
 	json_t *body = http_body_json(req, res);
 	char err[256];
 	json_t *obj;
@@ -50,7 +67,8 @@ json_t *api_body_object(struct http_request *req, struct http_response *res, con
 	if (!body)
 		return NULL;
 	obj = json_object_get(body, key);
-	if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_object(obj)) {
+	if (!json_is_object(body) || json_object_size(body) != 1 + siblings_in(body, siblings) ||
+	    !json_is_object(obj)) {
 		json_decref(body);
 		http_error(res, 400, "Invalid input: the body must be {\"%s\": {...}}.", key);
 		return NULL;

@@ -22,5 +22,10 @@ int api_write_end(struct http_response *res, struct store *st, int r, const char
  * NULL with a 400 in res. */
 json_t *api_body_object(struct http_request *req, struct http_response *res, const char *key,
 			const struct jfield *fields, size_t nfields, json_t **inner);
+/* The same, where the body may also hold the top-level keys of the
+ * NULL-terminated siblings (left for the caller to check). */
+json_t *api_body_object_with(struct http_request *req, struct http_response *res,
+			     const char *key, const struct jfield *fields, size_t nfields,
+			     json_t **inner, const char *const *siblings);
 
 #endif

@@ -132,6 +132,19 @@ t_access() {
 }
 check "accessIPv4/accessIPv6 set by update show in server show" t_access
 
+# --- scheduler hints (one host: same_host fits, different_host cannot) ---
+t_hints() {
+	os server create --image base --flavor r.small --nic none --hint "same_host=$RS" rh >/dev/null &&
+		os server create --image base --flavor r.small --nic none --hint "different_host=$RS" \
+			rd >/dev/null || return 1
+	wait_field rh status ACTIVE && wait_field rh OS-EXT-SRV-ATTR:host cmp-r &&
+		wait_field rd status ERROR || return 1
+	expect_eq fault "$(api '/servers/detail?name=rd' "[s['fault']['message'] for s in d['servers']][0]")" \
+		"No valid host was found. There are not enough hosts available." || return 1
+	os server delete rh rd && wait_gone rh && wait_gone rd
+}
+check "server create --hint same_host=rs: ACTIVE on rs's host; --hint different_host=rs: ERROR, no valid host" t_hints
+
 # --- resize ---
 check_refused "resize to the same flavor: 400 in Nova's words" 400 \
 	"When resizing, instances must change flavor!" os server resize --flavor r.small rs
