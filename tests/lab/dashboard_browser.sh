@@ -19,18 +19,11 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 [ "$(id -u)" = 0 ] || skip_tier "the browser tier needs root (the lab's namespaces)"
-WORK=$(mktemp -d /tmp/basalt-dash.XXXXXX)
-chmod 711 "$WORK"
-if [ "${LAB_SHARED:-}" = 1 ]; then
-	: "${LAB_PREFIX?LAB_SHARED needs LAB_PREFIX}" "${LAB_DIR:?LAB_SHARED needs LAB_DIR}"
-else
-	LAB_PREFIX=db- LAB_DIR=$WORK/lab
-fi
-export LAB_PREFIX LAB_DIR BUILD
+lab_tier dash db-
 SHOTS=$BUILD/dashboard-shots
-T0=$SECONDS
 SUFFIX=$$
 P1=dash-a-$SUFFIX P2=dash-b-$SUFFIX U=dash-user-$SUFFIX OTHER_NET=admin-only-$SUFFIX
 XSS_NAME='<img src=x onerror=window.__xss=1;alert(1)>'
@@ -38,12 +31,13 @@ XSS_NAME='<img src=x onerror=window.__xss=1;alert(1)>'
 # A test's lab gives the host no route to it: its clients, the browser
 # included, run in the controller's namespace.
 in_ctl() { nsenter --net="/run/netns/${LAB_PREFIX}controller" "$@"; }
-aos() { (. "$LAB_DIR/admin-openrc" && in_ctl timeout 60 openstack "$@"); }
-mos() { (. "$LAB_DIR/admin-openrc" && OS_USERNAME=$U OS_PASSWORD=$(cat "$WORK/pw") OS_PROJECT_NAME=$P1 in_ctl timeout 60 openstack "$@"); }
+# aos ARGS...: openstack as the lab admin; mos ARGS...: as the member, in P1.
+aos() { lab_os "$@"; }
+mos() { lab_os OS_USERNAME="$U" OS_PASSWORD="$(cat "$WORK/pw")" OS_PROJECT_NAME="$P1" "$@"; }
 cleanup() {
 	if [ -f "$LAB_DIR/admin-openrc" ]; then
 		# Whatever the browser left (on a failure): the member's things first.
-		for s in $(mos server list -f value -c ID 2>/dev/null); do mos server delete --wait "$s" >/dev/null 2>&1; done
+		for s in $(mos server list -f value -c ID 2>/dev/null); do server_delete mos "$s" >/dev/null 2>&1; done
 		for f in $(mos floating ip list -f value -c ID 2>/dev/null); do mos floating ip delete "$f" >/dev/null 2>&1; done
 		for r in $(mos router list -f value -c ID 2>/dev/null); do
 			for sn in $(mos subnet list -f value -c ID 2>/dev/null); do mos router remove subnet "$r" "$sn" >/dev/null 2>&1; done
@@ -54,11 +48,7 @@ cleanup() {
 		aos user delete "$U" >/dev/null 2>&1
 		aos project delete "$P1" "$P2" >/dev/null 2>&1
 	fi
-	if [ "${LAB_SHARED:-}" != 1 ]; then
-		tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
-	fi
-	echo "# dashboard_browser: $((SECONDS - T0)) s"
-	rm -rf "$WORK"
+	lab_tier_end dashboard_browser
 }
 trap cleanup EXIT
 trap 'exit 1' TERM INT
@@ -71,13 +61,7 @@ t_tools() {
 	[ -z "$missing" ] || { echo "missing (tools/deps --test installs them):$missing"; return 1; }
 }
 check "the browser and its driver are installed" t_tools || { echo "1..1"; exit 1; }
-t_up() {
-	if [ "${LAB_SHARED:-}" != 1 ]; then
-		tools/lab up --nodes 3 >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log"; return 1; }
-	fi
-	[ -f "$LAB_DIR/admin-openrc" ] || { echo "no $LAB_DIR/admin-openrc"; return 1; }
-}
-check "the 3-node lab is up" t_up || { echo "1..2"; exit 1; }
+check "the 3-node lab is up" lab_up || { echo "1..2"; exit 1; }
 
 # The member: two projects with the member role. Another project's
 # network the member must never see. A server whose name is HTML (no NIC:

@@ -11,6 +11,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 [ "$(id -u)" = 0 ] || skip_tier "lab_down needs root (network namespaces)"
 plan 4
@@ -26,9 +27,6 @@ export LAB_PREFIX LAB_DIR
 P=$LAB_PREFIX
 export BUILD
 trap 'tools/lab down >/dev/null 2>&1; [ -z "$MINE" ] || rm -rf "$MINE"' EXIT
-
-# lab_os ARGS...: the openstack CLI as the lab admin, in the controller.
-lab_os() { timeout 90 tools/lab exec controller openstack "$@"; }
 
 # nothing_left [NAMESPACES...]: no trace of the lab on the machine.
 nothing_left() {
@@ -62,8 +60,8 @@ check "tools/lab up --nodes 3${LAB_SHARED:+ (the shared lab)}" t_up
 CHILDREN=""
 t_load() {
 	local net router
-	lab_os server create --image basalt-test --flavor m1.nano --nic none --wait ld-vm >/dev/null ||
-		return 1
+	lab_os server create --image basalt-test --flavor m1.nano --nic none ld-vm >/dev/null &&
+		server_active lab_os ld-vm || return 1
 	[ -n "$(qemu_in "$LAB_DIR/compute0/state/instances")" ] || { echo "no QEMU running"; return 1; }
 	net=$(lab_os network create ld-net -f value -c id) &&
 		lab_os subnet create --network ld-net --subnet-range 10.9.0.0/24 ld-sub >/dev/null &&

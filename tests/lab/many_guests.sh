@@ -27,38 +27,17 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/lab/client.bash
 
 [ "$(id -u)" = 0 ] || skip_tier "many_guests needs root (network namespaces)"
 GUESTS=${GUESTS:-12}
 plan 9
-WORK=$(mktemp -d /tmp/basalt-many.XXXXXX)
-chmod 711 "$WORK" # the agents' dnsmasq (nobody) reaches its files in the lab
-if [ "${LAB_SHARED:-}" = 1 ]; then
-	: "${LAB_PREFIX?LAB_SHARED needs LAB_PREFIX}" "${LAB_DIR:?LAB_SHARED needs LAB_DIR}"
-else
-	LAB_PREFIX=mg- LAB_DIR=$WORK/lab
-fi
-export LAB_PREFIX LAB_DIR BUILD
-T0=$SECONDS
-cleanup() {
-	[ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp -r "$LAB_DIR"/. "$KEEP_LOGS"/ 2>/dev/null
-	if [ "${LAB_SHARED:-}" != 1 ]; then
-		tools/lab down >"$WORK/down.log" 2>&1 || { echo "# tools/lab down:"; sed 's/^/#   /' "$WORK/down.log"; }
-	fi
-	echo "# many_guests: $((SECONDS - T0)) s"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+lab_tier many mg-
+trap 'lab_tier_end many_guests' EXIT
 trap 'exit 1' TERM INT
 NS_NET=${LAB_PREFIX}network NS_CMP=${LAB_PREFIX}compute0
 
-t_up() {
-	if [ "${LAB_SHARED:-}" != 1 ]; then
-		tools/lab up --nodes 3 >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log"; return 1; }
-	fi
-	[ -f "$LAB_DIR/admin-openrc" ] || { echo "no $LAB_DIR/admin-openrc"; return 1; }
-}
-check "the 3-node lab is up" t_up || exit 1
+check "the 3-node lab is up" lab_up || exit 1
 INST=$LAB_DIR/compute0/state/instances
 CLOG=$LAB_DIR/compute0/basaltd.log
 # On a shared lab the log has earlier tiers' lines: this tier reads its own.
