@@ -1,5 +1,6 @@
-/* mdproxy.c - the metadata proxy: one listening socket per router
- * namespace (169.254.169.254:80), one thread polling them all, and a
+/* mdproxy.c - the metadata proxy: one listening socket per namespace that
+ * serves metadata (169.254.169.254:80 in a router's, or in the DHCP one of
+ * a network no router serves), one thread polling them all, and a
  * bounded number of short-lived request threads that forward a guest's GET
  * (or the POST of its password) to the controller's /metadata with the
  * signed headers
@@ -40,7 +41,7 @@ struct md_net {
 };
 
 struct md_listener {
-	char router_id[64];
+	char ns[80]; /* the namespace's name: qrouter-ID or qdhcp-ID */
 	int fd;
 	ino_t ns_ino; /* the namespace the socket lives in (/run/netns/NAME's inode) */
 	bool closing; /* asked to close; the poll thread does it */
@@ -347,7 +348,7 @@ static void serve(struct md_request *rq)
 		if ((addr & rq->nets[i].mask) == rq->nets[i].addr)
 			network_id = rq->nets[i].network_id;
 	if (!network_id)
-		reply_text(rq->fd, 404, "No network of this router holds your address.\n");
+		reply_text(rq->fd, 404, "No subnet served here holds your address.\n");
 	else
 		forward(rq->p, rq->fd, path, guest, network_id, body, blen);
 	free(body);
@@ -605,14 +606,16 @@ static int stat_ns(const char *ns, ino_t *ino)
 	return 0;
 }
 
-int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
-		   const struct mdproxy_net *nets, size_t n)
+int mdproxy_ensure(struct mdproxy *p, const char *ns, const struct mdproxy_net *nets, size_t n)
 {
 	struct md_listener *l = NULL, *grown;
 	struct md_net *m = NULL;
 	ino_t ino = 0;
-	int r = parse_nets(nets, n, &m), fd;
+	int r, fd;
 
+	if (strlen(ns) >= sizeof(l->ns))
+		return -ENAMETOOLONG;
+	r = parse_nets(nets, n, &m);
 	if (r < 0)
 		return r;
 	/* A namespace made again (by a restart, or by someone else's
@@ -623,11 +626,10 @@ int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
 	}
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->nls && !l; i++)
-		if (!p->ls[i].closing && strcmp(p->ls[i].router_id, router_id) == 0)
+		if (!p->ls[i].closing && strcmp(p->ls[i].ns, ns) == 0)
 			l = &p->ls[i];
 	if (l && l->ns_ino != ino) {
-		log_info("mdproxy: router %s: namespace %s was made again: listening anew",
-			 router_id, ns);
+		log_info("mdproxy: namespace %s was made again: listening anew", ns);
 		l->closing = true;
 		wake(p);
 		l = NULL;
@@ -657,7 +659,7 @@ int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
 	p->ls = grown;
 	l = &p->ls[p->nls++];
 	memset(l, 0, sizeof(*l));
-	snprintf(l->router_id, sizeof(l->router_id), "%s", router_id);
+	snprintf(l->ns, sizeof(l->ns), "%s", ns);
 	l->fd = fd;
 	l->ns_ino = ino;
 	l->nets = m;
@@ -667,14 +669,14 @@ int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
 	return 0;
 }
 
-void mdproxy_retain(struct mdproxy *p, bool (*keep)(const char *router_id, void *arg), void *arg)
+void mdproxy_retain(struct mdproxy *p, bool (*keep)(const char *ns, void *arg), void *arg)
 {
 	bool any = false;
 	uint64_t gen;
 
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->nls; i++)
-		if (!p->ls[i].closing && !keep(p->ls[i].router_id, arg)) {
+		if (!p->ls[i].closing && !keep(p->ls[i].ns, arg)) {
 			p->ls[i].closing = true;
 			any = true;
 		}

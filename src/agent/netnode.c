@@ -1,10 +1,14 @@
 /* netnode.c - the network node (role "network"): DHCP namespaces with
  * dnsmasq, routers with their legs, NAT and floating IPs, and the metadata
  * proxy's listeners, reconciled toward the desired state's "dhcp" and
- * "routers" (docs/agent-protocol.md). Nothing is remembered between
- * rounds: what exists is read back from the kernel (namespaces, links)
- * each time, so a kill -9 at any point converges on the next round. Only
- * objects with our prefixes (qdhcp-, qrouter-, ns-, qr-, qg-) are touched. */
+ * "routers" (docs/agent-protocol.md); a DHCP namespace serves metadata
+ * too when one of its subnets is isolated (no router serves it), as
+ * Neutron's DHCP agent does with enable_isolated_metadata. Nothing is
+ * remembered between rounds: what exists is read back from the kernel
+ * (namespaces, links) each time, so a kill -9 at any point converges on
+ * the next round (the listeners die with the process and are made
+ * again). Only objects with our prefixes (qdhcp-, qrouter-, ns-, qr-,
+ * qg-) are touched. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
@@ -25,6 +29,7 @@
 #define NS_DHCP "qdhcp-"
 #define NS_ROUTER "qrouter-"
 #define MD_PORT 80
+#define MD_ADDR "169.254.169.254"
 #define DEFAULT_MTU 1500
 
 struct netnode {
@@ -366,6 +371,62 @@ static void neigh_prune(const json_t *desired, const char *network_id, const cha
 	}
 }
 
+/* The DHCP port's address on subnet_id, or NULL. */
+static const char *dhcp_port_ip(const json_t *d, const char *subnet_id)
+{
+	const json_t *ip;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(d, "port"), "fixed_ips"), i, ip)
+		if (subnet_id && json_str(ip, "subnet_id") &&
+		    strcmp(json_str(ip, "subnet_id"), subnet_id) == 0)
+			return json_str(ip, "ip_address");
+	return NULL;
+}
+
+/* Where a guest of subnet s reaches 169.254.169.254 with [network]
+ * enable_isolated_metadata (Neutron's DHCP agent's routes): through the
+ * DHCP port when the subnet is isolated (no router leg holds its
+ * gateway), else through its gateway, the router (so a lease renewed
+ * after a router came takes the guest there). NULL: no route. */
+static const char *metadata_nexthop(const struct agent *a, const json_t *d, const json_t *s)
+{
+	if (!a->b->cfg.enable_isolated_metadata)
+		return NULL;
+	if (json_is_true(json_object_get(s, "isolated")))
+		return dhcp_port_ip(d, json_str(s, "id"));
+	return json_str(s, "gateway_ip");
+}
+
+/* Whether the DHCP namespace of entry d serves metadata: [network]
+ * enable_isolated_metadata, and a subnet of it isolated with an address
+ * of the DHCP port on it. */
+static bool dhcp_serves_metadata(const struct agent *a, const json_t *d)
+{
+	const json_t *s;
+	size_t i;
+
+	if (!a->b->cfg.enable_isolated_metadata)
+		return false;
+	json_array_foreach(json_object_get(d, "subnets"), i, s)
+		if (json_is_true(json_object_get(s, "isolated")) && dhcp_port_ip(d, json_str(s, "id")))
+			return true;
+	return false;
+}
+
+/* Whether the subnet's own host routes name 169.254.169.254/32 already
+ * (the user's route wins). */
+static bool routes_have_metadata(const json_t *s)
+{
+	const json_t *hr;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "host_routes"), i, hr)
+		if (json_str(hr, "destination") && strcmp(json_str(hr, "destination"), MD_ADDR "/32") == 0)
+			return true;
+	return false;
+}
+
 /* Start dnsmasq for one "dhcp" entry with its subnets and hosts. */
 static int dhcp_server(const struct netnode *nn, const struct agent *a, const json_t *d,
 		       const char *ns, const char *dev, const char *dir)
@@ -384,6 +445,7 @@ static int dhcp_server(const struct netnode *nn, const struct agent *a, const js
 		goto out;
 	}
 	json_array_foreach(subnets, i, e) {
+		const char *md_via = metadata_nexthop(a, d, e);
 		const json_t *hr;
 		size_t j;
 		sv[i].cidr = json_str(e, "cidr");
@@ -394,6 +456,11 @@ static int dhcp_server(const struct netnode *nn, const struct agent *a, const js
 			    strv_add(&routes[i], "%s,%s", json_str(hr, "destination"),
 				     json_str(hr, "nexthop")) < 0)
 				r = -ENOMEM;
+		/* Option 121 replaces the router option for the clients that
+		 * take it: dp_dhcp_ensure adds the default route after these. */
+		if (md_via && !routes_have_metadata(e) &&
+		    strv_add(&routes[i], MD_ADDR "/32,%s", md_via) < 0)
+			r = -ENOMEM;
 		sv[i].routes = (const char *const *)routes[i].v;
 		sv[i].nroutes = routes[i].n;
 		if (!sv[i].cidr || !sv[i].dns)
@@ -419,14 +486,37 @@ out:
 	return r;
 }
 
+/* The DHCP namespace's metadata listener, serving every subnet of its
+ * network (the network is the namespace's: a guest can only ever be
+ * taken for one of this network). */
+static int dhcp_metadata(struct netnode *nn, const json_t *d, const char *ns)
+{
+	const json_t *subnets = json_object_get(d, "subnets"), *s;
+	struct mdproxy_net *nets = calloc(json_array_size(subnets) + 1, sizeof(*nets));
+	size_t i, n = 0;
+	int r;
+
+	if (!nets)
+		return -ENOMEM;
+	json_array_foreach(subnets, i, s)
+		if (json_str(s, "cidr"))
+			nets[n++] = (struct mdproxy_net){ json_str(s, "cidr"),
+							  json_str(d, "network_id") };
+	r = mdproxy_ensure(nn->md, ns, nets, n);
+	free(nets);
+	return r;
+}
+
 static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
 {
+	static const char *const lo_addrs[] = { "127.0.0.1/8", MD_ADDR "/32" };
 	const char *net = json_str(d, "network_id");
 	const json_t *port = json_object_get(d, "port"), *ip;
 	const char *port_id = json_str(port, "id");
 	int mtu = (int)json_integer_value(json_object_get(d, "mtu"));
 	_cleanup_free_ char *ns = NULL, *dir = NULL;
 	struct strv keep = { 0 }, addrs = { 0 };
+	bool md = dhcp_serves_metadata(a, d);
 	char dev[DP_IFNAMSIZ];
 	size_t i;
 	int r;
@@ -447,6 +537,10 @@ static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
 	r = owned_add(nn, ns);
 	if (r == 0)
 		r = dp_link_up(ns, "lo", 0, NULL);
+	/* 169.254.169.254 only while this namespace serves it (its listener
+	 * was closed before this round when it no longer does). */
+	if (r == 0)
+		r = dp_addr_sync(ns, "lo", lo_addrs, md ? 2 : 1);
 	/* A port that changed leaves its old leg behind: drop it. */
 	if (r == 0 && (r = strv_add(&keep, "%s", dev)) == 0)
 		r = links_prune(ns, "ns-", &keep);
@@ -455,6 +549,8 @@ static int dhcp_ensure(struct netnode *nn, struct agent *a, const json_t *d)
 			       mtu > 0 ? mtu : DEFAULT_MTU, &addrs);
 	if (r == 0)
 		r = dhcp_server(nn, a, d, ns, dev, dir);
+	if (r == 0 && md)
+		r = dhcp_metadata(nn, d, ns);
 	if (r == 0) {
 		size_t n;
 		struct dp_dhcp_host *hv = dhcp_hosts(d, &n);
@@ -589,7 +685,7 @@ static int router_nat(struct netnode *nn, const json_t *rt, const char *ns, cons
 			log_warn("netnode: %s: nft: %s", ns, err);
 	}
 	if (r == 0)
-		r = mdproxy_ensure(nn->md, json_str(rt, "id"), ns, nets, nnets);
+		r = mdproxy_ensure(nn->md, ns, nets, nnets);
 	free(body);
 	free(nets);
 	free(fips);
@@ -727,9 +823,9 @@ static int router_absent(struct netnode *nn, const char *id)
 	return acc;
 }
 
-static bool keep_router(const char *router_id, void *arg)
+static bool keep_ns(const char *ns, void *arg)
 {
-	return strv_has(arg, router_id);
+	return strv_has(arg, ns);
 }
 
 static void status_add(json_t *report, const char *key, const char *id, const char *status)
@@ -747,7 +843,7 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 {
 	struct netnode *nn = a->netnode;
 	const json_t *d, *rt, *fip, *leg;
-	struct strv want_dhcp = { 0 }, want_rt = { 0 };
+	struct strv want_dhcp = { 0 }, want_rt = { 0 }, want_md = { 0 };
 	char **names = NULL;
 	size_t i, j, n = 0;
 	int acc = 0, r;
@@ -766,12 +862,20 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 	json_array_foreach(json_object_get(desired, "routers"), i, rt)
 		if (valid_id(json_str(rt, "id")) && json_is_true(json_object_get(rt, "admin_state_up")))
 			first_error(&acc, strv_add(&want_rt, "%s", json_str(rt, "id")));
+	/* The namespaces whose metadata listeners stay. */
+	json_array_foreach(json_object_get(desired, "dhcp"), i, d)
+		if (valid_id(json_str(d, "network_id")) && dhcp_serves_metadata(a, d))
+			first_error(&acc, strv_add(&want_md, NS_DHCP "%s", json_str(d, "network_id")));
+	for (i = 0; i < want_rt.n; i++)
+		first_error(&acc, strv_add(&want_md, NS_ROUTER "%s", want_rt.v[i]));
 	if (acc < 0)
 		goto out;
 
-	/* Removals first: a port moving between namespaces frees its names. */
+	/* Removals first: a port moving between namespaces frees its names.
+	 * Listeners close before their namespaces go (a socket would keep a
+	 * deleted namespace alive, serving nobody). */
+	mdproxy_retain(nn->md, keep_ns, &want_md);
 	first_error(&acc, dhcp_prune(nn, &want_dhcp));
-	mdproxy_retain(nn->md, keep_router, &want_rt);
 	r = owned_list(nn, NS_ROUTER, &names, &n);
 	first_error(&acc, r);
 	for (i = 0; r == 0 && i < n; i++)
@@ -812,5 +916,6 @@ int netnode_reconcile(struct agent *a, const json_t *desired, json_t *report)
 out:
 	strv_free(&want_dhcp);
 	strv_free(&want_rt);
+	strv_free(&want_md);
 	return acc;
 }

@@ -1,5 +1,6 @@
 /* netnode.h - the network node's insides (role "network"): the routers'
- * NAT ruleset (nat_rules.c) and the metadata proxy (mdproxy.c). The entry
+ * NAT ruleset (nat_rules.c) and the metadata proxy (mdproxy.c) of the
+ * routers and of the DHCP namespaces of isolated subnets. The entry
  * points the agent loop calls (netnode_start, netnode_reconcile,
  * netnode_stop) are declared in agent.h. */
 #ifndef BASALT_AGENT_NETNODE_H
@@ -37,11 +38,11 @@ struct nat_router {
  * address or device name, -ENOMEM. */
 int nat_rules_build(const struct nat_router *r, char **out);
 
-/* ---- mdproxy.c: 169.254.169.254:80 in every router namespace ---- */
+/* ---- mdproxy.c: 169.254.169.254:80 in the namespaces that serve it ---- */
 
 struct mdproxy;
 
-/* A router interface subnet and the network it belongs to: a guest's
+/* A subnet the listener serves and the network it belongs to: a guest's
  * network is found by its source address. */
 struct mdproxy_net {
 	const char *cidr;
@@ -54,14 +55,14 @@ struct mdproxy_net {
 int mdproxy_new(struct controllers *ctl, const char *secret, int port, struct mdproxy **out);
 /* Close every listener and stop (waits for requests under way). */
 void mdproxy_free(struct mdproxy *p);
-/* A listener for router_id inside namespace ns (made when missing; the
- * address must already be on the namespace's lo), serving nets[] (copied,
- * replacing the previous list). 0 or -errno. */
-int mdproxy_ensure(struct mdproxy *p, const char *router_id, const char *ns,
-		   const struct mdproxy_net *nets, size_t n);
-/* Close the listeners of routers keep() rejects, before their namespaces
- * go; returns when they are closed. */
-void mdproxy_retain(struct mdproxy *p, bool (*keep)(const char *router_id, void *arg),
-		    void *arg);
+/* A listener inside namespace ns (a router's or a DHCP one; made when
+ * missing, or anew when ns was made again; the address must already be
+ * on the namespace's lo), serving nets[] (copied, replacing the previous
+ * list): only a source address in one of them is answered, as a guest of
+ * that subnet's network. 0 or -errno (-ENOENT: no such namespace). */
+int mdproxy_ensure(struct mdproxy *p, const char *ns, const struct mdproxy_net *nets, size_t n);
+/* Close the listeners of the namespaces keep() rejects, before those
+ * namespaces go; returns when they are closed. */
+void mdproxy_retain(struct mdproxy *p, bool (*keep)(const char *ns, void *arg), void *arg);
 
 #endif

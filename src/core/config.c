@@ -131,6 +131,8 @@ static const struct option options[] = {
 	INT("network", "global_physnet_mtu", global_physnet_mtu, "1500",
 	    "MTU of the underlay; vxlan networks get this minus 50 (controller)."),
 	STR("network", "dns_domain", dns_domain, "openstacklocal", "Domain DHCP gives instances."),
+	BOOL("network", "enable_isolated_metadata", enable_isolated_metadata, "true",
+	     "Serve 169.254.169.254 from the DHCP namespace of a subnet no router serves (its gateway on no router leg), with a DHCP route to it (Neutron's DHCP agent option; its default is false)."),
 	STR("network", "state_path", network_state_path, "",
 	    "Where DHCP hosts files and pid files live (default: STATE_DIR/network)."),
 	STR("metadata", "proxy_shared_secret", metadata_proxy_shared_secret, "",

@@ -61,6 +61,7 @@ struct config {
 	char *network_vlan_ranges;
 	int global_physnet_mtu;
 	char *dns_domain;
+	bool enable_isolated_metadata;
 	char *network_state_path;
 	/* [metadata] */
 	char *metadata_proxy_shared_secret;

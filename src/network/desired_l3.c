@@ -126,19 +126,32 @@ static json_t *fixed_ips(struct store *st, const char *port_id, bool detail, jso
 
 static int dhcp_subnet_row(struct store_stmt *q, json_t *out, void *ctx)
 {
-	json_array_append_new(out, json_pack("{s:s,s:s,s:s?,s:o,s:o}", "id", store_text(q, 0),
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s?,s:o,s:o,s:b}", "id", store_text(q, 0),
 					     "cidr", store_text(q, 1), "gateway_ip", store_text(q, 2),
 					     "dns_nameservers", json_column(store_text(q, 3)),
-					     "host_routes", json_column(store_text(q, 4))));
+					     "host_routes", json_column(store_text(q, 4)),
+					     "isolated", store_int(q, 5) != 0));
 	return 0;
 }
 
-/* Every DHCP-enabled IPv4 subnet of network_id (new reference or NULL). */
+/* Every DHCP-enabled IPv4 subnet of network_id (new reference or NULL),
+ * each "isolated" when no router leg holds its gateway address (Neutron's
+ * DHCP agent's test): then no router serves it metadata, and the network
+ * node's DHCP namespace does. A leg is a real one, as router_interfaces
+ * takes them: a network:router_interface port of its router's project,
+ * so a port that merely claims the owner cannot turn the service off. */
 static json_t *dhcp_subnets(struct store *st, const char *network_id, int *err)
 {
 	return network_rows(st, dhcp_subnet_row, NULL, err,
-			    "SELECT id, cidr, gateway_ip, dns_nameservers, host_routes FROM subnet"
-			    " WHERE network_id = ? AND enable_dhcp = 1 AND ip_version = 4 ORDER BY id",
+			    "SELECT s.id, s.cidr, s.gateway_ip, s.dns_nameservers, s.host_routes,"
+			    " CASE WHEN EXISTS (SELECT 1 FROM ip_allocation a"
+			    "  JOIN port p ON p.id = a.port_id"
+			    "  JOIN router r ON r.id = p.device_id AND r.project_id = p.project_id"
+			    "  WHERE a.subnet_id = s.id AND a.ip_address = s.gateway_ip"
+			    "  AND p.device_owner = 'network:router_interface') THEN 0 ELSE 1 END"
+			    " FROM subnet s"
+			    " WHERE s.network_id = ? AND s.enable_dhcp = 1 AND s.ip_version = 4"
+			    " ORDER BY s.id",
 			    "s", network_id);
 }
 

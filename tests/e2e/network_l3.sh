@@ -8,13 +8,16 @@
 # Also: an extra route (a packet from the guest follows it to the nexthop
 # l3t-gw), removal of a floating IP, of everything, and kill -9 at random
 # points of a reconcile converging to the same state without duplicates.
+# Without the router the subnet is isolated: the DHCP namespace serves
+# metadata (DHCP option 121 leads the guest there), across a kill -9, and
+# stops when the router comes back.
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 [ "$(id -u)" = 0 ] || skip_tier "network_l3 needs root"
-plan 16
+plan 19
 CTL="$BUILD/tests/netnodectl"
 [ -x "$CTL" ] || { not_ok "netnodectl built"; exit 1; }
 
@@ -120,12 +123,15 @@ state_path = $W/state/network
 proxy_shared_secret = $SECRET
 EOC
 
-# desired ETAG FIP(0|1) ROUTER(0|1) DHCP(0|1): a desired-state document
-# (the router's extra routes: the JSON list in L3T_ROUTES).
+# desired ETAG FIP(0|1) ROUTER(0|1) DHCP(0|1) [ISOLATED(0|1)]: a
+# desired-state document (the router's extra routes: the JSON list in
+# L3T_ROUTES; ISOLATED: the controller found no router leg on the subnet's
+# gateway).
 desired() {
 	python3 - "$@" <<EOF
 import json, os, sys
 etag, fip, router, dhcp = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4] == "1"
+iso = len(sys.argv) > 5 and sys.argv[5] == "1"
 doc = {"etag": etag, "host": "l3t-net",
        "networks": [{"id": "$T", "network_type": "vxlan", "segmentation_id": 77,
                      "physical_network": None, "mtu": 1450, "peers": []},
@@ -137,7 +143,7 @@ if dhcp:
         "port": {"id": "$PD", "mac_address": "fa:16:3e:00:00:02",
                  "fixed_ips": [{"subnet_id": "l3tsub", "ip_address": "10.99.0.2"}]},
         "subnets": [{"id": "l3tsub", "cidr": "10.99.0.0/24", "gateway_ip": "10.99.0.1",
-                     "dns_nameservers": ["192.0.2.53"], "host_routes": []}],
+                     "dns_nameservers": ["192.0.2.53"], "host_routes": [], "isolated": iso}],
         "hosts": [{"mac_address": "fa:16:3e:00:00:01", "ip_address": "10.99.0.1", "hostname": "host-10-99-0-1"},
                   {"mac_address": "fa:16:3e:00:00:02", "ip_address": "10.99.0.2", "hostname": "host-10-99-0-2"},
                   {"mac_address": "$VM_MAC", "ip_address": "10.99.0.5", "hostname": "vm1"}]})
@@ -209,7 +215,12 @@ bound|renew)
 	ip addr flush dev "\$interface"
 	ip addr add "\$ip/\$mask" dev "\$interface"
 	[ -n "\$mtu" ] && ip link set "\$interface" mtu "\$mtu"
-	[ -n "\$router" ] && ip route replace default via "\${router%% *}" dev "\$interface"
+	if [ -n "\$staticroutes" ]; then
+		set -- \$staticroutes
+		while [ \$# -ge 2 ]; do ip route replace "\$1" via "\$2" dev "\$interface"; shift 2; done
+	elif [ -n "\$router" ]; then
+		ip route replace default via "\${router%% *}" dev "\$interface"
+	fi
 	env >"$W/lease.env" ;;
 esac
 EOF
@@ -362,12 +373,9 @@ t_metadata_after_restart() {
 }
 check "a restarted node listens for metadata again" t_metadata_after_restart
 
-t_ns_made_again() {
-	# Someone removes the router's namespace; the next round makes it
-	# again, and the proxy must listen in the new one, not the dead one.
-	ip netns del "qrouter-$R" || return 1
-	apply m2 0 1 1 || return 1
-	# the new legs take a moment to learn the guest's neighbour entry
+# md_soon: the guest's metadata within 10 s (new legs take a moment to
+# learn the guest's neighbour entry).
+md_soon() {
 	for _ in $(seq 10); do
 		nsexec l3t-vm curl -sf --max-time 3 http://169.254.169.254/latest/meta-data/ |
 			grep -q '"forwarded_for": "10.99.0.5"' && return 0
@@ -375,7 +383,67 @@ t_ns_made_again() {
 	done
 	return 1
 }
+t_ns_made_again() {
+	# Someone removes the router's namespace; the next round makes it
+	# again, and the proxy must listen in the new one, not the dead one.
+	ip netns del "qrouter-$R" || return 1
+	apply m2 0 1 1 || return 1
+	md_soon
+}
 check "a router namespace made again gets the metadata proxy again" t_ns_made_again
+
+# The router goes: the subnet is isolated, and the DHCP namespace serves
+# metadata, the route to it handed out by DHCP (option 121, with the
+# default route: a client taking 121 ignores the router option).
+md_listeners() { nsexec "qdhcp-$T" ss -Hltn 'sport = :80' | wc -l; }
+t_isolated() {
+	apply i1 0 0 1 1 || return 1
+	expect_eq rc "$(rfield rc)" 0 || return 1
+	nsexec l3t-vm ip route flush dev l3tvm0 proto boot 2>/dev/null
+	nsexec l3t-vm ip route del default 2>/dev/null
+	nsexec l3t-vm busybox udhcpc -i l3tvm0 -n -q -t 5 -T 2 -O mtu -O staticroutes -s "$W/udhcpc.sh" \
+		>"$W/udhcpc.log" 2>&1 || { cat "$W/udhcpc.log"; return 1; }
+	expect_line routes "$(cat "$W/lease.env")" "staticroutes=169.254.169.254/32 10.99.0.2 0.0.0.0/0 10.99.0.1" &&
+		expect_eq "route to 169.254.169.254" \
+			"$(nsexec l3t-vm ip -o route get 169.254.169.254 | grep -o 'via [^ ]*')" "via 10.99.0.2" &&
+		expect_eq "listeners in qdhcp-" "$(md_listeners)" 1 || return 1
+	# What the guest says about itself is not forwarded: the namespace
+	# names the network, the source address the guest.
+	local out
+	out=$(nsexec l3t-vm curl -sf --max-time 10 -H 'X-Forwarded-For: 10.99.0.9' \
+		-H 'X-Basalt-Network-ID: l3t-someone-else' -H 'X-Basalt-Signature: 00' \
+		http://169.254.169.254/latest/meta-data/public-keys/) ||
+		{ echo "curl failed"; tail -5 "$W"/ctl*.log; return 1; }
+	expect_eq path "$(jfield path <<<"$out")" /metadata/latest/meta-data/public-keys/ &&
+		expect_eq network "$(jfield network_id <<<"$out")" "$T" &&
+		expect_eq guest "$(jfield forwarded_for <<<"$out")" 10.99.0.5
+}
+check "no router: the DHCP namespace serves metadata with the guest's network and address (forged headers ignored), DHCP routes the guest there" t_isolated
+
+t_isolated_kill9() {
+	kill -9 "$CTL_PID"; wait "$CTL_PID" 2>/dev/null
+	start_ctl 10
+	apply i2 0 0 1 1 || return 1
+	expect_eq rc "$(rfield rc)" 0 && expect_eq "listeners in qdhcp-" "$(md_listeners)" 1 &&
+		expect_eq dnsmasq "$(pgrep -fc "dnsmasq.*$W")" 1 &&
+		expect_eq "169.254.169.254 on lo" "$(nsexec "qdhcp-$T" ip -br -4 addr show lo | grep -o '169.254.169.254/32')" \
+			169.254.169.254/32 || return 1
+	nsexec l3t-vm curl -sf --max-time 10 http://169.254.169.254/latest/meta-data/ | grep -q '"forwarded_for": "10.99.0.5"'
+}
+check "kill -9 of the node, a round: the DHCP namespace's proxy is back, once, with one dnsmasq" t_isolated_kill9
+
+t_router_back() {
+	apply i3 0 1 1 0 || return 1
+	expect_eq rc "$(rfield rc)" 0 && expect_eq "listeners in qdhcp-" "$(md_listeners)" 0 &&
+		expect_eq "lo of qdhcp-" "$(nsexec "qdhcp-$T" ip -br -4 addr show lo | awk '{$1=$2=""; print}' | xargs)" \
+			127.0.0.1/8 &&
+		expect_line opts "$(cat "$W/state/network/dhcp/$T/opts")" \
+			"tag:subnet0,option:classless-static-route,169.254.169.254/32,10.99.0.1,0.0.0.0/0,10.99.0.1" || return 1
+	# (as the guest's next lease says)
+	nsexec l3t-vm ip route replace 169.254.169.254/32 via 10.99.0.1 dev l3tvm0
+	md_soon
+}
+check "the router back: the DHCP namespace stops serving (no listener, no address), the route leads to the router, which serves" t_router_back
 
 t_foreign() {
 	# Another network agent on this machine (a second lab) has its own
