@@ -9,13 +9,13 @@
 
 /* Nova's entries, in its order, for what Basalt has: a feature that lands
  * adds its entry here (and one that Basalt drops loses it). Not listed,
- * though Nova lists them: what Basalt lacks (Multinic, scheduler hints,
- * block device mappings, volumes and their attributes, changePassword,
+ * though Nova lists them: what Basalt lacks (Multinic, block device
+ * mappings, volumes and their attributes, changePassword,
  * createBackup, deferred delete, evacuate and migrate, shelve,
  * personality, server groups, sort keys, several statuses in one filter,
- * per-user quotas, quota classes, simple tenant usage, console auth
- * tokens) and what Nova itself removed (nova-network's, cells v1,
- * cloudpipe, baremetal, certificates, agents, fping...). */
+ * per-user quotas, quota classes, console auth tokens) and what Nova
+ * itself removed (nova-network's, cells v1, cloudpipe, baremetal,
+ * certificates, agents, fping...). */
 static const struct {
 	const char *alias, *name, *description;
 } exts[] = {
@@ -28,6 +28,7 @@ static const struct {
 	{ "OS-EXT-STS", "ExtendedStatus", "Extended Status support." },
 	{ "OS-FLV-DISABLED", "FlavorDisabled", "Support to show the disabled status of a flavor." },
 	{ "OS-FLV-EXT-DATA", "FlavorExtraData", "Provide additional data for flavors." },
+	{ "OS-SCH-HNT", "SchedulerHints", "Pass arbitrary key/value pairs to the scheduler." },
 	{ "OS-SRV-USG", "ServerUsage", "Adds launched_at and terminated_at on Servers." },
 	{ "os-access-ips", "AccessIPs", "Access IPs support." },
 	/* os-resetState (Nova's resetNetwork went with nova-network) */
@@ -72,6 +73,7 @@ static const struct {
 	{ "os-server-password", "ServerPassword", "Server password support." },
 	{ "os-server-start-stop", "ServerStartStop", "Start/Stop instance compute API support." },
 	{ "os-services", "Services", "Services support." },
+	{ "os-simple-tenant-usage", "SimpleTenantUsage", "Simple tenant usage extension." },
 	{ "os-suspend-server", "SuspendServer", "Enable suspend/resume server actions." },
 	{ "os-tenant-networks", "OSTenantNetworks", "Tenant-based Network Management Extension." },
 	{ "os-used-limits", "UsedLimits", "Provide data on limited resources that are being used." },
