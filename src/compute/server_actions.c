@@ -330,7 +330,7 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 	r = server_row_query(st, id, &q);
 	if (r < 0)
 		return http_error_errno(res, r, "server");
-	out = render_server(req, q);
+	out = render_server_changed(req, q);
 	store_done(q);
 	pass = json_str(arg, "adminPass");
 	if (!pass) {

@@ -49,6 +49,7 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
 	const char *id = store_text(q, 0), *image = store_text(q, 14), *power = store_text(q, 4);
 	json_t *keys = json_object(), *meta = server_metadata(st, id), *s;
+	char host[64];
 
 	if (store_text(q, 15) && store_text(q, 16))
 		json_object_set_new(keys, store_text(q, 15), json_string(store_text(q, 16)));
@@ -57,9 +58,10 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 		power = "paused";
 	else if (strcmp(power, "suspend") == 0)
 		power = "suspended";
+	hostname_of(store_text(q, 1), id, host);
 	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:I,s:s},s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},"
 		      "s:o,s:o,s:o,s:o,s:s}",
-		      "id", id, "name", store_text(q, 1), "hostname", store_text(q, 1), "project_id",
+		      "id", id, "name", store_text(q, 1), "hostname", host, "project_id",
 		      store_text(q, 2), "user_id", store_text(q, 3), "power", power,
 		      "reboot", "seq", store_int(q, 5), "type",
 		      store_text(q, 6) ? store_text(q, 6) : "SOFT", "flavor", "id", store_text(q, 7),

@@ -160,6 +160,28 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 	return s;
 }
 
+json_t *render_server_changed(const struct http_request *req, struct store_stmt *q)
+{
+	static const char *const extended[] = {
+		"OS-EXT-AZ:availability_zone", "config_drive", "key_name",
+		"OS-SRV-USG:launched_at", "OS-SRV-USG:terminated_at", "OS-EXT-STS:task_state",
+		"OS-EXT-STS:vm_state", "OS-EXT-STS:power_state",
+		"os-extended-volumes:volumes_attached", "security_groups", "host_status",
+		"OS-EXT-SRV-ATTR:host", "OS-EXT-SRV-ATTR:hypervisor_hostname",
+		"OS-EXT-SRV-ATTR:instance_name", "OS-EXT-SRV-ATTR:reservation_id",
+		"OS-EXT-SRV-ATTR:launch_index",
+	};
+	json_t *s = render_server(req, q);
+
+	if (!s || microversion_at_least(req, 2, 75))
+		return s;
+	for (size_t i = 0; i < ARRAY_SIZE(extended); i++)
+		json_object_del(s, extended[i]);
+	json_object_set_new(s, "addresses",
+			    server_addresses(basalt_store(req->b), store_text(q, SC_ID), false));
+	return s;
+}
+
 /* The longest page of servers (Nova's default osapi_max_limit): a list
  * never renders the whole table at once. */
 #define NOVA_MAX_LIMIT 1000
@@ -333,7 +355,7 @@ static int count_of(struct http_response *res, const json_t *s, const char *name
 /* accessIPv4 / accessIPv6: an address of family af (Nova's formats ipv4
  * and ipv6). *out points into s; 0, or a 400 in res. */
 static int access_ip_of(struct http_response *res, const json_t *s, const char *name, int af,
-			const char **out)
+			char canon[INET6_ADDRSTRLEN], const char **out)
 {
 	const char *v = json_str(s, name);
 	unsigned char buf[16];
@@ -344,7 +366,10 @@ static int access_ip_of(struct http_response *res, const json_t *s, const char *
 		return http_error(res, 400,
 				  "Invalid input for field/attribute %s. Value: %s. '%s' is not a '%s'",
 				  name, v ? v : "(not a string)", v ? v : "", af == AF_INET ? "ipv4" : "ipv6");
-	*out = v;
+	/* Kept in its canonical form (RFC 5952), as Nova stores it. */
+	if (!inet_ntop(af, buf, canon, INET6_ADDRSTRLEN))
+		return http_error_errno(res, -errno, name);
+	*out = canon;
 	return 0;
 }
 
@@ -561,7 +586,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	struct server_spec spec = { .min_count = 1, .max_count = 1 };
 	struct nova_fault f = { "" };
 	const json_t *fr, *groups;
-	char pass[17], first[ID_HEX_LEN + 1] = "";
+	char pass[256], first[ID_HEX_LEN + 1] = "", ip4[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
 	struct store *st;
 	int r;
 
@@ -580,8 +605,8 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		spec.max_count = spec.min_count;
 	if (spec.min_count > spec.max_count)
 		return http_error(res, 400, "min_count must be <= max_count");
-	if (access_ip_of(res, s, "accessIPv4", AF_INET, &spec.access_ipv4) < 0 ||
-	    access_ip_of(res, s, "accessIPv6", AF_INET6, &spec.access_ipv6) < 0)
+	if (access_ip_of(res, s, "accessIPv4", AF_INET, ip4, &spec.access_ipv4) < 0 ||
+	    access_ip_of(res, s, "accessIPv6", AF_INET6, ip6, &spec.access_ipv6) < 0)
 		return -1;
 	if (json_str(s, "user_data")) {
 		unsigned char tmp[65536];
@@ -639,8 +664,13 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		return -1;
 	if (json_is_true(json_object_get(s, "return_reservation_id")))
 		return http_reply(res, 202, json_pack("{s:s}", "reservation_id", spec.reservation));
-	/* The password is Nova's field; the test image logs in by key only. */
-	server_admin_pass(pass);
+	/* The password as given, or one made up, is Nova's answer; as Nova's
+	 * libvirt driver by default (no password injection), the guest does
+	 * not get it: the test image logs in by key only. */
+	if (json_str(s, "adminPass"))
+		snprintf(pass, sizeof(pass), "%s", json_str(s, "adminPass"));
+	else
+		server_admin_pass(pass);
 	/* The groups as asked, as Nova echoes them ("default" when none). */
 	groups = json_object_get(s, "security_groups");
 	return http_reply(res, 202,
@@ -686,6 +716,7 @@ int h_server_update(struct http_request *req, struct http_response *res)
 	_cleanup_json_ json_t *body = api_body_object(req, res, "server", fields, ARRAY_SIZE(fields), &s);
 	struct server_change ch = { 0 };
 	struct nova_fault f = { "" };
+	char ip4[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
 	struct store_stmt *q;
 	struct store *st;
 	json_t *out;
@@ -698,8 +729,8 @@ int h_server_update(struct http_request *req, struct http_response *res)
 		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
 	ch.set_ipv4 = json_object_get(s, "accessIPv4") != NULL;
 	ch.set_ipv6 = json_object_get(s, "accessIPv6") != NULL;
-	if (access_ip_of(res, s, "accessIPv4", AF_INET, &ch.access_ipv4) < 0 ||
-	    access_ip_of(res, s, "accessIPv6", AF_INET6, &ch.access_ipv6) < 0)
+	if (access_ip_of(res, s, "accessIPv4", AF_INET, ip4, &ch.access_ipv4) < 0 ||
+	    access_ip_of(res, s, "accessIPv6", AF_INET6, ip6, &ch.access_ipv6) < 0)
 		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
@@ -713,7 +744,7 @@ int h_server_update(struct http_request *req, struct http_response *res)
 	r = st ? server_row_query(st, id, &q) : -EIO;
 	if (r < 0)
 		return http_error_errno(res, r, "server");
-	out = render_server(req, q);
+	out = render_server_changed(req, q);
 	store_done(q);
 	return http_reply(res, 200, json_pack("{s:o}", "server", out));
 }

@@ -377,6 +377,10 @@ int server_nics_reported(struct store *st, const char *server_id, const json_t *
 void server_host_id(const char *project, const char *host, char out[57]);
 json_t *render_server(const struct http_request *req, struct store_stmt *q);
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q);
+/* The server as an update (PUT) or a rebuild answers it: below 2.75 Nova
+ * leaves out the extended attributes (zone, config drive, key, usage,
+ * states, volumes, host) and the addresses' type and MAC. */
+json_t *render_server_changed(const struct http_request *req, struct store_stmt *q);
 
 /* An adminPass as Nova makes one, 16 hex characters (the guest takes
  * keys, not passwords): create, rebuild and rescue answer it. */

@@ -1,4 +1,5 @@
 /* util.c - small helpers shared by every layer: ids, time, strings. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -200,6 +201,27 @@ bool regex_valid(const char *s)
 		return false;
 	regfree(&re);
 	return true;
+}
+
+void hostname_of(const char *name, const char *id, char out[64])
+{
+	size_t n = 0, i, start = 0;
+
+	for (i = 0; name[i] && i < 63; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == ' ' || c == '_' || c == '.')
+			out[n++] = '-';
+		else if (isalnum(c) || c == '-')
+			out[n++] = (char)tolower(c);
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	while (start < n && out[start] == '-')
+		start++;
+	memmove(out, out + start, n - start);
+	out[n - start] = '\0';
+	if (!out[0])
+		snprintf(out, 64, "Server-%s", id);
 }
 
 static int fsync_dir_of(const char *path)

@@ -36,6 +36,11 @@ int parse_bool(const char *s);
 /* Whether s compiles as a POSIX extended regular expression (the store's
  * REGEXP). */
 bool regex_valid(const char *s);
+/* A server's host name from its name, as Nova's sanitize_hostname makes
+ * it: the first 63 characters, ' ', '_' and '.' become '-', anything but
+ * letters, digits and '-' dropped, lower case, no '-' at either end; for
+ * a name with nothing left, "Server-ID". */
+void hostname_of(const char *name, const char *id, char out[64]);
 /* Write an entire buffer to path crash-safely: temp file, fsync, rename,
  * fsync of the directory. On error returns -errno and path is unchanged. */
 int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode);

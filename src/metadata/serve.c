@@ -172,16 +172,18 @@ static bool os_has_file(const struct md_instance *in, const char *version, size_
 json_t *md_meta_data(const struct md_instance *in)
 {
 	json_t *pk = json_object(), *keys = json_array();
+	char host[64];
 
 	/* The same members as the config drive (src/agent/compute.c), so
-	 * both sources agree; hostname is the name there too. */
+	 * both sources agree; the host name is made the same way there. */
+	hostname_of(in->name, in->id, host);
 	if (pk && keys && in->public_key) {
 		json_object_set_new(pk, in->key_name, json_string(in->public_key));
 		json_array_append_new(keys, json_pack("{s:s,s:s,s:s}", "name", in->key_name,
 						       "type", "ssh", "data", in->public_key));
 	}
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o,s:O,s:o,s:[]}", "uuid", in->id, "name",
-			 in->name, "hostname", in->name, "availability_zone",
+			 in->name, "hostname", host, "availability_zone",
 			 in->availability_zone, "project_id", in->project_id, "launch_index", 0,
 			 "public_keys", pk, "meta", in->meta, "keys", keys, "devices");
 }
@@ -315,7 +317,7 @@ bool md_password_path(const struct md_path *p)
 /* meta-data as a tree: objects are directories, strings are values. */
 static json_t *ec2_tree(const struct md_instance *in)
 {
-	char iid[16], rid[16], ami[16];
+	char iid[16], rid[16], ami[16], host[64];
 	_cleanup_json_ json_t *t = NULL;
 	json_t *groups_text;
 	char *groups = NULL;
@@ -336,11 +338,12 @@ static json_t *ec2_tree(const struct md_instance *in)
 	}
 	groups_text = json_string(groups);
 	free(groups);
+	hostname_of(in->name, in->id, host);
 	t = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:s,s:o}", "ami-launch-index",
-		      "0", "hostname", in->name, "instance-id", iid, "instance-type",
-		      in->flavor_name, "local-hostname", in->name, "local-ipv4", in->fixed_ip,
+		      "0", "hostname", host, "instance-id", iid, "instance-type",
+		      in->flavor_name, "local-hostname", host, "local-ipv4", in->fixed_ip,
 		      "placement", "availability-zone", in->availability_zone, "public-hostname",
-		      in->name, "public-ipv4", in->floating_ip, "reservation-id", rid,
+		      host, "public-ipv4", in->floating_ip, "reservation-id", rid,
 		      "security-groups", groups_text);
 	if (!t)
 		return NULL;
