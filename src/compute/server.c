@@ -676,12 +676,12 @@ int server_row_delete(struct store *st, const char *id)
 }
 
 int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
-		  struct nova_fault *f)
+		  const char *rule, struct nova_fault *f)
 {
 	struct server_ref s;
 	struct store_stmt *q;
 	bool local = true;
-	int r = server_find(st, c, id, "os_compute_api:servers:delete", &s, f);
+	int r = server_find(st, c, id, rule ? rule : "os_compute_api:servers:delete", &s, f);
 
 	if (r < 0)
 		return r;

@@ -1,7 +1,7 @@
 /* server_actions.c - the handlers of POST /servers/{id}/action (os-stop,
  * os-start, reboot, os-getConsoleOutput, resize, confirmResize,
  * revertResize, createImage, lock, unlock, pause, unpause, suspend,
- * resume, rescue, unrescue, rebuild) and of the server metadata and
+ * resume, rescue, unrescue, rebuild, forceDelete, restore) and of the server metadata and
  * os-server-password calls
  * (the server resource, server.c, does the work). Actions record what
  * should be; the host's agent makes it so (docs/agent-protocol.md). */
@@ -341,6 +341,49 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 	return http_reply(res, 202, json_pack("{s:o}", "server", out));
 }
 
+/* forceDelete and restore (Nova's os-deferred-delete). Basalt has Nova's
+ * default reclaim_instance_interval = 0, so no soft delete: a server is
+ * never SOFT_DELETED, forceDelete deletes as DELETE does (under its own
+ * rule) and restore is 409 for every server. Both take any body. */
+static int deferred_delete_action(struct http_request *req, struct http_response *res,
+				  const char *id, bool force)
+{
+	struct nova_fault f = { "" };
+	struct store *st = api_write_begin(req, res);
+	int r;
+
+	if (!st)
+		return -1;
+	r = force ? server_delete(req->b, st, &req->caller, id,
+				  "os_compute_api:os-deferred-delete:force", &f)
+		  : server_restore(st, &req->caller, id, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}
+
+/* An action Basalt does not know: 404 when the caller cannot see server
+ * id (Nova looks the server up before it runs any action it has), else
+ * Nova's 400 for an unknown action. */
+static int unknown_action(struct http_request *req, struct http_response *res, const char *id,
+			  const char *action)
+{
+	struct store *st = basalt_store(req->b);
+	struct nova_fault f = { "" };
+	struct server_ref s;
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = server_find(st, &req->caller, id, NULL, &s, &f);
+	if (r < 0)
+		return nova_error(res, r, &f, "server");
+	server_ref_free(&s);
+	return http_error(res, 400, "There is no such action: %s", action);
+}
+
 int h_server_action(struct http_request *req, struct http_response *res)
 {
 	static const struct {
@@ -385,7 +428,9 @@ int h_server_action(struct http_request *req, struct http_response *res)
 		return server_secgroup_action(req, res, id, action[0] == 'a', arg);
 	if (strcmp(action, "addFloatingIp") == 0 || strcmp(action, "removeFloatingIp") == 0)
 		return server_fip_action(req, res, id, action[0] == 'a', arg);
-	return http_error(res, 400, "There is no such action: %s", action);
+	if (strcmp(action, "forceDelete") == 0 || strcmp(action, "restore") == 0)
+		return deferred_delete_action(req, res, id, action[0] == 'f');
+	return unknown_action(req, res, id, action);
 }
 
 /* --- metadata --- */

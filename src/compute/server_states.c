@@ -1,6 +1,6 @@
 /* server_states.c - the server actions that change what a host runs: lock
  * and unlock (Nova's check_instance_lock), pause/unpause, suspend/resume,
- * rescue/unrescue and rebuild. Each checks Nova's rule against the
+ * rescue/unrescue, rebuild and restore. Each checks Nova's rule against the
  * server's project, the lock, the vm_state Nova requires and that no task
  * is under way, then records what should be (the host's agent makes it
  * so: docs/agent-protocol.md) and the instance action, in the caller's
@@ -186,10 +186,30 @@ static int image_fits(struct store *st, const char *id, const struct image *im,
 	return server_image_fits(im, disk, ram, f);
 }
 
+/* 1 when server id ran on its host (launched_at set), 0 not, or -errno. */
+static int server_launched(struct store *st, const char *id)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT launched_at IS NOT NULL FROM server WHERE id = ?", "s",
+			    id);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		r = store_int(q, 0) != 0;
+	store_done(q);
+	return r;
+}
+
 int server_rebuild(struct store *st, const struct caller *c, const char *id,
 		   const struct server_rebuild *rb, struct nova_fault *f)
 {
-	static const char *const from[3] = { "active", "stopped" };
+	/* Nova rebuilds from ACTIVE, SHUTOFF and ERROR. A server in ERROR
+	 * that ran stays on its host (compute_desired), which rebuilds its
+	 * disk and reports it active; one that never ran has no host here
+	 * to rebuild it (Nova's conductor would schedule it anew): 409. */
+	static const char *const from[3] = { "active", "stopped", "error" };
 	_cleanup_free_ char *public_key = NULL;
 	struct image im = { 0 };
 	struct server_ref s;
@@ -201,6 +221,12 @@ int server_rebuild(struct store *st, const struct caller *c, const char *id,
 	r = server_lock_check(c, &s, id, f);
 	if (r >= 0)
 		r = state_allows(&s, from, "rebuild", id, f);
+	if (r >= 0 && strcmp(s.vm_state, "error") == 0) {
+		r = server_launched(st, id);
+		if (r == 0)
+			r = nova_fail(f, -EALREADY,
+				      "Cannot 'rebuild' instance %s while it is in vm_state error", id);
+	}
 	if (r >= 0)
 		r = server_metadata_check(rb->metadata, f);
 	if (r < 0)
@@ -239,4 +265,22 @@ int server_rebuild(struct store *st, const struct caller *c, const char *id,
 		r = instance_action_record(st, c, id, s.project_id, "rebuild",
 					   "compute_rebuild_instance");
 	return r < 0 ? r : 0;
+}
+
+/* --- restore (os-deferred-delete) --- */
+
+int server_restore(struct store *st, const struct caller *c, const char *id,
+		   struct nova_fault *f)
+{
+	static const char *const from[3] = { "soft-delete" };
+	struct server_ref s;
+	int r = server_find(st, c, id, "os_compute_api:os-deferred-delete:restore", &s, f);
+
+	if (r < 0)
+		return r;
+	server_ref_free(&s);
+	r = server_lock_check(c, &s, id, f);
+	if (r >= 0)
+		r = state_allows(&s, from, "restore", id, f);
+	return r;
 }

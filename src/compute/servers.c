@@ -693,7 +693,7 @@ int h_server_delete(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return -1;
-	r = server_delete(req->b, st, &req->caller, id, &f);
+	r = server_delete(req->b, st, &req->caller, id, NULL, &f);
 	if (r < 0)
 		nova_error(res, r, &f, "server");
 	if (api_write_end(res, st, r, "server") < 0)

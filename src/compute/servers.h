@@ -184,10 +184,12 @@ struct server_change {
  * 0 or -errno. */
 int server_update(struct store *st, const struct caller *c, const char *id,
 		  const struct server_change *ch, struct nova_fault *f);
-/* Delete server id for the caller: at once when it has no live host (or
- * is in ERROR), else marked 'deleting' for its host's agent. 0 or -errno. */
+/* Delete server id for the caller under rule (NULL: servers:delete;
+ * forceDelete's os-deferred-delete:force): at once when it has no live
+ * host (or is in ERROR), else marked 'deleting' for its host's agent.
+ * 0 or -errno. */
 int server_delete(struct basalt *b, struct store *st, const struct caller *c, const char *id,
-		  struct nova_fault *f);
+		  const char *rule, struct nova_fault *f);
 /* Drop the row of server id with its allocation and ports (no policy: the
  * agents' API and server_delete), in the caller's write transaction; a
  * server that ran leaves its server_terminated row (usage.c). */
@@ -289,6 +291,12 @@ struct server_rebuild {
  * image by its host, the ports and addresses stay. 0 or -errno. */
 int server_rebuild(struct store *st, const struct caller *c, const char *id,
 		   const struct server_rebuild *rb, struct nova_fault *f);
+/* Nova's restore of a SOFT_DELETED server. Basalt deletes at once (Nova's
+ * default reclaim_instance_interval = 0: no soft delete), so no server is
+ * ever SOFT_DELETED: after the rule and the lock, -EALREADY "Cannot
+ * 'restore' instance X while it is in vm_state Y" for every server. */
+int server_restore(struct store *st, const struct caller *c, const char *id,
+		   struct nova_fault *f);
 
 /* instance_actions.c - Nova's os-instance-actions */
 
