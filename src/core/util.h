@@ -37,7 +37,7 @@ int parse_bool(const char *s);
  * REGEXP). */
 bool regex_valid(const char *s);
 /* A server's host name from its name, as Nova's sanitize_hostname makes
- * it: the first 63 characters, ' ', '_' and '.' become '-', anything but
+ * it: the first 63 characters, ' ', '_' and '.' become '-', anything but ASCII
  * letters, digits and '-' dropped, lower case, no '-' at either end; for
  * a name with nothing left, "Server-ID". */
 void hostname_of(const char *name, const char *id, char out[64]);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "metadata/metadata.h"
 
 /* A server with two ports: one on a DHCP subnet (with a floating IP and
@@ -353,6 +354,29 @@ static void ec2(void **state)
 	md_instance_free(&in);
 }
 
+/* The guest's host name is Nova's sanitize_hostname of the server name. */
+static void host_names(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "vm1", "vm1" },
+		{ "tempest-ServersTestJSON-server-1394981381", "tempest-serverstestjson-server-1394981381" },
+		{ "my web_server.example", "my-web-server-example" },
+		{ "--a!b@c--", "abc" },
+		{ "\xc3\xa9t\xc3\xa9", "t" },
+		{ "0123456789012345678901234567890123456789012345678901234567890123456789",
+		  "012345678901234567890123456789012345678901234567890123456789012" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hostname_of(cases[i][0], "abc", out);
+		assert_string_equal(out, cases[i][1]);
+	}
+	hostname_of("!!!", "0123abcd", out);
+	assert_string_equal(out, "Server-0123abcd");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +389,7 @@ int main(void)
 		cmocka_unit_test(openstack_user_data),
 		cmocka_unit_test(openstack_network_data),
 		cmocka_unit_test(ec2),
+		cmocka_unit_test(host_names),
 	};
 	return cmocka_run_group_tests_name("metadata", tests, NULL, NULL);
 }
