@@ -14,7 +14,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 15
+plan 16
 
 AGENT_PID=
 stop_agent() {
@@ -320,7 +320,7 @@ for s in u["server_usages"]:
     for i, v in enumerate((1, s["vcpus"], s["memory_mb"], s["local_gb"])):
         sums[i] += v * s["hours"]
 names = sorted(s["name"] for s in u["server_usages"])
-assert names == ["from-snap", "rm-1", "rm-2", "rm-3", "rs", "rv"], names
+assert names == ["from-snap", "rh", "rm-1", "rm-2", "rm-3", "rs", "rv"], names
 got = [u["total_hours"], u["total_vcpus_usage"], u["total_memory_mb_usage"], u["total_local_gb_usage"]]
 assert all(abs(a - b) < 1e-9 for a, b in zip(got, sums)), (got, sums)
 rs = [s for s in u["server_usages"] if s["name"] == "rs"][0]
@@ -343,9 +343,9 @@ PY
 	python3 - "$STATE/us.json" "$STATE/ul.json" "$p" "$ram" <<'PY'
 import json, sys
 show, lst = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-assert len(show["Servers"]) == 6 and abs(show["RAM MB-Hours"] - float(sys.argv[4])) < 1e-6, show
+assert len(show["Servers"]) == 7 and abs(show["RAM MB-Hours"] - float(sys.argv[4])) < 1e-6, show
 row = [r for r in lst if r["Project"] in (sys.argv[3], "admin")]
-assert len(row) == 1 and len(row[0]["Servers"]) == 6, lst
+assert len(row) == 1 and len(row[0]["Servers"]) == 7, lst
 PY
 }
 check "usage (os-simple-tenant-usage): each deleted server billed its life in hours, the totals its flavor's figures times hours; a window inside rs's life bills half; usage show/list" t_usage
