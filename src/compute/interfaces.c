@@ -21,16 +21,12 @@ static int interfaces(struct http_request *req, struct http_response *res, const
 {
 	struct store *st = basalt_store(req->b);
 	const char *id = http_param(req, "server_id");
-	struct nova_fault f = { "" };
-	struct server_ref s;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = server_find(st, &req->caller, id, rule, &s, &f);
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
+	if (server_visible(req, res, st, id, rule) < 0)
+		return -1;
 	r = server_interfaces(st, id, port, microversion_at_least(req, 2, 70), out);
 	if (r < 0)
 		return http_error_errno(res, r, "interfaces");

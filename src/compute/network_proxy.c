@@ -45,18 +45,13 @@ int h_nova_gone(struct http_request *req, struct http_response *res)
 int h_nova_virtual_interfaces(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);
-	struct nova_fault f = { "" };
-	struct server_ref s;
-	int r;
 
 	if (nova_proxy_gone(req, res, 44) < 0)
 		return -1;
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = server_find(st, &req->caller, http_param(req, "server_id"), NULL, &s, &f);
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
+	if (server_visible(req, res, st, http_param(req, "server_id"), NULL) < 0)
+		return -1;
 	return http_error(res, 400, "Listing virtual interfaces is not supported by this cloud.");
 }
 

@@ -588,18 +588,14 @@ int h_nova_server_secgroups(struct http_request *req, struct http_response *res)
 	const char *id = http_param(req, "server_id");
 	struct store *st = basalt_store(req->b);
 	_cleanup_json_ json_t *ports = NULL, *ids = json_array();
-	struct nova_fault f = { "" };
-	struct server_ref s;
 	json_t *port, *out;
 	size_t i;
 	int r;
 
 	if (!st || !ids)
 		return http_error_errno(res, -EIO, "store");
-	r = server_find(st, &req->caller, id, "os_compute_api:os-security-groups:list", &s, &f);
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
+	if (server_visible(req, res, st, id, "os_compute_api:os-security-groups:list") < 0)
+		return -1;
 	if (!(ports = server_port_ids(st, id, &r)))
 		return http_error_errno(res, r, "ports");
 	json_array_foreach(ports, i, port) {

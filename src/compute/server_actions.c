@@ -371,16 +371,11 @@ static int unknown_action(struct http_request *req, struct http_response *res, c
 			  const char *action)
 {
 	struct store *st = basalt_store(req->b);
-	struct nova_fault f = { "" };
-	struct server_ref s;
-	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = server_find(st, &req->caller, id, NULL, &s, &f);
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
+	if (server_visible(req, res, st, id, NULL) < 0)
+		return -1;
 	return http_error(res, 400, "There is no such action: %s", action);
 }
 

@@ -564,21 +564,6 @@ json_t *server_nics_desired(struct store *st, const char *server_id, bool waited
 
 /* --- /servers/{id}/ips and /servers/{id}/os-interface --- */
 
-/* 0 when the caller may see server id and do action to it; else Nova's
- * error in res. */
-static int server_visible(struct http_request *req, struct http_response *res, struct store *st,
-			  const char *id, const char *action)
-{
-	struct nova_fault f = { "" };
-	struct server_ref s;
-	int r = server_find(st, &req->caller, id, action, &s, &f);
-
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
-	return 0;
-}
-
 int h_server_ips(struct http_request *req, struct http_response *res)
 {
 	struct store *st = basalt_store(req->b);

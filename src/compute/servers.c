@@ -67,6 +67,19 @@ void server_host_id(const char *project, const char *host, char out[57])
 	sodium_bin2hex(out, 57, h, sizeof(h));
 }
 
+int server_visible(struct http_request *req, struct http_response *res, struct store *st,
+		   const char *id, const char *action)
+{
+	struct nova_fault f = { "" };
+	struct server_ref s;
+	int r = server_find(st, &req->caller, id, action, &s, &f);
+
+	if (r < 0)
+		return nova_error(res, r, &f, "server");
+	server_ref_free(&s);
+	return 0;
+}
+
 json_t *render_server_brief(const struct http_request *req, struct store_stmt *q)
 {
 	const char *id = store_text(q, SC_ID);
@@ -274,18 +287,14 @@ int h_server_get(struct http_request *req, struct http_response *res)
 {
 	const char *id = http_param(req, "server_id");
 	struct store *st = basalt_store(req->b);
-	struct nova_fault f = { "" };
-	struct server_ref s;
 	struct store_stmt *q;
 	json_t *out;
 	int r;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = server_find(st, &req->caller, id, NULL, &s, &f);
-	if (r < 0)
-		return nova_error(res, r, &f, "server");
-	server_ref_free(&s);
+	if (server_visible(req, res, st, id, NULL) < 0)
+		return -1;
 	r = server_row_query(st, id, &q);
 	if (r == -ENOENT)
 		return http_error(res, 404, "Instance %s could not be found.", id);

@@ -84,6 +84,10 @@ struct server_ref {
  * no other project's servers), -EPERM (action refused), or -errno. */
 int server_find(struct store *st, const struct caller *c, const char *id, const char *action,
 		struct server_ref *out, struct nova_fault *f);
+/* A handler's check that the caller may see server id and do action to it
+ * (NULL: only see it): 0, or -1 with Nova's error in res. */
+int server_visible(struct http_request *req, struct http_response *res, struct store *st,
+		   const char *id, const char *action);
 void server_ref_free(struct server_ref *s);
 
 /* What a list asks for (NULL: no filter). */
