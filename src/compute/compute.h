@@ -405,6 +405,8 @@ int h_quota_get(struct http_request *req, struct http_response *res);
 int h_quota_defaults(struct http_request *req, struct http_response *res);
 int h_quota_update(struct http_request *req, struct http_response *res);
 int h_quota_delete(struct http_request *req, struct http_response *res);
+int h_quota_class_get(struct http_request *req, struct http_response *res);
+int h_quota_class_update(struct http_request *req, struct http_response *res);
 struct quota_usage {
 	int64_t instances, cores, ram;
 };

@@ -1,6 +1,7 @@
-/* quotas.c - os-quota-sets and limits: instances, cores and ram per
- * project, defaults from [quota], enforced at server create; Nova's other
- * quota resources kept as set, in the shape of each microversion. */
+/* quotas.c - os-quota-sets, os-quota-class-sets and limits: instances,
+ * cores and ram per project, defaults from [quota] under the 'default'
+ * quota class, enforced at server create; Nova's other quota resources kept
+ * as set, in the shape of each microversion. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,35 +15,6 @@
 #include "http/http.h"
 #include "policy/policy.h"
 #include "store/store.h"
-
-int quota_get(struct basalt *b, struct store *st, const char *project_id,
-	      struct quota_usage *limit, struct quota_usage *used)
-{
-	struct store_stmt *q;
-	int r;
-
-	limit->instances = b->cfg.quota_instances;
-	limit->cores = b->cfg.quota_cores;
-	limit->ram = b->cfg.quota_ram;
-	r = store_query(st, &q, "SELECT resource, hard_limit FROM quota WHERE project_id = ?", "s",
-			project_id);
-	if (r < 0)
-		return r;
-	while ((r = store_next(q)) > 0) {
-		const char *name = store_text(q, 0);
-		int64_t v = store_int(q, 1);
-		if (strcmp(name, "instances") == 0)
-			limit->instances = v;
-		else if (strcmp(name, "cores") == 0)
-			limit->cores = v;
-		else if (strcmp(name, "ram") == 0)
-			limit->ram = v;
-	}
-	store_done(q);
-	if (r < 0 || !used)
-		return r;
-	return server_usage(st, project_id, used);
-}
 
 int quota_set_one(struct store *st, const char *project_id, const char *resource, int64_t limit)
 {
@@ -81,22 +53,12 @@ static bool shown(const struct http_request *req, size_t i)
 	return !resources[i].gone || !microversion_at_least(req, 2, resources[i].gone);
 }
 
-/* The limits of every resource for project_id (NULL: the defaults). */
-static int limits_load(struct basalt *b, struct store *st, const char *project_id,
-		       int64_t lim[NRES])
+/* Overlay the (resource, limit) rows sql selects for key on lim[]. */
+static int limits_overlay(struct store *st, const char *sql, const char *key, int64_t lim[NRES])
 {
 	struct store_stmt *q;
-	int r;
+	int r = store_query(st, &q, sql, "s", key);
 
-	for (size_t i = 0; i < NRES; i++)
-		lim[i] = -1;
-	lim[0] = b->cfg.quota_instances;
-	lim[1] = b->cfg.quota_cores;
-	lim[2] = b->cfg.quota_ram;
-	if (!project_id)
-		return 0;
-	r = store_query(st, &q, "SELECT resource, hard_limit FROM quota WHERE project_id = ?", "s",
-			project_id);
 	if (r < 0)
 		return r;
 	while ((r = store_next(q)) > 0)
@@ -105,6 +67,46 @@ static int limits_load(struct basalt *b, struct store *st, const char *project_i
 				lim[i] = store_int(q, 1);
 	store_done(q);
 	return r;
+}
+
+/* The limits of every resource: [quota]'s, then the 'default' quota
+ * class's (what every project without its own limit gets), then those of
+ * quota class cls (NULL: none), then project_id's own (NULL: none).
+ * The one place Basalt's limits come from. 0 or -errno. */
+static int limits_load(struct basalt *b, struct store *st, const char *cls,
+		       const char *project_id, int64_t lim[NRES])
+{
+	int r;
+
+	for (size_t i = 0; i < NRES; i++)
+		lim[i] = -1;
+	lim[0] = b->cfg.quota_instances;
+	lim[1] = b->cfg.quota_cores;
+	lim[2] = b->cfg.quota_ram;
+	r = limits_overlay(st, "SELECT resource, hard_limit FROM quota_class WHERE class_name = ?",
+			   "default", lim);
+	if (r >= 0 && cls && strcmp(cls, "default") != 0)
+		r = limits_overlay(st,
+				   "SELECT resource, hard_limit FROM quota_class WHERE class_name = ?",
+				   cls, lim);
+	if (r >= 0 && project_id)
+		r = limits_overlay(st, "SELECT resource, hard_limit FROM quota WHERE project_id = ?",
+				   project_id, lim);
+	return r < 0 ? r : 0;
+}
+
+int quota_get(struct basalt *b, struct store *st, const char *project_id,
+	      struct quota_usage *limit, struct quota_usage *used)
+{
+	int64_t lim[NRES];
+	int r = limits_load(b, st, NULL, project_id, lim);
+
+	if (r < 0)
+		return r;
+	limit->instances = lim[0];
+	limit->cores = lim[1];
+	limit->ram = lim[2];
+	return used ? server_usage(st, project_id, used) : 0;
 }
 
 /* {"id"?, resource: limit | {"limit", "in_use", "reserved"}} for the
@@ -137,7 +139,7 @@ int h_quota_get(struct http_request *req, struct http_response *res)
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	r = limits_load(req->b, st, p, lim);
+	r = limits_load(req->b, st, NULL, p, lim);
 	if (r >= 0 && detail)
 		r = server_usage(st, p, &u);
 	if (r < 0)
@@ -148,9 +150,15 @@ int h_quota_get(struct http_request *req, struct http_response *res)
 
 int h_quota_defaults(struct http_request *req, struct http_response *res)
 {
+	struct store *st = basalt_store(req->b);
 	int64_t lim[NRES];
+	int r;
 
-	limits_load(req->b, NULL, NULL, lim);
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = limits_load(req->b, st, NULL, NULL, lim);
+	if (r < 0)
+		return http_error_errno(res, r, "quota");
 	return http_reply(res, 200, json_pack("{s:o}", "quota_set",
 					      quota_set(req, http_param(req, "project_id"), lim, NULL)));
 }
@@ -172,6 +180,33 @@ static bool quota_value(const json_t *v, int64_t *out)
 	return *out >= -1 && *out <= INT32_MAX;
 }
 
+/* Nova's check of a quota update body {"<wrap>": {resource: value}} whose
+ * resources are those ok() takes (and "force" if force): 0, or an answer
+ * of 400 sent (-1). */
+static int quota_body_check(const struct http_request *req, struct http_response *res,
+			    const json_t *body, const char *wrap,
+			    bool (*ok)(const struct http_request *, size_t), bool force)
+{
+	json_t *qs = json_object_get(body, wrap), *v;
+	const char *k;
+	int64_t val;
+	size_t i;
+
+	if (!json_is_object(qs) || json_object_size(body) != 1)
+		return http_error(res, 400, "Invalid input: expected {\"%s\": {...}}.", wrap);
+	json_object_foreach(qs, k, v) {
+		if (force && strcmp(k, "force") == 0 && json_is_boolean(v))
+			continue;
+		for (i = 0; i < NRES && !(ok(req, i) && strcmp(k, resources[i].name) == 0); i++)
+			;
+		if (i == NRES)
+			return http_error(res, 400, "Invalid input for field/attribute %s. Additional properties are not allowed ('%s' was unexpected)", wrap, k);
+		if (!quota_value(v, &val))
+			return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. It must be an integer from -1.", k, json_is_string(v) ? json_string_value(v) : "(not an integer)");
+	}
+	return 0;
+}
+
 int h_quota_update(struct http_request *req, struct http_response *res)
 {
 	const char *p = http_param(req, "project_id");
@@ -180,23 +215,12 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 	int64_t lim[NRES], val;
 	struct store *st;
 	const char *k;
-	size_t i;
 	int r = 0;
 
 	if (!body)
 		return -1;
-	if (!json_is_object(qs) || json_object_size(body) != 1)
-		return http_error(res, 400, "Invalid input: expected {\"quota_set\": {...}}.");
-	json_object_foreach(qs, k, v) {
-		if (strcmp(k, "force") == 0 && json_is_boolean(v))
-			continue;
-		for (i = 0; i < NRES && !(shown(req, i) && strcmp(k, resources[i].name) == 0); i++)
-			;
-		if (i == NRES)
-			return http_error(res, 400, "Invalid input for field/attribute quota_set. Additional properties are not allowed ('%s' was unexpected)", k);
-		if (!quota_value(v, &val))
-			return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. It must be an integer from -1.", k, json_is_string(v) ? json_string_value(v) : "(not an integer)");
-	}
+	if (quota_body_check(req, res, body, "quota_set", shown, true) < 0)
+		return -1;
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
@@ -207,7 +231,7 @@ int h_quota_update(struct http_request *req, struct http_response *res)
 		r = quota_set_one(st, p, k, val);
 	}
 	if (r >= 0)
-		r = limits_load(req->b, st, p, lim);
+		r = limits_load(req->b, st, NULL, p, lim);
 	if (api_write_end(res, st, r, "quota") < 0)
 		return -1;
 	return http_reply(res, 200, json_pack("{s:o}", "quota_set", quota_set(req, NULL, lim, NULL)));
@@ -246,7 +270,7 @@ int h_limits(struct http_request *req, struct http_response *res)
 		return http_error_errno(res, -EIO, "store");
 	if (other && policy_allows(&req->caller, "os_compute_api:limits:other_project", NULL))
 		project = other;
-	r = limits_load(req->b, st, project, lim);
+	r = limits_load(req->b, st, NULL, project, lim);
 	if (r >= 0)
 		r = server_usage(st, project, &u);
 	if (r < 0)
@@ -268,4 +292,92 @@ int h_limits(struct http_request *req, struct http_response *res)
 		json_object_update_new(abs, json_pack("{s:I,s:I}", "maxPersonality", lim[11],
 						      "maxPersonalitySize", lim[12]));
 	return http_reply(res, 200, json_pack("{s:{s:[],s:o}}", "limits", "rate", "absolute", abs));
+}
+
+/* os-quota-class-sets (admin only). Nova's quota class API shows the
+ * resources of quota sets with its own history: below 2.50 without
+ * server_groups and server_group_members, from 2.50 without the network
+ * ones (fixed_ips, floating_ips, security_groups, security_group_rules),
+ * from 2.57 without the injected files. Its update takes every resource
+ * below 2.50 (and no "force"). */
+static bool class_shown(const struct http_request *req, size_t i)
+{
+	if (!microversion_at_least(req, 2, 50))
+		return i != 5 && i != 6; /* server_groups, server_group_members */
+	return !resources[i].gone || !microversion_at_least(req, 2, resources[i].gone == 36 ? 50 : 57);
+}
+
+static bool class_takes(const struct http_request *req, size_t i)
+{
+	return !microversion_at_least(req, 2, 50) || class_shown(req, i);
+}
+
+/* {"quota_class_set": {"id"?: cls, resource: limit}}; new reference. */
+static json_t *quota_class_set(const struct http_request *req, const char *cls,
+			       const int64_t lim[NRES])
+{
+	json_t *q = cls ? json_pack("{s:s}", "id", cls) : json_object();
+
+	for (size_t i = 0; i < NRES; i++)
+		if (class_shown(req, i))
+			json_object_set_new(q, resources[i].name, json_integer(lim[i]));
+	return json_pack("{s:o}", "quota_class_set", q);
+}
+
+/* GET /os-quota-class-sets/{id}: the defaults, under the class's own
+ * limits (a class never set shows the defaults, as in Nova). */
+int h_quota_class_get(struct http_request *req, struct http_response *res)
+{
+	struct store *st = basalt_store(req->b);
+	const char *cls = http_param(req, "class_name");
+	int64_t lim[NRES];
+	int r;
+
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = limits_load(req->b, st, cls, NULL, lim);
+	if (r < 0)
+		return http_error_errno(res, r, "quota class");
+	return http_reply(res, 200, quota_class_set(req, cls, lim));
+}
+
+/* PUT /os-quota-class-sets/{id}: set the class's limits. The 'default'
+ * class's are the limits of every project without its own. */
+int h_quota_class_update(struct http_request *req, struct http_response *res)
+{
+	const char *cls = http_param(req, "class_name");
+	_cleanup_json_ json_t *body = http_body_json(req, res);
+	json_t *qs = json_object_get(body, "quota_class_set"), *v;
+	int64_t lim[NRES], val;
+	struct store *st;
+	const char *k;
+	int r = 0;
+
+	if (!body)
+		return -1;
+	if (strlen(cls) > 255)
+		return http_error(res, 400, "quota_class_name has %zu characters, more than 255.",
+				  strlen(cls));
+	if (quota_body_check(req, res, body, "quota_class_set", class_takes, false) < 0)
+		return -1;
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	json_object_foreach(qs, k, v) {
+		if (r < 0)
+			break;
+		quota_value(v, &val);
+		r = store_exec(st, "DELETE FROM quota_class WHERE class_name = ? AND resource = ?",
+			       "ss", cls, k);
+		if (r >= 0)
+			r = store_exec(st,
+				       "INSERT INTO quota_class (class_name, resource, hard_limit, revision)"
+				       " VALUES (?, ?, ?, ?)",
+				       "ssii", cls, k, val, store_txn_revision(st));
+	}
+	if (r >= 0)
+		r = limits_load(req->b, st, cls, NULL, lim);
+	if (api_write_end(res, st, r, "quota class") < 0)
+		return -1;
+	return http_reply(res, 200, quota_class_set(req, NULL, lim));
 }

@@ -133,6 +133,8 @@ static const struct route routes[] = {
 	R("os_compute_api:os-quota-sets:defaults", "GET", C "/os-quota-sets/{project_id}/defaults", h_quota_defaults),
 	R("os_compute_api:os-quota-sets:update", "PUT", C "/os-quota-sets/{project_id}", h_quota_update),
 	R("os_compute_api:os-quota-sets:delete", "DELETE", C "/os-quota-sets/{project_id}", h_quota_delete),
+	R("os_compute_api:os-quota-class-sets:show", "GET", C "/os-quota-class-sets/{class_name}", h_quota_class_get),
+	R("os_compute_api:os-quota-class-sets:update", "PUT", C "/os-quota-class-sets/{class_name}", h_quota_class_update),
 };
 
 const struct route_table compute_routes = { routes, ARRAY_SIZE(routes) };

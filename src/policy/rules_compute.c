@@ -98,6 +98,8 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-networks:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-pause-server:pause", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-pause-server:unpause", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-quota-class-sets:show", P_ADMIN },
+	{ "os_compute_api:os-quota-class-sets:update", P_ADMIN },
 	{ "os_compute_api:os-quota-sets:defaults", P_ANY },
 	{ "os_compute_api:os-quota-sets:delete", P_ADMIN },
 	{ "os_compute_api:os-quota-sets:detail", P_ADMIN | P_READER },

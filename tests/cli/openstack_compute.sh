@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 11
+plan 12
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
@@ -69,6 +69,15 @@ PY
 	expect_eq "quota show instances" "$(os quota show -f value -c instances admin)" 7
 }
 check "quota set and quota show (compute)" t_quota
+
+# The default quota class: the defaults of every project without its own.
+t_quota_class() {
+	os quota set --class --instances 12 --key-pairs 33 default || return 1
+	expect_eq "quota class instances" "$(os quota show --class -f value -c instances default)" 12 || return 1
+	expect_eq "project default key-pairs" "$(os quota show -f value -c key-pairs admin)" 33 || return 1
+	os quota set --class --instances 10 --key-pairs -1 default
+}
+check "quota set --class default changes every project's defaults" t_quota_class
 
 t_hosts() {
 	local tok; tok=$(admin_token)
