@@ -179,7 +179,6 @@ COMPUTE_ABSENT = {
     "vnc_console", "spice_console", "rdp_console", "live_migration", "cold_migration",
     "block_migration_for_live_migration", "volume_backed_live_migration",
     "swap_volume", "attach_encrypted_volume", "volume_multiattach", "personality",
-    "hostname_fqdn_sanitization",
 } if is_basalt else set()
 
 
@@ -243,6 +242,10 @@ if svc["nova"]:
         # tempest's flags that default to off for what Basalt has: cold
         # resize with confirm and revert (server_resize.c)
         cfe.append(("resize", True))
+        # os-remote-consoles protocol serial (serial_console.c); Nova's
+        # sanitized hostname reaches the guest (hostname_of, core/util.c)
+        cfe.append(("serial_console", True))
+        cfe.append(("hostname_fqdn_sanitization", True))
         # its scheduler: the zone, a live compute service, room, and the
         # same_host/different_host hints
         cfe.append(("scheduler_enabled_filters",

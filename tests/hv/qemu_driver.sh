@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 55
+plan 56
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -117,8 +117,13 @@ check "one QEMU for the server" expect_eq "qemu processes" "$(pgrep -fc "guest=$
 
 check "hard reboot (system_reset) keeps the process" sh -c "'$HVCTL' reboot $ID hard && [ \"\$(cat '$HV_INSTANCES/$ID/qemu.pid')\" = '$pid' ]"
 guest_check "guest boots again after the hard reboot" wait_ready 2
-check "soft reboot (ACPI ignored by the guest: reset after the timeout)" "$HVCTL" reboot "$ID"
+# A soft reboot is an ACPI powerdown: the guest (busybox acpid) powers off
+# and the driver starts it again, a new process (a guest that ignored ACPI
+# would be reset after shutdown_timeout, in the same process).
+check "soft reboot (the guest powers off on ACPI; started again)" "$HVCTL" reboot "$ID"
 guest_check "guest boots again after the soft reboot" wait_ready 3
+guest_check "the guest powered itself off on ACPI (a new QEMU process)" test "$(pid_of)" != "$pid"
+pid=$(pid_of)
 check "state is running after reboots" state_is running
 
 check "stop (powerdown, then quit)" "$HVCTL" stop "$ID"
