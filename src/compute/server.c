@@ -84,8 +84,12 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 	const char *host = policy_allows(c, "os_compute_api:servers:allow_all_filters", NULL)
 				   ? flt->host
 				   : NULL;
+	const struct server_tag_filter *tf = flt->tags;
+	static const struct server_tag_filter none;
 	int r;
 
+	if (!tf)
+		tf = &none;
 	if (flt->all_tenants) {
 		if (!policy_allows(c, all_rule, NULL))
 			return nova_denied(f, all_rule);
@@ -125,9 +129,21 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		"  WHEN vm_state = 'suspended' THEN 'SUSPENDED' WHEN vm_state = 'rescued' THEN 'RESCUE'"
 		"  ELSE 'ACTIVE' END)"
 		" AND (?9 = 0 OR updated_at >= ?9)"
+		/* the tag filters (server_tags.c): all of, any of, not all of,
+		 * none of the tags each names */
+		" AND (?10 IS NULL OR (SELECT COUNT(*) FROM server_tag t WHERE t.server_id = server.id"
+		"  AND t.tag REGEXP ?10) = ?11)"
+		" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM server_tag t WHERE t.server_id = server.id"
+		"  AND t.tag REGEXP ?12))"
+		" AND (?13 IS NULL OR (SELECT COUNT(*) FROM server_tag t WHERE t.server_id = server.id"
+		"  AND t.tag REGEXP ?13) < ?14)"
+		" AND (?15 IS NULL OR NOT EXISTS (SELECT 1 FROM server_tag t"
+		"  WHERE t.server_id = server.id AND t.tag REGEXP ?15))"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
-		"sssssssii", project, flt->name, host, flt->image, flt->flavor, flt->marker,
-		flt->status, flt->limit, flt->changes_since);
+		"sssssssiisissis", project, flt->name, host, flt->image, flt->flavor, flt->marker,
+		flt->status, flt->limit, flt->changes_since, tf->re[SERVER_TAGS_ALL],
+		tf->n[SERVER_TAGS_ALL], tf->re[SERVER_TAGS_ANY], tf->re[SERVER_TAGS_NOT],
+		tf->n[SERVER_TAGS_NOT], tf->re[SERVER_TAGS_NOT_ANY]);
 }
 
 int server_row_query(struct store *st, const char *id, struct store_stmt **q)
@@ -586,6 +602,8 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		       spec->launch_index, now, now, store_txn_revision(st));
 	if (r >= 0 && spec->metadata)
 		r = metadata_put(st, spec->id, spec->metadata);
+	if (r >= 0 && spec->tags)
+		r = server_tags_put(st, spec->id, spec->tags);
 	if (r >= 0)
 		r = instance_action_record(st, c, spec->id, c->project_id, "create",
 					   "compute__do_build_and_run_instance");

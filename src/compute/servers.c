@@ -146,7 +146,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 	if (microversion_at_least(req, 2, 19))
 		json_object_set_new(s, "description", json_null());
 	if (microversion_at_least(req, 2, 26))
-		json_object_set_new(s, "tags", json_array());
+		json_object_set_new(s, "tags", server_tags(st, id));
 	if (ext) {
 		char inst[64];
 		snprintf(inst, sizeof(inst), "instance-%.8s", id);
@@ -234,6 +234,15 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		.limit = NOVA_MAX_LIMIT,
 	};
 	const char *since = http_query(req, "changes-since");
+	/* Nova's tag filters, comma lists, from 2.26 (ignored below). */
+	const bool tagged = microversion_at_least(req, 2, 26);
+	const char *const tag_lists[4] = {
+		tagged ? http_query(req, "tags") : NULL,
+		tagged ? http_query(req, "tags-any") : NULL,
+		tagged ? http_query(req, "not-tags") : NULL,
+		tagged ? http_query(req, "not-tags-any") : NULL,
+	};
+	struct server_tag_filter tags;
 	struct nova_fault f = { "" };
 	struct store_stmt *q;
 	char status[32];
@@ -264,7 +273,11 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 	}
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
+	if (server_tag_filter_init(&tags, tag_lists) < 0)
+		return http_error_errno(res, -ENOMEM, "servers");
+	flt.tags = &tags;
 	r = server_list_query(st, &req->caller, &flt, &q, &f);
+	server_tag_filter_free(&tags);
 	if (r < 0)
 		return nova_error(res, r, &f, "servers");
 	if (nova_reply_rows(req, res, "servers", render, q) < 0)
@@ -584,6 +597,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		{ "return_reservation_id", J_BOOL, false, 0 },
 		{ "accessIPv4", J_STRING, false, 64 },
 		{ "accessIPv6", J_STRING, false, 64 },
+		{ "tags", J_ANY, false, 0 },
 	};
 	static const char *const hints[] = { "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints",
 					     NULL };
@@ -627,6 +641,13 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	}
 	if (config_drive_of(res, json_object_get(s, "config_drive"), &spec.config_drive) < 0)
 		return -1;
+	/* Tags on create from 2.52; before, the schema has no such field. */
+	spec.tags = json_object_get(s, "tags");
+	if (spec.tags && !microversion_at_least(req, 2, 52))
+		return http_error(res, 400, "Invalid input for field 'tags': Additional properties "
+					    "are not allowed ('tags' was unexpected).");
+	if (server_tags_check(spec.tags, &f) < 0)
+		return nova_error(res, -EINVAL, &f, "tags");
 	r = hints_of(res, body, &spec);
 	same_host = spec.same_host;
 	different_host = spec.different_host;

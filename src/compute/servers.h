@@ -58,6 +58,7 @@ struct server_spec {
 	 * by the caller, NULL when not asked; group: a server group's id. */
 	json_t *same_host, *different_host;
 	const char *group;
+	const json_t *tags; /* NULL or the checked array of its tags (2.52) */
 };
 
 struct caller;
@@ -90,12 +91,14 @@ int server_visible(struct http_request *req, struct http_response *res, struct s
 		   const char *id, const char *action);
 void server_ref_free(struct server_ref *s);
 
+struct server_tag_filter;
 /* What a list asks for (NULL: no filter). */
 struct server_filter {
 	bool detail, all_tenants;
 	const char *name, *host, *image, *flavor, *status, *marker;
 	int64_t limit;
 	int64_t changes_since; /* usec; 0: none */
+	const struct server_tag_filter *tags; /* NULL: none (server_tags.c) */
 };
 /* Open the query of the servers the caller lists under flt, rows of
  * SERVER_COLS (the caller passes *q to store_done): all_tenants only as
@@ -382,6 +385,56 @@ int server_interface_detach(struct store *st, const struct caller *c, const char
 /* A host's report of the taps server_id's guest holds: release the NICs
  * being detached that it no longer holds (taps not an array: nothing). */
 int server_nics_reported(struct store *st, const char *server_id, const json_t *taps);
+
+/* server_tags.c - Nova's server tags (2.26): the server_tag table */
+
+/* The tag filters of a list, in the order tags (all of), tags-any,
+ * not-tags (not all of), not-tags-any (none of): re[i] NULL when not
+ * asked, else a regular expression (REGEXP) matching exactly the tags its
+ * comma list names, n[i] how many distinct tags it names. */
+enum { SERVER_TAGS_ALL, SERVER_TAGS_ANY, SERVER_TAGS_NOT, SERVER_TAGS_NOT_ANY };
+struct server_tag_filter {
+	char *re[4]; /* owned */
+	int64_t n[4];
+};
+/* Fill tf from the four comma lists (NULL: not asked). 0 or -ENOMEM;
+ * server_tag_filter_free after. */
+int server_tag_filter_init(struct server_tag_filter *tf, const char *const lists[4]);
+void server_tag_filter_free(struct server_tag_filter *tf);
+/* The tags of server id, sorted (new reference; empty on error). */
+json_t *server_tags(struct store *st, const char *id);
+/* 0 when tags (NULL, or what a body gave) is a list of at most 50 of
+ * Nova's tags (1 to 60 characters, no ',' or '/'), else -EINVAL with
+ * jsonschema's words as Nova's. */
+int server_tags_check(const json_t *tags, struct nova_fault *f);
+/* Add the checked tags to server id (those it has stay once), in the
+ * caller's write transaction. 0 or -errno. */
+int server_tags_put(struct store *st, const char *id, const json_t *tags);
+/* The calls of /servers/{id}/tags: each checks its os-server-tags rule
+ * against the server (-ENOENT for another project's); the changes also
+ * its vm_state (active, paused, suspended or stopped, else -EALREADY as
+ * Nova). list fills *out (new reference); exists: 0 or -ENOENT; add: 1
+ * added, 0 already there, -EINVAL (bad tag, 50 already); replace puts
+ * tags in place of all; delete: -ENOENT when it has no tag; clear: none
+ * left. Changes in the caller's write transaction. */
+int server_tag_list(struct store *st, const struct caller *c, const char *id, json_t **out,
+		    struct nova_fault *f);
+int server_tag_exists(struct store *st, const struct caller *c, const char *id, const char *tag,
+		      struct nova_fault *f);
+int server_tag_add(struct store *st, const struct caller *c, const char *id, const char *tag,
+		   struct nova_fault *f);
+int server_tag_replace(struct store *st, const struct caller *c, const char *id,
+		       const json_t *tags, struct nova_fault *f);
+int server_tag_delete(struct store *st, const struct caller *c, const char *id, const char *tag,
+		      struct nova_fault *f);
+int server_tag_clear(struct store *st, const struct caller *c, const char *id,
+		     struct nova_fault *f);
+int h_server_tag_list(struct http_request *req, struct http_response *res);
+int h_server_tag_replace(struct http_request *req, struct http_response *res);
+int h_server_tag_clear(struct http_request *req, struct http_response *res);
+int h_server_tag_check(struct http_request *req, struct http_response *res);
+int h_server_tag_add(struct http_request *req, struct http_response *res);
+int h_server_tag_delete(struct http_request *req, struct http_response *res);
 
 /* servers.c */
 /* Nova's hostId: an opaque per-project digest of the host name ("" for

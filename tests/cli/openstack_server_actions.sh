@@ -2,7 +2,7 @@
 # tests/cli/openstack_server_actions.sh - resize (confirm, revert, and
 # the migration list of os-migrations),
 # snapshot (server image create, then a server booted from it), several
-# servers in one create, access IPs and the usage of all those servers
+# servers in one create, access IPs, server tags and the usage of all those servers
 # (os-simple-tenant-usage), through the real `openstack` CLI
 # against a controller and one compute agent with the fake driver (its
 # disk is the base image: the snapshot is a real qemu-img convert). The
@@ -14,7 +14,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 16
+plan 17
 
 AGENT_PID=
 stop_agent() {
@@ -131,6 +131,26 @@ t_access() {
 		expect_eq accessIPv6 "$(jfield accessIPv6 <"$STATE/ip.json")" 2001:db8::5
 }
 check "accessIPv4/accessIPv6 set by update show in server show" t_access
+
+# --- server tags (2.26): set adds each tag (PUT .../tags/TAG), unset
+# deletes each, list --tags / --not-tags filter (comma lists, all of) ---
+t_tags() {
+	os --debug server set --tag blue --tag green rs >/dev/null 2>"$STATE/tags.debug" || return 1
+	grep -q "PUT $CAPI/servers/$RS/tags/blue" "$STATE/tags.debug" || {
+		echo "no PUT .../tags/blue in the client's requests"; return 1; }
+	expect_eq tags "$(os server show rs -f json -c tags | jfield tags)" '["blue", "green"]' || return 1
+	expect_eq "list --tags blue --tags green" \
+		"$(os server list --tags blue --tags green -f value -c Name)" rs || return 1
+	expect_eq "list --tags blue --tags red" "$(os server list --tags blue --tags red -f value -c Name)" "" ||
+		return 1
+	expect_no_line "list --not-tags green" "$(os server list --not-tags green -f value -c Name)" rs || return 1
+	os server unset --tag blue rs || return 1
+	expect_eq "tags after unset" "$(os server show rs -f json -c tags | jfield tags)" '["green"]' || return 1
+	expect_line "list --not-tags blue" "$(os server list --not-tags blue -f value -c Name)" rs || return 1
+	os server unset --tag green rs &&
+		expect_eq "no tags" "$(os server show rs -f json -c tags | jfield tags)" '[]'
+}
+check "server set --tag, show, list --tags/--not-tags, unset --tag (2.26's tags)" t_tags
 
 # --- scheduler hints (one host: same_host fits, different_host cannot) ---
 t_hints() {
