@@ -331,7 +331,24 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 	if (r < 0)
 		return http_error_errno(res, r, "server");
 	out = render_server_changed(req, q);
+	/* What a rebuild may change, in its reply from the microversion that
+	 * lets it change it (as Nova's): key_name from 2.54, user_data 2.57. */
+	if (out && microversion_at_least(req, 2, 54))
+		json_object_set_new(out, "key_name", store_text(q, SC_KEY_NAME)
+							 ? json_string(store_text(q, SC_KEY_NAME))
+							 : json_null());
 	store_done(q);
+	if (out && microversion_at_least(req, 2, 57)) {
+		struct server_guest g;
+		r = server_guest_load(st, id, &g);
+		if (r < 0) {
+			json_decref(out);
+			return http_error_errno(res, r, "server");
+		}
+		json_object_set_new(out, "user_data",
+				    g.user_data ? json_string(g.user_data) : json_null());
+		server_guest_free(&g);
+	}
 	pass = json_str(arg, "adminPass");
 	if (!pass) {
 		server_admin_pass(made);
