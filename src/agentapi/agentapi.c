@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "image/image.h"
 #include "network/network.h"
 #include "store/store.h"
 
@@ -313,14 +314,19 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 	const json_t *applied;
 	const char *host = http_param(req, "host");
 	_cleanup_json_ json_t *body = http_body_json(req, res);
+	_cleanup_json_ json_t *images_gone = json_array();
 	struct nova_fault f = { "" };
 	struct store *st;
 	char err[256];
 	int64_t now = now_usec();
+	json_t *v;
+	size_t i;
 	int r;
 
 	if (!body)
 		return -1;
+	if (!images_gone)
+		return http_error_errno(res, -ENOMEM, "report");
 	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
 	applied = json_object_get(body, "applied_revision");
@@ -335,7 +341,7 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 	if (r > 0 && applied)
 		r = host_applied(st, host, (int64_t)json_integer_value(applied));
 	if (r >= 0) {
-		r = compute_report(st, host, body, now, &f);
+		r = compute_report(st, host, body, now, &f, images_gone);
 		if (r == -EINVAL)
 			r = http_error(res, 400, "%s", f.msg);
 	}
@@ -348,6 +354,10 @@ int h_agent_report(struct http_request *req, struct http_response *res)
 	}
 	if (api_write_end(res, st, r, "report") < 0)
 		return -1;
+	/* The backups a finished createBackup rotated out: their rows are
+	 * gone, now their files. */
+	json_array_foreach(images_gone, i, v)
+		image_file_remove(req->b, json_string_value(v), req->request_id);
 	return http_reply(res, 204, NULL);
 }
 

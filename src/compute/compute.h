@@ -273,9 +273,11 @@ int compute_desired(struct basalt *b, struct store *st, const char *host, json_t
 		    json_t **offsets);
 /* Apply a host's report ("servers", "gone", "partial") to its servers in
  * the caller's write transaction: 0, -EINVAL with the reason in f, or
- * -errno. */
+ * -errno. The ids of the images it deletes whose files may remain (the
+ * backups a finished createBackup rotates out) go into images_gone: the
+ * caller removes their files once the transaction commits. */
 int compute_report(struct store *st, const char *host, const json_t *body, int64_t now,
-		   struct nova_fault *f);
+		   struct nova_fault *f, json_t *images_gone);
 
 /* scheduler.c */
 struct sched_request {

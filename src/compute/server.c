@@ -673,7 +673,7 @@ int server_row_delete(struct store *st, const char *id)
 	int r = server_resize_release(st, id);
 
 	if (r >= 0)
-		r = server_snapshots_settle(st, NULL, id, NULL);
+		r = server_snapshots_settle(st, NULL, id, NULL, NULL);
 	if (r >= 0)
 		r = scheduler_release(st, id);
 

@@ -1,6 +1,6 @@
 /* server_actions.c - the handlers of POST /servers/{id}/action (os-stop,
  * os-start, reboot, os-getConsoleOutput, resize, confirmResize,
- * revertResize, createImage, lock, unlock, pause, unpause, suspend,
+ * revertResize, createImage, createBackup, lock, unlock, pause, unpause, suspend,
  * resume, rescue, unrescue, rebuild, forceDelete, restore) and of the server metadata and
  * os-server-password calls
  * (the server resource, server.c, does the work). Actions record what
@@ -183,6 +183,83 @@ static int create_image(struct http_request *req, struct http_response *res, con
 		return http_reply(res, 202, json_pack("{s:s}", "image_id", image));
 	snprintf(loc, sizeof(loc), "%s/compute/v2.1/images/%s", http_base_url(req), image);
 	http_header_add(res, "Location", loc);
+	return http_reply(res, 202, NULL);
+}
+
+/* Nova's non_negative_integer: an integer, or a string of digits, >= 0.
+ * 1 and *out, or 0. */
+static bool non_negative(const json_t *v, int64_t *out)
+{
+	const char *p;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return *out >= 0 && *out <= INT32_MAX;
+	}
+	if (!json_is_string(v) || !json_string_value(v)[0])
+		return false;
+	*out = 0;
+	for (p = json_string_value(v); *p; p++) {
+		if (*p < '0' || *p > '9' || *out > INT32_MAX / 10)
+			return false;
+		*out = *out * 10 + (*p - '0');
+	}
+	return *out <= INT32_MAX;
+}
+
+/* createBackup {name, backup_type, rotation, metadata?}
+ * (server_snapshot.c): as createImage, but the Location (below 2.45) only
+ * when rotation > 0, as Nova. */
+static int create_backup(struct http_request *req, struct http_response *res, const char *id,
+			 const json_t *arg)
+{
+	static const struct jfield fields[] = {
+		{ "name", J_STRING, true, 255 },
+		{ "backup_type", J_STRING, true, 255 },
+		{ "rotation", J_ANY, true, 0 },
+		{ "metadata", J_OBJECT, false, 0 },
+	};
+	const json_t *rot = json_object_get(arg, "rotation");
+	const char *name;
+	char err[300], image[65] = "", loc[2048];
+	struct nova_fault f = { "" };
+	struct store *st;
+	int64_t rotation;
+	size_t n;
+	int r;
+
+	if (!json_is_object(arg))
+		return http_error(res, 400, "Invalid input for field/attribute createBackup. It is not of type 'object'");
+	if (json_check(arg, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
+		return http_error(res, 400, "Invalid input for field/attribute createBackup. %s", err);
+	name = json_str(arg, "name");
+	n = strlen(name);
+	if (!n)
+		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
+	if (strchr(" \t\n\r\v\f", name[0]) || strchr(" \t\n\r\v\f", name[n - 1]))
+		return http_error(res, 400, "Invalid input for field/attribute name. Value: %s. An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.", name);
+	if (!non_negative(rot, &rotation)) {
+		if (json_is_integer(rot))
+			return http_error(res, 400, "Invalid input for field/attribute rotation. Value: %lld. %lld is less than the minimum of 0", (long long)json_integer_value(rot), (long long)json_integer_value(rot));
+		return http_error(res, 400, "Invalid input for field/attribute rotation. Value: %s. It must be a non-negative integer.", json_is_string(rot) ? json_string_value(rot) : "(not an integer)");
+	}
+	if (server_metadata_check(json_object_get(arg, "metadata"), &f) < 0)
+		return http_error(res, 400, "%s", f.msg);
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_backup(st, &req->caller, id, name, json_object_get(arg, "metadata"),
+			  json_str(arg, "backup_type"), rotation, image, &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "server") < 0)
+		return -1;
+	if (microversion_at_least(req, 2, 45))
+		return http_reply(res, 202, json_pack("{s:s}", "image_id", image));
+	if (rotation > 0) {
+		snprintf(loc, sizeof(loc), "%s/compute/v2.1/images/%s", http_base_url(req), image);
+		http_header_add(res, "Location", loc);
+	}
 	return http_reply(res, 202, NULL);
 }
 
@@ -427,6 +504,8 @@ int h_server_action(struct http_request *req, struct http_response *res)
 		return resize_action(req, res, id, action, arg);
 	if (strcmp(action, "createImage") == 0)
 		return create_image(req, res, id, arg);
+	if (strcmp(action, "createBackup") == 0)
+		return create_backup(req, res, id, arg);
 	if (strcmp(action, "lock") == 0 || strcmp(action, "unlock") == 0)
 		return lock_action(req, res, id, strcmp(action, "lock") == 0, arg);
 	for (size_t i = 0; i < ARRAY_SIZE(state_ops); i++)

@@ -443,7 +443,7 @@ static int drop_gone(struct store *st, const char *host, const json_t *gone)
 }
 
 int compute_report(struct store *st, const char *host, const json_t *body, int64_t now,
-		   struct nova_fault *f)
+		   struct nova_fault *f, json_t *images_gone)
 {
 	const json_t *s, *servers = json_object_get(body, "servers");
 	const json_t *gone = json_object_get(body, "gone");
@@ -466,7 +466,7 @@ int compute_report(struct store *st, const char *host, const json_t *body, int64
 				json_array_append(failed, (json_t *)v);
 	}
 	/* Snapshots that are over (uploaded, cut short, given up) end here. */
-	r = server_snapshots_settle(st, host, NULL, failed);
+	r = server_snapshots_settle(st, host, NULL, failed, images_gone);
 	if (r < 0)
 		return r;
 	/* Servers being deleted that the host no longer has (destroyed, or

@@ -248,7 +248,7 @@ int server_resize_release(struct store *st, const char *id);
 int server_resize_reported(struct store *st, const char *host, const char *id, const char *mig,
 			   const char *status);
 
-/* server_snapshot.c - createImage */
+/* server_snapshot.c - createImage, createBackup */
 /* Snapshot server id for the caller (os_compute_api:servers:create_image):
  * a queued image (name, metadata as properties) owned by the server's
  * project, a pending snapshot for its host, task_state image_snapshot.
@@ -256,16 +256,25 @@ int server_resize_reported(struct store *st, const char *host, const char *id, c
  * server's state forbids it. 0 or -errno. */
 int server_snapshot(struct store *st, const struct caller *c, const char *id, const char *name,
 		    const json_t *metadata, char image_id[65], struct nova_fault *f);
+/* createBackup: the same (os_compute_api:os-create-backup, task_state
+ * image_backup) with image_type=backup and backup_type; once its image is
+ * active, the server's backups of that type beyond the `rotation` newest
+ * are deleted (server_snapshots_settle). */
+int server_backup(struct store *st, const struct caller *c, const char *id, const char *name,
+		  const json_t *metadata, const char *backup_type, int64_t rotation,
+		  char image_id[65], struct nova_fault *f);
 /* Add "snapshots" (image ids still queued) to the desired servers of
  * host. 0 or -errno. */
 int server_snapshots_desired(struct store *st, const char *host, json_t *servers);
 /* End the pending snapshots that are over: on host, those the agent gives
  * up (failed: image ids) or whose image is active, killed or gone, then
  * the image task of its servers that have none left; with host NULL,
- * every one of server_id (being deleted). Unfinished images are deleted.
- * 0 or -errno, in the caller's write transaction. */
+ * every one of server_id (being deleted). Unfinished images are deleted;
+ * on host, an active backup rotates its server's backups, and the ids of
+ * the images that deletes go into gone (the caller removes their files
+ * after the commit). 0 or -errno, in the caller's write transaction. */
 int server_snapshots_settle(struct store *st, const char *host, const char *server_id,
-			    const json_t *failed);
+			    const json_t *failed, json_t *gone);
 
 /* server_states.c - the server actions that change what a host runs (lock,
  * pause, suspend, rescue, rebuild), each recorded as an instance action */

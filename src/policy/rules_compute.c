@@ -43,6 +43,7 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-availability-zone:detail", P_ADMIN },
 	{ "os_compute_api:os-availability-zone:list", P_ADMIN | P_READER },
 	{ "os_compute_api:os-console-output", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-create-backup", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-deferred-delete:force", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-deferred-delete:restore", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-extended-server-attributes", P_ADMIN },

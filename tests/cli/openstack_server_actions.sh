@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/cli/openstack_server_actions.sh - resize (confirm, revert, and
 # the migration list of os-migrations),
-# snapshot (server image create, then a server booted from it), several
+# snapshot (server image create, then a server booted from it), backup
+# (server backup create, with rotation), several
 # servers in one create, access IPs, server tags and the usage of all those servers
 # (os-simple-tenant-usage), through the real `openstack` CLI
 # against a controller and one compute agent with the fake driver (its
@@ -14,7 +15,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 17
+plan 18
 
 AGENT_PID=
 stop_agent() {
@@ -311,6 +312,24 @@ t_snapshot_gone() {
 		wait_field rs OS-EXT-STS:task_state None
 }
 check "a snapshot whose upload fails is deleted; the server's task ends" t_snapshot_gone
+
+# server backup create (Nova's createBackup): a snapshot with
+# image_type=backup; once the second daily backup is active, rotation 1
+# leaves only it (the first one's row and file are gone).
+t_backup() {
+	local first ids
+	os server backup create --name rs-bk1 --type daily --rotate 1 rs >/dev/null || return 1
+	wait_field rs OS-EXT-STS:task_state None || return 1
+	first=$(call GET '/image/v2/images?name=rs-bk1' | python3 -c 'import json,sys; i=json.load(sys.stdin)["images"][0]; assert i["status"]=="active" and i["image_type"]=="backup" and i["backup_type"]=="daily", i; print(i["id"])') || return 1
+	[ -e "$STATE/images/$first" ] || { echo "no file for $first"; return 1; }
+	os server backup create --name rs-bk2 --type daily --rotate 1 rs >/dev/null || return 1
+	wait_field rs OS-EXT-STS:task_state None || return 1
+	ids=$(call GET "/image/v2/images?image_type=backup&instance_uuid=$RS" | python3 -c 'import json,sys; print(" ".join(i["name"]+":"+i["status"] for i in json.load(sys.stdin)["images"]))') || return 1
+	expect_eq "backups of rs" "$ids" "rs-bk2:active" || return 1
+	[ ! -e "$STATE/images/$first" ] || { echo "the rotated backup's file is left"; return 1; }
+	os image delete rs-bk2
+}
+check "server backup create --rotate 1: a backup image, and the older one rotated out (row and file)" t_backup
 
 t_delete() {
 	os server delete rs rv from-snap && wait_gone rs && wait_gone rv && wait_gone from-snap &&
