@@ -126,6 +126,12 @@ svc = {
     "cinder": any(t in endpoints for t in ("volumev3", "block-storage", "volume")),
     "swift": "object-store" in endpoints,
     "placement": "placement" in endpoints,
+    # Horizon: tempest's dashboard scenario logs in through Horizon's Django
+    # form (csrfmiddlewaretoken, a session cookie). No catalog entry says
+    # a cloud has it (tempest's default is true, at http://localhost/);
+    # Basalt's dashboard is its own (a static page calling the APIs with
+    # the user's token, tests/browser), not Horizon.
+    "horizon": False,
 }
 
 # Is the cloud Basalt? Only Basalt's API port serves its agents' API.

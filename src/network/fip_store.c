@@ -171,3 +171,13 @@ int fip_store_set_status(struct store *st, const char *host, const char *id, con
 
 	return r < 0 ? r : r > 0;
 }
+
+int fip_store_router_down(struct store *st, const char *router_id)
+{
+	int r = store_exec(st,
+			   "UPDATE floatingip SET status = 'DOWN', revision = ?, updated_at = ?"
+			   " WHERE router_id = ? AND status <> 'DOWN'",
+			   "iis", store_txn_revision(st), now_usec(), router_id);
+
+	return r < 0 ? r : 0;
+}

@@ -341,6 +341,9 @@ int fip_store_find_fixed(struct store *st, const char *port_id, const char *fixe
 /* The status the agent of host (carrying its router) reported; 1
  * changed, 0 not, -errno. */
 int fip_store_set_status(struct store *st, const char *host, const char *id, const char *status);
+/* The floating IPs of a router no node carries any more: DOWN (no agent
+ * will report them until one carries the router again). */
+int fip_store_router_down(struct store *st, const char *router_id);
 /* A row of fip_store_list_sql as the API shows it (new reference). */
 json_t *fip_store_render_row(const struct caller *c, struct store *st, struct store_stmt *q);
 /* Every floating IP in the API's order (project in column 1). */

@@ -121,5 +121,10 @@ int network_router_place(struct store *st, const char *router_id, const char *ho
 	/* A port's binding:host_id is "" when unbound. */
 	if (r >= 0)
 		r = port_store_set_router_host(st, router_id, host ? host : "");
+	/* Unscheduled: its floating IPs stop working now, and say so (as
+	 * Neutron's L3 agent reports them DOWN when it drops the router). The
+	 * node that takes it reports them ACTIVE again. */
+	if (r >= 0 && !host)
+		r = fip_store_router_down(st, router_id);
 	return r < 0 ? r : 0;
 }
