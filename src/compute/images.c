@@ -94,9 +94,29 @@ static bool prop_is(const struct image *im, const char *key, const char *want)
 	return v && strcmp(v, want) == 0;
 }
 
+/* Whether im's properties pass the request's property-KEY=VALUE filters
+ * (Nova hands them to the image service as they are). */
+static bool props_match(const struct http_request *req, const struct image *im)
+{
+	for (int i = 0; i < req->nquery; i++)
+		if (strncmp(req->query[i].key, "property-", 9) == 0 &&
+		    !prop_is(im, req->query[i].key + 9, req->query[i].value))
+			return false;
+	return true;
+}
+
+static bool has_prop_filter(const struct http_request *req)
+{
+	for (int i = 0; i < req->nquery; i++)
+		if (strncmp(req->query[i].key, "property-", 9) == 0)
+			return true;
+	return false;
+}
+
 /* Nova's list filters: name, status (Nova's), server (the snapshot's
- * instance_uuid), type (snapshot|backup: image_type), minRam, minDisk,
- * changes-since; newest first, paged by marker and limit. */
+ * instance_uuid: an id, or a server's URL whose last segment is one, as
+ * Nova takes it), type (snapshot|backup: image_type), minRam, minDisk,
+ * changes-since, property-KEY; newest first, paged by marker and limit. */
 static int list(struct http_request *req, struct http_response *res, bool detail)
 {
 	const char *name = http_query(req, "name"), *status = http_query(req, "status");
@@ -108,12 +128,14 @@ static int list(struct http_request *req, struct http_response *res, bool detail
 	struct store *st = basalt_store(req->b);
 	struct image *all = NULL;
 	size_t n = 0, shown = 0, i;
-	bool after = !marker, found = !marker;
+	bool after = !marker, found = !marker, props = has_prop_filter(req);
 	json_t *out;
 	int r;
 
 	if (proxy_gone(req, res) < 0)
 		return -1;
+	if (server && strrchr(server, '/'))
+		server = strrchr(server, '/') + 1;
 	if (limit_s) {
 		char *end;
 		limit = strtoll(limit_s, &end, 10);
@@ -157,11 +179,11 @@ static int list(struct http_request *req, struct http_response *res, bool detail
 		    im->min_ram < min[0] || im->min_disk < min[1] ||
 		    (since && im->updated_at < since))
 			continue;
-		if (server || type || detail) {
+		if (server || type || detail || props) {
 			if (image_load_extras(st, im) < 0)
 				continue;
 			if ((server && !prop_is(im, "instance_uuid", server)) ||
-			    (type && !prop_is(im, "image_type", type)))
+			    (type && !prop_is(im, "image_type", type)) || !props_match(req, im))
 				continue;
 		}
 		if ((int64_t)shown >= limit)

@@ -105,16 +105,21 @@ static int snapshot_make(struct store *st, const struct caller *c, const char *i
 		json_object_foreach(base.props, k, v)
 			if (inherited(k) && json_is_string(v))
 				json_object_set(body, k, v);
-	if (body && metadata)
-		json_object_update(body, (json_t *)metadata);
-	json_t *nova = json_pack("{s:s,s:s,s:s,s:s,s:s}", "image_type",
+	/* Nova's order of precedence: the base image's properties, then
+	 * instance_uuid, user_id and image_type, then the request's metadata
+	 * (a user's image_type stays), then a backup's backup_type; the
+	 * driver's image_location last. */
+	json_t *nova = json_pack("{s:s,s:s,s:s,s:s}", "image_type",
 				 backup_type ? "backup" : "snapshot", "instance_uuid", id,
-				 "base_image_ref", base_id, "user_id", c->user_id ? c->user_id : "",
-				 "image_location", "snapshot");
-	if (nova && backup_type)
-		json_object_set_new(nova, "backup_type", json_string(backup_type));
+				 "base_image_ref", base_id, "user_id", c->user_id ? c->user_id : "");
 	if (body && nova)
 		json_object_update(body, nova);
+	if (body && metadata)
+		json_object_update(body, (json_t *)metadata);
+	if (body && backup_type)
+		json_object_set_new(body, "backup_type", json_string(backup_type));
+	if (body)
+		json_object_set_new(body, "image_location", json_string("snapshot"));
 	json_decref(nova);
 	image_free(&base);
 	if (!body)
