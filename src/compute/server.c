@@ -5,6 +5,7 @@
  * against the server's real project. Domain calls: they take the caller,
  * return 0 or -errno, and put Nova's words in a struct nova_fault; the
  * handlers (servers.c, server_actions.c) map them to HTTP. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "basalt.h"
 #include "compute/compute.h"
 #include "compute/servers.h"
+#include "core/cleanup.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "image/image.h"
@@ -72,6 +74,29 @@ void server_ref_free(struct server_ref *s)
 
 /* --- listing --- */
 
+/* s (NULL: none) as a LIKE pattern of the addresses that hold it, in
+ * lower case ('!' escapes), malloc'd; NULL for none (or no memory: then
+ * the filter matches nothing rather than everything). */
+static char *like_part(const char *s)
+{
+	char *out, *o;
+
+	if (!s)
+		return NULL;
+	out = o = malloc(2 * strlen(s) + 3);
+	if (!out)
+		return strdup("");
+	*o++ = '%';
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '!')
+			*o++ = '!';
+		*o++ = (char)tolower((unsigned char)*s);
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
 int server_list_query(struct store *st, const struct caller *c, const struct server_filter *flt,
 		      struct store_stmt **q, struct nova_fault *f)
 {
@@ -81,11 +106,11 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 	const char *project = c->project_id ? c->project_id : "";
 	/* Filters only admins may use (host) are ignored for others, as
 	 * Nova's allow_all_filters. */
-	const char *host = policy_allows(c, "os_compute_api:servers:allow_all_filters", NULL)
-				   ? flt->host
-				   : NULL;
+	bool any_filter = policy_allows(c, "os_compute_api:servers:allow_all_filters", NULL);
+	const char *host = any_filter ? flt->host : NULL;
 	const struct server_tag_filter *tf = flt->tags;
 	static const struct server_tag_filter none;
+	_cleanup_free_ char *ip = like_part(flt->ip), *ip6 = like_part(flt->ip6);
 	int r;
 
 	if (!tf)
@@ -93,7 +118,8 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 	if (flt->all_tenants) {
 		if (!policy_allows(c, all_rule, NULL))
 			return nova_denied(f, all_rule);
-		project = NULL;
+		/* Without all_tenants, Nova ignores tenant_id (lp:#1185290). */
+		project = any_filter ? flt->project : NULL;
 	}
 	if (flt->marker) {
 		struct store_stmt *m;
@@ -139,11 +165,16 @@ int server_list_query(struct store *st, const struct caller *c, const struct ser
 		"  AND t.tag REGEXP ?13) < ?14)"
 		" AND (?15 IS NULL OR NOT EXISTS (SELECT 1 FROM server_tag t"
 		"  WHERE t.server_id = server.id AND t.tag REGEXP ?15))"
+		/* ip, ip6: a part of an address of one of its ports */
+		" AND (?16 IS NULL AND ?17 IS NULL OR id IN (SELECT p.server_id FROM server_port p"
+		"  JOIN ip_allocation a ON a.port_id = p.port_id"
+		"  WHERE LOWER(a.ip_address) LIKE ?16 ESCAPE '!'"
+		"  OR LOWER(a.ip_address) LIKE ?17 ESCAPE '!'))"
 		" ORDER BY created_at DESC, id DESC LIMIT ?8",
-		"sssssssiisissis", project, flt->name, host, flt->image, flt->flavor, flt->marker,
+		"sssssssiisississs", project, flt->name, host, flt->image, flt->flavor, flt->marker,
 		flt->status, flt->limit, flt->changes_since, tf->re[SERVER_TAGS_ALL],
 		tf->n[SERVER_TAGS_ALL], tf->re[SERVER_TAGS_ANY], tf->re[SERVER_TAGS_NOT],
-		tf->n[SERVER_TAGS_NOT], tf->re[SERVER_TAGS_NOT_ANY]);
+		tf->n[SERVER_TAGS_NOT], tf->re[SERVER_TAGS_NOT_ANY], ip, ip6);
 }
 
 int server_row_query(struct store *st, const char *id, struct store_stmt **q)
@@ -439,8 +470,8 @@ static int load_flavor(struct store *st, const struct caller *c, struct server_s
 }
 
 /* The image must exist, be visible to the caller, be active, and fit the
- * flavor. */
-static int check_image(struct store *st, const struct caller *c, const struct server_spec *spec,
+ * flavor; it gives the server's diskConfig when the create does not. */
+static int check_image(struct store *st, const struct caller *c, struct server_spec *spec,
 		       struct nova_fault *f)
 {
 	const char *id = spec->image_ref;
@@ -455,8 +486,15 @@ static int check_image(struct store *st, const struct caller *c, const struct se
 		r = nova_fail(f, -EINVAL, "Image %s is not active.", id);
 	else
 		r = server_image_fits(&im, spec->disk, spec->ram, f);
+	if (r >= 0)
+		r = server_disk_config_from_image(&im, spec->auto_disk, f);
+	if (r >= 0) {
+		spec->auto_disk = r;
+		snprintf(spec->image_disk_config, sizeof(spec->image_disk_config), "%s",
+			 server_image_disk_config(&im) ? server_image_disk_config(&im) : "");
+	}
 	image_free(&im);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int server_image_fits(const struct image *im, int64_t disk, int64_t ram, struct nova_fault *f)
@@ -588,10 +626,11 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		       "INSERT INTO server (id, name, project_id, user_id, flavor_id, flavor_name,"
 		       " vcpus, ram, disk, ephemeral, swap, image_id, key_name, public_key, user_data,"
 		       " availability_zone, config_drive, access_ipv4, access_ipv6, reservation_id,"
-		       " launch_index, vm_state, task_state, created_at, updated_at, revision)"
+		       " launch_index, vm_state, task_state, created_at, updated_at, revision,"
+		       " auto_disk_config, image_auto_disk_config)"
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		       " 'building', 'scheduling', ?, ?, ?)",
-		       "ssssssiiiiisssssisssiiii", spec->id, spec->name, c->project_id, c->user_id,
+		       " 'building', 'scheduling', ?, ?, ?, ?, ?)",
+		       "ssssssiiiiisssssisssiiiiis", spec->id, spec->name, c->project_id, c->user_id,
 		       spec->flavor_id, spec->flavor_name, spec->vcpus, spec->ram, spec->disk,
 		       spec->ephemeral, spec->swap, spec->image_ref, spec->key_name,
 		       spec->public_key, spec->user_data,
@@ -599,7 +638,9 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 									     : AZ_DEFAULT,
 		       (int64_t)(spec->config_drive || b->cfg.force_config_drive), spec->access_ipv4,
 		       spec->access_ipv6, spec->reservation[0] ? spec->reservation : NULL,
-		       spec->launch_index, now, now, store_txn_revision(st));
+		       spec->launch_index, now, now, store_txn_revision(st),
+		       (int64_t)(spec->auto_disk == 1),
+		       spec->image_disk_config[0] ? spec->image_disk_config : NULL);
 	if (r >= 0 && spec->metadata)
 		r = metadata_put(st, spec->id, spec->metadata);
 	if (r >= 0 && spec->tags)
@@ -660,9 +701,11 @@ int server_update(struct store *st, const struct caller *c, const char *id,
 		       "UPDATE server SET name = COALESCE(?1, name),"
 		       " access_ipv4 = CASE WHEN ?2 = 1 THEN ?3 ELSE access_ipv4 END,"
 		       " access_ipv6 = CASE WHEN ?4 = 1 THEN ?5 ELSE access_ipv6 END,"
+		       " auto_disk_config = CASE WHEN ?9 < 0 THEN auto_disk_config ELSE ?9 END,"
 		       " updated_at = ?6, revision = ?7 WHERE id = ?8",
-		       "sisisiis", ch->name, (int64_t)ch->set_ipv4, ch->access_ipv4,
-		       (int64_t)ch->set_ipv6, ch->access_ipv6, now_usec(), store_txn_revision(st), id);
+		       "sisisiisi", ch->name, (int64_t)ch->set_ipv4, ch->access_ipv4,
+		       (int64_t)ch->set_ipv6, ch->access_ipv6, now_usec(), store_txn_revision(st), id,
+		       (int64_t)ch->auto_disk);
 	return r < 0 ? r : 0;
 }
 

@@ -104,7 +104,7 @@ static int resize_action(struct http_request *req, struct http_response *res, co
 	char flavor[256] = "", err[300];
 	struct nova_fault f = { "" };
 	struct store *st;
-	int status = 202, r;
+	int status = 202, auto_disk = -1, r;
 
 	if (strcmp(action, "resize") == 0) {
 		if (!json_is_object(arg))
@@ -120,6 +120,8 @@ static int resize_action(struct http_request *req, struct http_response *res, co
 								     : json_string_value(fr));
 		else
 			return http_error(res, 400, "Invalid input for field/attribute flavorRef.");
+		if (server_disk_config_of(arg, &auto_disk, &f) < 0)
+			return http_error(res, 400, "%s", f.msg);
 	}
 	/* confirmResize and revertResize take any value, as in Nova (its
 	 * schema leaves them open; tempest sends {}). */
@@ -127,7 +129,7 @@ static int resize_action(struct http_request *req, struct http_response *res, co
 	if (!st)
 		return -1;
 	if (strcmp(action, "resize") == 0) {
-		r = server_resize(req->b, st, &req->caller, id, flavor, &f);
+		r = server_resize(req->b, st, &req->caller, id, flavor, auto_disk, &f);
 	} else if (strcmp(action, "confirmResize") == 0) {
 		r = server_resize_confirm(st, &req->caller, id, &f);
 		status = 204;
@@ -352,7 +354,7 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 	};
 	struct server_rebuild rb = { 0 };
 	struct nova_fault f = { "" };
-	const char *image, *dc, *pass;
+	const char *image, *pass;
 	char err[256], made[17];
 	struct store_stmt *q;
 	struct store *st;
@@ -372,14 +374,12 @@ static int rebuild_action(struct http_request *req, struct http_response *res, c
 		return http_error(res, 400, "Invalid input for field/attribute rebuild. "
 				  "Additional properties are not allowed.");
 	image = json_str(arg, "imageRef");
-	dc = json_str(arg, "OS-DCF:diskConfig");
 	if (!image[0])
 		return http_error(res, 400, "Invalid input for field/attribute imageRef. Value: . '' is too short");
 	if (json_str(arg, "name") && !json_str(arg, "name")[0])
 		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
-	if (dc && strcmp(dc, "AUTO") != 0 && strcmp(dc, "MANUAL") != 0)
-		return http_error(res, 400, "Invalid input for field/attribute OS-DCF:diskConfig. "
-				  "Value: %s. '%s' is not one of ['AUTO', 'MANUAL']", dc, dc);
+	if (server_disk_config_of(arg, &rb.auto_disk, &f) < 0)
+		return http_error(res, 400, "%s", f.msg);
 	if (json_str(arg, "user_data")) {
 		unsigned char tmp[65536];
 		const char *ud = json_str(arg, "user_data");

@@ -88,8 +88,30 @@ static int check_growth(struct basalt *b, struct store *st, const char *project,
 	return 0;
 }
 
+/* Nova's _check_auto_disk_config of a resize to AUTO: against the image
+ * the server was built from, as it was then. */
+static int check_disk_config(struct store *st, const char *id, int auto_disk,
+			     struct nova_fault *f)
+{
+	struct store_stmt *q;
+	int r;
+
+	if (auto_disk != 1)
+		return 0;
+	r = store_query(st, &q, "SELECT image_id, image_auto_disk_config FROM server WHERE id = ?",
+			"s", id);
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		r = server_disk_config_check(store_text(q, 1),
+					     store_text(q, 0) ? store_text(q, 0) : "", auto_disk, f);
+	store_done(q);
+	return r < 0 ? r : 0;
+}
+
 int server_resize(struct basalt *b, struct store *st, const struct caller *c, const char *id,
-		  const char *flavor_ref, struct nova_fault *f)
+		  const char *flavor_ref, int auto_disk, struct nova_fault *f)
 {
 	struct server_ref s;
 	struct resize_view v;
@@ -121,7 +143,9 @@ int server_resize(struct basalt *b, struct store *st, const struct caller *c, co
 				 "smaller disk flavor is not allowed.");
 	if (!v.has_host)
 		return wrong_state(f, "resize", id, &v);
-	r = check_growth(b, st, v.project, fl.vcpus - v.vcpus, fl.ram - v.ram, f);
+	r = check_disk_config(st, id, auto_disk, f);
+	if (r >= 0)
+		r = check_growth(b, st, v.project, fl.vcpus - v.vcpus, fl.ram - v.ram, f);
 	if (r < 0)
 		return r;
 	/* The old claim leaves the allocation table but stays in the host's
@@ -158,9 +182,9 @@ int server_resize(struct basalt *b, struct store *st, const struct caller *c, co
 		r = store_exec(st,
 			       "UPDATE server SET flavor_id = ?, flavor_name = ?, vcpus = ?, ram = ?,"
 			       " disk = ?, ephemeral = ?, swap = ?, task_state = 'resize_prep',"
-			       " updated_at = ?, revision = ? WHERE id = ?",
-			       "ssiiiiiiis", fl.id, fl.name, fl.vcpus, fl.ram, fl.disk, fl.ephemeral,
-			       fl.swap, now, store_txn_revision(st), id);
+			       " auto_disk_config = ?, updated_at = ?, revision = ? WHERE id = ?",
+			       "ssiiiiiiiis", fl.id, fl.name, fl.vcpus, fl.ram, fl.disk, fl.ephemeral,
+			       fl.swap, (int64_t)(auto_disk == 1), now, store_txn_revision(st), id);
 	return r < 0 ? r : 0;
 }
 

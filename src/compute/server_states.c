@@ -213,7 +213,8 @@ int server_rebuild(struct store *st, const struct caller *c, const char *id,
 	_cleanup_free_ char *public_key = NULL;
 	struct image im = { 0 };
 	struct server_ref s;
-	int r = server_find(st, c, id, "os_compute_api:servers:rebuild", &s, f);
+	char image_dc[256];
+	int auto_disk, r = server_find(st, c, id, "os_compute_api:servers:rebuild", &s, f);
 
 	if (r < 0)
 		return r;
@@ -242,6 +243,12 @@ int server_rebuild(struct store *st, const struct caller *c, const char *id,
 	if (r < 0)
 		return r;
 	r = image_fits(st, id, &im, f);
+	/* The new image gives the diskConfig when the rebuild does not. */
+	if (r >= 0)
+		r = auto_disk = server_disk_config_from_image(&im, rb->auto_disk, f);
+	if (r >= 0)
+		snprintf(image_dc, sizeof(image_dc), "%s",
+			 server_image_disk_config(&im) ? server_image_disk_config(&im) : "");
 	image_free(&im);
 	if (r < 0)
 		return r;
@@ -254,10 +261,12 @@ int server_rebuild(struct store *st, const struct caller *c, const char *id,
 		       " user_data = CASE WHEN ?6 = 1 THEN ?7 ELSE user_data END,"
 		       " rebuild_seq = rebuild_seq + 1, task_state = 'rebuilding',"
 		       " fault_code = NULL, fault_message = NULL, fault_details = NULL,"
+		       " auto_disk_config = ?11, image_auto_disk_config = ?12,"
 		       " updated_at = ?8, revision = ?9 WHERE id = ?10",
-		       "ssissisiis", rb->image_ref, rb->name, (int64_t)rb->set_key_name,
+		       "ssissisiisis", rb->image_ref, rb->name, (int64_t)rb->set_key_name,
 		       rb->key_name, public_key, (int64_t)rb->set_user_data, rb->user_data,
-		       now_usec(), store_txn_revision(st), id);
+		       now_usec(), store_txn_revision(st), id, (int64_t)auto_disk,
+		       image_dc[0] ? image_dc : NULL);
 	if (r >= 0 && rb->metadata) {
 		r = server_metadata_set(st, c, id, rb->metadata, true, f);
 	}

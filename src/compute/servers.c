@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "network/l3.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
@@ -88,6 +89,36 @@ json_t *render_server_brief(const struct http_request *req, struct store_stmt *q
 			 nova_links(req, "servers", id));
 }
 
+/* Nova's "security_groups" of a server's view: {"name"} (the id when the
+ * group has no name) of each group on each of its ports, as the caller
+ * may see them in the network service, port after port; NULL when there
+ * is none, and Nova leaves the key out. */
+static json_t *server_groups(const struct http_request *req, struct store *st, const char *id)
+{
+	json_t *out = NULL;
+	struct store_stmt *q;
+	int e;
+
+	if (store_query(st, &q,
+			"SELECT g.id FROM server_port p JOIN port_security_group pg"
+			" ON pg.port_id = p.port_id JOIN security_group g ON g.id = pg.security_group_id"
+			" WHERE p.server_id = ? AND p.detaching = 0 ORDER BY p.ord, g.name, g.id",
+			"s", id) < 0)
+		return NULL;
+	while (store_next(q) > 0) {
+		_cleanup_json_ json_t *g = l3_secgroup_load(&req->caller, st, store_text(q, 0), &e);
+		const char *name = g ? json_str(g, "name") : NULL;
+		if (!g)
+			continue;
+		if (!out)
+			out = json_array();
+		json_array_append_new(out, json_pack("{s:s}", "name",
+						     name && name[0] ? name : store_text(q, 0)));
+	}
+	store_done(q);
+	return out;
+}
+
 json_t *render_server(const struct http_request *req, struct store_stmt *q)
 {
 	struct store *st = basalt_store(req->b);
@@ -97,7 +128,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 	/* Admins see where a server runs (Nova's extended attributes). */
 	bool ext = policy_allows(&req->caller, "os_compute_api:os-extended-server-attributes", NULL);
 	char hid[57];
-	json_t *s, *flavor;
+	json_t *s, *flavor, *groups;
 
 	server_host_id(store_text(q, SC_PROJECT), host, hid);
 	if (microversion_at_least(req, 2, 47)) {
@@ -128,7 +159,8 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      server_addresses(st, id, true), "accessIPv4",
 		      store_text(q, SC_ACCESS_IPV4) ? store_text(q, SC_ACCESS_IPV4) : "", "accessIPv6",
 		      store_text(q, SC_ACCESS_IPV6) ? store_text(q, SC_ACCESS_IPV6) : "", "links", nova_links(req, "servers", id),
-		      "OS-DCF:diskConfig", "MANUAL", "progress", 0, "OS-EXT-AZ:availability_zone",
+		      "OS-DCF:diskConfig", store_int(q, SC_AUTO_DISK) ? "AUTO" : "MANUAL",
+		      "progress", 0, "OS-EXT-AZ:availability_zone",
 		      store_text(q, SC_AZ), "config_drive",
 		      store_int(q, SC_CONFIG_DRIVE) ? "True" : "", "key_name",
 		      key ? json_string(key) : json_null(), "OS-SRV-USG:launched_at",
@@ -137,6 +169,9 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      "OS-EXT-STS:vm_state", strcmp(vm, "deleting") == 0 ? "active" : vm,
 		      "OS-EXT-STS:power_state", store_int(q, SC_POWER_STATE),
 		      "os-extended-volumes:volumes_attached");
+	groups = server_groups(req, st, id);
+	if (groups)
+		json_object_set_new(s, "security_groups", groups);
 	if (microversion_at_least(req, 2, 9))
 		json_object_set_new(s, "locked", json_boolean(store_text(q, SC_LOCKED_BY) != NULL));
 	if (microversion_at_least(req, 2, 73))
@@ -231,6 +266,11 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 		.flavor = http_query(req, "flavor"),
 		.status = http_query(req, "status"),
 		.marker = http_query(req, "marker"),
+		.ip = http_query(req, "ip"),
+		.ip6 = http_query(req, "ip6"),
+		/* Nova's tenant_id and project_id (tenant_id's remapping) */
+		.project = http_query(req, "tenant_id") ? http_query(req, "tenant_id")
+							: http_query(req, "project_id"),
 		.limit = NOVA_MAX_LIMIT,
 	};
 	const char *since = http_query(req, "changes-since");
@@ -260,6 +300,16 @@ static int list(struct http_request *req, struct http_response *res, nova_render
 	 * '^NAME$'); the store matches it (REGEXP), after this check. */
 	if (flt.name && !regex_valid(flt.name))
 		return http_error(res, 400, "Invalid input for query parameters name. Value: %s. '%s' is not a 'regex'", flt.name, flt.name);
+	/* ip and ip6 are regular expressions to Nova's schema too (it matches
+	 * them as substrings of the ports' addresses, through Neutron). */
+	if (flt.ip && !regex_valid(flt.ip))
+		return http_error(res, 400, "Invalid input for query parameters ip. Value: %s. '%s' is not a 'regex'", flt.ip, flt.ip);
+	/* ip6 is a filter of 2.5 on; before, only for those who may use any. */
+	if (!microversion_at_least(req, 2, 5) &&
+	    !policy_allows(&req->caller, "os_compute_api:servers:allow_all_filters", NULL))
+		flt.ip6 = NULL;
+	if (flt.ip6 && !regex_valid(flt.ip6))
+		return http_error(res, 400, "Invalid input for query parameters ip6. Value: %s. '%s' is not a 'regex'", flt.ip6, flt.ip6);
 	if (since && time_parse_iso(since, &flt.changes_since) < 0)
 		return http_error(res, 400, "Invalid input for query parameters changes-since. Value: %s. '%s' is not a 'date-time'", since, since);
 	if (limit) {
@@ -606,7 +656,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 		api_body_object_with(req, res, "server", fields, ARRAY_SIZE(fields), &s, hints);
 	_cleanup_json_ json_t *same_host = NULL;
 	_cleanup_json_ json_t *different_host = NULL;
-	struct server_spec spec = { .min_count = 1, .max_count = 1 };
+	struct server_spec spec = { .min_count = 1, .max_count = 1, .auto_disk = -1 };
 	struct nova_fault f = { "" };
 	const json_t *fr, *groups;
 	char pass[256], first[ID_HEX_LEN + 1] = "", ip4[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
@@ -648,6 +698,8 @@ int h_server_create(struct http_request *req, struct http_response *res)
 					    "are not allowed ('tags' was unexpected).");
 	if (server_tags_check(spec.tags, &f) < 0)
 		return nova_error(res, -EINVAL, &f, "tags");
+	if (server_disk_config_of(s, &spec.auto_disk, &f) < 0)
+		return http_error(res, 400, "%s", f.msg);
 	r = hints_of(res, body, &spec);
 	same_host = spec.same_host;
 	different_host = spec.different_host;
@@ -706,7 +758,7 @@ int h_server_create(struct http_request *req, struct http_response *res)
 	return http_reply(res, 202,
 			  json_pack("{s:{s:s,s:o,s:s,s:o,s:s}}", "server", "id", first, "links",
 				    nova_links(req, "servers", first), "OS-DCF:diskConfig",
-				    "MANUAL", "security_groups",
+				    spec.auto_disk == 1 ? "AUTO" : "MANUAL", "security_groups",
 				    json_array_size(groups) ? json_deep_copy(groups)
 							    : json_pack("[{s:s}]", "name", "default"),
 				    "adminPass", pass));
@@ -757,6 +809,8 @@ int h_server_update(struct http_request *req, struct http_response *res)
 	ch.name = json_str(s, "name");
 	if (ch.name && !ch.name[0])
 		return http_error(res, 400, "Invalid input for field/attribute name. Value: . '' is too short");
+	if (server_disk_config_of(s, &ch.auto_disk, &f) < 0)
+		return http_error(res, 400, "%s", f.msg);
 	ch.set_ipv4 = json_object_get(s, "accessIPv4") != NULL;
 	ch.set_ipv6 = json_object_get(s, "accessIPv6") != NULL;
 	if (access_ip_of(res, s, "accessIPv4", AF_INET, ip4, &ch.access_ipv4) < 0 ||

@@ -19,7 +19,7 @@ struct store_stmt;
 	" ephemeral, swap, image_id, key_name, availability_zone, vm_state, task_state,"           \
 	" power_state, fault_code, fault_message, fault_details, fault_at, created_at,"            \
 	" updated_at, launched_at, console, config_drive, access_ipv4, access_ipv6,"       \
-	" reservation_id, launch_index, locked_by, locked_reason"
+	" reservation_id, launch_index, locked_by, locked_reason, auto_disk_config"
 
 enum server_col {
 	SC_ID, SC_NAME, SC_PROJECT, SC_USER, SC_HOST, SC_FLAVOR_ID, SC_FLAVOR_NAME, SC_VCPUS,
@@ -27,7 +27,7 @@ enum server_col {
 	SC_TASK_STATE, SC_POWER_STATE, SC_FAULT_CODE, SC_FAULT_MESSAGE, SC_FAULT_DETAILS,
 	SC_FAULT_AT, SC_CREATED, SC_UPDATED, SC_LAUNCHED, SC_CONSOLE, SC_CONFIG_DRIVE,
 	SC_ACCESS_IPV4, SC_ACCESS_IPV6, SC_RESERVATION, SC_LAUNCH_INDEX, SC_LOCKED_BY,
-	SC_LOCKED_REASON,
+	SC_LOCKED_REASON, SC_AUTO_DISK,
 };
 
 /* A server being created: parsed by the handler, completed by
@@ -44,6 +44,12 @@ struct server_spec {
 	int64_t vcpus, ram, disk, ephemeral, swap;
 	bool config_drive;
 	const char *access_ipv4, *access_ipv6; /* NULL: none */
+	/* OS-DCF:diskConfig: -1 not given (server_prepare: the image's), 0
+	 * MANUAL, 1 AUTO (server_prepare: what the server gets);
+	 * image_disk_config: the image's auto_disk_config property ("":
+	 * none), kept with the server. */
+	int auto_disk;
+	char image_disk_config[256];
 	/* A multiple create: min_count..max_count servers asked (1..1 for
 	 * one); server_prepare sets count, how many the quota lets it make.
 	 * Each server: reservation (shared "r-xxxxxxxx"), its launch_index,
@@ -96,6 +102,10 @@ struct server_tag_filter;
 struct server_filter {
 	bool detail, all_tenants;
 	const char *name, *host, *image, *flavor, *status, *marker;
+	/* ip, ip6: a part of an address of one of the server's ports (Nova
+	 * through Neutron's ip_address_substr); project: one project's
+	 * servers, with all_tenants and for those who may use any filter */
+	const char *ip, *ip6, *project;
 	int64_t limit;
 	int64_t changes_since; /* usec; 0: none */
 	const struct server_tag_filter *tags; /* NULL: none (server_tags.c) */
@@ -184,6 +194,7 @@ int server_no_host(struct store *st, const char *id);
  * access address given, "" clearing it). */
 struct server_change {
 	const char *name;
+	int auto_disk; /* OS-DCF:diskConfig: -1 kept, 0 MANUAL, 1 AUTO */
 	bool set_ipv4, set_ipv6;
 	const char *access_ipv4, *access_ipv6;
 };
@@ -223,13 +234,14 @@ int server_reset_state_action(struct http_request *req, struct http_response *re
 			      const char *id, const json_t *arg);
 
 /* server_resize.c - cold resize, confirm, revert (see the file) */
-/* Resize server id to flavor_ref for the caller: the new flavor claimed
+/* Resize server id to flavor_ref for the caller (auto_disk: the
+ * OS-DCF:diskConfig asked, -1 none: MANUAL, as Nova's): the new flavor claimed
  * on the server's host beside the old one (-ENOSPC with Nova's words when
  * it has no room), a resize record, task_state resize_prep. -EINVAL for
  * an unknown, the same or a smaller-disk flavor, -EDQUOT, -EALREADY for a
  * state that forbids it. 0 or -errno, in the caller's write transaction. */
 int server_resize(struct basalt *b, struct store *st, const struct caller *c, const char *id,
-		  const char *flavor_ref, struct nova_fault *f);
+		  const char *flavor_ref, int auto_disk, struct nova_fault *f);
 /* Confirm (the old claim freed, the server active or stopped) or revert
  * (the new claim freed, the old flavor and claim back, task_state
  * resize_reverting until the agent reports the old disk back) a resize in
@@ -301,6 +313,7 @@ struct server_rebuild {
 	const char *image_ref, *name, *user_data, *key_name;
 	bool set_key_name, set_user_data; /* key_name/user_data given (null: unset) */
 	const json_t *metadata;		  /* replaces all metadata when non-NULL */
+	int auto_disk;			  /* OS-DCF:diskConfig: -1 the new image's, 0, 1 */
 };
 /* Rebuild server id from rb->image_ref (visible, active, fitting its
  * flavor), with the changes rb asks for: the disk is made anew from the
@@ -444,6 +457,22 @@ int h_server_tag_clear(struct http_request *req, struct http_response *res);
 int h_server_tag_check(struct http_request *req, struct http_response *res);
 int h_server_tag_add(struct http_request *req, struct http_response *res);
 int h_server_tag_delete(struct http_request *req, struct http_response *res);
+
+/* server_disk_config.c - OS-DCF:diskConfig (see the file) */
+/* "OS-DCF:diskConfig" of object o into *out: -1 absent, 0 MANUAL, 1 AUTO;
+ * -EINVAL with Nova's schema words for another value. */
+int server_disk_config_of(const json_t *o, int *out, struct nova_fault *f);
+/* -EINVAL with Nova's words when AUTO (asked 1) is asked of a server of
+ * image image_id whose auto_disk_config property image_prop (NULL: none)
+ * is "disabled", else 0. */
+int server_disk_config_check(const char *image_prop, const char *image_id, int asked,
+			     struct nova_fault *f);
+struct image;
+/* The image's auto_disk_config property, NULL when none (points into im). */
+const char *server_image_disk_config(const struct image *im);
+/* A create's or rebuild's diskConfig from image im: asked (0, 1) when
+ * given, else the image's; -EINVAL when the image disables AUTO. */
+int server_disk_config_from_image(const struct image *im, int asked, struct nova_fault *f);
 
 /* servers.c */
 /* Nova's hostId: an opaque per-project digest of the host name ("" for

@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 12
+plan 13
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
@@ -184,7 +184,7 @@ check "flavor access: --private --project, unset --project, list --private, set 
 # group lands on the server's port in the network service. (server add
 # floating ip and floating ip pool list use only Neutron's API.)
 t_server_groups() {
-	local ip="--os-compute-api-version 2.35" tok net sid sg port img
+	local ip="--os-compute-api-version 2.35" tok net sg port img
 	# the fixtures over HTTP (each CLI call costs seconds): a network with a
 	# subnet, a flavor, an image, a group, a server with a port on compute0
 	tok=$(admin_token) || return 1
@@ -206,8 +206,31 @@ t_server_groups() {
 		expect_no_line "port groups" "$(groups)" "$sg" &&
 		refused 404 "Security group $sg not associated with the instance $sid" \
 			os $ip server remove security group sg-cli-srv sg-cli
-	local rc=$?
-	api -X DELETE "$URL/compute/v2.1/servers/$sid" >/dev/null || return 1
-	return $rc
 }
 check "server add/remove security group at 2.35 (Nova's addSecurityGroup/removeSecurityGroup); removing one it lacks is 404" t_server_groups
+
+# The server of t_server_groups as Nova's view shows it: its port's groups
+# (the key left out when none), its disk config; the list's ip filter (a
+# part of an address) and an admin's --all-projects --project.
+t_server_view() {
+	[ -n "${sid:-}" ] || return 1
+	local tok; tok=$(admin_token) || return 1
+	expect_eq "security groups" "$(os server show sg-cli-srv -f json -c security_groups | jfield security_groups)" \
+		'[{"name": "default"}]' || return 1
+	expect_eq "disk config" "$(os server show sg-cli-srv -f value -c OS-DCF:diskConfig)" MANUAL || return 1
+	curl -sf --max-time 20 -X PUT -H "X-Auth-Token: $tok" -H "Content-Type: application/json" \
+		"$URL/compute/v2.1/servers/$sid" -d '{"server": {"OS-DCF:diskConfig": "AUTO"}}' >/dev/null || return 1
+	expect_eq "disk config set" "$(os server show sg-cli-srv -f value -c OS-DCF:diskConfig)" AUTO || return 1
+	expect_eq "--ip" "$(os server list --ip 10.31.0. -f value -c Name)" sg-cli-srv || return 1
+	expect_eq "--ip elsewhere" "$(os server list --ip 10.32. -f value -c Name)" "" || return 1
+	expect_eq "--all-projects --project" \
+		"$(os server list --all-projects --project admin -f value -c Name)" sg-cli-srv || return 1
+	os project create view-proj >/dev/null || return 1
+	expect_eq "--all-projects --project (none there)" \
+		"$(os server list --all-projects --project view-proj -f value -c Name)" "" || return 1
+	os --os-compute-api-version 2.35 server remove security group sg-cli-srv default || return 1
+	os server show sg-cli-srv -f json >"$WORK/s.json" || return 1
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit("security_groups: %r" % s["security_groups"] if s.get("security_groups") else 0)' "$WORK/s.json" || return 1
+	os server delete "$sid"
+}
+check "server show: security_groups of its ports (none: no key), OS-DCF:diskConfig; server list --ip, --all-projects --project" t_server_view
