@@ -234,25 +234,28 @@ int store_revision(struct store *st, int64_t *out)
 	return r > 0 ? 0 : (r < 0 ? r : -EIO);
 }
 
-static int applied_version(struct store *st, int *out)
+/* 1 when migration version is applied, 0 not, or -errno. Each version is
+ * looked up, not compared with the highest: migrations numbered apart may
+ * land in any order, and one landed after a higher one still applies. */
+static int applied(struct store *st, int version)
 {
 	struct store_stmt *q;
 	int r;
 
 	/* The first migration creates schema_migrations; before it, nothing
 	 * is applied. The back end's bootstrap script guarantees the table. */
-	r = store_query(st, &q, "SELECT MAX(version) FROM schema_migrations", "");
+	r = store_query(st, &q, "SELECT 1 FROM schema_migrations WHERE version = ?", "i",
+			(int64_t)version);
 	if (r < 0)
 		return r;
 	r = store_next(q);
-	*out = r > 0 ? (int)store_int(q, 0) : 0;
 	store_done(q);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : r > 0;
 }
 
 int store_migrate(struct store *st)
 {
-	int have, r;
+	int r;
 
 	r = st->ops->exec_script(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 				     " version INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL)");
@@ -262,10 +265,10 @@ int store_migrate(struct store *st)
 	if (r < 0)
 		return r;
 	st->in_txn = true;
-	r = applied_version(st, &have);
 	for (int i = 0; r >= 0 && i < store_migrations_count; i++) {
 		const struct migration *m = &store_migrations[i];
-		if (m->version <= have)
+		r = applied(st, m->version);
+		if (r != 0)
 			continue;
 		log_info("store: applying migration %03d-%s", m->version, m->name);
 		r = st->ops->exec_script(st, m->sql);
