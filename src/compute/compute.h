@@ -400,6 +400,11 @@ int server_secgroup_action(struct http_request *req, struct http_response *res, 
 			   bool add, const json_t *arg);
 int server_fip_action(struct http_request *req, struct http_response *res, const char *id,
 		      bool add, const json_t *arg);
+/* addFixedIp ({"networkId": N}: a new NIC on that network, as os-interface
+ * attach) and removeFixedIp ({"address": A}: the NIC whose port holds A
+ * detached) of server id (interfaces.c); 404 from 2.44, as Nova. */
+int server_fixed_ip_action(struct http_request *req, struct http_response *res, const char *id,
+			   bool add, const json_t *arg);
 
 /* quotas.c */
 int h_limits(struct http_request *req, struct http_response *res);

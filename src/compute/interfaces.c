@@ -1,8 +1,12 @@
 /* interfaces.c - the handlers of /servers/{id}/os-interface: list, show,
  * attach (POST: a port_id, or a net_id with fixed_ips, or the only
  * network) and detach (DELETE, 202: the host's agent takes the NIC out of
- * the guest, then the port is released). server_ports.c does the work. */
+ * the guest, then the port is released), and the actions addFixedIp /
+ * removeFixedIp (Nova's os-multinic, below 2.44) done the same way.
+ * server_ports.c does the work. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "basalt.h"
@@ -112,6 +116,94 @@ int h_server_interface_delete(struct http_request *req, struct http_response *re
 		return -1;
 	r = server_interface_detach(st, &req->caller, http_param(req, "server_id"),
 				    http_param(req, "port_id"), &f);
+	if (r < 0)
+		nova_error(res, r, &f, "server");
+	if (api_write_end(res, st, r, "interface") < 0)
+		return -1;
+	return http_reply(res, 202, NULL);
+}
+
+/* The port of server_id that holds address (canonical form) into port:
+ * 1, 0 (none), or -errno. */
+static int port_of_address(struct store *st, const char *server_id, const char *address,
+			   char port[UUID_LEN + 1])
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q,
+			    "SELECT sp.port_id FROM server_port sp JOIN ip_allocation a"
+			    " ON a.port_id = sp.port_id WHERE sp.server_id = ? AND a.ip_address = ?"
+			    " ORDER BY sp.ord",
+			    "ss", server_id, address);
+
+	if (r < 0)
+		return r;
+	if ((r = store_next(q)) > 0)
+		snprintf(port, UUID_LEN + 1, "%s", store_text(q, 0));
+	store_done(q);
+	return r;
+}
+
+int server_fixed_ip_action(struct http_request *req, struct http_response *res, const char *id,
+			   bool add, const json_t *arg)
+{
+	const char *action = add ? "addFixedIp" : "removeFixedIp";
+	const char *field = add ? "networkId" : "address";
+	const json_t *v = json_object_get(arg, field);
+	char net[64] = "", addr[INET6_ADDRSTRLEN] = "", port[UUID_LEN + 1] = "";
+	unsigned char bin[16];
+	struct nova_fault f = { "" };
+	struct server_ref s;
+	struct store *st;
+	int r, af = 0;
+
+	/* Gone from 2.44: Nova's 404, as for a method its version lacks. */
+	if (nova_proxy_gone(req, res, 44) < 0)
+		return -1;
+	if (!json_is_object(arg) || !v || json_object_size(arg) != 1)
+		return http_error(res, 400, "Invalid input for field/attribute %s. Value: %s. "
+				  "It must be {\"%s\": %s}.", action,
+				  json_is_object(arg) ? "(other members)" : "(not an object)", field,
+				  add ? "a network id" : "an IP address");
+	if (add) {
+		if (json_is_string(v) && json_string_length(v) >= 1 && json_string_length(v) <= 36)
+			snprintf(net, sizeof(net), "%s", json_string_value(v));
+		else if (json_is_number(v))
+			snprintf(net, sizeof(net), "%lld", (long long)json_number_value(v));
+		else
+			return http_error(res, 400, "Invalid input for field/attribute networkId. Value: %s. It must be a string of 1 to 36 characters or a number.",
+					  json_is_string(v) ? json_string_value(v) : "(not a string)");
+	} else {
+		const char *a = json_string_value(v);
+		if (a && inet_pton(AF_INET, a, bin) == 1)
+			af = AF_INET;
+		else if (a && inet_pton(AF_INET6, a, bin) == 1)
+			af = AF_INET6;
+		if (!af)
+			return http_error(res, 400, "Invalid input for field/attribute address. Value: %s. '%s' is not a 'ip-address'",
+					  a ? a : "(not a string)", a ? a : "");
+		inet_ntop(af, bin, addr, sizeof(addr));
+	}
+	st = api_write_begin(req, res);
+	if (!st)
+		return -1;
+	r = server_find(st, &req->caller, id,
+			add ? "os_compute_api:os-multinic:add" : "os_compute_api:os-multinic:remove",
+			&s, &f);
+	if (r >= 0)
+		server_ref_free(&s);
+	if (r >= 0 && add) {
+		/* A new NIC on that network, as os-interface attach makes. */
+		json_t *att = json_pack("{s:s}", "net_id", net);
+		r = att ? server_interface_attach(req->b, st, &req->caller, id, att, false, port, &f)
+			: -ENOMEM;
+		json_decref(att);
+	} else if (r >= 0) {
+		r = port_of_address(st, id, addr, port);
+		if (r == 0)
+			r = nova_fail(&f, -EINVAL, "Instance %s does not have fixed IP '%s'.", id, addr);
+		if (r > 0)
+			r = server_interface_detach(st, &req->caller, id, port, &f);
+	}
 	if (r < 0)
 		nova_error(res, r, &f, "server");
 	if (api_write_end(res, st, r, "interface") < 0)

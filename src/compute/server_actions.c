@@ -519,6 +519,8 @@ int h_server_action(struct http_request *req, struct http_response *res)
 		return server_secgroup_action(req, res, id, action[0] == 'a', arg);
 	if (strcmp(action, "addFloatingIp") == 0 || strcmp(action, "removeFloatingIp") == 0)
 		return server_fip_action(req, res, id, action[0] == 'a', arg);
+	if (strcmp(action, "addFixedIp") == 0 || strcmp(action, "removeFixedIp") == 0)
+		return server_fixed_ip_action(req, res, id, action[0] == 'a', arg);
 	if (strcmp(action, "forceDelete") == 0 || strcmp(action, "restore") == 0)
 		return deferred_delete_action(req, res, id, action[0] == 'f');
 	return unknown_action(req, res, id, action);

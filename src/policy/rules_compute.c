@@ -95,6 +95,8 @@ static const struct policy_rule rules[] = {
 	{ "os_compute_api:os-lock-server:unlock", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-lock-server:unlock:unlock_override", P_ADMIN },
 	{ "os_compute_api:os-migrations:index", P_ADMIN },
+	{ "os_compute_api:os-multinic:add", P_ADMIN | P_MEMBER },
+	{ "os_compute_api:os-multinic:remove", P_ADMIN | P_MEMBER },
 	{ "os_compute_api:os-networks:list", P_ADMIN | P_READER },
 	{ "os_compute_api:os-networks:show", P_ADMIN | P_READER },
 	{ "os_compute_api:os-pause-server:pause", P_ADMIN | P_MEMBER },
