@@ -111,6 +111,11 @@ int h_image_list(struct http_request *req, struct http_response *res);
  * remove is absent), with a message in err. */
 int image_patch_apply(struct image *im, const json_t *ops, const struct caller *c, char *err,
 		      size_t errlen);
+/* The same patch in the older media type openstack-images-v2.0-json-patch,
+ * whose operations name their op as the key of the path ({"add": "/x",
+ * "value": 1}), as {op, path, value} (new reference in *out). -EINVAL with
+ * a message in err for an operation with no or several op members. */
+int image_patch_from_v20(const json_t *ops, json_t **out, char *err, size_t errlen);
 
 /* file.c */
 /* The store dir (owned string) of b. */

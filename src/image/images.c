@@ -624,10 +624,14 @@ int h_image_delete(struct http_request *req, struct http_response *res)
 	return http_reply(res, 204, NULL);
 }
 
+/* Glance's two patch media types: v2.1 is RFC 6902's {op, path, value};
+ * v2.0 names the op as the key of the path (tempest still sends it). */
+#define V20_PATCH "application/openstack-images-v2.0-json-patch"
+
 static bool is_patch_type(const char *ct)
 {
 	static const char *const types[] = { "application/openstack-images-v2.1-json-patch",
-					     "application/openstack-images-v2.0-json-patch" };
+					     V20_PATCH };
 
 	for (size_t i = 0; ct && i < ARRAY_SIZE(types); i++)
 		if (strncmp(ct, types[i], strlen(types[i])) == 0)
@@ -650,6 +654,14 @@ int h_image_update(struct http_request *req, struct http_response *res)
 	ops = http_body_json(req, res);
 	if (!ops)
 		return -1;
+	if (strncmp(req->content_type, V20_PATCH, strlen(V20_PATCH)) == 0) {
+		json_t *v21 = NULL;
+		r = image_patch_from_v20(ops, &v21, err, sizeof(err));
+		if (r < 0)
+			return glance_error(res, r, err, "image");
+		json_decref(ops);
+		ops = v21;
+	}
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;

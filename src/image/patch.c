@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cleanup.h"
+#include "core/util.h"
 #include "image/image.h"
 #include "policy/policy.h"
 
@@ -284,6 +286,43 @@ static int apply_one(struct image *im, const json_t *op_obj, const struct caller
 	if (json_object_size(im->props) >= 128 && !json_object_get(im->props, seg[0]))
 		return fail(-EPERM, err, len, "Maximum number of properties exceeded (128).");
 	return json_object_set(im->props, seg[0], v) == 0 ? 0 : -ENOMEM;
+}
+
+int image_patch_from_v20(const json_t *ops, json_t **out, char *err, size_t len)
+{
+	static const char *const kinds[] = { "add", "replace", "remove" };
+	_cleanup_json_ json_t *v21 = json_array();
+	const json_t *e;
+	size_t i;
+
+	if (!v21)
+		return -ENOMEM;
+	if (!json_is_array(ops))
+		return fail(-EINVAL, err, len, "Request body must be a JSON array of operation objects.");
+	json_array_foreach(ops, i, e) {
+		const char *op = NULL;
+		json_t *o;
+		for (size_t k = 0; json_is_object(e) && k < ARRAY_SIZE(kinds); k++) {
+			if (!json_object_get(e, kinds[k]))
+				continue;
+			if (op)
+				return fail(-EINVAL, err, len,
+					    "Operation objects must contain only one member named "
+					    "\"add\", \"remove\", or \"replace\".");
+			op = kinds[k];
+		}
+		if (!op)
+			return fail(-EINVAL, err, len,
+				    "Operation objects must contain exactly one member named "
+				    "\"add\", \"remove\", or \"replace\".");
+		o = json_pack("{s:s,s:O}", "op", op, "path", json_object_get(e, op));
+		if (o && json_object_get(e, "value"))
+			json_object_set(o, "value", json_object_get(e, "value"));
+		if (!o || json_array_append_new(v21, o) < 0)
+			return -ENOMEM;
+	}
+	*out = json_incref(v21);
+	return 0;
 }
 
 int image_patch_apply(struct image *im, const json_t *ops, const struct caller *c, char *err, size_t errlen)
