@@ -129,6 +129,16 @@ int flavor_access_add(struct store *st, const char *flavor_id, const char *proje
 int flavor_access_remove(struct store *st, const char *flavor_id, const char *project_id,
 			 struct nova_fault *f);
 
+/* keypair_x509.c - Nova's x509 key pairs (2.2) */
+/* The SHA-1 fingerprint ("aa:bb:...") of the first certificate of pem
+ * (PEM): 0, or -EINVAL with why it is no certificate in why. */
+int keypair_x509_fingerprint(const char *pem, char fp[60], char *why, size_t whylen);
+/* A new self-signed client certificate for user_id (CN and UPN, 10
+ * years, RSA 2048) made by the openssl command, as Nova's: *cert (PEM)
+ * and *priv (base64 PKCS#12 of the key, empty password), both malloc'd,
+ * and its fingerprint. Nothing left on disk. 0 or -errno. */
+int keypair_x509_generate(const char *user_id, char **cert, char **priv, char fp[60]);
+
 /* keypairs.c */
 int h_keypair_list(struct http_request *req, struct http_response *res);
 int h_keypair_get(struct http_request *req, struct http_response *res);

@@ -1,7 +1,7 @@
 /* keypairs.c - the key pair resource (the keypair table: a user's keys)
  * and the handlers of /compute/v2.1/os-keypairs: import a public key, or
  * create one (ed25519, the private key returned once in OpenSSH's
- * format). */
+ * format); from 2.2 also x509 key pairs, a certificate (keypair_x509.c). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -297,7 +297,8 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 	_cleanup_free_ char *pub = NULL, *priv = NULL;
 	const char *name, *type, *user;
 	struct store *st;
-	char fp[48];
+	char fp[60], why[128];
+	bool x509;
 	json_t *out;
 	int r;
 
@@ -305,10 +306,18 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 		return -1;
 	name = json_str(k, "name");
 	type = json_str(k, "type") ? json_str(k, "type") : "ssh";
+	/* The type is Nova's from 2.2 (ssh or x509); before, no such field. */
+	if (json_object_get(k, "type") && !microversion_at_least(req, 2, 2))
+		return http_error(res, 400, "Invalid input for field 'type': Additional properties "
+					    "are not allowed ('type' was unexpected).");
+	if (strcmp(type, "ssh") != 0 && strcmp(type, "x509") != 0)
+		return http_error(res, 400,
+				  "Invalid input for field/attribute type. Value: %s. '%s' is not one "
+				  "of ['ssh', 'x509']",
+				  type, type);
+	x509 = strcmp(type, "x509") == 0;
 	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ .@") != strlen(name))
 		return http_error(res, 400, "Keypair data is invalid: Keypair name contains unsafe characters");
-	if (strcmp(type, "ssh") != 0)
-		return http_error(res, 400, "Keypair data is invalid: only ssh keys are supported");
 	user = key_owner(req, res, json_str(k, "user_id"), "os_compute_api:os-keypairs:create");
 	if (!user)
 		return -1;
@@ -316,11 +325,19 @@ int h_keypair_create(struct http_request *req, struct http_response *res)
 		pub = strdup(json_str(k, "public_key"));
 		if (!pub)
 			return http_error_errno(res, -ENOMEM, "keypair");
-		pub[strcspn(pub, "\r\n")] = '\0';
-	} else if (generate(name, &pub, &priv) < 0) {
+		/* An ssh key is one line; a certificate is PEM, several. */
+		if (!x509)
+			pub[strcspn(pub, "\r\n")] = '\0';
+	} else if (x509 ? keypair_x509_generate(user, &pub, &priv, fp) < 0
+			: generate(name, &pub, &priv) < 0) {
 		return http_error(res, 500, "Could not generate a key pair.");
 	}
-	if (parse_public_key(pub, fp) < 0)
+	if (x509 && keypair_x509_fingerprint(pub, fp, why, sizeof(why)) < 0)
+		return http_error(res, 400,
+				  "Keypair data is invalid: failed to generate X509 fingerprint. Error "
+				  "message: %s",
+				  why);
+	if (!x509 && parse_public_key(pub, fp) < 0)
 		return http_error(res, 400, "Keypair data is invalid: failed to generate fingerprint");
 	st = api_write_begin(req, res);
 	if (!st)
