@@ -119,6 +119,18 @@ static json_t *server_groups(const struct http_request *req, struct store *st, c
 	return out;
 }
 
+/* Nova shows "progress" only in the statuses that can have one. */
+static bool status_has_progress(const char *status)
+{
+	static const char *const with[] = { "ACTIVE", "BUILD", "REBUILD", "RESIZE",
+					    "VERIFY_RESIZE", "MIGRATING" };
+
+	for (size_t i = 0; status && i < ARRAY_SIZE(with); i++)
+		if (strcmp(status, with[i]) == 0)
+			return true;
+	return false;
+}
+
 json_t *render_server(const struct http_request *req, struct store_stmt *q)
 {
 	struct store *st = basalt_store(req->b);
@@ -145,7 +157,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		flavor = json_pack("{s:s,s:o}", "id", store_text(q, SC_FLAVOR_ID), "links",
 				   nova_links(req, "flavors", store_text(q, SC_FLAVOR_ID)));
 	}
-	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:s,s:i,"
+	s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:s,"
 		      "s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:I,s:[]}",
 		      "id", id, "name", store_text(q, SC_NAME), "status",
 		      status_of(vm, task, store_int(q, SC_POWER_STATE)), "tenant_id",
@@ -160,7 +172,7 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      store_text(q, SC_ACCESS_IPV4) ? store_text(q, SC_ACCESS_IPV4) : "", "accessIPv6",
 		      store_text(q, SC_ACCESS_IPV6) ? store_text(q, SC_ACCESS_IPV6) : "", "links", nova_links(req, "servers", id),
 		      "OS-DCF:diskConfig", store_int(q, SC_AUTO_DISK) ? "AUTO" : "MANUAL",
-		      "progress", 0, "OS-EXT-AZ:availability_zone",
+		      "OS-EXT-AZ:availability_zone",
 		      store_text(q, SC_AZ), "config_drive",
 		      store_int(q, SC_CONFIG_DRIVE) ? "True" : "", "key_name",
 		      key ? json_string(key) : json_null(), "OS-SRV-USG:launched_at",
@@ -169,6 +181,8 @@ json_t *render_server(const struct http_request *req, struct store_stmt *q)
 		      "OS-EXT-STS:vm_state", strcmp(vm, "deleting") == 0 ? "active" : vm,
 		      "OS-EXT-STS:power_state", store_int(q, SC_POWER_STATE),
 		      "os-extended-volumes:volumes_attached");
+	if (status_has_progress(json_string_value(json_object_get(s, "status"))))
+		json_object_set_new(s, "progress", json_integer(0));
 	groups = server_groups(req, st, id);
 	if (groups)
 		json_object_set_new(s, "security_groups", groups);
