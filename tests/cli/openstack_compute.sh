@@ -8,7 +8,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 13
+plan 14
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
