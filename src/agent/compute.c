@@ -441,6 +441,7 @@ static void spawn_server(struct agent *a, struct http_client *c, const json_t *s
 		.vcpus = (int)json_integer_value(json_object_get(flavor, "vcpus")),
 		.ram_mb = (int)json_integer_value(json_object_get(flavor, "ram")),
 		.disk_gb = (int)json_integer_value(json_object_get(flavor, "disk")),
+		.ephemeral_gb = (int)json_integer_value(json_object_get(flavor, "ephemeral")),
 		.nics = nics,
 		.nnics = (size_t)nnics,
 	};

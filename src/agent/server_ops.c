@@ -31,6 +31,7 @@ static struct hv_flavor flavor_of(const json_t *s)
 		.vcpus = (int)json_integer_value(json_object_get(fl, "vcpus")),
 		.ram_mb = (int)json_integer_value(json_object_get(fl, "ram")),
 		.disk_gb = (int)json_integer_value(json_object_get(fl, "disk")),
+		.ephemeral_gb = (int)json_integer_value(json_object_get(fl, "ephemeral")),
 	};
 
 	/* As spawn_server launches it. */

@@ -59,9 +59,10 @@ static int f_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		return lock;
 	if (exists(d, s->id))
 		return 0;
-	spec = json_pack("{s:s,s:s?,s:s?,s:i,s:i,s:i,s:s,s:b,s:[]}", "id", s->id, "base", s->base,
-			 "base_format", s->base_format, "vcpus", s->vcpus, "ram_mb", s->ram_mb,
-			 "disk_gb", s->disk_gb, "accel", "none", "launched", 1, "nics");
+	spec = json_pack("{s:s,s:s?,s:s?,s:i,s:i,s:i,s:i,s:s,s:b,s:[]}", "id", s->id, "base",
+			 s->base, "base_format", s->base_format, "vcpus", s->vcpus, "ram_mb",
+			 s->ram_mb, "disk_gb", s->disk_gb, "ephemeral_gb", s->ephemeral_gb, "accel",
+			 "none", "launched", 1, "nics");
 	if (!spec)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nnics; i++)

@@ -5,6 +5,8 @@
  * Every server lives in INSTANCES/<server id>/:
  *   spec.json     what was launched (struct hv_spec), so a restarted agent knows
  *   disk.qcow2    qcow2 overlay on INSTANCES/_base/<image id>
+ *   disk.eph0     the flavor's ephemeral disk (ephemeral.c), the second disk
+ *                 (not attached while rescued, as Nova's legacy rescue)
  *   console.log   the serial console
  *   qmp.sock      QMP, qemu.pid (QEMU runs daemonized: VMs outlive the agent)
  *   serial.sock   the serial port (everything the guest prints also goes
@@ -48,6 +50,7 @@ struct hv_spec {
 	int vcpus;
 	int ram_mb;
 	int disk_gb; /* overlay size when larger than the base's virtual size */
+	int ephemeral_gb; /* the ephemeral disk's size (ephemeral.c); 0: none */
 	const struct hv_nic *nics;
 	size_t nnics;
 	/* The config drive's openstack/latest/meta_data.json (NULL: no config
@@ -60,7 +63,7 @@ struct hv_spec {
 
 /* The flavor a server runs with (a resize changes it). */
 struct hv_flavor {
-	int vcpus, ram_mb, disk_gb;
+	int vcpus, ram_mb, disk_gb, ephemeral_gb;
 };
 
 struct hv_config {
@@ -193,6 +196,14 @@ json_t *hv_diag_nics(const json_t *spec);
  * NICs' counters. 0 with *out, or -errno with err filled. */
 int hv_qemu_diagnostics(struct hv_driver *d, const char *id, int pid, bool paused,
 			json_t **out, char *err);
+
+/* ephemeral.c - the flavor's ephemeral disk (see the file) */
+/* Make disk.eph0 of gb GiB (vfat, label ephemeral0) for server id unless
+ * it exists or gb is 0. Crash-safe: built aside, renamed into place. */
+int hv_ephemeral_make(const struct hv_driver *d, const char *id, int gb, char *err);
+/* A resize to a flavor of gb: disk.eph0 grows to it (made when missing);
+ * a disk as large or larger stays as it is. */
+int hv_ephemeral_grow(const struct hv_driver *d, const char *id, int gb, char *err);
 
 /* config_drive.c */
 /* Make INSTANCES/<id>/config.img (vfat, label config-2) from spec's

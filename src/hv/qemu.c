@@ -254,6 +254,7 @@ static int confine_dir(struct hv_driver *d, const char *dir, char *err)
 		unsigned mode;
 		bool create;
 	} files[] = { { "disk.qcow2", 0600, false },
+		      { "disk.eph0", 0600, false },
 		      { "rescue.qcow2", 0600, false },
 		      { "config.img", 0400, false },
 		      { "console.log", 0600, true } };
@@ -284,7 +285,7 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	char dir[4096], pidfile[4096], sock[4200], ssock[4200], logp[4200], name[HV_ID_MAX + 32];
 	char cfg[4200], mem[32], smp[32], qmp[64], serial[128], nicbuf[NICS_MAX][2][160], pidtxt[24];
 	char rpbuf[NICS_MAX][64];
-	char state[4200], incoming[32];
+	char state[4200], incoming[32], eph[4200];
 	char *argv[ARGV_MAX];
 	int fds[3 + NICS_MAX], nfds = 0, logfd = -1, pid;
 	const json_t *nic;
@@ -302,6 +303,7 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	snprintf(ssock, sizeof(ssock), "%s/serial.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/qemu.log", dir);
 	snprintf(cfg, sizeof(cfg), "%s/config.img", dir);
+	snprintf(eph, sizeof(eph), "%s/disk.eph0", dir);
 	snprintf(state, sizeof(state), "%s/suspend.state", dir);
 	/* A fresh process runs: nothing holds its vCPUs. */
 	unlink_in(d, id, "paused");
@@ -354,6 +356,10 @@ static int launch(struct hv_driver *d, const char *id, const json_t *spec, char 
 	if (json_object_get(spec, "rescue"))
 		ARG("-drive"), ARG("file=rescue.qcow2,if=virtio,format=qcow2,discard=unmap");
 	ARG("-drive"), ARG("file=disk.qcow2,if=virtio,format=qcow2,discard=unmap");
+	/* The flavor's ephemeral disk after it, as Nova's disk.local; not in a
+	 * rescue, as Nova's (legacy) rescue attaches only the two. */
+	if (access(eph, F_OK) == 0 && !json_object_get(spec, "rescue"))
+		ARG("-drive"), ARG("file=disk.eph0,if=virtio,format=qcow2,discard=unmap");
 	if (access(cfg, F_OK) == 0)
 		ARG("-drive"), ARG("file=config.img,if=virtio,format=raw,readonly=on");
 	/* One PCIe root port per possible NIC: a NIC is hot-plugged into a
@@ -549,10 +555,10 @@ static int q_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 		for (size_t i = 0; i < s->nnics; i++)
 			json_array_append_new(nics, json_pack("{s:s,s:s,s:i}", "tap", s->nics[i].tap,
 							      "mac", s->nics[i].mac, "slot", (int)i));
-		spec = json_pack("{s:s,s:s,s:s?,s:i,s:i,s:i,s:o,s:s,s:b}", "id", s->id, "base",
-				 s->base, "base_format", s->base_format, "vcpus", s->vcpus,
-				 "ram_mb", s->ram_mb, "disk_gb", s->disk_gb, "nics", nics, "accel",
-				 d->accel, "launched", 0);
+		spec = json_pack("{s:s,s:s,s:s?,s:i,s:i,s:i,s:i,s:o,s:s,s:b}", "id", s->id,
+				 "base", s->base, "base_format", s->base_format, "vcpus", s->vcpus,
+				 "ram_mb", s->ram_mb, "disk_gb", s->disk_gb, "ephemeral_gb",
+				 s->ephemeral_gb, "nics", nics, "accel", d->accel, "launched", 0);
 		if (!spec)
 			return -ENOMEM;
 		r = hv_file_write(d, s->id, "spec.json", spec);
@@ -561,6 +567,8 @@ static int q_spawn(struct hv_driver *d, const struct hv_spec *s, char *err)
 			goto fail;
 		}
 		r = overlay_ensure(d, s, err);
+		if (r >= 0)
+			r = hv_ephemeral_make(d, s->id, s->ephemeral_gb, err);
 		if (r >= 0)
 			r = hv_config_drive_make(d, s, err);
 		if (r < 0)

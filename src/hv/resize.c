@@ -76,6 +76,11 @@ int hv_resize_apply(struct hv_driver *d, const char *id, const struct hv_flavor 
 			if (r < 0)
 				return r;
 		}
+		if (present(d, id, "disk.eph0") && !present(d, id, "eph0.orig")) {
+			r = copy_aside(d, id, "disk.eph0", "eph0.orig", err);
+			if (r < 0)
+				return r;
+		}
 		r = hv_file_write(d, id, "spec.orig.json", spec);
 		if (r < 0) {
 			snprintf(err, HV_ERR_MAX, "spec.orig.json: %s", strerror(-r));
@@ -95,9 +100,17 @@ int hv_resize_apply(struct hv_driver *d, const char *id, const struct hv_flavor 
 		if (r < 0)
 			return r;
 	}
+	/* The ephemeral disk too, for a server with disks (the fake driver's
+	 * have none). */
+	if (present(d, id, "disk.qcow2")) {
+		r = hv_ephemeral_grow(d, id, fl->ephemeral_gb, err);
+		if (r < 0)
+			return r;
+	}
 	json_object_set_new(spec, "vcpus", json_integer(fl->vcpus));
 	json_object_set_new(spec, "ram_mb", json_integer(fl->ram_mb));
 	json_object_set_new(spec, "disk_gb", json_integer(fl->disk_gb));
+	json_object_set_new(spec, "ephemeral_gb", json_integer(fl->ephemeral_gb));
 	r = hv_file_write(d, id, "spec.json", spec);
 	if (r < 0)
 		snprintf(err, HV_ERR_MAX, "spec.json: %s", strerror(-r));
@@ -111,7 +124,8 @@ bool hv_resize_done(const struct hv_driver *d, const char *id, const struct hv_f
 	return spec && present(d, id, "spec.orig.json") &&
 	       json_integer_value(json_object_get(spec, "vcpus")) == fl->vcpus &&
 	       json_integer_value(json_object_get(spec, "ram_mb")) == fl->ram_mb &&
-	       json_integer_value(json_object_get(spec, "disk_gb")) == fl->disk_gb;
+	       json_integer_value(json_object_get(spec, "disk_gb")) == fl->disk_gb &&
+	       json_integer_value(json_object_get(spec, "ephemeral_gb")) == fl->ephemeral_gb;
 }
 
 bool hv_resize_kept(const struct hv_driver *d, const char *id)
@@ -135,6 +149,24 @@ int hv_resize_restore(struct hv_driver *d, const char *id, char *err)
 		}
 	}
 	hv_crash_point("revert-disk");
+	/* The ephemeral disk as it was: the kept one, or none when the server
+	 * had none before (the resize made it). */
+	if (hv_path(d, id, "disk.eph0", to, sizeof(to)) < 0 ||
+	    hv_path(d, id, "eph0.orig", from, sizeof(from)) < 0)
+		return -ENAMETOOLONG;
+	if (present(d, id, "eph0.orig")) {
+		if (rename(from, to) < 0) {
+			snprintf(err, HV_ERR_MAX, "restoring the ephemeral disk: %s", strerror(errno));
+			return -errno;
+		}
+	} else {
+		_cleanup_json_ json_t *orig = hv_file_read(d, id, "spec.orig.json");
+		if (orig && json_integer_value(json_object_get(orig, "ephemeral_gb")) <= 0 &&
+		    unlink(to) < 0 && errno != ENOENT) {
+			snprintf(err, HV_ERR_MAX, "removing the ephemeral disk: %s", strerror(errno));
+			return -errno;
+		}
+	}
 	if (hv_path(d, id, "spec.orig.json", from, sizeof(from)) < 0 ||
 	    hv_path(d, id, "spec.json", to, sizeof(to)) < 0)
 		return -ENAMETOOLONG;
@@ -150,6 +182,10 @@ int hv_resize_drop(struct hv_driver *d, const char *id)
 	char p[4096];
 
 	if (hv_path(d, id, "disk.orig", p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	if (unlink(p) < 0 && errno != ENOENT)
+		return -errno;
+	if (hv_path(d, id, "eph0.orig", p, sizeof(p)) < 0)
 		return -ENAMETOOLONG;
 	if (unlink(p) < 0 && errno != ENOENT)
 		return -errno;

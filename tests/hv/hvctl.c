@@ -1,7 +1,7 @@
 /* hvctl.c - a command line over the hv drivers, for tests:
  *   hvctl spawn ID BASE VCPUS RAM_MB DISK_GB [FORMAT] | state ID | stop ID | start ID
  *         | reboot ID [hard] | destroy ID | list | console ID
- *         | resize ID VCPUS RAM_MB DISK_GB | resize-finish ID revert|confirm
+ *         | resize ID VCPUS RAM_MB DISK_GB [EPHEMERAL_GB] | resize-finish ID revert|confirm
  *         | snapshot ID PATH | nics ID | nic-attach ID TAP MAC | nic-detach ID TAP
  *         | inspect FILE FORMAT [MAX_BYTES]
  *         | pause ID | unpause ID | suspend ID | rescue ID BASE [FORMAT] | unrescue ID
@@ -12,7 +12,8 @@
  * HV_SHUTDOWN_TIMEOUT (seconds, default 10), HV_QEMU_USER (run QEMU as
  * that user, as the agent's [compute] qemu_user), HV_NICS (spawn: NICs on
  * existing taps, "TAP=MAC[,TAP=MAC...]"), HV_META (spawn: a config drive
- * with this meta_data.json), HV_USER_DATA (spawn: and this user data). spawn vets BASE as FORMAT
+ * with this meta_data.json), HV_USER_DATA (spawn: and this user data),
+ * HV_EPHEMERAL (spawn: an ephemeral disk of this many GiB). spawn vets BASE as FORMAT
  * (default qcow2) as the agent does. Exit 0 on success. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 				     .vcpus = atoi(argv[4]),
 				     .ram_mb = atoi(argv[5]),
 				     .disk_gb = atoi(argv[6]),
+				     .ephemeral_gb = getenv("HV_EPHEMERAL") ? atoi(getenv("HV_EPHEMERAL")) : 0,
 				     .nics = nics,
 				     .nnics = nnics,
 				     .meta_data = getenv("HV_META"),
@@ -105,8 +107,9 @@ int main(int argc, char **argv)
 			      argc == 4 && strcmp(argv[3], "hard") == 0 ? HV_REBOOT_HARD
 									: HV_REBOOT_SOFT,
 			      err);
-	} else if (strcmp(cmd, "resize") == 0 && argc == 6) {
-		struct hv_flavor fl = { atoi(argv[3]), atoi(argv[4]), atoi(argv[5]) };
+	} else if (strcmp(cmd, "resize") == 0 && (argc == 6 || argc == 7)) {
+		struct hv_flavor fl = { atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
+					argc == 7 ? atoi(argv[6]) : 0 };
 		r = d->resize(d, id, &fl, err);
 	} else if (strcmp(cmd, "resize-finish") == 0 && argc == 4) {
 		r = d->resize_finish(d, id, strcmp(argv[3], "revert") == 0, err);

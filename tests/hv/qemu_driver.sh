@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 56
+plan 65
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -137,7 +137,8 @@ check "start is idempotent" sh -c "p=\$(cat '$HV_INSTANCES/$ID/qemu.pid'); '$HVC
 check "console tail is served" sh -c "'$HVCTL' console $ID | tail -c 65536 >/dev/null"
 
 # serial CMD: type CMD into the guest's shell on the serial socket and
-# print what it answers until the end marker (at most 20 s).
+# print what it answers until the end marker (at most 20 s); SID: another
+# server's.
 serial() {
 	python3 -c '
 import socket, sys, time
@@ -152,7 +153,7 @@ while time.time() < end and b"END-42" not in buf:
 	except socket.timeout:
 		pass
 print(buf.decode(errors="replace"))
-sys.exit(0 if b"END-42" in buf else 1)' "$HV_INSTANCES/$ID/serial.sock" "$1"
+sys.exit(0 if b"END-42" in buf else 1)' "$HV_INSTANCES/${SID:-$ID}/serial.sock" "$1"
 }
 HPMAC=fa:16:3e:00:48:50
 # (the output is read whole before grep: grep -q quitting at the first
@@ -329,6 +330,72 @@ t_unrescue() {
 check "unrescue: restarted on its own disk alone, the rescue overlay gone" t_unrescue
 guest_check "the guest boots again from its own disk" wait_ready 9
 
+
+# --- the flavor's ephemeral disk (Nova's disk.local): a second disk of its
+# size, vfat labelled ephemeral0, after the root disk; kept across stop and
+# start, grown by a resize (the old one kept until confirmed or put back by
+# a revert), made by a resize to a flavor that has one, gone with the
+# server ---
+ID3=ee0123456789abcdef0123456789abcd
+EPH=$HV_INSTANCES/$ID3/disk.eph0
+# eph_ready N: ID3's console shows N ready markers (60 s at most).
+eph_ready() {
+	for _ in $(seq 1 600); do
+		[ "$(grep -c "basalt-guest: ready" "$HV_INSTANCES/$ID3/console.log" 2>/dev/null)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "no ready marker $1:"; tail -n 15 "$HV_INSTANCES/$ID3/console.log"; return 1
+}
+t_eph_spawn() {
+	local args
+	HV_EPHEMERAL=1 "$HVCTL" spawn "$ID3" "$BASE" 1 256 1 && test -f "$EPH" || return 1
+	expect_eq "ephemeral virtual size" "$(vsize "$EPH")" $((1 << 30)) || return 1
+	args=$(tr '\0' ' ' <"/proc/$(cat "$HV_INSTANCES/$ID3/qemu.pid")/cmdline")
+	case $args in *"file=disk.qcow2,if=virtio"*"file=disk.eph0,if=virtio"*) ;;
+	*) echo "QEMU's disks are not the root disk, then the ephemeral one: $args"; return 1 ;; esac
+}
+check "spawn with an ephemeral disk: disk.eph0, a qcow2 of 1 GiB, attached after the root disk" t_eph_spawn
+# eph_guest N SECTORS: once booted N times, the guest's second disk has
+# SECTORS 512-byte sectors, is vfat labelled ephemeral0 (as lsblk, which
+# tempest runs, lists it) and holds the mark written on it the first time.
+eph_guest() {
+	local out
+	eph_ready "$1" || return 1
+	out=$(SID=$ID3 serial "cat /sys/block/vdb/size; blkid /dev/vdb; lsblk -lb --nodeps; mount /dev/vdb /mnt && { [ -f /mnt/mark ] || echo kept-\$((40+2)) >/mnt/mark; cat /mnt/mark; umount /mnt; }") || return 1
+	out=$(tr -d '\r' <<<"$out")
+	grep -qx "$2" <<<"$out" || { echo "no size $2 in: $out"; return 1; }
+	grep -q 'LABEL="ephemeral0"' <<<"$out" && grep -q 'TYPE="vfat"' <<<"$out" ||
+		{ echo "not vfat ephemeral0: $out"; return 1; }
+	grep -q "^vdb .* disk" <<<"$out" || { echo "lsblk lists no disk vdb: $out"; return 1; }
+	grep -qx "kept-42" <<<"$out" || { echo "no mark: $out"; return 1; }
+}
+guest_check "the guest sees a second disk of 1 GiB, vfat labelled ephemeral0, and writes on it" eph_guest 1 2097152
+check "stop and start: the ephemeral disk stays" sh -c "'$HVCTL' stop $ID3 && test -f '$EPH' && '$HVCTL' start $ID3"
+guest_check "the guest finds its mark on it again" eph_guest 2 2097152
+t_eph_resize() {
+	"$HVCTL" resize "$ID3" 1 256 1 2 && test -f "$HV_INSTANCES/$ID3/eph0.orig" &&
+		expect_eq "ephemeral virtual size" "$(vsize "$EPH")" $((2 << 30)) &&
+		expect_eq "kept one" "$(vsize "$HV_INSTANCES/$ID3/eph0.orig")" $((1 << 30)) &&
+		"$HVCTL" start "$ID3"
+}
+check "resize to an ephemeral disk of 2 GiB: grown, the old one kept" t_eph_resize
+guest_check "the guest sees 2 GiB, the mark still there" eph_guest 3 4194304
+t_eph_revert() {
+	"$HVCTL" resize-finish "$ID3" revert && test ! -e "$HV_INSTANCES/$ID3/eph0.orig" &&
+		expect_eq "ephemeral virtual size" "$(vsize "$EPH")" $((1 << 30)) &&
+		"$HVCTL" resize "$ID3" 1 256 1 2 && "$HVCTL" resize-finish "$ID3" confirm &&
+		test ! -e "$HV_INSTANCES/$ID3/eph0.orig" &&
+		expect_eq "ephemeral virtual size" "$(vsize "$EPH")" $((2 << 30))
+}
+check "revert puts the 1 GiB one back; a confirmed resize drops it" t_eph_revert
+t_eph_destroy() { "$HVCTL" destroy "$ID3" && test ! -e "$HV_INSTANCES/$ID3"; }
+check "destroy takes the ephemeral disk with the server" t_eph_destroy
+t_eph_made() {
+	"$HVCTL" spawn "$ID3" "$BASE" 1 256 1 && test ! -e "$EPH" &&
+		"$HVCTL" resize "$ID3" 1 256 1 1 && expect_eq "ephemeral virtual size" "$(vsize "$EPH")" $((1 << 30)) &&
+		"$HVCTL" resize-finish "$ID3" revert && test ! -e "$EPH" && "$HVCTL" destroy "$ID3"
+}
+check "a resize to a flavor with one makes it; its revert takes it away" t_eph_made
 
 pid=$(pid_of)
 check "destroy" "$HVCTL" destroy "$ID"

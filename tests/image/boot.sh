@@ -129,12 +129,14 @@ cat >"$T/cd/openstack/latest/meta_data.json" <<EOJ
  "keys": [{"name": "testkey", "type": "ssh", "data": "$PUBKEY\n"}]}
 EOJ
 # The user data also reports the tools tempest's scenarios run in a guest:
-# blkid finding the config drive as tempest does, Debian's curl, sudo, the
-# cirros login and udhcpc's pidfile directory.
+# blkid finding the config drive as tempest does, lsblk listing the disks
+# as tempest counts them (the root disk and the config drive), Debian's
+# curl, sudo, the cirros login and udhcpc's pidfile directory.
 cat >"$T/cd/openstack/latest/user_data" <<'EOU'
 #!/bin/sh
 echo "basalt-test-marker: user data from config drive on $(hostname)"
 echo "basalt-test-marker: blkid -L config-2: $(blkid -L config-2 -o device)"
+echo "basalt-test-marker: lsblk disks: $(lsblk -lb --nodeps -o NAME,TYPE | awk '$2 == "disk" { printf "%s ", $1 }')"
 echo "basalt-test-marker: $(curl --version | head -n 1 | cut -d' ' -f1-2)"
 echo "basalt-test-marker: sudo id -u: $(sudo id -u)"
 echo "basalt-test-marker: login cirros: $(awk -F: '$1 == "cirros" { print $3 ":" $6 ":" $7 }' /etc/passwd)"
@@ -163,6 +165,7 @@ expect "config-drive boot: ready ip=none hostname=testvm" console_has "$log1" '^
 expect "config-drive boot: user data ran (marker)" console_has "$log1" '^basalt-test-marker: user data from config drive on testvm$'
 expect "config-drive boot: user-data ran line" console_has "$log1" '^basalt-guest: user-data ran$'
 expect "config-drive boot: blkid -L config-2 -o device finds it" console_has "$log1" '^basalt-test-marker: blkid -L config-2: /dev/vdb$'
+expect "config-drive boot: lsblk lists the two disks" console_has "$log1" '^basalt-test-marker: lsblk disks: vda vdb $'
 expect "config-drive boot: Debian's curl runs" console_has "$log1" '^basalt-test-marker: curl 7\.[0-9.]+$'
 expect "config-drive boot: sudo runs the command as root" console_has "$log1" '^basalt-test-marker: sudo id -u: 0$'
 expect "config-drive boot: a cirros login (uid 0, /root, /bin/sh)" console_has "$log1" '^basalt-test-marker: login cirros: 0:/root:/bin/sh$'
