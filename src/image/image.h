@@ -53,7 +53,7 @@ extern const struct route_table image_routes;
 /* Load image id with its properties and tags into im (which the caller
  * later passes to image_free). Returns 0, -ENOENT or -errno. */
 int image_load(struct store *st, const char *id, struct image *im);
-/* The core columns of every image (props and tags not loaded) into *out
+/* The core columns of every image, oldest first (props and tags not loaded), into *out
  * (malloc'd array of *n; image_free each, then free it). 0 or -errno. */
 int image_load_all(struct store *st, struct image **out, size_t *n);
 /* Load im's properties and tags. Returns 0 or -errno. */

@@ -167,7 +167,9 @@ int image_load_all(struct store *st, struct image **out, size_t *count)
 	struct image *all = NULL;
 	size_t n = 0, cap = 0;
 	struct store_stmt *q;
-	int r = store_query(st, &q, "SELECT " IMAGE_COLS " FROM image", "");
+	/* Oldest first, stated: without ORDER BY a row's place is the
+	 * backend's (PostgreSQL moves an updated row to the end). */
+	int r = store_query(st, &q, "SELECT " IMAGE_COLS " FROM image ORDER BY created_at, id", "");
 
 	*out = NULL;
 	*count = 0;
