@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 {
 	int hosts = argc > 1 ? atoi(argv[1]) : 1000, decisions = argc > 2 ? atoi(argv[2]) : 4000;
 	char dir[] = "/tmp/basalt-bench-sched.XXXXXX", host[256];
-	struct sched_request req = { 1, 64, 1, "nova", NULL, NULL, NULL };
+	struct sched_request req = { 1, 64, 1, "nova", NULL, NULL, NULL, NULL };
 	struct basalt b;
 	struct store *st;
 	int placed = 0;

@@ -298,6 +298,10 @@ struct sched_request {
 	 * (NULL: none); a host passes when it holds one of same_host and
 	 * none of different_host. A forced host skips them. */
 	const json_t *same_host, *different_host;
+	/* A server group the server is a member of (NULL: none): Nova's
+	 * ServerGroupAffinityFilter / AntiAffinityFilter and its soft
+	 * weighers, the group's policy deciding. A forced host skips it. */
+	const char *group;
 };
 /* Pick a host for req and claim its resources for server_id, inside the
  * caller's write transaction. Returns 1 with host filled, 0 when no host
@@ -307,6 +311,32 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 /* Give back what server_id holds on its host, in the caller's write
  * transaction; every server row is deleted only after this. */
 int scheduler_release(struct store *st, const char *server_id);
+
+/* server_groups.c - Nova's server groups (os-server-groups) */
+int h_server_group_list(struct http_request *req, struct http_response *res);
+int h_server_group_get(struct http_request *req, struct http_response *res);
+int h_server_group_create(struct http_request *req, struct http_response *res);
+int h_server_group_delete(struct http_request *req, struct http_response *res);
+/* What placement needs of a group. */
+struct server_group {
+	char project_id[65];
+	char policy[32];      /* affinity, anti-affinity, soft-affinity, soft-anti-affinity */
+	int64_t max_per_host; /* anti-affinity's max_server_per_host (1 when not set) */
+};
+/* Load group id (32 hex) as caller c sees it (NULL: no caller, the
+ * scheduler): Nova shows no other project's group but to admins. 0 with
+ * *out filled, -ENOENT, or -errno. */
+int server_group_load(struct store *st, const struct caller *c, const char *id,
+		      struct server_group *out);
+/* Make server_id a member of group id, in the caller's write transaction
+ * (a member leaves when its server row goes: the foreign key). 0 or -errno. */
+int server_group_add(struct store *st, const char *id, const char *server_id);
+/* Counts, >= 0 or -errno: the groups of project_id; the members of group
+ * id that user_id made (Nova's server_group_members quota); the members
+ * of group id on host (NULL: on any host). */
+int64_t server_group_count(struct store *st, const char *project_id);
+int64_t server_group_user_members(struct store *st, const char *id, const char *user_id);
+int64_t server_group_on_host(struct store *st, const char *id, const char *host);
 
 /* servers.c and server_actions.c */
 int h_server_list(struct http_request *req, struct http_response *res);
@@ -426,6 +456,9 @@ int h_quota_class_get(struct http_request *req, struct http_response *res);
 int h_quota_class_update(struct http_request *req, struct http_response *res);
 struct quota_usage {
 	int64_t instances, cores, ram;
+	/* Used: the project's groups, and 0 for the members (a limit per
+	 * group and user, which Nova never shows in use). */
+	int64_t server_groups, server_group_members;
 };
 /* The project's limits (-1: unlimited) and current usage. */
 int quota_get(struct basalt *b, struct store *st, const char *project_id,

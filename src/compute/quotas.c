@@ -1,7 +1,8 @@
 /* quotas.c - os-quota-sets, os-quota-class-sets and limits: instances,
  * cores and ram per project, defaults from [quota] under the 'default'
- * quota class, enforced at server create; Nova's other quota resources kept
- * as set, in the shape of each microversion. */
+ * quota class, enforced at server create (server groups and their
+ * members where those are made); Nova's other quota resources kept as
+ * set, in the shape of each microversion. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,17 @@
 #include "http/http.h"
 #include "policy/policy.h"
 #include "store/store.h"
+
+/* What project_id uses of the resources Basalt counts. */
+static int usage_of(struct store *st, const char *project_id, struct quota_usage *used)
+{
+	int r = server_usage(st, project_id, used);
+	int64_t n = r < 0 ? 0 : server_group_count(st, project_id);
+
+	used->server_groups = n < 0 ? 0 : n;
+	used->server_group_members = 0;
+	return r < 0 ? r : n < 0 ? (int)n : 0;
+}
 
 int quota_set_one(struct store *st, const char *project_id, const char *resource, int64_t limit)
 {
@@ -30,9 +42,10 @@ int quota_set_one(struct store *st, const char *project_id, const char *resource
 }
 
 /* Nova's quota resources, and the microversion that dropped each from
- * its API (0: none). Basalt counts and enforces instances, cores and ram
- * (defaults from [quota]); the others it keeps as set, unlimited (-1)
- * unless an admin set them, and enforces none of them. */
+ * its API (0: none). Basalt counts and enforces instances, cores, ram,
+ * server_groups and server_group_members (defaults from [quota]); the
+ * others it keeps as set, unlimited (-1) unless an admin set them, and
+ * enforces none of them. */
 static const struct {
 	const char *name;
 	int gone; /* the minor version of 2.x that dropped it */
@@ -83,6 +96,8 @@ static int limits_load(struct basalt *b, struct store *st, const char *cls,
 	lim[0] = b->cfg.quota_instances;
 	lim[1] = b->cfg.quota_cores;
 	lim[2] = b->cfg.quota_ram;
+	lim[5] = b->cfg.quota_server_groups;
+	lim[6] = b->cfg.quota_server_group_members;
 	r = limits_overlay(st, "SELECT resource, hard_limit FROM quota_class WHERE class_name = ?",
 			   "default", lim);
 	if (r >= 0 && cls && strcmp(cls, "default") != 0)
@@ -106,7 +121,9 @@ int quota_get(struct basalt *b, struct store *st, const char *project_id,
 	limit->instances = lim[0];
 	limit->cores = lim[1];
 	limit->ram = lim[2];
-	return used ? server_usage(st, project_id, used) : 0;
+	limit->server_groups = lim[5];
+	limit->server_group_members = lim[6];
+	return used ? usage_of(st, project_id, used) : 0;
 }
 
 /* {"id"?, resource: limit | {"limit", "in_use", "reserved"}} for the
@@ -115,7 +132,8 @@ static json_t *quota_set(const struct http_request *req, const char *id, const i
 			 const struct quota_usage *u)
 {
 	json_t *q = id ? json_pack("{s:s}", "id", id) : json_object();
-	int64_t use[NRES] = { u ? u->instances : 0, u ? u->cores : 0, u ? u->ram : 0 };
+	int64_t use[NRES] = { u ? u->instances : 0, u ? u->cores : 0, u ? u->ram : 0, 0, 0,
+			      u ? u->server_groups : 0, 0 };
 
 	for (size_t i = 0; i < NRES; i++)
 		if (shown(req, i))
@@ -141,7 +159,7 @@ int h_quota_get(struct http_request *req, struct http_response *res)
 		return http_error_errno(res, -EIO, "store");
 	r = limits_load(req->b, st, NULL, p, lim);
 	if (r >= 0 && detail)
-		r = server_usage(st, p, &u);
+		r = usage_of(st, p, &u);
 	if (r < 0)
 		return http_error_errno(res, r, "quota");
 	return http_reply(res, 200,
@@ -272,14 +290,14 @@ int h_limits(struct http_request *req, struct http_response *res)
 		project = other;
 	r = limits_load(req->b, st, NULL, project, lim);
 	if (r >= 0)
-		r = server_usage(st, project, &u);
+		r = usage_of(st, project, &u);
 	if (r < 0)
 		return http_error_errno(res, r, "limits");
-	abs = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "maxTotalInstances",
+	abs = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "maxTotalInstances",
 			lim[0], "maxTotalCores", lim[1], "maxTotalRAMSize", lim[2], "maxServerMeta",
 			lim[3], "maxTotalKeypairs", lim[4], "maxServerGroups", lim[5],
 			"maxServerGroupMembers", lim[6], "totalInstancesUsed", u.instances,
-			"totalCoresUsed", u.cores, "totalRAMUsed", u.ram, "totalServerGroupsUsed", 0);
+			"totalCoresUsed", u.cores, "totalRAMUsed", u.ram, "totalServerGroupsUsed", u.server_groups);
 	if (!microversion_at_least(req, 2, 36))
 		json_object_update_new(abs, json_pack("{s:I,s:I,s:I,s:i,s:i}", "maxTotalFloatingIps",
 						      lim[7], "maxSecurityGroups", lim[9],

@@ -1,6 +1,8 @@
 /* scheduler.c - placement and scheduling in one transaction: filter the
  * compute hosts (enabled, heartbeat alive, capacity, availability zone,
- * the same_host/different_host hints), weigh them (most free RAM, then fewest servers), and claim the
+ * the same_host/different_host hints, the server group's hard policy),
+ * weigh them (a soft group policy first, then most free RAM, then fewest
+ * servers), and claim the
  * resources on the winner. The caller's write transaction makes the claim
  * atomic with recording the server, so concurrent creates never overbook.
  * Each host row keeps its usage (the sum of its allocations), changed
@@ -58,16 +60,56 @@ static int hints_pass(struct store *st, const char *host, const struct sched_req
 	return r < 0 ? r : !r;
 }
 
+/* The server group of a request as the filters and weighers see it. */
+struct sched_group {
+	struct server_group g;
+	bool any_hosted; /* affinity: some member is on a host already */
+};
+
+/* Nova's ServerGroupAffinityFilter (the group's hosts, once it has one)
+ * and ServerGroupAntiAffinityFilter (fewer than max_server_per_host
+ * members on the host), and the soft weighers' score (soft-affinity:
+ * the members on the host, soft-anti-affinity: minus them). 1 when host
+ * passes (*score set), 0 when not, or -errno. */
+static int group_pass(struct store *st, const char *host, const char *id,
+		      const struct sched_group *sg, int64_t *score)
+{
+	const char *p = sg->g.policy;
+	int64_t on = server_group_on_host(st, id, host);
+
+	*score = 0;
+	if (on < 0)
+		return (int)on;
+	if (strcmp(p, "affinity") == 0)
+		return !sg->any_hosted || on > 0;
+	if (strcmp(p, "anti-affinity") == 0)
+		return on < sg->g.max_per_host;
+	*score = strcmp(p, "soft-affinity") == 0 ? on : -on;
+	return 1;
+}
+
 int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 		    const struct sched_request *req, char host[256])
 {
 	const struct config *c = &b->cfg;
 	struct store_stmt *q;
+	struct sched_group sg = { 0 };
 	double best_ram = -1;
-	int64_t best_count = 0;
+	int64_t best_count = 0, best_score = 0, score = 0;
+	bool group = req->group && !req->host;
 	int r;
 
 	host[0] = '\0';
+	if (group) {
+		int64_t hosted;
+		r = server_group_load(st, NULL, req->group, &sg.g);
+		if (r < 0)
+			return r;
+		hosted = server_group_on_host(st, req->group, NULL);
+		if (hosted < 0)
+			return (int)hosted;
+		sg.any_hosted = hosted > 0;
+	}
 	/* A forced host (Nova's "zone:host", admins only) skips the enabled
 	 * filter, as Nova's does; it must still be alive (not forced down)
 	 * and fit. */
@@ -107,7 +149,21 @@ int scheduler_place(struct basalt *b, struct store *st, const char *server_id,
 			if (r == 0)
 				continue;
 		}
-		if (ram > best_ram || (ram == best_ram && count < best_count)) {
+		if (group) {
+			r = group_pass(st, store_text(q, 0), req->group, &sg, &score);
+			if (r < 0)
+				break;
+			if (r == 0)
+				continue;
+		}
+		/* Nova sums its weighers' normalised weights (RAM, the soft
+		 * group policies, ...); here a soft policy's score comes
+		 * first and free RAM breaks its ties: a preference only,
+		 * never a reason to refuse a host. */
+		if (!host[0] || score > best_score ||
+		    (score == best_score &&
+		     (ram > best_ram || (ram == best_ram && count < best_count)))) {
+			best_score = score;
 			best_ram = ram;
 			best_count = count;
 			snprintf(host, 256, "%s", store_text(q, 0));

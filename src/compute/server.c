@@ -554,6 +554,39 @@ static int check_quota(struct basalt *b, struct store *st, const char *project,
 			 what, (long long)(spec->max_count * per), (long long)u, (long long)l, what);
 }
 
+/* The "group" hint names a server group the caller sees (Nova's
+ * InstanceGroupNotFound is a create's 400). */
+static int check_group(struct store *st, const struct caller *c, const struct server_spec *spec,
+		       struct nova_fault *f)
+{
+	struct server_group g;
+	int r = server_group_load(st, c, spec->group_id, &g);
+
+	if (r == -ENOENT)
+		return nova_fail(f, -EINVAL, "Instance group %s could not be found.", spec->group);
+	return r;
+}
+
+/* Nova's server_group_members quota: the caller's servers in the group,
+ * with the spec->count of this create, stay within the project's limit
+ * (the whole create fails when they do not: Nova's 403). */
+static int check_group_quota(struct basalt *b, struct store *st, const struct caller *c,
+			     const struct server_spec *spec, struct nova_fault *f)
+{
+	struct quota_usage limit;
+	int64_t n;
+	int r = quota_get(b, st, c->project_id, &limit, NULL);
+
+	if (r < 0 || limit.server_group_members < 0)
+		return r;
+	n = server_group_user_members(st, spec->group_id, c->user_id);
+	if (n < 0)
+		return (int)n;
+	if (n + spec->count > limit.server_group_members)
+		return nova_fail(f, -EDQUOT, "Quota exceeded, too many servers in group");
+	return 0;
+}
+
 /* "zone", "zone:host" or "zone:host:node": a host (or node) forces the
  * server there, which Nova's forced_host rule keeps to admins. */
 static int parse_zone(const struct caller *c, struct server_spec *spec, struct nova_fault *f)
@@ -602,15 +635,16 @@ int server_prepare(struct basalt *b, struct store *st, const struct caller *c,
 		if (r == -ENOENT)
 			r = nova_fail(f, -EINVAL, "Invalid key_name provided.");
 	}
-	/* No server groups yet: a group hint names none that exists. */
 	if (r >= 0 && spec->group)
-		r = nova_fail(f, -EINVAL, "Instance group %s could not be found.", spec->group);
+		r = check_group(st, c, spec, f);
 	if (r >= 0)
 		r = load_flavor(st, c, spec, f);
 	if (r >= 0 && spec->image_ref)
 		r = check_image(st, c, spec, f);
 	if (r >= 0)
 		r = check_quota(b, st, c->project_id, spec, f);
+	if (r >= 0 && spec->group)
+		r = check_group_quota(b, st, c, spec, f);
 	return r;
 }
 
@@ -645,6 +679,10 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 		r = metadata_put(st, spec->id, spec->metadata);
 	if (r >= 0 && spec->tags)
 		r = server_tags_put(st, spec->id, spec->tags);
+	/* A member from the start (Nova adds it before scheduling), so the
+	 * servers of a multiple create see each other. */
+	if (r >= 0 && spec->group)
+		r = server_group_add(st, spec->group_id, spec->id);
 	if (r >= 0)
 		r = instance_action_record(st, c, spec->id, c->project_id, "create",
 					   "compute__do_build_and_run_instance");
@@ -653,7 +691,8 @@ int server_insert(struct basalt *b, struct store *st, const struct caller *c,
 	sr = (struct sched_request){ (int)spec->vcpus, (int)spec->ram,
 				     (int)(spec->disk + spec->ephemeral), spec->availability_zone,
 				     spec->forced_host[0] ? spec->forced_host : NULL,
-				     spec->same_host, spec->different_host };
+				     spec->same_host, spec->different_host,
+				     spec->group ? spec->group_id : NULL };
 	r = spec->no_host ? 0 : scheduler_place(b, st, spec->id, &sr, host);
 	if (r < 0)
 		return r;

@@ -167,7 +167,7 @@ int server_resize(struct basalt *b, struct store *st, const struct caller *c, co
 	if (r < 0)
 		return r;
 	sr = (struct sched_request){ (int)fl.vcpus, (int)fl.ram, (int)(fl.disk + fl.ephemeral),
-				     NULL, v.host, NULL, NULL };
+				     NULL, v.host, NULL, NULL, NULL };
 	r = scheduler_place(b, st, id, &sr, host);
 	if (r < 0)
 		return r;

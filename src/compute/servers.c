@@ -549,6 +549,8 @@ static int hints_of(struct http_response *res, const json_t *body, struct server
 				  json_is_string(g) ? json_string_value(g) : "",
 				  json_is_string(g) ? json_string_value(g) : "");
 	spec->group = json_string_value(g);
+	if (g)
+		snprintf(spec->group_id, sizeof(spec->group_id), "%s", id);
 	return 0;
 }
 

@@ -61,10 +61,12 @@ struct server_spec {
 	bool no_host;
 	/* os:scheduler_hints: arrays of server ids (32 hex) the servers go
 	 * on the host of (same_host) or away from (different_host), owned
-	 * by the caller, NULL when not asked; group: a server group's id. */
+	 * by the caller, NULL when not asked; group: a server group's id as
+	 * asked (NULL: none), group_id the same as Basalt keeps ids. */
 	json_t *same_host, *different_host;
 	const char *group;
 	const json_t *tags; /* NULL or the checked array of its tags (2.52) */
+	char group_id[ID_HEX_LEN + 1];
 };
 
 struct caller;

@@ -69,6 +69,8 @@ struct config {
 	int quota_instances;
 	int quota_cores;
 	int quota_ram;
+	int quota_server_groups;
+	int quota_server_group_members;
 	int quota_network;
 	int quota_subnet;
 	int quota_port;

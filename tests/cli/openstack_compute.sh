@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # tests/cli/openstack_compute.sh - Nova's flavors, keypairs (ssh and x509), quotas,
 # compute services, hypervisors, host aggregates and a server's security
-# groups at 2.35 (Nova's addSecurityGroup action) through the real
-# `openstack` CLI.
+# groups at 2.35 (Nova's addSecurityGroup action), server groups and the
+# group scheduler hint through the real `openstack` CLI.
 # (Servers booting on a compute agent are tested in tests/e2e.)
 set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 14
+plan 15
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
@@ -260,3 +260,35 @@ t_server_view() {
 	os server delete "$sid"
 }
 check "server show: security_groups of its ports (none: no key), OS-DCF:diskConfig; server list --ip, --all-projects --project" t_server_view
+
+# Nova's server groups and the "group" scheduler hint: on the only
+# compute host an anti-affinity group takes one server; the next one is
+# accepted (202), then ERROR with Nova's No valid host fault. Deleting a
+# server takes it out of the members, deleting the group leaves the
+# server. (The API cases, tests/api/cases/39-compute-server-groups.json,
+# check each policy, quotas and another project's group.)
+t_nova_server_groups() {
+	local gid s1 s2 members
+	os server group create --policy anti-affinity sgp-anti -f json >"$WORK/g.json" || return 1
+	gid=$(jfield id <"$WORK/g.json")
+	expect_eq policies "$(jfield policies <"$WORK/g.json")" '["anti-affinity"]' || return 1
+	expect_line "server group list" "$(os server group list -f value -c Name -c Policies)" \
+		"sgp-anti anti-affinity" || return 1
+	s1=$(os server create --flavor sg-cli-f --image sg-cli-img --nic none --hint "group=$gid" \
+		sgp-1 -f value -c id) || return 1
+	s2=$(os server create --flavor sg-cli-f --image sg-cli-img --nic none --hint "group=$gid" \
+		sgp-2 -f value -c id) || return 1
+	expect_eq "first member's host" "$(os server show sgp-1 -f value -c OS-EXT-SRV-ATTR:host)" compute0 || return 1
+	expect_eq "second member" "$(os server show sgp-2 -f value -c status)" ERROR || return 1
+	os server show sgp-2 -f value -c fault | grep -q "No valid host was found. There are not enough hosts available." || return 1
+	os server group show sgp-anti -f json >"$WORK/g.json" || return 1
+	members=$(jfield members <"$WORK/g.json")
+	expect_eq members "$members" "[\"$s1\", \"$s2\"]" || return 1
+	os server delete sgp-2 || return 1
+	expect_eq "members after a delete" "$(os server group show sgp-anti -f json | jfield members)" "[\"$s1\"]" || return 1
+	os server group delete sgp-anti || return 1
+	expect_no_line "group list" "$(os server group list -f value -c Name)" sgp-anti || return 1
+	expect_eq "the member stays" "$(os server show "$s1" -f value -c name)" sgp-1 || return 1
+	os server delete "$s1"
+}
+check "server group create/list/show/delete; server create --hint group= (anti-affinity on one host: the second server ERROR, No valid host)" t_nova_server_groups
