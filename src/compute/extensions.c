@@ -12,7 +12,7 @@
  * though Nova lists them: what Basalt lacks (Multinic, block device
  * mappings, volumes and their attributes, changePassword,
  * createBackup, deferred delete, evacuate and migrate, shelve,
- * personality, server groups, sort keys, several statuses in one filter,
+ * personality, sort keys, several statuses in one filter,
  * per-user quotas, quota classes, console auth tokens) and what Nova
  * itself removed (nova-network's, cells v1, cloudpipe, baremetal,
  * certificates, agents, fping...). */
@@ -70,6 +70,8 @@ static const struct {
 	{ "os-security-groups", "SecurityGroups", "Security group support." },
 	{ "os-server-diagnostics", "ServerDiagnostics", "Allow Admins to view server diagnostics through server action." },
 	{ "os-server-external-events", "ServerExternalEvents", "Server External Event Triggers." },
+	{ "os-server-group-quotas", "ServerGroupQuotas", "Adds quota support to server groups." },
+	{ "os-server-groups", "ServerGroups", "Server group support." },
 	{ "os-server-password", "ServerPassword", "Server password support." },
 	{ "os-server-start-stop", "ServerStartStop", "Start/Stop instance compute API support." },
 	{ "os-services", "Services", "Services support." },

@@ -2,11 +2,11 @@
  * compute hosts (enabled, heartbeat alive, capacity, availability zone,
  * the same_host/different_host hints, the server group's hard policy),
  * weigh them (a soft group policy first, then most free RAM, then fewest
- * servers), and claim the
- * resources on the winner. The caller's write transaction makes the claim
- * atomic with recording the server, so concurrent creates never overbook.
- * Each host row keeps its usage (the sum of its allocations), changed
- * only here, in the same transactions as the allocations. */
+ * servers), and claim the resources on the winner. The caller's write
+ * transaction makes the claim atomic with recording the server, so
+ * concurrent creates never overbook. Each host row keeps its usage (the
+ * sum of its allocations), changed only here, in the same transactions
+ * as the allocations. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

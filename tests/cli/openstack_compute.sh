@@ -273,7 +273,7 @@ t_nova_server_groups() {
 	gid=$(jfield id <"$WORK/g.json")
 	expect_eq policies "$(jfield policies <"$WORK/g.json")" '["anti-affinity"]' || return 1
 	expect_line "server group list" "$(os server group list -f value -c Name -c Policies)" \
-		"sgp-anti anti-affinity" || return 1
+		"sgp-anti ['anti-affinity']" || return 1
 	s1=$(os server create --flavor sg-cli-f --image sg-cli-img --nic none --hint "group=$gid" \
 		sgp-1 -f value -c id) || return 1
 	s2=$(os server create --flavor sg-cli-f --image sg-cli-img --nic none --hint "group=$gid" \
