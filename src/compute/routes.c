@@ -45,8 +45,8 @@ static const struct route routes[] = {
 	R("os_compute_api:os-keypairs:delete", "DELETE", C "/os-keypairs/{name}", h_keypair_delete),
 	R("os_compute_api:os-server-groups:index", "GET", C "/os-server-groups", h_server_group_list),
 	R("os_compute_api:os-server-groups:create", "POST", C "/os-server-groups", h_server_group_create),
-	R("os_compute_api:os-server-groups:show", "GET", C "/os-server-groups/{group_id}", h_server_group_get),
-	R("os_compute_api:os-server-groups:delete", "DELETE", C "/os-server-groups/{group_id}", h_server_group_delete),
+	R("os_compute_api:os-server-groups:show", "GET", C "/os-server-groups/{server_group_id}", h_server_group_get),
+	R("os_compute_api:os-server-groups:delete", "DELETE", C "/os-server-groups/{server_group_id}", h_server_group_delete),
 
 	R("os_compute_api:servers:index", "GET", C "/servers", h_server_list),
 	R("os_compute_api:servers:detail", "GET", C "/servers/detail", h_server_detail),

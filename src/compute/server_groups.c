@@ -227,7 +227,7 @@ static int group_visible(struct http_request *req, struct http_response *res, st
 
 int h_server_group_get(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "group_id");
+	const char *id = http_param(req, "server_group_id");
 	struct store *st = basalt_store(req->b);
 
 	if (!st)
@@ -240,7 +240,7 @@ int h_server_group_get(struct http_request *req, struct http_response *res)
 
 int h_server_group_delete(struct http_request *req, struct http_response *res)
 {
-	const char *id = http_param(req, "group_id");
+	const char *id = http_param(req, "server_group_id");
 	struct store *st = api_write_begin(req, res);
 	int r;
 
