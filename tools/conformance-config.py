@@ -252,10 +252,11 @@ if svc["nova"]:
         # sanitized hostname reaches the guest (hostname_of, core/util.c)
         cfe.append(("serial_console", True))
         cfe.append(("hostname_fqdn_sanitization", True))
-        # its scheduler: the zone, a live compute service, room, and the
-        # same_host/different_host hints
+        # its scheduler: the zone, a live compute service, room, the
+        # same_host/different_host hints and server groups' policies
         cfe.append(("scheduler_enabled_filters",
-                    "AvailabilityZoneFilter,ComputeFilter,SameHostFilter,DifferentHostFilter"))
+                    "AvailabilityZoneFilter,ComputeFilter,SameHostFilter,DifferentHostFilter,"
+                    "ServerGroupAffinityFilter,ServerGroupAntiAffinityFilter"))
     section("compute-feature-enabled", cfe)
 if svc["neutron"]:
     section("network", [
