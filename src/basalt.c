@@ -99,6 +99,11 @@ static void needs_restart(const char *section, const char *name, void *arg)
 	(*n)++;
 }
 
+void basalt_controller_tick(struct basalt *b)
+{
+	ctlsvc_tick(b);
+}
+
 void basalt_reload(struct basalt *b)
 {
 	struct config fresh;

@@ -40,6 +40,10 @@ int basalt_init(struct basalt *b, const char *config_path);
 void basalt_reload(struct basalt *b);
 /* Open the store, apply migrations, load the token keys and caches. */
 int basalt_open(struct basalt *b);
+/* A controller's periodic work, called by the API server's watch thread
+ * (several times a second): the heartbeat of its services, each [compute]
+ * heartbeat_interval. */
+void basalt_controller_tick(struct basalt *b);
 void basalt_fini(struct basalt *b);
 /* This thread's store connection, opened on first use; NULL on failure.
  * Owned by the thread (closed when it exits) - never pass it to another. */

@@ -133,7 +133,7 @@ static int check_compute(struct status *s)
 	long st;
 	int r;
 
-	if ((r = get_compute(s, "os-services", &st, &reply)) < 0)
+	if ((r = get_compute(s, "os-services?binary=nova-compute", &st, &reply)) < 0)
 		return r;
 	if (st == 403 || st == 401)
 		return add(s, "SKIP", "compute services",

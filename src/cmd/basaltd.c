@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "agent/agent.h"
+#include "compute/compute.h"
 #include "identity/identity.h"
 #include "image/image.h"
 #include "store/store.h"
@@ -114,6 +115,11 @@ static int run_roles(struct basalt *b, bool controller, unsigned agent_roles)
 		 * anyone can see them stuck in "saving". */
 		if (r >= 0)
 			r = image_recover(b);
+		/* Its nova-scheduler and nova-conductor rows, before it
+		 * answers: it heartbeats them from the API server's watch
+		 * thread. */
+		if (r >= 0)
+			r = ctlsvc_heartbeat(b);
 		if (r >= 0)
 			r = http_server_start(b, &srv);
 	}

@@ -213,6 +213,29 @@ int host_up(struct basalt *b, struct store *st, const char *name);
 /* True when the host's last heartbeat is within service_down_time. */
 bool host_alive(const struct basalt *b, int64_t last_seen);
 
+/* The largest integer id (service_num) of the compute services into
+ * *out (0: none): 0 or -errno. */
+int host_service_num_max(struct store *st, int64_t *out);
+
+/* controller_services.c - a controller's nova-scheduler and nova-conductor
+ * (migration 035) */
+/* Nova's zone of the services that are not nova-compute. */
+#define AZ_INTERNAL "internal"
+/* Make or refresh this controller's ([DEFAULT] host) service rows: their
+ * last_seen (no revision taken), and in a write transaction of its own
+ * the rows missing. 0 or -errno. */
+int ctlsvc_heartbeat(struct basalt *b);
+/* ctlsvc_heartbeat when heartbeat_interval has passed since the last one
+ * (a failure is logged and tried again at the next interval). */
+void ctlsvc_tick(struct basalt *b);
+/* The largest integer id of the controllers' services into *out. */
+int ctlsvc_max_num(struct store *st, int64_t *out);
+/* Open the query of the controllers' services (NULL: no such filter) by
+ * host, by binary, or whose uuid is id. Columns: 0 host,
+ * 1 binary, 2 service_id, 3 service_num, 4 last_seen, 5 topic. */
+int ctlsvc_query(struct store *st, const char *host, const char *binary, const char *id,
+		 struct store_stmt **q);
+
 /* os_hosts.c - Nova's os-hosts (below 2.43) */
 int h_os_host_list(struct http_request *req, struct http_response *res);
 int h_os_host_get(struct http_request *req, struct http_response *res);

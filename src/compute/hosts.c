@@ -46,11 +46,18 @@ static bool valid_host_name(const char *s)
 int host_register(struct store *st, const struct host_info *h)
 {
 	char sid[ID_HEX_LEN + 1];
-	int64_t now = now_usec();
+	int64_t now = now_usec(), num, ctl;
 	int r;
 
 	if (!valid_host_name(h->name))
 		return -EINVAL;
+	/* A new host's integer id follows those of every service, the
+	 * controllers' too (controller_services.c): no two share one. */
+	r = host_service_num_max(st, &num);
+	if (r >= 0)
+		r = ctlsvc_max_num(st, &ctl);
+	if (r < 0)
+		return r;
 	id_new(sid);
 	r = store_exec(st,
 		       "UPDATE host SET roles = ?, local_ip = ?, virt_type = ?, hypervisor_type = ?,"
@@ -64,11 +71,23 @@ int host_register(struct store *st, const struct host_info *h)
 			       "INSERT INTO host (name, service_id, roles, local_ip, virt_type,"
 			       " hypervisor_type, hypervisor_version, vcpus, memory_mb, disk_gb,"
 			       " enabled, last_seen, created_at, revision, service_num)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?,"
-			       " (SELECT COALESCE(MAX(service_num), 0) + 1 FROM host))",
-			       "ssssssiiiiiii", h->name, sid, h->roles, h->local_ip, h->virt_type,
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+			       "ssssssiiiiiiii", h->name, sid, h->roles, h->local_ip, h->virt_type,
 			       h->hypervisor_type, h->hypervisor_version, h->vcpus, h->memory_mb,
-			       h->disk_gb, now, now, store_txn_revision(st));
+			       h->disk_gb, now, now, store_txn_revision(st), (num > ctl ? num : ctl) + 1);
+	return r < 0 ? r : 0;
+}
+
+int host_service_num_max(struct store *st, int64_t *out)
+{
+	struct store_stmt *q;
+	int r = store_query(st, &q, "SELECT COALESCE(MAX(service_num), 0) FROM host", "");
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	*out = r > 0 ? store_int(q, 0) : 0;
+	store_done(q);
 	return r < 0 ? r : 0;
 }
 

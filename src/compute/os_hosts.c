@@ -1,5 +1,6 @@
 /* os_hosts.c - Nova's os-hosts (deprecated; every route is 404 from
- * microversion 2.43, as Nova's): the compute hosts listed with their zone,
+ * microversion 2.43, as Nova's): the services listed with their host and
+ * zone (the controllers' too, controller_services.c),
  * a host's resources ((total), (used_now), (used_max) and per project),
  * its status set the way os-services sets it, and what Nova's libvirt
  * driver does not implement (maintenance mode, startup, shutdown, reboot:
@@ -57,8 +58,10 @@ static struct store *open_hosts(struct http_request *req, struct http_response *
 	return st;
 }
 
-/* GET /os-hosts[?zone=Z]: the enabled compute hosts (Nova lists no
- * disabled service), of zone Z only when Z is not empty. */
+/* GET /os-hosts[?zone=Z]: one row per enabled service (Nova lists no
+ * disabled one), of zone Z only when Z is not empty: the compute hosts
+ * ("compute", their aggregates' zone), then each controller's scheduler
+ * and conductor (zone "internal"). */
 int h_os_host_list(struct http_request *req, struct http_response *res)
 {
 	const char *want = http_query(req, "zone");
@@ -83,6 +86,17 @@ int h_os_host_list(struct http_request *req, struct http_response *res)
 						       "zone", zone));
 	}
 	store_done(q);
+	if (r >= 0 && (!want || !want[0] || strcmp(want, AZ_INTERNAL) == 0)) {
+		r = ctlsvc_query(st, NULL, NULL, NULL, &q);
+		if (r >= 0) {
+			while ((r = store_next(q)) > 0)
+				json_array_append_new(hosts, json_pack("{s:s,s:s,s:s}", "host_name",
+								       store_text(q, 0), "service",
+								       store_text(q, 5), "zone",
+								       AZ_INTERNAL));
+			store_done(q);
+		}
+	}
 	if (r < 0)
 		return http_error_errno(res, r, "hosts");
 	return http_reply(res, 200, json_pack("{s:O}", "hosts", hosts));

@@ -1,8 +1,10 @@
 /* services.c - Nova's os-services: the compute hosts as nova-compute
- * services, listed (host and binary filters) and updated the way each
- * microversion does it (below 2.53 by host and binary through the
- * enable, disable, disable-log-reason and force-down actions; from 2.53
- * by the service's uuid). */
+ * services and each controller's nova-scheduler and nova-conductor
+ * (controller_services.c), listed (host and binary filters) and updated
+ * the way each microversion does it (below 2.53 by host and binary
+ * through the enable, disable, disable-log-reason and force-down actions;
+ * from 2.53 by the service's uuid). As Nova's, only a nova-compute service
+ * can be updated: the others are 400. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +18,7 @@
 #include "http/http.h"
 #include "store/store.h"
 
-/* Basalt's compute hosts are Nova's nova-compute services; it runs no
- * other Nova service. */
+/* Basalt's compute hosts are Nova's nova-compute services. */
 #define BINARY "nova-compute"
 
 /* A row of host_query as os-services shows it at the request's
@@ -43,21 +44,87 @@ static json_t *render_service(const struct http_request *req, struct store_stmt 
 	return s;
 }
 
+/* A row of ctlsvc_query as os-services shows it: always enabled (Nova
+ * updates no service but nova-compute) and never forced down. */
+static json_t *render_controller_service(const struct http_request *req, struct store_stmt *q)
+{
+	json_t *s = json_pack(
+	    "{s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:n}", "id",
+	    microversion_at_least(req, 2, 53) ? json_string(store_text(q, 2))
+					      : json_integer(store_int(q, 3)),
+	    "binary", store_text(q, 1), "host", store_text(q, 0), "zone", AZ_INTERNAL, "status",
+	    "enabled", "state", host_alive(req->b, store_int(q, 4)) ? "up" : "down", "updated_at",
+	    nova_time(store_int(q, 4)), "disabled_reason");
+
+	if (microversion_at_least(req, 2, 11))
+		json_object_set_new(s, "forced_down", json_false());
+	return s;
+}
+
+/* Append every row of q rendered to list; 0 or -errno. */
+static int append_rows(struct http_request *req, json_t *list, nova_render_fn render,
+		       struct store_stmt *q)
+{
+	int r;
+
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(list, render(req, q));
+	store_done(q);
+	return r;
+}
+
+/* GET /os-services[?host=H][&binary=B]: the compute services, then the
+ * controllers' (by host). */
 int h_service_list_nova(struct http_request *req, struct http_response *res)
 {
 	const char *binary = http_query(req, "binary"), *host = http_query(req, "host");
 	struct store *st = basalt_store(req->b);
+	_cleanup_json_ json_t *list = json_array();
 	struct store_stmt *q;
-	int r;
+	int r = 0;
 
 	if (!st)
 		return http_error_errno(res, -EIO, "store");
-	if (binary && strcmp(binary, BINARY) != 0)
-		return http_reply(res, 200, json_pack("{s:[]}", "services"));
-	r = host_query(st, host, NULL, NULL, NULL, &q);
+	/* Nova ignores an empty filter. */
+	if (host && !host[0])
+		host = NULL;
+	if (binary && !binary[0])
+		binary = NULL;
+	if (!binary || strcmp(binary, BINARY) == 0) {
+		r = host_query(st, host, NULL, NULL, NULL, &q);
+		if (r >= 0)
+			r = append_rows(req, list, render_service, q);
+	}
+	if (r >= 0) {
+		r = ctlsvc_query(st, host, binary, NULL, &q);
+		if (r >= 0)
+			r = append_rows(req, list, render_controller_service, q);
+	}
 	if (r < 0)
 		return http_error_errno(res, r, "services");
-	return nova_reply_rows(req, res, "services", render_service, q);
+	return http_reply(res, 200, json_pack("{s:O}", "services", list));
+}
+
+/* Nova's 400 for an update of a service that is not nova-compute. */
+static int not_compute(struct http_response *res, const char *binary)
+{
+	return http_error(res, 400, "Updating a %s service is not supported. Only nova-compute services can be updated.",
+			  binary);
+}
+
+/* 1 with the binary of the controller's service of uuid id in binary, 0 when there is none, or -errno. */
+static int controller_service_binary(struct store *st, const char *id, char binary[64])
+{
+	struct store_stmt *q;
+	int r = ctlsvc_query(st, NULL, NULL, id, &q);
+
+	if (r < 0)
+		return r;
+	r = store_next(q);
+	if (r > 0)
+		snprintf(binary, 64, "%s", store_text(q, 1));
+	store_done(q);
+	return r;
 }
 
 /* The service_id of the compute service on host (below 2.53 a service
@@ -71,8 +138,6 @@ static int service_by_host(struct http_response *res, struct store *st, const ch
 		return http_error(res, 404, "Host '%s' is not mapped to any cell", host);
 	if (r < 0)
 		return http_error_errno(res, r, "service");
-	if (strcmp(binary, BINARY) != 0)
-		return http_error(res, 404, "Could not find binary %s on host %s.", binary, host);
 	return 0;
 }
 
@@ -117,6 +182,9 @@ static int update_by_host(struct http_request *req, struct http_response *res,
 			return http_error(res, 400, "Missing forced_down field");
 		forced = json_is_true(json_object_get(body, "forced_down"));
 	}
+	/* Nova's check before it looks for the host. */
+	if (strcmp(binary, BINARY) != 0)
+		return not_compute(res, binary);
 	st = api_write_begin(req, res);
 	if (!st)
 		return -1;
@@ -149,13 +217,22 @@ static int update_by_id(struct http_request *req, struct http_response *res, con
 	const char *status, *reason;
 	const json_t *fd;
 	struct store *st;
-	char err[256];
+	char err[256], binary[64];
 	int r;
 
 	if (!body)
 		return -1;
 	if (json_check(body, fields, ARRAY_SIZE(fields), err, sizeof(err)) < 0)
 		return http_error(res, 400, "%s", err);
+	/* Nova finds the service before it reads the body's values. */
+	st = basalt_store(req->b);
+	if (!st)
+		return http_error_errno(res, -EIO, "store");
+	r = controller_service_binary(st, id, binary);
+	if (r < 0)
+		return http_error_errno(res, r, "service");
+	if (r > 0)
+		return not_compute(res, binary);
 	status = json_str(body, "status");
 	reason = json_str(body, "disabled_reason");
 	fd = json_object_get(body, "forced_down");

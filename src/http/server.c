@@ -308,6 +308,7 @@ static void *watch(void *arg)
 			 strerror(-r));
 	while (!srv->stopping) {
 		int64_t rev;
+		basalt_controller_tick(srv->b);
 		if (l) {
 			r = store_listen_wait(l, 50, &rev);
 			if (r > 0) {

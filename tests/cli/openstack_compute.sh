@@ -8,13 +8,15 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 15
+plan 17
 trap cleanup_controller EXIT
 
 # compute0 registers once and never heartbeats again: on a loaded machine
-# the CLI calls below may take longer than the default 60 s.
+# the CLI calls below may take longer than the default 60 s. The
+# controller heartbeats its own services each second (t_controllers).
 start_controller "[compute]
-service_down_time = 3600" || { not_ok "start controller"; exit 1; }
+service_down_time = 3600
+heartbeat_interval = 1" || { not_ok "start controller"; exit 1; }
 export OS_COMPUTE_API_VERSION=2.60
 WORK=$(mktemp -d /tmp/basalt-cli-compute.XXXXXX)
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT
@@ -133,6 +135,30 @@ t_os_hosts() {
 }
 check "host list, show, set --disable/--enable, no maintenance mode (501)" t_os_hosts
 
+# The controller's own services (compute/controller_services.c): Nova's
+# nova-scheduler and nova-conductor on its host ([DEFAULT] host:
+# localhost here), in the zone internal, up while it heartbeats; os-hosts'
+# scheduler and conductor rows; Nova updates no service but nova-compute.
+t_controller_services() {
+	local svc; svc=$(os compute service list -f value -c Binary -c Host -c Zone -c Status -c State) || return 1
+	expect_line "scheduler" "$svc" "nova-scheduler localhost internal enabled up" || return 1
+	expect_line "conductor" "$svc" "nova-conductor localhost internal enabled up" || return 1
+	expect_line "compute" "$svc" "nova-compute compute0 nova enabled up" || return 1
+	expect_eq "--service nova-conductor" "$(os compute service list --service nova-conductor -f value -c Host)" localhost || return 1
+	expect_eq "--host compute0" "$(os compute service list --host compute0 -f value -c Binary)" nova-compute || return 1
+	local hosts; hosts=$(os host list -f value -c 'Host Name' -c Service -c Zone) || return 1
+	expect_line "host list: scheduler" "$hosts" "localhost scheduler internal" || return 1
+	expect_line "host list: conductor" "$hosts" "localhost conductor internal" || return 1
+	expect_eq "host list --zone internal" "$(os host list --zone internal -f value -c Service | sort | tr '\n' ' ')" \
+		"conductor scheduler " || return 1
+	expect_line "availability zone list --long" \
+		"$(os availability zone list --compute --long -f value -c 'Zone Name' -c 'Host Name' -c 'Service Name')" \
+		"internal localhost nova-scheduler" || return 1
+	refused 400 "Updating a nova-scheduler service is not supported. Only nova-compute services can be updated." \
+		os compute service set --disable localhost nova-scheduler
+}
+check "compute service list and host list show the controller's nova-scheduler and nova-conductor (zone internal); they cannot be updated" t_controller_services
+
 # Host aggregates: a zone as an aggregate attribute and metadata key, the
 # host's zone following it (availability zone list); Nova's errors are
 # the API cases' (tests/api/cases/38-compute-aggregates.json).
@@ -162,7 +188,10 @@ t_services() {
 		"compute0 enabled None" || return 1
 	os --os-compute-api-version 2.11 compute service set --down compute0 nova-compute || return 1
 	expect_line "forced down (2.11)" "$(os compute service list -f value -c Host -c State)" "compute0 down" || return 1
-	expect_eq "integer id below 2.53" "$(os --os-compute-api-version 2.52 compute service list -f value -c ID)" 1 || return 1
+	# 1 and 2 are the controller's nova-scheduler and nova-conductor,
+	# made when it started: the first compute host is 3
+	expect_eq "integer id below 2.53" \
+		"$(os --os-compute-api-version 2.52 compute service list --service nova-compute -f value -c ID)" 3 || return 1
 	os compute service set --up compute0 nova-compute || return 1
 	expect_line "up again" "$(os compute service list -f value -c Host -c State)" "compute0 up" || return 1
 	refused 404 "Host 'nowhere' is not mapped to any cell" \
@@ -292,3 +321,53 @@ t_nova_server_groups() {
 	os server delete "$s1"
 }
 check "server group create/list/show/delete; server create --hint group= (anti-affinity on one host: the second server ERROR, No valid host)" t_nova_server_groups
+
+# Two more controllers on the store (tests/lab/ha_failover.sh's
+# deployment): ctl2 watches with service_down_time = 3, ctl3 is killed
+# with SIGKILL. Each lists its own services; ctl3's go down once its
+# heartbeats stop, and come back up on the same rows (the same ids) when
+# it starts again.
+ctl_start() { # NAME PORT: a controller of this store named NAME on PORT
+	sed -e "s/^\[DEFAULT\]\$/[DEFAULT]\nhost = $1/" -e "s/^listen = .*/listen = 127.0.0.1:$2/" \
+		-e "s/^service_down_time = .*/service_down_time = 3/" "$CONF" >"$WORK/$1.conf"
+	"$BASALTD" --config "$WORK/$1.conf" --role controller >>"$WORK/$1.log" 2>&1 &
+	echo $! >"$WORK/$1.pid"
+	for _ in $(seq 1 100); do
+		curl -sf "http://127.0.0.1:$2/" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	tail -n 20 "$WORK/$1.log"; return 1
+}
+ctl_services() { # PORT: "BINARY HOST STATE ID" of every controller service, seen by PORT's
+	curl -sf --max-time 10 -H "X-Auth-Token: $1" -H "OpenStack-API-Version: compute 2.53" \
+		"http://127.0.0.1:$2/compute/v2.1/os-services" |
+		python3 -c 'import json,sys
+for s in json.load(sys.stdin)["services"]:
+    if s["binary"] != "nova-compute": print(s["binary"], s["host"], s["state"], s["id"])'
+}
+t_controllers() {
+	local tok p2 p3 out ids i; tok=$(admin_token) || return 1
+	p2=$(free_port) p3=$(free_port)
+	ctl_start ctl2 "$p2" && ctl_start ctl3 "$p3" || return 1
+	out=$(os compute service list --service nova-scheduler -f value -c Host -c State) || return 1
+	for h in localhost ctl2 ctl3; do expect_line "$h" "$out" "$h up" || return 1; done
+	ids=$(ctl_services "$tok" "$p2" | awk '$2 == "ctl3" {print $1, $4}' | sort) || return 1
+	kill -9 "$(cat "$WORK/ctl3.pid")"
+	for i in $(seq 1 100); do
+		out=$(ctl_services "$tok" "$p2" | awk '{print $1, $2, $3}')
+		grep -qx "nova-conductor ctl3 down" <<<"$out" && grep -qx "nova-scheduler ctl3 down" <<<"$out" && break
+		sleep 0.1
+	done
+	expect_line "ctl3 down" "$out" "nova-scheduler ctl3 down" || return 1
+	expect_line "ctl2 still up" "$out" "nova-scheduler ctl2 up" || return 1
+	expect_line "the first still up" "$out" "nova-conductor localhost up" || return 1
+	ctl_start ctl3 "$p3" || return 1
+	out=$(ctl_services "$tok" "$p2") || return 1
+	expect_line "ctl3 up again" "$(awk '{print $1, $2, $3}' <<<"$out")" "nova-scheduler ctl3 up" || return 1
+	expect_eq "ctl3's rows re-used" "$(awk '$2 == "ctl3" {print $1, $4}' <<<"$out" | sort)" "$ids" || return 1
+	expect_eq "two rows each" "$(awk '{print $2}' <<<"$out" | sort | uniq -c | awk '{print $1}' | sort -u)" 2
+}
+check "controllers on one store each list nova-scheduler and nova-conductor; a killed one is down after service_down_time, back on its rows when restarted" t_controllers
+for c in ctl2 ctl3; do
+	[ -f "$WORK/$c.pid" ] && kill "$(cat "$WORK/$c.pid")" 2>/dev/null && wait "$(cat "$WORK/$c.pid")" 2>/dev/null
+done

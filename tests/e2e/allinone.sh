@@ -35,7 +35,7 @@ t_start() {
 	"$BASALTD" --config "$CONF" --role controller,compute >>"$STATE/basaltd.log" 2>&1 &
 	CTRL_PID=$!
 	for _ in $(seq 1 100); do
-		os compute service list -f value -c State 2>/dev/null | grep -x up >/dev/null && return 0
+		os compute service list --service nova-compute -f value -c State 2>/dev/null | grep -x up >/dev/null && return 0
 		kill -0 "$CTRL_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -192,12 +192,19 @@ t_agents() {
 	local now out
 	now="$(cat "$LAB_DIR/compute0/basaltd.pid") $(cat "$LAB_DIR/network/basaltd.pid")"
 	expect_eq "agent processes (compute0 network)" "$now" "$AGENTS" || return 1
-	out=$(aos compute service list -f value -c Host -c State) || return 1
-	grep -qx "compute0 up" <<<"$out" || { echo "$out"; return 1; }
+	out=$(aos compute service list -f value -c Binary -c Host -c State) || return 1
+	grep -qx "nova-compute compute0 up" <<<"$out" || { echo "$out"; return 1; }
+	# Each controller, killed and started again, heartbeats its services
+	# on the rows it made at first (one of each, up).
+	for c in controller controller2; do
+		for s in nova-scheduler nova-conductor; do
+			[ "$(grep -cx "$s $c up" <<<"$out")" = 1 ] || { echo "$out"; return 1; }
+		done
+	done
 	out=$(aos network agent list -f value -c Host -c Alive) || return 1
 	grep -Eq "^network (True|:-\))$" <<<"$out" || { echo "$out"; return 1; }
 }
-check "the agents carried on: the same processes, compute0 up and the network agent alive" t_agents
+check "the agents carried on: the same processes, compute0 up and the network agent alive; both controllers' nova-scheduler and nova-conductor up, once each" t_agents
 
 t_guests() {
 	local api run

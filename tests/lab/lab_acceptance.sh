@@ -353,7 +353,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' busybox ping -i 0.2 -w 600 "${FIP:-203.0.1
 	PINGER=$!
 	services_up() {
 		local agents
-		aos compute service list -f value -c Host -c State | grep -x "$cnode up" >/dev/null &&
+		aos compute service list --service nova-compute -f value -c Host -c State | grep -x "$cnode up" >/dev/null &&
 			agents=$(aos network agent list -f value -c Host -c Alive) &&
 			! grep "^$nnode False" <<<"$agents" >/dev/null && grep "^$nnode True" <<<"$agents" >/dev/null
 	}

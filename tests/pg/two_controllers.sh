@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 DB=postgresql
 . tests/lib.sh
 
-plan 8
+plan 9
 B_PID='' B_STATE=''
 cleanup() {
 	[ -n "$B_PID" ] && kill "$B_PID" 2>/dev/null && wait "$B_PID" 2>/dev/null
@@ -31,7 +31,7 @@ B_STATE=$(mktemp -d /tmp/basalt-test.XXXXXX)
 B_PORT=$(free_port)
 B_URL=http://127.0.0.1:$B_PORT
 sed -e "s|^state_dir = .*|state_dir = $B_STATE|" -e "s|^listen = .*|listen = 127.0.0.1:$B_PORT|" \
-	"$CONF" >"$B_STATE/basalt.conf"
+	-e "s|^\[DEFAULT\]\$|[DEFAULT]\nhost = ctl-b|" "$CONF" >"$B_STATE/basalt.conf"
 cp -a "$STATE/secret.key" "$B_STATE/"
 "$BASALTD" --config "$B_STATE/basalt.conf" --role controller >>"$B_STATE/basaltd.log" 2>&1 &
 B_PID=$!
@@ -62,6 +62,26 @@ t_b_serves() {
 		expect_eq "B sees A's admin project" "$(jget projects.0.name <<<"$out")" admin
 }
 check "controller B serves A's database and validates A's tokens" t_b_serves
+
+# Each controller records its nova-scheduler and nova-conductor (A's host
+# is localhost, B's ctl-b): both see all four, up, each with its own id.
+t_services() {
+	local base out
+	for base in "$A_URL" "$B_URL"; do
+		out=$(curl -sf --max-time 30 -H "X-Auth-Token: $T" -H "OpenStack-API-Version: compute 2.52" \
+			"$base/compute/v2.1/os-services" | python3 -c 'import json,sys
+s = json.load(sys.stdin)["services"]
+ids = [x["id"] for x in s]
+print("ids unique" if len(set(ids)) == len(ids) else "ids twice: %r" % ids)
+for x in s: print(x["binary"], x["host"], x["zone"], x["state"])') || return 1
+		expect_line "$base" "$out" "ids unique" || return 1
+		for h in localhost ctl-b; do
+			expect_line "$base" "$out" "nova-scheduler $h internal up" &&
+				expect_line "$base" "$out" "nova-conductor $h internal up" || return 1
+		done
+	done
+}
+check "both controllers list each one's nova-scheduler and nova-conductor (zone internal), up, no id twice" t_services
 
 # burst N PATH BODY: N creates at once, alternately on A and B; the
 # statuses in $W/burst/*.status, the bodies in *.body.
