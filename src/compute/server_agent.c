@@ -48,7 +48,7 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 	bool waited = now_usec() - store_int(q, 19) >
 		      (int64_t)b->cfg.vif_plugging_timeout * 1000000;
 	const char *id = store_text(q, 0), *image = store_text(q, 14), *power = store_text(q, 4);
-	json_t *keys = json_object(), *meta = server_metadata(st, id), *s;
+	json_t *keys = json_object(), *meta = server_metadata(st, id), *s, *detaching;
 	char host[64];
 
 	if (store_text(q, 15) && store_text(q, 16))
@@ -98,6 +98,14 @@ static json_t *desired_server(struct basalt *b, struct store *st, struct store_s
 	/* The NICs in the order the guest sees them, on the taps the data
 	 * plane makes for their ports. */
 	json_object_set_new(s, "nics", server_nics_desired(st, id, waited));
+	/* NICs being detached (no longer in "nics"): named, so the entry
+	 * differs from before their attach even when the agent never saw
+	 * them plugged, and its report (which releases them) goes again. */
+	detaching = server_nics_detaching(st, id);
+	if (json_array_size(detaching) > 0)
+		json_object_set_new(s, "nics_detaching", detaching);
+	else
+		json_decref(detaching);
 	/* A diagnostics request (server_diagnostics.c): one reading per seq. */
 	if (store_int(q, 26) > 0)
 		json_object_set_new(s, "diagnostics", json_integer(store_int(q, 26)));

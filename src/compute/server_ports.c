@@ -562,6 +562,32 @@ json_t *server_nics_desired(struct store *st, const char *server_id, bool waited
 	return out ? out : json_array();
 }
 
+json_t *server_nics_detaching(struct store *st, const char *server_id)
+{
+	json_t *out = json_array();
+	struct store_stmt *q;
+	int r;
+
+	if (!out)
+		return NULL;
+	r = store_query(st, &q,
+			"SELECT port_id FROM server_port WHERE server_id = ? AND detaching = 1"
+			" ORDER BY port_id",
+			"s", server_id);
+	if (r < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	while ((r = store_next(q)) > 0)
+		json_array_append_new(out, json_string(store_text(q, 0)));
+	store_done(q);
+	if (r < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* --- /servers/{id}/ips and /servers/{id}/os-interface --- */
 
 int h_server_ips(struct http_request *req, struct http_response *res)

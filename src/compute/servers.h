@@ -385,6 +385,9 @@ json_t *server_addresses(struct store *st, const char *server_id, bool extended)
  * the port's network lacks its address, unless waited_enough. New
  * reference. */
 json_t *server_nics_desired(struct store *st, const char *server_id, bool waited_enough);
+/* The port ids of the server's NICs being detached (sorted); NULL on a
+ * store error. New reference. */
+json_t *server_nics_detaching(struct store *st, const char *server_id);
 
 /* The server's NICs as os-interface shows them (those being detached
  * too: their ports still name it), all or the one on port_id; "tag" with
