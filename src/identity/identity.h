@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/util.h"
 #include "identity/token.h"
 
 struct basalt;
@@ -558,6 +559,73 @@ typedef int (*endpoint_group_fn)(void *ctx, const struct endpoint_group *g);
 typedef int (*endpoint_filter_fn)(void *ctx, const char *project_id, const char *endpoint_id,
 				  const char *filters);
 enum assoc_op { ASSOC_CHECK, ASSOC_ADD, ASSOC_REMOVE };
+
+/* limit.c: Keystone's unified limits. Strings borrowed; region_id and
+ * description NULL when none. */
+struct registered_limit {
+	const char *id, *service_id, *region_id, *resource_name, *description;
+	int64_t default_limit;
+};
+typedef int (*registered_limit_fn)(void *ctx, const struct registered_limit *rl);
+/* A limit: of one project or one domain (the other NULL), with its
+ * registered limit's service, region and resource. */
+struct unified_limit {
+	const char *id, *project_id, *domain_id, *service_id, *region_id, *resource_name,
+	    *description;
+	int64_t resource_limit;
+};
+typedef int (*limit_fn)(void *ctx, const struct unified_limit *l);
+/* List filters, NULL: any. */
+struct limit_filter {
+	const char *service_id, *region_id, *resource_name, *project_id, *domain_id;
+};
+/* What a registered limit create or update sets. Update: NULL and the
+ * set_ flags false leave a field. */
+struct registered_limit_in {
+	const char *service_id, *region_id, *resource_name, *description;
+	int64_t default_limit;
+	bool set_region, set_default, set_description;
+};
+/* What a limit create (project_id or domain_id) or update (resource_limit
+ * and description, when their set_ flag) sets. */
+struct limit_in {
+	const char *project_id, *domain_id, *service_id, *region_id, *resource_name,
+	    *description;
+	int64_t resource_limit;
+	bool set_limit, set_description;
+};
+
+/* limit.c */
+int registered_limit_list(struct store *st, const struct caller *c,
+			  const struct limit_filter *f, registered_limit_fn fn, void *ctx);
+int registered_limit_get(struct store *st, const struct caller *c, const char *id,
+			 registered_limit_fn fn, void *ctx);
+/* All n or none, their ids into ids. -ESRCH: *bad names the attribute
+ * (service_id, region_id) naming nothing; -EEXIST: a registered limit of
+ * that service, region and resource exists (or comes twice). */
+int registered_limits_create(struct store *st, const struct caller *c,
+			     const struct registered_limit_in *in, size_t n,
+			     char (*ids)[ID_HEX_LEN + 1], const char **bad);
+/* -ESRCH as create; -ENOLINK: a limit names it (Keystone refuses any
+ * change then); -EEXIST: the change would duplicate another. */
+int registered_limit_update(struct store *st, const struct caller *c, const char *id,
+			    const struct registered_limit_in *in, const char **bad);
+/* -ENOLINK: a limit names it. */
+int registered_limit_delete(struct store *st, const struct caller *c, const char *id);
+/* Only the limits the caller may see, as Keystone lists them. */
+int limit_list(struct store *st, const struct caller *c, const struct limit_filter *f,
+	       limit_fn fn, void *ctx);
+int limit_get(struct store *st, const struct caller *c, const char *id, limit_fn fn, void *ctx);
+/* All n or none. -ESRCH: *bad names the attribute (service_id, region_id,
+ * project_id, domain_id) naming nothing; -ENOKEY: no registered limit of
+ * that service, region and resource (Keystone's NoLimitReference);
+ * -EEXIST: the project or domain has that limit already. A project_id
+ * naming a domain is made the domain_id, as Keystone. */
+int limits_create(struct store *st, const struct caller *c, struct limit_in *in, size_t n,
+		  char (*ids)[ID_HEX_LEN + 1], const char **bad);
+int limit_update(struct store *st, const struct caller *c, const char *id,
+		 const struct limit_in *in);
+int limit_delete(struct store *st, const struct caller *c, const char *id);
 
 /* region.c */
 int region_list(struct store *st, const struct caller *c, const char *parent_id, region_fn fn,
@@ -1141,6 +1209,17 @@ int h_region_get(struct http_request *req, struct http_response *res);
 int h_region_put(struct http_request *req, struct http_response *res);
 int h_region_update(struct http_request *req, struct http_response *res);
 int h_region_delete(struct http_request *req, struct http_response *res);
+int h_registered_limit_list(struct http_request *req, struct http_response *res);
+int h_registered_limit_create(struct http_request *req, struct http_response *res);
+int h_registered_limit_get(struct http_request *req, struct http_response *res);
+int h_registered_limit_update(struct http_request *req, struct http_response *res);
+int h_registered_limit_delete(struct http_request *req, struct http_response *res);
+int h_limit_list(struct http_request *req, struct http_response *res);
+int h_limit_create(struct http_request *req, struct http_response *res);
+int h_limit_get(struct http_request *req, struct http_response *res);
+int h_limit_update(struct http_request *req, struct http_response *res);
+int h_limit_delete(struct http_request *req, struct http_response *res);
+int h_limit_model(struct http_request *req, struct http_response *res);
 int h_service_list(struct http_request *req, struct http_response *res);
 int h_service_create(struct http_request *req, struct http_response *res);
 int h_service_get(struct http_request *req, struct http_response *res);

@@ -223,6 +223,23 @@ static const struct route routes[] = {
 	R("identity:update_endpoint", "PATCH", "/v3/endpoints/{endpoint_id}", h_endpoint_update),
 	R("identity:delete_endpoint", "DELETE", "/v3/endpoints/{endpoint_id}", h_endpoint_delete),
 
+	R("identity:list_registered_limits", "GET", "/v3/registered_limits",
+	  h_registered_limit_list),
+	R("identity:create_registered_limits", "POST", "/v3/registered_limits",
+	  h_registered_limit_create),
+	R("identity:get_registered_limit", "GET", "/v3/registered_limits/{registered_limit_id}",
+	  h_registered_limit_get),
+	R("identity:update_registered_limit", "PATCH",
+	  "/v3/registered_limits/{registered_limit_id}", h_registered_limit_update),
+	R("identity:delete_registered_limit", "DELETE",
+	  "/v3/registered_limits/{registered_limit_id}", h_registered_limit_delete),
+	R("identity:get_limit_model", "GET", "/v3/limits/model", h_limit_model),
+	R("identity:list_limits", "GET", "/v3/limits", h_limit_list),
+	R("identity:create_limits", "POST", "/v3/limits", h_limit_create),
+	R("identity:get_limit", "GET", "/v3/limits/{limit_id}", h_limit_get),
+	R("identity:update_limit", "PATCH", "/v3/limits/{limit_id}", h_limit_update),
+	R("identity:delete_limit", "DELETE", "/v3/limits/{limit_id}", h_limit_delete),
+
 	/* OS-EP-FILTER */
 #define EPF "/v3/OS-EP-FILTER"
 	R("identity:list_endpoint_groups", "GET", EPF "/endpoint_groups", h_endpoint_group_list),

@@ -105,6 +105,9 @@ static bool check(const struct caller *c, unsigned allow, const struct target *t
 	if ((allow & P_DOMAIN_USER) &&
 	    (same(t->domain_id, c->domain_id) || same(t->domain_id, c->project_domain_id)))
 		return true;
+	if ((allow & P_DOMAIN_SCOPE) && c->domain_id &&
+	    (!t->domain_id || same(t->domain_id, c->domain_id)))
+		return true;
 	return false;
 }
 

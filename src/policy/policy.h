@@ -57,6 +57,7 @@ enum {
 	P_SCOPED = 1u << 8,    /* any project-scoped token (the handler keeps to
 				* the caller's project) */
 	P_DOMAIN_USER = 1u << 9, /* scoped to the target domain or a project in it */
+	P_DOMAIN_SCOPE = 1u << 10, /* domain-scoped to the target's domain (NULL: its own) */
 };
 
 struct policy_rule {
