@@ -9,7 +9,7 @@ set -uo pipefail
 if [ -d "${BUILD:-}" ]; then BUILD=$(cd "$BUILD" && pwd); export BUILD; fi
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-plan 24
+plan 28
 trap 'cleanup_controller; rm -rf "$WORK"' EXIT
 WORK=$(mktemp -d /tmp/basalt-cat.XXXXXX)
 
@@ -217,6 +217,41 @@ t_group_delete() {
 	expect_eq "endpoint group list" "$(os endpoint group list -f value -c Name | grep cat- || true)" ""
 }
 check "endpoint group delete" t_group_delete
+
+# --- unified limits (Keystone's /v3/registered_limits and /v3/limits) -------
+t_limits() {
+	local j rl lim out
+	j=$(os registered limit create --service glance --region cat-r3 --default-limit 5 \
+		--description "images" cat_images -f json) || return 1
+	rl=$(jfield id <<<"$j")
+	expect_eq default_limit "$(jfield default_limit <<<"$j")" 5 || return 1
+	expect_eq "registered limit list --service glance --region cat-r3" \
+		"$(os registered limit list --service glance --region cat-r3 -f value -c 'Resource Name')" cat_images || return 1
+	j=$(os limit create --service glance --region cat-r3 --project cat-proj --resource-limit 3 \
+		cat_images -f json) || return 1
+	lim=$(jfield id <<<"$j")
+	expect_eq resource_limit "$(jfield resource_limit <<<"$j")" 3 &&
+		expect_eq project_id "$(jfield project_id <<<"$j")" "$(cat "$WORK/proj")" || return 1
+	os limit set --resource-limit 0 "$lim" >/dev/null || return 1
+	expect_eq "limit show after set" "$(os limit show "$lim" -f value -c resource_limit)" 0 || return 1
+	out=$(as_member limit list -f value -c ID) || return 1
+	expect_eq "the member's limit list" "$out" "$lim" || return 1
+	echo "$rl" >"$WORK/rl" && echo "$lim" >"$WORK/lim"
+}
+check "registered limit create/list; limit create for a project, set, show; a member lists its project's" t_limits
+check_refused "limit create without a registered limit: 403" 403 \
+	"Unable to create a limit that has no corresponding registered limit" \
+	os limit create --service glance --project cat-proj --resource-limit 1 cat_unregistered
+check_refused "registered limit delete while a limit names it: 403" 403 \
+	"because there are project limits associated with it" \
+	os registered limit delete "$(cat "$WORK/rl")"
+
+t_limits_delete() {
+	os limit delete "$(cat "$WORK/lim")" && os registered limit delete "$(cat "$WORK/rl")" || return 1
+	expect_eq "registered limit list --service glance" \
+		"$(os registered limit list --service glance -f value -c ID)" ""
+}
+check "limit delete, then registered limit delete" t_limits_delete
 
 t_region_delete() {
 	os endpoint delete "$(cat "$WORK/ep")" || return 1
