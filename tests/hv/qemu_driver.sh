@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/lib.sh
-plan 65
+plan 67
 
 command -v qemu-system-x86_64 >/dev/null || { not_ok "qemu-system-x86_64 installed (tools/deps --test)"; exit 1; }
 command -v qemu-img >/dev/null || { not_ok "qemu-img installed (tools/deps --test)"; exit 1; }
@@ -162,6 +162,14 @@ t_serial() { local out; out=$(serial 'echo hello-$((1+1))') && grep -q hello-2 <
 guest_sees() { local out; out=$(serial "cat /sys/class/net/*/address") && grep -q "$1" <<<"$out"; }
 guest_lacks() { local out; out=$(serial "cat /sys/class/net/*/address") && ! grep -q "$HPMAC" <<<"$out"; }
 guest_check "the serial console answers on its socket (a shell in the guest)" t_serial
+# The guest's /mnt is its boot disk: a file written there (and synced) is
+# on the server's disk, so a snapshot carries it (checked after it).
+t_disk_write() {
+	local out
+	out=$(serial 'grep -q " /mnt vfat " /proc/mounts && echo on-disk-$((40+2)) >/mnt/persist && sync && cat /mnt/persist') &&
+		grep -q on-disk-42 <<<"$out"
+}
+guest_check "the guest writes a file under /mnt, its boot disk" t_disk_write
 if ip netns add "$NS" && ip -n "$NS" tuntap add "$HPTAP" mode tap && ip -n "$NS" link set "$HPTAP" up; then
 	check "hot-plug a NIC on a tap (QMP getfd, netdev_add, device_add)" \
 		ip netns exec "$NS" "$HVCTL" nic-attach "$ID" "$HPTAP" "$HPMAC"
@@ -201,6 +209,13 @@ t_snapshot() {
 		test ! -e "$HV_INSTANCES/$ID/snapshot.paused"
 }
 check "snapshot of the running guest: a standalone qcow2; the guest runs on (paused only for the copy)" t_snapshot
+t_snapshot_file() {
+	local disk raw="$WORK/snap.raw"
+	qemu-img convert -O raw "$WORK/snap.qcow2" "$raw" && disk=$(mtype -i "$raw" ::persist)
+	rm -f "$raw"
+	grep -q on-disk-42 <<<"$disk"
+}
+guest_check "the snapshot carries the file the guest wrote under /mnt" t_snapshot_file
 ID2=fedcba9876543210fedcba9876543210
 t_boot_snapshot() {
 	cp "$WORK/snap.qcow2" "$HV_INSTANCES/_base/snap" && "$HVCTL" spawn "$ID2" "$HV_INSTANCES/_base/snap" 1 256 1 ||
